@@ -1,0 +1,9 @@
+"""Embedding, storing and searching FAQ chunks. Reads ingest's records; knows nothing of HTTP."""
+
+from index.build import build_index
+from index.embedders import Embedder, load_embedder
+from index.manifest import IndexManifest
+from index.search import Hit, Searcher
+from index.storage import LoadedIndex, load_index
+
+__all__ = ["Embedder", "Hit", "IndexManifest", "LoadedIndex", "Searcher", "build_index", "load_embedder", "load_index"]

@@ -1,0 +1,123 @@
+"""Corpus to index folder: embed every chunk (and every question title), write atomically.
+
+Each entry gets several vectors: its question title (embedded as a query, since customers'
+questions resemble it most) and each chunk with its section and question titles prepended
+(embedded as a passage). Search takes the best vector per entry.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from faq.text import normalize
+from index.embedders import Embedder
+from index.manifest import IndexManifest
+from index.records import Records
+from index.store import FaissStore
+from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_entries
+from ingest.corpus import Corpus
+from ingest.models import Chunk
+
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+RECORDS = "records.json"
+BATCH = 16
+
+Progress = Callable[[int, int], None]
+
+
+def passage_text(chunk: Chunk) -> str:
+    """What is embedded for a chunk: titles first, so a short answer still carries its topic."""
+    titles = " › ".join(t for t in (chunk.section, chunk.question) if t)
+    return normalize(f"{titles}\n{chunk.text}")
+
+
+def build_index(
+    corpus: Corpus,
+    embedder: Embedder,
+    out: str | Path,
+    *,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    overlap: int = DEFAULT_OVERLAP,
+    progress: Progress | None = None,
+) -> IndexManifest:
+    """Embed the corpus and write the index folder at `out`, replacing any index there only once complete."""
+    started = time.perf_counter()
+    out = Path(out)
+    chunks = chunk_entries(corpus, max_chars=max_chars, overlap=overlap)
+    first_chunk = {}
+    for i, chunk in enumerate(chunks):
+        first_chunk.setdefault(chunk.entry_id, i)
+
+    query_texts, query_rows, query_kinds = [], [], []
+    for entry in corpus.entries:
+        for kind, text in [("question", entry.question), *(("alt", a) for a in entry.alt_questions)]:
+            query_texts.append(normalize(text))
+            query_rows.append(first_chunk[entry.id])
+            query_kinds.append(kind)
+    passage_texts = [passage_text(c) for c in chunks]
+
+    total = len(query_texts) + len(passage_texts)
+    done = 0
+    vectors = []
+    for texts, encode in ((query_texts, embedder.encode_queries), (passage_texts, embedder.encode_passages)):
+        for i in range(0, len(texts), BATCH):
+            vectors.append(encode(texts[i : i + BATCH]))
+            done += len(texts[i : i + BATCH])
+            if progress:
+                progress(done, total)
+    matrix = np.vstack(vectors) if vectors else np.empty((0, embedder.dim), np.float32)
+
+    records = Records(
+        documents=corpus.documents,
+        entries=corpus.entries,
+        chunks=tuple(chunks),
+        vector_chunk=tuple(query_rows) + tuple(range(len(chunks))),
+        vector_kind=tuple(query_kinds) + ("passage",) * len(chunks),
+    )
+    manifest = IndexManifest(
+        embedder=embedder.name,
+        dim=embedder.dim,
+        corpus_checksum=corpus.checksum,
+        document_count=len(corpus.documents),
+        entry_count=len(corpus.entries),
+        chunk_count=len(chunks),
+        vector_count=int(matrix.shape[0]),
+        vector_kinds=tuple(sorted(set(records.vector_kind))),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        build_seconds=round(time.perf_counter() - started, 3),
+    )
+    _write_atomically(out, FaissStore.build(matrix), records, manifest)
+    return manifest
+
+
+def _write_atomically(out: Path, store: FaissStore, records: Records, manifest: IndexManifest) -> None:
+    """Write into a sibling temporary folder, then rename it into place: readers never see half an index."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        store.save(tmp / VECTORS)
+        records.save(tmp / RECORDS)
+        (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
+        for name in (VECTORS, RECORDS, MANIFEST):
+            with open(tmp / name, "rb") as f:
+                os.fsync(f.fileno())
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            os.rename(out, old)
+            os.rename(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

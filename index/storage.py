@@ -1,0 +1,69 @@
+"""Loading an index folder and checking that its parts agree with each other and with the embedder."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from faq.errors import IndexError_, IndexMismatchError, IndexNotFoundError
+from index.build import MANIFEST, RECORDS, VECTORS
+from index.manifest import FORMAT_VERSION, IndexManifest
+from index.records import Records
+from index.store import FaissStore
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """An index folder in memory: the manifest, the vectors and the records they point to."""
+
+    path: Path
+    manifest: IndexManifest
+    store: FaissStore
+    records: Records
+    vector_chunk: np.ndarray
+
+
+def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedIndex:
+    """Load and check; refuses another embedder, dimension or format with the fix in the message."""
+    path = Path(path)
+    manifest_path = path / MANIFEST
+    if not manifest_path.exists():
+        raise IndexNotFoundError(f"No index at {path} (no {MANIFEST}). Build one with: faq ingest corpus/ --index {path}")
+    try:
+        manifest = IndexManifest.model_validate(json.loads(manifest_path.read_text(encoding="utf-8")))
+    except (ValueError, ValidationError) as e:
+        raise IndexError_(f"The index manifest {manifest_path} is corrupt ({_first_line(e)}). Rebuild with: faq ingest") from e
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexMismatchError(
+            f"The index at {path} has format version {manifest.format_version}; this program reads version "
+            f"{FORMAT_VERSION}. Rebuild it with: faq ingest"
+        )
+    if embedder_name is not None and manifest.embedder != embedder_name:
+        raise IndexMismatchError(
+            f"The index at {path} was built with the embedder {manifest.embedder!r}, but queries would be embedded "
+            f"with {embedder_name!r}. Rebuild the index with the configured embedder (faq ingest), or configure {manifest.embedder!r}."
+        )
+    store = FaissStore.load(path / VECTORS)
+    records = Records.load(path / RECORDS)
+    problems = [
+        f"{what}: manifest says {said}, folder has {has}"
+        for what, said, has in (
+            ("dimension", manifest.dim, store.dim),
+            ("vector count", manifest.vector_count, store.count()),
+            ("chunk count", manifest.chunk_count, len(records.chunks)),
+            ("entry count", manifest.entry_count, len(records.entries)),
+            ("vector records", manifest.vector_count, len(records.vector_chunk)),
+        )
+        if said != has
+    ]
+    if problems:
+        raise IndexMismatchError(f"The index at {path} is inconsistent ({'; '.join(problems)}). Rebuild it with: faq ingest")
+    return LoadedIndex(path, manifest, store, records, np.asarray(records.vector_chunk, dtype=np.int64))
+
+
+def _first_line(e: Exception) -> str:
+    return str(e).splitlines()[0]

@@ -1,0 +1,105 @@
+"""A corpus is a file or a folder of FAQ files, each with an optional `<name>.manifest.json` beside it.
+
+The manifest gives the document's id, title, language and source; without one they come from the
+file name (`shop-faq.fr.md` -> id `shop-faq`, language `fr`) and the file's own header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.errors import CorpusError
+from faq.text import slugify
+from ingest.decode import read_text
+from ingest.models import Document, Entry
+from ingest.parse_jsonl import parse_jsonl
+from ingest.parse_markdown import parse_markdown
+from ingest.parse_text import ParsedFile, parse_text
+
+Parser = Callable[[Path, str, str, str], ParsedFile]
+PARSERS: dict[str, Parser] = {".txt": parse_text, ".md": parse_markdown, ".jsonl": parse_jsonl}
+MANIFEST_SUFFIX = ".manifest.json"
+_LANGS = {"fr", "en", "es", "de", "it", "pt", "nl"}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """Everything ingest read, and a checksum of the bytes it was read from."""
+
+    documents: tuple[Document, ...]
+    entries: tuple[Entry, ...]
+    checksum: str
+
+    def document(self, document_id: str) -> Document:
+        return next(d for d in self.documents if d.id == document_id)
+
+
+def corpus_files(path: Path) -> list[Path]:
+    """The FAQ files a path stands for, in a stable order."""
+    if not path.exists():
+        raise CorpusError(path, None, "no such file or folder")
+    if path.is_file():
+        if path.suffix not in PARSERS:
+            raise CorpusError(path, None, f"unsupported file type {path.suffix!r}; use one of {', '.join(PARSERS)}")
+        return [path]
+    files = sorted(
+        p for p in path.iterdir()
+        if p.is_file() and p.suffix in PARSERS and not p.name.lower().startswith("readme")
+    )
+    if not files:
+        raise CorpusError(path, None, f"no FAQ file ({', '.join(PARSERS)}) in this folder")
+    return files
+
+
+def load_corpus(path: str | Path) -> Corpus:
+    """Parse every file; any malformed file stops the whole load, naming file and line."""
+    digest = hashlib.sha256()
+    documents: list[Document] = []
+    entries: list[Entry] = []
+    seen: dict[str, Path] = {}
+    for file in corpus_files(Path(path)):
+        document = _document_for(file)
+        if document.id in seen:
+            raise CorpusError(file, None, f'duplicate document id "{document.id}" (also used by {seen[document.id]})')
+        seen[document.id] = file
+        text = read_text(file)
+        parsed = PARSERS[file.suffix](file, text, document.id, document.lang)
+        if not document.title:
+            document = Document(document.id, parsed.title_hint or document.id, document.lang, document.source)
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+        manifest = _manifest_path(file)
+        if manifest.exists():
+            digest.update(manifest.read_bytes())
+        documents.append(document)
+        entries.extend(parsed.entries)
+    return Corpus(tuple(documents), tuple(entries), digest.hexdigest())
+
+
+def _manifest_path(file: Path) -> Path:
+    return file.with_name(file.stem + MANIFEST_SUFFIX)
+
+
+def _document_for(file: Path) -> Document:
+    stem, _, maybe_lang = file.stem.rpartition(".")
+    lang = maybe_lang if stem and maybe_lang in _LANGS else "fr"
+    default_id = slugify(stem if stem and maybe_lang in _LANGS else file.stem)
+    manifest = _manifest_path(file)
+    if not manifest.exists():
+        return Document(default_id, "", lang, file.name)
+    try:
+        meta = json.loads(read_text(manifest))
+    except json.JSONDecodeError as e:
+        raise CorpusError(manifest, e.lineno, f"not valid JSON ({e.msg})") from e
+    if not isinstance(meta, dict):
+        raise CorpusError(manifest, 1, 'a manifest is a JSON object: {"id", "title", "lang", "source"}')
+    unknown = set(meta) - {"id", "title", "lang", "source"}
+    if unknown:
+        raise CorpusError(manifest, 1, f"unknown manifest field(s) {sorted(unknown)}; allowed: id, title, lang, source")
+    doc_id = str(meta.get("id") or default_id)
+    if slugify(doc_id) != doc_id:
+        raise CorpusError(manifest, 1, f'id "{doc_id}" must be lowercase letters, digits and dashes, e.g. "{slugify(doc_id)}"')
+    return Document(doc_id, str(meta.get("title", "")), str(meta.get("lang", lang)), str(meta.get("source", file.name)))

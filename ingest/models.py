@@ -1,0 +1,55 @@
+"""What ingest produces: documents, their question/answer entries, and the chunks that get embedded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One FAQ file: its id and title are what citations show."""
+
+    id: str
+    title: str
+    lang: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One question and its answer, as written in the source.
+
+    `start`/`end` are character offsets of the whole entry in the decoded source file,
+    `answer_start` where the answer begins, and `line` the 1-based line of the question.
+    """
+
+    id: str
+    local_id: str
+    document_id: str
+    section: str
+    question: str
+    answer: str
+    lang: str
+    start: int
+    end: int
+    answer_start: int
+    line: int
+    alt_questions: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The unit that is embedded and returned: an answer, or a piece of a long one."""
+
+    id: str
+    entry_id: str
+    document_id: str
+    document_title: str
+    section: str
+    question: str
+    text: str
+    lang: str
+    start: int
+    end: int
+    part: int
+    parts: int
