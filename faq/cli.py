@@ -1,0 +1,106 @@
+"""The `faq` command: ingest a corpus, serve it, ask it questions, evaluate it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from faq.errors import FaqError
+from faq.settings import Settings, get_settings
+
+app = typer.Typer(help="Question answering over a help-center FAQ.", no_args_is_help=True, add_completion=False)
+console = Console()
+err = Console(stderr=True)
+
+
+def _fail(e: Exception) -> None:
+    err.print(f"[bold red]error:[/] {e}")
+    raise typer.Exit(code=1)
+
+
+def build(corpus: Path, index_dir: Path, settings: Settings) -> None:
+    """Parse, chunk, embed and write an index, with a progress bar and the rate."""
+    from index.build import build_index
+    from index.embedders import load_embedder
+    from ingest.corpus import load_corpus
+
+    loaded = load_corpus(corpus)
+    embedder = load_embedder(settings.embedder)
+    with Progress(
+        TextColumn("[bold]embedding[/]"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console, transient=False,
+    ) as progress:
+        task = progress.add_task("embed", total=None, rate="")
+
+        def step(done: int, total: int) -> None:
+            elapsed = progress.tasks[0].elapsed or 1e-9
+            progress.update(task, completed=done, total=total, rate=f"{done / elapsed:.1f} texts/s")
+
+        manifest = build_index(loaded, embedder, index_dir, max_chars=settings.max_chunk_chars, progress=step)
+    console.print(
+        f"[green]indexed[/] {manifest.entry_count} entries ({manifest.chunk_count} chunks, {manifest.vector_count} vectors) "
+        f"from {len(loaded.documents)} document(s) into {index_dir} in {manifest.build_seconds:.1f}s"
+    )
+
+
+@app.command()
+def ingest(
+    corpus: Annotated[Optional[Path], typer.Argument(help="FAQ file or folder (.txt, .md, .jsonl)")] = None,
+    index: Annotated[Optional[Path], typer.Option("--index", help="index folder to write")] = None,
+) -> None:
+    """Build the index from a corpus; the served index is replaced only once the new one is complete."""
+    settings = get_settings()
+    try:
+        build(corpus or settings.corpus, index or settings.index_dir, settings)
+    except FaqError as e:
+        _fail(e)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="address to listen on")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port to listen on")] = None,
+) -> None:
+    """Serve the HTTP API; builds the index from the configured corpus first when there is none."""
+    import uvicorn
+
+    from index.build import MANIFEST
+    from service.app import create_app
+
+    settings = get_settings()
+    if not (settings.index_dir / MANIFEST).exists():
+        console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
+        try:
+            build(settings.corpus, settings.index_dir, settings)
+        except FaqError as e:
+            _fail(e)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question, in any language")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=20)] = 3,
+    index: Annotated[Optional[Path], typer.Option("--index", help="index folder to read")] = None,
+) -> None:
+    """Ask the FAQ from the terminal: the best passages with their citations."""
+    from rich.panel import Panel
+
+    from index.embedders import load_embedder
+    from index.search import Searcher
+    from index.storage import load_index
+
+    settings = get_settings()
+    try:
+        embedder = load_embedder(settings.embedder)
+        searcher = Searcher(load_index(index or settings.index_dir, embedder.name), embedder)
+    except FaqError as e:
+        _fail(e)
+    for hit in searcher.search(question, top_k=top_k):
+        chunk = hit.chunk
+        title = f"{hit.rank}. {chunk.section} › {chunk.question}  [dim]({hit.score:.3f})[/]"
+        console.print(Panel(chunk.text, title=title, title_align="left", subtitle=chunk.document_title, subtitle_align="right"))

@@ -1,0 +1,59 @@
+"""The FastAPI app. Importing it is instant: the index and model load in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from faq.errors import FaqError
+from faq.settings import Settings, get_settings
+from index.embedders import load_embedder
+from index.search import Searcher
+from index.storage import load_index
+from service.errors import install_error_handlers
+from service.routes import documents, health, query
+from service.state import ServiceState
+
+log = logging.getLogger("faq.service")
+
+
+def load_state(settings: Settings) -> ServiceState:
+    """Load the index and warm the model with one query; a failure becomes a not-ready reason, not a crash."""
+    started = time.perf_counter()
+    try:
+        embedder = load_embedder(settings.embedder)
+        index = load_index(settings.index_dir, embedder.name)
+        embedder.warm_up()
+        searcher = Searcher(index, embedder)
+        searcher.search("warm up", top_k=1)
+    except FaqError as e:
+        log.error("index not loaded: %s", e)
+        return ServiceState(searcher=None, not_ready_reason=str(e))
+    return ServiceState(searcher=searcher, load_seconds=time.perf_counter() - started)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.service = ServiceState(searcher=None, not_ready_reason="starting")
+        app.state.service = load_state(settings)
+        yield
+
+    app = FastAPI(
+        title="FAQ answers",
+        summary="Ask the help center's FAQ in any language; get cited passages back.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(query.router)
+    app.include_router(documents.router)
+    return app

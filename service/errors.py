@@ -1,0 +1,48 @@
+"""One error format for every endpoint: {"error": {"code", "message", "details"}}; never a traceback."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("faq.service")
+
+_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+          413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid_request", 429: "too_many_requests",
+          503: "not_ready"}
+
+
+def _body(status: int, message: str, details: list[dict] | None = None) -> dict:
+    return {"error": {"code": _CODES.get(status, "error"), "message": message, "details": details or []}}
+
+
+async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    details = []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", ()) if p != "body"]
+        message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        if err.get("type") == "json_invalid":
+            loc, message = [], f"the request body is not valid JSON ({err.get('ctx', {}).get('error', 'parse error')})"
+        details.append({"field": ".".join(loc) or "body", "message": message})
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details)
+    return JSONResponse(status_code=422, content=_body(422, f"Invalid request. {summary}", details))
+
+
+async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    return JSONResponse(status_code=exc.status_code, content=_body(exc.status_code, str(exc.detail)),
+                        headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return JSONResponse(status_code=500, content=_body(500, "Internal error; it has been logged."))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)

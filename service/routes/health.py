@@ -1,0 +1,28 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from service.deps import StateDep
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "index not loaded yet, or failed to load"}})
+def readyz(state: StateDep) -> JSONResponse:
+    """The index is loaded and the model warmed: queries will be answered."""
+    if state.searcher is None:
+        return JSONResponse(status_code=503, content={"status": "not ready", "reason": state.not_ready_reason})
+    manifest = state.searcher.index.manifest
+    return JSONResponse(
+        content={"status": "ready", "embedder": manifest.embedder, "entries": manifest.entry_count,
+                 "built_at": manifest.built_at, "load_seconds": round(state.load_seconds, 3)}
+    )

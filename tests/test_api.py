@@ -1,0 +1,95 @@
+"""The HTTP contract: shapes, citations, readiness, and 422 (never 500) for bad requests."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from faq.settings import Settings
+from service import create_app
+
+
+def test_query_returns_cited_passages(client):
+    response = client.post("/v1/query", json={"question": "Que couvre la garantie ?", "top_k": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["question"] == "Que couvre la garantie ?"
+    assert body["took_ms"] > 0
+    assert len(body["results"]) == 3
+    top = body["results"][0]
+    assert set(top) >= {"rank", "score", "passage", "document", "section", "question", "chunk_id", "citation"}
+    assert top["rank"] == 1
+    assert top["citation"] == "Garantie et réparation › Que couvre précisément la politique de garantie ?"
+    assert top["document"] == "Série Énigme BA-793 — FAQ"
+    assert top["passage"].startswith("La garantie BTOMIC couvre")
+    assert top["chunk_id"] == "enigme-ba793-faq:3.1#0"
+
+
+def test_top_k_defaults_to_five(client):
+    response = client.post("/v1/query", json={"question": "livraison"})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 5
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({}, "question", "Field required"),
+        ({"question": ""}, "question", "at least 1 character"),
+        ({"question": "   "}, "question", "not only spaces"),
+        ({"question": "x" * 1001}, "question", "at most 1000 characters"),
+        ({"question": "a\x00b"}, "question", "control characters"),
+        ({"question": 42}, "question", "valid string"),
+        ({"question": "ok", "top_k": 0}, "top_k", "greater than or equal to 1"),
+        ({"question": "ok", "top_k": 21}, "top_k", "less than or equal to 20"),
+        ({"question": "ok", "top_k": "many"}, "top_k", "valid integer"),
+        ({"question": "ok", "colour": "red"}, "colour", "Extra inputs are not permitted"),
+    ],
+)
+def test_bad_query_is_422_with_a_readable_message(client, body, field, message):
+    response = client.post("/v1/query", json=body)
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["code"] == "invalid_request"
+    assert error["details"][0]["field"] == field
+    assert message in error["details"][0]["message"]
+    assert message in error["message"]
+
+
+def test_non_json_body_is_422(client):
+    response = client.post("/v1/query", content=b"{not json", headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert "not valid JSON" in response.json()["error"]["message"]
+
+
+def test_unknown_route_is_404_in_the_same_format(client):
+    response = client.get("/v1/nothing")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_documents_lists_sections_and_questions(client):
+    response = client.get("/v1/documents")
+    assert response.status_code == 200
+    (doc,) = response.json()["documents"]
+    assert doc["title"] == "Série Énigme BA-793 — FAQ"
+    assert [s["title"] for s in doc["sections"]] == [
+        "Commandes et paiements", "Expédition et livraison", "Garantie et réparation", "Retours, échanges et remboursements"]
+    assert sum(len(s["questions"]) for s in doc["sections"]) == 12
+
+
+def test_health_ready_and_docs(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert client.get("/docs").status_code == 200
+    assert "/v1/query" in client.get("/openapi.json").json()["paths"]
+
+
+def test_missing_index_is_not_ready_and_queries_get_503(tmp_path):
+    app = create_app(Settings(index_dir=tmp_path / "missing"))
+    with TestClient(app) as client:
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert "No index at" in ready.json()["reason"]
+        response = client.post("/v1/query", json={"question": "garantie"})
+        assert response.status_code == 503
+        assert response.json()["error"]["code"] == "not_ready"

@@ -1,0 +1,92 @@
+"""Markdown and JSON Lines corpora, and malformed files that must stop with file and line."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from faq.errors import CorpusError
+from ingest import load_corpus
+
+MARKDOWN = """# Shop FAQ
+
+## Shipping
+
+### How long does delivery take?
+Five to seven working days.
+
+Longer during holidays.
+
+### Do you ship abroad?
+Yes, to 40 countries.
+
+## Returns
+
+### How do I return an item?
+Write to us within 30 days.
+"""
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+    return path
+
+
+def test_markdown_sections_and_questions(tmp_path):
+    corpus = load_corpus(write(tmp_path, "shop-faq.en.md", MARKDOWN))
+    assert corpus.documents[0].title == "Shop FAQ"
+    assert corpus.documents[0].lang == "en"
+    assert [(e.section, e.question) for e in corpus.entries] == [
+        ("Shipping", "How long does delivery take?"),
+        ("Shipping", "Do you ship abroad?"),
+        ("Returns", "How do I return an item?"),
+    ]
+    assert corpus.entries[0].answer == "Five to seven working days.\n\nLonger during holidays."
+    assert corpus.entries[0].id == "shop-faq:1.1"
+
+
+def test_jsonl_entries_with_optional_fields(tmp_path):
+    rows = [
+        {"id": "a", "question": "Q1?", "answer": "A1.", "section": "S", "alt_questions": ["Q one?"]},
+        {"faq_id": "b", "question": "Q2?", "answer": "A2.", "lang": "en"},
+    ]
+    corpus = load_corpus(write(tmp_path, "faq.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n"))
+    a, b = corpus.entries
+    assert (a.id, a.section, a.alt_questions, a.lang) == ("faq:a", "S", ("Q one?",), "fr")
+    assert (b.local_id, b.lang, b.line) == ("b", "en", 2)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line", "message"),
+    [
+        ("empty.txt", "\n\n  \n", 1, "the file is empty"),
+        ("latin1.txt", "Section\n1. Question ?\nR\u00e9ponse".encode("latin-1"), 3, "not valid UTF-8"),
+        ("noanswer.txt", "FAQ\nLivraison\n1. Quand ?\nDemain.\n2. Combien ?\nRetours\n1. Comment ?\nPar mail.\n", 5, "has no answer"),
+        ("lastnoanswer.txt", "FAQ\nLivraison\n1. Quand ?\nDemain.\n2. Combien ?\n", 5, "has no answer"),
+        ("dup.jsonl", '{"id": "a", "question": "Q?", "answer": "A."}\n{"id": "a", "question": "R?", "answer": "B."}\n', 2, 'duplicate id "a"'),
+        ("badjson.jsonl", '{"id": "a", "question": "Q?", "answer": "A."}\n{"id": "b", \n', 2, "not valid JSON"),
+        ("noanswer.jsonl", '{"id": "a", "question": "Q?", "answer": "  "}\n', 1, "has no answer"),
+        ("noanswer.md", "## S\n### Q?\n### R?\nA.\n", 2, "has no answer"),
+    ],
+)
+def test_malformed_file_names_file_and_line(tmp_path, name, content, line, message):
+    path = write(tmp_path, name, content)
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(path)
+    assert caught.value.path == str(path)
+    assert caught.value.line == line
+    assert message in str(caught.value)
+    assert str(caught.value).startswith(f"{path}:{line}: ")
+
+
+def test_missing_corpus_is_a_clear_error(tmp_path):
+    with pytest.raises(CorpusError, match="no such file or folder"):
+        load_corpus(tmp_path / "nope")
+
+
+def test_one_bad_file_stops_the_whole_folder(tmp_path):
+    write(tmp_path, "good.md", MARKDOWN)
+    write(tmp_path, "bad.jsonl", "not json\n")
+    with pytest.raises(CorpusError, match=r"bad.jsonl:1: not valid JSON"):
+        load_corpus(tmp_path)

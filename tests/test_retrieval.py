@@ -1,0 +1,39 @@
+"""Real questions, real model: the right FAQ entry is in the top 3 (top 1 for the plain ones)."""
+
+import pytest
+
+# (question, expected entry local id): French, English, typos, no accents, colloquial
+TOP3 = [
+    ("Est-ce que je peux payer avec PayPal ?", "1.1"),
+    ("Do you accept Apple Pay?", "1.1"),
+    ("ou en est ma comande", "1.2"),
+    ("je me suis trompé de taille, je peux changer ma commande ?", "1.3"),
+    ("la livraison est gratuite ?", "2.1"),
+    ("How long will delivery take?", "2.2"),
+    ("j'ai pas reçu de numéro de suivi, comment je trace mon colis", "2.3"),
+    ("combien de temps dure la garantie", "3.1"),
+    ("What does the warranty cover?", "3.1"),
+    ("ma montre ne marche plus, comment la faire réparer ?", "3.2"),
+    ("la reparation est payante ?", "3.3"),
+    ("comment renvoyer un produit", "4.1"),
+    ("my watch arrived broken", "4.2"),
+    ("quand est-ce que je serai rembourse", "4.3"),
+]
+
+
+@pytest.mark.parametrize(("question", "expected"), TOP3)
+def test_right_entry_in_top_3(searcher, question, expected):
+    hits = searcher.search(question, top_k=3)
+    assert f"enigme-ba793-faq:{expected}" in [h.entry_id for h in hits], [h.chunk.question for h in hits]
+
+
+def test_results_are_one_per_entry_best_first(searcher):
+    hits = searcher.search("garantie", top_k=12)
+    assert len({h.entry_id for h in hits}) == len(hits) == 12
+    assert [h.rank for h in hits] == list(range(1, 13))
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+
+
+def test_top_k_below_one_is_refused(searcher):
+    with pytest.raises(ValueError, match="top_k must be greater than 0. Currently, top_k is 0"):
+        searcher.search("garantie", top_k=0)
