@@ -3,7 +3,7 @@
 from index.build import build_index
 from index.embedders import Embedder, load_embedder
 from index.manifest import IndexManifest
-from index.search import Hit, Searcher
+from index.search import Filters, Hit, Ranking, Searcher
 from index.storage import LoadedIndex, load_index
 
-__all__ = ["Embedder", "Hit", "IndexManifest", "LoadedIndex", "Searcher", "build_index", "load_embedder", "load_index"]
+__all__ = ["Embedder", "Filters", "Hit", "Ranking", "IndexManifest", "LoadedIndex", "Searcher", "build_index", "load_embedder", "load_index"]

@@ -11,7 +11,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -40,17 +40,23 @@ def passage_text(chunk: Chunk) -> str:
     return normalize(f"{titles}\n{chunk.text}")
 
 
+def vectors_file(embedder_name: str, primary: bool) -> str:
+    """`vectors.faiss` for the primary embedder, `vectors.<backend>.faiss` for ensemble members."""
+    return VECTORS if primary else f"vectors.{embedder_name.split(':')[0]}.faiss"
+
+
 def build_index(
     corpus: Corpus,
-    embedder: Embedder,
+    embedder: Embedder | Sequence[Embedder],
     out: str | Path,
     *,
     max_chars: int = DEFAULT_MAX_CHARS,
     overlap: int = DEFAULT_OVERLAP,
     progress: Progress | None = None,
 ) -> IndexManifest:
-    """Embed the corpus and write the index folder at `out`, replacing any index there only once complete."""
+    """Embed the corpus with each embedder (the first is primary) and write the folder at `out`, replacing any index there only once complete."""
     started = time.perf_counter()
+    embedders = [embedder] if not isinstance(embedder, Sequence) else list(embedder)
     out = Path(out)
     chunks = chunk_entries(corpus, max_chars=max_chars, overlap=overlap)
     first_chunk = {}
@@ -65,16 +71,21 @@ def build_index(
             query_kinds.append(kind)
     passage_texts = [passage_text(c) for c in chunks]
 
-    total = len(query_texts) + len(passage_texts)
+    total = (len(query_texts) + len(passage_texts)) * len(embedders)
     done = 0
-    vectors = []
-    for texts, encode in ((query_texts, embedder.encode_queries), (passage_texts, embedder.encode_passages)):
-        for i in range(0, len(texts), BATCH):
-            vectors.append(encode(texts[i : i + BATCH]))
-            done += len(texts[i : i + BATCH])
-            if progress:
-                progress(done, total)
-    matrix = np.vstack(vectors) if vectors else np.empty((0, embedder.dim), np.float32)
+    stores: dict[str, FaissStore] = {}
+    for model in embedders:
+        vectors = []
+        for texts, encode in ((query_texts, model.encode_queries), (passage_texts, model.encode_passages)):
+            for i in range(0, len(texts), BATCH):
+                vectors.append(encode(texts[i : i + BATCH]))
+                done += len(texts[i : i + BATCH])
+                if progress:
+                    progress(done, total)
+        stores[vectors_file(model.name, model is embedders[0])] = FaissStore.build(
+            np.vstack(vectors) if vectors else np.empty((0, model.dim), np.float32)
+        )
+    primary = embedders[0]
 
     records = Records(
         documents=corpus.documents,
@@ -84,31 +95,33 @@ def build_index(
         vector_kind=tuple(query_kinds) + ("passage",) * len(chunks),
     )
     manifest = IndexManifest(
-        embedder=embedder.name,
-        dim=embedder.dim,
+        embedder=primary.name,
+        dim=primary.dim,
+        extra_embedders={m.name: m.dim for m in embedders[1:]},
         corpus_checksum=corpus.checksum,
         document_count=len(corpus.documents),
         entry_count=len(corpus.entries),
         chunk_count=len(chunks),
-        vector_count=int(matrix.shape[0]),
+        vector_count=len(records.vector_chunk),
         vector_kinds=tuple(sorted(set(records.vector_kind))),
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    _write_atomically(out, FaissStore.build(matrix), records, manifest)
+    _write_atomically(out, stores, records, manifest)
     return manifest
 
 
-def _write_atomically(out: Path, store: FaissStore, records: Records, manifest: IndexManifest) -> None:
+def _write_atomically(out: Path, stores: dict[str, FaissStore], records: Records, manifest: IndexManifest) -> None:
     """Write into a sibling temporary folder, then rename it into place: readers never see half an index."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()
     try:
-        store.save(tmp / VECTORS)
+        for name, store in stores.items():
+            store.save(tmp / name)
         records.save(tmp / RECORDS)
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        for name in (VECTORS, RECORDS, MANIFEST):
+        for name in (*stores, RECORDS, MANIFEST):
             with open(tmp / name, "rb") as f:
                 os.fsync(f.fileno())
         if out.exists():

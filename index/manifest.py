@@ -13,8 +13,9 @@ class IndexManifest(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     format_version: int = FORMAT_VERSION
-    embedder: str
+    embedder: str = Field(description="the primary embedder: the one every query is embedded with")
     dim: int = Field(gt=0)
+    extra_embedders: dict[str, int] = Field(default_factory=dict, description="ensemble members: name -> dimension")
     corpus_checksum: str
     document_count: int = Field(ge=0)
     entry_count: int = Field(ge=0)

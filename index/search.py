@@ -1,59 +1,139 @@
-"""Question in, ranked FAQ entries out: one hit per entry, with the chunk that matched best."""
+"""Question in, ranked FAQ entries out: one hit per entry, with the chunk that matched best.
+
+Several signals (the primary dense model, optional ensemble models, BM25) each score every entry;
+they are fused into one score. Fusion methods:
+- `zscore`: each signal standardised over the entries, then a weighted sum. A lexical signal that
+  matched nothing adds nothing, so cross-lingual questions are ranked by the dense models alone.
+- `linear`: each signal min-max scaled, then a weighted sum.
+- `rrf`: reciprocal-rank fusion, 1 / (60 + rank); a signal ranks only the entries it matched.
+With one signal the score is that signal's own (a cosine similarity).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from faq.text import normalize
+import numpy as np
+
 from index.embedders import Embedder
+from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, Signal
 from index.storage import LoadedIndex
 from ingest.models import Chunk
 
-# how many vectors to look at per wanted entry: entries have several vectors each
-_FANOUT = 8
+Fusion = Literal["zscore", "linear", "rrf"]
+_RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict results to some documents, sections or languages (None: no restriction)."""
+
+    documents: frozenset[str] | None = None
+    sections: frozenset[str] | None = None
+    langs: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One FAQ entry for a question; `score` is a cosine similarity in [-1, 1]."""
+    """One FAQ entry for a question: `score` is the fused score, `similarity` the primary model's cosine."""
 
     rank: int
     score: float
+    similarity: float
     chunk: Chunk
-    matched: str
 
     @property
     def entry_id(self) -> str:
         return self.chunk.entry_id
 
 
-class Searcher:
-    """Embeds a question and ranks the entries of one loaded index."""
+@dataclass(frozen=True)
+class Ranking:
+    """Every candidate entry, best first, before top_k is applied; `filtered_out` counts entries the filters removed."""
 
-    def __init__(self, index: LoadedIndex, embedder: Embedder) -> None:
+    hits: list[Hit]
+    filtered_out: int
+
+
+class Searcher:
+    """Embeds a question, scores every entry of one loaded index with each signal, and fuses."""
+
+    def __init__(
+        self,
+        index: LoadedIndex,
+        embedder: Embedder,
+        *,
+        ensemble: Sequence[tuple[Embedder, float]] = (),
+        lexical_weight: float = 0.0,
+        fusion: Fusion = "zscore",
+    ) -> None:
         if index.manifest.embedder != embedder.name:
             raise ValueError(f"index built with {index.manifest.embedder!r}, embedder is {embedder.name!r}")
         self.index = index
         self.embedder = embedder
+        self.fusion = fusion
+        records = index.records
+        self.layout = EntryLayout(records)
+        self.primary = DenseSignal(embedder, index.store, records, self.layout)
+        self.signals: list[tuple[Signal, float]] = [(self.primary, 1.0)]
+        for model, weight in ensemble:
+            if model.name not in index.extra_stores:
+                raise ValueError(f"the index has no vectors for {model.name!r}; rebuild it with that ensemble member")
+            self.signals.append((DenseSignal(model, index.extra_stores[model.name], records, self.layout), weight))
+        if lexical_weight > 0:
+            lang = records.documents[0].lang if records.documents else "fr"
+            self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
+        self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
+        self._entry_section = np.array([e.section for e in records.entries], dtype=object)
+        self._entry_lang = np.array([e.lang for e in records.entries], dtype=object)
 
-    def search(self, question: str, top_k: int = 5) -> list[Hit]:
+    def rank(self, question: str, filters: Filters | None = None) -> Ranking:
+        """All entries that pass the filters, best first."""
+        results = [(signal.score(question), weight) for signal, weight in self.signals]
+        fused = self._fuse(results)
+        primary = results[0][0]
+        allowed = self._mask(filters)
+        order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]]
+        chunks = self.index.records.chunks
+        shown = primary.chunks  # the answer piece the primary model found closest
+        hits = [
+            Hit(rank=r + 1, score=float(fused[i]), similarity=float(primary.scores[i]), chunk=chunks[shown[i]])
+            for r, i in enumerate(order)
+        ]
+        return Ranking(hits=hits, filtered_out=int((~allowed).sum()))
+
+    def search(self, question: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
         if top_k < 1:
             raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
-        vector = self.embedder.encode_queries([normalize(question)])
-        scores, rows = self.index.store.search(vector, top_k * _FANOUT)
-        chunks = self.index.records.chunks
-        kinds = self.index.records.vector_kind
-        best: dict[str, tuple[float, Chunk, str]] = {}
-        for score, row in zip(scores[0].tolist(), rows[0].tolist()):
-            if row < 0:
+        return self.rank(question, filters).hits[:top_k]
+
+    def _fuse(self, results: list[tuple[EntryScores, float]]) -> np.ndarray:
+        if len(results) == 1:
+            return results[0][0].scores.astype(np.float64)
+        total = np.zeros(self.layout.n_entries, dtype=np.float64)
+        for scores, weight in results:
+            s = scores.scores.astype(np.float64)
+            if not scores.matched.any():
                 continue
-            chunk = chunks[self.index.vector_chunk[row]]
-            kind = kinds[row]
-            seen = best.get(chunk.entry_id)
-            if seen is None:
-                best[chunk.entry_id] = (score, chunk, kind)
-            elif kind == "passage" and seen[2] != "passage":
-                # keep the entry's best score, but show the answer piece that matched best
-                best[chunk.entry_id] = (seen[0], chunk, seen[2])
-        ranked = sorted(best.values(), key=lambda item: -item[0])[:top_k]
-        return [Hit(rank=i + 1, score=s, chunk=c, matched=k) for i, (s, c, k) in enumerate(ranked)]
+            if self.fusion == "zscore":
+                total += weight * (s - s.mean()) / (s.std() + 1e-9)
+            elif self.fusion == "linear":
+                total += weight * (s - s.min()) / (s.max() - s.min() + 1e-9)
+            else:
+                ranks = np.empty(len(s), dtype=np.float64)
+                ranks[np.argsort(-s, kind="stable")] = np.arange(1, len(s) + 1)
+                total += np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
+        return total
+
+
+    def _mask(self, filters: Filters | None) -> np.ndarray:
+        allowed = np.ones(self.layout.n_entries, dtype=bool)
+        if filters is None:
+            return allowed
+        for values, column in ((filters.documents, self._entry_doc), (filters.sections, self._entry_section),
+                               (filters.langs, self._entry_lang)):
+            if values is not None:
+                allowed &= np.isin(column, list(values))
+        return allowed

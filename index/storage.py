@@ -10,7 +10,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from faq.errors import IndexError_, IndexMismatchError, IndexNotFoundError
-from index.build import MANIFEST, RECORDS, VECTORS
+from index.build import MANIFEST, RECORDS, vectors_file
 from index.manifest import FORMAT_VERSION, IndexManifest
 from index.records import Records
 from index.store import FaissStore
@@ -25,6 +25,7 @@ class LoadedIndex:
     store: FaissStore
     records: Records
     vector_chunk: np.ndarray
+    extra_stores: dict[str, FaissStore]
 
 
 def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedIndex:
@@ -47,7 +48,8 @@ def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedInde
             f"The index at {path} was built with the embedder {manifest.embedder!r}, but queries would be embedded "
             f"with {embedder_name!r}. Rebuild the index with the configured embedder (faq ingest), or configure {manifest.embedder!r}."
         )
-    store = FaissStore.load(path / VECTORS)
+    store = FaissStore.load(path / vectors_file(manifest.embedder, primary=True))
+    extra = {name: FaissStore.load(path / vectors_file(name, primary=False)) for name in manifest.extra_embedders}
     records = Records.load(path / RECORDS)
     problems = [
         f"{what}: manifest says {said}, folder has {has}"
@@ -59,10 +61,15 @@ def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedInde
             ("vector records", manifest.vector_count, len(records.vector_chunk)),
         )
         if said != has
+    ] + [
+        f"{name}: manifest says {manifest.extra_embedders[name]} dimensions and {manifest.vector_count} vectors, "
+        f"file has {s.dim} and {s.count()}"
+        for name, s in extra.items()
+        if (s.dim, s.count()) != (manifest.extra_embedders[name], manifest.vector_count)
     ]
     if problems:
         raise IndexMismatchError(f"The index at {path} is inconsistent ({'; '.join(problems)}). Rebuild it with: faq ingest")
-    return LoadedIndex(path, manifest, store, records, np.asarray(records.vector_chunk, dtype=np.int64))
+    return LoadedIndex(path, manifest, store, records, np.asarray(records.vector_chunk, dtype=np.int64), extra)
 
 
 def _first_line(e: Exception) -> str:
