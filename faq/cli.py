@@ -104,3 +104,45 @@ def ask(
         chunk = hit.chunk
         title = f"{hit.rank}. {chunk.section} › {chunk.question}  [dim]({hit.score:.3f})[/]"
         console.print(Panel(chunk.text, title=title, title_align="left", subtitle=chunk.document_title, subtitle_align="right"))
+
+
+@app.command("eval")
+def eval_(
+    dataset: Annotated[list[str], typer.Option("--dataset", "-d", help="watch-faq, quebec-fr, quebec-en (repeatable)")] = ["watch-faq", "quebec-fr", "quebec-en"],  # noqa: B006
+    system: Annotated[list[str], typer.Option("--system", "-s", help="in-process configuration(s) to measure (repeatable)")] = ["default", "bm25"],  # noqa: B006
+    split: Annotated[str, typer.Option(help="dev, test or all")] = "test",
+    url: Annotated[Optional[str], typer.Option(help="measure a running service over HTTP instead (its corpus must be the dataset's)")] = None,
+    out: Annotated[Path, typer.Option(help="folder for results.json, report.md and the PNG plots")] = Path("var/eval"),
+    compare: Annotated[Optional[tuple[Path, Path]], typer.Option(help="print two results.json side by side and exit")] = None,
+) -> None:
+    """Measure answer accuracy, abstention and latency; writes JSON, Markdown and PNG plots."""
+    from eval import report
+    from eval.clients import in_process, over_http
+    from eval.datasets import load_dataset
+    from eval.run import evaluate, warm
+    from eval.systems import SYSTEMS, build_system
+
+    if compare:
+        console.print(report.compare(*compare))
+        return
+    if split not in {"dev", "test", "all"}:
+        _fail(ValueError(f"split must be dev, test or all. Currently, split is {split!r}"))
+    unknown = [s for s in system if s not in SYSTEMS] if url is None else []
+    if unknown:
+        _fail(ValueError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}"))
+    runs = []
+    for name in dataset:
+        evalset = load_dataset(name).split(split)
+        targets = [("http", over_http(url))] if url else [(s, in_process(build_system(SYSTEMS[s], evalset))) for s in system]
+        for label, client in targets:
+            warm(client, [q.text for q in evalset.queries])
+            run = evaluate(evalset, client, label)
+            run["split"] = split
+            runs.append(run)
+            m = run["overall"]
+            console.print(
+                f"{name:>10} · {label:<14} hit@1 {m['hit@1']:.3f}  hit@3 {m['hit@3']:.3f}  MRR {m['mrr@10']:.3f}  "
+                f"e2e {m['end_to_end_accuracy']:.3f}  p50 {m['latency_ms']['p50']} ms"
+            )
+    json_path, md_path, pngs = report.write(runs, out, f"faq eval ({split} split)")
+    console.print(f"wrote {json_path}, {md_path}, {', '.join(str(p) for p in pngs)}")

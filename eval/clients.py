@@ -1,0 +1,62 @@
+"""The two ways to ask the system under test: in this process, or over HTTP like the team's scripts."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What one question got back: entry ids best first, the text shown first, and the answer decision."""
+
+    ranked: list[str]
+    top_passage: str | None
+    short_answer: str | None
+    answerable: bool
+    confidence: float | None
+    top_score: float | None
+    latency_ms: float
+
+
+Client = Callable[[str], Prediction]
+
+
+def in_process(ask: Callable[[str], Prediction]) -> Client:
+    """Time a local callable end to end (embedding, search, fusion, answer)."""
+
+    def run(question: str) -> Prediction:
+        started = time.perf_counter()
+        p = ask(question)
+        took = (time.perf_counter() - started) * 1000
+        return Prediction(p.ranked, p.top_passage, p.short_answer, p.answerable, p.confidence, p.top_score, took)
+
+    return run
+
+
+def over_http(base_url: str, top_k: int = 10, timeout: float = 30.0) -> Client:
+    """POST /v1/query on a running service; latency is the full round trip."""
+    client = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+
+    def run(question: str) -> Prediction:
+        started = time.perf_counter()
+        response = client.post("/v1/query", json={"question": question[:1000], "top_k": top_k})
+        took = (time.perf_counter() - started) * 1000
+        response.raise_for_status()
+        body = response.json()
+        results = body["results"]
+        answer = body.get("answer") or {}
+        return Prediction(
+            ranked=[r["entry_id"] for r in results],
+            top_passage=results[0]["passage"] if results else None,
+            short_answer=answer.get("text") if isinstance(answer, dict) else None,
+            answerable=bool(body.get("answerable", True)),
+            confidence=body.get("confidence"),
+            top_score=results[0]["score"] if results else None,
+            latency_ms=took,
+        )
+
+    return run

@@ -1,0 +1,51 @@
+"""From a ranking to a response: is the FAQ confident enough to answer, and how confident.
+
+The abstention score is the primary model's cosine for the top entry (averaged with the ensemble
+members' cosines when there are any). It is calibrated per index on a dev split: the threshold is
+stored in the index manifest, and confidence is a logistic curve that crosses 0.5 at the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from index.search import Filters, Hit, Searcher
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """`threshold` on the abstention score, and the score spread that maps to confidence 0.27..0.73."""
+
+    threshold: float
+    scale: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    hits: list[Hit]
+    answerable: bool
+    confidence: float
+    score: float
+    filtered_out: int
+
+
+class Answerer:
+    """Ranks with a searcher and decides whether to answer, using the index's calibration when it has one."""
+
+    def __init__(self, searcher: Searcher, calibration: Calibration | None) -> None:
+        self.searcher = searcher
+        self.calibration = calibration
+
+    def answer(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
+        ranking = self.searcher.rank(question, filters)
+        hits = ranking.hits[:top_k]
+        score = hits[0].similarity if hits else -1.0
+        if self.calibration is None:
+            confidence, answerable = (1.0 if hits else 0.0), bool(hits)
+        else:
+            z = (score - self.calibration.threshold) / self.calibration.scale
+            confidence = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+            answerable = bool(hits) and score >= self.calibration.threshold
+        return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out)
