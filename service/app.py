@@ -11,9 +11,7 @@ from fastapi import FastAPI
 
 from faq.errors import FaqError
 from faq.settings import Settings, get_settings
-from index.embedders import load_embedder
-from index.search import Searcher
-from index.storage import load_index
+from index.pipeline import open_answerer
 from service.errors import install_error_handlers
 from service.routes import documents, health, query
 from service.state import ServiceState
@@ -25,15 +23,12 @@ def load_state(settings: Settings) -> ServiceState:
     """Load the index and warm the model with one query; a failure becomes a not-ready reason, not a crash."""
     started = time.perf_counter()
     try:
-        embedder = load_embedder(settings.embedder)
-        index = load_index(settings.index_dir, embedder.name)
-        embedder.warm_up()
-        searcher = Searcher(index, embedder)
-        searcher.search("warm up", top_k=1)
-    except FaqError as e:
+        answerer = open_answerer(settings.index_dir, settings.retrieval())
+        answerer.answer("warm up", top_k=1)
+    except (FaqError, ValueError) as e:
         log.error("index not loaded: %s", e)
-        return ServiceState(searcher=None, not_ready_reason=str(e))
-    return ServiceState(searcher=searcher, load_seconds=time.perf_counter() - started)
+        return ServiceState(answerer=None, not_ready_reason=str(e))
+    return ServiceState(answerer=answerer, load_seconds=time.perf_counter() - started)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -41,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.service = ServiceState(searcher=None, not_ready_reason="starting")
+        app.state.service = ServiceState(answerer=None, not_ready_reason="starting")
         app.state.service = load_state(settings)
         yield
 

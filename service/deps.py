@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from index.search import Searcher
+from index.answer import Answerer
 from service.state import ServiceState
 
 
@@ -14,11 +14,11 @@ def get_state(request: Request) -> ServiceState:
     return request.app.state.service
 
 
-def get_searcher(state: Annotated[ServiceState, Depends(get_state)]) -> Searcher:
-    if state.searcher is None:
+def get_answerer(state: Annotated[ServiceState, Depends(get_state)]) -> Answerer:
+    if state.answerer is None:
         raise HTTPException(status_code=503, detail=f"The service is not ready: {state.not_ready_reason}")
-    return state.searcher
+    return state.answerer
 
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
-SearcherDep = Annotated[Searcher, Depends(get_searcher)]
+AnswererDep = Annotated[Answerer, Depends(get_answerer)]

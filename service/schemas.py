@@ -5,11 +5,20 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
+class QueryFilters(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    documents: list[str] | None = Field(None, max_length=50, description="document ids to search in")
+    sections: list[str] | None = Field(None, max_length=50, description="section titles to search in")
+    langs: list[str] | None = Field(None, max_length=20, description="entry languages to search in")
+
+
 class QueryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     question: str = Field(min_length=1, max_length=1000, description="what the customer asked, in any language")
     top_k: int = Field(5, ge=1, le=20, description="how many FAQ entries to return")
+    filters: QueryFilters | None = None
 
     @field_validator("question")
     @classmethod
@@ -23,7 +32,8 @@ class QueryRequest(BaseModel):
 
 class Result(BaseModel):
     rank: int
-    score: float = Field(description="cosine similarity of the best-matching vector of this entry")
+    score: float = Field(description="fused ranking score (z-scores of the models); only its order is meaningful")
+    similarity: float = Field(description="the dense models' mean similarity for this entry, what the threshold applies to")
     passage: str = Field(description="the answer text as written in the FAQ")
     document: str = Field(description="title of the FAQ document")
     document_id: str
@@ -36,7 +46,11 @@ class Result(BaseModel):
 
 class QueryResponse(BaseModel):
     question: str
-    results: list[Result]
+    answerable: bool = Field(description="false when the FAQ does not confidently answer the question")
+    confidence: float = Field(ge=0, le=1, description="calibrated on the index's dev questions; 0.5 at the threshold")
+    results: list[Result] = Field(description="best first; returned even when not answerable, as possibly related entries")
+    below_threshold: int = Field(description="how many of the returned results score under the 'no answer' threshold")
+    filtered_out: int = Field(description="how many entries the filters excluded")
     took_ms: float
 
 

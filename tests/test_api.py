@@ -93,3 +93,37 @@ def test_missing_index_is_not_ready_and_queries_get_503(tmp_path):
         response = client.post("/v1/query", json={"question": "garantie"})
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "not_ready"
+
+
+def test_in_scope_question_is_answerable_with_high_confidence(client):
+    body = client.post("/v1/query", json={"question": "Combien de temps dure la garantie ?"}).json()
+    assert body["answerable"] is True
+    assert body["confidence"] > 0.5
+    assert body["results"][0]["entry_id"] == "enigme-ba793-faq:3.1"
+    assert body["below_threshold"] < len(body["results"])
+
+
+def test_out_of_scope_question_is_not_answerable_but_keeps_its_candidates(client):
+    body = client.post("/v1/query", json={"question": "Quel temps fera-t-il demain à Montréal ?", "top_k": 3}).json()
+    assert body["answerable"] is False
+    assert body["confidence"] < 0.5
+    assert len(body["results"]) == 3
+    assert body["below_threshold"] == 3
+
+
+def test_section_filter_keeps_only_that_section_and_counts_the_rest(client):
+    body = client.post("/v1/query", json={"question": "combien ça coûte ?", "top_k": 10,
+                                          "filters": {"sections": ["Garantie et réparation"]}}).json()
+    assert {r["section"] for r in body["results"]} == {"Garantie et réparation"}
+    assert len(body["results"]) == 3
+    assert body["filtered_out"] == 9
+
+
+def test_unknown_filter_field_is_422(client):
+    response = client.post("/v1/query", json={"question": "ok", "filters": {"colour": ["red"]}})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"][0]["field"] == "filters.colour"
+
+
+def test_readyz_says_the_index_is_calibrated(client):
+    assert client.get("/readyz").json()["calibrated"] is True

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.deps import SearcherDep
+from service.deps import AnswererDep
 from service.schemas import DocumentInfo, DocumentsResponse, QuestionInfo, SectionInfo
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
 
 @router.get("/documents", response_model=DocumentsResponse)
-def documents(searcher: SearcherDep) -> DocumentsResponse:
+def documents(answerer: AnswererDep) -> DocumentsResponse:
     """List the indexed documents with their sections and questions, in FAQ order."""
-    records = searcher.index.records
+    records = answerer.searcher.index.records
     out = []
     for doc in records.documents:
         sections: dict[str, list[QuestionInfo]] = {}

@@ -19,10 +19,11 @@ def healthz() -> dict[str, str]:
 @router.get("/readyz", responses={503: {"description": "index not loaded yet, or failed to load"}})
 def readyz(state: StateDep) -> JSONResponse:
     """The index is loaded and the model warmed: queries will be answered."""
-    if state.searcher is None:
+    if state.answerer is None:
         return JSONResponse(status_code=503, content={"status": "not ready", "reason": state.not_ready_reason})
-    manifest = state.searcher.index.manifest
+    manifest = state.answerer.searcher.index.manifest
     return JSONResponse(
         content={"status": "ready", "embedder": manifest.embedder, "entries": manifest.entry_count,
-                 "built_at": manifest.built_at, "load_seconds": round(state.load_seconds, 3)}
+                 "built_at": manifest.built_at,
+                 "calibrated": state.answerer.calibration is not None, "load_seconds": round(state.load_seconds, 3)}
     )

