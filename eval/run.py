@@ -27,8 +27,8 @@ def score_query(query: EvalQuery, client: Client) -> dict[str, Any]:
         row.update({f"hit@{k}": hit_at_k(p.ranked, query.relevant, k) for k in HIT_CURVE})
         row["mrr@10"] = reciprocal_rank(p.ranked, query.relevant, 10)
         row["ndcg@10"] = ndcg_at_k(p.ranked, query.relevant, 10)
-        shown = p.short_answer or p.top_passage
-        row["answer_ok"] = (contains_fact(shown, query.fact) or contains_fact(p.top_passage, query.fact)) if query.fact else None
+        row["answer_ok"] = contains_fact(p.short_answer or p.top_passage, query.fact) if query.fact else None
+        row["passage_ok"] = contains_fact(p.top_passage, query.fact) if query.fact else None
         row["e2e_ok"] = bool(p.answerable and row["hit@1"])
     else:
         row["e2e_ok"] = not p.answerable

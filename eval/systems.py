@@ -18,7 +18,7 @@ from index.build import MANIFEST, build_index
 from index.calibrate import LabelledQuestion, calibrate
 from index.embedders import Embedder
 from index.manifest import FORMAT_VERSION
-from index.pipeline import RetrievalConfig, open_searcher
+from index.pipeline import RetrievalConfig, open_searcher, short_answerer
 from index.signals import EntryLayout, LexicalSignal
 from index.storage import LoadedIndex, load_index
 from ingest.corpus import load_corpus
@@ -73,12 +73,13 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE) ->
     members = [by_name[n] for n, _ in retrieval.ensemble]
     searcher = open_searcher(index, retrieval, [embedders[0], *members])
     dev = [LabelledQuestion(q.text, q.relevant) for q in dataset.split("dev").queries]
-    answerer = Answerer(searcher, calibrate(searcher, dev) if dev else None)
+    answerer = Answerer(searcher, calibrate(searcher, dev) if dev else None, short_answerer(index, [embedders[0], *members]))
 
     def ask(question: str) -> Prediction:
         a = answerer.answer(question, top_k=10)
         top = a.hits[0].chunk.text if a.hits else None
-        return Prediction([h.entry_id for h in a.hits], top, None, a.answerable, a.confidence, a.score, 0.0)
+        short = a.short_answer.text if a.short_answer else None
+        return Prediction([h.entry_id for h in a.hits], top, short, a.answerable, a.confidence, a.score, 0.0)
 
     return ask
 

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from index.search import Filters, Hit, Searcher
+from index.short_answer import ShortAnswer, ShortAnswerer
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,16 @@ class Answer:
     confidence: float
     score: float
     filtered_out: int
+    short_answer: ShortAnswer | None = None
 
 
 class Answerer:
     """Ranks with a searcher and decides whether to answer, using the index's calibration when it has one."""
 
-    def __init__(self, searcher: Searcher, calibration: Calibration | None) -> None:
+    def __init__(self, searcher: Searcher, calibration: Calibration | None, extractor: ShortAnswerer | None = None) -> None:
         self.searcher = searcher
         self.calibration = calibration
+        self.extractor = extractor
 
     def answer(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
         ranking = self.searcher.rank(question, filters)
@@ -48,4 +51,7 @@ class Answerer:
             z = (score - self.calibration.threshold) / self.calibration.scale
             confidence = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
             answerable = bool(hits) and score >= self.calibration.threshold
-        return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out)
+        short = None
+        if answerable and self.extractor is not None:
+            short = self.extractor.extract(question, hits[0].chunk.text)
+        return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short)

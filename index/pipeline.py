@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.answer import Answerer, Calibration
+from index.lexical import analyzer
+from index.short_answer import ShortAnswerer
 from index.build import MANIFEST
 from index.embedders import Embedder, load_embedder
 from index.manifest import CalibrationInfo
@@ -45,6 +47,13 @@ def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[E
     )
 
 
+def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:
+    """USE scores sentences when it is loaded (a few ms); otherwise shared terms and position do."""
+    lang = index.records.documents[0].lang if index.records.documents else "fr"
+    sentence_model = next((e for e in embedders if e.name.startswith("usem3")), None)
+    return ShortAnswerer(analyzer(lang), sentence_model)
+
+
 def open_answerer(path: str | Path, config: RetrievalConfig) -> Answerer:
     """Load the index, check it was built for these embedders, and apply its calibration if it fits the config."""
     embedders = config.embedders()
@@ -59,7 +68,7 @@ def open_answerer(path: str | Path, config: RetrievalConfig) -> Answerer:
     elif info is not None:
         log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
                     info.retrieval, config.key())
-    return Answerer(searcher, calibration)
+    return Answerer(searcher, calibration, short_answerer(index, embedders))
 
 
 def store_calibration(path: str | Path, info: CalibrationInfo) -> None:

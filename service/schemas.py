@@ -42,12 +42,24 @@ class Result(BaseModel):
     entry_id: str
     chunk_id: str
     citation: str = Field(description='"Section › Question", ready to show')
+    highlights: list[tuple[int, int]] = Field(description="spans of words matching the question, as offsets in `passage`")
+
+
+class ShortAnswerOut(BaseModel):
+    text: str = Field(description="the one or two sentences of the first result that answer the question")
+    entry_id: str
+    start: int = Field(description="offset of `text` in the first result's passage")
+    end: int
+    source_start: int = Field(description="offset of `text` in the source FAQ file")
+    source_end: int
+    highlights: list[tuple[int, int]] = Field(description="spans of matched words, as offsets in the passage")
 
 
 class QueryResponse(BaseModel):
     question: str
     answerable: bool = Field(description="false when the FAQ does not confidently answer the question")
     confidence: float = Field(ge=0, le=1, description="calibrated on the index's dev questions; 0.5 at the threshold")
+    answer: ShortAnswerOut | None = Field(description="the short answer, when answerable")
     results: list[Result] = Field(description="best first; returned even when not answerable, as possibly related entries")
     below_threshold: int = Field(description="how many of the returned results score under the 'no answer' threshold")
     filtered_out: int = Field(description="how many entries the filters excluded")

@@ -127,3 +127,17 @@ def test_unknown_filter_field_is_422(client):
 
 def test_readyz_says_the_index_is_calibrated(client):
     assert client.get("/readyz").json()["calibrated"] is True
+
+
+def test_answerable_question_gets_a_short_answer_with_offsets_and_highlights(client):
+    body = client.post("/v1/query", json={"question": "Quel est le délai de remboursement ?"}).json()
+    answer, top = body["answer"], body["results"][0]
+    assert top["entry_id"] == "enigme-ba793-faq:4.3"
+    assert "5 à 7 jours ouvrables" in answer["text"]
+    assert top["passage"][answer["start"] : answer["end"]] == answer["text"]
+    assert [top["passage"][s:e] for s, e in answer["highlights"]] == ["remboursement", "délai"]
+    assert [top["passage"][s:e] for s, e in top["highlights"]] == ["remboursement", "délai", "remboursement", "délai"]
+
+
+def test_unanswerable_question_has_no_short_answer(client):
+    assert client.post("/v1/query", json={"question": "Quel temps fera-t-il demain à Montréal ?"}).json()["answer"] is None

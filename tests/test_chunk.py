@@ -31,3 +31,12 @@ def test_long_answers_split_with_overlap_and_exact_spans(corpus):
         assert chunk.section and chunk.question and chunk.document_title == "Série Énigme BA-793 — FAQ"
     assert any(b.start < a.end for a, b in zip(payment, payment[1:]))  # pieces cut inside a paragraph overlap
     assert [c.part for c in payment] == list(range(len(payment)))
+
+
+def test_short_answer_source_offsets_point_into_the_file(client):
+    from ingest.decode import read_text
+
+    body = client.post("/v1/query", json={"question": "combien de temps dure la garantie ?"}).json()
+    answer = body["answer"]
+    assert read_text(SEED)[answer["source_start"] : answer["source_end"]] == answer["text"]
+    assert "24 mois" in answer["text"]

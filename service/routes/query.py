@@ -6,9 +6,11 @@ import time
 
 from fastapi import APIRouter
 
+from index.answer import Answerer
 from index.search import Filters, Hit
+from index.short_answer import highlights
 from service.deps import AnswererDep
-from service.schemas import ErrorResponse, QueryRequest, QueryResponse, Result
+from service.schemas import ErrorResponse, QueryRequest, QueryResponse, Result, ShortAnswerOut
 
 router = APIRouter(prefix="/v1", tags=["query"])
 
@@ -17,12 +19,13 @@ def citation(section: str, question: str) -> str:
     return " › ".join(part for part in (section, question) if part)
 
 
-def to_result(hit: Hit) -> Result:
+def to_result(hit: Hit, question: str, answerer: Answerer) -> Result:
     chunk = hit.chunk
+    marks = highlights(question, chunk.text, answerer.extractor.analyzer) if answerer.extractor else ()
     return Result(
         rank=hit.rank, score=round(hit.score, 4), similarity=round(hit.similarity, 4), passage=chunk.text, document=chunk.document_title,
         document_id=chunk.document_id, section=chunk.section, question=chunk.question, entry_id=chunk.entry_id,
-        chunk_id=chunk.id, citation=citation(chunk.section, chunk.question),
+        chunk_id=chunk.id, citation=citation(chunk.section, chunk.question), highlights=list(marks),
     )
 
 
@@ -39,9 +42,14 @@ def query(request: QueryRequest, answerer: AnswererDep) -> QueryResponse:
     answer = answerer.answer(request.question, top_k=request.top_k, filters=filters)
     threshold = answerer.calibration.threshold if answerer.calibration else None
     below = sum(1 for h in answer.hits if threshold is not None and h.similarity < threshold)
+    short = None
+    if answer.short_answer is not None:
+        a, top = answer.short_answer, answer.hits[0].chunk
+        short = ShortAnswerOut(text=a.text, entry_id=top.entry_id, start=a.start, end=a.end, source_start=top.start + a.start,
+                               source_end=top.start + a.end, highlights=list(a.highlights))
     took = (time.perf_counter() - started) * 1000
     return QueryResponse(
-        question=request.question, answerable=answer.answerable, confidence=answer.confidence,
-        results=[to_result(h) for h in answer.hits], below_threshold=below, filtered_out=answer.filtered_out,
+        question=request.question, answerable=answer.answerable, confidence=answer.confidence, answer=short,
+        results=[to_result(h, request.question, answerer) for h in answer.hits], below_threshold=below, filtered_out=answer.filtered_out,
         took_ms=round(took, 2),
     )
