@@ -66,6 +66,36 @@ def _quebec(subset: str, name: str) -> EvalSet:
     return EvalSet(name, folder / "faq.jsonl", tuple(queries))
 
 
+def with_phrasings(evalset: EvalSet, out: Path) -> EvalSet:
+    """Half of each entry's paraphrases become known phrasings of the entry (`alt_questions`); the other half is scored.
+
+    Measures what accepted phrasings buy, apart from the zero-shot numbers. The derived corpus is
+    written under `out`, since a corpus is a file.
+    """
+    by_entry: dict[str, list[EvalQuery]] = {}
+    for q in evalset.queries:
+        if len(q.relevant) == 1:
+            by_entry.setdefault(next(iter(q.relevant)), []).append(q)
+    accepted: dict[str, list[str]] = {}
+    scored: list[EvalQuery] = []
+    for entry_id, queries in by_entry.items():
+        queries = sorted(queries, key=lambda q: hashlib.sha256(q.id.encode()).hexdigest())
+        half = len(queries) // 2
+        accepted[entry_id] = [q.text for q in queries[:half]]
+        scored += queries[half:]
+    folder = out / f"{evalset.name}+phrasings"
+    folder.mkdir(parents=True, exist_ok=True)
+    manifest = json.loads(evalset.corpus.with_name("faq.manifest.json").read_text(encoding="utf-8"))
+    (folder / "faq.manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    lines = []
+    for line in evalset.corpus.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        row["alt_questions"] = accepted.get(f"{manifest['id']}:{row['faq_id']}", [])
+        lines.append(json.dumps(row, ensure_ascii=False))
+    (folder / "faq.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return EvalSet(f"{evalset.name}+phrasings", folder / "faq.jsonl", tuple(sorted(scored, key=lambda q: q.id)))
+
+
 LOADERS = {
     "watch-faq": _watch,
     "quebec-fr": lambda: _quebec("fr_2020-03", "quebec-fr"),
@@ -74,6 +104,9 @@ LOADERS = {
 
 
 def load_dataset(name: str) -> EvalSet:
-    if name not in LOADERS:
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)}")
-    return LOADERS[name]()
+    """A named set; `<name>+phrasings` is the set with half its paraphrases accepted as known phrasings."""
+    base, _, variant = name.partition("+")
+    if base not in LOADERS or variant not in ("", "phrasings"):
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)} (or NAME+phrasings)")
+    evalset = LOADERS[base]()
+    return with_phrasings(evalset, ROOT / "var" / "eval-corpus") if variant else evalset

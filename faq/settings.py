@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ class Settings(BaseSettings):
         Path("eval/datasets/watch-faq/queries.jsonl"),
         description="labelled questions (JSONL) whose dev split calibrates the 'no answer' threshold at ingest",
     )
+    data_dir: Path = Field(Path("var/data"), description="feedback and analytics database (SQLite) lives here")
+    admin_token: SecretStr | None = Field(None, description="bearer token for /v1/admin/*; unset means admin endpoints are off")
     host: str = Field("127.0.0.1", description="address `faq serve` listens on")
     port: int = Field(8000, ge=1, le=65535)
     default_top_k: int = Field(5, ge=1, le=20)
@@ -45,6 +47,13 @@ class Settings(BaseSettings):
         if value.strip().lower() not in _BACKENDS:
             raise ValueError(f"unknown embedder {value!r}; choose one of {sorted(_BACKENDS)}")
         return value.strip().lower()
+
+    @field_validator("admin_token")
+    @classmethod
+    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("admin_token must be at least 16 characters; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        return value
 
     @field_validator("ensemble")
     @classmethod

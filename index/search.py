@@ -88,6 +88,7 @@ class Searcher:
         if lexical_weight > 0:
             lang = records.documents[0].lang if records.documents else "fr"
             self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
+        self.entry_ids = frozenset(e.id for e in records.entries)
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
         self._entry_lang = np.array([e.lang for e in records.entries], dtype=object)

@@ -125,7 +125,9 @@ class LexicalSignal:
 
     def __init__(self, records: Records, layout: EntryLayout, lang: str) -> None:
         self.layout = layout
-        self.bm25 = Bm25([f"{c.section} {c.question} {c.question} {c.text}" for c in records.chunks], lang)
+        alts = {e.id: " ".join(e.alt_questions) for e in records.entries}
+        texts = [f"{c.section} {c.question} {c.question} {alts[c.entry_id] if c.part == 0 else ''} {c.text}" for c in records.chunks]
+        self.bm25 = Bm25(texts, lang)
 
     def score(self, question: str) -> EntryScores:
         chunk_scores = self.bm25.scores(question)

@@ -13,13 +13,15 @@ from faq.errors import FaqError
 from faq.settings import Settings, get_settings
 from index.pipeline import open_answerer
 from service.errors import install_error_handlers
-from service.routes import documents, health, query
+from service.feedback import FeedbackStore
+from service.pages import mount_pages
+from service.routes import admin, documents, feedback, health, query, suggest
 from service.state import ServiceState
 
 log = logging.getLogger("faq.service")
 
 
-def load_state(settings: Settings) -> ServiceState:
+def load_state(settings: Settings, store: FeedbackStore | None = None) -> ServiceState:
     """Load the index and warm the model with one query; a failure becomes a not-ready reason, not a crash."""
     started = time.perf_counter()
     try:
@@ -27,8 +29,8 @@ def load_state(settings: Settings) -> ServiceState:
         answerer.answer("warm up", top_k=1)
     except (FaqError, ValueError) as e:
         log.error("index not loaded: %s", e)
-        return ServiceState(answerer=None, not_ready_reason=str(e))
-    return ServiceState(answerer=answerer, load_seconds=time.perf_counter() - started)
+        return ServiceState(answerer=None, feedback=store, not_ready_reason=str(e))
+    return ServiceState(answerer=answerer, feedback=store, load_seconds=time.perf_counter() - started)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,9 +38,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.service = ServiceState(answerer=None, not_ready_reason="starting")
-        app.state.service = load_state(settings)
+        store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+        app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
+        app.state.service = load_state(settings, store)
         yield
+        store.close()
 
     app = FastAPI(
         title="FAQ answers",
@@ -51,4 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(query.router)
     app.include_router(documents.router)
+    app.include_router(suggest.router)
+    app.include_router(feedback.router)
+    app.include_router(admin.router)
+    mount_pages(app)
     return app

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from index.answer import Answerer
+from service.feedback import FeedbackStore
 from service.state import ServiceState
 
 
@@ -22,3 +25,28 @@ def get_answerer(state: Annotated[ServiceState, Depends(get_state)]) -> Answerer
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
+
+
+def get_feedback(state: StateDep) -> FeedbackStore:
+    if state.feedback is None:
+        raise HTTPException(status_code=503, detail="The feedback store is not available")
+    return state.feedback
+
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def require_admin(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """Admin endpoints are off without a configured token; 401 without a token, 403 with a wrong one."""
+    configured = request.app.state.settings.admin_token
+    if configured is None:
+        raise HTTPException(status_code=403, detail="Admin endpoints are disabled. Set FAQ_ADMIN_TOKEN to enable them.")
+    if credentials is None:
+        raise HTTPException(status_code=401, detail="This endpoint needs 'Authorization: Bearer <admin token>'.",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if not hmac.compare_digest(credentials.credentials.encode(), configured.get_secret_value().encode()):
+        raise HTTPException(status_code=403, detail="The admin token is not valid.")
+
+
+FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
+AdminDep = Annotated[None, Depends(require_admin)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -19,6 +21,7 @@ class QueryRequest(BaseModel):
     question: str = Field(min_length=1, max_length=1000, description="what the customer asked, in any language")
     top_k: int = Field(5, ge=1, le=20, description="how many FAQ entries to return")
     filters: QueryFilters | None = None
+    surface: Literal["search", "api"] = Field("api", description="who asks: the search page, or any other client")
 
     @field_validator("question")
     @classmethod
@@ -57,6 +60,7 @@ class ShortAnswerOut(BaseModel):
 
 class QueryResponse(BaseModel):
     question: str
+    query_id: str = Field(description="refer to it in POST /v1/feedback")
     answerable: bool = Field(description="false when the FAQ does not confidently answer the question")
     confidence: float = Field(ge=0, le=1, description="calibrated on the index's dev questions; 0.5 at the threshold")
     answer: ShortAnswerOut | None = Field(description="the short answer, when answerable")
@@ -101,3 +105,73 @@ class ErrorBody(BaseModel):
 
 class ErrorResponse(BaseModel):
     error: ErrorBody
+
+
+class SuggestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    message: str = Field(min_length=1, max_length=5000, description="the customer's whole message, greetings and all")
+    top_k: int = Field(3, ge=1, le=10, description="suggested entries per question")
+
+    @field_validator("message")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        return QueryRequest._not_blank(value)
+
+
+class Suggestion(BaseModel):
+    question: str = Field(description="one question found in the message, with the sentences that give it context")
+    query_id: str = Field(description="refer to it in POST /v1/feedback")
+    answerable: bool
+    confidence: float
+    answer: ShortAnswerOut | None
+    results: list[Result]
+
+
+class SuggestResponse(BaseModel):
+    suggestions: list[Suggestion]
+    took_ms: float
+
+
+class FeedbackRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    query_id: str = Field(min_length=32, max_length=32, pattern=r"^[0-9a-f]{32}$")
+    entry_id: str = Field(min_length=1, max_length=300)
+    verdict: Literal["used", "not_relevant", "helpful", "not_helpful"]
+
+
+class FeedbackResponse(BaseModel):
+    recorded: bool = True
+
+
+class QuestionCount(BaseModel):
+    question: str
+    count: int
+
+
+class EntryCount(BaseModel):
+    entry_id: str
+    question: str | None
+    count: int
+
+
+class AnalyticsResponse(BaseModel):
+    queries: int
+    unanswered: int
+    top_questions: list[QuestionCount]
+    unanswered_questions: list[QuestionCount]
+    not_relevant_entries: list[EntryCount]
+
+
+class PhrasingOut(BaseModel):
+    id: int
+    entry_id: str
+    text: str
+    status: str
+
+
+class PhrasingReview(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    accept: bool

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.answer import Answerer
+from service.feedback import FeedbackStore
 
 
 @dataclass(frozen=True)
 class ServiceState:
     answerer: Answerer | None
+    feedback: FeedbackStore | None = None
     not_ready_reason: str | None = None
     load_seconds: float = 0.0

@@ -61,8 +61,12 @@ def searcher(index_dir: Path, embedder: E5Embedder, use_embedder: UseEmbedder) -
     return open_searcher(load_index(index_dir, embedder.name), RetrievalConfig(), [embedder, use_embedder])
 
 
+ADMIN_TOKEN = "test-admin-token-0123456789"
+
+
 @pytest.fixture(scope="session")
-def client(index_dir: Path) -> Iterator[TestClient]:
-    app = create_app(Settings(index_dir=index_dir, corpus=CORPUS))
+def client(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    data = tmp_path_factory.mktemp("data")
+    app = create_app(Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN))
     with TestClient(app) as test_client:
         yield test_client

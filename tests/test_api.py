@@ -85,7 +85,7 @@ def test_health_ready_and_docs(client):
 
 
 def test_missing_index_is_not_ready_and_queries_get_503(tmp_path):
-    app = create_app(Settings(index_dir=tmp_path / "missing"))
+    app = create_app(Settings(index_dir=tmp_path / "missing", data_dir=tmp_path / "data"))
     with TestClient(app) as client:
         ready = client.get("/readyz")
         assert ready.status_code == 503

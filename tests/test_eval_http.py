@@ -15,11 +15,11 @@ from service import create_app
 
 
 @pytest.fixture(scope="module")
-def base_url(index_dir):
+def base_url(index_dir, tmp_path_factory):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(index_dir=index_dir)), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings(index_dir=index_dir, data_dir=tmp_path_factory.mktemp("data"))), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60

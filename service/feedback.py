@@ -1,0 +1,136 @@
+"""What people did with the answers: every query, every verdict, and the phrasings learned from them.
+
+SQLite in WAL mode in the service's data folder: readers never block the writer, and a row is on
+disk once its transaction commits, so a crash loses nothing that was acknowledged. One connection
+per thread (SQLite connections must not be shared across threads).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Verdict = Literal["used", "not_relevant", "helpful", "not_helpful"]
+Surface = Literal["search", "agent", "api"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queries (
+    id TEXT PRIMARY KEY, ts REAL NOT NULL, surface TEXT NOT NULL, question TEXT NOT NULL,
+    answerable INTEGER NOT NULL, confidence REAL NOT NULL, top_entry TEXT
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, query_id TEXT NOT NULL REFERENCES queries(id),
+    entry_id TEXT NOT NULL, verdict TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS phrasings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, entry_id TEXT NOT NULL, text TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'candidate', source_query_id TEXT, UNIQUE (entry_id, text)
+);
+CREATE INDEX IF NOT EXISTS queries_question ON queries (question);
+CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);
+"""
+
+
+class UnknownQueryError(LookupError):
+    """Feedback named a query id this service never issued."""
+
+
+@dataclass(frozen=True)
+class Phrasing:
+    id: int
+    entry_id: str
+    text: str
+    status: str
+
+
+class FeedbackStore:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=FULL")  # a committed verdict survives a power cut, not only a crash
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+        return db
+
+    def log_query(self, question: str, surface: Surface, answerable: bool, confidence: float, top_entry: str | None) -> str:
+        query_id = uuid.uuid4().hex
+        self._connect().execute(
+            "INSERT INTO queries VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (query_id, time.time(), surface, question.strip(), int(answerable), confidence, top_entry),
+        )
+        return query_id
+
+    def record(self, query_id: str, entry_id: str, verdict: Verdict) -> None:
+        """Store a verdict; "used" by an agent also proposes the question as a phrasing of the entry."""
+        db = self._connect()
+        row = db.execute("SELECT question FROM queries WHERE id = ?", (query_id,)).fetchone()
+        if row is None:
+            raise UnknownQueryError(query_id)
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute("INSERT INTO feedback (ts, query_id, entry_id, verdict) VALUES (?, ?, ?, ?)",
+                       (time.time(), query_id, entry_id, verdict))
+            if verdict == "used":
+                db.execute("INSERT OR IGNORE INTO phrasings (ts, entry_id, text, source_query_id) VALUES (?, ?, ?, ?)",
+                           (time.time(), entry_id, row[0], query_id))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def phrasings(self, status: str | None = None) -> list[Phrasing]:
+        sql = "SELECT id, entry_id, text, status FROM phrasings"
+        rows = self._connect().execute(sql + (" WHERE status = ?" if status else "") + " ORDER BY id", (status,) if status else ())
+        return [Phrasing(*r) for r in rows]
+
+    def review(self, phrasing_id: int, accept: bool) -> Phrasing:
+        db = self._connect()
+        cursor = db.execute("UPDATE phrasings SET status = ? WHERE id = ?", ("accepted" if accept else "rejected", phrasing_id))
+        if cursor.rowcount == 0:
+            raise LookupError(f"no phrasing with id {phrasing_id}")
+        return Phrasing(*db.execute("SELECT id, entry_id, text, status FROM phrasings WHERE id = ?", (phrasing_id,)).fetchone())
+
+    def accepted_phrasings(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {}
+        for p in self.phrasings("accepted"):
+            out.setdefault(p.entry_id, []).append(p.text)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def analytics(self, limit: int = 20) -> dict:
+        """The help-center team's list of content gaps."""
+        db = self._connect()
+        top = db.execute(
+            "SELECT question, COUNT(*) AS n FROM queries GROUP BY lower(question) ORDER BY n DESC, question LIMIT ?", (limit,))
+        unanswered = db.execute(
+            "SELECT question, COUNT(*) AS n FROM queries WHERE answerable = 0 GROUP BY lower(question) "
+            "ORDER BY n DESC, question LIMIT ?", (limit,))
+        not_relevant = db.execute(
+            "SELECT entry_id, COUNT(*) AS n FROM feedback WHERE verdict = 'not_relevant' GROUP BY entry_id "
+            "ORDER BY n DESC, entry_id LIMIT ?", (limit,))
+        totals = db.execute("SELECT COUNT(*), COALESCE(SUM(answerable = 0), 0) FROM queries").fetchone()
+        return {
+            "totals": {"queries": totals[0], "unanswered": totals[1]},
+            "top_questions": [{"question": q, "count": n} for q, n in top],
+            "unanswered_questions": [{"question": q, "count": n} for q, n in unanswered],
+            "not_relevant_entries": [{"entry_id": e, "count": n} for e, n in not_relevant],
+        }
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None

@@ -1,0 +1,30 @@
+"""POST /v1/suggest: the agent panel pastes a customer's message; each question in it gets suggested entries."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi import APIRouter
+
+from index.split_message import split_questions
+from service.deps import AnswererDep, FeedbackDep
+from service.present import to_result, to_short_answer
+from service.schemas import ErrorResponse, SuggestRequest, SuggestResponse, Suggestion
+
+router = APIRouter(prefix="/v1", tags=["agent"])
+
+
+@router.post("/suggest", response_model=SuggestResponse, responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
+def suggest(request: SuggestRequest, answerer: AnswererDep, feedback: FeedbackDep) -> SuggestResponse:
+    """Split a customer's message into its questions and suggest FAQ entries for each."""
+    started = time.perf_counter()
+    suggestions = []
+    for question in split_questions(request.message):
+        answer = answerer.answer(question, top_k=request.top_k)
+        query_id = feedback.log_query(question, "agent", answer.answerable, answer.confidence,
+                                      answer.hits[0].entry_id if answer.hits else None)
+        suggestions.append(Suggestion(
+            question=question, query_id=query_id, answerable=answer.answerable, confidence=answer.confidence,
+            answer=to_short_answer(answer), results=[to_result(h, question, answerer) for h in answer.hits],
+        ))
+    return SuggestResponse(suggestions=suggestions, took_ms=round((time.perf_counter() - started) * 1000, 2))

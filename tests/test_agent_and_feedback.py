@@ -1,0 +1,114 @@
+"""The agent panel's API, feedback that persists, exact analytics, and phrasings learned from use."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+from faq.settings import Settings
+from index.split_message import split_questions
+from service import create_app
+
+from conftest import ADMIN_TOKEN
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+MESSAGE = ("Bonjour,\nJ'ai reçu ma montre hier mais le verre est rayé. Que dois-je faire ?\n"
+           "Et combien de temps faut-il pour être remboursé ?\nMerci d'avance,\nMarie D.")
+
+
+def test_split_keeps_questions_with_their_context_and_drops_greetings():
+    assert split_questions(MESSAGE) == [
+        "J'ai reçu ma montre hier mais le verre est rayé. Que dois-je faire ?",
+        "Et combien de temps faut-il pour être remboursé ?",
+    ]
+
+
+def test_message_without_a_question_mark_is_one_question():
+    assert split_questions("garantie combien de temps") == ["garantie combien de temps"]
+
+
+def test_suggest_answers_each_question_of_a_message(client):
+    response = client.post("/v1/suggest", json={"message": MESSAGE, "top_k": 3})
+    assert response.status_code == 200
+    first, second = response.json()["suggestions"]
+    assert "enigme-ba793-faq:4.2" in [r["entry_id"] for r in first["results"]]
+    assert second["results"][0]["entry_id"] == "enigme-ba793-faq:4.3"
+    assert len(first["results"]) == 3 and len(first["query_id"]) == 32
+
+
+def test_suggest_refuses_an_empty_message(client):
+    response = client.post("/v1/suggest", json={"message": "  \n "})
+    assert response.status_code == 422
+    assert "not only spaces" in response.json()["error"]["message"]
+
+
+def test_feedback_on_unknown_query_is_404(client):
+    response = client.post("/v1/feedback", json={"query_id": "0" * 32, "entry_id": "enigme-ba793-faq:1.1", "verdict": "used"})
+    assert response.status_code == 404
+    assert "No query" in response.json()["error"]["message"]
+
+
+def test_feedback_with_bad_verdict_is_422(client):
+    query_id = client.post("/v1/query", json={"question": "garantie"}).json()["query_id"]
+    response = client.post("/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1", "verdict": "meh"})
+    assert response.status_code == 422
+
+
+def test_analytics_needs_the_admin_token(client):
+    assert client.get("/v1/analytics").status_code == 401
+    assert client.get("/v1/analytics", headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 403
+
+
+@pytest.fixture
+def fresh(index_dir, tmp_path):
+    """A service with its own empty data folder, so counts are exact."""
+    settings = Settings(index_dir=index_dir, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
+    with TestClient(create_app(settings)) as c:
+        yield c, settings
+
+
+def test_analytics_counts_are_exact_on_a_scripted_sequence(fresh):
+    client, _ = fresh
+    ask = lambda q: client.post("/v1/query", json={"question": q}).json()  # noqa: E731
+    ids = [ask("Combien de temps dure la garantie ?")["query_id"] for _ in range(3)]
+    ask("combien de temps dure la garantie ?")  # same question, other case: counted together
+    weather = [ask("Quel temps fera-t-il demain à Montréal ?") for _ in range(2)]
+    assert not weather[0]["answerable"]
+    client.post("/v1/feedback", json={"query_id": ids[0], "entry_id": "enigme-ba793-faq:3.3", "verdict": "not_relevant"})
+    client.post("/v1/feedback", json={"query_id": ids[1], "entry_id": "enigme-ba793-faq:3.3", "verdict": "not_relevant"})
+    client.post("/v1/feedback", json={"query_id": ids[2], "entry_id": "enigme-ba793-faq:3.1", "verdict": "helpful"})
+    body = client.get("/v1/analytics", headers=ADMIN).json()
+    assert (body["queries"], body["unanswered"]) == (6, 2)
+    assert body["top_questions"][0] == {"question": "Combien de temps dure la garantie ?", "count": 4}
+    assert body["unanswered_questions"] == [{"question": "Quel temps fera-t-il demain à Montréal ?", "count": 2}]
+    assert body["not_relevant_entries"] == [
+        {"entry_id": "enigme-ba793-faq:3.3", "question": "Y a-t-il des frais pour les réparations de montres ?", "count": 2}]
+
+
+def test_feedback_persists_across_a_restart(index_dir, tmp_path):
+    settings = Settings(index_dir=index_dir, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
+    with TestClient(create_app(settings)) as client:
+        query_id = client.post("/v1/query", json={"question": "où est mon colis ?"}).json()["query_id"]
+        assert client.post("/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:2.3",
+                                                 "verdict": "not_relevant"}).status_code == 201
+    with TestClient(create_app(settings)) as client:
+        body = client.get("/v1/analytics", headers=ADMIN).json()
+        assert body["queries"] == 1
+        assert body["not_relevant_entries"][0]["entry_id"] == "enigme-ba793-faq:2.3"
+
+
+def test_used_suggestions_become_candidate_phrasings_to_review(fresh):
+    client, _ = fresh
+    suggestion = client.post("/v1/suggest", json={"message": "ma montre est arrivée avec le bracelet cassé, je fais quoi ?"}).json()["suggestions"][0]
+    client.post("/v1/feedback", json={"query_id": suggestion["query_id"], "entry_id": "enigme-ba793-faq:4.2", "verdict": "used"})
+    (candidate,) = client.get("/v1/admin/phrasings", headers=ADMIN).json()
+    assert candidate == {"id": 1, "entry_id": "enigme-ba793-faq:4.2", "status": "candidate",
+                         "text": "ma montre est arrivée avec le bracelet cassé, je fais quoi ?"}
+    accepted = client.post("/v1/admin/phrasings/1", json={"accept": True}, headers=ADMIN).json()
+    assert accepted["status"] == "accepted"
+    assert client.post("/v1/admin/phrasings/99", json={"accept": True}, headers=ADMIN).status_code == 404
+
+
+def test_admin_endpoints_are_off_without_a_configured_token(index_dir, tmp_path):
+    with TestClient(create_app(Settings(index_dir=index_dir, data_dir=tmp_path / "d"))) as client:
+        response = client.get("/v1/admin/phrasings", headers={"Authorization": "Bearer anything-at-all-1234"})
+        assert response.status_code == 403
+        assert "disabled" in response.json()["error"]["message"]
