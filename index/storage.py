@@ -9,11 +9,12 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from faq.errors import IndexError_, IndexMismatchError, IndexNotFoundError
+from faq.errors import IndexError_, IndexMismatchError
 from index.build import MANIFEST, RECORDS, vectors_file
 from index.manifest import FORMAT_VERSION, IndexManifest
 from index.records import Records
 from index.store import FaissStore
+from index.versions import resolve
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class LoadedIndex:
     """An index folder in memory: the manifest, the vectors and the records they point to."""
 
     path: Path
+    version: str
     manifest: IndexManifest
     store: FaissStore
     records: Records
@@ -29,11 +31,12 @@ class LoadedIndex:
 
 
 def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedIndex:
-    """Load and check; refuses another embedder, dimension or format with the fix in the message."""
-    path = Path(path)
+    """Load and check; refuses another embedder, dimension or format with the fix in the message.
+
+    `path` is an index folder, or a versions root whose CURRENT pointer names the served version.
+    """
+    path, version = resolve(Path(path))
     manifest_path = path / MANIFEST
-    if not manifest_path.exists():
-        raise IndexNotFoundError(f"No index at {path} (no {MANIFEST}). Build one with: faq ingest corpus/ --index {path}")
     try:
         manifest = IndexManifest.model_validate(json.loads(manifest_path.read_text(encoding="utf-8")))
     except (ValueError, ValidationError) as e:
@@ -69,7 +72,7 @@ def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedInde
     ]
     if problems:
         raise IndexMismatchError(f"The index at {path} is inconsistent ({'; '.join(problems)}). Rebuild it with: faq ingest")
-    return LoadedIndex(path, manifest, store, records, np.asarray(records.vector_chunk, dtype=np.int64), extra)
+    return LoadedIndex(path, version, manifest, store, records, np.asarray(records.vector_chunk, dtype=np.int64), extra)
 
 
 def _first_line(e: Exception) -> str:

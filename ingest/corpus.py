@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq.errors import CorpusError
@@ -103,3 +103,15 @@ def _document_for(file: Path) -> Document:
     if slugify(doc_id) != doc_id:
         raise CorpusError(manifest, 1, f'id "{doc_id}" must be lowercase letters, digits and dashes, e.g. "{slugify(doc_id)}"')
     return Document(doc_id, str(meta.get("title", "")), str(meta.get("lang", lang)), str(meta.get("source", file.name)))
+
+
+def with_phrasings(corpus: Corpus, phrasings: Mapping[str, tuple[str, ...]]) -> Corpus:
+    """The corpus with reviewed alternative phrasings added to their entries (unknown entry ids are skipped)."""
+    if not phrasings:
+        return corpus
+    entries = tuple(
+        replace(e, alt_questions=tuple(dict.fromkeys((*e.alt_questions, *phrasings.get(e.id, ())))))
+        for e in corpus.entries
+    )
+    digest = hashlib.sha256(corpus.checksum.encode() + json.dumps(sorted(phrasings.items())).encode()).hexdigest()
+    return Corpus(corpus.documents, entries, digest)

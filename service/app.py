@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-import logging
-import time
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
-from faq.errors import FaqError
 from faq.settings import Settings, get_settings
-from index.pipeline import open_answerer
 from service.errors import install_error_handlers
 from service.feedback import FeedbackStore
+from service.lifecycle import load_state, watch_pointer
 from service.pages import mount_pages
 from service.routes import admin, documents, feedback, health, query, suggest
 from service.state import ServiceState
-
-log = logging.getLogger("faq.service")
-
-
-def load_state(settings: Settings, store: FeedbackStore | None = None) -> ServiceState:
-    """Load the index and warm the model with one query; a failure becomes a not-ready reason, not a crash."""
-    started = time.perf_counter()
-    try:
-        answerer = open_answerer(settings.index_dir, settings.retrieval())
-        answerer.answer("warm up", top_k=1)
-    except (FaqError, ValueError) as e:
-        log.error("index not loaded: %s", e)
-        return ServiceState(answerer=None, feedback=store, not_ready_reason=str(e))
-    return ServiceState(answerer=answerer, feedback=store, load_seconds=time.perf_counter() - started)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,8 +25,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
         app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
-        app.state.service = load_state(settings, store)
+        app.state.service = await run_in_threadpool(load_state, settings, store)
+        watcher = asyncio.create_task(watch_pointer(app, settings.reload_poll_seconds)) if settings.reload_poll_seconds else None
         yield
+        if watcher is not None:
+            watcher.cancel()
         store.close()
 
     app = FastAPI(

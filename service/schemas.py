@@ -61,6 +61,7 @@ class ShortAnswerOut(BaseModel):
 class QueryResponse(BaseModel):
     question: str
     query_id: str = Field(description="refer to it in POST /v1/feedback")
+    index_version: str = Field(description="the index version that produced every part of this response")
     answerable: bool = Field(description="false when the FAQ does not confidently answer the question")
     confidence: float = Field(ge=0, le=1, description="calibrated on the index's dev questions; 0.5 at the threshold")
     answer: ShortAnswerOut | None = Field(description="the short answer, when answerable")
@@ -130,6 +131,7 @@ class Suggestion(BaseModel):
 
 class SuggestResponse(BaseModel):
     suggestions: list[Suggestion]
+    index_version: str
     took_ms: float
 
 
@@ -175,3 +177,9 @@ class PhrasingReview(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     accept: bool
+
+
+class ReloadResponse(BaseModel):
+    index_version: str = Field(description="the version now served")
+    ok: bool = Field(description="false when the new version failed to load and the previous one is still served")
+    reason: str | None = None

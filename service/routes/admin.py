@@ -1,11 +1,13 @@
-"""Admin: review the phrasings agents confirmed; accepted ones are indexed at the next `faq ingest`."""
+"""Admin: reload the index, and review the phrasings agents confirmed (indexed at the next `faq ingest`)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from service.deps import AdminDep, FeedbackDep
-from service.schemas import ErrorResponse, PhrasingOut, PhrasingReview
+from service.lifecycle import reload
+from service.schemas import ErrorResponse, PhrasingOut, PhrasingReview, ReloadResponse
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
 
@@ -23,3 +25,13 @@ def review_phrasing(phrasing_id: int, review: PhrasingReview, store: FeedbackDep
         return PhrasingOut(**vars(store.review(phrasing_id, review.accept)))
     except LookupError as e:
         raise HTTPException(status_code=404, detail=str(e)) from None
+
+
+@router.post("/reload", response_model=ReloadResponse, responses={503: {"model": ErrorResponse}})
+async def reload_index(request: Request, _: AdminDep) -> ReloadResponse:
+    """Load the index version the pointer names and swap it in; requests in flight finish on the old one."""
+    state = await run_in_threadpool(reload, request.app)
+    if state.answerer is None:
+        raise HTTPException(status_code=503, detail=f"No index could be loaded: {state.not_ready_reason}")
+    return ReloadResponse(index_version=state.answerer.searcher.index.version, ok=state.not_ready_reason is None,
+                          reason=state.not_ready_reason)

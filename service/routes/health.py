@@ -21,9 +21,13 @@ def readyz(state: StateDep) -> JSONResponse:
     """The index is loaded and the model warmed: queries will be answered."""
     if state.answerer is None:
         return JSONResponse(status_code=503, content={"status": "not ready", "reason": state.not_ready_reason})
-    manifest = state.answerer.searcher.index.manifest
+    index = state.answerer.searcher.index
+    manifest = index.manifest
+    if state.not_ready_reason:  # the last reload failed: still answering from the last good version
+        return JSONResponse(status_code=503, content={"status": "not ready", "reason": state.not_ready_reason,
+                                                      "serving": index.version})
     return JSONResponse(
-        content={"status": "ready", "embedder": manifest.embedder, "entries": manifest.entry_count,
+        content={"status": "ready", "index_version": index.version, "embedder": manifest.embedder, "entries": manifest.entry_count,
                  "built_at": manifest.built_at,
                  "calibrated": state.answerer.calibration is not None, "load_seconds": round(state.load_seconds, 3)}
     )

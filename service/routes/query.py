@@ -22,7 +22,7 @@ def query(request: QueryRequest, answerer: AnswererDep, feedback: FeedbackDep) -
                                   answer.hits[0].entry_id if answer.hits else None)
     took = (time.perf_counter() - started) * 1000
     return QueryResponse(
-        question=request.question, query_id=query_id, answerable=answer.answerable, confidence=answer.confidence,
+        question=request.question, query_id=query_id, index_version=answerer.searcher.index.version, answerable=answer.answerable, confidence=answer.confidence,
         answer=to_short_answer(answer), results=[to_result(h, request.question, answerer) for h in answer.hits],
         below_threshold=below_threshold(answer, answerer), filtered_out=answer.filtered_out, took_ms=round(took, 2),
     )

@@ -27,4 +27,4 @@ def suggest(request: SuggestRequest, answerer: AnswererDep, feedback: FeedbackDe
             question=question, query_id=query_id, answerable=answer.answerable, confidence=answer.confidence,
             answer=to_short_answer(answer), results=[to_result(h, question, answerer) for h in answer.hits],
         ))
-    return SuggestResponse(suggestions=suggestions, took_ms=round((time.perf_counter() - started) * 1000, 2))
+    return SuggestResponse(suggestions=suggestions, index_version=answerer.searcher.index.version, took_ms=round((time.perf_counter() - started) * 1000, 2))

@@ -1,0 +1,87 @@
+"""Index versions beside each other and an atomic pointer to the served one, so re-indexing never
+disturbs searches and a bad build can be rolled back.
+
+    var/index/
+        CURRENT                  "20261128T130501-3f2a" (replaced atomically with os.replace)
+        versions/
+            20261128T120000-91bc/   manifest.json, vectors.faiss, records.json ...
+            20261128T130501-3f2a/
+
+A folder that holds a manifest.json itself is a plain single index and is used as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+from faq.errors import IndexNotFoundError
+
+POINTER = "CURRENT"
+VERSIONS = "versions"
+
+
+def resolve(root: Path) -> tuple[Path, str]:
+    """The folder of the served index under `root`, and its version name."""
+    if (root / "manifest.json").exists():
+        return root, root.name
+    pointer = root / POINTER
+    if not pointer.exists():
+        raise IndexNotFoundError(f"No index at {root} (no manifest.json, no {POINTER} pointer). Build one with: faq ingest --index {root}")
+    version = pointer.read_text(encoding="utf-8").strip()
+    path = root / VERSIONS / version
+    if not version or not path.is_dir():
+        raise IndexNotFoundError(f"{pointer} points to version {version!r}, which is missing from {root / VERSIONS}. "
+                                 f"Rebuild with: faq ingest, or roll back with: faq rollback")
+    return path, version
+
+
+def current_version(root: Path) -> str | None:
+    try:
+        return (root / POINTER).read_text(encoding="utf-8").strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def new_version_path(root: Path) -> Path:
+    """A fresh, not yet existing version folder (build_index writes it atomically)."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    return root / VERSIONS / f"{stamp}-{uuid.uuid4().hex[:4]}"
+
+
+def switch(root: Path, version: str) -> None:
+    """Point CURRENT at `version`; readers see the old or the new name, never a torn file."""
+    if not (root / VERSIONS / version / "manifest.json").exists():
+        raise IndexNotFoundError(f"No complete index version {version!r} under {root / VERSIONS}")
+    tmp = root / f".{POINTER}.{uuid.uuid4().hex[:8]}"
+    tmp.write_text(version + "\n", encoding="utf-8")
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, root / POINTER)
+
+
+def versions(root: Path) -> list[str]:
+    """Complete versions, oldest first."""
+    folder = root / VERSIONS
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / "manifest.json").exists() and not p.name.startswith("."))
+
+
+def prune(root: Path, keep: int) -> list[str]:
+    """Delete the oldest versions beyond `keep`, never the current one; returns what was removed."""
+    current = current_version(root)
+    old = [v for v in versions(root) if v != current]
+    removed = old[: max(0, len(old) - (keep - 1))]
+    for v in removed:
+        shutil.rmtree(root / VERSIONS / v, ignore_errors=True)
+    return removed
+
+
+def previous_version(root: Path) -> str | None:
+    current = current_version(root)
+    earlier = [v for v in versions(root) if current is None or v < current]
+    return earlier[-1] if earlier else None
