@@ -242,3 +242,7 @@ def models_build_e5(
         f"[green]wrote[/] {model.path} ({model.parameters / 1e6:.1f}M parameters, {model.tensors} tensors, "
         f"weights sha256 {model.weights_sha256[:12]}). Use it with: FAQ_EMBEDDER=sentence-transformers:{model.path}"
     )
+
+
+if __name__ == "__main__":
+    app()

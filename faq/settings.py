@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(Path("var/data"), description="feedback and analytics database (SQLite) lives here")
     admin_token: SecretStr | None = Field(None, description="bearer token for /v1/admin/*; unset means admin endpoints are off")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024, description="larger request bodies get 413")
+    rate_limit_per_minute: int = Field(600, ge=0, description="API requests a minute per client address; 0 turns limiting off")
+    rate_limit_burst: int = Field(60, ge=1, description="requests a client may send at once before the rate applies")
+    cors_origins: list[str] = Field(default_factory=list, description="origins allowed to call the API from a browser; none by default")
     host: str = Field("127.0.0.1", description="address `faq serve` listens on")
     port: int = Field(8000, ge=1, le=65535)
     default_top_k: int = Field(5, ge=1, le=20)
@@ -51,6 +55,14 @@ class Settings(BaseSettings):
         if value.strip().lower() not in _BACKENDS:
             raise ValueError(f"unknown embedder {value!r}; choose one of {sorted(_BACKENDS)} or sentence-transformers:<model folder>")
         return value.strip().lower()
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _no_wildcard_with_admin(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"CORS origin {origin!r} must look like https://help.example.com")
+        return value
 
     @field_validator("admin_token")
     @classmethod

@@ -7,12 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from faq.settings import Settings, get_settings
 from service.errors import install_error_handlers
 from service.feedback import FeedbackStore
 from service.lifecycle import load_state, watch_pointer
+from service.middleware import BodyLimit, RateLimit, SecurityHeaders
 from service.pages import mount_pages
 from service.routes import admin, documents, feedback, health, query, suggest
 from service.state import ServiceState
@@ -47,4 +49,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback.router)
     app.include_router(admin.router)
     mount_pages(app)
+    # added last runs first: the size check happens before anything else touches the request
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type", "Authorization"])
+    app.add_middleware(SecurityHeaders)
+    if settings.rate_limit_per_minute:
+        app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

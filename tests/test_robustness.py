@@ -1,0 +1,242 @@
+"""Bad input, floods, re-indexing while serving, and crashes: the service keeps answering."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from faq.settings import Settings
+from index import build_index, load_index
+from index.versions import current_version, new_version_path, switch, versions
+from ingest import load_corpus
+from service import create_app
+from service.feedback import FeedbackStore
+
+from conftest import ADMIN_TOKEN, ROOT
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+OTHER_FAQ = """# Other shop
+
+## Delivery
+
+### Do you deliver on Sundays?
+No, deliveries run Monday to Saturday.
+
+### Can I pick up my order in store?
+Yes, at any of our three stores, free of charge.
+"""
+
+
+def test_oversized_body_is_413_before_parsing(client):
+    response = client.post("/v1/query", content=b'{"question": "' + b"x" * 70_000 + b'"}',
+                           headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_oversized_chunked_body_is_413(client):
+    chunks = (b"x" * 16_384 for _ in range(8))
+    response = client.post("/v1/query", content=chunks, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"question"', b"null", b'{"question": ["a"]}', b"\xff\xfe"])
+def test_wrong_shapes_are_4xx_never_500(client, body):
+    response = client.post("/v1/query", content=body, headers={"content-type": "application/json"})
+    assert 400 <= response.status_code < 500
+    assert response.json()["error"]["message"]
+
+
+def test_wrong_content_type_is_4xx(client):
+    response = client.post("/v1/query", content=b"question=garantie", headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 422
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    csp = client.get("/").headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "default-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "content-security-policy" not in client.get("/healthz").headers
+    assert client.get("/healthz").headers["x-content-type-options"] == "nosniff"
+
+
+def test_no_cors_by_default(client):
+    response = client.options("/v1/query", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_configured_cors_origin_is_allowed(index_dir, tmp_path):
+    settings = Settings(index_dir=index_dir, data_dir=tmp_path, cors_origins=["https://help.example.com"])
+    with TestClient(create_app(settings)) as c:
+        ok = c.options("/v1/query", headers={"Origin": "https://help.example.com", "Access-Control-Request-Method": "POST"})
+        assert ok.headers["access-control-allow-origin"] == "https://help.example.com"
+        other = c.options("/v1/query", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+        assert "access-control-allow-origin" not in other.headers
+
+
+def test_rate_limit_answers_429_with_retry_after(index_dir, tmp_path):
+    settings = Settings(index_dir=index_dir, data_dir=tmp_path, rate_limit_per_minute=60, rate_limit_burst=3)
+    with TestClient(create_app(settings)) as c:
+        statuses = [c.get("/v1/documents").status_code for _ in range(5)]
+        assert statuses[:3] == [200, 200, 200]
+        limited = c.get("/v1/documents")
+        assert limited.status_code == 429
+        assert int(limited.headers["retry-after"]) >= 1
+        assert c.get("/healthz").status_code == 200  # probes are never limited
+
+
+@pytest.fixture(scope="module")
+def two_versions(tmp_path_factory, corpus, embedder, use_embedder):
+    """A versions root with the watch FAQ (v1) and another shop's FAQ (v2); v1 is served."""
+    root = tmp_path_factory.mktemp("versions")
+    other = tmp_path_factory.mktemp("other") / "other-shop.en.md"
+    other.write_text(OTHER_FAQ, encoding="utf-8")
+    v1 = new_version_path(root)
+    build_index(corpus, [embedder, use_embedder], v1)
+    time.sleep(1.1)
+    v2 = new_version_path(root)
+    build_index(load_corpus(other), [embedder, use_embedder], v2)
+    switch(root, v1.name)
+    return root, v1.name, v2.name
+
+
+def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_versions, tmp_path):
+    root, v1, v2 = two_versions
+    docs = {v1: "enigme-ba793-faq", v2: "other-shop"}
+    settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=ADMIN_TOKEN, reload_poll_seconds=0, rate_limit_per_minute=0)
+    with TestClient(create_app(settings)) as c:
+        stop = threading.Event()
+        seen, failures = [], []
+
+        def hammer():
+            while not stop.is_set():
+                r = c.post("/v1/query", json={"question": "delivery on sunday?", "top_k": 2})
+                if r.status_code != 200:
+                    failures.append(r.status_code)
+                    continue
+                body = r.json()
+                seen.append(body["index_version"])
+                if {x["document_id"] for x in body["results"]} != {docs[body["index_version"]]}:
+                    failures.append("mixed")
+
+        threads = [threading.Thread(target=hammer) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for version in [v2, v1, v2, v1, v2]:
+            switch(root, version)
+            assert c.post("/v1/admin/reload", headers=ADMIN).json()["index_version"] == version
+            time.sleep(0.3)
+        stop.set()
+        for t in threads:
+            t.join()
+        switch(root, v1)
+    assert failures == []
+    assert set(seen) == {v1, v2}
+
+
+def test_broken_new_version_keeps_the_last_good_one_serving(two_versions, tmp_path):
+    root, v1, _ = two_versions
+    settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=ADMIN_TOKEN, reload_poll_seconds=0)
+    with TestClient(create_app(settings)) as c:
+        broken = root / "versions" / "29990101T000000-dead"
+        broken.mkdir(parents=True)
+        (broken / "manifest.json").write_text("{not json")
+        switch(root, broken.name)
+        try:
+            reloaded = c.post("/v1/admin/reload", headers=ADMIN).json()
+            assert reloaded == {"index_version": v1, "ok": False, "reason": reloaded["reason"]}
+            assert "corrupt" in reloaded["reason"]
+            ready = c.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["serving"] == v1
+            answer = c.post("/v1/query", json={"question": "garantie"})
+            assert answer.status_code == 200 and answer.json()["index_version"] == v1
+        finally:
+            switch(root, v1)
+            shutil.rmtree(broken)
+
+
+def test_service_follows_the_pointer_without_a_restart(two_versions, tmp_path):
+    root, v1, v2 = two_versions
+    settings = Settings(index_dir=root, data_dir=tmp_path, reload_poll_seconds=0.2)
+    with TestClient(create_app(settings)) as c:
+        assert c.post("/v1/query", json={"question": "garantie"}).json()["index_version"] == v1
+        switch(root, v2)
+        try:
+            deadline = time.monotonic() + 30
+            while c.get("/readyz").json().get("index_version") != v2 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert c.post("/v1/query", json={"question": "sunday"}).json()["index_version"] == v2
+        finally:
+            switch(root, v1)
+
+
+def _faq(*args, env):
+    return subprocess.Popen([sys.executable, "-m", "faq.cli", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_kill_9_during_ingest_leaves_the_served_index_intact(two_versions, tmp_path):
+    root, v1, _ = two_versions
+    before = versions(root)
+    env = {**os.environ, "FAQ_INDEX_DIR": str(root), "FAQ_DATA_DIR": str(tmp_path)}
+    big = ROOT / "eval" / "datasets" / "quebec-covid-faq" / "en_2020-05_crowd" / "faq.jsonl"
+    proc = _faq("ingest", str(big), env=env)
+    time.sleep(6)  # models loaded, embedding under way
+    assert proc.poll() is None, proc.stdout.read().decode()
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert current_version(root) == v1
+    assert versions(root) == before  # the half-built version is a hidden temporary folder, never a version
+    index = load_index(root)
+    assert index.version == v1 and index.manifest.entry_count == 12
+    for leftover in (root / "versions").glob(".*"):
+        shutil.rmtree(leftover)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_feedback_committed_before_kill_9_survives(index_dir, tmp_path):
+    port = _free_port()
+    env = {**os.environ, "FAQ_INDEX_DIR": str(index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RATE_LIMIT_PER_MINUTE": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "service.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+        query_id = httpx.post(f"{base}/v1/query", json={"question": "garantie"}).json()["query_id"]
+
+        def send(i: int) -> int:
+            verdict = ["used", "not_relevant", "helpful", "not_helpful"][i % 4]
+            return httpx.post(f"{base}/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1",
+                                                           "verdict": verdict}, timeout=30).status_code
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            statuses = list(pool.map(send, range(200)))
+        assert statuses == [201] * 200
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    store = FeedbackStore(Path(tmp_path) / "feedback.sqlite3")
+    db = store._connect()
+    assert db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 200
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
