@@ -244,5 +244,30 @@ def models_build_e5(
     )
 
 
+@app.command()
+def load(
+    url: Annotated[str, typer.Option(help="a service on this machine")] = "http://127.0.0.1:8000",
+    clients: Annotated[list[int], typer.Option("--clients", "-c", help="concurrent clients (repeatable)")] = [1, 8, 32],  # noqa: B006
+    seconds: Annotated[float, typer.Option(min=1, max=600)] = 60.0,
+    max_requests: Annotated[int, typer.Option(min=1, max=1_000_000)] = 200_000,
+) -> None:
+    """Drive a running service with concurrent clients for a fixed time (loopback only); report throughput and latency."""
+    import asyncio
+
+    from rich.table import Table
+
+    from eval.load import run_load
+
+    table = Table("clients", "seconds", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
+    for n in clients:
+        try:
+            r = asyncio.run(run_load(url, n, seconds, max_requests))
+        except ValueError as e:
+            _fail(e)
+        table.add_row(str(n), str(r.seconds), str(r.requests), str(r.throughput), str(r.p50_ms), str(r.p95_ms),
+                      str(r.p99_ms), ", ".join(f"{k}: {v}" for k, v in r.errors.items()) or "0")
+    console.print(table)
+
+
 if __name__ == "__main__":
     app()

@@ -7,6 +7,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
+# Said in the OpenAPI schema so generated clients and fuzzers know it; checked by the validators
+# below, which give a readable message instead of a regular expression.
+TEXT_PATTERN = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"
+
+
 class QueryFilters(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -18,7 +23,8 @@ class QueryFilters(BaseModel):
 class QueryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=1000, description="what the customer asked, in any language")
+    question: str = Field(min_length=1, max_length=1000, description="what the customer asked, in any language",
+                          json_schema_extra={"pattern": TEXT_PATTERN})
     top_k: int = Field(5, ge=1, le=20, description="how many FAQ entries to return")
     filters: QueryFilters | None = None
     surface: Literal["search", "api"] = Field("api", description="who asks: the search page, or any other client")
@@ -111,7 +117,8 @@ class ErrorResponse(BaseModel):
 class SuggestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(min_length=1, max_length=5000, description="the customer's whole message, greetings and all")
+    message: str = Field(min_length=1, max_length=5000, description="the customer's whole message, greetings and all",
+                         json_schema_extra={"pattern": TEXT_PATTERN})
     top_k: int = Field(3, ge=1, le=10, description="suggested entries per question")
 
     @field_validator("message")

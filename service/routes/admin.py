@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from service.deps import AdminDep, FeedbackDep
@@ -19,7 +21,7 @@ def list_phrasings(store: FeedbackDep, _: AdminDep, status: str | None = None) -
 
 
 @router.post("/phrasings/{phrasing_id}", response_model=PhrasingOut, responses={404: {"model": ErrorResponse}})
-def review_phrasing(phrasing_id: int, review: PhrasingReview, store: FeedbackDep, _: AdminDep) -> PhrasingOut:
+def review_phrasing(phrasing_id: Annotated[int, Path(ge=1, le=2**63 - 1)], review: PhrasingReview, store: FeedbackDep, _: AdminDep) -> PhrasingOut:
     """Accept or reject a candidate phrasing."""
     try:
         return PhrasingOut(**vars(store.review(phrasing_id, review.accept)))

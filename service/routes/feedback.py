@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query
 
 from service.deps import AdminDep, AnswererDep, FeedbackDep
 from service.feedback import UnknownQueryError
@@ -25,9 +27,10 @@ def feedback(request: FeedbackRequest, store: FeedbackDep, answerer: AnswererDep
 
 
 @router.get("/analytics", response_model=AnalyticsResponse, responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
-def analytics(store: FeedbackDep, answerer: AnswererDep, _: AdminDep, limit: int = 20) -> AnalyticsResponse:
+def analytics(store: FeedbackDep, answerer: AnswererDep, _: AdminDep,
+              limit: Annotated[int, Query(ge=1, le=200)] = 20) -> AnalyticsResponse:
     """Most asked questions, questions with no confident answer, entries most often marked not relevant (admin)."""
-    data = store.analytics(limit=max(1, min(limit, 200)))
+    data = store.analytics(limit=limit)
     titles = {e.id: e.question for e in answerer.searcher.index.records.entries}
     return AnalyticsResponse(
         queries=data["totals"]["queries"], unanswered=data["totals"]["unanswered"],

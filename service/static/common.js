@@ -1,0 +1,410 @@
+// Shared helpers of the search page and the agent panel: UI strings, JSON calls, safe highlight rendering.
+// Corpus text and what people type are only ever put into the page with textContent / text nodes.
+
+export const CONTACT = {
+  email: "service@btomic.com",
+  phone: "+1 (347) 459-1491",
+  phoneHref: "tel:+13474591491",
+};
+
+const STRINGS = {
+  fr: {
+    "brand": "Centre d'aide BTOMIC",
+    "lang.switch": "English",
+    "lang.switch.label": "Switch to English",
+    "nav.agent": "Espace conseiller",
+    "nav.search": "Centre d'aide",
+    "skip": "Aller au contenu",
+    "footer.contact": "Service client, du lundi au vendredi de 8 h à 17 h (PST)",
+
+    "search.title": "Comment pouvons-nous vous aider ?",
+    "search.intro": "Posez votre question avec vos propres mots : commandes, livraison, garantie, retours…",
+    "search.label": "Votre question",
+    "search.placeholder": "Ex. : combien de temps dure la garantie ?",
+    "search.hint": "Les résultats s'affichent pendant que vous tapez.",
+    "search.browse": "Questions fréquentes",
+    "search.searching": "Recherche en cours…",
+    "search.count.0": "Aucun résultat pour « {q} »",
+    "search.count.1": "1 résultat pour « {q} »",
+    "search.count.n": "{n} résultats pour « {q} »",
+    "search.noanswer.status": "Aucune réponse trouvée pour « {q} »",
+    "search.cleared": "Recherche effacée",
+    "search.best": "Meilleure réponse",
+
+    "result.expand": "Voir la réponse complète",
+    "result.collapse": "Masquer la réponse complète",
+    "result.helpful.q": "Cette réponse vous a-t-elle aidé ?",
+    "result.helpful": "Oui",
+    "result.not_helpful": "Non",
+    "result.thanks": "Merci pour votre retour.",
+    "result.feedback.error": "Votre retour n'a pas pu être enregistré.",
+
+    "noanswer.title": "Nous n'avons pas trouvé de réponse à votre question",
+    "noanswer.text": "Notre FAQ ne couvre pas ce sujet. Notre service client se fera un plaisir de vous aider :",
+    "noanswer.email": "E-mail",
+    "noanswer.phone": "Téléphone",
+    "noanswer.hours": "Horaires",
+    "noanswer.hours.value": "Du lundi au vendredi, de 8 h à 17 h (heure du Pacifique, PST)",
+    "noanswer.related": "Sujets peut-être liés ({n})",
+    "noanswer.asked": "Votre question : « {q} »",
+
+    "error.generic": "Une erreur est survenue : {m}",
+    "error.network": "Le service est injoignable. Vérifiez votre connexion puis réessayez.",
+    "error.notready": "Le service démarre ; réessayez dans quelques secondes.",
+
+    "agent.title": "Suggestions de réponses",
+    "agent.intro": "Collez le message complet du client : chaque question détectée reçoit ses réponses de la FAQ.",
+    "agent.label": "Message du client",
+    "agent.placeholder": "Bonjour, j'ai reçu ma montre hier mais…",
+    "agent.hint": "Ctrl + Entrée pour lancer la recherche.",
+    "agent.submit": "Suggérer des réponses",
+    "agent.busy": "Analyse du message…",
+    "agent.empty": "Collez d'abord le message du client.",
+    "agent.count.1": "1 question détectée",
+    "agent.count.n": "{n} questions détectées",
+    "agent.question": "Question {i}",
+    "agent.noanswer": "Pas de réponse fiable dans la FAQ : vérifiez avant d'utiliser ces suggestions.",
+    "agent.confidence": "Confiance {p} %",
+    "agent.copy": "Copier",
+    "agent.copy.label": "Copier la réponse « {q} »",
+    "agent.copied": "Copié",
+    "agent.copy.failed": "Copie impossible",
+    "agent.used": "Utilisée",
+    "agent.not_relevant": "Non pertinente",
+    "agent.recorded.used": "Enregistré : réponse utilisée",
+    "agent.recorded.not_relevant": "Enregistré : non pertinente",
+    "agent.placeholder.results": "Les suggestions apparaîtront ici.",
+  },
+  en: {
+    "brand": "BTOMIC Help Center",
+    "lang.switch": "Français",
+    "lang.switch.label": "Passer en français",
+    "nav.agent": "Agent panel",
+    "nav.search": "Help center",
+    "skip": "Skip to content",
+    "footer.contact": "Customer service, Monday to Friday, 8 am to 5 pm (PST)",
+
+    "search.title": "How can we help you?",
+    "search.intro": "Ask your question in your own words: orders, shipping, warranty, returns…",
+    "search.label": "Your question",
+    "search.placeholder": "E.g. how long is the warranty?",
+    "search.hint": "Results appear as you type.",
+    "search.browse": "Frequently asked questions",
+    "search.searching": "Searching…",
+    "search.count.0": "No results for “{q}”",
+    "search.count.1": "1 result for “{q}”",
+    "search.count.n": "{n} results for “{q}”",
+    "search.noanswer.status": "No answer found for “{q}”",
+    "search.cleared": "Search cleared",
+    "search.best": "Best answer",
+
+    "result.expand": "Show the full answer",
+    "result.collapse": "Hide the full answer",
+    "result.helpful.q": "Was this answer helpful?",
+    "result.helpful": "Yes",
+    "result.not_helpful": "No",
+    "result.thanks": "Thank you for your feedback.",
+    "result.feedback.error": "Your feedback could not be recorded.",
+
+    "noanswer.title": "We did not find an answer to your question",
+    "noanswer.text": "Our FAQ does not cover this topic. Our customer service will be happy to help:",
+    "noanswer.email": "Email",
+    "noanswer.phone": "Phone",
+    "noanswer.hours": "Hours",
+    "noanswer.hours.value": "Monday to Friday, 8:00 am to 5:00 pm (Pacific Time, PST)",
+    "noanswer.related": "Possibly related topics ({n})",
+    "noanswer.asked": "Your question: “{q}”",
+
+    "error.generic": "Something went wrong: {m}",
+    "error.network": "The service cannot be reached. Check your connection and try again.",
+    "error.notready": "The service is starting; try again in a few seconds.",
+
+    "agent.title": "Answer suggestions",
+    "agent.intro": "Paste the customer's whole message: each question found in it gets answers from the FAQ.",
+    "agent.label": "Customer message",
+    "agent.placeholder": "Hello, I received my watch yesterday but…",
+    "agent.hint": "Ctrl + Enter to search.",
+    "agent.submit": "Suggest answers",
+    "agent.busy": "Reading the message…",
+    "agent.empty": "Paste the customer's message first.",
+    "agent.count.1": "1 question found",
+    "agent.count.n": "{n} questions found",
+    "agent.question": "Question {i}",
+    "agent.noanswer": "No reliable answer in the FAQ: check before using these suggestions.",
+    "agent.confidence": "Confidence {p}%",
+    "agent.copy": "Copy",
+    "agent.copy.label": "Copy the answer “{q}”",
+    "agent.copied": "Copied",
+    "agent.copy.failed": "Copy failed",
+    "agent.used": "Used",
+    "agent.not_relevant": "Not relevant",
+    "agent.recorded.used": "Recorded: answer used",
+    "agent.recorded.not_relevant": "Recorded: not relevant",
+    "agent.placeholder.results": "Suggestions will appear here.",
+  },
+};
+
+const LANG_KEY = "faq.lang";
+let lang = readLang();
+
+function readLang() {
+  try {
+    const saved = localStorage.getItem(LANG_KEY);
+    if (saved === "fr" || saved === "en") return saved;
+  } catch { /* storage disabled: French */ }
+  return "fr";
+}
+
+export function getLang() {
+  return lang;
+}
+
+/** The UI string `key` in the current language, with `{name}` placeholders filled from `params` as plain text. */
+export function t(key, params = {}) {
+  const text = STRINGS[lang][key] ?? STRINGS.fr[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+/** Fill every [data-i18n] (textContent), [data-i18n-placeholder], [data-i18n-aria-label] under root. */
+export function applyStrings(root = document) {
+  document.documentElement.lang = lang;
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+  for (const el of root.querySelectorAll("[data-i18n-aria-label]")) el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
+  const title = document.querySelector("title[data-i18n-title]");
+  if (title) document.title = `${t(title.dataset.i18nTitle)} · ${t("brand")}`;
+}
+
+/** Wire the language button: toggles fr/en, remembers it, re-applies strings and calls onChange to re-render. */
+export function setupLanguageSwitch(button, onChange) {
+  const render = () => {
+    applyStrings();
+    button.textContent = t("lang.switch");
+    button.lang = lang === "fr" ? "en" : "fr"; // the button's label is written in the other language
+    button.setAttribute("aria-label", t("lang.switch.label"));
+  };
+  render();
+  button.addEventListener("click", () => {
+    lang = lang === "fr" ? "en" : "fr";
+    try { localStorage.setItem(LANG_KEY, lang); } catch { /* not remembered */ }
+    render();
+    onChange?.();
+  });
+}
+
+export class ApiError extends Error {
+  constructor(message, status, code) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** POST a JSON body, return the parsed JSON; throws ApiError (status 0 when the network failed). */
+export async function postJSON(url, body, { signal } = {}) {
+  return requestJSON(url, { method: "POST", body: JSON.stringify(body), signal });
+}
+
+export async function getJSON(url, { signal } = {}) {
+  return requestJSON(url, { method: "GET", signal });
+}
+
+async function requestJSON(url, { method, body, signal }) {
+  let response;
+  try {
+    response = await fetch(url, {
+      method,
+      body,
+      signal,
+      headers: body ? { "content-type": "application/json", accept: "application/json" } : { accept: "application/json" },
+    });
+  } catch (err) {
+    if (err.name === "AbortError") throw err;
+    throw new ApiError(t("error.network"), 0, "network");
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch { /* not JSON */ }
+  if (!response.ok) {
+    if (response.status === 503) throw new ApiError(t("error.notready"), 503, "not_ready");
+    const message = data?.error?.message || `HTTP ${response.status}`;
+    throw new ApiError(t("error.generic", { m: message }), response.status, data?.error?.code);
+  }
+  return data;
+}
+
+export function sendFeedback(queryId, entryId, verdict) {
+  return postJSON("/v1/feedback", { query_id: queryId, entry_id: entryId, verdict });
+}
+
+/** Create an element with attributes and children (strings become text nodes, never HTML). */
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name.startsWith("on") && typeof value === "function") node.addEventListener(name.slice(2), value);
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === undefined || child === null || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+/**
+ * `text` with the spans `[start, end)` wrapped in <mark>, as a DocumentFragment of text nodes.
+ * Offsets come from Python, so they count code points; `base` shifts them (spans given as offsets in a
+ * longer passage that `text` starts at). Spans outside the text are clipped, overlapping ones merged.
+ */
+export function highlighted(text, spans = [], base = 0) {
+  const chars = Array.from(text); // code points, as Python counts
+  const ranges = spans
+    .map(([s, e]) => [Math.max(0, s - base), Math.min(chars.length, e - base)])
+    .filter(([s, e]) => e > s)
+    .sort((a, b) => a[0] - b[0]);
+  const fragment = document.createDocumentFragment();
+  let at = 0;
+  for (const [s, e] of ranges) {
+    const start = Math.max(s, at);
+    if (e <= start) continue;
+    if (start > at) fragment.append(document.createTextNode(chars.slice(at, start).join("")));
+    const mark = document.createElement("mark");
+    mark.textContent = chars.slice(start, e).join("");
+    fragment.append(mark);
+    at = e;
+  }
+  if (at < chars.length) fragment.append(document.createTextNode(chars.slice(at).join("")));
+  return fragment;
+}
+
+/** `text` split at its line breaks into <p> elements, each with its share of the highlight spans. */
+export function paragraphs(text, spans = []) {
+  const fragment = document.createDocumentFragment();
+  let base = 0;
+  for (const line of text.split("\n")) {
+    const length = Array.from(line).length;
+    if (line.trim()) fragment.append(el("p", {}, highlighted(line, spans, base)));
+    base += length + 1;
+  }
+  return fragment;
+}
+
+let docLangs = null;
+
+/** document id -> language of the indexed documents (for lang="" on corpus text); empty when unavailable. */
+export async function documentLanguages() {
+  if (!docLangs) {
+    docLangs = getJSON("/v1/documents")
+      .then((data) => new Map(data.documents.map((d) => [d.id, d.lang])))
+      .catch(() => new Map());
+  }
+  return docLangs;
+}
+
+/** The short answer of the first result, or the passage's opening, with highlights: [fragment, isWholePassage]. */
+export function preview(result, answer, maxChars = 260) {
+  if (answer && answer.entry_id === result.entry_id) {
+    const text = answer.text;
+    return [highlighted(text, answer.highlights, answer.start), text.trim() === result.passage.trim()];
+  }
+  const chars = Array.from(result.passage);
+  if (chars.length <= maxChars) return [highlighted(result.passage, result.highlights), true];
+  let cut = maxChars;
+  while (cut > maxChars * 0.6 && !/\s/.test(chars[cut])) cut -= 1;
+  const fragment = highlighted(chars.slice(0, cut).join("").trimEnd(), result.highlights);
+  fragment.append(document.createTextNode(" …"));
+  return [fragment, false];
+}
+
+/** The FAQ's contact options, as a definition list. */
+export function contactDetails() {
+  return el("dl", { class: "contact" },
+    el("div", {},
+      el("dt", { text: t("noanswer.email") }),
+      el("dd", {}, el("a", { href: `mailto:${CONTACT.email}`, text: CONTACT.email }))),
+    el("div", {},
+      el("dt", { text: t("noanswer.phone") }),
+      el("dd", {}, el("a", { href: CONTACT.phoneHref, text: CONTACT.phone }))),
+    el("div", { class: "contact-hours" },
+      el("dt", { text: t("noanswer.hours") }),
+      el("dd", { text: t("noanswer.hours.value") })),
+  );
+}
+
+/** A button that shows/hides `region` (aria-expanded + aria-controls). */
+export function expandButton(region, { onToggle } = {}) {
+  const button = el("button", { type: "button", class: "link-button expand", "aria-expanded": "false", "aria-controls": region.id });
+  const label = el("span", { text: t("result.expand") });
+  button.append(el("span", { class: "chevron", "aria-hidden": "true" }), label);
+  button.addEventListener("click", () => {
+    const open = button.getAttribute("aria-expanded") !== "true";
+    button.setAttribute("aria-expanded", String(open));
+    label.textContent = t(open ? "result.collapse" : "result.expand");
+    region.hidden = !open;
+    onToggle?.(open);
+  });
+  return button;
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+const ICONS = {
+  // a thumb, drawn with two paths; "down" is the same thumb turned over
+  thumb: ["M7 10v10H4a1 1 0 0 1-1-1v-8a1 1 0 0 1 1-1h3z",
+          "M7 10l4-7a2.5 2.5 0 0 1 2.5 2.5V9h5a2 2 0 0 1 2 2.3l-1.2 7A2 2 0 0 1 17.3 20H7"],
+};
+
+/** A decorative inline SVG icon (aria-hidden). */
+export function icon(name, { flip = false } = {}) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("width", "16");
+  svg.setAttribute("height", "16");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("class", `icon${flip ? " icon-flip" : ""}`);
+  for (const d of ICONS[name]) {
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "1.8");
+    path.setAttribute("stroke-linejoin", "round");
+    path.setAttribute("stroke-linecap", "round");
+    svg.append(path);
+  }
+  return svg;
+}
+
+let uid = 0;
+export function uniqueId(prefix) {
+  uid += 1;
+  return `${prefix}-${uid}`;
+}
+
+/** Copy text to the clipboard; falls back to a hidden textarea + execCommand where the API is missing or refused. */
+export async function copyText(text) {
+  if (navigator.clipboard?.writeText) {
+    try {
+      await navigator.clipboard.writeText(text);
+      return true;
+    } catch { /* fall back */ }
+  }
+  const area = el("textarea", { readonly: true, class: "visually-hidden", "aria-hidden": "true", tabindex: "-1" });
+  area.value = text;
+  const focused = document.activeElement;
+  document.body.append(area);
+  area.select();
+  let ok = false;
+  try {
+    ok = document.execCommand("copy");
+  } catch {
+    ok = false;
+  }
+  area.remove();
+  focused?.focus?.();
+  return ok;
+}

@@ -1,0 +1,225 @@
+"""The search page and the agent panel in a real browser (Debian's chromium through Playwright)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
+expect = sync_api.expect
+
+pytestmark = pytest.mark.browser
+
+WARRANTY = "Que couvre précisément la politique de garantie ?"
+OUT_OF_SCOPE = "Quel temps fera-t-il demain à Montréal ?"
+TWO_QUESTIONS = ("Bonjour,\nJ'ai reçu ma montre hier mais le verre est rayé. Que dois-je faire ?\n"
+                 "Et combien de temps faut-il pour être remboursé ?\nMerci d'avance,\nMarie D.")
+XSS = "<script>alert(1)</script>"
+
+
+def search(page, question: str) -> None:
+    page.goto("/")
+    box = page.get_by_label("Votre question")
+    box.fill(question)
+
+
+def first_card(page):
+    return page.locator(".result-list > li").first
+
+
+def suggest(page, message: str = TWO_QUESTIONS) -> None:
+    page.goto("/agent")
+    page.get_by_label("Message du client").fill(message)
+    page.get_by_role("button", name="Suggérer des réponses").click()
+    expect(page.locator(".group").first).to_be_visible()
+
+
+def test_typing_a_question_shows_the_warranty_entry_first(page, screenshots):
+    page.goto("/")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    page.get_by_label("Votre question").press_sequentially("combien de temps dure la garantie", delay=20)
+    card = first_card(page)
+    expect(card.locator(".result-title")).to_have_text(WARRANTY)
+    expect(card.locator(".crumb")).to_contain_text("Garantie et réparation")
+    expect(card.locator(".short-answer")).to_contain_text("24 mois")
+    expect(card.locator("mark").first).to_be_visible()  # the matched terms are highlighted
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"\d+ résultats? pour « combien de temps dure la garantie »"))
+    page.screenshot(path=str(screenshots / "search.png"), full_page=True)
+
+
+def test_helpful_records_feedback(page):
+    search(page, "combien de temps dure la garantie")
+    card = first_card(page)
+    with page.expect_response(lambda r: r.url.endswith("/v1/feedback")) as response:
+        card.get_by_role("button", name="Oui").click()
+    assert response.value.status == 201
+    assert response.value.request.post_data_json["verdict"] == "helpful"
+    expect(card.locator(".feedback-note")).to_have_text("Merci pour votre retour.")
+
+
+def test_out_of_scope_question_shows_the_contact_options(page, screenshots):
+    search(page, OUT_OF_SCOPE)
+    no_answer = page.locator(".no-answer")
+    expect(no_answer).to_be_visible()
+    expect(no_answer.get_by_role("heading")).to_have_text("Nous n'avons pas trouvé de réponse à votre question")
+    expect(no_answer.get_by_role("link", name="service@btomic.com")).to_have_attribute("href", "mailto:service@btomic.com")
+    expect(no_answer).to_contain_text("+1 (347) 459-1491")
+    expect(page.locator(".result-list")).to_have_count(0)  # no list of unrelated passages
+    related = page.locator("details.related")
+    if related.count():
+        expect(related).not_to_have_attribute("open", "")
+    page.screenshot(path=str(screenshots / "search-no-answer.png"), full_page=True)
+
+
+def test_agent_panel_splits_a_two_question_message(page, screenshots):
+    suggest(page)
+    groups = page.locator(".group")
+    expect(groups).to_have_count(2)
+    expect(groups.nth(0).locator(".detected")).to_contain_text("Que dois-je faire ?")
+    expect(groups.nth(1).locator(".detected")).to_contain_text("combien de temps faut-il pour être remboursé ?")
+    expect(groups.nth(1).locator(".result-title").first).to_have_text("Combien de temps faut-il pour traiter un remboursement ?")
+    expect(page.get_by_role("status").first).to_have_text("2 questions détectées")
+    page.screenshot(path=str(screenshots / "agent.png"), full_page=True)
+
+
+def test_agent_panel_ctrl_enter_and_copy(page):
+    page.goto("/agent")
+    box = page.get_by_label("Message du client")
+    box.fill("Combien de temps faut-il pour être remboursé ?")
+    box.press("Control+Enter")
+    expect(page.locator(".group")).to_have_count(1)
+    card = page.locator(".suggestion-list > li").first
+    copy = card.locator("button.copy")
+    copy.click()
+    expect(copy).to_have_text("Copié")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "5 à 7 jours ouvrables" in copied
+
+
+def test_used_on_the_agent_panel_records_feedback(page):
+    suggest(page)
+    card = page.locator(".suggestion-list > li").first
+    used = card.get_by_role("button", name="Utilisée")
+    with page.expect_response(lambda r: r.url.endswith("/v1/feedback")) as response:
+        used.click()
+    assert response.value.status == 201
+    assert response.value.json() == {"recorded": True}
+    assert response.value.request.post_data_json["verdict"] == "used"
+    expect(card.locator(".verdict-note")).to_have_text("Enregistré : réponse utilisée")
+    expect(used).to_be_disabled()
+    expect(used).to_have_attribute("aria-pressed", "true")
+    expect(card.get_by_role("button", name="Non pertinente")).to_be_disabled()
+
+
+def test_keyboard_only_search_and_expand(page):
+    page.goto("/")
+    box = page.get_by_label("Votre question")
+    for _ in range(10):  # skip link, brand, agent link, language switch, then the search box
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement && document.activeElement.id") == "q":
+            break
+    expect(box).to_be_focused()
+    page.keyboard.type("combien de temps dure la garantie", delay=20)
+    card = first_card(page)
+    expect(card.locator(".result-title")).to_have_text(WARRANTY)
+    page.keyboard.press("Tab")
+    expand = card.locator("button.expand")
+    expect(expand).to_be_focused()
+    expect(expand).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Enter")
+    expect(expand).to_have_attribute("aria-expanded", "true")
+    full = card.locator(".full-answer")
+    expect(full).to_be_visible()
+    expect(full).to_contain_text("Sont exclus les dommages")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    width = page.evaluate("parseFloat(getComputedStyle(document.activeElement).outlineWidth)")
+    assert outline != "none" and width >= 2
+    page.keyboard.press("Space")  # Space works on the button too
+    expect(expand).to_have_attribute("aria-expanded", "false")
+    expect(full).to_be_hidden()
+
+
+def test_a_script_query_is_shown_as_text(page):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    search(page, XSS)
+    status = page.get_by_role("status")
+    expect(status).to_contain_text(f"« {XSS} »")
+    expect(page.locator(".no-answer, .result-list").first).to_be_visible()
+    assert page.locator("#results script, #status script").count() == 0
+    page.wait_for_timeout(300)
+    assert dialogs == []
+
+
+def test_a_script_message_is_shown_as_text_on_the_agent_panel(page):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    suggest(page, f"Pourquoi {XSS} ?")
+    expect(page.locator(".detected").first).to_contain_text(XSS)
+    assert page.locator("#groups script").count() == 0
+    assert dialogs == []
+
+
+def test_english_switch_changes_the_strings_and_is_remembered(page):
+    search(page, "combien de temps dure la garantie")
+    expect(first_card(page).locator(".result-title")).to_have_text(WARRANTY)
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("How can we help you?")
+    expect(page.get_by_label("Your question")).to_have_value("combien de temps dure la garantie")
+    expect(page.get_by_role("status")).to_contain_text("for “combien de temps dure la garantie”")
+    expect(first_card(page).locator("button.expand")).to_have_text("Show the full answer")
+    expect(first_card(page).get_by_role("button", name="Yes")).to_be_visible()
+    expect(page.get_by_role("link", name="Agent panel")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('faq.lang')") == "en"
+
+    page.goto("/agent")  # the choice carries over to the other page
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_label("Customer message")).to_be_visible()
+    expect(page.get_by_role("button", name="Suggest answers")).to_be_visible()
+    page.get_by_role("button", name="Passer en français").click()
+    expect(page.get_by_role("button", name="Suggérer des réponses")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+
+
+def test_the_pages_link_to_each_other(page):
+    page.goto("/")
+    page.get_by_role("link", name="Espace conseiller").click()
+    expect(page).to_have_url(re.compile(r"/agent$"))
+    page.get_by_role("link", name="Centre d'aide", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Comment pouvons-nous vous aider ?")
+
+
+def test_a_stale_response_never_replaces_a_newer_one(page):
+    page.goto("/")
+    # hold the first query's response back until the second one is on screen
+    held = []
+
+    def slow_first(route):
+        if not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/v1/query", slow_first)
+    box = page.get_by_label("Votre question")
+    box.fill("livraison")
+    page.wait_for_timeout(400)  # past the debounce: the first request is sent and held
+    box.fill("combien de temps dure la garantie")
+    expect(first_card(page).locator(".result-title")).to_have_text(WARRANTY)
+    try:
+        held[0].continue_()  # the page aborted it; letting it through must not bring the old results back
+    except Exception:  # noqa: BLE001 - playwright refuses to continue a request the page already cancelled
+        pass
+    page.wait_for_timeout(500)
+    expect(first_card(page).locator(".result-title")).to_have_text(WARRANTY)
+
+
+def test_narrow_screen_layout(page, screenshots):
+    page.set_viewport_size({"width": 390, "height": 844})
+    search(page, "combien de temps dure la garantie")
+    expect(first_card(page).locator(".result-title")).to_have_text(WARRANTY)
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    page.screenshot(path=str(screenshots / "search-mobile.png"), full_page=True)

@@ -1,0 +1,39 @@
+"""Property-based run of the OpenAPI schema: no 5xx and no response that breaks the schema.
+
+Drives schemathesis' strategies with Hypothesis directly (its pytest plugin does not run on pytest 9).
+"""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+schemathesis = pytest.importorskip("schemathesis")
+
+from fastapi.testclient import TestClient  # noqa: E402
+
+from faq.settings import Settings  # noqa: E402
+from service import create_app  # noqa: E402
+
+from conftest import ADMIN_TOKEN  # noqa: E402
+
+EXAMPLES_PER_OPERATION = 30
+
+
+@pytest.fixture(scope="module")
+def schema(index_dir, tmp_path_factory):
+    app = create_app(Settings(index_dir=index_dir, data_dir=tmp_path_factory.mktemp("fuzz"), admin_token=ADMIN_TOKEN,
+                              rate_limit_per_minute=0, reload_poll_seconds=0))
+    with TestClient(app):  # runs the lifespan: the index is loaded for every generated call
+        yield schemathesis.openapi.from_asgi("/openapi.json", app)
+
+
+def test_every_operation_survives_generated_requests(schema):
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 8
+    for operation in operations:
+
+        @given(case=operation.as_strategy())
+        @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        def run(case):
+            case.call_and_validate(headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+
+        run()
