@@ -3,22 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test test-fast clean
+.PHONY: serve test test-fast chromium clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
-serve: $(BIN)/.installed  ## install, index the bundled FAQ if needed, serve on http://127.0.0.1:8000
+$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,st]'
+	touch $@
+
+chromium:  ## Debian's chromium for the browser tests (Playwright never downloads a browser here)
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+serve: $(BIN)/.installed  ## install (no torch), index the bundled FAQ if needed, serve on http://127.0.0.1:8000
 	$(BIN)/faq serve
 
-test: $(BIN)/.installed  ## install and run the whole test suite, slow tests included
+test: $(BIN)/.installed-test chromium  ## install with the test and sentence-transformers extras, run every test
 	$(BIN)/python -m pytest
 
-test-fast: $(BIN)/.installed  ## the quick run while developing (slow tests skipped)
-	$(BIN)/python -m pytest -m "not slow"
+test-fast: $(BIN)/.installed-test  ## the quick run while developing: no slow, browser or torch tests
+	$(BIN)/python -m pytest -m "not slow and not browser and not st"
 
 clean:
-	rm -rf $(VENV) var *.egg-info
+	rm -rf $(VENV) var artifacts *.egg-info

@@ -15,7 +15,7 @@ from service import create_app  # noqa: E402
 
 from conftest import ADMIN_TOKEN  # noqa: E402
 
-EXAMPLES_PER_OPERATION = 30
+EXAMPLES_PER_OPERATION = 20
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +26,7 @@ def schema(index_dir, tmp_path_factory):
         yield schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
+@pytest.mark.slow
 def test_every_operation_survives_generated_requests(schema):
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 8
