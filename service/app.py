@@ -39,6 +39,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Ask the help center's FAQ in any language; get cited passages back.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by service.pages from local assets: the default loads Swagger UI from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     install_error_handlers(app)
