@@ -8,6 +8,8 @@ stored in the index manifest, and confidence is a logistic curve that crosses 0.
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from index.search import Filters, Hit, Searcher
@@ -36,12 +38,33 @@ class Answer:
 class Answerer:
     """Ranks with a searcher and decides whether to answer, using the index's calibration when it has one."""
 
-    def __init__(self, searcher: Searcher, calibration: Calibration | None, extractor: ShortAnswerer | None = None) -> None:
+    def __init__(self, searcher: Searcher, calibration: Calibration | None, extractor: ShortAnswerer | None = None,
+                 cache_size: int = 1024) -> None:
         self.searcher = searcher
         self.calibration = calibration
         self.extractor = extractor
+        # help-center traffic is skewed: the same questions come back all day. One answerer serves one
+        # index version, so a swap starts with an empty cache.
+        self._cache: OrderedDict[tuple, Answer] = OrderedDict()
+        self._cache_size = cache_size
+        self._lock = threading.Lock()
 
     def answer(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
+        """The answer for a question, from the cache when the same question was asked before."""
+        key = (" ".join(question.split()).casefold(), top_k, filters)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None:
+                self._cache.move_to_end(key)
+                return cached if cached.question == question else _replace_question(cached, question)
+        answer = self._answer(question, top_k, filters)
+        with self._lock:
+            self._cache[key] = answer
+            while len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return answer
+
+    def _answer(self, question: str, top_k: int, filters: Filters | None) -> Answer:
         ranking = self.searcher.rank(question, filters)
         hits = ranking.hits[:top_k]
         score = hits[0].similarity if hits else -1.0
@@ -55,3 +78,9 @@ class Answerer:
         if answerable and self.extractor is not None:
             short = self.extractor.extract(question, hits[0].chunk.text)
         return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short)
+
+
+def _replace_question(answer: Answer, question: str) -> Answer:
+    from dataclasses import replace
+
+    return replace(answer, question=question)

@@ -37,3 +37,13 @@ def test_results_are_one_per_entry_best_first(searcher):
 def test_top_k_below_one_is_refused(searcher):
     with pytest.raises(ValueError, match="top_k must be greater than 0. Currently, top_k is 0"):
         searcher.search("garantie", top_k=0)
+
+
+def test_repeated_question_is_answered_from_the_cache(searcher):
+    from index.answer import Answerer
+
+    answerer = Answerer(searcher, None)
+    first = answerer.answer("Combien de temps dure la garantie ?")
+    again = answerer.answer("combien de temps  dure la garantie ?")
+    assert again.hits is first.hits  # same ranking object: nothing was recomputed
+    assert again.question == "combien de temps  dure la garantie ?"
