@@ -66,11 +66,12 @@ def _quebec(subset: str, name: str) -> EvalSet:
     return EvalSet(name, folder / "faq.jsonl", tuple(queries))
 
 
-def with_phrasings(evalset: EvalSet, out: Path) -> EvalSet:
+def with_phrasings(evalset: EvalSet, out: Path, accept: bool = True) -> EvalSet:
     """Half of each entry's paraphrases become known phrasings of the entry (`alt_questions`); the other half is scored.
 
     Measures what accepted phrasings buy, apart from the zero-shot numbers. The derived corpus is
-    written under `out`, since a corpus is a file.
+    written under `out`, since a corpus is a file. With `accept=False` the same half is scored on
+    the unchanged corpus (`<name>+heldout`): the zero-shot figure to compare against.
     """
     by_entry: dict[str, list[EvalQuery]] = {}
     for q in evalset.queries:
@@ -83,6 +84,8 @@ def with_phrasings(evalset: EvalSet, out: Path) -> EvalSet:
         half = len(queries) // 2
         accepted[entry_id] = [q.text for q in queries[:half]]
         scored += queries[half:]
+    if not accept:
+        return EvalSet(f"{evalset.name}+heldout", evalset.corpus, tuple(sorted(scored, key=lambda q: q.id)))
     folder = out / f"{evalset.name}+phrasings"
     folder.mkdir(parents=True, exist_ok=True)
     manifest = json.loads(evalset.corpus.with_name("faq.manifest.json").read_text(encoding="utf-8"))
@@ -104,9 +107,9 @@ LOADERS = {
 
 
 def load_dataset(name: str) -> EvalSet:
-    """A named set; `<name>+phrasings` is the set with half its paraphrases accepted as known phrasings."""
+    """A named set; `<name>+phrasings` has half its paraphrases accepted as known phrasings, `<name>+heldout` is the other half alone."""
     base, _, variant = name.partition("+")
-    if base not in LOADERS or variant not in ("", "phrasings"):
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)} (or NAME+phrasings)")
+    if base not in LOADERS or variant not in ("", "phrasings", "heldout"):
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)} (or NAME+phrasings, NAME+heldout)")
     evalset = LOADERS[base]()
-    return with_phrasings(evalset, ROOT / "var" / "eval-corpus") if variant else evalset
+    return with_phrasings(evalset, ROOT / "var" / "eval-corpus", accept=variant == "phrasings") if variant else evalset

@@ -46,11 +46,14 @@ def check_loopback(url: str) -> None:
         raise ValueError(f"load runs only against this machine (127.0.0.1, localhost, ::1); got {host!r}")
 
 
-async def _client(http: httpx.AsyncClient, deadline: float, budget: list[int], latencies: list[float], errors: Counter, seed: int) -> None:
+async def _client(http: httpx.AsyncClient, deadline: float, budget: list[int], latencies: list[float], errors: Counter,
+                  seed: int, unique: bool) -> None:
     rng = random.Random(seed)
     while time.monotonic() < deadline and budget[0] > 0:
         budget[0] -= 1
         question = rng.choice(QUESTIONS)
+        if unique:  # a number the cache has not seen: every request pays for embedding
+            question = f"{question} {rng.randrange(10**9)}"
         started = time.perf_counter()
         try:
             response = await http.post("/v1/query", json={"question": question, "top_k": 5})
@@ -63,7 +66,7 @@ async def _client(http: httpx.AsyncClient, deadline: float, budget: list[int], l
         latencies.append((time.perf_counter() - started) * 1000)
 
 
-async def run_load(url: str, clients: int, seconds: float, max_requests: int = 200_000) -> LoadResult:
+async def run_load(url: str, clients: int, seconds: float, max_requests: int = 200_000, unique: bool = True) -> LoadResult:
     check_loopback(url)
     latencies: list[float] = []
     errors: Counter = Counter()
@@ -72,7 +75,7 @@ async def run_load(url: str, clients: int, seconds: float, max_requests: int = 2
     async with httpx.AsyncClient(base_url=url.rstrip("/"), timeout=30, limits=limits) as http:
         started = time.monotonic()
         deadline = started + seconds
-        await asyncio.gather(*(_client(http, deadline, budget, latencies, errors, i) for i in range(clients)))
+        await asyncio.gather(*(_client(http, deadline, budget, latencies, errors, i, unique) for i in range(clients)))
         elapsed = time.monotonic() - started
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) if latencies else (0.0, 0.0, 0.0)
     return LoadResult(clients, round(elapsed, 2), len(latencies) + sum(errors.values()), dict(errors),

@@ -254,6 +254,7 @@ def load(
     clients: Annotated[list[int], typer.Option("--clients", "-c", help="concurrent clients (repeatable)")] = [1, 8, 32],  # noqa: B006
     seconds: Annotated[float, typer.Option(min=1, max=600)] = 60.0,
     max_requests: Annotated[int, typer.Option(min=1, max=1_000_000)] = 200_000,
+    unique: Annotated[bool, typer.Option("--unique/--repeated", help="new questions (embedding every time) or a fixed set (cache hits)")] = True,
 ) -> None:
     """Drive a running service with concurrent clients for a fixed time (loopback only); report throughput and latency."""
     import asyncio
@@ -265,7 +266,7 @@ def load(
     table = Table("clients", "seconds", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
     for n in clients:
         try:
-            r = asyncio.run(run_load(url, n, seconds, max_requests))
+            r = asyncio.run(run_load(url, n, seconds, max_requests, unique))
         except ValueError as e:
             _fail(e)
         table.add_row(str(n), str(r.seconds), str(r.requests), str(r.throughput), str(r.p50_ms), str(r.p95_ms),
