@@ -1,6 +1,7 @@
 """Quality floors with the default configuration, set just below what was measured: a regression fails CI.
 
-Measured (2026-11-28): see the README's eval section; the floors sit about 0.03 below.
+Measured on 2026-11-28 (test split, default configuration): watch-faq hit@1 0.724, hit@3 0.931,
+end-to-end 0.703; quebec-fr (test half) hit@1 0.749, MRR 0.817. The floors sit 0.03 to 0.05 below.
 """
 
 import pytest
@@ -26,7 +27,7 @@ def test_watch_faq_test_split_floor(cache):
     m = measure("watch-faq", "test", cache)
     assert m["hit@1"] >= 0.70
     assert m["hit@3"] >= 0.90
-    assert m["end_to_end_accuracy"] >= 0.70
+    assert m["end_to_end_accuracy"] >= 0.65
 
 
 @pytest.mark.slow
