@@ -1,7 +1,17 @@
 // The agent's suggestion panel: a customer's whole message in, suggested FAQ answers per question out.
 import {
-  applyStrings, copyText, documentLanguages, el, expandButton, paragraphs, postJSON, preview, sendFeedback,
-  setupLanguageSwitch, t, uniqueId,
+  applyStrings,
+  copyText,
+  documentLanguages,
+  el,
+  paragraphs,
+  postJSON,
+  preview,
+  resultActions,
+  sendFeedback,
+  setupLanguageSwitch,
+  t,
+  uniqueId,
 } from "./common.js";
 
 const TOP_K = 3;
@@ -117,19 +127,7 @@ function card(suggestion, result, first) {
     el("h3", { class: "result-title", id: titleId, lang, text: result.question }),
     summary, full);
 
-  const actions = el("div", { class: "result-actions" });
-  if (!whole) {
-    const toggle = expandButton(full, {
-      onToggle: (open) => {
-        summary.hidden = open;
-        if (open) expanded.add(key); else expanded.delete(key);
-      },
-    });
-    actions.append(toggle);
-    if (expanded.has(key)) toggle.click();
-  } else {
-    summary.replaceChildren(paragraphs(result.passage, result.highlights));
-  }
+  const actions = resultActions({ full, summary, result, whole, key, expanded });
   actions.append(copyButton(result), verdictButtons(suggestion.query_id, result.entry_id, titleId, key));
   article.append(actions);
   return article;

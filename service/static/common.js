@@ -408,3 +408,22 @@ export async function copyText(text) {
   focused?.focus?.();
   return ok;
 }
+
+/** The action row under a result: an expand button when the summary is shorter than the answer
+ *  (remembering which results the person opened across re-renders), else the whole answer. */
+export function resultActions({ full, summary, result, whole, key, expanded }) {
+  const actions = el("div", { class: "result-actions" });
+  if (!whole) {
+    const toggle = expandButton(full, {
+      onToggle: (open) => {
+        summary.hidden = open;
+        if (open) expanded.add(key); else expanded.delete(key);
+      },
+    });
+    actions.append(toggle);
+    if (expanded.has(key)) toggle.click();
+  } else {
+    summary.replaceChildren(paragraphs(result.passage, result.highlights));
+  }
+  return actions;
+}

@@ -1,7 +1,18 @@
 // The help-center search page: results as the person types, the FAQ's contacts when it has no answer.
 import {
-  applyStrings, contactDetails, el, expandButton, getJSON, icon, paragraphs, postJSON, preview,
-  sendFeedback, setupLanguageSwitch, t, uniqueId,
+  applyStrings,
+  contactDetails,
+  el,
+  getJSON,
+  icon,
+  paragraphs,
+  postJSON,
+  preview,
+  resultActions,
+  sendFeedback,
+  setupLanguageSwitch,
+  t,
+  uniqueId,
 } from "./common.js";
 
 const DEBOUNCE_MS = 200;
@@ -148,19 +159,7 @@ function resultCard(data, result, first) {
     full,
   );
 
-  const actions = el("div", { class: "result-actions" });
-  if (!whole) {
-    const toggle = expandButton(full, {
-      onToggle: (open) => {
-        summary.hidden = open;
-        if (open) expanded.add(key); else expanded.delete(key);
-      },
-    });
-    actions.append(toggle);
-    if (expanded.has(key)) toggle.click();
-  } else {
-    summary.replaceChildren(paragraphs(result.passage, result.highlights));
-  }
+  const actions = resultActions({ full, summary, result, whole, key, expanded });
   actions.append(feedbackBlock(data.query_id, result.entry_id, titleId, key));
   card.append(actions);
   return card;
