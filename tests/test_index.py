@@ -93,3 +93,29 @@ def test_failed_build_leaves_the_served_index_intact(index_dir, tmp_path, corpus
     assert {f.name: f.read_bytes() for f in served.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["served"]  # no temporary folder left behind
     load_index(served, embedder.name)
+
+
+def test_store_is_exact_for_small_corpora_and_ivf_for_large_ones():
+    from index.store import FaissStore, choose_type
+
+    assert choose_type(24) == "flat" and choose_type(1_000_000) == "ivf"
+    rng = np.random.default_rng(0)
+    centres = rng.standard_normal((40, 32)).astype(np.float32)  # clustered, like real embeddings
+    vectors = centres[rng.integers(0, 40, 4000)] + 0.3 * rng.standard_normal((4000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    flat, ivf = FaissStore.build(vectors, "flat"), FaissStore.build(vectors, "ivf")
+    assert (flat.kind, ivf.kind) == ("flat", "ivf")
+    _, exact = flat.search(vectors[:50], 10)
+    _, approx = ivf.search(vectors[:50], 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(exact, approx)])
+    assert recall >= 0.9
+    assert (approx[:, 0] == np.arange(50)).all()  # every vector finds itself first
+
+
+def test_saved_store_loads_memory_mapped_with_the_same_results(tmp_path):
+    from index.store import FaissStore
+
+    vectors = np.eye(8, dtype=np.float32)
+    FaissStore.build(vectors).save(tmp_path / "v.faiss")
+    loaded = FaissStore.load(tmp_path / "v.faiss")
+    assert loaded.search(vectors[3:4], 1)[1][0][0] == 3
