@@ -1,8 +1,6 @@
 """The seed FAQ's plain-text format parses to its exact structure."""
 
-from pathlib import Path
 
-import pytest
 
 from faq.text import normalize, strip_accents
 from ingest import load_corpus
