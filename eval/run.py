@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from rich.progress import Progress
@@ -78,7 +78,7 @@ def evaluate(evalset: EvalSet, client: Client, label: str, show_progress: bool =
     }
 
 
-def warm(client: Client, questions: Sequence[str], repeat: Callable[[], None] | None = None) -> None:
+def warm(client: Client, questions: Sequence[str]) -> None:
     """A few untimed questions first, so the first timed one does not pay for page faults."""
     for q in questions[:3]:
         client(q)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index.search import Filters, Hit, Searcher
 from index.short_answer import ShortAnswer, ShortAnswerer
@@ -56,7 +56,7 @@ class Answerer:
             cached = self._cache.get(key)
             if cached is not None:
                 self._cache.move_to_end(key)
-                return cached if cached.question == question else _replace_question(cached, question)
+                return cached if cached.question == question else replace(cached, question=question)
         answer = self._answer(question, top_k, filters)
         with self._lock:
             self._cache[key] = answer
@@ -78,9 +78,3 @@ class Answerer:
         if answerable and self.extractor is not None:
             short = self.extractor.extract(question, hits[0].chunk.text)
         return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short)
-
-
-def _replace_question(answer: Answer, question: str) -> Answer:
-    from dataclasses import replace
-
-    return replace(answer, question=question)

@@ -6,7 +6,6 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 from pydantic import ValidationError
 
 from faq.errors import IndexError_, IndexMismatchError
@@ -26,7 +25,6 @@ class LoadedIndex:
     manifest: IndexManifest
     store: FaissStore
     records: Records
-    vector_chunk: np.ndarray
     extra_stores: dict[str, FaissStore]
 
 
@@ -72,7 +70,7 @@ def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedInde
     ]
     if problems:
         raise IndexMismatchError(f"The index at {path} is inconsistent ({'; '.join(problems)}). Rebuild it with: faq ingest")
-    return LoadedIndex(path, version, manifest, store, records, np.asarray(records.vector_chunk, dtype=np.int64), extra)
+    return LoadedIndex(path, version, manifest, store, records, extra)
 
 
 def _first_line(e: Exception) -> str:
