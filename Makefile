@@ -12,7 +12,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,st]'
+	$(BIN)/python -m pip install --quiet -e '.[test,st,bench]'
 	touch $@
 
 chromium:  ## Debian's chromium for the browser tests (Playwright never downloads a browser here)
@@ -21,7 +21,7 @@ chromium:  ## Debian's chromium for the browser tests (Playwright never download
 serve: $(BIN)/.installed  ## install (no torch), index the bundled FAQ if needed, serve on http://127.0.0.1:8000
 	$(BIN)/faq serve
 
-test: $(BIN)/.installed-test chromium  ## install with the test and sentence-transformers extras, run every test
+test: $(BIN)/.installed-test chromium  ## install with the test, sentence-transformers and peer-bench extras, run every test
 	$(BIN)/python -m pytest
 
 test-fast: $(BIN)/.installed-test  ## the quick run while developing: no slow, browser or torch tests
