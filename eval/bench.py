@@ -55,7 +55,7 @@ def stage_latency(index_dir: Path, rounds: int = 5) -> dict[str, Any]:
             stages.setdefault(f"score:{signal.name.split(':')[0]}", []).extend(_timed(lambda: signal.score(question), 1))
         results = [(signal.score(question), w) for signal, w in searcher.signals]
         stages.setdefault("fusion+rank", []).extend(_timed(lambda: searcher._fuse(results), 1))
-        top = searcher.rank(question).hits[0].chunk.text
+        top = searcher.rank(question, limit=1).hits[0].chunk.text
         if answerer.extractor is not None:
             stages.setdefault("short answer", []).extend(_timed(lambda: answerer.extractor.extract(question, top), 1))
         stages.setdefault("end to end (uncached)", []).extend(_timed(lambda: answerer._answer(question, 5, None), 1))

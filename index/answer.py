@@ -65,8 +65,8 @@ class Answerer:
         return answer
 
     def _answer(self, question: str, top_k: int, filters: Filters | None) -> Answer:
-        ranking = self.searcher.rank(question, filters)
-        hits = ranking.hits[:top_k]
+        ranking = self.searcher.rank(question, filters, limit=top_k)
+        hits = ranking.hits
         score = hits[0].similarity if hits else -1.0
         if self.calibration is None:
             confidence, answerable = (1.0 if hits else 0.0), bool(hits)

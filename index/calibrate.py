@@ -40,7 +40,7 @@ def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precisi
               answer_rate: float = 0.97) -> Calibration:
     scores, correct, in_scope = [], [], []
     for q in questions:
-        top = searcher.rank(q.text).hits[0]
+        top = searcher.rank(q.text, limit=1).hits[0]
         scores.append(top.similarity)
         correct.append(top.entry_id in q.relevant)
         in_scope.append(bool(q.relevant))

@@ -51,7 +51,7 @@ class Hit:
 
 @dataclass(frozen=True)
 class Ranking:
-    """Every candidate entry, best first, before top_k is applied; `filtered_out` counts entries the filters removed."""
+    """The best entries first (up to the limit asked for); `filtered_out` counts entries the filters removed."""
 
     hits: list[Hit]
     filtered_out: int
@@ -93,8 +93,8 @@ class Searcher:
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
         self._entry_lang = np.array([e.lang for e in records.entries], dtype=object)
 
-    def rank(self, question: str, filters: Filters | None = None) -> Ranking:
-        """All entries that pass the filters, best first."""
+    def rank(self, question: str, filters: Filters | None = None, limit: int | None = None) -> Ranking:
+        """The entries that pass the filters, best first; only the first `limit` become hits (all when None)."""
         results = [(signal.score(question), weight) for signal, weight in self.signals]
         fused = self._fuse(results)
         primary = results[0][0]
@@ -103,7 +103,7 @@ class Searcher:
         dense = [r.scores for (r, _), (signal, _) in zip(results, self.signals) if isinstance(signal, DenseSignal)]
         similarity = np.mean(dense, axis=0)
         allowed = self._mask(filters)
-        order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]]
+        order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]][:limit]
         chunks = self.index.records.chunks
         shown = primary.chunks  # the answer piece the primary model found closest
         hits = [
@@ -115,7 +115,7 @@ class Searcher:
     def search(self, question: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
         if top_k < 1:
             raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
-        return self.rank(question, filters).hits[:top_k]
+        return self.rank(question, filters, limit=top_k).hits
 
     def _fuse(self, results: list[tuple[EntryScores, float]]) -> np.ndarray:
         if len(results) == 1:

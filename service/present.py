@@ -5,6 +5,7 @@ from __future__ import annotations
 from index.answer import Answer, Answerer
 from index.search import Filters, Hit
 from index.short_answer import highlights
+from service.feedback import FeedbackStore, Surface
 from service.schemas import QueryFilters, Result, ShortAnswerOut
 
 
@@ -41,3 +42,9 @@ def below_threshold(answer: Answer, answerer: Answerer) -> int:
     if answerer.calibration is None:
         return 0
     return sum(1 for h in answer.hits if h.similarity < answerer.calibration.threshold)
+
+
+def log_answer(store: FeedbackStore, question: str, surface: Surface, answer: Answer) -> str:
+    """Record the query for analytics; the returned id is what feedback refers to."""
+    top = answer.hits[0].entry_id if answer.hits else None
+    return store.log_query(question, surface, answer.answerable, answer.confidence, top)

@@ -7,7 +7,7 @@ import time
 from fastapi import APIRouter
 
 from service.deps import AnswererDep, FeedbackDep
-from service.present import below_threshold, to_filters, to_result, to_short_answer
+from service.present import below_threshold, log_answer, to_filters, to_result, to_short_answer
 from service.schemas import ErrorResponse, QueryRequest, QueryResponse
 
 router = APIRouter(prefix="/v1", tags=["query"])
@@ -18,8 +18,7 @@ def query(request: QueryRequest, answerer: AnswererDep, feedback: FeedbackDep) -
     """Rank the FAQ's entries for a question, one result per entry, and say whether the FAQ answers it."""
     started = time.perf_counter()
     answer = answerer.answer(request.question, top_k=request.top_k, filters=to_filters(request.filters))
-    query_id = feedback.log_query(request.question, request.surface, answer.answerable, answer.confidence,
-                                  answer.hits[0].entry_id if answer.hits else None)
+    query_id = log_answer(feedback, request.question, request.surface, answer)
     took = (time.perf_counter() - started) * 1000
     return QueryResponse(
         question=request.question, query_id=query_id, index_version=answerer.searcher.index.version, answerable=answer.answerable, confidence=answer.confidence,

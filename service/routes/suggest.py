@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from index.split_message import split_questions
 from service.deps import AnswererDep, FeedbackDep
-from service.present import to_result, to_short_answer
+from service.present import log_answer, to_result, to_short_answer
 from service.schemas import ErrorResponse, SuggestRequest, SuggestResponse, Suggestion
 
 router = APIRouter(prefix="/v1", tags=["agent"])
@@ -21,8 +21,7 @@ def suggest(request: SuggestRequest, answerer: AnswererDep, feedback: FeedbackDe
     suggestions = []
     for question in split_questions(request.message):
         answer = answerer.answer(question, top_k=request.top_k)
-        query_id = feedback.log_query(question, "agent", answer.answerable, answer.confidence,
-                                      answer.hits[0].entry_id if answer.hits else None)
+        query_id = log_answer(feedback, question, "agent", answer)
         suggestions.append(Suggestion(
             question=question, query_id=query_id, answerable=answer.answerable, confidence=answer.confidence,
             answer=to_short_answer(answer), results=[to_result(h, question, answerer) for h in answer.hits],
