@@ -33,6 +33,7 @@ class Answer:
     score: float
     filtered_out: int
     short_answer: ShortAnswer | None = None
+    highlights: tuple[tuple[tuple[int, int], ...], ...] = ()  # per hit: spans of its passage matching the question
 
 
 class Answerer:
@@ -51,18 +52,26 @@ class Answerer:
 
     def answer(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
         """The answer for a question, from the cache when the same question was asked before."""
-        key = (" ".join(question.split()).casefold(), top_k, filters)
-        with self._lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached if cached.question == question else replace(cached, question=question)
+        cached = self.cached(question, top_k, filters)
+        if cached is not None:
+            return cached
         answer = self._answer(question, top_k, filters)
+        key = _cache_key(question, top_k, filters)
         with self._lock:
             self._cache[key] = answer
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return answer
+
+    def cached(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer | None:
+        """The answer if this question was asked before, else None; never embeds, so an event loop may call it."""
+        key = _cache_key(question, top_k, filters)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is None:
+                return None
+            self._cache.move_to_end(key)
+        return cached if cached.question == question else replace(cached, question=question)
 
     def _answer(self, question: str, top_k: int, filters: Filters | None) -> Answer:
         ranking = self.searcher.rank(question, filters, limit=top_k)
@@ -74,7 +83,13 @@ class Answerer:
             z = (score - self.calibration.threshold) / self.calibration.scale
             confidence = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
             answerable = bool(hits) and score >= self.calibration.threshold
-        short = None
-        if answerable and self.extractor is not None:
-            short = self.extractor.extract(question, hits[0].chunk.text)
-        return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short)
+        short, marks = None, ()
+        if self.extractor is not None:
+            marks = tuple(self.extractor.highlights(question, h.chunk.text) for h in hits)
+            if answerable:
+                short = self.extractor.extract(question, hits[0].chunk.text)
+        return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short, marks)
+
+
+def _cache_key(question: str, top_k: int, filters: Filters | None) -> tuple:
+    return " ".join(question.split()).casefold(), top_k, filters

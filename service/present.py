@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from index.answer import Answer, Answerer
-from index.search import Filters, Hit
-from index.short_answer import highlights
+from index.search import Filters
 from service.feedback import FeedbackStore, Surface
 from service.schemas import QueryFilters, Result, ShortAnswerOut
 
@@ -20,14 +19,15 @@ def to_filters(f: QueryFilters | None) -> Filters | None:
     return Filters(documents=as_set(f.documents), sections=as_set(f.sections), langs=as_set(f.langs))
 
 
-def to_result(hit: Hit, question: str, answerer: Answerer) -> Result:
-    chunk = hit.chunk
-    marks = highlights(question, chunk.text, answerer.extractor.analyzer) if answerer.extractor else ()
-    return Result(
-        rank=hit.rank, score=round(hit.score, 4), similarity=round(hit.similarity, 4), passage=chunk.text,
-        document=chunk.document_title, document_id=chunk.document_id, section=chunk.section, question=chunk.question,
-        entry_id=chunk.entry_id, chunk_id=chunk.id, citation=citation(chunk.section, chunk.question), highlights=list(marks),
-    )
+def to_results(answer: Answer) -> list[Result]:
+    marks = answer.highlights or ((),) * len(answer.hits)
+    return [
+        Result(rank=hit.rank, score=round(hit.score, 4), similarity=round(hit.similarity, 4), passage=hit.chunk.text,
+               document=hit.chunk.document_title, document_id=hit.chunk.document_id, section=hit.chunk.section,
+               question=hit.chunk.question, entry_id=hit.chunk.entry_id, chunk_id=hit.chunk.id,
+               citation=citation(hit.chunk.section, hit.chunk.question), highlights=list(spans))
+        for hit, spans in zip(answer.hits, marks)
+    ]
 
 
 def to_short_answer(answer: Answer) -> ShortAnswerOut | None:

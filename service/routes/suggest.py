@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from index.split_message import split_questions
 from service.deps import AnswererDep, FeedbackDep
-from service.present import log_answer, to_result, to_short_answer
+from service.present import log_answer, to_results, to_short_answer
 from service.schemas import ErrorResponse, SuggestRequest, SuggestResponse, Suggestion
 
 router = APIRouter(prefix="/v1", tags=["agent"])
@@ -24,6 +24,6 @@ def suggest(request: SuggestRequest, answerer: AnswererDep, feedback: FeedbackDe
         query_id = log_answer(feedback, question, "agent", answer)
         suggestions.append(Suggestion(
             question=question, query_id=query_id, answerable=answer.answerable, confidence=answer.confidence,
-            answer=to_short_answer(answer), results=[to_result(h, question, answerer) for h in answer.hits],
+            answer=to_short_answer(answer), results=to_results(answer),
         ))
     return SuggestResponse(suggestions=suggestions, index_version=answerer.searcher.index.version, took_ms=round((time.perf_counter() - started) * 1000, 2))
