@@ -139,5 +139,13 @@ def test_answerable_question_gets_a_short_answer_with_offsets_and_highlights(cli
     assert [top["passage"][s:e] for s, e in top["highlights"]] == ["remboursement", "délai", "remboursement", "délai"]
 
 
+def test_a_repeated_question_gets_the_same_answer_and_its_own_query_id(client):
+    first = client.post("/v1/query", json={"question": "Quel est le délai de remboursement ?"}).json()
+    again = client.post("/v1/query", json={"question": "quel est le délai de  remboursement ?"}).json()
+    assert again["results"] == first["results"] and again["answer"] == first["answer"]
+    assert again["question"] == "quel est le délai de  remboursement ?"
+    assert again["query_id"] != first["query_id"]  # each asking is logged for analytics and feedback
+
+
 def test_unanswerable_question_has_no_short_answer(client):
     assert client.post("/v1/query", json={"question": "Quel temps fera-t-il demain à Montréal ?"}).json()["answer"] is None
