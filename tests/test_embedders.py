@@ -16,7 +16,7 @@ def test_questions_asked_at_once_get_the_vectors_they_get_alone(embedder):
     np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
-def test_a_batch_split_across_engines_keeps_its_order(embedder):
+def test_a_batch_gets_the_vectors_its_texts_get_alone(embedder):
     alone = np.vstack([embedder.encode_passages([q]) for q in QUESTIONS])
     np.testing.assert_allclose(embedder.encode_passages(QUESTIONS), alone, atol=1e-4)
 
