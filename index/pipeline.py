@@ -29,13 +29,12 @@ class RetrievalConfig:
     fusion: Fusion = "zscore"
     aggregate: str = "mean"
     hubness: float = 0.6
-    spelling: bool = False
     threads: int | None = field(default=None, compare=False)  # the primary model's thread team; None: every core
 
     def key(self) -> str:
         members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
         return (f"{self.embedder}+[{members}] bm25*{self.lexical_weight} {self.fusion} "
-                f"{self.aggregate} hubness={self.hubness}" + (" spelling" if self.spelling else ""))
+                f"{self.aggregate} hubness={self.hubness}")
 
     def embedders(self) -> list[Embedder]:
         return [load_embedder(self.embedder, self.threads), *(load_embedder(n) for n, _ in self.ensemble)]
@@ -46,7 +45,6 @@ def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[E
     return Searcher(
         index, primary, ensemble=[(m, w) for m, (_, w) in zip(members, config.ensemble)],
         lexical_weight=config.lexical_weight, fusion=config.fusion, aggregate=config.aggregate, hubness=config.hubness,
-        spelling=config.spelling,
     )
 
 

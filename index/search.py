@@ -19,7 +19,6 @@ import numpy as np
 
 from index.embedders import Embedder
 from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, Signal
-from index.spelling import Speller
 from index.storage import LoadedIndex
 from ingest.models import Chunk
 
@@ -56,7 +55,6 @@ class Ranking:
 
     hits: list[Hit]
     filtered_out: int
-    query: str = ""  # the question as the signals read it (typos fixed when spelling is on)
 
 
 class Searcher:
@@ -72,7 +70,6 @@ class Searcher:
         fusion: Fusion = "zscore",
         aggregate: str = "max",
         hubness: float = 0.0,
-        spelling: bool = False,
     ) -> None:
         if index.manifest.embedder != embedder.name:
             raise ValueError(f"index built with {index.manifest.embedder!r}, embedder is {embedder.name!r}")
@@ -91,9 +88,6 @@ class Searcher:
         if lexical_weight > 0:
             lang = records.documents[0].lang if records.documents else "fr"
             self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
-        self.speller = Speller(f"{c.section} {c.question} {c.text}" for c in records.chunks) if spelling else None
-        if self.speller is not None:
-            self.speller.add(q for e in records.entries for q in e.alt_questions)
         self.entry_ids = frozenset(e.id for e in records.entries)
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
@@ -101,8 +95,6 @@ class Searcher:
 
     def rank(self, question: str, filters: Filters | None = None, limit: int | None = None) -> Ranking:
         """The entries that pass the filters, best first; only the first `limit` become hits (all when None)."""
-        if self.speller is not None:
-            question = self.speller.correct(question)
         results = [(signal.score(question), weight) for signal, weight in self.signals]
         fused = self._fuse(results)
         primary = results[0][0]
@@ -118,7 +110,7 @@ class Searcher:
             Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[i]), chunk=chunks[shown[i]])
             for r, i in enumerate(order)
         ]
-        return Ranking(hits=hits, filtered_out=int((~allowed).sum()), query=question)
+        return Ranking(hits=hits, filtered_out=int((~allowed).sum()))
 
     def search(self, question: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
         if top_k < 1:
