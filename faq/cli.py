@@ -71,21 +71,25 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
 
 def calibrate_index(index_dir: Path, questions_file: Path, settings: Settings, entry_ids: set[str] | None = None) -> None:
     """Choose the 'no answer' threshold on the dev split of labelled questions and store it in the manifest."""
-    from index.calibrate import calibrate, read_labelled
+    from index.calibrate import read_labelled
     from index.manifest import CalibrationInfo
-    from index.pipeline import open_answerer, store_calibration
+    from index.pipeline import fit, store_calibration
+    from index.storage import load_index
 
     questions = read_labelled(questions_file, split="dev")
-    answerer = open_answerer(index_dir, settings.retrieval())
-    known = entry_ids or {e.id for e in answerer.searcher.index.records.entries}
+    config = settings.retrieval()
+    embedders = config.embedders()
+    index = load_index(index_dir, embedders[0].name)
+    known = entry_ids or {e.id for e in index.records.entries}
     if not questions or not all(q.relevant <= known for q in questions):
         console.print(f"[yellow]not calibrated[/]: {questions_file} does not label this corpus's entries")
         return
-    result = calibrate(answerer.searcher, questions)
-    info = CalibrationInfo(threshold=round(result.threshold, 5), scale=round(result.scale, 5),
-                           retrieval=settings.retrieval().key(), source=f"{questions_file} (dev)", questions=len(questions))
+    _, result, background = fit(index, config, embedders, questions)
+    info = CalibrationInfo(threshold=round(result.threshold, 5), scale=round(result.scale, 5), retrieval=config.key(),
+                           source=f"{questions_file} (dev)", questions=len(questions), background_terms=tuple(sorted(background)))
     store_calibration(index_dir, info)
-    console.print(f"calibrated: answer when similarity ≥ {info.threshold:.4f} ({len(questions)} dev questions)")
+    left_out = f"; left out of questions: {', '.join(info.background_terms)}" if background else ""
+    console.print(f"calibrated: answer when similarity ≥ {info.threshold:.4f} ({len(questions)} dev questions){left_out}")
 
 
 @app.command(name="calibrate")

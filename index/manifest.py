@@ -17,6 +17,7 @@ class CalibrationInfo(BaseModel):
     retrieval: str = Field(description="the retrieval configuration the threshold applies to")
     source: str
     questions: int
+    background_terms: tuple[str, ...] = Field((), description="index terms left out of questions before scoring (index.background)")
 
 
 class IndexManifest(BaseModel):

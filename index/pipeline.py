@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.answer import Answerer, Calibration
+from index.background import learn as learn_background
+from index.calibrate import LabelledQuestion, calibrate
 from index.lexical import analyzer
 from index.short_answer import ShortAnswerer
 from index.build import MANIFEST
@@ -29,23 +32,39 @@ class RetrievalConfig:
     fusion: Fusion = "zscore"
     aggregate: str = "mean"
     hubness: float = 0.6
+    background: bool = True  # learn words to leave out of questions when calibrating (index.background)
     threads: int | None = field(default=None, compare=False)  # the primary model's thread team; None: every core
 
     def key(self) -> str:
         members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
         return (f"{self.embedder}+[{members}] bm25*{self.lexical_weight} {self.fusion} "
-                f"{self.aggregate} hubness={self.hubness}")
+                f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else ""))
 
     def embedders(self) -> list[Embedder]:
         return [load_embedder(self.embedder, self.threads), *(load_embedder(n) for n, _ in self.ensemble)]
 
 
-def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder]) -> Searcher:
+def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
+                  background: frozenset[str] = frozenset()) -> Searcher:
     primary, *members = embedders
     return Searcher(
         index, primary, ensemble=[(m, w) for m, (_, w) in zip(members, config.ensemble)],
         lexical_weight=config.lexical_weight, fusion=config.fusion, aggregate=config.aggregate, hubness=config.hubness,
+        background=background if config.background else frozenset(),
     )
+
+
+def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
+        questions: Sequence[LabelledQuestion]) -> tuple[Searcher, Calibration, frozenset[str]]:
+    """Learn the background words from labelled dev questions (when the config asks), then the threshold without them."""
+    searcher = open_searcher(index, config, embedders)
+    background: frozenset[str] = frozenset()
+    if config.background:
+        top = lambda q: next((h.entry_id for h in searcher.rank(q, limit=1).hits), None)  # noqa: E731
+        background = learn_background(top, questions, searcher._analyzer)
+        if background:
+            searcher = open_searcher(index, config, embedders, background)
+    return searcher, calibrate(searcher, list(questions)), background
 
 
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:
@@ -61,15 +80,14 @@ def open_answerer(path: str | Path, config: RetrievalConfig) -> Answerer:
     index = load_index(path, embedders[0].name)
     for model in embedders:
         model.warm_up()
-    searcher = open_searcher(index, config, embedders)
     info = index.manifest.calibration
-    calibration = None
+    calibration, background = None, frozenset()
     if info is not None and info.retrieval == config.key():
-        calibration = Calibration(info.threshold, info.scale)
+        calibration, background = Calibration(info.threshold, info.scale), frozenset(info.background_terms)
     elif info is not None:
         log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
                     info.retrieval, config.key())
-    return Answerer(searcher, calibration, short_answerer(index, embedders))
+    return Answerer(open_searcher(index, config, embedders, background), calibration, short_answerer(index, embedders))
 
 
 def store_calibration(path: str | Path, info: CalibrationInfo) -> None:

