@@ -135,7 +135,8 @@ def test_answerable_question_gets_a_short_answer_with_offsets_and_highlights(cli
     assert top["entry_id"] == "enigme-ba793-faq:4.3"
     assert "5 à 7 jours ouvrables" in answer["text"]
     assert top["passage"][answer["start"] : answer["end"]] == answer["text"]
-    assert [top["passage"][s:e] for s, e in answer["highlights"]] == ["remboursement", "délai"]
+    assert {top["passage"][s:e] for s, e in answer["highlights"]} == {"remboursement", "délai"}
+    assert all(answer["start"] <= s and e <= answer["end"] for s, e in answer["highlights"])
     assert [top["passage"][s:e] for s, e in top["highlights"]] == ["remboursement", "délai", "remboursement", "délai"]
 
 
