@@ -1,8 +1,10 @@
 """`faq bench`: where the time goes. A benchmark, not a test: numbers depend on the machine and its load.
 
-Measures, in one process: cold start to a warm answerer, per-stage query latency (each embedder,
-BM25, vector search + fusion, short answer), ingest throughput, resident memory, and FAISS index
-types (flat, HNSW, IVF) on synthetic vectors with recall@10 against exact search.
+Measures in process: cold start to a warm answerer, per-stage query latency (each embedder, BM25,
+vector search + fusion, short answer), ingest throughput and resident memory. Then `faq serve` as a
+user starts it (1 and 2 workers): cold start to ready, throughput and latency at 1/8/32 clients,
+repeated questions, RSS and PSS of every process. And FAISS index types (flat, HNSW, IVF) on
+synthetic vectors with recall@10 against exact search.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ def test_the_shared_listening_socket_has_nagle_off():
 def test_connections_accepted_from_it_inherit_nagle_off():
     listener = _NoDelayConfig("service.asgi:app", host="127.0.0.1", port=0, workers=2).bind_socket()
     listener.listen()
-    with listener, socket.create_connection(listener.getsockname()) as client:
+    with listener, socket.create_connection(listener.getsockname()):
         accepted, _ = listener.accept()
         with accepted:
             assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
