@@ -25,3 +25,21 @@ def test_a_repeated_question_reuses_its_vector_and_it_cannot_be_changed(use_embe
     first = use_embedder.encode_queries(["garantie de ma montre"])
     assert use_embedder.encode_queries(["garantie de ma montre"]) is first
     assert not first.flags.writeable
+
+
+def test_the_team_size_that_embeds_the_probe_faster_is_chosen():
+    from index.e5_thread import TeamSizer
+
+    sizer = TeamSizer((2, 1))
+    assert sizer.probe(lambda size: {2: 0.011, 1: 0.020}[size], now=0.0) == 2  # a quiet machine: the whole team
+    assert sizer.probe(lambda size: {2: 0.025, 1: 0.019}[size], now=100.0) == 1  # a busy neighbour: one thread
+
+
+def test_the_team_size_is_probed_again_after_idle_or_busy_spells():
+    from index.e5_thread import TeamSizer
+
+    sizer = TeamSizer((2, 1), idle=30, busy=60)
+    sizer.probe(lambda size: 0.01, now=0.0)
+    assert not sizer.due(10.0, idle=True) and sizer.due(30.0, idle=True)
+    assert not sizer.due(59.0, idle=False) and sizer.due(60.0, idle=False)
+    assert not TeamSizer((1,)).due(1e9, idle=True)  # nothing to choose between
