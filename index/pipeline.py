@@ -60,8 +60,11 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
     searcher = open_searcher(index, config, embedders)
     background: frozenset[str] = frozenset()
     if config.background:
-        top = lambda q: next((h.entry_id for h in searcher.rank(q, limit=1).hits), None)  # noqa: E731
-        background = learn_background(top, questions, searcher._analyzer)
+
+        def top(question: str) -> str | None:
+            return next((h.entry_id for h in searcher.rank(question, limit=1).hits), None)
+
+        background = learn_background(top, questions, searcher.analyzer)
         if background:
             searcher = open_searcher(index, config, embedders, background)
     return searcher, calibrate(searcher, list(questions)), background

@@ -92,7 +92,7 @@ class Searcher:
         if lexical_weight > 0:
             self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
         self.background = background  # words left out of questions before scoring (index.background)
-        self._analyzer = analyzer(lang)
+        self.analyzer = analyzer(lang)  # the index language's: background words are its terms
         self.entry_ids = frozenset(e.id for e in records.entries)
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
@@ -100,7 +100,7 @@ class Searcher:
 
     def rank(self, question: str, filters: Filters | None = None, limit: int | None = None) -> Ranking:
         """The entries that pass the filters, best first; only the first `limit` become hits (all when None)."""
-        question = strip_terms(question, self.background, self._analyzer)
+        question = strip_terms(question, self.background, self.analyzer)
         results = [(signal.score(question), weight) for signal, weight in self.signals]
         fused = self._fuse(results)
         primary = results[0][0]
