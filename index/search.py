@@ -78,6 +78,7 @@ class Searcher:
             raise ValueError(f"index built with {index.manifest.embedder!r}, embedder is {embedder.name!r}")
         self.index = index
         self.embedder = embedder
+        self.models = (embedder, *(m for m, _ in ensemble))  # primary first, as RetrievalConfig.embedders() lists them
         self.fusion = fusion
         records = index.records
         self.layout = EntryLayout(records)

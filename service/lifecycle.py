@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 
 from fastapi import FastAPI
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from faq.errors import FaqError
 from faq.settings import Settings
+from index.embedders import Embedder
 from index.pipeline import open_answerer
 from index.versions import current_version
 from service.feedback import FeedbackStore
@@ -25,11 +27,14 @@ from service.state import ServiceState
 log = logging.getLogger("faq.service")
 
 
-def load_state(settings: Settings, store: FeedbackStore | None = None) -> ServiceState:
-    """Load the index and warm the models with one query; a failure becomes a not-ready reason, not a crash."""
+def load_state(settings: Settings, store: FeedbackStore | None = None, models: Sequence[Embedder] | None = None) -> ServiceState:
+    """Load the index and warm the models with one query; a failure becomes a not-ready reason, not a crash.
+
+    `models`: the ones the served index already uses; a new index version is opened with them.
+    """
     started = time.perf_counter()
     try:
-        answerer = open_answerer(settings.index_dir, settings.retrieval())
+        answerer = open_answerer(settings.index_dir, settings.retrieval(), models)
         answerer.answer("warm up", top_k=1)
     except (FaqError, ValueError, OSError) as e:
         log.error("index not loaded: %s", e)
@@ -41,7 +46,7 @@ def reload(app: FastAPI) -> ServiceState:
     """Load the pointed-to version and swap it in; on failure keep serving the old one and record why."""
     settings: Settings = app.state.settings
     old: ServiceState = app.state.service
-    new = load_state(settings, old.feedback)
+    new = load_state(settings, old.feedback, old.answerer.searcher.models if old.answerer else None)
     if new.answerer is None and old.answerer is not None:
         app.state.service = replace(old, not_ready_reason=new.not_ready_reason)
     else:

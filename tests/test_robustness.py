@@ -114,6 +114,7 @@ def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_
     docs = {v1: "enigme-ba793-faq", v2: "other-shop"}
     settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=ADMIN_TOKEN, reload_poll_seconds=0, rate_limit_per_minute=0)
     with TestClient(create_app(settings)) as c:
+        models = c.app.state.service.answerer.searcher.models
         stop = threading.Event()
         seen, failures = [], []
 
@@ -139,6 +140,7 @@ def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_
         for t in threads:
             t.join()
         switch(root, v1)
+        assert c.app.state.service.answerer.searcher.models == models  # the same loaded models serve every version
     assert failures == []
     assert set(seen) == {v1, v2}
 
