@@ -49,8 +49,8 @@ def abstention(abstained: Sequence[bool], out_of_scope: Sequence[bool]) -> dict[
     }
 
 
-def percentiles(values: Sequence[float]) -> dict[str, float | None]:
+def percentiles(values: Sequence[float], digits: int = 2) -> dict[str, float | None]:
     if not len(values):
         return {"p50": None, "p95": None, "p99": None}
     p50, p95, p99 = np.percentile(np.asarray(values, dtype=np.float64), [50, 95, 99])
-    return {"p50": round(float(p50), 2), "p95": round(float(p95), 2), "p99": round(float(p99), 2)}
+    return {"p50": round(float(p50), digits), "p95": round(float(p95), digits), "p99": round(float(p99), digits)}
