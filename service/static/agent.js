@@ -10,6 +10,7 @@ import {
   resultActions,
   sendFeedback,
   setupLanguageSwitch,
+  statusLine,
   t,
   uniqueId,
 } from "./common.js";
@@ -19,21 +20,20 @@ const TOP_K = 3;
 const form = document.getElementById("agent-form");
 const message = document.getElementById("message");
 const submit = document.getElementById("suggest");
-const status = document.getElementById("status");
+const status = statusLine(document.getElementById("status"));
 const groups = document.getElementById("groups");
 const announce = document.getElementById("announce");
 
 let latest = 0;
 let controller = null;
 let shown = null;
-let statusState = null;
 let langs = new Map(); // document id -> language, for lang="" on the FAQ's text
 const feedbackSent = new Map(); // "query|entry" -> verdict
 const expanded = new Set();
 
 setupLanguageSwitch(document.getElementById("lang-switch"), () => {
   if (shown) render(shown);
-  sayStatus();
+  status.say();
   submit.textContent = t(submit.disabled ? "agent.busy" : "agent.submit");
 });
 
@@ -49,20 +49,10 @@ message.addEventListener("keydown", (event) => {
   }
 });
 
-function setStatus(state) {
-  statusState = state;
-  sayStatus();
-}
-
-function sayStatus() {
-  status.textContent = !statusState ? "" : statusState.text ?? t(statusState.key, statusState.params);
-  status.classList.toggle("status-error", Boolean(statusState?.error));
-}
-
 async function suggest() {
   const text = message.value;
   if (!text.trim()) {
-    setStatus({ key: "agent.empty", params: {}, error: true });
+    status.set({ key: "agent.empty", params: {}, error: true });
     message.focus();
     return;
   }
@@ -77,10 +67,10 @@ async function suggest() {
     if (id !== latest) return;
     render(data);
     const n = data.suggestions.length;
-    setStatus({ key: n === 1 ? "agent.count.1" : "agent.count.n", params: { n } });
+    status.set({ key: n === 1 ? "agent.count.1" : "agent.count.n", params: { n } });
   } catch (err) {
     if (err.name === "AbortError" || id !== latest) return;
-    setStatus({ text: err.message, error: true }); // already a full sentence in the language of the moment
+    status.set({ text: err.message, error: true }); // already a full sentence in the language of the moment
   } finally {
     if (id === latest) {
       submit.disabled = false;

@@ -165,6 +165,26 @@ export function t(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
+/**
+ * A status line that can say itself again in the other language: `set({ key, params })` for a UI
+ * string, `set({ text })` for a sentence already made, `error: true` to mark it, `set(null)` to clear.
+ * Parameters are filled as plain text (textContent), so a question typed by a customer stays text.
+ */
+export function statusLine(element) {
+  let state = null;
+  const say = () => {
+    element.textContent = !state ? "" : state.text ?? t(state.key, state.params);
+    element.classList.toggle("status-error", Boolean(state?.error));
+  };
+  return {
+    set(next) {
+      state = next;
+      say();
+    },
+    say,
+  };
+}
+
 /** Fill every [data-i18n] (textContent), [data-i18n-placeholder], [data-i18n-aria-label] under root. */
 export function applyStrings(root = document) {
   document.documentElement.lang = lang;

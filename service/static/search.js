@@ -11,6 +11,7 @@ import {
   resultActions,
   sendFeedback,
   setupLanguageSwitch,
+  statusLine,
   t,
   uniqueId,
 } from "./common.js";
@@ -20,7 +21,7 @@ const TOP_K = 5;
 
 const input = document.getElementById("q");
 const form = document.getElementById("search-form");
-const status = document.getElementById("status");
+const status = statusLine(document.getElementById("status"));
 const results = document.getElementById("results");
 const browse = document.getElementById("browse");
 const browseList = document.getElementById("browse-list");
@@ -32,14 +33,13 @@ let controller = null;
 let shown = null; // the response on screen, re-rendered when the language changes
 let documents = null;
 let langs = new Map(); // document id -> language, for lang="" on the FAQ's text
-let statusState = null; // how to re-say the status line in the other language
 const feedbackSent = new Map(); // "query|entry" -> verdict
 const expanded = new Set(); // "query|entry" of opened full answers
 
 setupLanguageSwitch(document.getElementById("lang-switch"), () => {
   renderBrowse();
   if (shown) render(shown);
-  sayStatus();
+  status.say();
 });
 
 input.addEventListener("input", () => {
@@ -79,7 +79,7 @@ function clearResults() {
   shown = null;
   results.replaceChildren();
   browse.hidden = !documents;
-  setStatus(null);
+  status.set(null);
 }
 
 async function search(question) {
@@ -97,7 +97,7 @@ async function search(question) {
     shown = null;
     results.replaceChildren(el("div", { class: "notice notice-error", role: "alert", text: err.message }));
     browse.hidden = true;
-    setStatus(null);
+    status.set(null);
   } finally {
     if (id === latest) {
       spinner.hidden = true;
@@ -106,32 +106,17 @@ async function search(question) {
   }
 }
 
-function setStatus(state) {
-  statusState = state;
-  sayStatus();
-}
-
-function sayStatus() {
-  if (!statusState) {
-    status.replaceChildren();
-    return;
-  }
-  const { key, q, n } = statusState;
-  // the question is plain text inside the sentence: t() only substitutes strings, textContent renders them
-  status.textContent = t(key, { q, n });
-}
-
 function render(data) {
   shown = data;
   browse.hidden = true;
   const q = data.question;
   if (!data.answerable) {
-    setStatus({ key: "search.noanswer.status", q });
+    status.set({ key: "search.noanswer.status", params: { q } });
     results.replaceChildren(noAnswer(data));
     return;
   }
   const n = data.results.length;
-  setStatus({ key: n === 0 ? "search.count.0" : n === 1 ? "search.count.1" : "search.count.n", q, n });
+  status.set({ key: n === 0 ? "search.count.0" : n === 1 ? "search.count.1" : "search.count.n", params: { q, n } });
   const list = el("ol", { class: "result-list" });
   data.results.forEach((result, i) => list.append(el("li", {}, resultCard(data, result, i === 0))));
   results.replaceChildren(list);
