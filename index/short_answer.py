@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -82,26 +84,25 @@ class ShortAnswerer:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def _sentence_vectors(self, passage: str, spans: list[tuple[int, int]]) -> np.ndarray:
+    def _per_passage(self, store: dict, passage: str, compute: Callable[[], Any]) -> Any:
+        """`store[passage]`, computed on first use; the oldest passage makes room past `cache_size`."""
         with self._lock:
-            cached = self._vectors.get(passage)
+            cached = store.get(passage)
         if cached is None:
-            cached = self.model.encode_passages([normalize(passage[a:b]) for a, b in spans])
+            cached = compute()
             with self._lock:
-                if len(self._vectors) >= self._cache_size:
-                    self._vectors.pop(next(iter(self._vectors)))
-                self._vectors[passage] = cached
+                if len(store) >= self._cache_size:
+                    store.pop(next(iter(store)))
+                store[passage] = cached
         return cached
+
+    def _sentence_vectors(self, passage: str, spans: list[tuple[int, int]]) -> np.ndarray:
+        return self._per_passage(self._vectors, passage,
+                                 lambda: self.model.encode_passages([normalize(passage[a:b]) for a, b in spans]))
 
     def highlights(self, question: str, passage: str) -> tuple[tuple[int, int], ...]:
         """`highlights` with the passage's words analysed once, not on every question."""
-        words = self._words.get(passage)
-        if words is None:
-            words = word_terms(passage, self.analyzer)
-            with self._lock:
-                if len(self._words) >= self._cache_size:
-                    self._words.pop(next(iter(self._words)))
-                self._words[passage] = words
+        words = self._per_passage(self._words, passage, lambda: word_terms(passage, self.analyzer))
         return highlights(question, passage, self.analyzer, words)
 
     def extract(self, question: str, passage: str) -> ShortAnswer | None:
