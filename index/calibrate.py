@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer import Calibration
+from index.answer import Calibration, abstention_score, off_topic
 from index.search import Searcher
 
 
@@ -39,9 +39,12 @@ def read_labelled(path: Path, split: str = "dev") -> list[LabelledQuestion]:
 def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precision: float = 0.0,
               answer_rate: float = 0.97) -> Calibration:
     scores, correct, in_scope = [], [], []
+    known = {text: j for j, text in enumerate(searcher.out_of_scope)}
     for q in questions:
-        top = searcher.rank(q.text, limit=1).hits[0]
-        scores.append(top.similarity)
+        ranking = searcher.rank(q.text, limit=1)
+        top = ranking.hits[0]
+        # a known out-of-scope question is scored against the others, as an unseen one would be
+        scores.append(abstention_score(top.similarity, off_topic(ranking, leave_out=known.get(q.text))))
         correct.append(top.entry_id in q.relevant)
         in_scope.append(bool(q.relevant))
     s, ok, ins = np.array(scores), np.array(correct), np.array(in_scope)

@@ -18,6 +18,7 @@ class CalibrationInfo(BaseModel):
     source: str
     questions: int
     background_terms: tuple[str, ...] = Field((), description="index terms left out of questions before scoring (index.background)")
+    out_of_scope: tuple[str, ...] = Field((), description="questions known not to be answered by this FAQ (index.answer)")
 
 
 class IndexManifest(BaseModel):

@@ -33,30 +33,36 @@ class RetrievalConfig:
     aggregate: str = "mean"
     hubness: float = 0.6
     background: bool = True  # learn words to leave out of questions when calibrating (index.background)
+    known_out_of_scope: bool = True  # the calibration set's out-of-scope questions count against answering
     threads: int | None = field(default=None, compare=False)  # the primary model's thread team; None: every core
 
     def key(self) -> str:
         members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
         return (f"{self.embedder}+[{members}] bm25*{self.lexical_weight} {self.fusion} "
-                f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else ""))
+                f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else "")
+                + (" known-out-of-scope" if self.known_out_of_scope else ""))
 
     def embedders(self) -> list[Embedder]:
         return [load_embedder(self.embedder, self.threads), *(load_embedder(n) for n, _ in self.ensemble)]
 
 
 def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
-                  background: frozenset[str] = frozenset()) -> Searcher:
+                  background: frozenset[str] = frozenset(), out_of_scope: Sequence[str] = ()) -> Searcher:
     primary, *members = embedders
     return Searcher(
         index, primary, ensemble=[(m, w) for m, (_, w) in zip(members, config.ensemble)],
         lexical_weight=config.lexical_weight, fusion=config.fusion, aggregate=config.aggregate, hubness=config.hubness,
         background=background if config.background else frozenset(),
+        out_of_scope=out_of_scope if config.known_out_of_scope else (),
     )
 
 
 def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
-        questions: Sequence[LabelledQuestion]) -> tuple[Searcher, Calibration, frozenset[str]]:
-    """Learn the background words from labelled dev questions (when the config asks), then the threshold without them."""
+        questions: Sequence[LabelledQuestion]) -> tuple[Searcher, Calibration]:
+    """Learn the background words from labelled dev questions (when the config asks), then the threshold.
+
+    The threshold is chosen without the background words, and with the dev set's out-of-scope
+    questions as known ones (the searcher returned has both)."""
     searcher = open_searcher(index, config, embedders)
     background: frozenset[str] = frozenset()
     if config.background:
@@ -65,9 +71,18 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
             return next((h.entry_id for h in searcher.rank(question, limit=1).hits), None)
 
         background = learn_background(top, questions, searcher.analyzer)
-        if background:
-            searcher = open_searcher(index, config, embedders, background)
-    return searcher, calibrate(searcher, list(questions)), background
+    out_of_scope = tuple(q.text for q in questions if not q.relevant)
+    if background or (out_of_scope and config.known_out_of_scope):
+        searcher = open_searcher(index, config, embedders, background, out_of_scope)
+    return searcher, calibrate(searcher, list(questions))
+
+
+def calibration_info(searcher: Searcher, calibration: Calibration, config: RetrievalConfig, source: str,
+                     questions: int) -> CalibrationInfo:
+    """What the manifest keeps of a fit: enough for `open_answerer` to rebuild the same searcher."""
+    return CalibrationInfo(threshold=round(calibration.threshold, 5), scale=round(calibration.scale, 5),
+                           retrieval=config.key(), source=source, questions=questions,
+                           background_terms=tuple(sorted(searcher.background)), out_of_scope=searcher.out_of_scope)
 
 
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:
@@ -89,13 +104,15 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     for model in embedders:
         model.warm_up()
     info = index.manifest.calibration
-    calibration, background = None, frozenset()
+    calibration, background, out_of_scope = None, frozenset(), ()
     if info is not None and info.retrieval == config.key():
         calibration, background = Calibration(info.threshold, info.scale), frozenset(info.background_terms)
+        out_of_scope = info.out_of_scope
     elif info is not None:
         log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
                     info.retrieval, config.key())
-    return Answerer(open_searcher(index, config, embedders, background), calibration, short_answerer(index, embedders))
+    searcher = open_searcher(index, config, embedders, background, out_of_scope)
+    return Answerer(searcher, calibration, short_answerer(index, embedders))
 
 
 def store_calibration(path: str | Path, info: CalibrationInfo) -> None:

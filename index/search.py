@@ -12,7 +12,7 @@ With one signal the score is that signal's own (a cosine similarity).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -53,10 +53,15 @@ class Hit:
 
 @dataclass(frozen=True)
 class Ranking:
-    """The best entries first (up to the limit asked for); `filtered_out` counts entries the filters removed."""
+    """The best entries first (up to the limit asked for); `filtered_out` counts entries the filters removed.
+
+    `known_out_of_scope[j]` is the question's similarity (mean over the dense models) to the
+    searcher's j-th known out-of-scope question.
+    """
 
     hits: list[Hit]
     filtered_out: int
+    known_out_of_scope: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
 
 
 class Searcher:
@@ -73,6 +78,7 @@ class Searcher:
         aggregate: str = "max",
         hubness: float = 0.0,
         background: frozenset[str] = frozenset(),
+        out_of_scope: Sequence[str] = (),
     ) -> None:
         if index.manifest.embedder != embedder.name:
             raise ValueError(f"index built with {index.manifest.embedder!r}, embedder is {embedder.name!r}")
@@ -95,6 +101,11 @@ class Searcher:
         self.background = background  # words left out of questions before scoring (index.background)
         self.analyzer = analyzer(lang)  # the index language's: background words are its terms
         self.entry_ids = frozenset(e.id for e in records.entries)
+        # questions the FAQ is known not to answer (the calibration set's out-of-scope ones): a
+        # question close to one of them is less likely answerable, whatever entry ranks first
+        self.out_of_scope = tuple(out_of_scope)
+        stripped = [strip_terms(q, background, self.analyzer) for q in self.out_of_scope]
+        self._known = [signal.embed(stripped) if stripped else None for signal in self._dense()]
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
         self._entry_lang = np.array([e.lang for e in records.entries], dtype=object)
@@ -107,8 +118,10 @@ class Searcher:
         primary = results[0][0]
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope
         # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set)
-        dense = [r.scores for (r, _), (signal, _) in zip(results, self.signals) if isinstance(signal, DenseSignal)]
-        similarity = np.mean(dense, axis=0)
+        dense = [r for (r, _), (signal, _) in zip(results, self.signals) if isinstance(signal, DenseSignal)]
+        similarity = np.mean([r.scores for r in dense], axis=0)
+        known = (np.mean([k @ r.query for k, r in zip(self._known, dense)], axis=0) if self.out_of_scope
+                 else np.empty(0, np.float32))
         allowed = self._mask(filters)
         order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]][:limit]
         chunks = self.index.records.chunks
@@ -117,7 +130,7 @@ class Searcher:
             Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[i]), chunk=chunks[shown[i]])
             for r, i in enumerate(order)
         ]
-        return Ranking(hits=hits, filtered_out=int((~allowed).sum()))
+        return Ranking(hits=hits, filtered_out=int((~allowed).sum()), known_out_of_scope=known)
 
     def search(self, question: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
         if top_k < 1:
@@ -142,6 +155,9 @@ class Searcher:
                 total += np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
         return total
 
+
+    def _dense(self) -> list[DenseSignal]:
+        return [signal for signal, _ in self.signals if isinstance(signal, DenseSignal)]
 
     def _mask(self, filters: Filters | None) -> np.ndarray:
         allowed = np.ones(self.layout.n_entries, dtype=bool)

@@ -29,6 +29,7 @@ class EntryScores:
     scores: np.ndarray
     chunks: np.ndarray
     matched: np.ndarray
+    query: np.ndarray | None = None  # a dense signal's question vector
 
 
 class Signal(Protocol):
@@ -84,8 +85,12 @@ class DenseSignal:
         np.fill_diagonal(sims, -np.inf)
         return np.sort(sims, axis=1)[:, -5:].mean(axis=1).astype(np.float32)
 
+    def embed(self, questions: list[str]) -> np.ndarray:
+        """Question vectors, embedded as `score` embeds them."""
+        return self.embedder.encode_queries([normalize(q) for q in questions])
+
     def score(self, question: str) -> EntryScores:
-        query = self.embedder.encode_queries([normalize(question)])
+        query = self.embed([question])
         total = self.store.count()
         sims, rows = self.store.search(query, total if total <= _EXACT_LIMIT else _CANDIDATES)
         sims, rows = sims[0], rows[0]
@@ -115,7 +120,7 @@ class DenseSignal:
         passage_rows = rows[self.is_passage[rows]]
         for row in passage_rows[::-1]:
             chunks[self.vector_entry[row]] = self.vector_chunk[row]
-        return EntryScores(scores, chunks, matched)
+        return EntryScores(scores, chunks, matched, query[0])
 
 
 class LexicalSignal:

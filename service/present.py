@@ -41,7 +41,7 @@ def to_short_answer(answer: Answer) -> ShortAnswerOut | None:
 def below_threshold(answer: Answer, answerer: Answerer) -> int:
     if answerer.calibration is None:
         return 0
-    return sum(1 for h in answer.hits if h.similarity < answerer.calibration.threshold)
+    return sum(1 for h in answer.hits if answer.hit_score(h) < answerer.calibration.threshold)
 
 
 def log_answer(store: FeedbackStore, question: str, surface: Surface, answer: Answer) -> str:

@@ -42,7 +42,8 @@ class QueryRequest(BaseModel):
 class Result(BaseModel):
     rank: int
     score: float = Field(description="fused ranking score (z-scores of the models); only its order is meaningful")
-    similarity: float = Field(description="the dense models' mean similarity for this entry, what the threshold applies to")
+    similarity: float = Field(description="the dense models' mean similarity for this entry; the threshold applies to it less "
+                                          "half the question's similarity to the nearest known out-of-scope question")
     passage: str = Field(description="the answer text as written in the FAQ")
     document: str = Field(description="title of the FAQ document")
     document_id: str

