@@ -7,6 +7,15 @@ from pydantic import BaseModel, ConfigDict, Field
 FORMAT_VERSION = 1
 
 
+class QueryBankInfo(BaseModel):
+    """How the calibration questions scored against each entry with one model (index.signals.QueryBank)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+
 class CalibrationInfo(BaseModel):
     """The "no answer" threshold chosen for this index, and what it was chosen on."""
 
@@ -19,6 +28,7 @@ class CalibrationInfo(BaseModel):
     questions: int
     background_terms: tuple[str, ...] = Field((), description="index terms left out of questions before scoring (index.background)")
     out_of_scope: tuple[str, ...] = Field((), description="questions known not to be answered by this FAQ (index.answer)")
+    query_bank: dict[str, QueryBankInfo] = Field(default_factory=dict, description="per dense model (index.signals)")
 
 
 class IndexManifest(BaseModel):

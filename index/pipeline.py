@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from index.answer import Answerer, Calibration
 from index.background import learn as learn_background
@@ -15,8 +17,9 @@ from index.lexical import analyzer
 from index.short_answer import ShortAnswerer
 from index.build import MANIFEST
 from index.embedders import Embedder, load_embedder
-from index.manifest import CalibrationInfo
+from index.manifest import CalibrationInfo, QueryBankInfo
 from index.search import Fusion, Searcher
+from index.signals import QueryBank
 from index.storage import LoadedIndex, load_index
 
 log = logging.getLogger("faq.index")
@@ -34,26 +37,30 @@ class RetrievalConfig:
     hubness: float = 0.6
     background: bool = True  # learn words to leave out of questions when calibrating (index.background)
     known_out_of_scope: bool = True  # the calibration set's out-of-scope questions count against answering
+    query_bank: float = 0.5  # weight of the scores standardised over the calibration questions (0: off)
     threads: int | None = field(default=None, compare=False)  # the primary model's thread team; None: every core
 
     def key(self) -> str:
         members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
         return (f"{self.embedder}+[{members}] bm25*{self.lexical_weight} {self.fusion} "
                 f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else "")
-                + (" known-out-of-scope" if self.known_out_of_scope else ""))
+                + (" known-out-of-scope" if self.known_out_of_scope else "")
+                + (f" query-bank={self.query_bank}" if self.query_bank else ""))
 
     def embedders(self) -> list[Embedder]:
         return [load_embedder(self.embedder, self.threads), *(load_embedder(n) for n, _ in self.ensemble)]
 
 
 def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
-                  background: frozenset[str] = frozenset(), out_of_scope: Sequence[str] = ()) -> Searcher:
+                  background: frozenset[str] = frozenset(), out_of_scope: Sequence[str] = (),
+                  query_bank: Mapping[str, QueryBank] | None = None) -> Searcher:
     primary, *members = embedders
     return Searcher(
         index, primary, ensemble=[(m, w) for m, (_, w) in zip(members, config.ensemble)],
         lexical_weight=config.lexical_weight, fusion=config.fusion, aggregate=config.aggregate, hubness=config.hubness,
         background=background if config.background else frozenset(),
         out_of_scope=out_of_scope if config.known_out_of_scope else (),
+        query_bank=query_bank, bank_weight=config.query_bank,
     )
 
 
@@ -61,8 +68,8 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
         questions: Sequence[LabelledQuestion]) -> tuple[Searcher, Calibration]:
     """Learn the background words from labelled dev questions (when the config asks), then the threshold.
 
-    The threshold is chosen without the background words, and with the dev set's out-of-scope
-    questions as known ones (the searcher returned has both)."""
+    The threshold is chosen without the background words, with the dev questions as the query bank
+    and their out-of-scope ones as known ones (the searcher returned has all three)."""
     searcher = open_searcher(index, config, embedders)
     background: frozenset[str] = frozenset()
     if config.background:
@@ -72,8 +79,11 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
 
         background = learn_background(top, questions, searcher.analyzer)
     out_of_scope = tuple(q.text for q in questions if not q.relevant)
-    if background or (out_of_scope and config.known_out_of_scope):
-        searcher = open_searcher(index, config, embedders, background, out_of_scope)
+    if background:
+        searcher = open_searcher(index, config, embedders, background)
+    bank = searcher.query_bank_of([q.text for q in questions]) if config.query_bank and questions else None
+    if bank or (out_of_scope and config.known_out_of_scope):
+        searcher = open_searcher(index, config, embedders, background, out_of_scope, bank)
     return searcher, calibrate(searcher, list(questions))
 
 
@@ -82,7 +92,9 @@ def calibration_info(searcher: Searcher, calibration: Calibration, config: Retri
     """What the manifest keeps of a fit: enough for `open_answerer` to rebuild the same searcher."""
     return CalibrationInfo(threshold=round(calibration.threshold, 5), scale=round(calibration.scale, 5),
                            retrieval=config.key(), source=source, questions=questions,
-                           background_terms=tuple(sorted(searcher.background)), out_of_scope=searcher.out_of_scope)
+                           background_terms=tuple(sorted(searcher.background)), out_of_scope=searcher.out_of_scope,
+                           query_bank={name: QueryBankInfo(mean=tuple(b.mean.tolist()), std=tuple(b.std.tolist()))
+                                       for name, b in searcher.query_bank.items()})
 
 
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:
@@ -104,14 +116,15 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     for model in embedders:
         model.warm_up()
     info = index.manifest.calibration
-    calibration, background, out_of_scope = None, frozenset(), ()
+    calibration, background, out_of_scope, bank = None, frozenset(), (), None
     if info is not None and info.retrieval == config.key():
         calibration, background = Calibration(info.threshold, info.scale), frozenset(info.background_terms)
         out_of_scope = info.out_of_scope
+        bank = {name: QueryBank(np.array(b.mean, np.float32), np.array(b.std, np.float32)) for name, b in info.query_bank.items()}
     elif info is not None:
         log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
                     info.retrieval, config.key())
-    searcher = open_searcher(index, config, embedders, background, out_of_scope)
+    searcher = open_searcher(index, config, embedders, background, out_of_scope, bank)
     return Answerer(searcher, calibration, short_answerer(index, embedders))
 
 

@@ -6,12 +6,12 @@ they are fused into one score. Fusion methods:
   matched nothing adds nothing, so cross-lingual questions are ranked by the dense models alone.
 - `linear`: each signal min-max scaled, then a weighted sum.
 - `rrf`: reciprocal-rank fusion, 1 / (60 + rank); a signal ranks only the entries it matched.
-With one signal the score is that signal's own (a cosine similarity).
+With one signal the score is that signal's own (a cosine similarity, unless a query bank reweighs it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -20,7 +20,7 @@ import numpy as np
 from index.embedders import Embedder
 from index.background import strip_terms
 from index.lexical import analyzer
-from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, Signal
+from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, QueryBank, Signal
 from index.storage import LoadedIndex
 from ingest.models import Chunk
 
@@ -79,6 +79,8 @@ class Searcher:
         hubness: float = 0.0,
         background: frozenset[str] = frozenset(),
         out_of_scope: Sequence[str] = (),
+        query_bank: Mapping[str, QueryBank] | None = None,
+        bank_weight: float = 0.0,
     ) -> None:
         if index.manifest.embedder != embedder.name:
             raise ValueError(f"index built with {index.manifest.embedder!r}, embedder is {embedder.name!r}")
@@ -88,12 +90,16 @@ class Searcher:
         self.fusion = fusion
         records = index.records
         self.layout = EntryLayout(records)
-        self.primary = DenseSignal(embedder, index.store, records, self.layout, aggregate, hubness)
+        banks = dict(query_bank or {})
+        self.query_bank = banks
+        self.primary = DenseSignal(embedder, index.store, records, self.layout, aggregate, hubness,
+                                   banks.get(embedder.name), bank_weight)
         self.signals: list[tuple[Signal, float]] = [(self.primary, 1.0)]
         for model, weight in ensemble:
             if model.name not in index.extra_stores:
                 raise ValueError(f"the index has no vectors for {model.name!r}; rebuild it with that ensemble member")
-            member = DenseSignal(model, index.extra_stores[model.name], records, self.layout, aggregate, hubness)
+            member = DenseSignal(model, index.extra_stores[model.name], records, self.layout, aggregate, hubness,
+                                 banks.get(model.name), bank_weight)
             self.signals.append((member, weight))
         lang = records.documents[0].lang if records.documents else "fr"
         if lexical_weight > 0:
@@ -119,7 +125,7 @@ class Searcher:
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope
         # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set)
         dense = [r for (r, _), (signal, _) in zip(results, self.signals) if isinstance(signal, DenseSignal)]
-        similarity = np.mean([r.scores for r in dense], axis=0)
+        similarity = np.mean([r.similarity for r in dense], axis=0)
         known = (np.mean([k @ r.query for k, r in zip(self._known, dense)], axis=0) if self.out_of_scope
                  else np.empty(0, np.float32))
         allowed = self._mask(filters)
@@ -155,6 +161,14 @@ class Searcher:
                 total += np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
         return total
 
+
+    def query_bank_of(self, questions: Sequence[str]) -> dict[str, QueryBank]:
+        """Each dense model's query bank from these questions, scored as `rank` scores a question."""
+        banks = {}
+        for signal in self._dense():
+            scores = [signal.score(strip_terms(q, self.background, self.analyzer)).similarity for q in questions]
+            banks[signal.name] = QueryBank.of(np.stack(scores))
+        return banks
 
     def _dense(self) -> list[DenseSignal]:
         return [signal for signal, _ in self.signals if isinstance(signal, DenseSignal)]

@@ -2,6 +2,10 @@
 
 Entries are scored as a whole: an entry's dense score is the best of its vectors (question title,
 alternative phrasings, answer chunks); its lexical score the best BM25 score of its chunks.
+
+A dense signal may also know a query bank: how real questions (the calibration set's, labels
+unused) score against each entry. An entry that every question comes close to is then worth less
+for any one of them (querybank normalisation, Bogolin et al. 2022).
 """
 
 from __future__ import annotations
@@ -24,12 +28,32 @@ _CANDIDATES = 1024
 
 @dataclass(frozen=True)
 class EntryScores:
-    """`scores[i]` for entry i (records order); `chunks[i]` is the index of the chunk to show; `matched` whether the signal saw it."""
+    """`scores[i]` for entry i (records order), what fusion uses; `chunks[i]` is the index of the chunk
+    to show; `matched` whether the signal saw it. Dense signals add the entries' cosine `similarity`
+    (what abstention uses) and the question vector."""
 
     scores: np.ndarray
     chunks: np.ndarray
     matched: np.ndarray
-    query: np.ndarray | None = None  # a dense signal's question vector
+    similarity: np.ndarray | None = None
+    query: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class QueryBank:
+    """Per entry, the mean and spread of one dense model's scores over a bank of real questions."""
+
+    mean: np.ndarray
+    std: np.ndarray
+
+    @classmethod
+    def of(cls, scores: np.ndarray) -> QueryBank:
+        """From a (questions, entries) matrix of scores."""
+        return cls(scores.mean(axis=0).astype(np.float32), scores.std(axis=0).astype(np.float32))
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / (x.std() + 1e-9)
 
 
 class Signal(Protocol):
@@ -63,7 +87,7 @@ class DenseSignal:
 
     def __init__(
         self, embedder: Embedder, store: FaissStore, records: Records, layout: EntryLayout,
-        aggregate: str = "max", hubness: float = 0.0,
+        aggregate: str = "max", hubness: float = 0.0, bank: QueryBank | None = None, bank_weight: float = 0.0,
     ) -> None:
         self.name = embedder.name
         self.embedder = embedder
@@ -74,6 +98,9 @@ class DenseSignal:
         self.vector_entry = layout.chunk_entry[self.vector_chunk]
         self.is_passage = np.array([k == "passage" for k in records.vector_kind], dtype=bool)
         self.penalty = hubness * self._neighbourhood() if hubness else None
+        # scores = (1 - w) z(similarity) + w z(similarity standardised per entry over the bank)
+        self.bank = bank if bank is not None and bank_weight > 0 else None
+        self.bank_weight = bank_weight
 
     def _neighbourhood(self) -> np.ndarray:
         """Mean cosine of each vector to its 5 nearest other vectors; zeros past the exact-search limit."""
@@ -120,7 +147,11 @@ class DenseSignal:
         passage_rows = rows[self.is_passage[rows]]
         for row in passage_rows[::-1]:
             chunks[self.vector_entry[row]] = self.vector_chunk[row]
-        return EntryScores(scores, chunks, matched, query[0])
+        ranked = scores
+        if self.bank is not None:
+            per_entry = (scores - self.bank.mean) / (self.bank.std + 1e-6)
+            ranked = ((1 - self.bank_weight) * _z(scores) + self.bank_weight * _z(per_entry)).astype(np.float32)
+        return EntryScores(ranked, chunks, matched, scores, query[0])
 
 
 class LexicalSignal:

@@ -12,7 +12,7 @@ from faq.settings import Settings
 from index import Searcher, build_index, load_embedder, load_index
 from index.embedders import E5Embedder, UseEmbedder
 from index.calibrate import read_labelled
-from index.pipeline import RetrievalConfig, calibration_info, fit, open_searcher, store_calibration
+from index.pipeline import RetrievalConfig, calibration_info, fit, open_answerer, store_calibration
 from ingest import Corpus, load_corpus
 from service import create_app
 
@@ -55,10 +55,8 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder
 
 @pytest.fixture(scope="session")
 def searcher(index_dir: Path, embedder: E5Embedder, use_embedder: UseEmbedder) -> Searcher:
-    """The default retrieval configuration over the bundled FAQ, with the background words calibration learnt."""
-    index = load_index(index_dir, embedder.name)
-    info = index.manifest.calibration
-    return open_searcher(index, RetrievalConfig(), [embedder, use_embedder], frozenset(info.background_terms), info.out_of_scope)
+    """The default retrieval configuration over the bundled FAQ, with what calibration learnt (as the service opens it)."""
+    return open_answerer(index_dir, RetrievalConfig(), [embedder, use_embedder]).searcher
 
 
 ADMIN_TOKEN = "test-admin-token-0123456789"

@@ -1,0 +1,40 @@
+"""Query bank: how the calibration questions score against each entry tempers entries that every question comes close to."""
+
+import numpy as np
+import pytest
+
+from index.pipeline import RetrievalConfig, open_searcher
+from index.signals import QueryBank
+from index.storage import load_index
+
+WARRANTY = "enigme-ba793-faq:3.1"
+
+
+def test_calibration_stores_a_query_bank_for_each_dense_model(index_dir, embedder, use_embedder):
+    bank = load_index(index_dir).manifest.calibration.query_bank
+    assert set(bank) == {embedder.name, use_embedder.name}
+    assert all(len(b.mean) == len(b.std) == 12 for b in bank.values())
+
+
+def test_a_bank_is_each_entrys_mean_and_spread_over_the_questions():
+    bank = QueryBank.of(np.array([[0.2, 0.5], [0.4, 0.5]], dtype=np.float32))
+    assert bank.mean == pytest.approx([0.3, 0.5])
+    assert bank.std == pytest.approx([0.1, 0.0])
+
+
+def test_an_entry_every_question_comes_close_to_loses_its_lead_but_not_its_similarity(index_dir, embedder, use_embedder, searcher):
+    question = "Combien de temps dure la garantie ?"
+    before = searcher.rank(question, limit=12).hits
+    assert before[0].entry_id == WARRANTY
+    position = [e.id for e in searcher.index.records.entries].index(WARRANTY)
+    crowded = {}
+    for name, bank in searcher.query_bank.items():
+        mean = bank.mean.copy()
+        mean[position] += 0.5  # as if every bank question had been half a cosine closer to the warranty entry
+        crowded[name] = QueryBank(mean, bank.std)
+    info = searcher.index.manifest.calibration
+    tempered = open_searcher(load_index(index_dir), RetrievalConfig(), [embedder, use_embedder],
+                             frozenset(info.background_terms), info.out_of_scope, crowded)
+    after = tempered.rank(question, limit=12).hits
+    assert after[0].entry_id != WARRANTY
+    assert {h.entry_id: h.similarity for h in after}[WARRANTY] == pytest.approx(before[0].similarity)
