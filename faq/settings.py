@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     aggregate: Literal["max", "mean"] = Field("mean", description="per entry: best vector, or mean of best question-side and answer-side")
     hubness: float = Field(0.6, ge=0, le=2, description="CSLS hubness correction strength")
     background: bool = Field(True, description="learn, when calibrating, words nearly every question has (e.g. 'montre') and leave them out")
+    known_out_of_scope: bool = Field(True, description="the calibration set's out-of-scope questions count against answering similar ones")
+    query_bank: float = Field(0.5, ge=0, le=1, description="weight of scores standardised per entry over the calibration questions (0: off)")
     embed_threads: int | None = Field(None, ge=1, le=64, description="threads embedding a question; default: the cores, shared out between `faq serve --workers`")
     calibration_set: Path | None = Field(
         Path("eval/datasets/watch-faq/queries.jsonl"),
@@ -96,7 +98,7 @@ class Settings(BaseSettings):
         return RetrievalConfig(
             embedder=self.embedder, ensemble=self._parse_ensemble(self.ensemble), lexical_weight=self.lexical_weight,
             fusion=self.fusion, aggregate=self.aggregate, hubness=self.hubness, background=self.background,
-            threads=self.embed_threads,
+            known_out_of_scope=self.known_out_of_scope, query_bank=self.query_bank, threads=self.embed_threads,
         )
 
 
