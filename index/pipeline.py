@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from index.short_answer import ShortAnswerer
 from index.build import MANIFEST
 from index.embedders import Embedder, load_embedder
 from index.manifest import CalibrationInfo, QueryBankInfo
-from index.search import Fusion, Searcher
+from index.search import Fusion, Learnt, Searcher
 from index.signals import QueryBank
 from index.storage import LoadedIndex, load_index
 
@@ -38,6 +38,7 @@ class RetrievalConfig:
     background: bool = True  # learn words to leave out of questions when calibrating (index.background)
     known_out_of_scope: bool = True  # the calibration set's out-of-scope questions count against answering
     query_bank: float = 0.5  # weight of the scores standardised over the calibration questions (0: off)
+    phrasing_discounts: tuple[float, ...] = (0.0, 0.05, 0.1)  # the one putting most dev questions right is kept
     threads: int | None = field(default=None, compare=False)  # the primary model's thread team; None: every core
 
     def key(self) -> str:
@@ -45,56 +46,80 @@ class RetrievalConfig:
         return (f"{self.embedder}+[{members}] bm25*{self.lexical_weight} {self.fusion} "
                 f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else "")
                 + (" known-out-of-scope" if self.known_out_of_scope else "")
-                + (f" query-bank={self.query_bank}" if self.query_bank else ""))
+                + (f" query-bank={self.query_bank}" if self.query_bank else "")
+                + (f" phrasing-discount={'/'.join(map(str, self.phrasing_discounts))}" if any(self.phrasing_discounts) else ""))
 
     def embedders(self) -> list[Embedder]:
         return [load_embedder(self.embedder, self.threads), *(load_embedder(n) for n, _ in self.ensemble)]
 
 
-def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
-                  background: frozenset[str] = frozenset(), out_of_scope: Sequence[str] = (),
-                  query_bank: Mapping[str, QueryBank] | None = None) -> Searcher:
+def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], learnt: Learnt = Learnt()) -> Searcher:
+    """A searcher for the config, with what calibration learnt (the parts the config leaves on)."""
     primary, *members = embedders
+    learnt = replace(
+        learnt,
+        background=learnt.background if config.background else frozenset(),
+        out_of_scope=learnt.out_of_scope if config.known_out_of_scope else (),
+        query_bank=learnt.query_bank if config.query_bank else {},
+    )
     return Searcher(
         index, primary, ensemble=[(m, w) for m, (_, w) in zip(members, config.ensemble)],
         lexical_weight=config.lexical_weight, fusion=config.fusion, aggregate=config.aggregate, hubness=config.hubness,
-        background=background if config.background else frozenset(),
-        out_of_scope=out_of_scope if config.known_out_of_scope else (),
-        query_bank=query_bank, bank_weight=config.query_bank,
+        learnt=learnt, bank_weight=config.query_bank,
     )
 
 
 def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
         questions: Sequence[LabelledQuestion]) -> tuple[Searcher, Calibration]:
-    """Learn the background words from labelled dev questions (when the config asks), then the threshold.
+    """Learn from labelled dev questions what the config asks for, then the "no answer" threshold.
 
-    The threshold is chosen without the background words, with the dev questions as the query bank
-    and their out-of-scope ones as known ones (the searcher returned has all three)."""
+    In order: background words; how much known phrasings count (when the index has any); the query
+    bank (every question, labels unused); the known out-of-scope questions; then the threshold."""
     searcher = open_searcher(index, config, embedders)
-    background: frozenset[str] = frozenset()
+    learnt = Learnt()
+
+    def right(candidate: Searcher, texts: Sequence[LabelledQuestion]) -> int:
+        return sum(h.entry_id in q.relevant for q in texts for h in candidate.rank(q.text, limit=1).hits)
+
     if config.background:
 
         def top(question: str) -> str | None:
             return next((h.entry_id for h in searcher.rank(question, limit=1).hits), None)
 
-        background = learn_background(top, questions, searcher.analyzer)
-    out_of_scope = tuple(q.text for q in questions if not q.relevant)
-    if background:
-        searcher = open_searcher(index, config, embedders, background)
-    bank = searcher.query_bank_of([q.text for q in questions]) if config.query_bank and questions else None
-    if bank or (out_of_scope and config.known_out_of_scope):
-        searcher = open_searcher(index, config, embedders, background, out_of_scope, bank)
+        learnt = replace(learnt, background=learn_background(top, questions, searcher.analyzer))
+    in_scope = [q for q in questions if q.relevant]
+    if len(config.phrasing_discounts) > 1 and "alt" in index.records.vector_kind and in_scope:
+        # accepted phrasings help on some sets (Quebec French +0.12 hit@1) and hurt on others (crowd-written English)
+        scored = [(right(open_searcher(index, config, embedders, replace(learnt, phrasing_discount=d)), in_scope), -d)
+                  for d in config.phrasing_discounts]
+        learnt = replace(learnt, phrasing_discount=-max(scored)[1])
+    searcher = open_searcher(index, config, embedders, learnt)
+    if config.query_bank and questions:
+        learnt = replace(learnt, query_bank=searcher.query_bank_of([q.text for q in questions]))
+    learnt = replace(learnt, out_of_scope=tuple(q.text for q in questions if not q.relevant))
+    searcher = open_searcher(index, config, embedders, learnt)
     return searcher, calibrate(searcher, list(questions))
 
 
 def calibration_info(searcher: Searcher, calibration: Calibration, config: RetrievalConfig, source: str,
                      questions: int) -> CalibrationInfo:
     """What the manifest keeps of a fit: enough for `open_answerer` to rebuild the same searcher."""
+    learnt = searcher.learnt
     return CalibrationInfo(threshold=round(calibration.threshold, 5), scale=round(calibration.scale, 5),
                            retrieval=config.key(), source=source, questions=questions,
-                           background_terms=tuple(sorted(searcher.background)), out_of_scope=searcher.out_of_scope,
+                           background_terms=tuple(sorted(learnt.background)), out_of_scope=learnt.out_of_scope,
                            query_bank={name: QueryBankInfo(mean=tuple(b.mean.tolist()), std=tuple(b.std.tolist()))
-                                       for name, b in searcher.query_bank.items()})
+                                       for name, b in learnt.query_bank.items()},
+                           phrasing_discount=learnt.phrasing_discount)
+
+
+def learnt_from(info: CalibrationInfo) -> Learnt:
+    """The inverse of `calibration_info`, for opening a calibrated index."""
+    return Learnt(
+        background=frozenset(info.background_terms), out_of_scope=info.out_of_scope,
+        query_bank={name: QueryBank(np.array(b.mean, np.float32), np.array(b.std, np.float32)) for name, b in info.query_bank.items()},
+        phrasing_discount=info.phrasing_discount,
+    )
 
 
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:
@@ -116,16 +141,13 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     for model in embedders:
         model.warm_up()
     info = index.manifest.calibration
-    calibration, background, out_of_scope, bank = None, frozenset(), (), None
+    calibration, learnt = None, Learnt()
     if info is not None and info.retrieval == config.key():
-        calibration, background = Calibration(info.threshold, info.scale), frozenset(info.background_terms)
-        out_of_scope = info.out_of_scope
-        bank = {name: QueryBank(np.array(b.mean, np.float32), np.array(b.std, np.float32)) for name, b in info.query_bank.items()}
+        calibration, learnt = Calibration(info.threshold, info.scale), learnt_from(info)
     elif info is not None:
         log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
                     info.retrieval, config.key())
-    searcher = open_searcher(index, config, embedders, background, out_of_scope, bank)
-    return Answerer(searcher, calibration, short_answerer(index, embedders))
+    return Answerer(open_searcher(index, config, embedders, learnt), calibration, short_answerer(index, embedders))
 
 
 def store_calibration(path: str | Path, info: CalibrationInfo) -> None:

@@ -64,6 +64,23 @@ class Ranking:
     known_out_of_scope: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
 
 
+@dataclass(frozen=True)
+class Learnt:
+    """What calibration learns about one index from labelled questions (kept in its manifest).
+
+    `background`: words left out of questions before scoring (index.background).
+    `out_of_scope`: questions the FAQ is known not to answer; a question close to one of them is
+    less likely answerable, whatever entry ranks first (index.answer).
+    `query_bank`: per dense model, how real questions score against each entry (index.signals).
+    `phrasing_discount`: how much less an entry's known phrasing counts than its own question.
+    """
+
+    background: frozenset[str] = frozenset()
+    out_of_scope: tuple[str, ...] = ()
+    query_bank: Mapping[str, QueryBank] = field(default_factory=dict)
+    phrasing_discount: float = 0.0
+
+
 class Searcher:
     """Embeds a question, scores every entry of one loaded index with each signal, and fuses."""
 
@@ -77,9 +94,7 @@ class Searcher:
         fusion: Fusion = "zscore",
         aggregate: str = "max",
         hubness: float = 0.0,
-        background: frozenset[str] = frozenset(),
-        out_of_scope: Sequence[str] = (),
-        query_bank: Mapping[str, QueryBank] | None = None,
+        learnt: Learnt = Learnt(),
         bank_weight: float = 0.0,
     ) -> None:
         if index.manifest.embedder != embedder.name:
@@ -90,27 +105,25 @@ class Searcher:
         self.fusion = fusion
         records = index.records
         self.layout = EntryLayout(records)
-        banks = dict(query_bank or {})
-        self.query_bank = banks
+        self.learnt = learnt
+        banks = learnt.query_bank
         self.primary = DenseSignal(embedder, index.store, records, self.layout, aggregate, hubness,
-                                   banks.get(embedder.name), bank_weight)
+                                   banks.get(embedder.name), bank_weight, learnt.phrasing_discount)
         self.signals: list[tuple[Signal, float]] = [(self.primary, 1.0)]
         for model, weight in ensemble:
             if model.name not in index.extra_stores:
                 raise ValueError(f"the index has no vectors for {model.name!r}; rebuild it with that ensemble member")
             member = DenseSignal(model, index.extra_stores[model.name], records, self.layout, aggregate, hubness,
-                                 banks.get(model.name), bank_weight)
+                                 banks.get(model.name), bank_weight, learnt.phrasing_discount)
             self.signals.append((member, weight))
         lang = records.documents[0].lang if records.documents else "fr"
         if lexical_weight > 0:
             self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
-        self.background = background  # words left out of questions before scoring (index.background)
+        self.background = learnt.background
         self.analyzer = analyzer(lang)  # the index language's: background words are its terms
         self.entry_ids = frozenset(e.id for e in records.entries)
-        # questions the FAQ is known not to answer (the calibration set's out-of-scope ones): a
-        # question close to one of them is less likely answerable, whatever entry ranks first
-        self.out_of_scope = tuple(out_of_scope)
-        stripped = [strip_terms(q, background, self.analyzer) for q in self.out_of_scope]
+        self.out_of_scope = learnt.out_of_scope
+        stripped = [strip_terms(q, self.background, self.analyzer) for q in self.out_of_scope]
         self._known = [signal.embed(stripped) if stripped else None for signal in self._dense()]
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)

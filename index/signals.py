@@ -88,6 +88,7 @@ class DenseSignal:
     def __init__(
         self, embedder: Embedder, store: FaissStore, records: Records, layout: EntryLayout,
         aggregate: str = "max", hubness: float = 0.0, bank: QueryBank | None = None, bank_weight: float = 0.0,
+        phrasing_discount: float = 0.0,
     ) -> None:
         self.name = embedder.name
         self.embedder = embedder
@@ -98,6 +99,9 @@ class DenseSignal:
         self.vector_entry = layout.chunk_entry[self.vector_chunk]
         self.is_passage = np.array([k == "passage" for k in records.vector_kind], dtype=bool)
         self.penalty = hubness * self._neighbourhood() if hubness else None
+        if phrasing_discount:  # known phrasings ("alt" vectors) count a little less than the entry's own question
+            discount = np.array([k == "alt" for k in records.vector_kind], dtype=np.float32) * phrasing_discount
+            self.penalty = discount if self.penalty is None else self.penalty + discount
         # scores = (1 - w) z(similarity) + w z(similarity standardised per entry over the bank)
         self.bank = bank if bank is not None and bank_weight > 0 else None
         self.bank_weight = bank_weight

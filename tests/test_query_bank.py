@@ -1,5 +1,7 @@
 """Query bank: how the calibration questions score against each entry tempers entries that every question comes close to."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -28,13 +30,12 @@ def test_an_entry_every_question_comes_close_to_loses_its_lead_but_not_its_simil
     assert before[0].entry_id == WARRANTY
     position = [e.id for e in searcher.index.records.entries].index(WARRANTY)
     crowded = {}
-    for name, bank in searcher.query_bank.items():
+    for name, bank in searcher.learnt.query_bank.items():
         mean = bank.mean.copy()
         mean[position] += 0.5  # as if every bank question had been half a cosine closer to the warranty entry
         crowded[name] = QueryBank(mean, bank.std)
-    info = searcher.index.manifest.calibration
     tempered = open_searcher(load_index(index_dir), RetrievalConfig(), [embedder, use_embedder],
-                             frozenset(info.background_terms), info.out_of_scope, crowded)
+                             replace(searcher.learnt, query_bank=crowded))
     after = tempered.rank(question, limit=12).hits
     assert after[0].entry_id != WARRANTY
     assert {h.entry_id: h.similarity for h in after}[WARRANTY] == pytest.approx(before[0].similarity)
