@@ -24,6 +24,8 @@ from index.storage import LoadedIndex, load_index
 
 log = logging.getLogger("faq.index")
 
+MIN_QUERY_BANK = 20  # fewer questions than this say too little about how each entry usually scores
+
 
 @dataclass(frozen=True)
 class RetrievalConfig:
@@ -94,7 +96,7 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
                   for d in config.phrasing_discounts]
         learnt = replace(learnt, phrasing_discount=-max(scored)[1])
     searcher = open_searcher(index, config, embedders, learnt)
-    if config.query_bank and questions:
+    if config.query_bank and len(questions) >= MIN_QUERY_BANK:
         learnt = replace(learnt, query_bank=searcher.query_bank_of([q.text for q in questions]))
     learnt = replace(learnt, out_of_scope=tuple(q.text for q in questions if not q.relevant))
     searcher = open_searcher(index, config, embedders, learnt)

@@ -48,8 +48,9 @@ class QueryBank:
 
     @classmethod
     def of(cls, scores: np.ndarray) -> QueryBank:
-        """From a (questions, entries) matrix of scores."""
-        return cls(scores.mean(axis=0).astype(np.float32), scores.std(axis=0).astype(np.float32))
+        """From a (questions, entries) matrix of scores; no entry's spread is taken as under half the median one."""
+        std = scores.std(axis=0)
+        return cls(scores.mean(axis=0).astype(np.float32), np.maximum(std, 0.5 * np.median(std)).astype(np.float32))
 
 
 def _z(x: np.ndarray) -> np.ndarray:

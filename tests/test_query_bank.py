@@ -5,7 +5,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from index.pipeline import RetrievalConfig, open_searcher
+from conftest import CALIBRATION_SET
+from index.calibrate import read_labelled
+from index.pipeline import MIN_QUERY_BANK, RetrievalConfig, fit, open_searcher
 from index.signals import QueryBank
 from index.storage import load_index
 
@@ -19,9 +21,15 @@ def test_calibration_stores_a_query_bank_for_each_dense_model(index_dir, embedde
 
 
 def test_a_bank_is_each_entrys_mean_and_spread_over_the_questions():
-    bank = QueryBank.of(np.array([[0.2, 0.5], [0.4, 0.5]], dtype=np.float32))
-    assert bank.mean == pytest.approx([0.3, 0.5])
-    assert bank.std == pytest.approx([0.1, 0.0])
+    bank = QueryBank.of(np.array([[0.2, 0.5, 0.1], [0.4, 0.5, 0.3]], dtype=np.float32))
+    assert bank.mean == pytest.approx([0.3, 0.5, 0.2])
+    assert bank.std == pytest.approx([0.1, 0.05, 0.1])  # an entry every question scored alike gets half the median spread
+
+
+def test_too_few_calibration_questions_make_no_bank(index_dir, embedder, use_embedder):
+    few = read_labelled(CALIBRATION_SET, "dev")[: MIN_QUERY_BANK - 1]
+    searcher, _ = fit(load_index(index_dir), RetrievalConfig(), [embedder, use_embedder], few)
+    assert searcher.learnt.query_bank == {}
 
 
 def test_an_entry_every_question_comes_close_to_loses_its_lead_but_not_its_similarity(index_dir, embedder, use_embedder, searcher):
