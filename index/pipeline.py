@@ -16,7 +16,7 @@ from index.calibrate import LabelledQuestion, calibrate
 from index.lexical import analyzer
 from index.short_answer import ShortAnswerer
 from index.build import MANIFEST
-from index.embedders import Embedder, load_embedder
+from index.embedders import Embedder, EmbeddingCache, load_embedder
 from index.manifest import CalibrationInfo, QueryBankInfo
 from index.search import Fusion, Learnt, Searcher
 from index.signals import QueryBank
@@ -76,7 +76,9 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
     """Learn from labelled dev questions what the config asks for, then the "no answer" threshold.
 
     In order: background words; how much known phrasings count (when the index has any); the query
-    bank (every question, labels unused); the known out-of-scope questions; then the threshold."""
+    bank (every question, labels unused); the known out-of-scope questions; then the threshold.
+    The searcher returned uses `embedders` themselves; fitting embeds each question once."""
+    final_embedders, embedders = embedders, [EmbeddingCache(e) for e in embedders]
     searcher = open_searcher(index, config, embedders)
     learnt = Learnt()
 
@@ -99,8 +101,8 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
     if config.query_bank and len(questions) >= MIN_QUERY_BANK:
         learnt = replace(learnt, query_bank=searcher.query_bank_of([q.text for q in questions]))
     learnt = replace(learnt, out_of_scope=tuple(q.text for q in questions if not q.relevant))
-    searcher = open_searcher(index, config, embedders, learnt)
-    return searcher, calibrate(searcher, list(questions))
+    calibration = calibrate(open_searcher(index, config, embedders, learnt), list(questions))
+    return open_searcher(index, config, final_embedders, learnt), calibration
 
 
 def calibration_info(searcher: Searcher, calibration: Calibration, config: RetrievalConfig, source: str,
