@@ -91,6 +91,22 @@ def calibrate_index(index_dir: Path, questions_file: Path, settings: Settings, e
     console.print(f"calibrated: answer when the abstention score ≥ {info.threshold:.4f} ({len(questions)} dev questions){left_out}{known}")
 
 
+def recalibrate_if_stale(index_dir: Path, settings: Settings) -> bool:
+    """Recalibrate an index calibrated for another configuration (an upgrade, a changed FAQ_* setting).
+
+    Otherwise it would be served without its threshold, background words or query bank. Returns
+    whether it recalibrated."""
+    from index.storage import load_index
+
+    info = load_index(index_dir).manifest.calibration
+    questions = settings.calibration_set
+    if info is None or info.retrieval == settings.retrieval().key() or questions is None or not questions.exists():
+        return False
+    console.print(f"index calibrated for {info.retrieval!r}: recalibrating it for {settings.retrieval().key()!r}")
+    calibrate_index(index_dir, questions, settings)
+    return True
+
+
 @app.command(name="calibrate")
 def calibrate_cmd(
     questions: Annotated[Path, typer.Argument(help="JSONL of {text, relevant_entry_ids, split}; its dev split is used")],
@@ -131,11 +147,16 @@ def serve(
 
     settings = get_settings()
     try:
-        resolve(settings.index_dir)
+        path, _ = resolve(settings.index_dir)
     except FaqError:
         console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
         try:
             build(settings.corpus, settings.index_dir, settings)
+        except FaqError as e:
+            _fail(e)
+    else:
+        try:
+            recalibrate_if_stale(path, settings)
         except FaqError as e:
             _fail(e)
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
