@@ -102,7 +102,7 @@ def recalibrate_if_stale(index_dir: Path, settings: Settings) -> bool:
     questions = settings.calibration_set
     if info is None or info.retrieval == settings.retrieval().key() or questions is None or not questions.exists():
         return False
-    console.print(f"index calibrated for {info.retrieval!r}: recalibrating it for {settings.retrieval().key()!r}")
+    console.print(f"index calibrated for {info.retrieval!r}: recalibrating it for {settings.retrieval().key()!r}", markup=False)
     calibrate_index(index_dir, questions, settings)
     return True
 
