@@ -45,7 +45,7 @@ class Bm25:
     """Scores texts for a query; a query sharing no term with a text gives it 0, not noise."""
 
     def __init__(self, texts: Sequence[str], lang: str) -> None:
-        self.analyzer = Analyzer(lang)
+        self.analyzer = analyzer(lang)
         self._vocab: dict[str, int] = {}
         corpus_ids = [[self._vocab.setdefault(t, len(self._vocab)) for t in self.analyzer.terms(x)] for x in texts]
         self._model = bm25s.BM25(k1=1.2, b=0.75)
