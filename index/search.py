@@ -20,7 +20,7 @@ import numpy as np
 from index.embedders import Embedder
 from index.background import strip_terms
 from index.lexical import analyzer
-from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, QueryBank, Signal
+from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, QueryBank, Signal, zscore
 from index.storage import LoadedIndex
 from ingest.models import Chunk
 
@@ -165,7 +165,7 @@ class Searcher:
             if not scores.matched.any():
                 continue
             if self.fusion == "zscore":
-                total += weight * (s - s.mean()) / (s.std() + 1e-9)
+                total += weight * zscore(s)
             elif self.fusion == "linear":
                 total += weight * (s - s.min()) / (s.max() - s.min() + 1e-9)
             else:

@@ -53,7 +53,8 @@ class QueryBank:
         return cls(scores.mean(axis=0).astype(np.float32), np.maximum(std, 0.5 * np.median(std)).astype(np.float32))
 
 
-def _z(x: np.ndarray) -> np.ndarray:
+def zscore(x: np.ndarray) -> np.ndarray:
+    """Standardised over the entries: how the fusion and the query bank put signals on one scale."""
     return (x - x.mean()) / (x.std() + 1e-9)
 
 
@@ -155,7 +156,7 @@ class DenseSignal:
         ranked = scores
         if self.bank is not None:
             per_entry = (scores - self.bank.mean) / (self.bank.std + 1e-6)
-            ranked = ((1 - self.bank_weight) * _z(scores) + self.bank_weight * _z(per_entry)).astype(np.float32)
+            ranked = ((1 - self.bank_weight) * zscore(scores) + self.bank_weight * zscore(per_entry)).astype(np.float32)
         return EntryScores(ranked, chunks, matched, scores, query[0])
 
 
