@@ -39,7 +39,7 @@ def read_labelled(path: Path, split: str = "dev") -> list[LabelledQuestion]:
 def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precision: float = 0.0,
               answer_rate: float = 0.97) -> Calibration:
     scores, correct, in_scope = [], [], []
-    known = {text: j for j, text in enumerate(searcher.out_of_scope)}
+    known = {text: j for j, text in enumerate(searcher.learnt.out_of_scope)}
     for q in questions:
         ranking = searcher.rank(q.text, limit=1)
         top = ranking.hits[0]

@@ -119,11 +119,9 @@ class Searcher:
         lang = records.documents[0].lang if records.documents else "fr"
         if lexical_weight > 0:
             self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
-        self.background = learnt.background
         self.analyzer = analyzer(lang)  # the index language's: background words are its terms
         self.entry_ids = frozenset(e.id for e in records.entries)
-        self.out_of_scope = learnt.out_of_scope
-        stripped = [strip_terms(q, self.background, self.analyzer) for q in self.out_of_scope]
+        stripped = [self._strip(q) for q in learnt.out_of_scope]
         self._known = [signal.embed(stripped) if stripped else None for signal in self._dense()]
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
@@ -131,7 +129,7 @@ class Searcher:
 
     def rank(self, question: str, filters: Filters | None = None, limit: int | None = None) -> Ranking:
         """The entries that pass the filters, best first; only the first `limit` become hits (all when None)."""
-        question = strip_terms(question, self.background, self.analyzer)
+        question = self._strip(question)
         results = [(signal.score(question), weight) for signal, weight in self.signals]
         fused = self._fuse(results)
         primary = results[0][0]
@@ -139,7 +137,7 @@ class Searcher:
         # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set)
         dense = [r for (r, _), (signal, _) in zip(results, self.signals) if isinstance(signal, DenseSignal)]
         similarity = np.mean([r.similarity for r in dense], axis=0)
-        known = (np.mean([k @ r.query for k, r in zip(self._known, dense)], axis=0) if self.out_of_scope
+        known = (np.mean([k @ r.query for k, r in zip(self._known, dense)], axis=0) if self.learnt.out_of_scope
                  else np.empty(0, np.float32))
         allowed = self._mask(filters)
         order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]][:limit]
@@ -174,14 +172,17 @@ class Searcher:
                 total += np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
         return total
 
-
     def query_bank_of(self, questions: Sequence[str]) -> dict[str, QueryBank]:
         """Each dense model's query bank from these questions, scored as `rank` scores a question."""
         banks = {}
         for signal in self._dense():
-            scores = [signal.score(strip_terms(q, self.background, self.analyzer)).similarity for q in questions]
+            scores = [signal.score(self._strip(q)).similarity for q in questions]
             banks[signal.name] = QueryBank.of(np.stack(scores))
         return banks
+
+    def _strip(self, question: str) -> str:
+        """The question without the index's background words, as every signal sees it."""
+        return strip_terms(question, self.learnt.background, self.analyzer)
 
     def _dense(self) -> list[DenseSignal]:
         return [signal for signal, _ in self.signals if isinstance(signal, DenseSignal)]

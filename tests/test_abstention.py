@@ -15,7 +15,7 @@ def test_calibration_keeps_the_dev_sets_out_of_scope_questions_as_known_ones(ind
 
 
 def test_a_known_out_of_scope_question_is_nearest_to_itself(searcher):
-    j = searcher.out_of_scope.index("Vous avez une boutique physique à Paris ?")
+    j = searcher.learnt.out_of_scope.index("Vous avez une boutique physique à Paris ?")
     known = searcher.rank("Vous avez une boutique physique à Paris ?", limit=1).known_out_of_scope
     assert int(np.argmax(known)) == j
     assert known[j] > 0.99
