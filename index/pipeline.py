@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -56,14 +56,8 @@ class RetrievalConfig:
 
 
 def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], learnt: Learnt = Learnt()) -> Searcher:
-    """A searcher for the config, with what calibration learnt (the parts the config leaves on)."""
+    """A searcher for the config, with what calibration learnt for it (`fit` learns only what the config asks for)."""
     primary, *members = embedders
-    learnt = replace(
-        learnt,
-        background=learnt.background if config.background else frozenset(),
-        out_of_scope=learnt.out_of_scope if config.known_out_of_scope else (),
-        query_bank=learnt.query_bank if config.query_bank else {},
-    )
     return Searcher(
         index, primary, ensemble=[(m, w) for m, (_, w) in zip(members, config.ensemble)],
         lexical_weight=config.lexical_weight, fusion=config.fusion, aggregate=config.aggregate, hubness=config.hubness,
@@ -81,28 +75,29 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
     final_embedders, embedders = embedders, [EmbeddingCache(e) for e in embedders]
     searcher = open_searcher(index, config, embedders)
     learnt = Learnt()
-
-    def right(candidate: Searcher, texts: Sequence[LabelledQuestion]) -> int:
-        return sum(h.entry_id in q.relevant for q in texts for h in candidate.rank(q.text, limit=1).hits)
-
     if config.background:
-
-        def top(question: str) -> str | None:
-            return next((h.entry_id for h in searcher.rank(question, limit=1).hits), None)
-
-        learnt = replace(learnt, background=learn_background(top, questions, searcher.analyzer))
+        learnt = replace(learnt, background=learn_background(_top_entry(searcher), questions, searcher.analyzer))
     in_scope = [q for q in questions if q.relevant]
     if len(config.phrasing_discounts) > 1 and "alt" in index.records.vector_kind and in_scope:
         # accepted phrasings help on some sets (Quebec French +0.12 hit@1) and hurt on others (crowd-written English)
-        scored = [(right(open_searcher(index, config, embedders, replace(learnt, phrasing_discount=d)), in_scope), -d)
-                  for d in config.phrasing_discounts]
+        def right(discount: float) -> int:
+            top = _top_entry(open_searcher(index, config, embedders, replace(learnt, phrasing_discount=discount)))
+            return sum(top(q.text) in q.relevant for q in in_scope)
+
+        scored = [(right(d), -d) for d in config.phrasing_discounts]
         learnt = replace(learnt, phrasing_discount=-max(scored)[1])
     searcher = open_searcher(index, config, embedders, learnt)
     if config.query_bank and len(questions) >= MIN_QUERY_BANK:
         learnt = replace(learnt, query_bank=searcher.query_bank_of([q.text for q in questions]))
-    learnt = replace(learnt, out_of_scope=tuple(q.text for q in questions if not q.relevant))
+    if config.known_out_of_scope:
+        learnt = replace(learnt, out_of_scope=tuple(q.text for q in questions if not q.relevant))
     calibration = calibrate(open_searcher(index, config, embedders, learnt), list(questions))
     return open_searcher(index, config, final_embedders, learnt), calibration
+
+
+def _top_entry(searcher: Searcher) -> Callable[[str], str | None]:
+    """The entry a searcher ranks first for a question (None when the filters leave none)."""
+    return lambda question: next((h.entry_id for h in searcher.rank(question, limit=1).hits), None)
 
 
 def calibration_info(searcher: Searcher, calibration: Calibration, config: RetrievalConfig, source: str,
