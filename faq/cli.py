@@ -87,8 +87,8 @@ def calibrate_index(index_dir: Path, questions_file: Path, settings: Settings, e
     info = calibration_info(searcher, result, config, f"{questions_file} (dev)", len(questions))
     store_calibration(index_dir, info)
     left_out = f"; left out of questions: {', '.join(info.background_terms)}" if info.background_terms else ""
-    known = f"; {len(info.out_of_scope)} known out-of-scope questions" if info.out_of_scope else ""
-    console.print(f"calibrated: answer when the abstention score ≥ {info.threshold:.4f} ({len(questions)} dev questions){left_out}{known}")
+    refused = f"; {len(info.out_of_scope)} known out-of-scope questions" if info.out_of_scope else ""
+    console.print(f"calibrated: answer when the abstention score ≥ {info.threshold:.4f} ({len(questions)} dev questions){left_out}{refused}")
 
 
 def recalibrate_if_stale(index_dir: Path, settings: Settings) -> bool:
@@ -96,9 +96,9 @@ def recalibrate_if_stale(index_dir: Path, settings: Settings) -> bool:
 
     Otherwise it would be served without its threshold, background words or query bank. Returns
     whether it recalibrated."""
-    from index.storage import load_index
+    from index.storage import read_manifest
 
-    info = load_index(index_dir).manifest.calibration
+    info = read_manifest(index_dir).calibration
     questions = settings.calibration_set
     if info is None or info.retrieval == settings.retrieval().key() or questions is None or not questions.exists():
         return False

@@ -28,12 +28,9 @@ class LoadedIndex:
     extra_stores: dict[str, FaissStore]
 
 
-def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedIndex:
-    """Load and check; refuses another embedder, dimension or format with the fix in the message.
-
-    `path` is an index folder, or a versions root whose CURRENT pointer names the served version.
-    """
-    path, version = resolve(Path(path))
+def read_manifest(path: str | Path) -> IndexManifest:
+    """The manifest of an index folder (or of a versions root's served version), without loading the vectors."""
+    path, _ = resolve(Path(path))
     manifest_path = path / MANIFEST
     try:
         manifest = IndexManifest.model_validate(json.loads(manifest_path.read_text(encoding="utf-8")))
@@ -44,6 +41,16 @@ def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedInde
             f"The index at {path} has format version {manifest.format_version}; this program reads version "
             f"{FORMAT_VERSION}. Rebuild it with: faq ingest"
         )
+    return manifest
+
+
+def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedIndex:
+    """Load and check; refuses another embedder, dimension or format with the fix in the message.
+
+    `path` is an index folder, or a versions root whose CURRENT pointer names the served version.
+    """
+    path, version = resolve(Path(path))
+    manifest = read_manifest(path)
     if embedder_name is not None and manifest.embedder != embedder_name:
         raise IndexMismatchError(
             f"The index at {path} was built with the embedder {manifest.embedder!r}, but queries would be embedded "
