@@ -99,6 +99,27 @@ def with_phrasings(evalset: EvalSet, out: Path, accept: bool = True) -> EvalSet:
     return EvalSet(f"{evalset.name}+phrasings", folder / "faq.jsonl", tuple(sorted(scored, key=lambda q: q.id)))
 
 
+# the other sets whose questions are out of scope for a set: the two Quebec FAQs answer each other's questions
+_OTHERS = {"watch-faq": ("quebec-fr", "quebec-en"), "quebec-fr": ("watch-faq",), "quebec-en": ("watch-faq",)}
+OFF_TOPIC = ROOT / "index" / "data" / "off_topic.jsonl"
+
+
+def with_out_of_scope(evalset: EvalSet) -> EvalSet:
+    """The set plus out-of-scope questions it never saw: the bundled off-topic messages and the other sets' questions.
+
+    Each keeps its own split, so `test` holds only the off-topic set's test half (its dev half
+    calibrates label-free indexes). The Quebec sets are not added to each other: the French and
+    English COVID FAQs answer many of the same questions."""
+    extra = []
+    for line in OFF_TOPIC.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            extra.append(EvalQuery(row["id"], row["text"], frozenset(), None, "off-topic", row["lang"], row["split"]))
+    for other in _OTHERS[evalset.name]:
+        extra += [EvalQuery(f"{other}/{q.id}", q.text, frozenset(), None, "other-faq", q.lang, q.split) for q in LOADERS[other]().queries]
+    return EvalSet(f"{evalset.name}+oos", evalset.corpus, evalset.queries + tuple(extra))
+
+
 LOADERS = {
     "watch-faq": _watch,
     "quebec-fr": lambda: _quebec("fr_2020-03", "quebec-fr"),
@@ -107,9 +128,12 @@ LOADERS = {
 
 
 def load_dataset(name: str) -> EvalSet:
-    """A named set; `<name>+phrasings` has half its paraphrases accepted as known phrasings, `<name>+heldout` is the other half alone."""
+    """A named set; `<name>+phrasings` has half its paraphrases accepted as known phrasings, `<name>+heldout` is the
+    other half alone, `<name>+oos` adds out-of-scope questions from elsewhere (`with_out_of_scope`)."""
     base, _, variant = name.partition("+")
-    if base not in LOADERS or variant not in ("", "phrasings", "heldout"):
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)} (or NAME+phrasings, NAME+heldout)")
+    if base not in LOADERS or variant not in ("", "phrasings", "heldout", "oos"):
+        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)} (or NAME+phrasings, NAME+heldout, NAME+oos)")
     evalset = LOADERS[base]()
+    if variant == "oos":
+        return with_out_of_scope(evalset)
     return with_phrasings(evalset, ROOT / "var" / "eval-corpus", accept=variant == "phrasings") if variant else evalset

@@ -10,6 +10,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
@@ -18,7 +19,8 @@ from index.build import MANIFEST, build_index
 from index.calibrate import LabelledQuestion
 from index.embedders import Embedder
 from index.manifest import FORMAT_VERSION
-from index.pipeline import RetrievalConfig, fit, open_searcher, short_answerer
+from index.label_free import off_topic_questions
+from index.pipeline import RetrievalConfig, fit, fit_label_free, open_searcher, short_answerer
 from index.signals import EntryLayout, LexicalSignal
 from index.storage import LoadedIndex, load_index
 from ingest.corpus import load_corpus
@@ -33,6 +35,7 @@ class SystemConfig:
     name: str
     retrieval: RetrievalConfig = RetrievalConfig()
     bm25_only: bool = False
+    calibration: Literal["labelled", "label-free", "none"] = "labelled"  # labelled falls back to label-free without dev labels
 
 
 def _variant(**changes: object) -> RetrievalConfig:
@@ -61,6 +64,8 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("default-query-bank", RetrievalConfig(query_bank=0.0)),
     SystemConfig("default-phrasing-discount", RetrievalConfig(phrasing_discounts=(0.0,))),
     SystemConfig("default", RetrievalConfig()),
+    SystemConfig("default-label-free", RetrievalConfig(), calibration="label-free"),
+    SystemConfig("default-uncalibrated", RetrievalConfig(), calibration="none"),
 ]}
 
 
@@ -88,11 +93,16 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
         return _bm25_system(index)
     by_name = {e.name.split(":")[0]: e for e in embedders}
     members = [by_name[n] for n, _ in retrieval.ensemble]
-    dev = [LabelledQuestion(q.text, q.relevant) for q in dataset.split("dev").queries]
-    if dev:  # background words (when the config learns them), then the threshold
-        searcher, calibration = fit(index, retrieval, [embedders[0], *members], dev)
-    else:
-        searcher, calibration = open_searcher(index, retrieval, [embedders[0], *members]), None
+    models = [embedders[0], *members]
+    # labelled calibration sees the set's own dev questions only (an +oos set's added ones are for measuring)
+    dev = [LabelledQuestion(q.text, q.relevant) for q in dataset.split("dev").queries if q.kind not in ("off-topic", "other-faq")]
+    if config.calibration == "labelled" and dev:  # background words (when the config learns them), then the threshold
+        searcher, calibration = fit(index, retrieval, models, dev)
+    elif config.calibration == "none":
+        searcher, calibration = open_searcher(index, retrieval, models), None
+    else:  # what a new FAQ gets: its own questions and the bundled off-topic messages, no labels
+        searcher, found = fit_label_free(index, retrieval, models, off_topic_questions("dev"))
+        calibration = found.calibration
     # no answer cache: an eval measures what answering costs, and a set may hold the same question twice
     answerer = Answerer(searcher, calibration, short_answerer(index, [embedders[0], *members]), cache_size=0)
 

@@ -57,53 +57,96 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
         f"[green]indexed[/] {manifest.entry_count} entries ({manifest.chunk_count} chunks, {manifest.vector_count} vectors) "
         f"from {len(loaded.documents)} document(s) in {manifest.build_seconds:.1f}s"
     )
-    entry_ids = {e.id for e in loaded.entries}
-    questions = settings.calibration_set
-    if questions is not None and questions.exists():
-        calibrate_index(target, questions, settings, entry_ids)
-    else:
-        console.print("[yellow]not calibrated[/]: no calibration set; every question will be answered (see faq calibrate)")
+    calibrate_index(target, settings.calibration_set, settings, {e.id for e in loaded.entries})
     switch(index_dir, target.name)
     removed = prune(index_dir, settings.keep_versions)
     console.print(f"serving version {target.name} from {index_dir}" + (f" (removed {len(removed)} old)" if removed else ""))
     return target.name
 
 
-def calibrate_index(index_dir: Path, questions_file: Path, settings: Settings, entry_ids: set[str] | None = None) -> None:
-    """Choose the 'no answer' threshold on the dev split of labelled questions and store it in the manifest."""
+def calibrate_index(index_dir: Path, questions_file: Path | None, settings: Settings, entry_ids: set[str] | None = None,
+                    required: bool = False) -> None:
+    """Calibrate on the dev split of labelled questions when they label this corpus, label-free otherwise.
+
+    `required`: the file was named by the user (`faq calibrate FILE`), so one that labels no entry of
+    this corpus is an error rather than a reason to fall back."""
     from index.calibrate import read_labelled
+    from index.storage import load_index
+
+    questions = read_labelled(questions_file, split="dev") if questions_file is not None and questions_file.exists() else []
+    known = entry_ids or {e.id for e in load_index(index_dir).records.entries}
+    labelled = bool(questions) and all(q.relevant <= known for q in questions)
+    if required and not labelled:
+        unknown = sorted({i for q in questions for i in q.relevant} - known)[:5]
+        raise FaqError(f"{questions_file} has no dev question labelling this index's entries"
+                       + (f" (unknown entry ids: {', '.join(unknown)})" if unknown else "")
+                       + ". Label questions with the entry ids GET /v1/documents lists, or with their question titles.")
+    if labelled:
+        _calibrate_labelled(index_dir, questions_file, questions, settings)
+    else:
+        why = (f"{questions_file} does not label this FAQ's entries" if questions else "no labelled questions for this FAQ")
+        _calibrate_label_free(index_dir, settings, why)
+
+
+def _calibrate_labelled(index_dir: Path, questions_file: Path, questions: list, settings: Settings) -> None:
     from index.pipeline import calibration_info, fit, store_calibration
     from index.storage import load_index
 
-    questions = read_labelled(questions_file, split="dev")
     config = settings.retrieval()
     embedders = config.embedders()
-    index = load_index(index_dir, embedders[0].name)
-    known = entry_ids or {e.id for e in index.records.entries}
-    if not questions or not all(q.relevant <= known for q in questions):
-        console.print(f"[yellow]not calibrated[/]: {questions_file} does not label this corpus's entries")
-        return
-    searcher, result = fit(index, config, embedders, questions)
+    searcher, result = fit(load_index(index_dir, embedders[0].name), config, embedders, questions)
     info = calibration_info(searcher, result, config, f"{questions_file} (dev)", len(questions))
     store_calibration(index_dir, info)
     left_out = f"; left out of questions: {', '.join(info.background_terms)}" if info.background_terms else ""
     refused = f"; {len(info.out_of_scope)} known out-of-scope questions" if info.out_of_scope else ""
-    console.print(f"calibrated: answer when the abstention score ≥ {info.threshold:.4f} ({len(questions)} dev questions){left_out}{refused}")
+    console.print(f"calibrated on labelled questions: answer when the abstention score ≥ {info.threshold:.4f} "
+                  f"({len(questions)} dev questions){left_out}{refused}")
+
+
+def _calibrate_label_free(index_dir: Path, settings: Settings, why: str) -> None:
+    from index.label_free import QUANTILE, off_topic_questions
+    from index.pipeline import MIN_QUERY_BANK, calibration_info, fit_label_free, store_calibration
+    from index.storage import load_index
+
+    config = settings.retrieval()
+    embedders = config.embedders()
+    traffic = _logged_questions(settings)
+    off_topic = off_topic_questions("dev")
+    searcher, found = fit_label_free(load_index(index_dir, embedders[0].name), config, embedders, off_topic, traffic)
+    bank = f", query bank from {len(traffic)} logged questions" if len(traffic) >= MIN_QUERY_BANK else ""
+    source = (f"label-free: {found.faq_questions} FAQ questions, {found.off_topic_used} bundled off-topic questions"
+              + (f" ({found.off_topic_dropped} too close to this FAQ left out)" if found.off_topic_dropped else "") + bank)
+    store_calibration(index_dir, calibration_info(searcher, found.calibration, config, source, len(off_topic), method="label-free"))
+    console.print(
+        f"[yellow]calibrated label-free[/]: {why}. \"No answer\" below {found.calibration.threshold:.4f}, the score "
+        f"{QUANTILE:.0%} of {found.off_topic_used} generic off-topic questions stay under on this FAQ{bank}.\n"
+        "  To calibrate on your own questions: add labelled questions with faq calibrate FILE "
+        "(one JSON object a line: text, relevant_entry_ids or relevant_questions; see the README).", markup=True)
+
+
+def _logged_questions(settings: Settings) -> list[str]:
+    """Real questions from the service's query log (labels unused), when there is one."""
+    from service.feedback import FeedbackStore
+
+    path = settings.data_dir / "feedback.sqlite3"
+    return FeedbackStore(path).logged_questions() if path.exists() else []
 
 
 def recalibrate_if_stale(index_dir: Path, settings: Settings) -> bool:
-    """Recalibrate an index calibrated for another configuration (an upgrade, a changed FAQ_* setting).
+    """Recalibrate an index never calibrated, or calibrated for another configuration (an upgrade, a changed FAQ_* setting).
 
-    Otherwise it would be served without its threshold, background words or query bank. Returns
-    whether it recalibrated."""
+    Otherwise it would be served without its threshold, background words or query bank (an
+    uncalibrated index answers everything). Returns whether it recalibrated."""
     from index.storage import read_manifest
 
     info = read_manifest(index_dir).calibration
-    questions = settings.calibration_set
-    if info is None or info.retrieval == settings.retrieval().key() or questions is None or not questions.exists():
+    if info is not None and info.retrieval == settings.retrieval().key():
         return False
-    console.print(f"index calibrated for {info.retrieval!r}: recalibrating it for {settings.retrieval().key()!r}", markup=False)
-    calibrate_index(index_dir, questions, settings)
+    if info is None:
+        console.print("index not calibrated: calibrating it")
+    else:
+        console.print(f"index calibrated for {info.retrieval!r}: recalibrating it for {settings.retrieval().key()!r}", markup=False)
+    calibrate_index(index_dir, settings.calibration_set, settings)
     return True
 
 
@@ -115,7 +158,7 @@ def calibrate_cmd(
     """Recalibrate the 'no answer' threshold of an index without rebuilding it."""
     settings = get_settings()
     try:
-        calibrate_index(index or settings.index_dir, questions, settings)
+        calibrate_index(index or settings.index_dir, questions, settings, required=True)
     except FaqError as e:
         _fail(e)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
 
 FORMAT_VERSION = 1
@@ -23,6 +25,8 @@ class CalibrationInfo(BaseModel):
 
     threshold: float
     scale: float = Field(gt=0)
+    method: Literal["labelled", "label-free"] = Field(
+        "labelled", description="labelled: from a set of labelled questions; label-free: from the FAQ itself and generic off-topic questions")
     retrieval: str = Field(description="the retrieval configuration the threshold applies to")
     source: str
     questions: int

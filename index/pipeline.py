@@ -17,6 +17,7 @@ from index.lexical import analyzer
 from index.short_answer import ShortAnswerer
 from index.build import MANIFEST
 from index.embedders import Embedder, EmbeddingCache, load_embedder
+from index.label_free import LabelFreeFit, fit_threshold
 from index.manifest import CalibrationInfo, QueryBankInfo
 from index.search import Fusion, Learnt, Searcher
 from index.signals import QueryBank
@@ -95,16 +96,31 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
     return open_searcher(index, config, final_embedders, learnt), calibration
 
 
+def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], off_topic: Sequence[str],
+                   traffic: Sequence[str] = ()) -> tuple[Searcher, LabelFreeFit]:
+    """Calibrate without labelled questions (index.label_free): what a new FAQ gets on day one.
+
+    `traffic`: real questions from the query log, labels unused; enough of them make the query bank.
+    Background words and known out-of-scope questions need labels, so they stay empty."""
+    final_embedders, embedders = embedders, [EmbeddingCache(e) for e in embedders]
+    learnt = Learnt()
+    questions = list(dict.fromkeys(traffic))
+    if config.query_bank and len(questions) >= MIN_QUERY_BANK:
+        learnt = replace(learnt, query_bank=open_searcher(index, config, embedders).query_bank_of(questions))
+    found = fit_threshold(open_searcher(index, config, embedders, learnt), off_topic)
+    return open_searcher(index, config, final_embedders, learnt), found
+
+
 def _top_entry(searcher: Searcher) -> Callable[[str], str | None]:
     """The entry a searcher ranks first for a question (None when the filters leave none)."""
     return lambda question: next((h.entry_id for h in searcher.rank(question, limit=1).hits), None)
 
 
 def calibration_info(searcher: Searcher, calibration: Calibration, config: RetrievalConfig, source: str,
-                     questions: int) -> CalibrationInfo:
+                     questions: int, method: str = "labelled") -> CalibrationInfo:
     """What the manifest keeps of a fit: enough for `open_answerer` to rebuild the same searcher."""
     learnt = searcher.learnt
-    return CalibrationInfo(threshold=round(calibration.threshold, 5), scale=round(calibration.scale, 5),
+    return CalibrationInfo(threshold=round(calibration.threshold, 5), scale=round(calibration.scale, 5), method=method,
                            retrieval=config.key(), source=source, questions=questions,
                            background_terms=tuple(sorted(learnt.background)), out_of_scope=learnt.out_of_scope,
                            query_bank={name: QueryBankInfo(mean=tuple(b.mean.tolist()), std=tuple(b.std.tolist()))

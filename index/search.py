@@ -121,16 +121,23 @@ class Searcher:
             self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
         self.analyzer = analyzer(lang)  # the index language's: background words are its terms
         self.entry_ids = frozenset(e.id for e in records.entries)
+        self._position = {e.id: i for i, e in enumerate(records.entries)}
         stripped = [self._strip(q) for q in learnt.out_of_scope]
         self._known = [signal.embed(stripped) if stripped else None for signal in self._dense()]
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
         self._entry_lang = np.array([e.lang for e in records.entries], dtype=object)
 
-    def rank(self, question: str, filters: Filters | None = None, limit: int | None = None) -> Ranking:
-        """The entries that pass the filters, best first; only the first `limit` become hits (all when None)."""
+    def rank(self, question: str, filters: Filters | None = None, limit: int | None = None,
+             leave_out: str | None = None) -> Ranking:
+        """The entries that pass the filters, best first; only the first `limit` become hits (all when None).
+
+        `leave_out` (an entry id): the dense models score that entry without its own question and
+        phrasings (see DenseSignal.score), for label-free calibration."""
         question = self._strip(question)
-        results = [(signal.score(question), weight) for signal, weight in self.signals]
+        position = self._position[leave_out] if leave_out is not None else None
+        results = [(signal.score(question, position) if isinstance(signal, DenseSignal) else signal.score(question), weight)
+                   for signal, weight in self.signals]
         fused = self._fuse(results)
         primary = results[0][0]
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope

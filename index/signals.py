@@ -122,12 +122,17 @@ class DenseSignal:
         """Question vectors, embedded as `score` embeds them."""
         return self.embedder.encode_queries([normalize(q) for q in questions])
 
-    def score(self, question: str) -> EntryScores:
+    def score(self, question: str, leave_out: int | None = None) -> EntryScores:
+        """`leave_out`: an entry (records position) scored as if its own question and phrasings were
+        not indexed, its answer side standing for both sides; label-free calibration scores each FAQ
+        question so, as an unseen paraphrase of it."""
         query = self.embed([question])
         total = self.store.count()
         sims, rows = self.store.search(query, total if total <= _EXACT_LIMIT else _CANDIDATES)
         sims, rows = sims[0], rows[0]
         keep = rows >= 0
+        if leave_out is not None:
+            keep &= ~((self.vector_entry[np.maximum(rows, 0)] == leave_out) & ~self.is_passage[np.maximum(rows, 0)])
         sims, rows = sims[keep], rows[keep]
         if self.penalty is not None:
             sims = sims - self.penalty[rows]
@@ -144,6 +149,8 @@ class DenseSignal:
                 best = np.full(n, floor, dtype=np.float32)
                 np.maximum.at(best, entries[side], sims[side])
                 sides.append(best)
+            if leave_out is not None:
+                sides[0][leave_out] = sides[1][leave_out]
             scores = (sides[0] + sides[1]) / 2
         else:
             scores = np.full(n, floor, dtype=np.float32)

@@ -76,6 +76,12 @@ class FeedbackStore:
         )
         return query_id
 
+    def logged_questions(self, limit: int = 5000) -> list[str]:
+        """The most recent distinct questions asked (labels unused): label-free calibration's query bank."""
+        rows = self._connect().execute(
+            "SELECT question FROM queries GROUP BY lower(question) ORDER BY MAX(ts) DESC LIMIT ?", (limit,))
+        return [r[0] for r in rows]
+
     def record(self, query_id: str, entry_id: str, verdict: Verdict) -> None:
         """Store a verdict; "used" by an agent also proposes the question as a phrasing of the entry."""
         db = self._connect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from index.answer import Answer, Answerer
+from index.manifest import IndexManifest
 from index.search import Filters
 from service.feedback import FeedbackStore, Surface
 from service.schemas import QueryFilters, Result, ShortAnswerOut
@@ -48,3 +49,9 @@ def log_answer(store: FeedbackStore, question: str, surface: Surface, answer: An
     """Record the query for analytics; the returned id is what feedback refers to."""
     top = answer.hits[0].entry_id if answer.hits else None
     return store.log_query(question, surface, answer.answerable, answer.confidence, top)
+
+
+def calibration_of(manifest: IndexManifest) -> dict[str, str | None]:
+    """How the index's "no answer" threshold was set: `labelled` (with the set), `label-free`, or null (answers everything)."""
+    info = manifest.calibration
+    return {"calibration": info.method if info else None, "calibration_source": info.source if info else None}

@@ -98,6 +98,8 @@ class DocumentInfo(BaseModel):
 
 class DocumentsResponse(BaseModel):
     documents: list[DocumentInfo]
+    calibration: str | None = Field(None, description="how 'no answer' was calibrated: labelled, label-free, or null (never refuses)")
+    calibration_source: str | None = Field(None, description="what it was calibrated on")
 
 
 class ErrorDetail(BaseModel):

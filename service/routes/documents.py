@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from service.deps import AnswererDep
+from service.present import calibration_of
 from service.schemas import DocumentInfo, DocumentsResponse, QuestionInfo, SectionInfo
 
 router = APIRouter(prefix="/v1", tags=["documents"])
@@ -24,4 +25,4 @@ def documents(answerer: AnswererDep) -> DocumentsResponse:
             DocumentInfo(id=doc.id, title=doc.title, lang=doc.lang, source=doc.source,
                          sections=[SectionInfo(title=t, questions=qs) for t, qs in sections.items()])
         )
-    return DocumentsResponse(documents=out)
+    return DocumentsResponse(documents=out, **calibration_of(answerer.searcher.index.manifest))

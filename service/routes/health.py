@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from service.deps import StateDep
+from service.present import calibration_of
 
 router = APIRouter(tags=["health"])
 
@@ -29,5 +30,7 @@ def readyz(state: StateDep) -> JSONResponse:
     return JSONResponse(
         content={"status": "ready", "index_version": index.version, "embedder": manifest.embedder, "entries": manifest.entry_count,
                  "built_at": manifest.built_at,
-                 "calibrated": state.answerer.calibration is not None, "load_seconds": round(state.load_seconds, 3)}
+                 "calibrated": state.answerer.calibration is not None, **calibration_of(manifest),
+                 "load_seconds": round(state.load_seconds, 3)}
     )
+
