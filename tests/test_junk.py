@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from faq.junk import is_mash, junk_reason
+from index.answer import Answerer, Calibration
 
 from conftest import ROOT
 
@@ -73,3 +74,23 @@ def test_junk_rules_import_no_index_service_or_eval_code():
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)} | {
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not {m for m in imported if m and m.split(".")[0] in {"index", "ingest", "service", "eval"}}
+
+
+@pytest.mark.parametrize("question", ["😀😀", "asdfghjkl", "merci"])
+def test_junk_gets_no_answer_from_the_service(client, question):
+    body = client.post("/v1/query", json={"question": question}).json()
+    assert body["answerable"] is False and body["confidence"] == 0.0 and body["answer"] is None
+
+
+def test_a_real_question_is_still_answered_by_the_service(client):
+    body = client.post("/v1/query", json={"question": "Combien de temps dure la garantie ?"}).json()
+    assert body["answerable"] is True and body["answer"] is not None
+
+
+@pytest.mark.parametrize("calibration", [None, Calibration(threshold=-10.0, scale=0.05)], ids=["uncalibrated", "answers-everything"])
+def test_junk_is_refused_whatever_the_calibration(searcher, calibration):
+    answerer = Answerer(searcher, calibration)
+    for junk in ("👍", "qsdfgh", "ok merci", "hi there"):
+        answer = answerer.answer(junk)
+        assert not answer.answerable and answer.confidence == 0.0, junk
+    assert answerer.answer("Combien de temps dure la garantie ?").answerable
