@@ -90,7 +90,7 @@ async def watch_pointer(app: FastAPI, every: float) -> None:
             continue  # already swapped in (POST /v1/admin/reload)
         try:
             state = await run_in_threadpool(reload, app)
-        except Exception:  # noqa: BLE001 - the watcher must outlive any one bad reload
+        except Exception:  # the watcher must outlive any one bad reload
             log.exception("reloading the index failed")
             continue
         served = state.answerer.searcher.index.version if state.answerer else None
