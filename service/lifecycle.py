@@ -1,4 +1,4 @@
-"""Loading the served index, swapping in a new version without a restart, and watching the pointer.
+"""Loading the served index, swapping in a new version without a restart, and watching the index folder.
 
 A swap replaces `app.state.service` in one assignment: a request resolves its state once, at its
 start, so requests in flight finish on the index they began with. A failed load never replaces a
@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -20,11 +21,27 @@ from faq.errors import FaqError
 from faq.settings import Settings
 from index.embedders import Embedder
 from index.pipeline import open_answerer
-from index.versions import current_version
+from index.versions import resolve
 from service.feedback import FeedbackStore
-from service.state import ServiceState
+from service.state import Fingerprint, ServiceState
 
 log = logging.getLogger("faq.service")
+
+
+def index_fingerprint(root: Path) -> Fingerprint | None:
+    """What identifies the served index on disk: version name and its manifest's inode, mtime_ns and size.
+
+    A stat, not a hash: it costs no read however large the manifest grows (the query bank holds
+    per-entry statistics), and `faq calibrate` replaces the manifest with os.replace, so a rewrite
+    gets a new inode even when its size and, on a coarse-clock filesystem, its mtime stay the same.
+    None when no index can be resolved (a missing pointer target, no index yet).
+    """
+    try:
+        path, version = resolve(root)
+        stat = (path / "manifest.json").stat()
+    except (FaqError, OSError):
+        return None
+    return version, stat.st_ino, stat.st_mtime_ns, stat.st_size
 
 
 def load_state(settings: Settings, store: FeedbackStore | None = None, models: Sequence[Embedder] | None = None) -> ServiceState:
@@ -33,13 +50,14 @@ def load_state(settings: Settings, store: FeedbackStore | None = None, models: S
     `models`: the ones the served index already uses; a new index version is opened with them.
     """
     started = time.perf_counter()
+    source = index_fingerprint(settings.index_dir)  # taken before loading: a change during the load is seen next poll
     try:
         answerer = open_answerer(settings.index_dir, settings.retrieval(), models)
         answerer.answer("warm up", top_k=1)
     except (FaqError, ValueError, OSError) as e:
         log.error("index not loaded: %s", e)
-        return ServiceState(answerer=None, feedback=store, not_ready_reason=str(e))
-    return ServiceState(answerer=answerer, feedback=store, load_seconds=time.perf_counter() - started)
+        return ServiceState(answerer=None, feedback=store, not_ready_reason=str(e), source=source)
+    return ServiceState(answerer=answerer, feedback=store, load_seconds=time.perf_counter() - started, source=source)
 
 
 def reload(app: FastAPI) -> ServiceState:
@@ -55,14 +73,26 @@ def reload(app: FastAPI) -> ServiceState:
 
 
 async def watch_pointer(app: FastAPI, every: float) -> None:
-    """Reload when the index pointer names another version (a `faq ingest` or `faq rollback` elsewhere)."""
-    settings: Settings = app.state.settings
-    seen = current_version(settings.index_dir)
+    """Reload when the served index changes on disk: the pointer names another version (`faq ingest`,
+    `faq rollback`) or the served version's manifest was rewritten (`faq calibrate`), with or without
+    a CURRENT pointer. Each change is tried once: a failed reload keeps the last good index serving
+    and is not retried until the files change again.
+    """
+    root: Path = app.state.settings.index_dir
+    seen = app.state.service.source
     while True:
         await asyncio.sleep(every)
-        now = current_version(settings.index_dir)
-        if now != seen:
-            seen = now
+        now = index_fingerprint(root)
+        if now == seen:
+            continue
+        seen = now
+        if now is not None and now == app.state.service.source:
+            continue  # already swapped in (POST /v1/admin/reload)
+        try:
             state = await run_in_threadpool(reload, app)
-            served = state.answerer.searcher.index.version if state.answerer else None
-            log.info("index pointer now %s; serving %s", now, served)
+        except Exception:  # the watcher must outlive any one bad reload
+            log.exception("reloading the index failed")
+            continue
+        served = state.answerer.searcher.index.version if state.answerer else None
+        log.info("index changed on disk (%s); serving %s%s", now[0] if now else "no index", served,
+                 f", last reload failed: {state.not_ready_reason}" if state.not_ready_reason else "")

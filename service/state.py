@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from index.answer import Answerer
 from service.feedback import FeedbackStore
 
+Fingerprint = tuple[str, int, int, int]  # version, manifest inode, mtime_ns, size (service.lifecycle.index_fingerprint)
+
 
 @dataclass(frozen=True)
 class ServiceState:
@@ -14,3 +16,4 @@ class ServiceState:
     feedback: FeedbackStore | None = None
     not_ready_reason: str | None = None
     load_seconds: float = 0.0
+    source: Fingerprint | None = None  # the index on disk when this state was loaded: the watcher reloads when it changes
