@@ -113,7 +113,7 @@ def _calibrate_label_free(index_dir: Path, settings: Settings, why: str) -> None
     traffic = _logged_questions(settings)
     off_topic = off_topic_questions("dev")
     searcher, found = fit_label_free(load_index(index_dir, embedders[0].name), config, embedders, off_topic, traffic)
-    bank = f", query bank from {len(traffic)} logged questions" if len(traffic) >= MIN_QUERY_BANK else ""
+    bank = f", query bank from {len(traffic)} logged questions" if len(traffic) >= MIN_QUERY_BANK else ", query bank from them"
     source = (f"label-free: {found.faq_questions} FAQ questions, {found.off_topic_used} bundled off-topic questions"
               + (f" ({found.off_topic_dropped} too close to this FAQ left out)" if found.off_topic_dropped else "") + bank)
     store_calibration(index_dir, calibration_info(searcher, found.calibration, config, source, len(off_topic), method="label-free"))

@@ -1,0 +1,121 @@
+"""A FAQ with no labelled questions still gets an honest "no answer" (index.label_free)."""
+
+import json
+import shutil
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from conftest import CORPUS
+from faq.cli import app as cli, calibrate_index
+from faq.errors import CorpusError
+from faq.settings import Settings
+from index.label_free import off_topic_questions, own_question_scores
+from index.pipeline import RetrievalConfig, calibration_info, fit_label_free, open_answerer, open_searcher, store_calibration
+from index.storage import load_index
+from service import create_app
+from service.feedback import FeedbackStore
+
+OFF_TOPIC = [
+    "Quelle est la capitale de l'Australie ?", "Who won the football world cup in 2018?", "Quel temps fera-t-il demain à Lyon ?",
+    "Raconte-moi une blague sur les chats", "Wie spät ist es in Tokio?", "¿Cuál es el mejor restaurante de Madrid?",
+]
+IN_SCOPE = ["Combien de temps dure la garantie ?", "How can I track my parcel?", "Quels moyens de paiement acceptez-vous ?",
+            "Comment retourner un article ?"]
+
+
+@pytest.fixture(scope="module")
+def label_free_dir(index_dir, tmp_path_factory, embedder, use_embedder):
+    """The bundled FAQ's index calibrated as a new help center's would be: no labelled question."""
+    path = tmp_path_factory.mktemp("label-free") / "index"
+    shutil.copytree(index_dir, path)
+    config = RetrievalConfig()
+    searcher, found = fit_label_free(load_index(path), config, [embedder, use_embedder], off_topic_questions("dev"))
+    store_calibration(path, calibration_info(searcher, found.calibration, config, "label-free test", 0, method="label-free"))
+    return path
+
+
+@pytest.fixture(scope="module")
+def answerer(label_free_dir, embedder, use_embedder):
+    return open_answerer(label_free_dir, RetrievalConfig(), [embedder, use_embedder])
+
+
+def test_the_bundled_off_topic_set_has_two_halves_in_six_languages():
+    dev, test = off_topic_questions("dev"), off_topic_questions("test")
+    assert len(dev) >= 250 and len(test) >= 250
+    assert not set(dev) & set(test)
+    langs = {json.loads(line)["lang"] for line in (CORPUS.parent / "index" / "data" / "off_topic.jsonl").read_text().splitlines()}
+    assert langs == {"fr", "en", "es", "de", "it", "pt"}
+
+
+def test_a_malformed_off_topic_file_names_its_line(tmp_path):
+    bad = tmp_path / "off_topic.jsonl"
+    bad.write_text('{"text": "hello", "split": "dev"}\n{"text": "no split"}\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"off_topic.jsonl:2"):
+        off_topic_questions("dev", bad)
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_a_label_free_index_refuses_what_no_faq_entry_answers(answerer, question):
+    answer = answerer.answer(question)
+    assert not answer.answerable and answer.confidence < 0.5
+
+
+@pytest.mark.parametrize("question", IN_SCOPE)
+def test_a_label_free_index_answers_what_its_faq_answers(answerer, question):
+    answer = answerer.answer(question)
+    assert answer.answerable and answer.confidence > 0.5
+
+
+def test_the_manifest_says_the_index_was_calibrated_label_free(label_free_dir):
+    info = load_index(label_free_dir).manifest.calibration
+    assert info.method == "label-free"
+    assert not info.background_terms and not info.out_of_scope  # both need labels
+
+
+def test_leaving_an_entrys_own_question_out_lowers_its_score(index_dir, embedder, use_embedder):
+    searcher = open_searcher(load_index(index_dir), RetrievalConfig(), [embedder, use_embedder])
+    entry = searcher.index.records.entries[0]
+    seen = searcher.rank(entry.question, limit=1).hits[0]
+    unseen = searcher.rank(entry.question, limit=1, leave_out=entry.id).hits[0]
+    assert seen.entry_id == entry.id and unseen.similarity < seen.similarity
+    assert len(own_question_scores(searcher)) == len(searcher.index.records.entries)
+
+
+def test_ingest_without_labels_calibrates_label_free_and_says_how_to_fix_it(tmp_path):
+    unrelated = tmp_path / "labels.jsonl"
+    unrelated.write_text('{"text": "x", "relevant_entry_ids": ["another-faq:1"], "split": "dev"}\n', encoding="utf-8")
+    env = {"FAQ_INDEX_DIR": str(tmp_path / "index"), "FAQ_CALIBRATION_SET": str(unrelated), "FAQ_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(cli, ["ingest", str(CORPUS)], env=env)
+    assert result.exit_code == 0, result.output
+    assert "label-free" in result.output and "faq calibrate" in result.output
+    assert load_index(tmp_path / "index").manifest.calibration.method == "label-free"
+
+
+def test_faq_calibrate_with_a_file_that_labels_nothing_here_is_an_error(index_dir, tmp_path):
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    unrelated = tmp_path / "labels.jsonl"
+    unrelated.write_text('{"text": "x", "relevant_entry_ids": ["another-faq:1"], "split": "dev"}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["calibrate", str(unrelated), "--index", str(copy)])
+    assert result.exit_code == 1
+    assert "another-faq:1" in result.output
+
+
+def test_logged_questions_become_the_query_bank(index_dir, tmp_path):
+    copy = tmp_path / "index"
+    shutil.copytree(index_dir, copy)
+    store = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
+    for i in range(25):
+        store.log_query(f"question numéro {i} sur la livraison ?", "search", True, 0.9, None)
+    settings = Settings(index_dir=copy, corpus=CORPUS, data_dir=tmp_path / "data", calibration_set=None)
+    calibrate_index(copy, None, settings)
+    info = load_index(copy).manifest.calibration
+    assert info.method == "label-free" and info.query_bank and "25 logged questions" in info.source
+
+
+def test_readyz_and_documents_say_how_the_index_was_calibrated(label_free_dir, tmp_path):
+    with TestClient(create_app(Settings(index_dir=label_free_dir, corpus=CORPUS, data_dir=tmp_path))) as client:
+        assert client.get("/readyz").json()["calibration"] == "label-free"
+        assert client.get("/v1/documents").json()["calibration"] == "label-free"
