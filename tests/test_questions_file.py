@@ -167,3 +167,10 @@ def test_the_bundled_watch_faq_set_is_a_valid_questions_file(corpus):
     rows = read_questions(DATASETS / "watch-faq" / "queries.jsonl", corpus)
     assert len(rows) == 150 and sum(not r.relevant for r in rows) == 33
 
+
+def test_the_readme_example_is_a_valid_questions_file(tmp_path, corpus):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("### Your own questions", 1)[1].split("```json\n", 1)[1].split("```", 1)[0]
+    rows = read_questions(write(tmp_path, *block.splitlines()), corpus)
+    assert [sorted(r.relevant) for r in rows] == [[WARRANTY], ["enigme-ba793-faq:1.1"], ["enigme-ba793-faq:2.3"], []]
+    assert sorted(r.split for r in rows) == ["dev", "dev", "test", "test"]  # `faq eval --split test` has something to score
