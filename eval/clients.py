@@ -60,3 +60,10 @@ def over_http(base_url: str, top_k: int = 10, timeout: float = 30.0) -> Client:
         )
 
     return run
+
+
+def served_entry_ids(base_url: str, timeout: float = 30.0) -> set[str]:
+    """The entry ids a running service answers from (GET /v1/documents), to check a questions file labels its corpus."""
+    response = httpx.get(base_url.rstrip("/") + "/v1/documents", timeout=timeout)
+    response.raise_for_status()
+    return {q["entry_id"] for d in response.json()["documents"] for s in d["sections"] for q in s["questions"]}

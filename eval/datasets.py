@@ -1,4 +1,7 @@
-"""Evaluation sets: a corpus, and questions with the entries that answer them (none: out of scope)."""
+"""Evaluation sets: a corpus, and questions with the entries that answer them (none: out of scope).
+
+The bundled sets are named (`load_dataset`); a team's own FAQ and questions file make one with `own_dataset`.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,9 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+
+from ingest.corpus import load_corpus
+from ingest.questions import read_questions, stable_split
 
 ROOT = Path(__file__).resolve().parent.parent
 DATASETS = Path(__file__).resolve().parent / "datasets"
@@ -38,19 +44,9 @@ class EvalSet:
         return EvalSet(self.name, self.corpus, tuple(q for q in self.queries if q.split == which))
 
 
-def _stable_split(query_id: str) -> str:
-    return "dev" if hashlib.sha256(query_id.encode()).digest()[0] % 2 == 0 else "test"
-
-
 def _watch() -> EvalSet:
-    folder = DATASETS / "watch-faq"
-    queries = []
-    for line in (folder / "queries.jsonl").read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            queries.append(EvalQuery(row["query_id"], row["text"], frozenset(row["relevant_entry_ids"]), row.get("fact"),
-                                     row["kind"], row["lang"], row["split"]))
-    return EvalSet("watch-faq", ROOT / "corpus", tuple(queries))
+    """The hand-written set for the bundled FAQ, in the same questions format a team writes (ingest.questions)."""
+    return own_dataset(ROOT / "corpus", DATASETS / "watch-faq" / "queries.jsonl", "watch-faq")
 
 
 def _quebec(subset: str, name: str) -> EvalSet:
@@ -62,8 +58,24 @@ def _quebec(subset: str, name: str) -> EvalSet:
         if row.get("is_canonical_question"):
             continue  # the FAQ's own wording: not a paraphrase
         queries.append(EvalQuery(row["query_id"], row["text"], frozenset(f"{doc_id}:{f}" for f in row["relevant_faq_ids"]),
-                                 None, "paraphrase", row["lang"], _stable_split(row["query_id"])))
+                                 None, "paraphrase", row["lang"], stable_split(row["query_id"])))
     return EvalSet(name, folder / "faq.jsonl", tuple(queries))
+
+
+def own_dataset(corpus: Path, queries: Path, name: str | None = None) -> EvalSet:
+    """A team's FAQ (file or folder) and labelled questions file (ingest.questions) as an eval set.
+
+    Titles resolve against the corpus and unknown entry ids are refused, so a typo fails here with
+    its line instead of scoring as a miss. A question's language defaults to its entry's ("und"
+    for one the FAQ does not answer), its kind to "question"."""
+    loaded = load_corpus(corpus)
+    lang_of = {e.id: e.lang for e in loaded.entries}
+    queries_out = tuple(
+        EvalQuery(q.id, q.text, q.relevant, q.fact, q.kind or "question",
+                  q.lang or (lang_of[min(q.relevant)] if q.relevant else "und"), q.split)
+        for q in read_questions(queries, loaded)
+    )
+    return EvalSet(name or queries.stem, corpus, queries_out)
 
 
 def with_phrasings(evalset: EvalSet, out: Path, accept: bool = True) -> EvalSet:

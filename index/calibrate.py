@@ -17,6 +17,8 @@ import numpy as np
 
 from index.answer import Calibration, abstention_score, off_topic
 from index.search import Searcher
+from ingest.corpus import Corpus
+from ingest.questions import read_questions
 
 
 @dataclass(frozen=True)
@@ -25,15 +27,12 @@ class LabelledQuestion:
     relevant: frozenset[str]
 
 
-def read_labelled(path: Path, split: str = "dev") -> list[LabelledQuestion]:
-    """Questions from a JSONL file of `{text, relevant_entry_ids, split?}` rows, keeping one split."""
-    out = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            if row.get("split", split) == split:
-                out.append(LabelledQuestion(row["text"], frozenset(row.get("relevant_entry_ids", []))))
-    return out
+def read_labelled(path: Path, split: str = "dev", corpus: Corpus | None = None) -> list[LabelledQuestion]:
+    """One split of a questions file (the format `faq eval --queries` reads, see ingest.questions).
+
+    `corpus` resolves `relevant_questions` titles. Unknown entry ids are kept, not refused, so the
+    caller can say that a calibration set was written for another corpus and carry on uncalibrated."""
+    return [LabelledQuestion(q.text, q.relevant) for q in read_questions(path, corpus, check_ids=False) if q.split == split]
 
 
 def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precision: float = 0.0,

@@ -1,15 +1,19 @@
 """`faq eval` over HTTP against a real uvicorn server on 127.0.0.1, as the team's scripts call it."""
 
+import json
 import socket
 import threading
 import time
 
 import pytest
 import uvicorn
+from typer.testing import CliRunner
 
+from conftest import CORPUS
 from eval.clients import over_http
 from eval.datasets import load_dataset
 from eval.run import evaluate
+from faq.cli import app
 from faq.settings import Settings
 from service import create_app
 
@@ -39,3 +43,26 @@ def test_http_eval_scores_the_running_service(base_url):
     assert overall["abstention_recall"] > 0.5  # the service's own calibrated "no answer" is what is measured
     assert overall["latency_ms"]["p50"] > 0
     assert set(run["by_kind"]) >= {"crosslingual", "out_of_scope", "typo"}
+
+
+def test_http_eval_scores_a_teams_own_questions(base_url, tmp_path):
+    questions = tmp_path / "mine.jsonl"
+    questions.write_text(
+        '{"text": "Combien coûte la livraison ?", "relevant_questions": ["Quels modes d\'expédition proposez-vous et quels sont les frais de livraison ?"], "split": "test"}\n'
+        '{"text": "How long is the warranty?", "relevant_entry_ids": ["enigme-ba793-faq:3.1"], "split": "test", "lang": "en"}\n'
+        '{"text": "Avez-vous une boutique à Lyon ?", "relevant_entry_ids": [], "split": "test"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "--corpus", str(CORPUS), "--queries", str(questions), "--url", base_url, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    [run] = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert (run["dataset"], run["system"]) == ("mine", "http")
+    assert (run["overall"]["questions"], run["overall"]["in_scope"], run["overall"]["hit@3"]) == (3, 2, 1.0)
+
+
+def test_http_eval_refuses_questions_for_a_corpus_the_service_does_not_serve(base_url, tmp_path):
+    faq = tmp_path / "shop.en.jsonl"
+    faq.write_text('{"id": "1", "question": "Opening hours", "answer": "9 to 5."}\n', encoding="utf-8")
+    questions = tmp_path / "shop-questions.jsonl"
+    questions.write_text('{"text": "open on sunday?", "relevant_questions": ["opening hours"]}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["eval", "--corpus", str(faq), "--queries", str(questions), "--url", base_url, "--split", "all"])
+    assert result.exit_code == 1
+    assert f"{base_url} does not serve shop:1" in " ".join(result.output.split())
