@@ -304,7 +304,7 @@ def eval_(
             counts = ", ".join(f"{n} {w}" for w in ("dev", "test") if (n := len(full.split(w).queries)))
             _fail(ValueError(f"{full.name} has no {split} questions ({counts}); use --split all, or give some rows \"split\": \"{split}\""))
         if url is None and not full.split("dev").queries:
-            console.print(f"[yellow]{full.name}: no dev questions[/]: the systems run uncalibrated (every question answered)")
+            console.print(f"[yellow]{full.name}: no labelled dev questions[/]: the systems calibrate label-free (as a new FAQ does at ingest)")
     if url is not None and corpus is not None:
         _check_served(url, sets[-1], corpus)
     runs = []

@@ -41,10 +41,15 @@ def abstention_score(similarity: float, nearest_off_topic: float) -> float:
 
 @dataclass(frozen=True)
 class Calibration:
-    """`threshold` on the abstention score, and the score spread that maps to confidence 0.27..0.73."""
+    """`threshold` on the abstention score, and the score spread that maps to confidence 0.27..0.73.
+
+    `off_topic_margin`: refuse a question whose cosine to the nearest off-topic question exceeds its
+    cosine to the nearest FAQ vector by more than this ("comment ouvrir un compte bancaire ?" in a
+    watch shop: 0.75 against 0.41); None when the index has no off-topic questions."""
 
     threshold: float
     scale: float
+    off_topic_margin: float | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +117,9 @@ class Answerer:
             z = (score - self.calibration.threshold) / self.calibration.scale
             confidence = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
             answerable = bool(hits) and score >= self.calibration.threshold
+            margin = self.calibration.off_topic_margin
+            if margin is not None and ranking.off_topic_margin is not None and ranking.off_topic_margin > margin:
+                confidence, answerable = min(confidence, 0.25), False
         if junk_reason(question) is not None:  # "😀", "merci", "asdfgh": never answered, whatever the index scores
             confidence, answerable = 0.0, False
         short, marks = None, ()

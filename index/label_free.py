@@ -38,6 +38,10 @@ OFF_TOPIC_FILE = Path(__file__).resolve().parent / "data" / "off_topic.jsonl"
 QUANTILE = 0.96
 # off-topic lines scoring above this quantile of the FAQ's own questions (each left out of the index) are not off topic here
 TOO_CLOSE = 0.10
+# a question this much closer (USE cosine) to a kept off-topic line than to any FAQ vector is refused too. Dev splits
+# (in-scope refused / out-of-scope refused), watch-faq, quebec-fr, quebec-en: none 0.085/0.869, 0.094/0.763, 0.012/0.724;
+# 0.1: 0.085/0.877, 0.094/0.776, 0.012/0.724; 0.05: 0.102/0.890, 0.100/0.829, 0.012/0.724. 0.1 costs no in-scope question.
+MARGIN = 0.1
 
 
 @lru_cache(maxsize=4)
@@ -62,6 +66,7 @@ class LabelFreeFit:
     """The threshold and what it was drawn from, for the manifest and for `faq ingest` to report."""
 
     calibration: Calibration
+    off_topic: tuple[str, ...]  # the lines kept: off topic for this corpus
     off_topic_used: int
     off_topic_dropped: int
     faq_questions: int
@@ -79,14 +84,16 @@ def fit_threshold(searcher: Searcher, off_topic: Sequence[str]) -> LabelFreeFit:
     own = own_question_scores(searcher)
     scores = np.array([_score(searcher, q) for q in off_topic], dtype=np.float64)
     ceiling = float(np.quantile(own, TOO_CLOSE)) if len(own) else float("inf")
-    kept = scores[scores < ceiling]
-    if len(kept) < 20:  # a FAQ about everything: keep the least similar half rather than nothing
-        kept = np.sort(scores)[: max(1, len(scores) // 2)]
+    keep = scores < ceiling
+    if keep.sum() < 20:  # a FAQ about everything: keep the least similar half rather than nothing
+        keep = scores <= np.sort(scores)[max(0, len(scores) // 2 - 1)]
+    kept = scores[keep]
     threshold = float(np.quantile(kept, QUANTILE))
     median = float(np.median(own)) if len(own) else threshold + 0.1
     # confidence 0.5 at the threshold, ~0.88 for a question scoring like the FAQ's own median one
     scale = max((median - threshold) / 2, 0.01)
-    return LabelFreeFit(Calibration(threshold, scale), len(kept), len(scores) - len(kept), len(own), median)
+    lines = tuple(q for q, k in zip(off_topic, keep) if k)
+    return LabelFreeFit(Calibration(threshold, scale, MARGIN), lines, len(kept), len(scores) - len(kept), len(own), median)
 
 
 def _score(searcher: Searcher, question: str, leave_out: str | None = None) -> float:

@@ -34,6 +34,8 @@ class CalibrationInfo(BaseModel):
     out_of_scope: tuple[str, ...] = Field((), description="questions known not to be answered by this FAQ (index.answer)")
     query_bank: dict[str, QueryBankInfo] = Field(default_factory=dict, description="per dense model (index.signals)")
     phrasing_discount: float = Field(0.0, ge=0, description="how much less a known phrasing counts than the entry's question")
+    off_topic: tuple[str, ...] = Field((), description="label-free: the bundled off-topic questions kept for this FAQ (index.label_free)")
+    off_topic_margin: float | None = Field(None, description="label-free: refuse questions this much closer to an off-topic question than to the FAQ")
 
 
 class IndexManifest(BaseModel):

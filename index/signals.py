@@ -30,13 +30,14 @@ _CANDIDATES = 1024
 class EntryScores:
     """`scores[i]` for entry i (records order), what fusion uses; `chunks[i]` is the index of the chunk
     to show; `matched` whether the signal saw it. Dense signals add the entries' cosine `similarity`
-    (what abstention uses) and the question vector."""
+    (what abstention uses), the question vector and `nearest`, the plain cosine of the closest vector."""
 
     scores: np.ndarray
     chunks: np.ndarray
     matched: np.ndarray
     similarity: np.ndarray | None = None
     query: np.ndarray | None = None
+    nearest: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class DenseSignal:
         if leave_out is not None:
             keep &= ~((self.vector_entry[np.maximum(rows, 0)] == leave_out) & ~self.is_passage[np.maximum(rows, 0)])
         sims, rows = sims[keep], rows[keep]
+        nearest = float(sims.max()) if len(sims) else 0.0
         if self.penalty is not None:
             sims = sims - self.penalty[rows]
             order = np.argsort(-sims, kind="stable")
@@ -164,7 +166,7 @@ class DenseSignal:
         if self.bank is not None:
             per_entry = (scores - self.bank.mean) / (self.bank.std + 1e-6)
             ranked = ((1 - self.bank_weight) * zscore(scores) + self.bank_weight * zscore(per_entry)).astype(np.float32)
-        return EntryScores(ranked, chunks, matched, scores, query[0])
+        return EntryScores(ranked, chunks, matched, scores, query[0], nearest)
 
 
 class LexicalSignal:

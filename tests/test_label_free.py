@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from conftest import CORPUS
-from faq.cli import app as cli, calibrate_index
+from faq.cli import app as cli, build, calibrate_index
 from faq.errors import CorpusError
 from faq.settings import Settings
 from index.label_free import off_topic_questions, own_question_scores
@@ -83,14 +83,20 @@ def test_leaving_an_entrys_own_question_out_lowers_its_score(index_dir, embedder
     assert len(own_question_scores(searcher)) == len(searcher.index.records.entries)
 
 
-def test_ingest_without_labels_calibrates_label_free_and_says_how_to_fix_it(tmp_path):
+def test_ingest_without_labels_calibrates_label_free_and_says_how_to_fix_it(tmp_path, capsys):
     unrelated = tmp_path / "labels.jsonl"
     unrelated.write_text('{"text": "x", "relevant_entry_ids": ["another-faq:1"], "split": "dev"}\n', encoding="utf-8")
-    env = {"FAQ_INDEX_DIR": str(tmp_path / "index"), "FAQ_CALIBRATION_SET": str(unrelated), "FAQ_DATA_DIR": str(tmp_path / "data")}
-    result = CliRunner().invoke(cli, ["ingest", str(CORPUS)], env=env)
-    assert result.exit_code == 0, result.output
-    assert "label-free" in result.output and "faq calibrate" in result.output
+    settings = Settings(index_dir=tmp_path / "index", corpus=CORPUS, calibration_set=unrelated, data_dir=tmp_path / "data")
+    build(CORPUS, tmp_path / "index", settings)
+    said = " ".join(capsys.readouterr().out.split())
+    assert "label-free" in said and "faq calibrate FILE" in said
     assert load_index(tmp_path / "index").manifest.calibration.method == "label-free"
+
+
+@pytest.mark.parametrize("question", ["Comment ouvrir un compte bancaire ?", "What is the baggage allowance on my flight?"])
+def test_a_question_much_closer_to_an_off_topic_one_than_to_the_faq_is_refused(answerer, question):
+    answer = answerer.answer(question)
+    assert not answer.answerable
 
 
 def test_faq_calibrate_with_a_file_that_labels_nothing_here_is_an_error(index_dir, tmp_path):
