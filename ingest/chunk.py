@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+from faq.errors import InvalidRequestError
 from ingest.corpus import Corpus
 from ingest.models import Chunk
 
@@ -22,7 +23,7 @@ _SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
 def chunk_entries(corpus: Corpus, max_chars: int = DEFAULT_MAX_CHARS, overlap: int = DEFAULT_OVERLAP) -> list[Chunk]:
     """All chunks of the corpus, in corpus order."""
     if not 0 <= overlap < max_chars:
-        raise ValueError(f"overlap must be between 0 and max_chars ({max_chars}). Currently, overlap is {overlap}")
+        raise InvalidRequestError(f"chunk overlap must be between 0 and max_chars ({max_chars}); got {overlap}. Lower the overlap.")
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=max_chars, chunk_overlap=overlap, separators=_SEPARATORS,
         keep_separator="end", add_start_index=True, strip_whitespace=True,

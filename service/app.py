@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from faq.settings import Settings, get_settings
 from service.errors import install_error_handlers
-from service.feedback import FeedbackStore
+from feedback.store import FeedbackStore
 from service.lifecycle import load_state, watch_pointer
 from service.middleware import BodyLimit, RateLimit, SecurityHeaders
 from service.pages import mount_pages

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from faq.settings import Settings
 from index.answer import Answerer
-from service.feedback import FeedbackStore
+from feedback.store import FeedbackStore
 from service.state import ServiceState
 
 
@@ -24,6 +25,13 @@ async def get_answerer(state: Annotated[ServiceState, Depends(get_state)]) -> An
 
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
+
+
+async def get_settings_of(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_of)]
 AnswererDep = Annotated[Answerer, Depends(get_answerer)]
 
 

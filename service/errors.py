@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from faq.errors import InvalidRequestError
+
 log = logging.getLogger("faq.service")
 
 _CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
@@ -37,6 +39,11 @@ async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
                         headers=getattr(exc, "headers", None))
 
 
+async def _invalid(_: Request, exc: InvalidRequestError) -> JSONResponse:
+    """A limit checked below the schema (faq.limits): the same 422 as a schema error."""
+    return JSONResponse(status_code=422, content=_body(422, f"Invalid request. {exc}", [{"field": "body", "message": str(exc)}]))
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(status_code=500, content=_body(500, "Internal error; it has been logged."))
@@ -45,4 +52,5 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(InvalidRequestError, _invalid)
     app.add_exception_handler(Exception, _unexpected)

@@ -20,9 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from faq.errors import FaqError
 from faq.settings import Settings
 from index.embedders import Embedder
-from index.pipeline import open_answerer
+from usecases.answering import open_answerer
 from index.versions import resolve
-from service.feedback import FeedbackStore
+from feedback.store import FeedbackStore
 from service.state import Fingerprint, ServiceState
 
 log = logging.getLogger("faq.service")
@@ -52,9 +52,9 @@ def load_state(settings: Settings, store: FeedbackStore | None = None, models: S
     started = time.perf_counter()
     source = index_fingerprint(settings.index_dir)  # taken before loading: a change during the load is seen next poll
     try:
-        answerer = open_answerer(settings.index_dir, settings.retrieval(), models)
+        answerer = open_answerer(settings, models=models)
         answerer.answer("warm up", top_k=1)
-    except (FaqError, ValueError, OSError) as e:
+    except (FaqError, OSError) as e:
         log.error("index not loaded: %s", e)
         return ServiceState(answerer=None, feedback=store, not_ready_reason=str(e), source=source)
     return ServiceState(answerer=answerer, feedback=store, load_seconds=time.perf_counter() - started, source=source)

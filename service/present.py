@@ -5,7 +5,7 @@ from __future__ import annotations
 from index.answer import Answer, Answerer
 from index.manifest import IndexManifest
 from index.search import Filters
-from service.feedback import FeedbackStore, Surface
+from feedback.store import FeedbackStore, Surface
 from service.schemas import QueryFilters, Result, ShortAnswerOut
 
 

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from faq.limits import MAX_MESSAGE_CHARS, MAX_QUESTION_CHARS, MAX_SUGGESTIONS, MAX_TOP_K
+
 
 # Said in the OpenAPI schema so generated clients and fuzzers know it; checked by the validators
 # below, which give a readable message instead of a regular expression.
@@ -23,9 +25,9 @@ class QueryFilters(BaseModel):
 class QueryRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    question: str = Field(min_length=1, max_length=1000, description="what the customer asked, in any language",
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS, description="what the customer asked, in any language",
                           json_schema_extra={"pattern": TEXT_PATTERN})
-    top_k: int = Field(5, ge=1, le=20, description="how many FAQ entries to return")
+    top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="how many FAQ entries to return (default FAQ_DEFAULT_TOP_K, 5)")
     filters: QueryFilters | None = None
     surface: Literal["search", "api"] = Field("api", description="who asks: the search page, or any other client")
 
@@ -120,9 +122,9 @@ class ErrorResponse(BaseModel):
 class SuggestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    message: str = Field(min_length=1, max_length=5000, description="the customer's whole message, greetings and all",
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="the customer's whole message, greetings and all",
                          json_schema_extra={"pattern": TEXT_PATTERN})
-    top_k: int = Field(3, ge=1, le=10, description="suggested entries per question")
+    top_k: int = Field(MAX_SUGGESTIONS, ge=1, le=MAX_TOP_K // 2, description="suggested entries per question")
 
     @field_validator("message")
     @classmethod

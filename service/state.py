@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from index.answer import Answerer
-from service.feedback import FeedbackStore
+from feedback.store import FeedbackStore
 
 Fingerprint = tuple[str, int, int, int]  # version, manifest inode, mtime_ns, size (service.lifecycle.index_fingerprint)
 

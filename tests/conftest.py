@@ -12,7 +12,8 @@ from faq.settings import Settings
 from index import Searcher, build_index, load_embedder, load_index
 from index.embedders import E5Embedder, UseEmbedder
 from index.calibrate import read_labelled
-from index.pipeline import RetrievalConfig, calibration_info, fit, open_answerer, store_calibration
+from faq.retrieval import RetrievalConfig
+from index.pipeline import calibration_info, fit, open_answerer, store_calibration
 from ingest import Corpus, load_corpus
 from service import create_app
 

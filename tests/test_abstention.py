@@ -3,7 +3,8 @@
 import numpy as np
 
 from index.answer import off_topic
-from index.pipeline import RetrievalConfig, open_answerer
+from faq.retrieval import RetrievalConfig
+from index.pipeline import open_answerer
 from index.search import Ranking
 from index.storage import load_index
 

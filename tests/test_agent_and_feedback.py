@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from faq.settings import Settings
-from index.split_message import split_questions
+from service.split_message import split_questions
 from service import create_app
 
 from conftest import ADMIN_TOKEN

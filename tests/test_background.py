@@ -3,7 +3,8 @@
 from eval.datasets import load_dataset
 from index.background import candidates, learn, strip_terms
 from index.lexical import analyzer
-from index.pipeline import RetrievalConfig, open_searcher
+from faq.retrieval import RetrievalConfig
+from index.pipeline import open_searcher
 from index.storage import load_index
 
 FR = analyzer("fr")

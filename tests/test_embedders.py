@@ -28,7 +28,7 @@ def test_a_repeated_question_reuses_its_vector_and_it_cannot_be_changed(use_embe
 
 
 def test_the_team_size_that_embeds_the_probe_faster_is_chosen():
-    from index.e5_thread import TeamSizer
+    from index.embedders.e5_thread import TeamSizer
 
     sizer = TeamSizer((2, 1))
     assert sizer.probe(lambda size: {2: 0.011, 1: 0.020}[size], now=0.0) == 2  # a quiet machine: the whole team
@@ -36,7 +36,7 @@ def test_the_team_size_that_embeds_the_probe_faster_is_chosen():
 
 
 def test_the_team_size_is_probed_again_after_idle_or_busy_spells():
-    from index.e5_thread import TeamSizer
+    from index.embedders.e5_thread import TeamSizer
 
     sizer = TeamSizer((2, 1), idle=30, busy=60)
     sizer.probe(lambda size: 0.01, now=0.0)

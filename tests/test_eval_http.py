@@ -13,7 +13,7 @@ from conftest import CORPUS
 from eval.clients import over_http
 from eval.datasets import load_dataset
 from eval.run import evaluate
-from faq.cli import app
+from cli.main import app
 from faq.settings import Settings
 from service import create_app
 

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import CORPUS
-from faq.cli import app
+from cli.main import app
 from faq.settings import Settings
 from index.storage import read_manifest
 

@@ -16,7 +16,7 @@ pytest.importorskip("langchain_community")
 pytest.importorskip("langchain_huggingface")
 
 from eval.peer import PeerPipeline, build_peer, load_embeddings, peer_ask  # noqa: E402
-from index.convert_e5 import convert_e5  # noqa: E402
+from tools.convert_e5 import convert_e5  # noqa: E402
 from ingest import load_corpus  # noqa: E402
 
 pytestmark = [pytest.mark.st, pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # langchain-community's sunset notice

@@ -5,7 +5,8 @@ import pytest
 from conftest import CALIBRATION_SET
 from index import build_index, load_index
 from index.calibrate import read_labelled
-from index.pipeline import RetrievalConfig, fit
+from faq.retrieval import RetrievalConfig
+from index.pipeline import fit
 from ingest.corpus import with_phrasings
 
 

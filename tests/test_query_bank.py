@@ -7,7 +7,8 @@ import pytest
 
 from conftest import CALIBRATION_SET
 from index.calibrate import read_labelled
-from index.pipeline import MIN_QUERY_BANK, RetrievalConfig, fit, open_searcher
+from faq.retrieval import RetrievalConfig
+from index.pipeline import MIN_QUERY_BANK, fit, open_searcher
 from index.signals import QueryBank
 from index.storage import load_index
 

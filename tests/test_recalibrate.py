@@ -4,7 +4,7 @@ import json
 import shutil
 
 from conftest import CALIBRATION_SET, CORPUS
-from faq.cli import recalibrate_if_stale
+from usecases.calibrate import recalibrate_if_stale
 from faq.settings import Settings
 from index.storage import load_index
 

@@ -20,7 +20,7 @@ from index import build_index, load_index
 from index.versions import current_version, new_version_path, switch, versions
 from ingest import load_corpus
 from service import create_app
-from service.feedback import FeedbackStore
+from feedback.store import FeedbackStore
 
 from conftest import ADMIN_TOKEN, ROOT
 
@@ -182,7 +182,7 @@ def test_service_follows_the_pointer_without_a_restart(two_versions, tmp_path):
 
 
 def _faq(*args, env):
-    return subprocess.Popen([sys.executable, "-m", "faq.cli", *args], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "cli", *args], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 

@@ -20,9 +20,9 @@ pytest.importorskip("sentence_transformers")
 from faq.errors import EmbedderError, IndexMismatchError  # noqa: E402
 from faq.settings import Settings  # noqa: E402
 from index import build_index, load_embedder, load_index  # noqa: E402
-from index.convert_e5 import convert_e5  # noqa: E402
+from tools.convert_e5 import convert_e5  # noqa: E402
 from index.embedders import E5Embedder  # noqa: E402
-from index.st_embedder import SentenceTransformerEmbedder  # noqa: E402
+from index.embedders.st import SentenceTransformerEmbedder  # noqa: E402
 from ingest import load_corpus  # noqa: E402
 
 pytestmark = pytest.mark.st

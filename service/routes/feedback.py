@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from service.deps import AdminDep, AnswererDep, FeedbackDep
-from service.feedback import UnknownQueryError
+from feedback.store import UnknownQueryError
 from service.schemas import AnalyticsResponse, EntryCount, ErrorResponse, FeedbackRequest, FeedbackResponse, QuestionCount
 
 router = APIRouter(prefix="/v1", tags=["feedback"])

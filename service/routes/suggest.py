@@ -6,7 +6,7 @@ import time
 
 from fastapi import APIRouter
 
-from index.split_message import split_questions
+from service.split_message import split_questions
 from service.deps import AnswererDep, FeedbackDep
 from service.present import log_answer, to_results, to_short_answer
 from service.schemas import ErrorResponse, SuggestRequest, SuggestResponse, Suggestion

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from faq.errors import UnknownQueryError
+
+__all__ = ["FeedbackStore", "Phrasing", "Surface", "UnknownQueryError", "Verdict"]
+
 Verdict = Literal["used", "not_relevant", "helpful", "not_helpful"]
 Surface = Literal["search", "agent", "api"]
 
@@ -34,10 +38,6 @@ CREATE TABLE IF NOT EXISTS phrasings (
 CREATE INDEX IF NOT EXISTS queries_question ON queries (question);
 CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);
 """
-
-
-class UnknownQueryError(LookupError):
-    """Feedback named a query id this service never issued."""
 
 
 @dataclass(frozen=True)

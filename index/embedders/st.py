@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from faq.errors import EmbedderError
-from index.embedders import _normalised
+from index.embedders.base import normalised
 
 PREFIX = "sentence-transformers:"
 EXTRA_HINT = "pip install 'faq-answers[st]'"
@@ -177,7 +177,7 @@ class SentenceTransformerEmbedder:
                 list(texts), prompt=self._prompts[is_query], batch_size=self.batch_size,
                 convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False,
             )
-        return _normalised(vectors)
+        return normalised(vectors)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, True)

