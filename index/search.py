@@ -32,7 +32,7 @@ _RRF_K = 60
 def check_top_k(top_k: int) -> None:
     """The one check of how many results a caller may ask for (the API's schema uses the same limits)."""
     if not 1 <= top_k <= MAX_TOP_K:
-        raise InvalidRequestError(f"top_k must be between 1 and {MAX_TOP_K}; got {top_k}. Ask for fewer results, or page through them.")
+        raise InvalidRequestError(f"top_k must be between 1 and {MAX_TOP_K} (faq.limits.MAX_TOP_K); got {top_k}.")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
+from faq.retrieval import Aggregate
 from faq.text import normalize
 from index.embedders import Embedder
 from index.lexical import Bm25
@@ -90,9 +91,9 @@ class DenseSignal:
 
     def __init__(
         self, embedder: Embedder, store: FaissStore, records: Records, layout: EntryLayout,
-        aggregate: str = "max", hubness: float = 0.0, bank: QueryBank | None = None, bank_weight: float = 0.0,
-        phrasing_discount: float = 0.0,
+        aggregate: Aggregate, hubness: float, bank: QueryBank | None, bank_weight: float, phrasing_discount: float,
     ) -> None:
+        """Every scoring choice comes from the searcher's RetrievalConfig (faq.retrieval): no defaults here."""
         self.name = embedder.name
         self.embedder = embedder
         self.store = store

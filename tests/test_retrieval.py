@@ -2,6 +2,8 @@
 
 import pytest
 
+from faq.errors import InvalidRequestError
+
 # (question, expected entry local id): French, English, typos, no accents, colloquial
 TOP3 = [
     ("Est-ce que je peux payer avec PayPal ?", "1.1"),
@@ -34,9 +36,18 @@ def test_results_are_one_per_entry_best_first(searcher):
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
 
 
-def test_top_k_below_one_is_refused(searcher):
-    with pytest.raises(ValueError, match="top_k must be greater than 0. Currently, top_k is 0"):
-        searcher.search("garantie", top_k=0)
+@pytest.mark.parametrize("top_k", [0, -1, 21])
+def test_top_k_outside_the_limits_is_refused_by_search(searcher, top_k):
+    with pytest.raises(InvalidRequestError, match=rf"top_k must be between 1 and 20 .*got {top_k}"):
+        searcher.search("garantie", top_k=top_k)
+
+
+@pytest.mark.parametrize("top_k", [0, 21])
+def test_top_k_outside_the_limits_is_refused_on_the_answer_path(searcher, top_k):
+    from index.answer import Answerer
+
+    with pytest.raises(InvalidRequestError, match="top_k must be between 1 and 20"):
+        Answerer(searcher, None).answer("garantie", top_k=top_k)
 
 
 def test_repeated_question_is_answered_from_the_cache(searcher):
