@@ -79,21 +79,25 @@ def own_question_scores(searcher: Searcher) -> np.ndarray:
     return np.array([_score(searcher, e.question, leave_out=e.id) for e in entries], dtype=np.float64)
 
 
-def fit_threshold(searcher: Searcher, off_topic: Sequence[str]) -> LabelFreeFit:
-    """The "no answer" threshold from the off-topic lines that are off topic for this corpus."""
+def kept_off_topic(searcher: Searcher, off_topic: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+    """The off-topic lines that are off topic for this corpus, their scores, and the FAQ's own questions' scores."""
     own = own_question_scores(searcher)
     scores = np.array([_score(searcher, q) for q in off_topic], dtype=np.float64)
     ceiling = float(np.quantile(own, TOO_CLOSE)) if len(own) else float("inf")
     keep = scores < ceiling
     if keep.sum() < 20:  # a FAQ about everything: keep the least similar half rather than nothing
         keep = scores <= np.sort(scores)[max(0, len(scores) // 2 - 1)]
-    kept = scores[keep]
+    return tuple(q for q, k in zip(off_topic, keep) if k), scores[keep], own
+
+
+def fit_threshold(searcher: Searcher, off_topic: Sequence[str]) -> LabelFreeFit:
+    """The "no answer" threshold from the off-topic lines that are off topic for this corpus."""
+    lines, kept, own = kept_off_topic(searcher, off_topic)
     threshold = float(np.quantile(kept, QUANTILE))
     median = float(np.median(own)) if len(own) else threshold + 0.1
     # confidence 0.5 at the threshold, ~0.88 for a question scoring like the FAQ's own median one
     scale = max((median - threshold) / 2, 0.01)
-    lines = tuple(q for q, k in zip(off_topic, keep) if k)
-    return LabelFreeFit(Calibration(threshold, scale, MARGIN), lines, len(kept), len(scores) - len(kept), len(own), median)
+    return LabelFreeFit(Calibration(threshold, scale, MARGIN), lines, len(kept), len(off_topic) - len(kept), len(own), median)
 
 
 def _score(searcher: Searcher, question: str, leave_out: str | None = None) -> float:

@@ -62,6 +62,8 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
     if config.known_out_of_scope:
         learnt = replace(learnt, out_of_scope=tuple(q.text for q in questions if not q.relevant))
     calibration = calibrate(open_searcher(index, config, embedders, learnt), list(questions))
+    # the label-free margin rule is not added here: on the watch-faq dev split (background words left
+    # out) it refused 3 more in-scope questions (0.034 -> 0.085) for 0.03 more out-of-scope recall
     return open_searcher(index, config, final_embedders, learnt), calibration
 
 
