@@ -19,7 +19,7 @@ from faq.text import normalize
 from index.embedders import Embedder
 from index.lexical import Bm25
 from index.records import Records
-from index.store import FaissStore
+from index.store import VectorStore
 
 # above this many vectors, only the nearest ones are scored exactly; the rest get the floor score
 _EXACT_LIMIT = 4096
@@ -89,7 +89,7 @@ class DenseSignal:
     """
 
     def __init__(
-        self, embedder: Embedder, store: FaissStore, records: Records, layout: EntryLayout,
+        self, embedder: Embedder, store: VectorStore, records: Records, layout: EntryLayout,
         aggregate: str = "max", hubness: float = 0.0, bank: QueryBank | None = None, bank_weight: float = 0.0,
         phrasing_discount: float = 0.0,
     ) -> None:
