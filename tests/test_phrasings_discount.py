@@ -8,6 +8,8 @@ from index.calibrate import read_labelled
 from index.pipeline import RetrievalConfig, fit
 from ingest.corpus import with_phrasings
 
+pytestmark = pytest.mark.model
+
 
 def _fitted_discount(corpus, phrasings, tmp_path, embedder, use_embedder) -> float:
     path = tmp_path / "index"

@@ -1,4 +1,4 @@
-"""Real questions, real model: the right FAQ entry is in the top 3 (top 1 for the plain ones)."""
+"""Real questions, real model: the right FAQ entry is in the top 3. The ranking's shape and cache: fake embedders."""
 
 import pytest
 
@@ -21,28 +21,29 @@ TOP3 = [
 ]
 
 
+@pytest.mark.model
 @pytest.mark.parametrize(("question", "expected"), TOP3)
 def test_right_entry_in_top_3(searcher, question, expected):
     hits = searcher.search(question, top_k=3)
     assert f"enigme-ba793-faq:{expected}" in [h.entry_id for h in hits], [h.chunk.question for h in hits]
 
 
-def test_results_are_one_per_entry_best_first(searcher):
-    hits = searcher.search("garantie", top_k=12)
+def test_results_are_one_per_entry_best_first(fake_searcher):
+    hits = fake_searcher.search("garantie", top_k=12)
     assert len({h.entry_id for h in hits}) == len(hits) == 12
     assert [h.rank for h in hits] == list(range(1, 13))
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
 
 
-def test_top_k_below_one_is_refused(searcher):
+def test_top_k_below_one_is_refused(fake_searcher):
     with pytest.raises(ValueError, match="top_k must be greater than 0. Currently, top_k is 0"):
-        searcher.search("garantie", top_k=0)
+        fake_searcher.search("garantie", top_k=0)
 
 
-def test_repeated_question_is_answered_from_the_cache(searcher):
+def test_repeated_question_is_answered_from_the_cache(fake_searcher):
     from index.answer import Answerer
 
-    answerer = Answerer(searcher, None)
+    answerer = Answerer(fake_searcher, None)
     first = answerer.answer("Combien de temps dure la garantie ?")
     again = answerer.answer("combien de temps  dure la garantie ?")
     assert again.hits is first.hits  # same ranking object: nothing was recomputed
