@@ -23,6 +23,7 @@ from service import create_app
 from service.feedback import FeedbackStore
 
 from conftest import ADMIN_TOKEN, ROOT
+from fakes import FakeEmbedder, fake_use
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 OTHER_FAQ = """# Other shop
@@ -211,11 +212,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.model
-def test_feedback_committed_before_kill_9_survives(index_dir, tmp_path):
+# `uvicorn service.asgi:app` (the app configured from FAQ_*), with the fake models: a process of its own to kill
+FAKE_SERVICE = ("import sys, uvicorn; sys.path.insert(0, 'tests'); from fakes import FakeEmbedder, fake_use; "
+                "from service import create_app; "
+                "uvicorn.run(create_app(models=[FakeEmbedder(), fake_use()]), host='127.0.0.1', port=int(sys.argv[1]))")
+
+
+def test_feedback_committed_before_kill_9_survives(fake_index_dir, fake_models, tmp_path):
+    assert [m.name for m in fake_models] == [FakeEmbedder().name, fake_use().name]  # what the child process loads
     port = _free_port()
-    env = {**os.environ, "FAQ_INDEX_DIR": str(index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RATE_LIMIT_PER_MINUTE": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "service.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
+    env = {**os.environ, "FAQ_INDEX_DIR": str(fake_index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RATE_LIMIT_PER_MINUTE": "0"}
+    proc = subprocess.Popen([sys.executable, "-c", FAKE_SERVICE, str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -231,10 +238,11 @@ def test_feedback_committed_before_kill_9_survives(index_dir, tmp_path):
 
         def send(i: int) -> int:
             verdict = ["used", "not_relevant", "helpful", "not_helpful"][i % 4]
-            return httpx.post(f"{base}/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1",
-                                                           "verdict": verdict}, timeout=30).status_code
+            return http.post(f"{base}/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1",
+                                                          "verdict": verdict}).status_code
 
-        with ThreadPoolExecutor(max_workers=16) as pool:
+        # one client for the 16 threads: a client per request spent ~50 ms loading CA certificates, 7 s in all
+        with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=16)) as http, ThreadPoolExecutor(max_workers=16) as pool:
             statuses = list(pool.map(send, range(200)))
         assert statuses == [201] * 200
     finally:
