@@ -24,8 +24,8 @@ serve: $(BIN)/.installed  ## install (no torch), index the bundled FAQ if needed
 test: $(BIN)/.installed-test chromium  ## install with the test, sentence-transformers and peer-bench extras, run every test
 	$(BIN)/python -m pytest
 
-test-fast: $(BIN)/.installed-test  ## the quick run while developing: no slow, browser or torch tests
-	$(BIN)/python -m pytest -m "not slow and not browser and not st"
+test-fast: $(BIN)/.installed-test  ## the quick run while developing: fake embedders only (no slow, browser, torch or real-model tests)
+	$(BIN)/python -m pytest -m "not slow and not browser and not st and not model"
 
 clean:
 	rm -rf $(VENV) var artifacts *.egg-info

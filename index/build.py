@@ -21,7 +21,7 @@ from faq.text import normalize
 from index.embedders import Embedder
 from index.manifest import IndexManifest
 from index.records import Records
-from index.store import FaissStore
+from index.store import FaissStore, VectorStore
 from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_entries
 from ingest.corpus import Corpus
 from ingest.models import Chunk
@@ -73,7 +73,7 @@ def build_index(
 
     total = (len(query_texts) + len(passage_texts)) * len(embedders)
     done = 0
-    stores: dict[str, FaissStore] = {}
+    stores: dict[str, VectorStore] = {}
     for model in embedders:
         vectors = []
         for texts, encode in ((query_texts, model.encode_queries), (passage_texts, model.encode_passages)):
@@ -111,7 +111,7 @@ def build_index(
     return manifest
 
 
-def _write_atomically(out: Path, stores: dict[str, FaissStore], records: Records, manifest: IndexManifest) -> None:
+def _write_atomically(out: Path, stores: dict[str, VectorStore], records: Records, manifest: IndexManifest) -> None:
     """Write into a sibling temporary folder, then rename it into place: readers never see half an index."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"

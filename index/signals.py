@@ -20,7 +20,7 @@ from faq.text import normalize
 from index.embedders import Embedder
 from index.lexical import Bm25
 from index.records import Records
-from index.store import FaissStore
+from index.store import VectorStore
 
 # above this many vectors, only the nearest ones are scored exactly; the rest get the floor score
 _EXACT_LIMIT = 4096
@@ -90,7 +90,7 @@ class DenseSignal:
     """
 
     def __init__(
-        self, embedder: Embedder, store: FaissStore, records: Records, layout: EntryLayout,
+        self, embedder: Embedder, store: VectorStore, records: Records, layout: EntryLayout,
         aggregate: Aggregate, hubness: float, bank: QueryBank | None, bank_weight: float, phrasing_discount: float,
     ) -> None:
         """Every scoring choice comes from the searcher's RetrievalConfig (faq.retrieval): no defaults here."""

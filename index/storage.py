@@ -12,7 +12,7 @@ from faq.errors import IndexError_, IndexMismatchError
 from index.build import MANIFEST, RECORDS, vectors_file
 from index.manifest import FORMAT_VERSION, IndexManifest
 from index.records import Records
-from index.store import FaissStore
+from index.store import FaissStore, VectorStore
 from index.versions import resolve
 
 
@@ -23,9 +23,9 @@ class LoadedIndex:
     path: Path
     version: str
     manifest: IndexManifest
-    store: FaissStore
+    store: VectorStore
     records: Records
-    extra_stores: dict[str, FaissStore]
+    extra_stores: dict[str, VectorStore]
 
 
 def read_manifest(path: str | Path) -> IndexManifest:

@@ -1,9 +1,14 @@
-"""Vector storage: FAISS inner product over normalised vectors, which is cosine similarity."""
+"""Vector storage: inner product over normalised vectors, which is cosine similarity.
+
+`VectorStore` is what the rest of the index uses (index.storage, index.signals). Builds and loads
+use `FaissStore`; `NumpyStore` is the brute-force reference that satisfies the same contract
+(tests/test_vector_store.py runs one suite over both).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol, runtime_checkable
 
 import faiss
 import numpy as np
@@ -20,6 +25,32 @@ NPROBE = 16
 
 def choose_type(count: int) -> str:
     return "flat" if count <= FLAT_UP_TO else "ivf"
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    """Stored vectors searched by inner product.
+
+    `search(queries, k)` returns (scores float32, rows int64), each (len(queries), min(k, count)),
+    best first. Among tied scores the rows kept are the lowest ones and the order is the same on
+    every call (FaissStore lists tied rows highest first, NumpyStore lowest first).
+    """
+
+    @property
+    def dim(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    def count(self) -> int: ...
+
+    def vectors(self) -> np.ndarray:
+        """All stored vectors, (count, dim) float32."""
+        ...
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def save(self, path: Path) -> None: ...
 
 
 class FaissStore:
@@ -76,5 +107,64 @@ class FaissStore:
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, row ids), each (len(queries), k'), best first; k' = min(k, count)."""
-        k = min(k, self.count())
-        return self._index.search(np.ascontiguousarray(queries, dtype=np.float32), k)
+        queries = np.ascontiguousarray(queries, dtype=np.float32)
+        k = max(0, min(k, self.count()))
+        if k == 0:  # FAISS asserts k > 0: an empty store (or k=0) finds nothing
+            return np.empty((len(queries), 0), np.float32), np.empty((len(queries), 0), np.int64)
+        return self._index.search(queries, k)
+
+
+class NumpyStore:
+    """Brute-force inner product in NumPy: the reference the FAISS store is checked against.
+
+    Saved as a `.npy` file of the (count, dim) float32 vectors and loaded memory-mapped, as FAISS's
+    flat index is. Exact; ties are listed lowest row first (a stable sort).
+    """
+
+    def __init__(self, vectors: np.ndarray) -> None:
+        self._vectors = vectors
+
+    @classmethod
+    def build(cls, vectors: np.ndarray) -> NumpyStore:
+        vectors = np.array(vectors, dtype=np.float32, ndmin=2)  # a copy: later changes to the input do not reach the store
+        if vectors.ndim != 2:
+            raise ValueError(f"vectors must be (count, dim); got shape {vectors.shape}")
+        return cls(vectors)
+
+    @classmethod
+    def load(cls, path: Path) -> NumpyStore:
+        if not path.exists():
+            raise IndexNotFoundError(f"No vector file at {path}. Build the index with: faq ingest")
+        try:
+            vectors = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (ValueError, OSError, EOFError) as e:
+            raise IndexError_(f"The vector file {path} is corrupt ({str(e).splitlines()[0]}). Rebuild it with: faq ingest") from e
+        if vectors.ndim != 2 or vectors.dtype != np.float32:
+            raise IndexError_(f"The vector file {path} is corrupt (shape {vectors.shape}, {vectors.dtype}). Rebuild it with: faq ingest")
+        return cls(vectors)
+
+    @property
+    def kind(self) -> str:
+        return "numpy"
+
+    def save(self, path: Path) -> None:
+        with open(path, "wb") as f:  # a file object: np.save would add ".npy" to a path without it
+            np.save(f, np.ascontiguousarray(self._vectors), allow_pickle=False)
+
+    @property
+    def dim(self) -> int:
+        return self._vectors.shape[1]
+
+    def count(self) -> int:
+        return self._vectors.shape[0]
+
+    def vectors(self) -> np.ndarray:
+        return np.array(self._vectors, dtype=np.float32)
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, row ids), each (len(queries), k'), best first; k' = min(k, count)."""
+        queries = np.asarray(queries, dtype=np.float32).reshape(-1, self.dim)
+        k = max(0, min(k, self.count()))
+        scores = queries @ self._vectors.T
+        rows = np.argsort(-scores, axis=1, kind="stable")[:, :k].astype(np.int64)
+        return np.take_along_axis(scores, rows, axis=1).astype(np.float32), rows

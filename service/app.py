@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from faq.settings import Settings, get_settings
+from index.embedders import Embedder
 from service.errors import install_error_handlers
 from feedback.store import FeedbackStore
 from service.lifecycle import load_state, watch_pointer
@@ -20,14 +21,16 @@ from service.routes import admin, documents, feedback, health, query, suggest
 from service.state import ServiceState
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, models: Sequence[Embedder] | None = None) -> FastAPI:
+    """`models`: embedders already loaded for `settings.retrieval()`, primary first (tests pass fakes);
+    None loads them from the settings."""
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
         app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
-        app.state.service = await run_in_threadpool(load_state, settings, store)
+        app.state.service = await run_in_threadpool(load_state, settings, store, models)
         watcher = asyncio.create_task(watch_pointer(app, settings.reload_poll_seconds)) if settings.reload_poll_seconds else None
         yield
         if watcher is not None:
@@ -43,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.models = models  # what a reload uses when no index is being served yet
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(query.router)

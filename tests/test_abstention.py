@@ -1,6 +1,7 @@
 """Known out-of-scope questions: the calibration set's unanswerable questions pull similar questions' confidence down."""
 
 import numpy as np
+import pytest
 
 from index.answer import off_topic
 from faq.retrieval import RetrievalConfig
@@ -9,15 +10,15 @@ from index.search import Ranking
 from index.storage import load_index
 
 
-def test_calibration_keeps_the_dev_sets_out_of_scope_questions_as_known_ones(index_dir):
-    known = load_index(index_dir).manifest.calibration.out_of_scope
+def test_calibration_keeps_the_dev_sets_out_of_scope_questions_as_known_ones(fake_index_dir):
+    known = load_index(fake_index_dir).manifest.calibration.out_of_scope
     assert len(known) == 17
     assert "Quel temps fera-t-il demain à Lyon ?" in known
 
 
-def test_a_known_out_of_scope_question_is_nearest_to_itself(searcher):
-    j = searcher.learnt.out_of_scope.index("Vous avez une boutique physique à Paris ?")
-    known = searcher.rank("Vous avez une boutique physique à Paris ?", limit=1).known_out_of_scope
+def test_a_known_out_of_scope_question_is_nearest_to_itself(fake_searcher):
+    j = fake_searcher.learnt.out_of_scope.index("Vous avez une boutique physique à Paris ?")
+    known = fake_searcher.rank("Vous avez une boutique physique à Paris ?", limit=1).known_out_of_scope
     assert int(np.argmax(known)) == j
     assert known[j] > 0.99
 
@@ -29,6 +30,7 @@ def test_calibration_can_leave_one_known_question_out():
     assert off_topic(Ranking(hits=[], filtered_out=0)) == 0.0
 
 
+@pytest.mark.model
 def test_a_question_like_a_known_out_of_scope_one_is_refused(index_dir, embedder, use_embedder):
     # the dev set knows "Is the BA-793 water resistant to 100m?"; the FAQ says nothing about water
     answer = open_answerer(index_dir, RetrievalConfig(), [embedder, use_embedder]).answer("Est-ce que la montre est étanche ?")
@@ -36,6 +38,7 @@ def test_a_question_like_a_known_out_of_scope_one_is_refused(index_dir, embedder
     assert answer.off_topic > 0.5
 
 
+@pytest.mark.model
 def test_an_in_scope_question_is_still_answered(index_dir, embedder, use_embedder):
     answer = open_answerer(index_dir, RetrievalConfig(), [embedder, use_embedder]).answer("Combien de temps dure la garantie ?")
     assert answer.answerable

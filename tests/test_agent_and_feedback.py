@@ -25,6 +25,7 @@ def test_message_without_a_question_mark_is_one_question():
     assert split_questions("garantie combien de temps") == ["garantie combien de temps"]
 
 
+@pytest.mark.model
 def test_suggest_answers_each_question_of_a_message(client):
     response = client.post("/v1/suggest", json={"message": MESSAGE, "top_k": 3})
     assert response.status_code == 200
@@ -34,34 +35,46 @@ def test_suggest_answers_each_question_of_a_message(client):
     assert len(first["results"]) == 3 and len(first["query_id"]) == 32
 
 
-def test_suggest_refuses_an_empty_message(client):
-    response = client.post("/v1/suggest", json={"message": "  \n "})
+def test_suggest_gives_each_question_of_a_message_its_own_results_and_query_id(fake_client):
+    """The contract of /v1/suggest, whatever the model ranks (which entries come first: the test above)."""
+    response = fake_client.post("/v1/suggest", json={"message": MESSAGE, "top_k": 3})
+    assert response.status_code == 200
+    body = response.json()
+    assert [s["question"] for s in body["suggestions"]] == split_questions(MESSAGE)
+    assert all(len(s["results"]) == 3 and [r["rank"] for r in s["results"]] == [1, 2, 3] for s in body["suggestions"])
+    ids = [s["query_id"] for s in body["suggestions"]]
+    assert all(len(i) == 32 for i in ids) and len(set(ids)) == 2
+    assert body["index_version"] and body["took_ms"] > 0
+
+
+def test_suggest_refuses_an_empty_message(fake_client):
+    response = fake_client.post("/v1/suggest", json={"message": "  \n "})
     assert response.status_code == 422
     assert "not only spaces" in response.json()["error"]["message"]
 
 
-def test_feedback_on_unknown_query_is_404(client):
-    response = client.post("/v1/feedback", json={"query_id": "0" * 32, "entry_id": "enigme-ba793-faq:1.1", "verdict": "used"})
+def test_feedback_on_unknown_query_is_404(fake_client):
+    response = fake_client.post("/v1/feedback", json={"query_id": "0" * 32, "entry_id": "enigme-ba793-faq:1.1", "verdict": "used"})
     assert response.status_code == 404
     assert "No query" in response.json()["error"]["message"]
 
 
-def test_feedback_with_bad_verdict_is_422(client):
-    query_id = client.post("/v1/query", json={"question": "garantie"}).json()["query_id"]
-    response = client.post("/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1", "verdict": "meh"})
+def test_feedback_with_bad_verdict_is_422(fake_client):
+    query_id = fake_client.post("/v1/query", json={"question": "garantie"}).json()["query_id"]
+    response = fake_client.post("/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1", "verdict": "meh"})
     assert response.status_code == 422
 
 
-def test_analytics_needs_the_admin_token(client):
-    assert client.get("/v1/analytics").status_code == 401
-    assert client.get("/v1/analytics", headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 403
+def test_analytics_needs_the_admin_token(fake_client):
+    assert fake_client.get("/v1/analytics").status_code == 401
+    assert fake_client.get("/v1/analytics", headers={"Authorization": "Bearer wrong-token-wrong-token"}).status_code == 403
 
 
 @pytest.fixture
-def fresh(index_dir, tmp_path):
+def fresh(fake_index_dir, fake_models, tmp_path):
     """A service with its own empty data folder, so counts are exact."""
-    settings = Settings(index_dir=index_dir, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
-    with TestClient(create_app(settings)) as c:
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
+    with TestClient(create_app(settings, models=fake_models)) as c:
         yield c, settings
 
 
@@ -83,13 +96,13 @@ def test_analytics_counts_are_exact_on_a_scripted_sequence(fresh):
         {"entry_id": "enigme-ba793-faq:3.3", "question": "Y a-t-il des frais pour les réparations de montres ?", "count": 2}]
 
 
-def test_feedback_persists_across_a_restart(index_dir, tmp_path):
-    settings = Settings(index_dir=index_dir, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
-    with TestClient(create_app(settings)) as client:
+def test_feedback_persists_across_a_restart(fake_index_dir, fake_models, tmp_path):
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
+    with TestClient(create_app(settings, models=fake_models)) as client:
         query_id = client.post("/v1/query", json={"question": "où est mon colis ?"}).json()["query_id"]
         assert client.post("/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:2.3",
                                                  "verdict": "not_relevant"}).status_code == 201
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings, models=fake_models)) as client:
         body = client.get("/v1/analytics", headers=ADMIN).json()
         assert body["queries"] == 1
         assert body["not_relevant_entries"][0]["entry_id"] == "enigme-ba793-faq:2.3"
@@ -107,8 +120,8 @@ def test_used_suggestions_become_candidate_phrasings_to_review(fresh):
     assert client.post("/v1/admin/phrasings/99", json={"accept": True}, headers=ADMIN).status_code == 404
 
 
-def test_admin_endpoints_are_off_without_a_configured_token(index_dir, tmp_path):
-    with TestClient(create_app(Settings(index_dir=index_dir, data_dir=tmp_path / "d"))) as client:
+def test_admin_endpoints_are_off_without_a_configured_token(fake_index_dir, fake_models, tmp_path):
+    with TestClient(create_app(Settings(index_dir=fake_index_dir, data_dir=tmp_path / "d"), models=fake_models)) as client:
         response = client.get("/v1/admin/phrasings", headers={"Authorization": "Bearer anything-at-all-1234"})
         assert response.status_code == 403
         assert "disabled" in response.json()["error"]["message"]

@@ -7,8 +7,8 @@ from faq.settings import Settings
 from service import create_app
 
 
-def test_query_returns_cited_passages(client):
-    response = client.post("/v1/query", json={"question": "Que couvre la garantie ?", "top_k": 3})
+def test_query_returns_cited_passages(fake_client):
+    response = fake_client.post("/v1/query", json={"question": "Que couvre la garantie ?", "top_k": 3})
     assert response.status_code == 200
     body = response.json()
     assert body["question"] == "Que couvre la garantie ?"
@@ -23,8 +23,8 @@ def test_query_returns_cited_passages(client):
     assert top["chunk_id"] == "enigme-ba793-faq:3.1#0"
 
 
-def test_top_k_defaults_to_five(client):
-    response = client.post("/v1/query", json={"question": "livraison"})
+def test_top_k_defaults_to_five(fake_client):
+    response = fake_client.post("/v1/query", json={"question": "livraison"})
     assert response.status_code == 200
     assert len(response.json()["results"]) == 5
 
@@ -44,8 +44,8 @@ def test_top_k_defaults_to_five(client):
         ({"question": "ok", "colour": "red"}, "colour", "Extra inputs are not permitted"),
     ],
 )
-def test_bad_query_is_422_with_a_readable_message(client, body, field, message):
-    response = client.post("/v1/query", json=body)
+def test_bad_query_is_422_with_a_readable_message(fake_client, body, field, message):
+    response = fake_client.post("/v1/query", json=body)
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == "invalid_request"
@@ -54,20 +54,20 @@ def test_bad_query_is_422_with_a_readable_message(client, body, field, message):
     assert message in error["message"]
 
 
-def test_non_json_body_is_422(client):
-    response = client.post("/v1/query", content=b"{not json", headers={"content-type": "application/json"})
+def test_non_json_body_is_422(fake_client):
+    response = fake_client.post("/v1/query", content=b"{not json", headers={"content-type": "application/json"})
     assert response.status_code == 422
     assert "not valid JSON" in response.json()["error"]["message"]
 
 
-def test_unknown_route_is_404_in_the_same_format(client):
-    response = client.get("/v1/nothing")
+def test_unknown_route_is_404_in_the_same_format(fake_client):
+    response = fake_client.get("/v1/nothing")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_documents_lists_sections_and_questions(client):
-    response = client.get("/v1/documents")
+def test_documents_lists_sections_and_questions(fake_client):
+    response = fake_client.get("/v1/documents")
     assert response.status_code == 200
     (doc,) = response.json()["documents"]
     assert doc["title"] == "Série Énigme BA-793 — FAQ"
@@ -76,12 +76,12 @@ def test_documents_lists_sections_and_questions(client):
     assert sum(len(s["questions"]) for s in doc["sections"]) == 12
 
 
-def test_health_ready_and_docs(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
-    ready = client.get("/readyz")
+def test_health_ready_and_docs(fake_client):
+    assert fake_client.get("/healthz").json() == {"status": "ok"}
+    ready = fake_client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ready"
-    assert client.get("/docs").status_code == 200
-    assert "/v1/query" in client.get("/openapi.json").json()["paths"]
+    assert fake_client.get("/docs").status_code == 200
+    assert "/v1/query" in fake_client.get("/openapi.json").json()["paths"]
 
 
 def test_missing_index_is_not_ready_and_queries_get_503(tmp_path):
@@ -95,6 +95,7 @@ def test_missing_index_is_not_ready_and_queries_get_503(tmp_path):
         assert response.json()["error"]["code"] == "not_ready"
 
 
+@pytest.mark.model
 def test_in_scope_question_is_answerable_with_high_confidence(client):
     body = client.post("/v1/query", json={"question": "Combien de temps dure la garantie ?"}).json()
     assert body["answerable"] is True
@@ -103,6 +104,7 @@ def test_in_scope_question_is_answerable_with_high_confidence(client):
     assert body["below_threshold"] < len(body["results"])
 
 
+@pytest.mark.model
 def test_out_of_scope_question_is_not_answerable_but_keeps_its_candidates(client):
     body = client.post("/v1/query", json={"question": "Quel temps fera-t-il demain à Montréal ?", "top_k": 3}).json()
     assert body["answerable"] is False
@@ -111,24 +113,25 @@ def test_out_of_scope_question_is_not_answerable_but_keeps_its_candidates(client
     assert body["below_threshold"] == 3
 
 
-def test_section_filter_keeps_only_that_section_and_counts_the_rest(client):
-    body = client.post("/v1/query", json={"question": "combien ça coûte ?", "top_k": 10,
+def test_section_filter_keeps_only_that_section_and_counts_the_rest(fake_client):
+    body = fake_client.post("/v1/query", json={"question": "combien ça coûte ?", "top_k": 10,
                                           "filters": {"sections": ["Garantie et réparation"]}}).json()
     assert {r["section"] for r in body["results"]} == {"Garantie et réparation"}
     assert len(body["results"]) == 3
     assert body["filtered_out"] == 9
 
 
-def test_unknown_filter_field_is_422(client):
-    response = client.post("/v1/query", json={"question": "ok", "filters": {"colour": ["red"]}})
+def test_unknown_filter_field_is_422(fake_client):
+    response = fake_client.post("/v1/query", json={"question": "ok", "filters": {"colour": ["red"]}})
     assert response.status_code == 422
     assert response.json()["error"]["details"][0]["field"] == "filters.colour"
 
 
-def test_readyz_says_the_index_is_calibrated(client):
-    assert client.get("/readyz").json()["calibrated"] is True
+def test_readyz_says_the_index_is_calibrated(fake_client):
+    assert fake_client.get("/readyz").json()["calibrated"] is True
 
 
+@pytest.mark.model
 def test_answerable_question_gets_a_short_answer_with_offsets_and_highlights(client):
     body = client.post("/v1/query", json={"question": "Quel est le délai de remboursement ?"}).json()
     answer, top = body["answer"], body["results"][0]
@@ -140,13 +143,13 @@ def test_answerable_question_gets_a_short_answer_with_offsets_and_highlights(cli
     assert [top["passage"][s:e] for s, e in top["highlights"]] == ["remboursement", "délai", "remboursement", "délai"]
 
 
-def test_a_repeated_question_gets_the_same_answer_and_its_own_query_id(client):
-    first = client.post("/v1/query", json={"question": "Quel est le délai de remboursement ?"}).json()
-    again = client.post("/v1/query", json={"question": "quel est le délai de  remboursement ?"}).json()
+def test_a_repeated_question_gets_the_same_answer_and_its_own_query_id(fake_client):
+    first = fake_client.post("/v1/query", json={"question": "Quel est le délai de remboursement ?"}).json()
+    again = fake_client.post("/v1/query", json={"question": "quel est le délai de  remboursement ?"}).json()
     assert again["results"] == first["results"] and again["answer"] == first["answer"]
     assert again["question"] == "quel est le délai de  remboursement ?"
     assert again["query_id"] != first["query_id"]  # each asking is logged for analytics and feedback
 
 
-def test_unanswerable_question_has_no_short_answer(client):
-    assert client.post("/v1/query", json={"question": "Quel temps fera-t-il demain à Montréal ?"}).json()["answer"] is None
+def test_unanswerable_question_has_no_short_answer(fake_client):
+    assert fake_client.post("/v1/query", json={"question": "Quel temps fera-t-il demain à Montréal ?"}).json()["answer"] is None

@@ -1,5 +1,7 @@
 """Background words: what nearly every customer question says ("montre") is learnt on dev and left out."""
 
+import pytest
+
 from eval.datasets import load_dataset
 from index.background import candidates, learn, strip_terms
 from index.lexical import analyzer
@@ -23,6 +25,7 @@ def test_without_background_words_the_question_is_untouched():
     assert strip_terms("Où est  mon colis ?", frozenset(), FR) == "Où est  mon colis ?"
 
 
+@pytest.mark.model
 def test_the_watch_shop_dev_questions_teach_that_montre_is_background(index_dir, embedder, use_embedder):
     dev = [q for q in load_dataset("watch-faq").split("dev").queries]
     assert "montr" in candidates(dev, FR)
@@ -32,9 +35,11 @@ def test_the_watch_shop_dev_questions_teach_that_montre_is_background(index_dir,
     assert not learnt & {"livraison", "garant", "rembours", "command"}  # words that tell entries apart stay
 
 
+@pytest.mark.model
 def test_calibration_stores_the_words_it_learnt_in_the_manifest(index_dir):
     assert "montr" in load_index(index_dir).manifest.calibration.background_terms
 
 
+@pytest.mark.model
 def test_the_hub_question_no_longer_takes_a_shipping_question(searcher):
     assert searcher.search("combien coute l'envoie d'une montre ?", top_k=1)[0].entry_id == "enigme-ba793-faq:2.1"

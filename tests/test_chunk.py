@@ -1,5 +1,7 @@
 """Chunking: one chunk per entry when it fits; long answers split with overlap; stable ids and spans."""
 
+import pytest
+
 from ingest import chunk_entries, load_corpus
 from ingest.decode import read_text
 
@@ -33,6 +35,7 @@ def test_long_answers_split_with_overlap_and_exact_spans(corpus):
     assert [c.part for c in payment] == list(range(len(payment)))
 
 
+@pytest.mark.model
 def test_short_answer_source_offsets_point_into_the_file(client):
     from ingest.decode import read_text
 

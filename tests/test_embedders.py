@@ -3,12 +3,14 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 from eval.datasets import load_dataset
 
 QUESTIONS = [q.text for q in load_dataset("watch-faq").queries][:24]
 
 
+@pytest.mark.model
 def test_questions_asked_at_once_get_the_vectors_they_get_alone(embedder):
     alone = np.vstack([embedder.encode_queries([q]) for q in QUESTIONS])
     with ThreadPoolExecutor(8) as clients:
@@ -16,11 +18,13 @@ def test_questions_asked_at_once_get_the_vectors_they_get_alone(embedder):
     np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
+@pytest.mark.model
 def test_a_batch_gets_the_vectors_its_texts_get_alone(embedder):
     alone = np.vstack([embedder.encode_passages([q]) for q in QUESTIONS])
     np.testing.assert_allclose(embedder.encode_passages(QUESTIONS), alone, atol=1e-4)
 
 
+@pytest.mark.model
 def test_a_repeated_question_reuses_its_vector_and_it_cannot_be_changed(use_embedder):
     first = use_embedder.encode_queries(["garantie de ma montre"])
     assert use_embedder.encode_queries(["garantie de ma montre"]) is first
@@ -43,3 +47,49 @@ def test_the_team_size_is_probed_again_after_idle_or_busy_spells():
     assert not sizer.due(10.0, idle=True) and sizer.due(30.0, idle=True)
     assert not sizer.due(59.0, idle=False) and sizer.due(60.0, idle=False)
     assert not TeamSizer((1,)).due(1e9, idle=True)  # nothing to choose between
+
+
+# The fake embedder the fast tests use (tests/fakes.py) keeps the same promises, with no model.
+
+
+def test_the_fake_embedder_is_an_embedder_giving_normalised_float32_vectors():
+    from index.embedders import Embedder
+
+    from fakes import FakeEmbedder
+
+    fake = FakeEmbedder()
+    assert isinstance(fake, Embedder)
+    vectors = fake.encode_passages(QUESTIONS + ["😀😀", "???", ""])
+    assert vectors.dtype == np.float32 and vectors.shape == (len(QUESTIONS) + 3, fake.dim)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+    assert fake.encode_queries([]).shape == (0, fake.dim)
+
+
+def test_the_fake_embedder_gives_a_text_the_same_vector_alone_at_once_in_a_batch_and_in_another_instance():
+    from fakes import FakeEmbedder
+
+    fake = FakeEmbedder()
+    alone = np.vstack([fake.encode_queries([q]) for q in QUESTIONS])
+    with ThreadPoolExecutor(8) as clients:
+        together = np.vstack(list(clients.map(lambda q: fake.encode_queries([q]), QUESTIONS)))
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(fake.encode_passages(QUESTIONS), alone)
+    np.testing.assert_array_equal(FakeEmbedder().encode_queries(QUESTIONS), alone)
+
+
+def test_the_fake_embedder_finds_shared_words_whatever_the_case_and_accents():
+    from fakes import FakeEmbedder
+
+    fake = FakeEmbedder()
+    a, b, c = fake.encode_queries(["Délai de réparation", "delai de REPARATIONS", "Quel temps fera-t-il à Lyon ?"])
+    assert a @ b > 0.8 and abs(a @ c) < 0.3
+
+
+def test_fake_embedders_with_another_dim_or_salt_have_another_name_and_other_vectors():
+    from fakes import FakeEmbedder, fake_use
+
+    names = {FakeEmbedder().name, FakeEmbedder(dim=128).name, FakeEmbedder(salt="b").name, fake_use().name}
+    assert len(names) == 4
+    assert fake_use().name.startswith("usem3")  # stands in for USE where the code picks USE by name (see tests/fakes.py)
+    assert not np.array_equal(FakeEmbedder().encode_queries(["garantie"])[:, :128], FakeEmbedder(dim=128).encode_queries(["garantie"]))
+    assert not np.array_equal(FakeEmbedder().encode_queries(["garantie"]), FakeEmbedder(salt="b").encode_queries(["garantie"]))

@@ -1,4 +1,6 @@
-"""`faq eval` over HTTP against a real uvicorn server on 127.0.0.1, as the team's scripts call it."""
+"""`faq eval` over HTTP against a real uvicorn server on 127.0.0.1, as the team's scripts call it.
+
+The scores come from the real models (`base_url`); the corpus check needs none (`fake_base_url`)."""
 
 import json
 import socket
@@ -18,12 +20,12 @@ from faq.settings import Settings
 from service import create_app
 
 
-@pytest.fixture(scope="module")
-def base_url(index_dir, tmp_path_factory):
+def serve(index_dir, data_dir, models=None):
+    """A uvicorn server in a thread over the index; yields its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(index_dir=index_dir, data_dir=tmp_path_factory.mktemp("data"))), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings(index_dir=index_dir, data_dir=data_dir), models=models), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -34,6 +36,17 @@ def base_url(index_dir, tmp_path_factory):
     thread.join(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def base_url(index_dir, tmp_path_factory):
+    yield from serve(index_dir, tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="module")
+def fake_base_url(fake_index_dir, fake_models, tmp_path_factory):
+    yield from serve(fake_index_dir, tmp_path_factory.mktemp("fake-data"), fake_models)
+
+
+@pytest.mark.model
 def test_http_eval_scores_the_running_service(base_url):
     evalset = load_dataset("watch-faq").split("test")
     run = evaluate(evalset, over_http(base_url), "http", show_progress=False)
@@ -45,6 +58,7 @@ def test_http_eval_scores_the_running_service(base_url):
     assert set(run["by_kind"]) >= {"crosslingual", "out_of_scope", "typo"}
 
 
+@pytest.mark.model
 def test_http_eval_scores_a_teams_own_questions(base_url, tmp_path):
     questions = tmp_path / "mine.jsonl"
     questions.write_text(
@@ -58,11 +72,11 @@ def test_http_eval_scores_a_teams_own_questions(base_url, tmp_path):
     assert (run["overall"]["questions"], run["overall"]["in_scope"], run["overall"]["hit@3"]) == (3, 2, 1.0)
 
 
-def test_http_eval_refuses_questions_for_a_corpus_the_service_does_not_serve(base_url, tmp_path):
+def test_http_eval_refuses_questions_for_a_corpus_the_service_does_not_serve(fake_base_url, tmp_path):
     faq = tmp_path / "shop.en.jsonl"
     faq.write_text('{"id": "1", "question": "Opening hours", "answer": "9 to 5."}\n', encoding="utf-8")
     questions = tmp_path / "shop-questions.jsonl"
     questions.write_text('{"text": "open on sunday?", "relevant_questions": ["opening hours"]}\n', encoding="utf-8")
-    result = CliRunner().invoke(app, ["eval", "--corpus", str(faq), "--queries", str(questions), "--url", base_url, "--split", "all"])
+    result = CliRunner().invoke(app, ["eval", "--corpus", str(faq), "--queries", str(questions), "--url", fake_base_url, "--split", "all"])
     assert result.exit_code == 1
-    assert f"{base_url} does not serve shop:1" in " ".join(result.output.split())
+    assert f"{fake_base_url} does not serve shop:1" in " ".join(result.output.split())

@@ -1,4 +1,5 @@
-"""`faq eval --corpus --queries` and `faq calibrate` on a team's own questions file, end to end with the real models."""
+"""`faq eval --corpus --queries` and `faq calibrate` on a team's own questions file, end to end: the scores with the
+real models, the checks and the calibration's bookkeeping with the fakes."""
 
 import json
 import shutil
@@ -38,6 +39,7 @@ def questions(tmp_path):
     return path
 
 
+@pytest.mark.model
 def test_faq_eval_scores_a_teams_own_questions_and_writes_the_report(questions, tmp_path):
     out = tmp_path / "out"
     result = runner.invoke(app, ["eval", "--corpus", str(CORPUS), "--queries", str(questions), "-s", "default",
@@ -72,9 +74,9 @@ def test_faq_eval_refuses_a_split_the_file_does_not_have(tmp_path):
     assert result.exit_code == 1 and "dev-only has no test questions (1 dev)" in said(result)
 
 
-def test_faq_calibrate_resolves_question_titles_against_the_index(index_dir, questions, tmp_path):
+def test_faq_calibrate_resolves_question_titles_against_the_index(fake_index_dir, fake_everywhere, questions, tmp_path):
     index = tmp_path / "index"
-    shutil.copytree(index_dir, index)
+    shutil.copytree(fake_index_dir, index)
     settings = Settings(index_dir=index, corpus=CORPUS, data_dir=tmp_path / "data")
     result = runner.invoke(app, ["calibrate", str(questions), "--index", str(index)], env={"FAQ_DATA_DIR": str(tmp_path / "data")})
     assert result.exit_code == 0, result.output

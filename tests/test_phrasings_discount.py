@@ -9,6 +9,8 @@ from faq.retrieval import RetrievalConfig
 from index.pipeline import fit
 from ingest.corpus import with_phrasings
 
+pytestmark = pytest.mark.model
+
 
 def _fitted_discount(corpus, phrasings, tmp_path, embedder, use_embedder) -> float:
     path = tmp_path / "index"

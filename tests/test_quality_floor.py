@@ -12,6 +12,8 @@ from eval.datasets import load_dataset
 from eval.run import evaluate
 from eval.systems import SYSTEMS, build_system
 
+pytestmark = pytest.mark.model
+
 
 def measure(dataset: str, split: str, tmp_cache) -> dict:
     full = load_dataset(dataset)

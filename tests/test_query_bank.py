@@ -15,9 +15,9 @@ from index.storage import load_index
 WARRANTY = "enigme-ba793-faq:3.1"
 
 
-def test_calibration_stores_a_query_bank_for_each_dense_model(index_dir, embedder, use_embedder):
-    bank = load_index(index_dir).manifest.calibration.query_bank
-    assert set(bank) == {embedder.name, use_embedder.name}
+def test_calibration_stores_a_query_bank_for_each_dense_model(fake_index_dir, fake_embedder, fake_use_embedder):
+    bank = load_index(fake_index_dir).manifest.calibration.query_bank
+    assert set(bank) == {fake_embedder.name, fake_use_embedder.name}
     assert all(len(b.mean) == len(b.std) == 12 for b in bank.values())
 
 
@@ -27,24 +27,24 @@ def test_a_bank_is_each_entrys_mean_and_spread_over_the_questions():
     assert bank.std == pytest.approx([0.1, 0.05, 0.1])  # an entry every question scored alike gets half the median spread
 
 
-def test_too_few_calibration_questions_make_no_bank(index_dir, embedder, use_embedder):
+def test_too_few_calibration_questions_make_no_bank(fake_index_dir, fake_embedder, fake_use_embedder):
     few = read_labelled(CALIBRATION_SET, "dev")[: MIN_QUERY_BANK - 1]
-    searcher, _ = fit(load_index(index_dir), RetrievalConfig(), [embedder, use_embedder], few)
+    searcher, _ = fit(load_index(fake_index_dir), RetrievalConfig(), [fake_embedder, fake_use_embedder], few)
     assert searcher.learnt.query_bank == {}
 
 
-def test_an_entry_every_question_comes_close_to_loses_its_lead_but_not_its_similarity(index_dir, embedder, use_embedder, searcher):
+def test_an_entry_every_question_comes_close_to_loses_its_lead_but_not_its_similarity(fake_index_dir, fake_embedder, fake_use_embedder, fake_searcher):
     question = "Combien de temps dure la garantie ?"
-    before = searcher.rank(question, limit=12).hits
+    before = fake_searcher.rank(question, limit=12).hits
     assert before[0].entry_id == WARRANTY
-    position = [e.id for e in searcher.index.records.entries].index(WARRANTY)
+    position = [e.id for e in fake_searcher.index.records.entries].index(WARRANTY)
     crowded = {}
-    for name, bank in searcher.learnt.query_bank.items():
+    for name, bank in fake_searcher.learnt.query_bank.items():
         mean = bank.mean.copy()
         mean[position] += 0.5  # as if every bank question had been half a cosine closer to the warranty entry
         crowded[name] = QueryBank(mean, bank.std)
-    tempered = open_searcher(load_index(index_dir), RetrievalConfig(), [embedder, use_embedder],
-                             replace(searcher.learnt, query_bank=crowded))
+    tempered = open_searcher(load_index(fake_index_dir), RetrievalConfig(), [fake_embedder, fake_use_embedder],
+                             replace(fake_searcher.learnt, query_bank=crowded))
     after = tempered.rank(question, limit=12).hits
     assert after[0].entry_id != WARRANTY
     assert {h.entry_id: h.similarity for h in after}[WARRANTY] == pytest.approx(before[0].similarity)

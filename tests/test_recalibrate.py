@@ -3,12 +3,15 @@
 import json
 import shutil
 
+import pytest
+
 from conftest import CALIBRATION_SET, CORPUS
 from usecases.calibrate import recalibrate_if_stale
 from faq.settings import Settings
 from index.storage import load_index
 
 
+@pytest.mark.model
 def test_an_index_calibrated_for_another_configuration_is_recalibrated(index_dir, tmp_path):
     stale = tmp_path / "index"
     shutil.copytree(index_dir, stale)
@@ -24,6 +27,6 @@ def test_an_index_calibrated_for_another_configuration_is_recalibrated(index_dir
     assert info.query_bank and info.out_of_scope and "montr" in info.background_terms
 
 
-def test_an_index_calibrated_for_this_configuration_is_left_alone(index_dir):
-    settings = Settings(index_dir=index_dir, corpus=CORPUS, calibration_set=CALIBRATION_SET)
-    assert not recalibrate_if_stale(index_dir, settings)
+def test_an_index_calibrated_for_this_configuration_is_left_alone(fake_index_dir):
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, calibration_set=CALIBRATION_SET)
+    assert not recalibrate_if_stale(fake_index_dir, settings)

@@ -45,10 +45,10 @@ def _wait_for(c: TestClient, answerable: bool, question: str = IN_SCOPE, seconds
 
 
 @pytest.mark.parametrize("pointer", [False, True], ids=["single-index-folder", "versions-root"])
-def test_a_recalibrated_manifest_is_served_without_a_restart(index_dir, tmp_path, pointer):
-    root, served = _layout(index_dir, tmp_path, pointer)
+def test_a_recalibrated_manifest_is_served_without_a_restart(fake_index_dir, fake_models, tmp_path, pointer):
+    root, served = _layout(fake_index_dir, tmp_path, pointer)
     settings = Settings(index_dir=root, corpus=CORPUS, data_dir=tmp_path / "data", reload_poll_seconds=0.2, rate_limit_per_minute=0)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, models=fake_models)) as c:
         assert c.post("/v1/query", json={"question": IN_SCOPE}).json()["answerable"] is True
         before = index_fingerprint(root)
         info = read_manifest(served).calibration
@@ -64,10 +64,10 @@ def test_a_recalibrated_manifest_is_served_without_a_restart(index_dir, tmp_path
         assert _wait_for(c, answerable=True)["answerable"] is True
 
 
-def test_a_corrupt_rewritten_manifest_keeps_the_last_good_index_serving(index_dir, tmp_path):
-    root, served = _layout(index_dir, tmp_path, pointer=False)
+def test_a_corrupt_rewritten_manifest_keeps_the_last_good_index_serving(fake_index_dir, fake_models, tmp_path):
+    root, served = _layout(fake_index_dir, tmp_path, pointer=False)
     settings = Settings(index_dir=root, corpus=CORPUS, data_dir=tmp_path / "data", reload_poll_seconds=0.2, rate_limit_per_minute=0)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, models=fake_models)) as c:
         good = (served / "manifest.json").read_text(encoding="utf-8")
         (served / "manifest.json").write_text("{not json", encoding="utf-8")
         deadline = time.monotonic() + 10

