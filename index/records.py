@@ -40,7 +40,7 @@ class Records:
             return cls(
                 documents=tuple(Document(**d) for d in raw["documents"]),
                 entries=tuple(Entry(**{**e, "alt_questions": tuple(e["alt_questions"])}) for e in raw["entries"]),
-                chunks=tuple(Chunk(**c) for c in raw["chunks"]),
+                chunks=tuple(Chunk(**{**c, "headings": tuple(c.get("headings", ()))}) for c in raw["chunks"]),
                 vector_chunk=tuple(raw["vector_chunk"]),
                 vector_kind=tuple(raw["vector_kind"]),
             )

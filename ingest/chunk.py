@@ -43,6 +43,7 @@ def chunk_entries(corpus: Corpus, max_chars: int = DEFAULT_MAX_CHARS, overlap: i
                     id=f"{entry.id}#{part}", entry_id=entry.id, document_id=entry.document_id,
                     document_title=titles[entry.document_id], section=entry.section, question=entry.question,
                     text=text, lang=entry.lang, start=start, end=start + len(text), part=part, parts=len(pieces),
+                    url=entry.url,
                 )
             )
     return chunks

@@ -35,6 +35,8 @@ class Entry:
     answer_start: int
     line: int
     alt_questions: tuple[str, ...] = field(default=())
+    url: str = ""  # the article's public address, when the source has one (citations link to it)
+    group: str = ""  # entries sharing a non-empty group are translations of each other
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,5 @@ class Chunk:
     end: int
     part: int
     parts: int
+    url: str = ""  # the entry's url: what the citation links to
+    headings: tuple[str, ...] = ()  # headings inside the article above this chunk (long articles are split by them)

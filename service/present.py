@@ -9,8 +9,9 @@ from feedback.store import FeedbackStore, Surface
 from service.schemas import QueryFilters, Result, ShortAnswerOut
 
 
-def citation(section: str, question: str) -> str:
-    return " › ".join(part for part in (section, question) if part)
+def citation(section: str, question: str, *headings: str) -> str:
+    """"Section › Question" (› the headings above the passage, in a long article)."""
+    return " › ".join(part for part in (section, question, *headings) if part)
 
 
 def to_filters(f: QueryFilters | None) -> Filters | None:
@@ -26,7 +27,8 @@ def to_results(answer: Answer) -> list[Result]:
         Result(rank=hit.rank, score=round(hit.score, 4), similarity=round(hit.similarity, 4), passage=hit.chunk.text,
                document=hit.chunk.document_title, document_id=hit.chunk.document_id, section=hit.chunk.section,
                question=hit.chunk.question, entry_id=hit.chunk.entry_id, chunk_id=hit.chunk.id,
-               citation=citation(hit.chunk.section, hit.chunk.question), highlights=list(spans))
+               citation=citation(hit.chunk.section, hit.chunk.question, *hit.chunk.headings),
+               url=hit.chunk.url or None, lang=hit.chunk.lang, highlights=list(spans))
         for hit, spans in zip(answer.hits, marks)
     ]
 

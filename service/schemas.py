@@ -54,6 +54,8 @@ class Result(BaseModel):
     entry_id: str
     chunk_id: str
     citation: str = Field(description='"Section › Question", ready to show')
+    url: str | None = Field(None, description="the article's address when the FAQ source has one; the citation links to it")
+    lang: str = Field("", description="the language of this entry's text")
     highlights: list[tuple[int, int]] = Field(description="spans of words matching the question, as offsets in `passage`")
 
 
