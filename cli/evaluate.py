@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from cli.shell import console, fail as _fail
-from faq.errors import FaqError
+from faq.errors import FaqError, InvalidRequestError
 from faq.settings import get_settings
 
 if TYPE_CHECKING:
@@ -43,23 +43,23 @@ def eval_(
         console.print(report.compare(*compare))
         return
     if split not in {"dev", "test", "all"}:
-        _fail(ValueError(f"split must be dev, test or all. Currently, split is {split!r}"))
+        _fail(InvalidRequestError(f"split must be dev, test or all. Currently, split is {split!r}"))
     if (corpus is None) != (queries is None):
-        _fail(ValueError("--corpus and --queries go together: the questions label entries of that FAQ "
+        _fail(InvalidRequestError("--corpus and --queries go together: the questions label entries of that FAQ "
                          "(e.g. faq eval --corpus corpus --queries my-questions.jsonl)"))
     unknown = [s for s in system if s not in SYSTEMS] if url is None else []
     if unknown:
-        _fail(ValueError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}"))
+        _fail(InvalidRequestError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}"))
     try:
         sets = [load_dataset(name) for name in (dataset or ([] if corpus else BUNDLED_DATASETS))]
         if corpus is not None and queries is not None:
             sets.append(own_dataset(corpus, queries))
-    except (FaqError, ValueError) as e:  # load_dataset names an unknown set with ValueError
+    except FaqError as e:
         _fail(e)
     for full in sets:
         if not full.split(split).queries:
             counts = ", ".join(f"{n} {w}" for w in ("dev", "test") if (n := len(full.split(w).queries)))
-            _fail(ValueError(f"{full.name} has no {split} questions ({counts}); use --split all, or give some rows \"split\": \"{split}\""))
+            _fail(InvalidRequestError(f"{full.name} has no {split} questions ({counts}); use --split all, or give some rows \"split\": \"{split}\""))
         if url is None and not full.split("dev").queries:
             console.print(f"[yellow]{full.name}: no labelled dev questions[/]: the systems calibrate label-free (as a new FAQ does at ingest)")
     if url is not None and corpus is not None:
@@ -96,9 +96,9 @@ def _check_served(url: str, evalset: EvalSet, corpus: Path) -> None:
     try:
         missing = sorted({e for q in evalset.queries for e in q.relevant} - served_entry_ids(url))
     except httpx.HTTPError as e:
-        _fail(ValueError(f"cannot list the entries {url} serves ({e})"))
+        _fail(InvalidRequestError(f"cannot list the entries {url} serves ({e})"))
     if missing:
-        _fail(ValueError(f"{url} does not serve {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''} "
+        _fail(InvalidRequestError(f"{url} does not serve {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''} "
                          f"(labelled in the questions file); serve {corpus} there (FAQ_CORPUS), or measure in process"))
 
 
@@ -125,7 +125,7 @@ def load(
     for n in clients:
         try:
             r = asyncio.run(run_load(url, n, seconds, max_requests, unique))
-        except ValueError as e:
+        except FaqError as e:
             _fail(e)
         table.add_row(str(n), str(r.seconds), str(r.requests), str(r.throughput), str(r.p50_ms), str(r.p95_ms),
                       str(r.p99_ms), ", ".join(f"{k}: {v}" for k, v in r.errors.items()) or "0")

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from faq.errors import InvalidRequestError
 from ingest.corpus import load_corpus
 from ingest.questions import read_questions, stable_split
 
@@ -144,7 +145,7 @@ def load_dataset(name: str) -> EvalSet:
     other half alone, `<name>+oos` adds out-of-scope questions from elsewhere (`with_out_of_scope`)."""
     base, _, variant = name.partition("+")
     if base not in LOADERS or variant not in ("", "phrasings", "heldout", "oos"):
-        raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)} (or NAME+phrasings, NAME+heldout, NAME+oos)")
+        raise InvalidRequestError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)} (or NAME+phrasings, NAME+heldout, NAME+oos)")
     evalset = LOADERS[base]()
     if variant == "oos":
         return with_out_of_scope(evalset)

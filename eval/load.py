@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import httpx
+
+from faq.errors import InvalidRequestError
 import numpy as np
 
 QUESTIONS = [
@@ -43,7 +45,7 @@ def check_loopback(url: str) -> None:
     except ValueError:
         loopback = False
     if not loopback:
-        raise ValueError(f"load runs only against this machine (127.0.0.1, localhost, ::1); got {host!r}")
+        raise InvalidRequestError(f"load runs only against this machine (127.0.0.1, localhost, ::1); got {host!r}. Point --url at a service here.")
 
 
 async def _client(http: httpx.AsyncClient, deadline: float, budget: list[int], latencies: list[float], errors: Counter,
