@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from faq.errors import CorpusError
+from ingest.imported import lang_of
 from ingest.models import Entry
 from ingest.parse_text import ParsedFile
 
@@ -52,7 +53,7 @@ def parse_csv(path: Path, text: str, document_id: str, lang: str) -> ParsedFile:
             Entry(
                 id=f"{document_id}:{local_id}", local_id=local_id, document_id=document_id,
                 section=values.get("section", ""), question=question, answer=answer,
-                lang=values.get("lang") or lang, start=0, end=len(answer), answer_start=0, line=start_line,
+                lang=lang_of(values.get("lang"), lang), start=0, end=len(answer), answer_start=0, line=start_line,
                 url=values.get("url", ""), group=values.get("group", ""),
             )
         )

@@ -33,6 +33,7 @@ def parse_html(path: Path, text: str, document_id: str, lang: str) -> ParsedFile
     root = soup.find("main") or soup.find("article") or soup.body or soup
     h1 = root.find("h1") or soup.find("h1")
     title = inline_text(h1) if h1 else (inline_text(soup.title) if soup.title else "")
+    title_line = (h1.sourceline if h1 else None) or 1
     if h1:
         h1.decompose()
     for tag in soup.find_all(_BOILERPLATE):
@@ -51,7 +52,7 @@ def parse_html(path: Path, text: str, document_id: str, lang: str) -> ParsedFile
     if not title:
         raise CorpusError(path, 1, "no <h1> or <title>: an article page needs a title to be its question")
     entry = article_entry(path, document_id, "1", what="page", section="", title=title, body=rendered,
-                          lang=page_lang, url=url, line=h1.sourceline if h1 and h1.sourceline else 1)
+                          lang=page_lang, url=url, line=title_line)
     return ParsedFile(title_hint=title, entries=(entry,), outlines={entry.id: rendered.headings})
 
 

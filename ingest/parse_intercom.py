@@ -56,7 +56,7 @@ def parse_intercom(path: Path, data: object, document_id: str, lang: str) -> Par
             outlines[entry.id] = rendered.headings
     if not entries:
         raise CorpusError(path, None, f"no published article in this Intercom export ({drafts} draft(s) skipped)")
-    notes = (f"{path.name}: {drafts} draft translation(s) skipped",) if drafts else ()
+    notes = (f"{path.name}: {drafts} draft(s) skipped (articles or translations)",) if drafts else ()
     return ParsedFile(title_hint="", entries=tuple(entries), outlines=outlines, notes=notes)
 
 
