@@ -1,5 +1,5 @@
 """Help-center imports (Zendesk, Intercom, HTML pages, CSV): what maps to what, boilerplate gone,
-lists and tables readable, long articles chunked by heading, malformed records named."""
+lists and tables readable, long articles chunked by heading (malformed records: test_corpus_formats)."""
 
 from __future__ import annotations
 
@@ -198,47 +198,6 @@ def test_markdown_answers_with_level_four_headings_are_chunked_by_them(tmp_path)
 
 
 # --- malformed input names the file and the record -----------------------------------------------
-
-ZD_OK = {"id": 1, "title": "T", "body": "<p>B</p>", "section_id": 10, "locale": "en-us", "html_url": "https://h/1"}
-ZD_SECTIONS = [{"id": 10, "name": "S", "category_id": 20, "locale": "en-us"}]
-
-
-def zendesk(*articles, sections=ZD_SECTIONS):
-    return json.dumps({"articles": list(articles), "sections": sections, "categories": [{"id": 20, "name": "C", "locale": "en-us"}]})
-
-
-@pytest.mark.parametrize(
-    ("name", "content", "line", "message"),
-    [
-        ("bad.json", '{"articles": [\n  {"id": 1,\n  "title": }\n]}', 3, "not valid JSON"),
-        ("notitle.json", zendesk({**ZD_OK, "id": 360001234, "title": " "}), None, "article 360001234 has no title"),
-        ("nobody.json", zendesk({**ZD_OK, "id": 360001234, "body": None}), None, 'article 360001234 "T" has no body'),
-        ("emptybody.json", zendesk({**ZD_OK, "id": 360001234, "title": "Title", "body": "<p><img src=x></p>"}), None,
-         'article 360001234 "Title": its body has no text'),
-        ("section.json", zendesk({**ZD_OK, "id": 5, "section_id": 99}), None, 'article 5 "T": unknown section_id 99'),
-        ("dup.json", zendesk(ZD_OK, ZD_OK), None, 'article 1 "T" appears twice in locale en-us'),
-        ("shape.json", '{"tickets": []}', 1, "not a help-center export"),
-        ("ic.json", json.dumps([{"type": "article", "id": "8", "title": "", "body": "<p>x</p>", "state": "published"}]), None,
-         "article 8 (fr) has no title"),
-        ("icparent.json", json.dumps({"data": [{"type": "article", "id": "8", "title": "T", "body": "<p>x</p>", "parent_id": 3}],
-                                      "collections": [{"id": "4", "name": "C"}]}), None, "article 8 (fr): unknown parent collection 3"),
-        ("faq.csv", 'question,answer\nQ1?,A1\n"Q2, really?",""\n', 3, 'empty answer for question "Q2, really?"'),
-        ("cols.csv", "Question,Réponse,Section\nQ?,A\n", 1, "missing column(s) answer; found: question, réponse, section"),
-        ("dupid.csv", "id,question,answer\na,Q?,A\na,R?,B\n", 3, 'duplicate id "a" (first used on line 2)'),
-        ("noq.html", "<html><body><p>Just words.</p></body></html>", 1, "no <h1> or <title>"),
-        ("empty.html", "<html><head><title>T</title></head><body><nav>menu</nav></body></html>", 1, 'page "T": its body has no text'),
-        ("faq.html", "<h1>FAQ</h1><h2>Why?</h2><h2>How?</h2><p>So.</p>", 1, 'question "Why?" has no answer'),
-    ],
-)
-def test_malformed_import_names_file_and_record(tmp_path, name, content, line, message):
-    path = tmp_path / name
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(CorpusError) as caught:
-        load_corpus(path)
-    assert (caught.value.path, caught.value.line) == (str(path), line)
-    assert message in str(caught.value)
-    assert str(caught.value).startswith(f"{path}:{line}: " if line else f"{path}: ")
-
 
 def test_an_unknown_section_in_a_sidecar_file_is_reported(tmp_path):
     shutil.copytree(ZENDESK, tmp_path / "zd")
