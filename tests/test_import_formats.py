@@ -221,3 +221,11 @@ def test_an_index_built_from_a_zendesk_export_cites_url_and_heading_path(tmp_pat
     assert top["citation"] == "Renting a bike › Getting started › Rental rules and safety guide › On the road › Helmets"
     assert top["url"] == "https://help.cyclaro.example/hc/en-us/articles/360001237-Rental-rules-and-safety-guide"
     assert top["lang"] == "en" and top["passage"].startswith("Helmets\n\nHelmets are not provided")
+
+
+def test_faq_ingest_of_an_export_says_which_drafts_it_skipped(fake_everywhere, tmp_path, capsys):
+    from cli.main import build
+
+    build(ZENDESK, tmp_path / "index", Settings(index_dir=tmp_path / "index", corpus=ZENDESK, data_dir=tmp_path / "data"))
+    said = " ".join(capsys.readouterr().out.split())
+    assert "articles-page-1.json: 1 draft article(s) skipped" in said and "indexed 8 entries" in said
