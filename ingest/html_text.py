@@ -12,7 +12,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 
-from bs4 import BeautifulSoup, Comment, NavigableString, Tag
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
 
 from faq.text import normalize
 from ingest.models import Heading
@@ -81,7 +82,7 @@ class _Renderer:
 
     def walk(self, node: Tag) -> None:
         for child in node.children:
-            if isinstance(child, Comment) or (isinstance(child, NavigableString) and not isinstance(child, str)):
+            if isinstance(child, PreformattedString):  # comments, doctype, CDATA, processing instructions
                 continue
             if isinstance(child, NavigableString):
                 self._inline.append(_collapse(str(child)))

@@ -155,7 +155,7 @@ def test_details_summary_pages_give_one_entry_per_details():
 
 def test_html_to_text_renders_nested_lists_tables_br_and_headings():
     rendered = html_to_text(
-        "<p>Hi <a href='https://x'>there</a>,\n  friend.<br>Line two</p><h2 id=a>Steps</h2>"
+        "<!DOCTYPE html><p>Hi <a href='https://x'>there</a>,\n  friend.<br>Line two</p><h2 id=a>Steps</h2>"
         "<ol start='3'><li><p>Open</p></li><li>Pick<ul><li>red</li><li>blue</li></ul></li></ol>"
         "<table><tr><th>Plan</th><th>Price</th></tr><tr><td>Day</td><td>12 $</td></tr></table>"
         "<p><img src='a.png' alt='logo'>&nbsp;</p><!-- note --><script>x()</script><pre>  a\n  b</pre>"
