@@ -37,6 +37,8 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
 
         result = build_version(corpus, index_dir, settings, progress=step)
     m = result.manifest
+    for note in result.notes:
+        console.print(f"[dim]{note}[/]")
     if result.phrasings:
         console.print(f"with {result.phrasings} accepted phrasing(s) from {settings.data_dir}")
     console.print(f"[green]indexed[/] {m.entry_count} entries ({m.chunk_count} chunks, {m.vector_count} vectors) "

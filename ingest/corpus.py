@@ -9,30 +9,42 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from faq.errors import CorpusError
 from faq.text import slugify
 from ingest.decode import read_text
-from ingest.models import Document, Entry
+from ingest.models import Document, Entry, Heading
+from ingest.parse_csv import parse_csv
+from ingest.parse_html import parse_html
+from ingest.parse_json import SIDECARS, parse_json
 from ingest.parse_jsonl import parse_jsonl
 from ingest.parse_markdown import parse_markdown
 from ingest.parse_text import ParsedFile, parse_text
 
 Parser = Callable[[Path, str, str, str], ParsedFile]
-PARSERS: dict[str, Parser] = {".txt": parse_text, ".md": parse_markdown, ".jsonl": parse_jsonl}
+PARSERS: dict[str, Parser] = {
+    ".txt": parse_text, ".md": parse_markdown, ".jsonl": parse_jsonl, ".csv": parse_csv,
+    ".json": parse_json, ".html": parse_html, ".htm": parse_html,
+}
 MANIFEST_SUFFIX = ".manifest.json"
 _LANGS = {"fr", "en", "es", "de", "it", "pt", "nl"}
 
 
 @dataclass(frozen=True)
 class Corpus:
-    """Everything ingest read, and a checksum of the bytes it was read from."""
+    """Everything ingest read, and a checksum of the bytes it was read from.
+
+    `outlines` holds, by entry id, the headings inside imported answers (chunking splits at them);
+    `notes` what the parsers left out on purpose (e.g. "zendesk.json: 1 draft article(s) skipped").
+    """
 
     documents: tuple[Document, ...]
     entries: tuple[Entry, ...]
     checksum: str
+    outlines: Mapping[str, tuple[Heading, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def document(self, document_id: str) -> Document:
         return next(d for d in self.documents if d.id == document_id)
@@ -46,13 +58,17 @@ def corpus_files(path: Path) -> list[Path]:
         if path.suffix not in PARSERS:
             raise CorpusError(path, None, f"unsupported file type {path.suffix!r}; use one of {', '.join(PARSERS)}")
         return [path]
-    files = sorted(
-        p for p in path.iterdir()
-        if p.is_file() and p.suffix in PARSERS and not p.name.lower().startswith("readme")
-    )
+    files = sorted(p for p in path.iterdir() if p.is_file() and _is_faq_file(p))
     if not files:
         raise CorpusError(path, None, f"no FAQ file ({', '.join(PARSERS)}) in this folder")
     return files
+
+
+def _is_faq_file(path: Path) -> bool:
+    """A file of a known type that is not a readme, a manifest or an export's sections/collections."""
+    name = path.name.lower()
+    return (path.suffix in PARSERS and not name.startswith("readme") and not name.endswith(MANIFEST_SUFFIX)
+            and name not in SIDECARS)
 
 
 def load_corpus(path: str | Path) -> Corpus:
@@ -60,6 +76,8 @@ def load_corpus(path: str | Path) -> Corpus:
     digest = hashlib.sha256()
     documents: list[Document] = []
     entries: list[Entry] = []
+    outlines: dict[str, tuple[Heading, ...]] = {}
+    notes: list[str] = []
     seen: dict[str, Path] = {}
     for file in corpus_files(Path(path)):
         document = _document_for(file)
@@ -74,9 +92,14 @@ def load_corpus(path: str | Path) -> Corpus:
         manifest = _manifest_path(file)
         if manifest.exists():
             digest.update(manifest.read_bytes())
+        for extra in (file.with_name(name) for name in SIDECARS if file.suffix == ".json"):
+            if extra.exists():  # an export's sections or collections name its entries' sections
+                digest.update(extra.name.encode() + b"\0" + extra.read_bytes() + b"\0")
         documents.append(document)
         entries.extend(parsed.entries)
-    return Corpus(tuple(documents), tuple(entries), digest.hexdigest())
+        outlines.update({k: v for k, v in parsed.outlines.items() if v})
+        notes.extend(parsed.notes)
+    return Corpus(tuple(documents), tuple(entries), digest.hexdigest(), outlines, tuple(notes))
 
 
 def _manifest_path(file: Path) -> Path:
@@ -114,4 +137,4 @@ def with_phrasings(corpus: Corpus, phrasings: Mapping[str, tuple[str, ...]]) -> 
         for e in corpus.entries
     )
     digest = hashlib.sha256(corpus.checksum.encode() + json.dumps(sorted(phrasings.items())).encode()).hexdigest()
-    return Corpus(corpus.documents, entries, digest)
+    return Corpus(corpus.documents, entries, digest, corpus.outlines, corpus.notes)

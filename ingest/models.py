@@ -57,3 +57,17 @@ class Chunk:
     parts: int
     url: str = ""  # the entry's url: what the citation links to
     headings: tuple[str, ...] = ()  # headings inside the article above this chunk (long articles are split by them)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside an answer (from HTML `h2`-`h6` or a Markdown `####`): long answers are split at them.
+
+    `start` is the offset of the heading's text in the answer, `level` its rank (2 for `h2`), `line`
+    its line in the source file when known (0 otherwise).
+    """
+
+    start: int
+    level: int
+    text: str
+    line: int = 0

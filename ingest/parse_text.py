@@ -11,22 +11,29 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faq.errors import CorpusError
 from ingest.decode import lines_with_offsets
-from ingest.models import Entry
+from ingest.models import Entry, Heading
 
 _NUMBERED = re.compile(r"^\s*(\d{1,3})[.)]\s+(\S.*?)\s*$")
 
 
 @dataclass(frozen=True)
 class ParsedFile:
-    """Entries of one file, and the title its own header suggests (used when no manifest gives one)."""
+    """Entries of one file, and the title its own header suggests (used when no manifest gives one).
+
+    `outlines` gives, by entry id, the headings inside an answer (imported articles), so chunking can
+    split at them; `notes` says what was left out on purpose (drafts), for the ingest report.
+    """
 
     title_hint: str
     entries: tuple[Entry, ...]
+    outlines: Mapping[str, tuple[Heading, ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Markdown and JSON Lines corpora, and malformed files that must stop with file and line."""
+"""Markdown and JSON Lines corpora, and malformed files (help-center imports too) that must stop with file and line (or record)."""
 
 import json
 from pathlib import Path
@@ -57,6 +57,14 @@ def test_jsonl_entries_with_optional_fields(tmp_path):
     assert (b.local_id, b.lang, b.line) == ("b", "en", 2)
 
 
+ZD_OK = {"id": 1, "title": "T", "body": "<p>B</p>", "section_id": 10, "locale": "en-us", "html_url": "https://h/1"}
+ZD_SECTIONS = [{"id": 10, "name": "S", "category_id": 20, "locale": "en-us"}]
+
+
+def zendesk(*articles, sections=ZD_SECTIONS):
+    return json.dumps({"articles": list(articles), "sections": sections, "categories": [{"id": 20, "name": "C", "locale": "en-us"}]})
+
+
 @pytest.mark.parametrize(
     ("name", "content", "line", "message"),
     [
@@ -68,6 +76,25 @@ def test_jsonl_entries_with_optional_fields(tmp_path):
         ("badjson.jsonl", '{"id": "a", "question": "Q?", "answer": "A."}\n{"id": "b", \n', 2, "not valid JSON"),
         ("noanswer.jsonl", '{"id": "a", "question": "Q?", "answer": "  "}\n', 1, "has no answer"),
         ("noanswer.md", "## S\n### Q?\n### R?\nA.\n", 2, "has no answer"),
+        # help-center imports: a JSON record is named by its article id (the JSON decoder gives a line only for bad JSON)
+        ("bad.json", '{"articles": [\n  {"id": 1,\n  "title": }\n]}', 3, "not valid JSON"),
+        ("notitle.json", zendesk({**ZD_OK, "id": 360001234, "title": " "}), None, "article 360001234 has no title"),
+        ("nobody.json", zendesk({**ZD_OK, "id": 360001234, "body": None}), None, 'article 360001234 "T" has no body'),
+        ("emptybody.json", zendesk({**ZD_OK, "id": 360001234, "title": "Title", "body": "<p><img src=x></p>"}), None,
+         'article 360001234 "Title": its body has no text'),
+        ("section.json", zendesk({**ZD_OK, "id": 5, "section_id": 99}), None, 'article 5 "T": unknown section_id 99'),
+        ("dup.json", zendesk(ZD_OK, ZD_OK), None, 'article 1 "T" appears twice in locale en-us'),
+        ("shape.json", '{"tickets": []}', 1, "not a help-center export"),
+        ("ic.json", json.dumps([{"type": "article", "id": "8", "title": "", "body": "<p>x</p>", "state": "published"}]), None,
+         "article 8 (fr) has no title"),
+        ("icparent.json", json.dumps({"data": [{"type": "article", "id": "8", "title": "T", "body": "<p>x</p>", "parent_id": 3}],
+                                      "collections": [{"id": "4", "name": "C"}]}), None, "article 8 (fr): unknown parent collection 3"),
+        ("faq.csv", 'question,answer\nQ1?,A1\n"Q2, really?",""\n', 3, 'empty answer for question "Q2, really?"'),
+        ("cols.csv", "Question,Réponse,Section\nQ?,A\n", 1, "missing column(s) answer; found: question, réponse, section"),
+        ("dupid.csv", "id,question,answer\na,Q?,A\na,R?,B\n", 3, 'duplicate id "a" (first used on line 2)'),
+        ("noq.html", "<html><body><p>Just words.</p></body></html>", 1, "no <h1> or <title>"),
+        ("empty.html", "<html><head><title>T</title></head><body><nav>menu</nav></body></html>", 1, 'page "T": its body has no text'),
+        ("faq.html", "<h1>FAQ</h1><h2>Why?</h2><h2>How?</h2><p>So.</p>", 1, 'question "Why?" has no answer'),
     ],
 )
 def test_malformed_file_names_file_and_line(tmp_path, name, content, line, message):
@@ -77,7 +104,7 @@ def test_malformed_file_names_file_and_line(tmp_path, name, content, line, messa
     assert caught.value.path == str(path)
     assert caught.value.line == line
     assert message in str(caught.value)
-    assert str(caught.value).startswith(f"{path}:{line}: ")
+    assert str(caught.value).startswith(f"{path}:{line}: " if line is not None else f"{path}: ")
 
 
 def test_missing_corpus_is_a_clear_error(tmp_path):

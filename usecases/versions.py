@@ -27,6 +27,7 @@ class BuildResult:
     phrasings: int  # accepted phrasings from the feedback store added as known phrasings
     calibration: CalibrationResult
     removed: tuple[str, ...]  # old versions pruned past FAQ_KEEP_VERSIONS
+    notes: tuple[str, ...] = ()  # what the parsers left out on purpose (drafts of a help-center export)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: P
     switch(index_dir, target.name)
     removed = prune(index_dir, settings.keep_versions)
     return BuildResult(target.name, manifest, len(loaded.documents), sum(len(v) for v in accepted.values()),
-                       calibration, tuple(removed))
+                       calibration, tuple(removed), loaded.notes)
 
 
 def rollback(root: Path) -> Rollback:

@@ -1,0 +1,155 @@
+"""HTML (Zendesk and Intercom article bodies, help-center pages) to the clean text that is embedded and shown.
+
+Paragraphs are separated by blank lines, list items are lines (`- item`, `1. item`), table rows read
+`Header: value; Header: value` (or `a | b | c` without a header row), `<br>` breaks a line, links keep
+their text (the URL is metadata, not words a customer types) and images are dropped (their alt text is
+mostly "screenshot"). Headings become their own paragraph and are returned with their offsets, so a long
+article can be split at them. Parsing goes through BeautifulSoup's stdlib parser, never regexes on markup.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+from bs4.element import PreformattedString
+
+from faq.text import normalize
+from ingest.models import Heading
+
+DROPPED = frozenset({"script", "style", "nav", "aside", "form", "noscript", "template", "svg", "iframe",
+                     "button", "img", "picture", "video", "audio", "head", "select", "input"})
+HEADINGS = {f"h{n}": n for n in range(1, 7)}
+_BLOCKS = frozenset({"p", "div", "section", "article", "main", "header", "footer", "blockquote", "figure",
+                     "figcaption", "address", "dl", "dt", "dd", "details", "summary", "hr", "body", "html"})
+
+
+@dataclass(frozen=True)
+class HtmlText:
+    """The clean text of some HTML and the headings inside it (offsets into `text`)."""
+
+    text: str
+    headings: tuple[Heading, ...]
+
+
+def parse_html(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
+
+
+def html_to_text(html: str | Tag) -> HtmlText:
+    """Render markup (a string or an already parsed element) as paragraphs, lines and headings."""
+    node = parse_html(html) if isinstance(html, str) else html
+    renderer = _Renderer()
+    renderer.walk(node)
+    renderer.flush()
+    parts: list[str] = []
+    headings: list[Heading] = []
+    offset = 0
+    for text, level, line in renderer.blocks:
+        if parts:
+            offset += 2
+        if level:
+            headings.append(Heading(offset, level, text, line))
+        parts.append(text)
+        offset += len(text)
+    return HtmlText("\n\n".join(parts), tuple(headings))
+
+
+def inline_text(node: Tag) -> str:
+    """The words of an element on one line (a heading, a summary, a table cell)."""
+    return normalize(" ".join(node.get_text(" ").split()))
+
+
+class _Renderer:
+    """Walks the tree, gathering inline words into the current paragraph and closing it at each block."""
+
+    def __init__(self) -> None:
+        self.blocks: list[tuple[str, int, int]] = []  # (text, heading level or 0, source line)
+        self._inline: list[str] = []
+
+    def flush(self) -> None:
+        lines = (normalize(" ".join(line.split())) for line in "".join(self._inline).split("\n"))
+        text = "\n".join(line for line in lines if line)
+        self._inline = []
+        if text:
+            self.blocks.append((text, 0, 0))
+
+    def add(self, text: str, level: int = 0, line: int = 0) -> None:
+        self.flush()
+        if text.strip():
+            self.blocks.append((text, level, line))
+
+    def walk(self, node: Tag) -> None:
+        for child in node.children:
+            if isinstance(child, PreformattedString):  # comments, doctype, CDATA, processing instructions
+                continue
+            if isinstance(child, NavigableString):
+                self._inline.append(_collapse(str(child)))
+                continue
+            if not isinstance(child, Tag) or child.name in DROPPED:
+                continue
+            self.element(child)
+
+    def element(self, tag: Tag) -> None:
+        name = tag.name
+        if name == "br":
+            self._inline.append("\n")
+        elif name in HEADINGS:
+            self.add(inline_text(tag), HEADINGS[name], tag.sourceline or 0)
+        elif name in ("ul", "ol"):
+            self.add("\n".join(_list_lines(tag)))
+        elif name == "table":
+            self.add("\n".join(_table_rows(tag)))
+        elif name == "pre":
+            self.add(tag.get_text().strip("\n"))
+        elif name in _BLOCKS or name == "li":
+            self.flush()
+            self.walk(tag)
+            self.flush()
+        else:
+            self.walk(tag)
+
+
+def _collapse(text: str) -> str:
+    """Source newlines and runs of spaces inside a paragraph are one space (only `<br>` breaks a line)."""
+    words = " ".join(text.split())
+    if not words:
+        return " " if text else ""
+    return (" " if text[0].isspace() else "") + words + (" " if text[-1].isspace() else "")
+
+
+def _list_lines(tag: Tag, depth: int = 0) -> list[str]:
+    """`- item` / `1. item` lines; a nested list's items are indented under their parent."""
+    ordered = tag.name == "ol"
+    number = int(tag.get("start", 1) or 1) if ordered and str(tag.get("start", "1")).isdigit() else 1
+    lines: list[str] = []
+    for original in tag.find_all("li", recursive=False):
+        item = copy.copy(original)  # the nested lists are taken out of a copy: the caller's tree stays whole
+        nested = item.find_all(["ul", "ol"], recursive=False)
+        for child in nested:
+            child.extract()
+        own = html_to_text(item).text.replace("\n\n", "\n").split("\n")
+        marker = f"{number}." if ordered else "-"
+        indent = "  " * depth
+        lines.append(f"{indent}{marker} {own[0]}".rstrip())
+        lines.extend(f"{indent}  {line}" for line in own[1:])
+        for child in nested:
+            lines.extend(_list_lines(child, depth + 1))
+        number += 1
+    return lines
+
+
+def _table_rows(table: Tag) -> list[str]:
+    """One line a row: `Header: value; ...` under a header row of `th` cells, else `a | b | c`."""
+    rows = [row for row in table.find_all("tr") if row.find_parent("table") is table]
+    cells = [[inline_text(cell) for cell in row.find_all(["th", "td"], recursive=False)] for row in rows]
+    if not cells:
+        return []
+    first = rows[0]
+    has_header = bool(first.find_parent("thead")) or all(c.name == "th" for c in first.find_all(["th", "td"], recursive=False))
+    if has_header and len(rows) > 1:
+        header, body = cells[0], cells[1:]
+        return ["; ".join(f"{h}: {v}" if h else v for h, v in zip(header, row) if v) if len(row) == len(header)
+                else " | ".join(row) for row in body if any(row)]
+    return [" | ".join(row) for row in cells if any(row)]
