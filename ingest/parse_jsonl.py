@@ -1,4 +1,6 @@
-"""JSON Lines FAQs: one entry a line, `{id, question, answer, section?, lang?, alt_questions?}`.
+"""JSON Lines FAQs: one entry a line, `{id, question, answer, section?, lang?, alt_questions?, url?, group?}`.
+
+`group`: rows of several files sharing it are translations of one entry (the answer comes in the asker's language).
 
 `faq_id` is accepted for `id`, so the public Quebec COVID FAQ files load as they are.
 """
@@ -43,6 +45,9 @@ def parse_jsonl(path: Path, text: str, document_id: str, lang: str) -> ParsedFil
         if not isinstance(alts, list) or not all(isinstance(a, str) for a in alts):
             raise CorpusError(path, number, '"alt_questions" must be a list of strings')
         section = row.get("section", "")
+        url, group = row.get("url", ""), row.get("group", "")
+        if not isinstance(url, str) or not isinstance(group, (str, int)):
+            raise CorpusError(path, number, '"url" must be a string and "group" a string or number')
         entries.append(
             Entry(
                 id=f"{document_id}:{local_id}", local_id=local_id, document_id=document_id,
@@ -50,6 +55,7 @@ def parse_jsonl(path: Path, text: str, document_id: str, lang: str) -> ParsedFil
                 question=question.strip(), answer=answer.strip(),
                 lang=str(row.get("lang") or lang), start=start, end=start + len(line),
                 answer_start=start, line=number, alt_questions=tuple(a.strip() for a in alts if a.strip()),
+                url=url.strip(), group=str(group).strip(),
             )
         )
     return ParsedFile(title_hint="", entries=tuple(entries))
