@@ -20,6 +20,7 @@ class Prediction:
     confidence: float | None
     top_score: float | None
     latency_ms: float
+    lang: str = ""  # the first result's language (what a multilingual FAQ answered in)
 
 
 Client = Callable[[str], Prediction]
