@@ -34,11 +34,13 @@ def _identifier(langs: tuple[str, ...]) -> LanguageIdentifier:
 
 def candidates(faq_langs: Iterable[str]) -> tuple[str, ...]:
     """The FAQ's languages the model knows, plus the common ones, sorted (the cache key)."""
-    return tuple(sorted({*COMMON, *(lang for lang in faq_langs if lang in _known())}))
+    extra = set(faq_langs) - set(COMMON)
+    return tuple(sorted({*COMMON, *(extra & _known() if extra else ())}))
 
 
 @lru_cache(maxsize=1)
 def _known() -> frozenset[str]:
+    """Every language the model has (loads it once more: only for a FAQ in a language outside COMMON)."""
     return frozenset(LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes)
 
 

@@ -116,3 +116,19 @@ def test_real_models_answer_in_the_question_language(tmp_path: Path, embedder, u
     fr = answerer.answer("Combien de temps prend la livraison ?")
     assert (en.question_lang, en.lang, en.hits[0].entry_id) == ("en", "en", "enigme-ba793-faq-en:2.2")
     assert (fr.question_lang, fr.lang, fr.hits[0].entry_id) == ("fr", "fr", "enigme-ba793-faq-fr:2.2")
+
+
+def test_api_gives_question_lang_and_answer_lang(fake_client) -> None:
+    body = fake_client.post("/v1/query", json={"question": "Comment puis-je suivre mon colis ?"}).json()
+    assert body["question_lang"] == "fr" and body["results"][0]["lang"] == "fr"
+    assert body["answer"] is None or body["answer"]["lang"] == "fr"
+    suggestions = fake_client.post("/v1/suggest", json={"message": "Bonjour. How can I track my parcel?"}).json()["suggestions"]
+    assert suggestions and all(s["question_lang"] in ("en", "fr", "unknown") for s in suggestions)
+    assert suggestions[-1]["question_lang"] == "en"
+
+
+def test_candidates_add_the_faq_languages_the_model_knows() -> None:
+    from index.language import COMMON, candidates
+
+    assert candidates(["fr", "und"]) == tuple(sorted(COMMON))
+    assert "sv" in candidates(["sv", "xx"]) and "xx" not in candidates(["sv", "xx"])
