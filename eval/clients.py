@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import httpx
 
@@ -20,6 +20,7 @@ class Prediction:
     confidence: float | None
     top_score: float | None
     latency_ms: float
+    lang: str = ""  # the first result's language (what a multilingual FAQ answered in)
 
 
 Client = Callable[[str], Prediction]
@@ -32,7 +33,7 @@ def in_process(ask: Callable[[str], Prediction]) -> Client:
         started = time.perf_counter()
         p = ask(question)
         took = (time.perf_counter() - started) * 1000
-        return Prediction(p.ranked, p.top_passage, p.short_answer, p.answerable, p.confidence, p.top_score, took)
+        return replace(p, latency_ms=took)
 
     return run
 
@@ -57,6 +58,7 @@ def over_http(base_url: str, top_k: int = 10, timeout: float = 30.0) -> Client:
             confidence=body.get("confidence"),
             top_score=results[0]["score"] if results else None,
             latency_ms=took,
+            lang=results[0].get("lang", "") if results else "",
         )
 
     return run

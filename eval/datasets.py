@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq.errors import InvalidRequestError
@@ -112,8 +112,21 @@ def with_phrasings(evalset: EvalSet, out: Path, accept: bool = True) -> EvalSet:
     return EvalSet(f"{evalset.name}+phrasings", folder / "faq.jsonl", tuple(sorted(scored, key=lambda q: q.id)))
 
 
+def _watch_multi() -> EvalSet:
+    """The watch-faq questions over the French FAQ plus its English translation (same group keys).
+
+    Gold ids name both versions of the entry, so hit@1 counts either; which one comes first is what
+    `in_question_lang` measures (eval.multilingual)."""
+    base = _watch()
+    folder = DATASETS / "watch-faq-multi"
+    both = lambda ids: frozenset(f"{d}-{lang}:{local}" for d, _, local in (i.partition(":") for i in ids)  # noqa: E731
+                                 for lang in ("fr", "en"))
+    queries = tuple(replace(q, relevant=both(q.relevant)) for q in base.queries)
+    return EvalSet("watch-faq-multi", folder, queries)
+
+
 # the other sets whose questions are out of scope for a set: the two Quebec FAQs answer each other's questions
-_OTHERS = {"watch-faq": ("quebec-fr", "quebec-en"), "quebec-fr": ("watch-faq",), "quebec-en": ("watch-faq",)}
+_OTHERS = {"watch-faq": ("quebec-fr", "quebec-en"), "watch-faq-multi": ("quebec-fr", "quebec-en"), "quebec-fr": ("watch-faq",), "quebec-en": ("watch-faq",)}
 OFF_TOPIC = ROOT / "index" / "data" / "off_topic.jsonl"
 
 
@@ -135,6 +148,7 @@ def with_out_of_scope(evalset: EvalSet) -> EvalSet:
 
 LOADERS = {
     "watch-faq": _watch,
+    "watch-faq-multi": _watch_multi,
     "quebec-fr": lambda: _quebec("fr_2020-03", "quebec-fr"),
     "quebec-en": lambda: _quebec("en_2020-05_crowd", "quebec-en"),
 }

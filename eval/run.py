@@ -21,7 +21,7 @@ def score_query(query: EvalQuery, client: Client) -> dict[str, Any]:
     row: dict[str, Any] = {
         "id": query.id, "text": query.text, "kind": query.kind, "lang": query.lang, "in_scope": query.in_scope,
         "gold": sorted(query.relevant), "ranked": p.ranked[:10], "answerable": p.answerable,
-        "confidence": p.confidence, "top_score": p.top_score, "latency_ms": round(p.latency_ms, 3),
+        "confidence": p.confidence, "top_score": p.top_score, "latency_ms": round(p.latency_ms, 3), "answer_lang": p.lang,
     }
     if query.in_scope:
         row.update({f"hit@{k}": hit_at_k(p.ranked, query.relevant, k) for k in HIT_CURVE})
@@ -49,6 +49,9 @@ def summarize(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "answered_in_scope": mean("answerable", inside),
         "end_to_end_accuracy": mean("e2e_ok", rows),
         "hit_curve": [mean(f"hit@{k}", inside) for k in HIT_CURVE] if inside else [],
+        # a multilingual FAQ: the share of answered-from questions whose first result is in the question's language
+        "in_question_lang": (round(sum(r.get("answer_lang") == r["lang"] for r in inside) / len(inside), 4)
+                             if inside and any(r.get("answer_lang") for r in inside) else None),
     }
     out.update({k: (round(v, 4) if v is not None else None) for k, v in
                 abstention([not r["answerable"] for r in rows], [not r["in_scope"] for r in rows]).items()})

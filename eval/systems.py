@@ -111,7 +111,8 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
         a = answerer.answer(question, top_k=10)
         top = a.hits[0].chunk.text if a.hits else None
         short = a.short_answer.text if a.short_answer else None
-        return Prediction([h.entry_id for h in a.hits], top, short, a.answerable, a.confidence, a.score, 0.0)
+        return Prediction([h.entry_id for h in a.hits], top, short, a.answerable, a.confidence, a.score, 0.0,
+                          a.hits[0].chunk.lang if a.hits else "")
 
     return ask
 

@@ -63,6 +63,8 @@ class Answer:
     short_answer: ShortAnswer | None = None
     highlights: tuple[tuple[tuple[int, int], ...], ...] = ()  # per hit: spans of its passage matching the question
     off_topic: float = 0.0  # similarity to the nearest known out-of-scope question
+    question_lang: str = "unknown"  # detected (index.language)
+    lang: str = ""  # the first result's language: the question's whenever the FAQ has that version
 
     def hit_score(self, hit: Hit) -> float:
         """What the threshold applies to, for any hit (`score` is the first one's)."""
@@ -126,10 +128,11 @@ class Answerer:
             confidence, answerable = 0.0, False
         short, marks = None, ()
         if self.extractor is not None:
-            marks = tuple(self.extractor.highlights(question, h.chunk.text) for h in hits)
+            marks = tuple(self.extractor.highlights(question, h.chunk.text, h.chunk.lang) for h in hits)
             if answerable:
-                short = self.extractor.extract(question, hits[0].chunk.text)
-        return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short, marks, nearest)
+                short = self.extractor.extract(question, hits[0].chunk.text, hits[0].chunk.lang)
+        return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short, marks, nearest,
+                      ranking.lang, hits[0].chunk.lang if hits else "")
 
 
 def _cache_key(question: str, top_k: int, filters: Filters | None) -> tuple:

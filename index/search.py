@@ -21,6 +21,7 @@ from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
 from faq.retrieval import RetrievalConfig
 from index.embedders import Embedder
 from index.background import strip_terms
+from index.language import Detector
 from index.lexical import analyzer
 from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, QueryBank, Signal, zscore
 from index.storage import LoadedIndex
@@ -70,6 +71,7 @@ class Ranking:
     filtered_out: int
     known_out_of_scope: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     off_topic_margin: float | None = None  # cosine to the nearest off-topic question less cosine to the nearest FAQ vector
+    lang: str = "unknown"  # the question's language, as index.language detected it
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,14 @@ class Searcher:
         self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
         self._entry_section = np.array([e.section for e in records.entries], dtype=object)
         self._entry_lang = np.array([e.lang for e in records.entries], dtype=object)
+        self.detect = Detector(sorted({e.lang for e in records.entries}))
+        self._group = [e.group for e in records.entries]
+        versions: dict[str, dict[str, int]] = {}
+        for i, e in enumerate(records.entries):
+            if e.group:
+                versions.setdefault(e.group, {}).setdefault(e.lang, i)
+        # only groups with translations matter; an index without any ranks exactly as before
+        self._versions = {g: v for g, v in versions.items() if len(v) > 1}
 
     def rank(self, question: str, filters: Filters | None = None, limit: int | None = None,
              leave_out: str | None = None) -> Ranking:
@@ -149,6 +159,7 @@ class Searcher:
 
         `leave_out` (an entry id): the dense models score that entry without its own question and
         phrasings (see DenseSignal.score), for label-free calibration."""
+        lang = self.detect(question)
         question = self._strip(question)
         position = self._position[leave_out] if leave_out is not None else None
         results = [(signal.score(question, position) if isinstance(signal, DenseSignal) else signal.score(question), weight)
@@ -166,14 +177,32 @@ class Searcher:
             closest = dense[self._off_topic_model]
             margin = float((self._off_topic @ closest.query).max()) - closest.nearest
         allowed = self._mask(filters)
-        order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]][:limit]
+        order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]]
+        pairs = self._one_per_group(order, lang, allowed)[:limit]
         chunks = self.index.records.chunks
         shown = primary.chunks  # the answer piece the primary model found closest
         hits = [
-            Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[i]), chunk=chunks[shown[i]])
-            for r, i in enumerate(order)
+            Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[i]), chunk=chunks[shown[j]])
+            for r, (i, j) in enumerate(pairs)
         ]
-        return Ranking(hits=hits, filtered_out=int((~allowed).sum()), known_out_of_scope=known, off_topic_margin=margin)
+        return Ranking(hits=hits, filtered_out=int((~allowed).sum()), known_out_of_scope=known, off_topic_margin=margin, lang=lang)
+
+    def _one_per_group(self, order: list[int], lang: str, allowed: np.ndarray) -> list[tuple[int, int]]:
+        """(ranked entry, entry shown) pairs: translations of one entry appear once, at the best rank of
+        any of them, shown in the question's language when the FAQ has it (and the filters allow it)."""
+        if not self._versions:
+            return [(i, i) for i in order]
+        seen: set[str] = set()
+        pairs = []
+        for i in order:
+            group = self._group[i]
+            if group not in self._versions:
+                pairs.append((i, i))
+            elif group not in seen:
+                seen.add(group)
+                j = self._versions[group].get(lang, i)
+                pairs.append((i, j if allowed[j] else i))
+        return pairs
 
     def search(self, question: str, top_k: int = DEFAULT_TOP_K, filters: Filters | None = None) -> list[Hit]:
         check_top_k(top_k)

@@ -18,7 +18,7 @@ import numpy as np
 
 from faq.text import normalize
 from index.embedders import Embedder
-from index.lexical import Analyzer
+from index.lexical import Analyzer, analyzer as analyzer_of
 
 # a sentence ends at a line break, or after . ! ? (and any closing quote or bracket) before a space
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"»)\]]*[ \t]+(?=[A-ZÀ-ÖØ-Þ(«\"0-9])|\n+")
@@ -100,16 +100,21 @@ class ShortAnswerer:
         return self._per_passage(self._vectors, passage,
                                  lambda: self.model.encode_passages([normalize(passage[a:b]) for a, b in spans]))
 
-    def highlights(self, question: str, passage: str) -> tuple[tuple[int, int], ...]:
-        """`highlights` with the passage's words analysed once, not on every question."""
-        words = self._per_passage(self._words, passage, lambda: word_terms(passage, self.analyzer))
-        return highlights(question, passage, self.analyzer, words)
+    def _analyzer(self, lang: str | None) -> Analyzer:
+        """The passage's language's (a multilingual FAQ), else the index's."""
+        return analyzer_of(lang) if lang else self.analyzer
 
-    def extract(self, question: str, passage: str) -> ShortAnswer | None:
+    def highlights(self, question: str, passage: str, lang: str | None = None) -> tuple[tuple[int, int], ...]:
+        """`highlights` with the passage's words analysed once, not on every question."""
+        terms = self._analyzer(lang)
+        words = self._per_passage(self._words, passage, lambda: word_terms(passage, terms))
+        return highlights(question, passage, terms, words)
+
+    def extract(self, question: str, passage: str, lang: str | None = None) -> ShortAnswer | None:
         spans = sentences(passage)
         if not spans:
             return None
-        marks = self.highlights(question, passage)
+        marks = self.highlights(question, passage, lang)
         overlap = np.array([sum(1 for s, e in marks if a <= s and e <= b) for a, b in spans], dtype=np.float32)
         if self.model is not None and len(spans) > 1:
             vectors = self._sentence_vectors(passage, spans)

@@ -176,13 +176,24 @@ class LexicalSignal:
     name = "bm25"
 
     def __init__(self, records: Records, layout: EntryLayout, lang: str) -> None:
+        """`lang`: the analyzer of a one-language index. An index of several languages gets one BM25 per
+        language, each over its own chunks with its own analyzer (a French stemmer mangles English);
+        the question is analysed by each, and each chunk keeps the score of its own language's."""
         self.layout = layout
         alts = {e.id: " ".join(e.alt_questions) for e in records.entries}
         texts = [f"{c.section} {c.question} {c.question} {alts[c.entry_id] if c.part == 0 else ''} {c.text}" for c in records.chunks]
-        self.bm25 = Bm25(texts, lang)
+        langs = sorted({c.lang for c in records.chunks})
+        self._n = len(texts)
+        if len(langs) <= 1:
+            self.parts = [(np.arange(self._n), Bm25(texts, lang))]
+        else:
+            rows = {la: np.array([i for i, c in enumerate(records.chunks) if c.lang == la]) for la in langs}
+            self.parts = [(rows[la], Bm25([texts[i] for i in rows[la]], la)) for la in langs]
 
     def score(self, question: str) -> EntryScores:
-        chunk_scores = self.bm25.scores(question)
+        chunk_scores = np.zeros(self._n, dtype=np.float32)
+        for rows, bm25 in self.parts:
+            chunk_scores[rows] = bm25.scores(question)
         n = self.layout.n_entries
         scores = np.zeros(n, dtype=np.float32)
         np.maximum.at(scores, self.layout.chunk_entry, chunk_scores)

@@ -79,8 +79,8 @@ def load_corpus(path: str | Path) -> Corpus:
     outlines: dict[str, tuple[Heading, ...]] = {}
     notes: list[str] = []
     seen: dict[str, Path] = {}
-    for file in corpus_files(Path(path)):
-        document = _document_for(file)
+    files = corpus_files(Path(path))
+    for file, document in zip(files, _translations_apart([_document_for(f) for f in files])):
         if document.id in seen:
             raise CorpusError(file, None, f'duplicate document id "{document.id}" (also used by {seen[document.id]})')
         seen[document.id] = file
@@ -100,6 +100,17 @@ def load_corpus(path: str | Path) -> Corpus:
         outlines.update({k: v for k, v in parsed.outlines.items() if v})
         notes.extend(parsed.notes)
     return Corpus(tuple(documents), tuple(entries), digest.hexdigest(), outlines, tuple(notes))
+
+
+def _translations_apart(documents: list[Document]) -> list[Document]:
+    """`shop-faq.fr.md` and `shop-faq.en.md` are one FAQ in two languages: ids `shop-faq-fr` and `shop-faq-en`.
+
+    Only ids shared by documents of different languages change; a lone `shop-faq.fr.md` stays `shop-faq`."""
+    langs: dict[str, list[str]] = {}
+    for d in documents:
+        langs.setdefault(d.id, []).append(d.lang)
+    apart = {i for i, ls in langs.items() if len(ls) > 1 and len(set(ls)) == len(ls)}
+    return [replace(d, id=f"{d.id}-{d.lang}") if d.id in apart else d for d in documents]
 
 
 def _manifest_path(file: Path) -> Path:

@@ -1,5 +1,7 @@
 """JSON Lines FAQs: one entry a line, `{id, question, answer, section?, lang?, alt_questions?, url?, group?}`.
 
+`group`: rows of several files sharing it are translations of one entry (the answer comes in the asker's language).
+
 `faq_id` is accepted for `id`, so the public Quebec COVID FAQ files load as they are.
 """
 

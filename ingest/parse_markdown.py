@@ -1,4 +1,8 @@
-"""Markdown FAQs: `# Title` (optional), `## Section`, `### Question`, answer paragraphs below it."""
+"""Markdown FAQs: `# Title` (optional), `## Section`, `### Question`, answer paragraphs below it.
+
+A line `<!-- group: KEY -->` under a question links it to its translations in the other language
+files (same KEY); it is not part of the answer.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from ingest.models import Entry
 from ingest.parse_text import ParsedFile
 
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+_GROUP = re.compile(r"^\s*<!--\s*group:\s*(.*?)\s*-->\s*$", re.IGNORECASE)
 
 
 def parse_markdown(path: Path, text: str, document_id: str, lang: str) -> ParsedFile:
@@ -19,6 +24,7 @@ def parse_markdown(path: Path, text: str, document_id: str, lang: str) -> Parsed
     open_q: tuple[int, int, str] | None = None  # (line, start offset, question)
     answer: list[tuple[int, int, str]] = []
     entries: list[Entry] = []
+    group = ""
 
     def close() -> None:
         if open_q is None:
@@ -34,12 +40,18 @@ def parse_markdown(path: Path, text: str, document_id: str, lang: str) -> Parsed
             Entry(
                 id=f"{document_id}:{local_id}", local_id=local_id, document_id=document_id,
                 section=section, question=question, answer=text[answer_start:end], lang=lang,
-                start=start, end=end, answer_start=answer_start, line=line,
+                start=start, end=end, answer_start=answer_start, line=line, group=group,
             )
         )
 
     for number, start, line in lines_with_offsets(text):
         heading = _HEADING.match(line)
+        marker = _GROUP.match(line)
+        if marker and open_q is not None:
+            if not marker.group(1):
+                raise CorpusError(path, number, "empty group key; write <!-- group: some-key -->")
+            group = marker.group(1)
+            continue
         if not heading:
             if open_q is not None:
                 answer.append((number, start, line))
@@ -48,7 +60,7 @@ def parse_markdown(path: Path, text: str, document_id: str, lang: str) -> Parsed
             continue
         level, words = len(heading.group(1)), heading.group(2)
         close()
-        open_q, answer = None, []
+        open_q, answer, group = None, [], ""
         if level == 1:
             title = words
         elif level == 2:

@@ -38,7 +38,7 @@ def to_short_answer(answer: Answer) -> ShortAnswerOut | None:
         return None
     a, top = answer.short_answer, answer.hits[0].chunk
     return ShortAnswerOut(text=a.text, entry_id=top.entry_id, start=a.start, end=a.end, source_start=top.start + a.start,
-                          source_end=top.start + a.end, highlights=list(a.highlights))
+                          source_end=top.start + a.end, highlights=list(a.highlights), lang=top.lang)
 
 
 def below_threshold(answer: Answer, answerer: Answerer) -> int:

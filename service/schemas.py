@@ -67,6 +67,7 @@ class ShortAnswerOut(BaseModel):
     source_start: int = Field(description="offset of `text` in the source FAQ file")
     source_end: int
     highlights: list[tuple[int, int]] = Field(description="spans of matched words, as offsets in the passage")
+    lang: str = Field("", description="the answer's language: the question's whenever the FAQ has that version, else the best available")
 
 
 class QueryResponse(BaseModel):
@@ -80,6 +81,7 @@ class QueryResponse(BaseModel):
     below_threshold: int = Field(description="how many of the returned results score under the 'no answer' threshold")
     filtered_out: int = Field(description="how many entries the filters excluded")
     took_ms: float
+    question_lang: str = Field("unknown", description="the question's detected language (ISO 639-1), or 'unknown' for text too short to tell")
 
 
 class QuestionInfo(BaseModel):
@@ -141,6 +143,7 @@ class Suggestion(BaseModel):
     confidence: float
     answer: ShortAnswerOut | None
     results: list[Result]
+    question_lang: str = Field("unknown", description="this question's detected language (ISO 639-1), or 'unknown'")
 
 
 class SuggestResponse(BaseModel):

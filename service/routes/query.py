@@ -33,4 +33,5 @@ async def query(request: QueryRequest, answerer: AnswererDep, feedback: Feedback
         question=request.question, query_id=query_id, index_version=answerer.searcher.index.version, answerable=answer.answerable, confidence=answer.confidence,
         answer=to_short_answer(answer), results=to_results(answer),
         below_threshold=below_threshold(answer, answerer), filtered_out=answer.filtered_out, took_ms=round(took, 2),
+        question_lang=answer.question_lang,
     )

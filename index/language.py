@@ -1,0 +1,66 @@
+"""The language a question is written in, so its answer can come from the FAQ's version in that language.
+
+py3langid (a naive Bayes over byte n-grams, model inside its 4.6 MB wheel): on the watch-faq
+questions 150/150 right, on the off-topic messages of 3+ words 0.993, 0.06 ms a question once
+loaded (~0.6 s, once per process and candidate set). lingua-language-detector scored 0.993 / 0.960
+at 0.17 ms from a 96 MB wheel. Limiting the candidates to the FAQ's languages and a few common ones
+matters on short text (0.857 vs 0.791 over every labelled message, greetings and emoji included).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+UNKNOWN = "unknown"
+COMMON = ("fr", "en", "es", "de", "it", "pt", "nl")
+# under 2 words of 2+ letters ("ok", "bjr", "👍") or a normalised probability under this: too little to tell
+MIN_WORDS = 2
+MIN_PROBABILITY = 0.5
+_WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+_LOCK = threading.Lock()
+
+
+@lru_cache(maxsize=4)
+def _identifier(langs: tuple[str, ...]) -> LanguageIdentifier:
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(list(langs))
+    return identifier
+
+
+def candidates(faq_langs: Iterable[str]) -> tuple[str, ...]:
+    """The FAQ's languages the model knows, plus the common ones, sorted (the cache key)."""
+    extra = set(faq_langs) - set(COMMON)
+    return tuple(sorted({*COMMON, *(extra & _known() if extra else ())}))
+
+
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    """Every language the model has (loads it once more: only for a FAQ in a language outside COMMON)."""
+    return frozenset(LanguageIdentifier.from_model_file(MODEL_FILE).nb_classes)
+
+
+def detect(text: str, langs: tuple[str, ...] = COMMON) -> str:
+    """An ISO 639-1 code, or "unknown" for text too short or too ambiguous to tell."""
+    if len(_WORD.findall(text)) < MIN_WORDS:
+        return UNKNOWN
+    with _LOCK:  # the identifier is not documented as thread-safe; a call takes ~0.06 ms
+        lang, probability = _identifier(tuple(sorted(langs))).classify(text)
+    return str(lang) if probability >= MIN_PROBABILITY else UNKNOWN
+
+
+class Detector:
+    """Detects among one FAQ's languages and the common ones; the model loads on first use, once per process."""
+
+    def __init__(self, faq_langs: Iterable[str]) -> None:
+        self._faq_langs = tuple(faq_langs)
+        self._langs: tuple[str, ...] | None = None
+
+    def __call__(self, text: str) -> str:
+        if self._langs is None:
+            self._langs = candidates(self._faq_langs)
+        return detect(text, self._langs)
