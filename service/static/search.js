@@ -1,10 +1,14 @@
 // The help-center search page: results as the person types, the FAQ's contacts when it has no answer.
 import {
   applyStrings,
+  citationLink,
   contactDetails,
   el,
   getJSON,
+  hasContact,
   icon,
+  langBadge,
+  loadHelpCenter,
   paragraphs,
   postJSON,
   preview,
@@ -13,8 +17,11 @@ import {
   setupLanguageSwitch,
   statusLine,
   t,
+  topicChips,
   uniqueId,
 } from "./common.js";
+
+await loadHelpCenter(); // the name, contacts, topics and UI language, before anything is drawn
 
 const DEBOUNCE_MS = 200;
 const TOP_K = 5;
@@ -38,6 +45,7 @@ const expanded = new Set(); // "query|entry" of opened full answers
 
 setupLanguageSwitch(document.getElementById("lang-switch"), () => {
   renderBrowse();
+  renderTopics();
   if (shown) render(shown);
   status.say();
 });
@@ -130,16 +138,18 @@ function resultCard(data, result, first) {
   const [short, whole] = preview(result, answer);
   const isShortAnswer = Boolean(answer && answer.entry_id === result.entry_id);
 
-  const lang = langs.get(result.document_id);
-  const summary = el("div", { class: isShortAnswer ? "answer short-answer" : "answer", lang }, short);
+  const lang = result.lang || langs.get(result.document_id);
+  const answerLang = (isShortAnswer && answer.lang) || lang;
+  const summary = el("div", { class: isShortAnswer ? "answer short-answer" : "answer", lang: answerLang }, short);
   const full = el("div", { class: "answer full-answer", id: fullId, lang, hidden: true },
     paragraphs(result.passage, result.highlights));
 
   const card = el("article", { class: `result-card${isShortAnswer ? " is-best" : ""}`, "aria-labelledby": titleId },
     el("p", { class: "crumb", lang }, result.document, el("span", { class: "sep", "aria-hidden": "true", text: " › " }),
       el("span", { class: "visually-hidden", text: ", " }), result.section),
-    el("h2", { class: "result-title", id: titleId, lang, text: result.question }),
-    isShortAnswer ? el("p", { class: "badge", text: t("search.best") }) : null,
+    el("h2", { class: "result-title", id: titleId, lang }, citationLink(result, result.question), langBadge(result.lang)),
+    isShortAnswer ? el("p", { class: "badge", text: t("search.best") },
+      answerLang !== lang ? langBadge(answer.lang) : null) : null,
     summary,
     full,
   );
@@ -196,7 +206,7 @@ function noAnswer(data) {
     el("div", { class: "no-answer-body" },
       el("h2", { id: titleId, text: t("noanswer.title") }),
       el("p", { class: "asked", text: t("noanswer.asked", { q: data.question }) }),
-      el("p", { text: t("noanswer.text") }),
+      el("p", { text: t(hasContact() ? "noanswer.text" : "noanswer.text.nocontact") }),
       contactDetails()),
   );
   if (!data.results.length) return box;
@@ -204,9 +214,9 @@ function noAnswer(data) {
     el("summary", { text: t("noanswer.related", { n: data.results.length }) }),
     el("ul", {}, data.results.map((r) => {
       const [text] = preview(r, null, 180);
-      return el("li", { lang: langs.get(r.document_id) },
+      return el("li", { lang: r.lang || langs.get(r.document_id) },
         el("p", { class: "crumb" }, r.document, el("span", { class: "sep", "aria-hidden": "true", text: " › " }), r.section),
-        el("h3", { class: "related-title", text: r.question }),
+        el("h3", { class: "related-title" }, citationLink(r, r.question), langBadge(r.lang)),
         el("p", { class: "answer" }, text));
     })),
   );
@@ -248,7 +258,18 @@ function renderBrowse() {
   browseList.replaceChildren(...cards);
 }
 
+function renderTopics() {
+  const pick = (topic) => {
+    input.value = topic;
+    input.focus();
+    clearTimeout(timer);
+    search(topic);
+  };
+  document.getElementById("topics").replaceChildren(...[topicChips(pick)].filter(Boolean));
+}
+
 applyStrings();
+renderTopics();
 loadBrowse();
 const initial = new URLSearchParams(location.search).get("q");
 if (initial) {
