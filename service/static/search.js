@@ -33,6 +33,7 @@ const results = document.getElementById("results");
 const browse = document.getElementById("browse");
 const browseList = document.getElementById("browse-list");
 const spinner = document.getElementById("spinner");
+const topics = document.getElementById("topics"); // suggestions while nothing is asked; hidden with results, as the browse list
 
 let timer = 0;
 let latest = 0; // number of the newest request; an older response is dropped
@@ -87,6 +88,7 @@ function clearResults() {
   shown = null;
   results.replaceChildren();
   browse.hidden = !documents;
+  topics.hidden = false;
   status.set(null);
 }
 
@@ -105,6 +107,7 @@ async function search(question) {
     shown = null;
     results.replaceChildren(el("div", { class: "notice notice-error", role: "alert", text: err.message }));
     browse.hidden = true;
+    topics.hidden = true;
     status.set(null);
   } finally {
     if (id === latest) {
@@ -117,6 +120,7 @@ async function search(question) {
 function render(data) {
   shown = data;
   browse.hidden = true;
+  topics.hidden = true; // Tab from the question goes straight to the results
   const q = data.question;
   if (!data.answerable) {
     status.set({ key: "search.noanswer.status", params: { q } });
@@ -265,7 +269,7 @@ function renderTopics() {
     clearTimeout(timer);
     search(topic);
   };
-  document.getElementById("topics").replaceChildren(...[topicChips(pick)].filter(Boolean));
+  topics.replaceChildren(...[topicChips(pick)].filter(Boolean));
 }
 
 applyStrings();
