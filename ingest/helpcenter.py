@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from faq.errors import HelpCenterError
 from ingest.decode import read_text
@@ -22,16 +23,18 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ().\-]+$")
 _LANG = re.compile(r"^[a-z]{2}$")
 
-Localized = str | dict[str, str]  # one text, or one per UI language ({"fr": ..., "en": ...})
 
-
-def _check_localized(value: Localized | None) -> Localized | None:
+def _check_localized(value: str | dict[str, str]) -> str | dict[str, str]:
+    """Keys of a per-language text are language codes, as the pages' UI languages are."""
     if isinstance(value, dict):
         bad = [k for k in value if not _LANG.match(k)]
         if bad:
             raise ValueError(f"language keys are two lowercase letters (\"fr\", \"en\"), got {bad}")
     return value
 
+
+# one text, or one per UI language ({"fr": ..., "en": ...}); the pages pick the UI language's
+Localized = Annotated[str | dict[str, str], AfterValidator(_check_localized)]
 
 class Contact(BaseModel):
     """How a customer reaches the company when the FAQ has no answer; every field optional."""
@@ -64,11 +67,6 @@ class Contact(BaseModel):
             raise ValueError(f"{value!r} is not a web address; write it as https://example.com/contact")
         return value
 
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: Localized | None) -> Localized | None:
-        return _check_localized(value)
-
     def is_empty(self) -> bool:
         return not (self.email or self.phone or self.url)
 
@@ -99,11 +97,6 @@ class HelpCenter(BaseModel):
         if not _LANG.match(value):
             raise ValueError(f"{value!r} must be a two-letter language code such as \"fr\" or \"en\"")
         return value
-
-    @field_validator("tagline")
-    @classmethod
-    def _tagline(cls, value: Localized | None) -> Localized | None:
-        return _check_localized(value)
 
 
 def helpcenter_path(corpus: Path, override: Path | None = None) -> Path:

@@ -84,6 +84,7 @@ def test_faq_helpcenter_overrides_and_must_exist(tmp_path):
     ({"default_language": "French"}, "default_language", "two-letter"),
     ({"topics": ["x" * 41]}, "topics", "1 to 40 characters"),
     ({"name": ""}, "name", "at least 1 character"),
+    ({"tagline": {"French": "Bonjour"}}, "tagline", "language keys are two lowercase letters"),
 ])
 def test_a_bad_field_names_the_file_and_the_field(tmp_path, data, field, says):
     path = write(tmp_path, data)

@@ -98,6 +98,8 @@ def test_the_search_page_is_the_bike_shops(bike_page, screenshots: Path):
     expect(footer).to_contain_text("7 j/7, de 7 h à 21 h")
     expect(footer.get_by_role("link", name="aide@velocite.example")).to_have_attribute("href", "mailto:aide@velocite.example")
     expect(footer.get_by_role("link", name="+33 4 78 00 11 22")).to_have_attribute("href", "tel:+33478001122")
+    assert_no_watch_shop(page)
+    page.screenshot(path=str(screenshots / "helpcenter-home.png"), full_page=True)
 
     page.get_by_role("button", name="casques", exact=True).click()
     card = page.locator(".result-list > li").first
