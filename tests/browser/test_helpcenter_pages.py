@@ -146,3 +146,80 @@ def test_english_pages_badge_french_entries(bike_page):
     card = page.locator(".result-list > li").first
     expect(card.locator(".result-title")).to_contain_text("Les casques sont-ils fournis ?")
     expect(card.locator(".result-title .lang-badge")).to_have_text("FR")
+
+
+def with_source_fields(route, edit) -> None:
+    """Let the real response through with `edit` applied: url and lang as a multilingual, imported FAQ gives them."""
+    response = route.fetch()
+    body = response.json()
+    edit(body)
+    route.fulfill(response=response, json=body)
+
+
+def cited_in_english(result: dict, answer: dict | None, url: str) -> None:
+    result.update(url=url, lang="en")
+    if answer is not None:
+        answer["lang"] = "en"
+
+
+def test_citations_link_to_their_article_and_other_languages_are_badged(bike_page):
+    page = bike_page
+
+    def edit(body: dict) -> None:
+        cited_in_english(body["results"][0], body["answer"], "https://velocite.example/aide/casques")
+        body["results"][1]["url"] = "javascript:alert(1)"  # never made a link
+
+    page.route("**/v1/query", lambda route: with_source_fields(route, edit))
+    page.goto("/")
+    page.get_by_label("Votre question").fill("Les casques sont-ils fournis ?")
+    cards = page.locator(".result-list > li")
+    link = cards.first.locator(".result-title a")
+    expect(link).to_have_text("Les casques sont-ils fournis ?")
+    expect(link).to_have_attribute("href", "https://velocite.example/aide/casques")
+    expect(link).to_have_attribute("target", "_blank")
+    expect(link).to_have_attribute("rel", "noopener")
+    expect(cards.first.locator(".result-title .lang-badge")).to_have_text("EN")
+    expect(cards.nth(1).locator(".result-title a")).to_have_count(0)
+    expect(cards.nth(1).locator(".lang-badge")).to_have_count(0)  # no lang: no badge
+
+
+def test_the_agent_panel_links_and_badges_too(bike_page):
+    page = bike_page
+
+    def edit(body: dict) -> None:
+        first = body["suggestions"][0]
+        cited_in_english(first["results"][0], first["answer"], "https://velocite.example/aide/crevaison")
+
+    page.route("**/v1/suggest", lambda route: with_source_fields(route, edit))
+    page.goto("/agent")
+    page.get_by_label("Message du client").fill("Que faire en cas de crevaison pendant un trajet ?")
+    page.get_by_role("button", name="Suggérer des réponses").click()
+    card = page.locator(".suggestion-list > li").first
+    expect(card.locator(".result-title a")).to_have_attribute("href", "https://velocite.example/aide/crevaison")
+    expect(card.locator(".result-title .lang-badge")).to_have_text("EN")
+
+
+@pytest.mark.parametrize(("locale", "lang"), [("de-DE", "fr"), ("en-US", "en")])
+def test_a_browser_in_an_untranslated_language_gets_the_help_centers(browser, bike_url, locale, lang):
+    context = browser.new_context(base_url=bike_url, locale=locale)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        expect(page.locator("html")).to_have_attribute("lang", lang)
+    finally:
+        context.close()
+
+
+def test_without_contacts_the_no_answer_card_invents_none(bike_page):
+    page = bike_page
+    neutral = {"name": "Help center", "tagline": None, "contact": {"email": None, "phone": None, "hours": None, "url": None},
+               "topics": [], "default_language": "en"}
+    page.route("**/v1/helpcenter", lambda route: route.fulfill(json=neutral))
+    page.goto("/")
+    expect(page.locator(".topbar .brand")).to_have_text("HHelp center")  # the mark's letter, then the name
+    page.get_by_label("Votre question").fill(OFF_TOPIC)
+    no_answer = page.locator(".no-answer")
+    expect(no_answer).to_contain_text("Contactez directement l'entreprise")
+    expect(no_answer.locator(".contact, a")).to_have_count(0)
+    expect(page.locator("footer")).to_have_text("Help center")
+    expect(page.locator(".topic-chip")).to_have_count(0)
