@@ -19,8 +19,6 @@ import {
   uniqueId,
 } from "./common.js";
 
-await loadHelpCenter(); // the name, contacts, topics and UI language, before anything is drawn
-
 const TOP_K = 3;
 
 const form = document.getElementById("agent-form");
@@ -36,13 +34,6 @@ let shown = null;
 let langs = new Map(); // document id -> language, for lang="" on the FAQ's text
 const feedbackSent = new Map(); // "query|entry" -> verdict
 const expanded = new Set();
-
-setupLanguageSwitch(document.getElementById("lang-switch"), () => {
-  renderTopics();
-  if (shown) render(shown);
-  status.say();
-  submit.textContent = t(submit.disabled ? "agent.busy" : "agent.submit");
-});
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -202,6 +193,15 @@ function renderTopics() {
     : []));
 }
 
-applyStrings();
+// The form works before this wait (nothing typed is lost); what was drawn meanwhile is drawn again.
+await loadHelpCenter();
+setupLanguageSwitch(document.getElementById("lang-switch"), () => {
+  renderTopics();
+  if (shown) render(shown);
+  status.say();
+  submit.textContent = t(submit.disabled ? "agent.busy" : "agent.submit");
+});
+
+if (shown) render(shown);
 renderTopics();
 documentLanguages().then((found) => { langs = found; });

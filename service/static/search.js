@@ -21,8 +21,6 @@ import {
   uniqueId,
 } from "./common.js";
 
-await loadHelpCenter(); // the name, contacts, topics and UI language, before anything is drawn
-
 const DEBOUNCE_MS = 200;
 const TOP_K = 5;
 
@@ -43,13 +41,6 @@ let documents = null;
 let langs = new Map(); // document id -> language, for lang="" on the FAQ's text
 const feedbackSent = new Map(); // "query|entry" -> verdict
 const expanded = new Set(); // "query|entry" of opened full answers
-
-setupLanguageSwitch(document.getElementById("lang-switch"), () => {
-  renderBrowse();
-  renderTopics();
-  if (shown) render(shown);
-  status.say();
-});
 
 input.addEventListener("input", () => {
   clearTimeout(timer);
@@ -272,7 +263,16 @@ function renderTopics() {
   topics.replaceChildren(...[topicChips(pick)].filter(Boolean));
 }
 
-applyStrings();
+// The listeners above are in place before this wait, so nothing typed meanwhile is lost; what was
+// drawn meanwhile is drawn again with the help center's name, contacts and language.
+await loadHelpCenter();
+setupLanguageSwitch(document.getElementById("lang-switch"), () => {
+  renderBrowse();
+  renderTopics();
+  if (shown) render(shown);
+  status.say();
+});
+if (shown) render(shown);
 renderTopics();
 loadBrowse();
 const initial = new URLSearchParams(location.search).get("q");

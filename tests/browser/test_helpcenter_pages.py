@@ -223,3 +223,16 @@ def test_without_contacts_the_no_answer_card_invents_none(bike_page):
     expect(no_answer.locator(".contact, a")).to_have_count(0)
     expect(page.locator("footer")).to_have_text("Help center")
     expect(page.locator(".topic-chip")).to_have_count(0)
+
+
+def test_a_question_typed_before_the_help_center_loads_is_answered_then_redrawn(bike_page):
+    page = bike_page
+    held = []
+    page.route("**/v1/helpcenter", lambda route: held.append(route))  # answered only when the test lets it
+    page.goto("/")
+    page.get_by_label("Votre question").fill(OFF_TOPIC)
+    no_answer = page.locator(".no-answer")
+    expect(no_answer).to_contain_text("Contactez directement l'entreprise")  # nothing invented while it is unknown
+    held[0].continue_()
+    expect(no_answer.get_by_role("link", name="aide@velocite.example")).to_be_visible()
+    expect(page.locator(".topbar .brand")).to_contain_text("VéloCité Aide")
