@@ -107,6 +107,7 @@ def serve(
     import uvicorn
 
     from index.versions import resolve
+    from ingest.helpcenter import load_helpcenter
     from service.app import create_app
     from usecases.calibrate import recalibrate_if_stale
 
@@ -133,6 +134,10 @@ def serve(
                 say_calibration(result)
         except FaqError as e:
             fail(e)
+    try:  # the app reads it too; checked here so a malformed file is one line, not a worker's traceback
+        load_helpcenter(settings.corpus, settings.helpcenter)
+    except FaqError as e:
+        fail(e)
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
     if workers > 1:  # each worker builds its app from the same FAQ_* settings
         from service.workers import serve_workers

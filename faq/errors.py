@@ -2,6 +2,7 @@
 
     FaqError
     ├── CorpusError          a corpus or questions file is malformed (names file and line)
+    ├── HelpCenterError      a help center's helpcenter.json is malformed (names file and field)
     ├── IndexError_          an index folder cannot be used
     │   ├── IndexNotFoundError
     │   └── IndexMismatchError   built with another embedder, dimension, ensemble or format
@@ -30,6 +31,17 @@ class CorpusError(FaqError):
         self.line = line
         self.reason = message
         where = f"{self.path}:{line}" if line is not None else self.path
+        super().__init__(f"{where}: {message}")
+
+
+class HelpCenterError(FaqError):
+    """A helpcenter.json cannot be used; says which file and field, the rule and the fix."""
+
+    def __init__(self, path: str | Path, field: str | None, message: str) -> None:
+        self.path = str(path)
+        self.field = field
+        self.reason = message
+        where = f"{self.path}: {field}" if field else self.path
         super().__init__(f"{where}: {message}")
 
 

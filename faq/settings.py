@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FAQ_", env_file=".env", extra="ignore", frozen=True)
 
     corpus: Path = Field(Path("corpus"), description="FAQ file or folder that `faq serve` indexes when there is no index")
+    helpcenter: Path | None = Field(None, description="the help center's name, contacts and topics (JSON); "
+                                                      "default: helpcenter.json in the corpus folder, or beside a single-file corpus")
     index_dir: Path = Field(Path("var/index"), description="index versions root (or a single index folder) the service loads")
     keep_versions: int = Field(3, ge=1, le=100, description="index versions kept for rollback")
     reload_poll_seconds: float = Field(2.0, ge=0, description="how often the service checks the index pointer and the served manifest; 0 turns watching off")

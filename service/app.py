@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from faq.settings import Settings, get_settings
 from index.embedders import Embedder
+from ingest.helpcenter import load_helpcenter
 from service.errors import install_error_handlers
 from feedback.store import FeedbackStore
 from service.lifecycle import load_state, watch_pointer
@@ -23,8 +24,10 @@ from service.state import ServiceState
 
 def create_app(settings: Settings | None = None, models: Sequence[Embedder] | None = None) -> FastAPI:
     """`models`: embedders already loaded for `settings.retrieval()`, primary first (tests pass fakes);
-    None loads them from the settings."""
+    None loads them from the settings. Raises HelpCenterError for a malformed helpcenter.json: read
+    here rather than in the lifespan, so `faq serve` says what to fix before it listens."""
     settings = settings or get_settings()
+    helpcenter = load_helpcenter(settings.corpus, settings.helpcenter)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -46,6 +49,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
         redoc_url=None,
     )
     app.state.settings = settings
+    app.state.helpcenter = helpcenter
     app.state.models = models  # what a reload uses when no index is being served yet
     install_error_handlers(app)
     app.include_router(health.router)

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from faq.limits import MAX_MESSAGE_CHARS, MAX_QUESTION_CHARS, MAX_SUGGESTIONS, MAX_TOP_K
+from ingest.helpcenter import HelpCenter
 
 
 # Said in the OpenAPI schema so generated clients and fuzzers know it; checked by the validators
@@ -106,6 +107,7 @@ class DocumentsResponse(BaseModel):
     documents: list[DocumentInfo]
     calibration: str | None = Field(None, description="how 'no answer' was calibrated: labelled, label-free, or null (never refuses)")
     calibration_source: str | None = Field(None, description="what it was calibrated on")
+    helpcenter: HelpCenter = Field(description="the help center's name, contacts and suggested topics (as GET /v1/helpcenter)")
 
 
 class ErrorDetail(BaseModel):

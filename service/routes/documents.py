@@ -1,10 +1,12 @@
-"""GET /v1/documents: what the index knows, as documents › sections › questions."""
+"""GET /v1/documents: what the index knows, as documents › sections › questions; GET /v1/helpcenter: whose FAQ it is."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
-from service.deps import AnswererDep
+from index.answer import Answerer
+from ingest.helpcenter import MAX_TOPICS, HelpCenter
+from service.deps import AnswererDep, StateDep
 from service.present import calibration_of
 from service.schemas import DocumentInfo, DocumentsResponse, QuestionInfo, SectionInfo
 
@@ -12,7 +14,7 @@ router = APIRouter(prefix="/v1", tags=["documents"])
 
 
 @router.get("/documents", response_model=DocumentsResponse)
-def documents(answerer: AnswererDep) -> DocumentsResponse:
+def documents(request: Request, answerer: AnswererDep) -> DocumentsResponse:
     """List the indexed documents with their sections and questions, in FAQ order."""
     records = answerer.searcher.index.records
     out = []
@@ -25,4 +27,22 @@ def documents(answerer: AnswererDep) -> DocumentsResponse:
             DocumentInfo(id=doc.id, title=doc.title, lang=doc.lang, source=doc.source,
                          sections=[SectionInfo(title=t, questions=qs) for t, qs in sections.items()])
         )
-    return DocumentsResponse(documents=out, **calibration_of(answerer.searcher.index.manifest))
+    return DocumentsResponse(documents=out, helpcenter=helpcenter_of(request.app.state.helpcenter, answerer),
+                             **calibration_of(answerer.searcher.index.manifest))
+
+
+@router.get("/helpcenter", response_model=HelpCenter)
+def helpcenter(request: Request, state: StateDep) -> HelpCenter:
+    """The help center's name, contacts, suggested topics and UI language, which the pages show.
+
+    Answers while the index is still loading too, so the pages can show whose help center this is
+    (topics then come only from the file)."""
+    return helpcenter_of(request.app.state.helpcenter, state.answerer)
+
+
+def helpcenter_of(configured: HelpCenter, answerer: Answerer | None) -> HelpCenter:
+    """The configured help center; without topics of its own, the FAQ's section titles suggest them."""
+    if configured.topics or answerer is None:
+        return configured
+    sections = dict.fromkeys(e.section for e in answerer.searcher.index.records.entries if e.section)
+    return configured.model_copy(update={"topics": tuple(list(sections)[:MAX_TOPICS])})

@@ -1,9 +1,13 @@
 // The agent's suggestion panel: a customer's whole message in, suggested FAQ answers per question out.
 import {
   applyStrings,
+  citationLink,
   copyText,
   documentLanguages,
   el,
+  getHelpCenter,
+  langBadge,
+  loadHelpCenter,
   paragraphs,
   postJSON,
   preview,
@@ -30,12 +34,6 @@ let shown = null;
 let langs = new Map(); // document id -> language, for lang="" on the FAQ's text
 const feedbackSent = new Map(); // "query|entry" -> verdict
 const expanded = new Set();
-
-setupLanguageSwitch(document.getElementById("lang-switch"), () => {
-  if (shown) render(shown);
-  status.say();
-  submit.textContent = t(submit.disabled ? "agent.busy" : "agent.submit");
-});
 
 form.addEventListener("submit", (event) => {
   event.preventDefault();
@@ -107,14 +105,16 @@ function card(suggestion, result, first) {
   const key = `${suggestion.query_id}|${result.entry_id}`;
   const titleId = uniqueId("title");
   const fullId = uniqueId("full");
-  const [short, whole] = preview(result, first ? suggestion.answer : null);
-  const lang = langs.get(result.document_id);
-  const summary = el("div", { class: "answer", lang }, short);
+  const answer = first && suggestion.answer?.entry_id === result.entry_id ? suggestion.answer : null;
+  const [short, whole] = preview(result, answer);
+  const lang = result.lang || langs.get(result.document_id);
+  const answerLang = answer?.lang || lang;
+  const summary = el("div", { class: "answer", lang: answerLang }, answerLang !== lang ? langBadge(answer.lang) : null, short);
   const full = el("div", { class: "answer full-answer", id: fullId, lang, hidden: true }, paragraphs(result.passage, result.highlights));
   const article = el("article", { class: "result-card compact", "aria-labelledby": titleId },
     el("p", { class: "crumb", lang }, result.document, el("span", { class: "sep", "aria-hidden": "true", text: " › " }),
       el("span", { class: "visually-hidden", text: ", " }), result.section),
-    el("h3", { class: "result-title", id: titleId, lang, text: result.question }),
+    el("h3", { class: "result-title", id: titleId, lang }, citationLink(result, result.question), langBadge(result.lang)),
     summary, full);
 
   const actions = resultActions({ full, summary, result, whole, key, expanded });
@@ -185,5 +185,23 @@ function verdictButtons(queryId, entryId, titleId, key) {
   return box;
 }
 
-applyStrings();
+/** The help center's topics, as examples of what the FAQ covers (plain text: agents paste messages, not topics). */
+function renderTopics() {
+  const topics = (getHelpCenter().topics ?? []).filter((x) => typeof x === "string" && x);
+  document.getElementById("topics").replaceChildren(...(topics.length
+    ? [el("p", { class: "hint topics-line" }, el("span", { class: "topics-label", text: t("topics.label") }), ` ${topics.join(" · ")}`)]
+    : []));
+}
+
+// The form works before this wait (nothing typed is lost); what was drawn meanwhile is drawn again.
+await loadHelpCenter();
+setupLanguageSwitch(document.getElementById("lang-switch"), () => {
+  renderTopics();
+  if (shown) render(shown);
+  status.say();
+  submit.textContent = t(submit.disabled ? "agent.busy" : "agent.submit");
+});
+
+if (shown) render(shown);
+renderTopics();
 documentLanguages().then((found) => { langs = found; });

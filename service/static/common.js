@@ -1,26 +1,25 @@
-// Shared helpers of the search page and the agent panel: UI strings, JSON calls, safe highlight rendering.
+// Shared helpers of the search page and the agent panel: UI strings, JSON calls, safe highlight rendering,
+// and the help center's own name, contacts and topics (GET /v1/helpcenter, from the corpus's helpcenter.json).
 // Corpus text and what people type are only ever put into the page with textContent / text nodes.
 
-export const CONTACT = {
-  email: "service@btomic.com",
-  phone: "+1 (347) 459-1491",
-  phoneHref: "tel:+13474591491",
-};
+/** Until /v1/helpcenter answers (or when it cannot): neutral, with no contact details invented. */
+let helpcenter = { name: "Help center", tagline: null, contact: {}, topics: [], default_language: "en" };
 
 const STRINGS = {
   fr: {
-    "brand": "Centre d'aide BTOMIC",
     "lang.switch": "English",
     "lang.switch.label": "Switch to English",
     "nav.agent": "Espace conseiller",
     "nav.search": "Centre d'aide",
     "skip": "Aller au contenu",
-    "footer.contact": "Service client, du lundi au vendredi de 8 h à 17 h (PST)",
+    "footer.contact": "Service client",
+    "lang.badge": "Rédigé en {lang}",
+    "topics.label": "Sujets fréquents :",
 
     "search.title": "Comment pouvons-nous vous aider ?",
-    "search.intro": "Posez votre question avec vos propres mots : commandes, livraison, garantie, retours…",
+    "search.intro": "Posez votre question avec vos propres mots.",
     "search.label": "Votre question",
-    "search.placeholder": "Ex. : combien de temps dure la garantie ?",
+    "search.placeholder": "Tapez votre question…",
     "search.hint": "Les résultats s'affichent pendant que vous tapez.",
     "search.browse": "Questions fréquentes",
     "search.searching": "Recherche en cours…",
@@ -41,10 +40,11 @@ const STRINGS = {
 
     "noanswer.title": "Nous n'avons pas trouvé de réponse à votre question",
     "noanswer.text": "Notre FAQ ne couvre pas ce sujet. Notre service client se fera un plaisir de vous aider :",
+    "noanswer.text.nocontact": "Notre FAQ ne couvre pas ce sujet. Contactez directement l'entreprise : elle se fera un plaisir de vous aider.",
+    "noanswer.web": "Contact",
     "noanswer.email": "E-mail",
     "noanswer.phone": "Téléphone",
     "noanswer.hours": "Horaires",
-    "noanswer.hours.value": "Du lundi au vendredi, de 8 h à 17 h (heure du Pacifique, PST)",
     "noanswer.related": "Sujets peut-être liés ({n})",
     "noanswer.asked": "Votre question : « {q} »",
 
@@ -55,7 +55,7 @@ const STRINGS = {
     "agent.title": "Suggestions de réponses",
     "agent.intro": "Collez le message complet du client : chaque question détectée reçoit ses réponses de la FAQ.",
     "agent.label": "Message du client",
-    "agent.placeholder": "Bonjour, j'ai reçu ma montre hier mais…",
+    "agent.placeholder": "Bonjour, j'ai une question au sujet de…",
     "agent.hint": "Ctrl + Entrée pour lancer la recherche.",
     "agent.submit": "Suggérer des réponses",
     "agent.busy": "Analyse du message…",
@@ -76,18 +76,19 @@ const STRINGS = {
     "agent.placeholder.results": "Les suggestions apparaîtront ici.",
   },
   en: {
-    "brand": "BTOMIC Help Center",
     "lang.switch": "Français",
     "lang.switch.label": "Passer en français",
     "nav.agent": "Agent panel",
     "nav.search": "Help center",
     "skip": "Skip to content",
-    "footer.contact": "Customer service, Monday to Friday, 8 am to 5 pm (PST)",
+    "footer.contact": "Customer service",
+    "lang.badge": "Written in {lang}",
+    "topics.label": "Popular topics:",
 
     "search.title": "How can we help you?",
-    "search.intro": "Ask your question in your own words: orders, shipping, warranty, returns…",
+    "search.intro": "Ask your question in your own words.",
     "search.label": "Your question",
-    "search.placeholder": "E.g. how long is the warranty?",
+    "search.placeholder": "Type your question…",
     "search.hint": "Results appear as you type.",
     "search.browse": "Frequently asked questions",
     "search.searching": "Searching…",
@@ -108,10 +109,11 @@ const STRINGS = {
 
     "noanswer.title": "We did not find an answer to your question",
     "noanswer.text": "Our FAQ does not cover this topic. Our customer service will be happy to help:",
+    "noanswer.text.nocontact": "Our FAQ does not cover this topic. Please contact the company directly: they will be happy to help.",
+    "noanswer.web": "Contact",
     "noanswer.email": "Email",
     "noanswer.phone": "Phone",
     "noanswer.hours": "Hours",
-    "noanswer.hours.value": "Monday to Friday, 8:00 am to 5:00 pm (Pacific Time, PST)",
     "noanswer.related": "Possibly related topics ({n})",
     "noanswer.asked": "Your question: “{q}”",
 
@@ -122,7 +124,7 @@ const STRINGS = {
     "agent.title": "Answer suggestions",
     "agent.intro": "Paste the customer's whole message: each question found in it gets answers from the FAQ.",
     "agent.label": "Customer message",
-    "agent.placeholder": "Hello, I received my watch yesterday but…",
+    "agent.placeholder": "Hello, I have a question about…",
     "agent.hint": "Ctrl + Enter to search.",
     "agent.submit": "Suggest answers",
     "agent.busy": "Reading the message…",
@@ -147,21 +149,52 @@ const STRINGS = {
 const LANG_KEY = "faq.lang";
 let lang = readLang();
 
+/** The person's saved choice, else the browser's language when the pages translate it, else the help center's. */
 function readLang() {
   try {
     const saved = localStorage.getItem(LANG_KEY);
-    if (saved === "fr" || saved === "en") return saved;
-  } catch { /* storage disabled: French */ }
-  return "fr";
+    if (saved in STRINGS) return saved;
+  } catch { /* storage disabled */ }
+  for (const tag of navigator.languages ?? [navigator.language]) {
+    const code = String(tag || "").slice(0, 2).toLowerCase();
+    if (code in STRINGS) return code;
+  }
+  return helpcenter.default_language in STRINGS ? helpcenter.default_language : "en";
 }
 
 export function getLang() {
   return lang;
 }
 
+/**
+ * Fetch the help center's name, contacts and topics once, before the page renders; the neutral
+ * defaults stay when the service cannot say. The UI language is then picked again, since the help
+ * center's default applies when the browser's language is not one the pages translate.
+ */
+export async function loadHelpCenter() {
+  try {
+    const data = await getJSON("/v1/helpcenter");
+    if (data && typeof data.name === "string") helpcenter = { ...helpcenter, ...data, contact: data.contact ?? {} };
+  } catch { /* neutral defaults */ }
+  lang = readLang();
+  return helpcenter;
+}
+
+export function getHelpCenter() {
+  return helpcenter;
+}
+
+/** A help-center text given once or per language ({"fr": …, "en": …}), in the UI language if it has it. */
+export function localized(value) {
+  if (!value) return "";
+  if (typeof value === "string") return value;
+  return value[lang] ?? value[helpcenter.default_language] ?? Object.values(value)[0] ?? "";
+}
+
 /** The UI string `key` in the current language, with `{name}` placeholders filled from `params` as plain text. */
 export function t(key, params = {}) {
-  const text = STRINGS[lang][key] ?? STRINGS.fr[key] ?? key;
+  if (key === "brand") return helpcenter.name;
+  const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
@@ -193,6 +226,75 @@ export function applyStrings(root = document) {
   for (const el of root.querySelectorAll("[data-i18n-aria-label]")) el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
   const title = document.querySelector("title[data-i18n-title]");
   if (title) document.title = `${t(title.dataset.i18nTitle)} · ${t("brand")}`;
+  for (const mark of root.querySelectorAll(".brand-mark")) mark.textContent = Array.from(helpcenter.name.trim())[0]?.toUpperCase() ?? "";
+  const tagline = localized(helpcenter.tagline);
+  if (tagline) for (const intro of root.querySelectorAll("[data-i18n='search.intro']")) intro.textContent = tagline;
+  const description = document.querySelector("meta[name='description']");
+  if (description) description.content = tagline || `${helpcenter.name} — ${t("search.browse")}`;
+  const footer = document.getElementById("footer");
+  if (footer) footer.replaceChildren(footerLine());
+}
+
+/** Whether the help center gave any way to reach it; without one the pages invent none. */
+export function hasContact() {
+  const c = helpcenter.contact ?? {};
+  return Boolean(c.email || c.phone || safeUrl(c.url));
+}
+
+/** `url` when it is an http(s) address, else null: only those become links (never javascript:). */
+export function safeUrl(url) {
+  if (typeof url !== "string") return null;
+  try {
+    const parsed = new URL(url, location.href);
+    return parsed.protocol === "http:" || parsed.protocol === "https:" ? parsed.href : null;
+  } catch {
+    return null;
+  }
+}
+
+function phoneHref(phone) {
+  return `tel:${phone.replace(/[^0-9+]/g, "")}`;
+}
+
+/** The contact links (e-mail, phone, contact page) the help center gave, as [label key, element] pairs. */
+function contactLinks() {
+  const c = helpcenter.contact ?? {};
+  const links = [];
+  if (c.email) links.push(["noanswer.email", el("a", { href: `mailto:${c.email}`, text: c.email })]);
+  if (c.phone) links.push(["noanswer.phone", el("a", { href: phoneHref(c.phone), text: c.phone })]);
+  const url = safeUrl(c.url);
+  if (url) links.push(["noanswer.web", el("a", { href: url, target: "_blank", rel: "noopener", text: c.url })]);
+  return links;
+}
+
+/** The footer: the help center's name, hours and contact links, separated by dots. */
+function footerLine() {
+  const parts = [helpcenter.name, localized(helpcenter.contact?.hours), ...contactLinks().map(([, link]) => link)].filter(Boolean);
+  const line = el("p", {});
+  parts.forEach((part, i) => line.append(...(i ? [" · ", part] : [part])));
+  return line;
+}
+
+/** A small "EN"-style badge when `code` (an entry's or answer's language) is not the UI language; null otherwise. */
+export function langBadge(code) {
+  if (typeof code !== "string" || !code || code === lang) return null;
+  return el("span", { class: "lang-badge", title: t("lang.badge", { lang: code.toUpperCase() }), "aria-label": t("lang.badge", { lang: code.toUpperCase() }),
+    text: code.toUpperCase() });
+}
+
+/** `content` as a link to the result's article when the source gave an address, else as it is. */
+export function citationLink(result, content) {
+  const url = safeUrl(result?.url);
+  return url ? el("a", { class: "citation-link", href: url, target: "_blank", rel: "noopener" }, content) : content;
+}
+
+/** The suggested topics as buttons that call `onPick(topic)`; null when there are none. */
+export function topicChips(onPick) {
+  const topics = Array.isArray(helpcenter.topics) ? helpcenter.topics.filter((x) => typeof x === "string" && x) : [];
+  if (!topics.length) return null;
+  return el("div", { class: "topics", role: "group", "aria-label": t("topics.label") },
+    el("span", { class: "topics-label", text: t("topics.label") }),
+    topics.map((topic) => el("button", { type: "button", class: "chip topic-chip", text: topic, onclick: () => onPick(topic) })));
 }
 
 /** Wire the language button: toggles fr/en, remembers it, re-applies strings and calls onChange to re-render. */
@@ -340,19 +442,13 @@ export function preview(result, answer, maxChars = 260) {
   return [fragment, false];
 }
 
-/** The FAQ's contact options, as a definition list. */
+/** The help center's contact options as a definition list; null when it gave none (nothing is invented). */
 export function contactDetails() {
-  return el("dl", { class: "contact" },
-    el("div", {},
-      el("dt", { text: t("noanswer.email") }),
-      el("dd", {}, el("a", { href: `mailto:${CONTACT.email}`, text: CONTACT.email }))),
-    el("div", {},
-      el("dt", { text: t("noanswer.phone") }),
-      el("dd", {}, el("a", { href: CONTACT.phoneHref, text: CONTACT.phone }))),
-    el("div", { class: "contact-hours" },
-      el("dt", { text: t("noanswer.hours") }),
-      el("dd", { text: t("noanswer.hours.value") })),
-  );
+  const hours = localized(helpcenter.contact?.hours);
+  const items = contactLinks().map(([key, link]) => el("div", {}, el("dt", { text: t(key) }), el("dd", {}, link)));
+  if (!items.length) return null;
+  if (hours) items.push(el("div", { class: "contact-hours" }, el("dt", { text: t("noanswer.hours") }), el("dd", { text: hours })));
+  return el("dl", { class: "contact" }, items);
 }
 
 /** A button that shows/hides `region` (aria-expanded + aria-controls). */

@@ -1,10 +1,14 @@
 // The help-center search page: results as the person types, the FAQ's contacts when it has no answer.
 import {
   applyStrings,
+  citationLink,
   contactDetails,
   el,
   getJSON,
+  hasContact,
   icon,
+  langBadge,
+  loadHelpCenter,
   paragraphs,
   postJSON,
   preview,
@@ -13,6 +17,7 @@ import {
   setupLanguageSwitch,
   statusLine,
   t,
+  topicChips,
   uniqueId,
 } from "./common.js";
 
@@ -26,6 +31,7 @@ const results = document.getElementById("results");
 const browse = document.getElementById("browse");
 const browseList = document.getElementById("browse-list");
 const spinner = document.getElementById("spinner");
+const topics = document.getElementById("topics"); // suggestions while nothing is asked; hidden with results, as the browse list
 
 let timer = 0;
 let latest = 0; // number of the newest request; an older response is dropped
@@ -35,12 +41,6 @@ let documents = null;
 let langs = new Map(); // document id -> language, for lang="" on the FAQ's text
 const feedbackSent = new Map(); // "query|entry" -> verdict
 const expanded = new Set(); // "query|entry" of opened full answers
-
-setupLanguageSwitch(document.getElementById("lang-switch"), () => {
-  renderBrowse();
-  if (shown) render(shown);
-  status.say();
-});
 
 input.addEventListener("input", () => {
   clearTimeout(timer);
@@ -79,6 +79,7 @@ function clearResults() {
   shown = null;
   results.replaceChildren();
   browse.hidden = !documents;
+  topics.hidden = false;
   status.set(null);
 }
 
@@ -97,6 +98,7 @@ async function search(question) {
     shown = null;
     results.replaceChildren(el("div", { class: "notice notice-error", role: "alert", text: err.message }));
     browse.hidden = true;
+    topics.hidden = true;
     status.set(null);
   } finally {
     if (id === latest) {
@@ -109,6 +111,7 @@ async function search(question) {
 function render(data) {
   shown = data;
   browse.hidden = true;
+  topics.hidden = true; // Tab from the question goes straight to the results
   const q = data.question;
   if (!data.answerable) {
     status.set({ key: "search.noanswer.status", params: { q } });
@@ -130,16 +133,18 @@ function resultCard(data, result, first) {
   const [short, whole] = preview(result, answer);
   const isShortAnswer = Boolean(answer && answer.entry_id === result.entry_id);
 
-  const lang = langs.get(result.document_id);
-  const summary = el("div", { class: isShortAnswer ? "answer short-answer" : "answer", lang }, short);
+  const lang = result.lang || langs.get(result.document_id);
+  const answerLang = (isShortAnswer && answer.lang) || lang;
+  const summary = el("div", { class: isShortAnswer ? "answer short-answer" : "answer", lang: answerLang }, short);
   const full = el("div", { class: "answer full-answer", id: fullId, lang, hidden: true },
     paragraphs(result.passage, result.highlights));
 
   const card = el("article", { class: `result-card${isShortAnswer ? " is-best" : ""}`, "aria-labelledby": titleId },
     el("p", { class: "crumb", lang }, result.document, el("span", { class: "sep", "aria-hidden": "true", text: " › " }),
       el("span", { class: "visually-hidden", text: ", " }), result.section),
-    el("h2", { class: "result-title", id: titleId, lang, text: result.question }),
-    isShortAnswer ? el("p", { class: "badge", text: t("search.best") }) : null,
+    el("h2", { class: "result-title", id: titleId, lang }, citationLink(result, result.question), langBadge(result.lang)),
+    isShortAnswer ? el("p", { class: "badge", text: t("search.best") },
+      answerLang !== lang ? langBadge(answer.lang) : null) : null,
     summary,
     full,
   );
@@ -196,7 +201,7 @@ function noAnswer(data) {
     el("div", { class: "no-answer-body" },
       el("h2", { id: titleId, text: t("noanswer.title") }),
       el("p", { class: "asked", text: t("noanswer.asked", { q: data.question }) }),
-      el("p", { text: t("noanswer.text") }),
+      el("p", { text: t(hasContact() ? "noanswer.text" : "noanswer.text.nocontact") }),
       contactDetails()),
   );
   if (!data.results.length) return box;
@@ -204,9 +209,9 @@ function noAnswer(data) {
     el("summary", { text: t("noanswer.related", { n: data.results.length }) }),
     el("ul", {}, data.results.map((r) => {
       const [text] = preview(r, null, 180);
-      return el("li", { lang: langs.get(r.document_id) },
+      return el("li", { lang: r.lang || langs.get(r.document_id) },
         el("p", { class: "crumb" }, r.document, el("span", { class: "sep", "aria-hidden": "true", text: " › " }), r.section),
-        el("h3", { class: "related-title", text: r.question }),
+        el("h3", { class: "related-title" }, citationLink(r, r.question), langBadge(r.lang)),
         el("p", { class: "answer" }, text));
     })),
   );
@@ -248,7 +253,27 @@ function renderBrowse() {
   browseList.replaceChildren(...cards);
 }
 
-applyStrings();
+function renderTopics() {
+  const pick = (topic) => {
+    input.value = topic;
+    input.focus();
+    clearTimeout(timer);
+    search(topic);
+  };
+  topics.replaceChildren(...[topicChips(pick)].filter(Boolean));
+}
+
+// The listeners above are in place before this wait, so nothing typed meanwhile is lost; what was
+// drawn meanwhile is drawn again with the help center's name, contacts and language.
+await loadHelpCenter();
+setupLanguageSwitch(document.getElementById("lang-switch"), () => {
+  renderBrowse();
+  renderTopics();
+  if (shown) render(shown);
+  status.say();
+});
+if (shown) render(shown);
+renderTopics();
 loadBrowse();
 const initial = new URLSearchParams(location.search).get("q");
 if (initial) {

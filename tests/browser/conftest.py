@@ -10,11 +10,13 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from faq.settings import Settings
 from service import create_app
@@ -23,6 +25,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 
 def _missing() -> str | None:
@@ -43,13 +46,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture(scope="session")
-def base_url(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """`app` on a free port of 127.0.0.1 in a background thread, until the block ends."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    settings = Settings(index_dir=index_dir, data_dir=tmp_path_factory.mktemp("browser-data"))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 120
@@ -65,6 +68,14 @@ def base_url(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="session")
+def base_url(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The bundled watch-shop FAQ, with its corpus/helpcenter.json."""
+    settings = Settings(index_dir=index_dir, corpus=CORPUS, data_dir=tmp_path_factory.mktemp("browser-data"))
+    with serving(create_app(settings)) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     reason = _missing()
     if reason:
@@ -77,9 +88,9 @@ def browser() -> Iterator[object]:
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, base_url: str) -> Iterator[object]:
-    """A fresh context (empty localStorage, so French) that only reaches the service: any other request fails the test."""
+@contextmanager
+def guarded_page(browser, base_url: str) -> Iterator[object]:
+    """A fresh context (empty localStorage, French browser) that only reaches the service: any other request fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, locale="fr-FR")
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
     outside: list[str] = []
@@ -103,6 +114,12 @@ def page(browser, base_url: str) -> Iterator[object]:
     context.close()
     assert not outside, f"the page requested something outside the service: {outside}"
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture
+def page(browser, base_url: str) -> Iterator[object]:
+    with guarded_page(browser, base_url) as p:
+        yield p
 
 
 @pytest.fixture(scope="session")
