@@ -18,6 +18,7 @@ from ingest.decode import read_text
 from ingest.models import Document, Entry, Heading
 from ingest.parse_csv import parse_csv
 from ingest.parse_html import parse_html
+from ingest.helpcenter import FILE_NAME as HELPCENTER_FILE
 from ingest.parse_json import SIDECARS, parse_json
 from ingest.parse_jsonl import parse_jsonl
 from ingest.parse_markdown import parse_markdown
@@ -65,10 +66,10 @@ def corpus_files(path: Path) -> list[Path]:
 
 
 def _is_faq_file(path: Path) -> bool:
-    """A file of a known type that is not a readme, a manifest or an export's sections/collections."""
+    """A file of a known type that is not a readme, a manifest, an export's sections/collections or the help center's settings."""
     name = path.name.lower()
     return (path.suffix in PARSERS and not name.startswith("readme") and not name.endswith(MANIFEST_SUFFIX)
-            and name not in SIDECARS)
+            and name not in SIDECARS and name != HELPCENTER_FILE)
 
 
 def load_corpus(path: str | Path) -> Corpus:
