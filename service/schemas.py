@@ -150,6 +150,7 @@ class Suggestion(BaseModel):
 
 class SuggestResponse(BaseModel):
     suggestions: list[Suggestion]
+    no_question: bool = Field(False, description="true when the message asks nothing (only thanks, greetings or a signature): no suggestions")
     index_version: str
     took_ms: float
 

@@ -125,3 +125,16 @@ def test_admin_endpoints_are_off_without_a_configured_token(fake_index_dir, fake
         response = client.get("/v1/admin/phrasings", headers={"Authorization": "Bearer anything-at-all-1234"})
         assert response.status_code == 403
         assert "disabled" in response.json()["error"]["message"]
+
+
+def test_suggest_on_a_thanks_only_message_says_no_question_was_found(fake_client):
+    response = fake_client.post("/v1/suggest", json={"message": "Merci beaucoup !\nCordialement, Julie"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["suggestions"] == [] and body["no_question"] is True
+
+
+def test_suggest_on_a_message_with_a_question_has_no_question_false(fake_client):
+    body = fake_client.post("/v1/suggest", json={"message": "Merci, et pour la garantie ?\nSent from my iPhone"}).json()
+    assert body["no_question"] is False
+    assert [s["question"] for s in body["suggestions"]] == ["Merci, et pour la garantie ?"]
