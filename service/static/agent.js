@@ -6,6 +6,7 @@ import {
   documentLanguages,
   el,
   getHelpCenter,
+  getLang,
   langBadge,
   loadHelpCenter,
   paragraphs,
@@ -20,6 +21,44 @@ import {
 } from "./common.js";
 
 const TOP_K = 3;
+const STRONG = 0.75; // confidence from which a suggestion is a strong match; the threshold (answerable) is 0.5
+
+// The panel's own strings (issue 18), used until common.js's STRINGS has them: t() wins when it knows the key.
+const PANEL_STRINGS = {
+  fr: {
+    "agent.noquestion": "Aucune question trouvée dans ce message",
+    "agent.noquestion.hint": "Il ne contient que des remerciements, des salutations ou une signature : rien à répondre.",
+    "agent.strength.strong": "Correspondance forte",
+    "agent.strength.medium": "Correspondance moyenne",
+    "agent.strength.weak": "Peut-être lié",
+    "agent.copy.short.label": "Copier la réponse courte « {q} »",
+    "agent.copy.full": "Copier tout",
+    "agent.copy.full.label": "Copier la réponse complète « {q} »",
+  },
+  en: {
+    "agent.noquestion": "No question found in this message",
+    "agent.noquestion.hint": "It only has thanks, greetings or a signature: nothing to answer.",
+    "agent.strength.strong": "Strong match",
+    "agent.strength.medium": "Medium match",
+    "agent.strength.weak": "Possibly related",
+    "agent.copy.short.label": "Copy the short answer “{q}”",
+    "agent.copy.full": "Copy all",
+    "agent.copy.full.label": "Copy the full answer “{q}”",
+  },
+};
+
+function tx(key, params = {}) {
+  const known = t(key, params);
+  if (known !== key) return known;
+  const text = PANEL_STRINGS[getLang()]?.[key] ?? PANEL_STRINGS.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+}
+
+/** "strong" (≥ 0.75), "medium" (answerable, from the threshold), or "weak": possibly related only. */
+function strength(suggestion) {
+  if (!suggestion.answerable) return "weak";
+  return suggestion.confidence >= STRONG ? "strong" : "medium";
+}
 
 const form = document.getElementById("agent-form");
 const message = document.getElementById("message");
@@ -64,8 +103,6 @@ async function suggest() {
     const data = await postJSON("/v1/suggest", { message: text, top_k: TOP_K }, { signal: controller.signal });
     if (id !== latest) return;
     render(data);
-    const n = data.suggestions.length;
-    status.set({ key: n === 1 ? "agent.count.1" : "agent.count.n", params: { n } });
   } catch (err) {
     if (err.name === "AbortError" || id !== latest) return;
     status.set({ text: err.message, error: true }); // already a full sentence in the language of the moment
@@ -80,18 +117,30 @@ async function suggest() {
 
 function render(data) {
   shown = data;
+  const n = data.suggestions.length;
+  if (data.no_question || !n) {
+    groups.replaceChildren(el("div", { class: "no-question notice" },
+      el("p", { class: "no-question-title", text: tx("agent.noquestion") }),
+      el("p", { class: "hint", text: tx("agent.noquestion.hint") })));
+    status.set({ text: tx("agent.noquestion") });
+    return;
+  }
   groups.replaceChildren(...data.suggestions.map((s, i) => group(s, i + 1)));
+  status.set({ key: n === 1 ? "agent.count.1" : "agent.count.n", params: { n } });
 }
 
 function group(suggestion, index) {
   const headingId = uniqueId("group");
-  const section = el("section", { class: "group", "aria-labelledby": headingId },
+  const level = strength(suggestion);
+  const section = el("section", { class: `group strength-${level}`, "aria-labelledby": headingId, "data-strength": level },
     el("header", { class: "group-head" },
       el("h2", { id: headingId, text: t("agent.question", { i: index }) }),
-      el("span", {
-        class: `confidence ${suggestion.answerable ? "ok" : "low"}`,
-        text: t("agent.confidence", { p: Math.round(suggestion.confidence * 100) }),
-      })),
+      el("span", { class: "strength-badges" },
+        el("span", { class: `strength-label strength-${level}`, text: tx(`agent.strength.${level}`) }),
+        el("span", {
+          class: `confidence ${suggestion.answerable ? "ok" : "low"}`,
+          text: t("agent.confidence", { p: Math.round(suggestion.confidence * 100) }),
+        }))),
     el("blockquote", { class: "detected", text: suggestion.question }),
   );
   if (!suggestion.answerable) section.append(el("p", { class: "notice notice-warn", text: t("agent.noanswer") }));
@@ -118,25 +167,29 @@ function card(suggestion, result, first) {
     summary, full);
 
   const actions = resultActions({ full, summary, result, whole, key, expanded });
-  actions.append(copyButton(result), verdictButtons(suggestion.query_id, result.entry_id, titleId, key));
+  const copies = answer && !whole
+    ? [copyButton(answer.text, tx("agent.copy.short.label", { q: result.question }), t("agent.copy"), "copy copy-short"),
+      copyButton(result.passage, tx("agent.copy.full.label", { q: result.question }), tx("agent.copy.full"), "copy-full")]
+    : [copyButton(result.passage, t("agent.copy.label", { q: result.question }), t("agent.copy"), "copy")];
+  actions.append(...copies, verdictButtons(suggestion.query_id, result.entry_id, titleId, key));
   article.append(actions);
   return article;
 }
 
-function copyButton(result) {
-  const label = el("span", { text: t("agent.copy") });
-  const button = el("button", {
-    type: "button", class: "secondary copy", "aria-label": t("agent.copy.label", { q: result.question }),
-  }, el("span", { class: "copy-icon", "aria-hidden": "true" }), label);
+/** A button copying `text` (the short answer, or the whole passage), saying "Copied" on it and to screen readers. */
+function copyButton(text, ariaLabel, idle, classes) {
+  const label = el("span", { text: idle });
+  const button = el("button", { type: "button", class: `secondary ${classes}`, "aria-label": ariaLabel },
+    el("span", { class: "copy-icon", "aria-hidden": "true" }), label);
   let reset = 0;
   button.addEventListener("click", async () => {
-    const ok = await copyText(result.passage);
+    const ok = await copyText(text);
     clearTimeout(reset);
     label.textContent = t(ok ? "agent.copied" : "agent.copy.failed");
     button.classList.toggle("is-done", ok);
     announce.textContent = label.textContent;
     reset = setTimeout(() => {
-      label.textContent = t("agent.copy");
+      label.textContent = idle;
       button.classList.remove("is-done");
       announce.textContent = "";
     }, 2500);
