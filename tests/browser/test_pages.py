@@ -223,3 +223,90 @@ def test_narrow_screen_layout(page, screenshots):
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     page.screenshot(path=str(screenshots / "search-mobile.png"), full_page=True)
+
+
+# ---------- issue 18: thanks-only messages, signatures, copying the short answer, weak vs strong ----------
+
+REFUND = "Combien de temps faut-il pour être remboursé ?"
+
+
+def test_agent_panel_thanks_only_message_shows_no_question(page):
+    page.goto("/agent")
+    page.get_by_label("Message du client").fill("Merci beaucoup !\nCordialement, Julie")
+    with page.expect_response(lambda r: r.url.endswith("/v1/suggest")) as response:
+        page.get_by_role("button", name="Suggérer des réponses").click()
+    assert response.value.json()["no_question"] is True
+    expect(page.locator(".no-question")).to_contain_text("Aucune question trouvée dans ce message")
+    expect(page.locator(".group")).to_have_count(0)
+    expect(page.locator("#status")).to_have_text("Aucune question trouvée dans ce message")
+    page.get_by_role("button", name="Switch to English").click()
+    expect(page.locator(".no-question")).to_contain_text("No question found in this message")
+    page.evaluate("localStorage.clear()")
+
+
+def test_agent_panel_drops_the_signature(page):
+    suggest(page, f"Bonjour,\n{REFUND}\n\nCordialement,\nJulie Martin\nEnvoyé de mon iPhone\n\n"
+                  "Le lun. 3 mars 2025, Service client a écrit :\n> Quelle est votre question ?")
+    groups = page.locator(".group")
+    expect(groups).to_have_count(1)
+    expect(groups.first.locator(".detected")).to_have_text(REFUND)
+    expect(page.locator("#status")).to_have_text("1 question détectée")
+
+
+def test_agent_panel_copy_copies_the_short_answer_and_copy_all_the_passage(page):
+    page.goto("/agent")
+    page.get_by_label("Message du client").fill(REFUND)
+    with page.expect_response(lambda r: r.url.endswith("/v1/suggest")) as response:
+        page.get_by_role("button", name="Suggérer des réponses").click()
+    suggestion = response.value.json()["suggestions"][0]
+    assert suggestion["answer"], "the refund question has a short answer"
+    card = page.locator(".suggestion-list > li").first
+    copy = card.locator("button.copy")
+    copy.click()
+    expect(copy).to_have_text("Copié")
+    expect(page.locator("#announce")).to_have_text("Copié")
+    assert page.evaluate("navigator.clipboard.readText()") == suggestion["answer"]["text"]
+    full = card.locator("button.copy-full")
+    if suggestion["answer"]["text"].strip() != suggestion["results"][0]["passage"].strip():
+        full.click()
+        expect(full).to_have_text("Copié")
+        assert page.evaluate("navigator.clipboard.readText()") == suggestion["results"][0]["passage"]
+    # cards without a short answer copy their passage
+    second = page.locator(".suggestion-list > li").nth(1)
+    second.locator("button.copy").click()
+    assert page.evaluate("navigator.clipboard.readText()") == suggestion["results"][1]["passage"]
+
+
+def _fake_suggestion(question: str, confidence: float, answerable: bool, n: int) -> dict:
+    result = {"rank": 1, "score": 1.0, "similarity": 0.5, "passage": f"Passage {n}.", "document": "FAQ", "document_id": "doc",
+              "section": "Section", "question": f"Entry {n} ?", "entry_id": f"doc:{n}", "chunk_id": f"doc:{n}:0",
+              "citation": "Section › Entry", "url": None, "lang": "fr", "highlights": []}
+    return {"question": question, "query_id": f"{n:032x}", "answerable": answerable, "confidence": confidence,
+            "answer": None, "results": [result], "question_lang": "fr"}
+
+
+def test_agent_panel_weak_and_strong_suggestions_have_classes_and_labels(page):
+    body = {"suggestions": [_fake_suggestion("Q forte ?", 0.9, True, 1), _fake_suggestion("Q moyenne ?", 0.6, True, 2),
+                            _fake_suggestion("Q faible ?", 0.3, False, 3)],
+            "no_question": False, "index_version": "v", "took_ms": 1.0}
+    page.route("**/v1/suggest", lambda route: route.fulfill(status=200, json=body))
+    suggest(page, "Q forte ? Q moyenne ? Q faible ?")
+    groups = page.locator(".group")
+    expect(groups).to_have_count(3)
+    for i, (level, label) in enumerate([("strong", "Correspondance forte"), ("medium", "Correspondance moyenne"),
+                                        ("weak", "Peut-être lié")]):
+        expect(groups.nth(i)).to_have_class(re.compile(rf"\bstrength-{level}\b"))
+        expect(groups.nth(i).locator(".strength-label")).to_have_text(label)  # a text label, not colour alone
+    weak, strong = groups.nth(2).locator(".result-card"), groups.nth(0).locator(".result-card")
+    assert weak.evaluate("e => getComputedStyle(e).borderTopStyle") == "dashed"
+    assert strong.evaluate("e => getComputedStyle(e).borderTopStyle") != "dashed"
+
+
+def test_agent_panel_screenshot(page, screenshots):
+    suggest(page, f"Bonjour,\nJ'ai reçu ma montre hier mais le verre est rayé. Que dois-je faire ?\n{REFUND}\n"
+                  "Et quel temps fera-t-il demain à Montréal ?\nMerci d'avance,\nMarie D.\nEnvoyé de mon iPhone")
+    groups = page.locator(".group")
+    expect(groups).to_have_count(3)
+    for i in range(3):
+        expect(groups.nth(i).locator(".detected")).not_to_contain_text("iPhone")
+    page.screenshot(path=str(screenshots / "agent-panel.png"), full_page=True)
