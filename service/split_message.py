@@ -33,7 +33,7 @@ _SALUTATION = re.compile(
 # sign-off formulas; "merci", "thanks", "gracias"… alone are faq/junk.py's pleasantries
 _SIGN_OFF = re.compile(
     r"^(cordialement|bien (à|a) (vous|toi)|bien cordialement|très cordialement|salutations( distinguées)?|"
-    r"sinc[eè]rement|amicalement|bisous|merci (d'avance|par avance|de votre (aide|réponse|retour))|"
+    r"sinc[eè]rement|amicalement|bisous|merci (d'avance|par avance)( pour votre (aide|réponse|retour))?|merci (de|pour) votre (aide|réponse|retour)|"
     r"(best|kind|warm|many)( regards| wishes)?|regards|sincerely( yours)?|yours (truly|sincerely|faithfully)|"
     r"thanks in advance|thank you in advance|cheers|"
     r"saludos( cordiales)?|un saludo|atentamente|gracias de antemano|cordialmente|"
@@ -133,10 +133,10 @@ def _is_sign_off(line: str) -> bool:
 
 def _is_pleasantry(sentence: str) -> bool:
     """Only thanks or greetings (faq/junk.py), maybe addressed to someone ("Bonjour Marie,", "Dear team,")."""
-    if _is_question(sentence) and junk_reason(sentence) is None:
-        return False
     if junk_reason(sentence) is not None:
         return True
+    if _is_question(sentence):
+        return False
     if (found := _GREETING.match(sentence)) and _names_only(sentence[found.end():]):
         return True
     if _SALUTATION.match(sentence) and len(sentence.split()) <= 6 and sentence.rstrip().endswith((",", ":")):

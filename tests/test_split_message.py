@@ -36,6 +36,7 @@ CASES = [
     ("How long is the warranty?\nBest regards, Anna", ["How long is the warranty?"]),
     ("How long is the warranty?\nKind regards,\nAnna Smith\nAcme Ltd\n+44 20 7946 0958", ["How long is the warranty?"]),
     (f"{Q}\nMerci d'avance, Paul", [Q]),
+    (f"{Q}\nMerci d'avance pour votre réponse,\nPaul", [Q]),
     ("¿Cuánto dura la garantía?\nSaludos, Ana", ["¿Cuánto dura la garantía?"]),
     ("Wie lange gilt die Garantie?\nMit freundlichen Grüßen\nKlaus", ["Wie lange gilt die Garantie?"]),
     ("Quanto dura la garanzia?\nCordiali saluti", ["Quanto dura la garanzia?"]),
