@@ -307,7 +307,8 @@
           signal: this.#controller.signal });
         if (id !== this.#latest) return;
         this.#render(data);
-        this.dispatchEvent(new CustomEvent("faq-results", { detail: { question, answerable: data.answerable, count: data.results.length } }));
+        this.dispatchEvent(new CustomEvent("faq-results", { bubbles: true, composed: true,
+          detail: { question, answerable: data.answerable, count: data.results.length } }));
       } catch (err) {
         if (err.name === "AbortError" || id !== this.#latest) return;
         this.#showError(err);
