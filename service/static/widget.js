@@ -5,7 +5,7 @@
 //
 // Self-contained (no import, no build step): it renders in a shadow root, so the host's CSS cannot
 // reach inside and its own CSS cannot leak out. Its stylesheet is a <link> to widget.css on the
-// service's origin (a <style> element would be inline style under the host's CSP), and nothing is
+// service's origin (a style element would be inline style under the host's CSP), and nothing is
 // set through style attributes. Corpus text and what people type only ever become text nodes.
 // The API answers this origin only when it is listed in the service's FAQ_CORS_ORIGINS; when it is
 // not, the widget says so in its box and in the console.
