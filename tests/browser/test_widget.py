@@ -20,7 +20,7 @@ from faq.settings import Settings
 from service import create_app
 from service.pages import STATIC
 
-from .conftest import CHROMIUM, CHROMIUM_ARGS, CORPUS, serving
+from .conftest import CORPUS, serving
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 expect = sync_api.expect
@@ -82,14 +82,6 @@ def sites(fake_index_dir: Path, fake_models: list[Any], tmp_path_factory: pytest
             yield Sites(url, allowed, plain, refused)
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
 class Visit:
     """A fresh context on a host page; console errors and CSP violations are collected."""
 
@@ -114,11 +106,12 @@ class Visit:
 
 
 @pytest.fixture
-def visit(chromium: Any) -> Iterator[Any]:
+def visit(browser: Any) -> Iterator[Any]:
+    """Opens host pages in the session's chromium (conftest: one Playwright per session)."""
     opened: list[Visit] = []
 
     def open_(url: str) -> Visit:
-        opened.append(Visit(chromium, url))
+        opened.append(Visit(browser, url))
         return opened[-1]
 
     yield open_
