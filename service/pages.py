@@ -6,10 +6,14 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 STATIC = Path(__file__).resolve().parent / "static"
+# The embeddable widget: a host page loads it from another origin, so it is served at the root under a
+# stable address, cached for a day and revalidated (ETag) after; a release changes it within a day.
+WIDGET_CACHE = "public, max-age=86400, stale-while-revalidate=604800"
+WIDGET_FILES = {"widget.js": "text/javascript; charset=utf-8", "widget.css": "text/css; charset=utf-8"}
 
 
 def mount_pages(app: FastAPI) -> None:
@@ -32,3 +36,11 @@ def mount_pages(app: FastAPI) -> None:
     @app.get("/agent", include_in_schema=False)
     def agent_page() -> FileResponse:
         return FileResponse(STATIC / "agent.html")
+
+    def widget_file(name: str, media_type: str) -> None:
+        @app.get(f"/{name}", include_in_schema=False, name=name)
+        def serve() -> Response:
+            return FileResponse(STATIC / name, media_type=media_type, headers={"Cache-Control": WIDGET_CACHE})
+
+    for name, media_type in WIDGET_FILES.items():
+        widget_file(name, media_type)
