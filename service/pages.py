@@ -1,4 +1,4 @@
-"""The search page (/), the agent panel (/agent) and the API docs (/docs): all served locally, no CDN."""
+"""The search page (/), the agent panel (/agent), the team pages (/team…) and the API docs (/docs): all served locally, no CDN."""
 
 from __future__ import annotations
 
@@ -32,3 +32,15 @@ def mount_pages(app: FastAPI) -> None:
     @app.get("/agent", include_in_schema=False)
     def agent_page() -> FileResponse:
         return FileResponse(STATIC / "agent.html")
+
+    @app.get("/team", include_in_schema=False)
+    def team_page() -> FileResponse:
+        return FileResponse(STATIC / "team.html")
+
+    @app.get("/team/analytics", include_in_schema=False)
+    def team_analytics_page() -> FileResponse:
+        return FileResponse(STATIC / "team-analytics.html")
+
+    @app.get("/team/phrasings", include_in_schema=False)
+    def team_phrasings_page() -> FileResponse:
+        return FileResponse(STATIC / "team-phrasings.html")
