@@ -1,0 +1,44 @@
+// /team/phrasings: accept or reject the phrasings agents' "used" verdicts proposed.
+import { el, getJSON, postJSON } from "./common.js";
+import { say, signedIn } from "./team.js";
+
+const list = document.getElementById("phrasings");
+
+function row(p) {
+  const state = el("span", { class: `team-state team-state-${p.status}`, text: p.status });
+  const buttons = el("span", { class: "team-actions" });
+  const review = async (accept) => {
+    try {
+      const done = await postJSON(`/v1/admin/phrasings/${p.id}`, { accept });
+      state.className = `team-state team-state-${done.status}`;
+      state.textContent = done.status;
+      say(`“${p.text}” ${done.status}.`);
+    } catch (err) {
+      say(err.message);
+    }
+  };
+  buttons.append(el("button", { type: "button", class: "primary", text: "Accept", onclick: () => review(true) }),
+    el("button", { type: "button", class: "secondary", text: "Reject", onclick: () => review(false) }));
+  return el("li", { class: "team-card team-phrasing" },
+    el("p", { class: "team-phrasing-text", text: `“${p.text}”` }),
+    el("p", { class: "team-phrasing-entry" }, "as a phrasing of: ", el("strong", { text: p.entry_question || p.entry_id })),
+    el("p", {}, state, " ", buttons));
+}
+
+async function main() {
+  await signedIn();
+  try {
+    const phrasings = await getJSON("/v1/admin/phrasings");
+    const open = phrasings.filter((p) => p.status === "candidate");
+    const reviewed = phrasings.filter((p) => p.status !== "candidate");
+    list.replaceChildren(
+      el("h2", { text: `To review (${open.length})` }),
+      open.length ? el("ul", { class: "team-phrasings" }, open.map(row)) : el("p", { class: "team-empty", text: "Nothing to review." }),
+      reviewed.length ? el("h2", { text: `Reviewed (${reviewed.length})` }) : null,
+      reviewed.length ? el("ul", { class: "team-phrasings" }, reviewed.map(row)) : null);
+  } catch (err) {
+    say(err.message);
+  }
+}
+
+main();
