@@ -10,16 +10,16 @@ function node(tag, attrs = {}, text) {
 
 /** `days`: [{day, queries, unanswered}], oldest first. Answered and unanswered are stacked. */
 export function barChart(days) {
-  const width = 720, height = 220, left = 36, bottom = 28, top = 10;
+  const width = 720, height = 220, left = 36, right = 20, bottom = 28, top = 10;
   const max = Math.max(1, ...days.map((d) => d.queries));
-  const step = (width - left) / Math.max(1, days.length);
+  const step = (width - left - right) / Math.max(1, days.length);
   const scale = (v) => ((height - bottom - top) * v) / max;
   const total = days.reduce((s, d) => s + d.queries, 0);
   const svg = node("svg", { viewBox: `0 0 ${width} ${height}`, class: "team-chart", role: "img",
     "aria-label": `Searches per day over the last ${days.length} days: ${total} in all` });
   for (const v of [0, Math.ceil(max / 2), max]) {
     const y = height - bottom - scale(v);
-    svg.append(node("line", { x1: left, x2: width, y1: y, y2: y, class: "grid" }), node("text", { x: left - 6, y: y + 4, class: "axis end" }, v));
+    svg.append(node("line", { x1: left, x2: width - right, y1: y, y2: y, class: "grid" }), node("text", { x: left - 6, y: y + 4, class: "axis end" }, v));
   }
   days.forEach((d, i) => {
     const x = left + i * step + step * 0.15, w = step * 0.7;
