@@ -14,7 +14,7 @@ function render(data) {
     kpi("searches (a typing session counts once)", data.queries), kpi("unanswered", data.unanswered),
     kpi("helpful rate", pct(data.helpful_rate)), kpi("click-through", pct(data.click_through)));
   document.getElementById("chart").replaceChildren(barChart(data.per_day),
-    el("p", { class: "team-legend" }, el("span", { class: "swatch answered" }), " answered ", el("span", { class: "swatch unanswered" }), " unanswered"));
+    el("p", { class: "team-legend" }, el("span", { class: "legend-key answered" }), " answered ", el("span", { class: "legend-key unanswered" }), " unanswered"));
   document.getElementById("gaps").replaceChildren(data.gaps.length ? el("ol", { class: "team-gaps" }, data.gaps.map((g) =>
     el("li", { class: "team-gap" }, el("strong", { text: g.question }), el("span", { class: "team-count", text: ` ${g.count}×` }),
       g.questions.length > 1 ? el("ul", {}, g.questions.slice(1).map((q) => el("li", { text: `${q.question} (${q.count}×)` }))) : null)))
