@@ -1,7 +1,7 @@
 // /team/analytics: what GET /v1/analytics returns, for people (the session cookie authorizes the fetch).
 import { el, getJSON } from "./common.js";
 import { barChart } from "./team-chart.js";
-import { say, signedIn, table } from "./team.js";
+import { say, table } from "./team-session.js";
 
 const pct = (v) => (v === null || v === undefined ? "—" : `${Math.round(v * 100)} %`);
 
@@ -28,8 +28,7 @@ function render(data) {
     data.by_language, "No searches yet."));
 }
 
-async function main() {
-  await signedIn();
+export async function load() {
   say("Loading…");
   try {
     render(await getJSON("/v1/analytics?limit=20"));
@@ -38,5 +37,3 @@ async function main() {
     say(err.message);
   }
 }
-
-main();

@@ -1,6 +1,6 @@
 // /team/phrasings: accept or reject the phrasings agents' "used" verdicts proposed.
 import { el, getJSON, postJSON } from "./common.js";
-import { say, signedIn } from "./team.js";
+import { say } from "./team-session.js";
 
 const list = document.getElementById("phrasings");
 
@@ -32,8 +32,7 @@ function row(p) {
     el("p", {}, state, " ", buttons));
 }
 
-async function main() {
-  await signedIn();
+export async function load() {
   try {
     const phrasings = await getJSON("/v1/admin/phrasings");
     const open = phrasings.filter((p) => p.status === "candidate");
@@ -48,5 +47,3 @@ async function main() {
     say(err.message);
   }
 }
-
-main();

@@ -49,7 +49,7 @@ def test_sign_in_then_analytics_shows_a_chart_and_gaps(browser, team_url, screen
         page.on("request", lambda r: requests.append(r.url))
         page.goto("/team/analytics")
         expect(page.get_by_label("Admin token")).to_be_visible()  # not signed in: the form, no data
-        expect(page.locator("#team-content")).to_be_hidden()
+        expect(page.locator("#view-analytics")).to_be_hidden()
         # (a wrong token's 403 is a console error the guarded page refuses: tests/test_team.py covers it)
         page.get_by_label("Admin token").fill(ADMIN_TOKEN)
         page.get_by_role("button", name="Sign in").click()
@@ -82,7 +82,7 @@ def test_accept_a_phrasing_on_the_review_page(browser, team_url, screenshots):
         item = page.locator(".team-phrasing").first
         expect(item).to_contain_text("bracelet")
         expect(page.locator("#phrasings")).to_contain_text("as a phrasing of")
-        expect(page.locator("#team-content")).to_contain_text("next faq ingest")
+        expect(page.locator("#view-phrasings")).to_contain_text("next faq ingest")
         item.get_by_role("button", name="Accept").click()
         expect(item.locator(".team-state")).to_have_text("accepted")
         page.screenshot(path=str(screenshots / "team-phrasings.png"), full_page=True)
