@@ -167,3 +167,10 @@ def test_analytics_endpoint_counts_sessions_languages_gaps_and_exports_csv(team_
     gaps = team_client.get("/v1/analytics/gaps.csv", headers=ADMIN)
     assert gaps.status_code == 200 and gaps.text.startswith("group,group_question,group_count,question,count")
     assert team_client.get("/v1/analytics/gaps.csv").status_code == 401
+
+
+@pytest.mark.model
+def test_gaps_group_paraphrases_with_use(use_embedder):
+    gaps = group_gaps([("Do you ship to Japan?", 3), ("Can you deliver to Japan?", 2), ("Is shipping to Japan possible?", 1),
+                       ("Can I pay with bitcoin?", 1)], use_embedder)
+    assert gaps[0].count == 6 and len(gaps) == 2

@@ -96,3 +96,18 @@ def test_team_pages_say_admin_is_off_without_a_token(browser, fake_index_dir, fa
     with serving(create_app(settings, models=fake_models)) as url, guarded_page(browser, url) as page:
         page.goto("/team/analytics")
         expect(page.get_by_role("alert")).to_contain_text("FAQ_ADMIN_TOKEN")
+
+
+def test_the_search_page_sends_one_session_per_typing_burst_and_reports_a_click(browser, team_url):
+    with guarded_page(browser, team_url) as page:
+        bodies: list[dict] = []
+        page.on("request", lambda r: bodies.append({"url": r.url, **(r.post_data_json or {})}) if r.method == "POST" else None)
+        page.goto("/")
+        box = page.locator("#q")
+        box.press_sequentially("Que couvre la garantie", delay=250)  # pauses past the debounce: several queries
+        expect(page.locator(".result-list > li").first).to_be_visible()
+        queries = [b for b in bodies if b["url"].endswith("/v1/query")]
+        assert len(queries) >= 2 and len({q["session"] for q in queries}) == 1
+        with page.expect_request(lambda r: r.url.endswith("/v1/feedback")) as sent:
+            page.locator(".result-list > li").first.locator("button[aria-expanded]").first.click()
+        assert sent.value.post_data_json["verdict"] == "click"
