@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Literal
 
 from faq.errors import UnknownQueryError
+from feedback.reports import SETTLED
 
 __all__ = ["FeedbackStore", "Phrasing", "Surface", "UnknownQueryError", "Verdict"]
 
-Verdict = Literal["used", "not_relevant", "helpful", "not_helpful"]
+# "click": the person opened a result's article or full answer (click-through, not a judgement)
+Verdict = Literal["used", "not_relevant", "helpful", "not_helpful", "click"]
 Surface = Literal["search", "agent", "api"]
 
 _SCHEMA = """
@@ -36,8 +38,14 @@ CREATE TABLE IF NOT EXISTS phrasings (
     status TEXT NOT NULL DEFAULT 'candidate', source_query_id TEXT, UNIQUE (entry_id, text)
 );
 CREATE INDEX IF NOT EXISTS queries_question ON queries (question);
+CREATE INDEX IF NOT EXISTS feedback_query ON feedback (query_id);
 CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);
 """
+
+
+# Columns added after the first release: an older database gets them on open (ALTER TABLE … ADD COLUMN
+# is cheap in SQLite: existing rows read NULL, nothing is rewritten).
+_ADDED_COLUMNS = {"queries": {"lang": "TEXT", "session": "TEXT"}}
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,7 @@ class FeedbackStore:
         self._local = threading.local()
         with self._connect() as db:
             db.executescript(_SCHEMA)
+            _migrate(db)
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -68,11 +77,15 @@ class FeedbackStore:
             self._local.db = db
         return db
 
-    def log_query(self, question: str, surface: Surface, answerable: bool, confidence: float, top_entry: str | None) -> str:
+    def log_query(self, question: str, surface: Surface, answerable: bool, confidence: float, top_entry: str | None,
+                  lang: str | None = None, session: str | None = None, ts: float | None = None) -> str:
+        """`session`: the search box's id for one burst of typing; analytics count only its last query."""
         query_id = uuid.uuid4().hex
         self._connect().execute(
-            "INSERT INTO queries VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (query_id, time.time(), surface, question.strip(), int(answerable), confidence, top_entry),
+            "INSERT INTO queries (id, ts, surface, question, answerable, confidence, top_entry, lang, session) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (query_id, time.time() if ts is None else ts, surface, question.strip(), int(answerable), confidence, top_entry,
+             lang, session),
         )
         return query_id
 
@@ -118,18 +131,23 @@ class FeedbackStore:
             out.setdefault(p.entry_id, []).append(p.text)
         return {k: tuple(v) for k, v in out.items()}
 
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection, for the read-only reports of feedback.reports."""
+        return self._connect()
+
     def analytics(self, limit: int = 20) -> dict:
         """The help-center team's list of content gaps."""
         db = self._connect()
-        top = db.execute(
-            "SELECT question, COUNT(*) AS n FROM queries GROUP BY lower(question) ORDER BY n DESC, question LIMIT ?", (limit,))
-        unanswered = db.execute(
-            "SELECT question, COUNT(*) AS n FROM queries WHERE answerable = 0 GROUP BY lower(question) "
+        # counted: a search-as-you-type session's settled query only (feedback.reports.SETTLED)
+        top = db.execute(SETTLED +
+            "SELECT question, COUNT(*) AS n FROM settled GROUP BY lower(question) ORDER BY n DESC, question LIMIT ?", (limit,))
+        unanswered = db.execute(SETTLED +
+            "SELECT question, COUNT(*) AS n FROM settled WHERE answerable = 0 GROUP BY lower(question) "
             "ORDER BY n DESC, question LIMIT ?", (limit,))
         not_relevant = db.execute(
             "SELECT entry_id, COUNT(*) AS n FROM feedback WHERE verdict = 'not_relevant' GROUP BY entry_id "
             "ORDER BY n DESC, entry_id LIMIT ?", (limit,))
-        totals = db.execute("SELECT COUNT(*), COALESCE(SUM(answerable = 0), 0) FROM queries").fetchone()
+        totals = db.execute(SETTLED + "SELECT COUNT(*), COALESCE(SUM(answerable = 0), 0) FROM settled").fetchone()
         return {
             "totals": {"queries": totals[0], "unanswered": totals[1]},
             "top_questions": [{"question": q, "count": n} for q, n in top],
@@ -142,3 +160,12 @@ class FeedbackStore:
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in present:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    db.execute("CREATE INDEX IF NOT EXISTS queries_session ON queries (session, ts)")

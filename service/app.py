@@ -18,7 +18,7 @@ from feedback.store import FeedbackStore
 from service.lifecycle import load_state, watch_pointer
 from service.middleware import BodyLimit, RateLimit, SecurityHeaders
 from service.pages import mount_pages
-from service.routes import admin, documents, feedback, health, query, suggest
+from service.routes import admin, documents, feedback, health, query, suggest, team
 from service.state import ServiceState
 
 
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.include_router(suggest.router)
     app.include_router(feedback.router)
     app.include_router(admin.router)
+    app.include_router(team.router)
     mount_pages(app)
     # added last runs first: the size check happens before anything else touches the request
     if settings.cors_origins:

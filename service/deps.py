@@ -12,6 +12,7 @@ from faq.settings import Settings
 from index.answer import Answerer
 from feedback.store import FeedbackStore
 from service.state import ServiceState
+from service.team_session import COOKIE, valid
 
 
 async def get_state(request: Request) -> ServiceState:
@@ -45,12 +46,18 @@ _bearer = HTTPBearer(auto_error=False)
 
 
 async def require_admin(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
-    """Admin endpoints are off without a configured token; 401 without a token, 403 with a wrong one."""
+    """Admin endpoints are off without a configured token; 401 without a token, 403 with a wrong one.
+
+    The token comes as `Authorization: Bearer`, or as the team pages' signed session cookie (service.team_session).
+    """
     configured = request.app.state.settings.admin_token
     if configured is None:
         raise HTTPException(status_code=403, detail="Admin endpoints are disabled. Set FAQ_ADMIN_TOKEN to enable them.")
     if credentials is None:
-        raise HTTPException(status_code=401, detail="This endpoint needs 'Authorization: Bearer <admin token>'.",
+        if valid(request.cookies.get(COOKIE), configured.get_secret_value()):
+            return
+        raise HTTPException(status_code=401, detail="This endpoint needs 'Authorization: Bearer <admin token>' "
+                                                    "or a team session (sign in at /team).",
                             headers={"WWW-Authenticate": "Bearer"})
     if not hmac.compare_digest(credentials.credentials.encode(), configured.get_secret_value().encode()):
         raise HTTPException(status_code=403, detail="The admin token is not valid.")

@@ -1,4 +1,4 @@
-"""The search page (/), the agent panel (/agent) and the API docs (/docs): all served locally, no CDN."""
+"""The search page (/), the agent panel (/agent), the team pages (/team…) and the API docs (/docs): all served locally, no CDN."""
 
 from __future__ import annotations
 
@@ -44,3 +44,5 @@ def mount_pages(app: FastAPI) -> None:
 
     for name, media_type in WIDGET_FILES.items():
         widget_file(name, media_type)
+    for path in ("/team", "/team/analytics", "/team/phrasings"):  # one page; team.js shows the path's view
+        app.add_api_route(path, lambda: FileResponse(STATIC / "team.html"), include_in_schema=False, methods=["GET"])

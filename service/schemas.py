@@ -31,6 +31,9 @@ class QueryRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=MAX_TOP_K, description="how many FAQ entries to return (default FAQ_DEFAULT_TOP_K, 5)")
     filters: QueryFilters | None = None
     surface: Literal["search", "api"] = Field("api", description="who asks: the search page, or any other client")
+    session: str | None = Field(None, min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$",
+                                description="one burst of search-as-you-type (random, per page load and burst): "
+                                            "analytics count only the last query of a session")
 
     @field_validator("question")
     @classmethod
@@ -160,7 +163,8 @@ class FeedbackRequest(BaseModel):
 
     query_id: str = Field(min_length=32, max_length=32, pattern=r"^[0-9a-f]{32}$")
     entry_id: str = Field(min_length=1, max_length=300)
-    verdict: Literal["used", "not_relevant", "helpful", "not_helpful"]
+    verdict: Literal["used", "not_relevant", "helpful", "not_helpful", "click"] = Field(
+        description='"click": the person opened the article or the full answer (click-through)')
 
 
 class FeedbackResponse(BaseModel):
@@ -178,12 +182,47 @@ class EntryCount(BaseModel):
     count: int
 
 
-class AnalyticsResponse(BaseModel):
+class DayCount(BaseModel):
+    day: str = Field(description="UTC date, YYYY-MM-DD")
     queries: int
+    unanswered: int
+
+
+class LangCount(BaseModel):
+    lang: str = Field(description="the question's detected language, or 'unknown'")
+    queries: int
+    unanswered: int
+    engaged: int = Field(description="searches followed by a click, a 'used' or a 'helpful' verdict")
+
+
+class GapGroup(BaseModel):
+    question: str = Field(description="the group's most asked question")
+    count: int = Field(description="searches over the whole group")
+    questions: list[QuestionCount] = Field(description="the similar questions of the group, most asked first")
+
+
+class AnalyticsResponse(BaseModel):
+    queries: int = Field(description="counted searches: a search-as-you-type session counts once")
     unanswered: int
     top_questions: list[QuestionCount]
     unanswered_questions: list[QuestionCount]
     not_relevant_entries: list[EntryCount]
+    per_day: list[DayCount] = Field([], description="the last 30 days, oldest first")
+    by_language: list[LangCount] = []
+    gaps: list[GapGroup] = Field([], description="unanswered questions grouped by similarity (content gaps)")
+    helpful_rate: float | None = Field(None, description="helpful among helpful + not helpful verdicts; null without any")
+    click_through: float | None = Field(None, description="share of counted searches with a click, 'used' or 'helpful'")
+
+
+class AdminStatus(BaseModel):
+    enabled: bool = Field(description="false when FAQ_ADMIN_TOKEN is not set")
+    signed_in: bool
+
+
+class SessionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=500)
 
 
 class PhrasingOut(BaseModel):
@@ -191,6 +230,7 @@ class PhrasingOut(BaseModel):
     entry_id: str
     text: str
     status: str
+    entry_question: str | None = Field(None, description="the entry's own question in the served index (null when not served)")
 
 
 class PhrasingReview(BaseModel):

@@ -7,24 +7,35 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.concurrency import run_in_threadpool
 
-from service.deps import AdminDep, FeedbackDep
+from service.deps import AdminDep, FeedbackDep, StateDep
 from service.lifecycle import reload
+from index.answer import Answerer
 from service.schemas import ErrorResponse, PhrasingOut, PhrasingReview, ReloadResponse
+
+def entry_titles(answerer: Answerer | None) -> dict[str, str]:
+    """Entry id -> its question in the served index; empty while no index is served."""
+    if answerer is None:
+        return {}
+    return {e.id: e.question for e in answerer.searcher.index.records.entries}
+
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"], responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
 
 
 @router.get("/phrasings", response_model=list[PhrasingOut])
-def list_phrasings(store: FeedbackDep, _: AdminDep, status: str | None = None) -> list[PhrasingOut]:
-    """Phrasings learned from agents' "used" verdicts: candidate, accepted or rejected."""
-    return [PhrasingOut(**vars(p)) for p in store.phrasings(status)]
+def list_phrasings(store: FeedbackDep, state: StateDep, _: AdminDep, status: str | None = None) -> list[PhrasingOut]:
+    """Phrasings learned from agents' "used" verdicts: candidate, accepted or rejected, with their entry's question."""
+    titles = entry_titles(state.answerer)
+    return [PhrasingOut(**vars(p), entry_question=titles.get(p.entry_id)) for p in store.phrasings(status)]
 
 
 @router.post("/phrasings/{phrasing_id}", response_model=PhrasingOut, responses={404: {"model": ErrorResponse}})
-def review_phrasing(phrasing_id: Annotated[int, Path(ge=1, le=2**63 - 1)], review: PhrasingReview, store: FeedbackDep, _: AdminDep) -> PhrasingOut:
-    """Accept or reject a candidate phrasing."""
+def review_phrasing(phrasing_id: Annotated[int, Path(ge=1, le=2**63 - 1)], review: PhrasingReview, store: FeedbackDep,
+                    state: StateDep, _: AdminDep) -> PhrasingOut:
+    """Accept or reject a candidate phrasing; an accepted one is added to its entry at the next `faq ingest`."""
     try:
-        return PhrasingOut(**vars(store.review(phrasing_id, review.accept)))
+        p = store.review(phrasing_id, review.accept)
+        return PhrasingOut(**vars(p), entry_question=entry_titles(state.answerer).get(p.entry_id))
     except LookupError as e:
         raise HTTPException(status_code=404, detail=str(e)) from None
 

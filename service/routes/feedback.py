@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
 
 from service.deps import AdminDep, AnswererDep, FeedbackDep
+from feedback import reports
 from feedback.store import UnknownQueryError
-from service.schemas import AnalyticsResponse, EntryCount, ErrorResponse, FeedbackRequest, FeedbackResponse, QuestionCount
+from service.routes.admin import entry_titles
+from service.schemas import (AnalyticsResponse, DayCount, EntryCount, ErrorResponse, FeedbackRequest, FeedbackResponse, GapGroup,
+                             LangCount, QuestionCount)
+from usecases.gaps import Gap, group_gaps, grouping_model
+
+GAP_QUESTIONS = 300  # distinct unanswered questions embedded per request: bounded, as the page asks on every visit
 
 router = APIRouter(prefix="/v1", tags=["feedback"])
 
@@ -26,16 +33,51 @@ def feedback(request: FeedbackRequest, store: FeedbackDep, answerer: AnswererDep
     return FeedbackResponse()
 
 
-@router.get("/analytics", response_model=AnalyticsResponse, responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
+ADMIN_ERRORS = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
+
+
+def _gaps(store: FeedbackDep, answerer: AnswererDep) -> list[Gap]:
+    return group_gaps(reports.unanswered(store.connection(), GAP_QUESTIONS), grouping_model(answerer.searcher.models))
+
+
+@router.get("/analytics", response_model=AnalyticsResponse, responses=ADMIN_ERRORS)
 def analytics(store: FeedbackDep, answerer: AnswererDep, _: AdminDep,
               limit: Annotated[int, Query(ge=1, le=200)] = 20) -> AnalyticsResponse:
-    """Most asked questions, questions with no confident answer, entries most often marked not relevant (admin)."""
+    """What the team's analytics page shows (admin): searches per day and by language, most asked questions,
+    content gaps (unanswered questions grouped by similarity), entries marked not relevant, helpful rate, click-through.
+
+    A search-as-you-type session counts once: its settled query.
+    """
     data = store.analytics(limit=limit)
-    titles = {e.id: e.question for e in answerer.searcher.index.records.entries}
+    db = store.connection()
+    rates = reports.engagement(db)
+    titles = entry_titles(answerer)
     return AnalyticsResponse(
+        per_day=[DayCount(**d) for d in reports.per_day(db)], by_language=[LangCount(**r) for r in reports.by_language(db)],
+        gaps=[GapGroup(question=g.question, count=g.count, questions=[QuestionCount(question=q, count=n) for q, n in g.questions])
+              for g in _gaps(store, answerer)[:limit]],
+        helpful_rate=rates["helpful_rate"], click_through=rates["click_through"],
         queries=data["totals"]["queries"], unanswered=data["totals"]["unanswered"],
         top_questions=[QuestionCount(**r) for r in data["top_questions"]],
         unanswered_questions=[QuestionCount(**r) for r in data["unanswered_questions"]],
         not_relevant_entries=[EntryCount(entry_id=r["entry_id"], question=titles.get(r["entry_id"]), count=r["count"])
                               for r in data["not_relevant_entries"]],
     )
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"})
+
+
+@router.get("/analytics/queries.csv", response_class=Response, responses=ADMIN_ERRORS)
+def queries_csv(store: FeedbackDep, _: AdminDep) -> Response:
+    """Every logged query as CSV (admin); the `counted` column marks what analytics count."""
+    return _csv(reports.queries_csv(store.connection()), "queries.csv")
+
+
+@router.get("/analytics/gaps.csv", response_class=Response, responses=ADMIN_ERRORS)
+def gaps_csv(store: FeedbackDep, answerer: AnswererDep, _: AdminDep) -> Response:
+    """The content gaps as CSV (admin): one row per question, with its group and the group's total."""
+    rows: list[list[object]] = [[i, g.question, g.count, q, n] for i, g in enumerate(_gaps(store, answerer), 1) for q, n in g.questions]
+    return _csv(reports.rows_csv(["group", "group_question", "group_count", "question", "count"], rows), "gaps.csv")

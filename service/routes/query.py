@@ -27,7 +27,7 @@ async def query(request: QueryRequest, answerer: AnswererDep, feedback: Feedback
     answer = answerer.cached(request.question, top_k, filters)
     if answer is None:
         answer = await run_in_threadpool(answerer.answer, request.question, top_k, filters)
-    query_id = log_answer(feedback, request.question, request.surface, answer)
+    query_id = log_answer(feedback, request.question, request.surface, answer, request.session)
     took = (time.perf_counter() - started) * 1000
     return QueryResponse(
         question=request.question, query_id=query_id, index_version=answerer.searcher.index.version, answerable=answer.answerable, confidence=answer.confidence,

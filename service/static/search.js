@@ -23,6 +23,7 @@ import {
 
 const DEBOUNCE_MS = 200;
 const TOP_K = 5;
+const BURST_GAP_MS = 10_000; // typing again after this long is a new question: a new analytics session
 
 const input = document.getElementById("q");
 const form = document.getElementById("search-form");
@@ -41,11 +42,23 @@ let documents = null;
 let langs = new Map(); // document id -> language, for lang="" on the FAQ's text
 const feedbackSent = new Map(); // "query|entry" -> verdict
 const expanded = new Set(); // "query|entry" of opened full answers
+const clicked = new Set(); // "query|entry" whose click was reported
+let session = newSession(); // one burst of typing; analytics count only its last query
+let lastInput = 0;
+
+function newSession() {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 input.addEventListener("input", () => {
   clearTimeout(timer);
+  const now = Date.now();
+  if (now - lastInput > BURST_GAP_MS && lastInput) session = newSession();
+  lastInput = now;
   const question = input.value.trim();
   if (!question) {
+    session = newSession();
     cancel();
     clearResults();
     return;
@@ -90,7 +103,7 @@ async function search(question) {
   spinner.hidden = false;
   results.setAttribute("aria-busy", "true");
   try {
-    const data = await postJSON("/v1/query", { question, top_k: TOP_K, surface: "search" }, { signal: controller.signal });
+    const data = await postJSON("/v1/query", { question, top_k: TOP_K, surface: "search", session }, { signal: controller.signal });
     if (id !== latest) return; // a newer question was asked meanwhile
     render(data);
   } catch (err) {
@@ -152,6 +165,12 @@ function resultCard(data, result, first) {
   const actions = resultActions({ full, summary, result, whole, key, expanded });
   actions.append(feedbackBlock(data.query_id, result.entry_id, titleId, key));
   card.append(actions);
+  // click-through for the team's analytics: opening the article or the full answer, reported once
+  card.addEventListener("click", (event) => {
+    if (clicked.has(key) || !event.target.closest("a.citation-link, button[aria-expanded]")) return;
+    clicked.add(key);
+    sendFeedback(data.query_id, result.entry_id, "click").catch(() => clicked.delete(key));
+  });
   return card;
 }
 

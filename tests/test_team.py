@@ -1,0 +1,176 @@
+"""The support team's part: store reports (sessions, languages, CSV, migration), the sign-in cookie, the endpoints (fake models)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from faq.settings import Settings
+from feedback import reports
+from feedback.store import FeedbackStore
+from service import create_app
+from service.team_session import COOKIE, sign, valid
+from usecases.gaps import group_gaps
+
+from conftest import ADMIN_TOKEN, CORPUS
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FeedbackStore:
+    s = FeedbackStore(tmp_path / "f.sqlite3")
+    yield s
+    s.close()
+
+
+def test_a_typing_session_counts_once_its_settled_query(store):
+    t = 1_700_000_000.0
+    for i, text in enumerate(["ga", "garan", "garantie ?"]):
+        store.log_query(text, "search", False, 0.1, None, lang="fr", session="burst-aaaa", ts=t + i)
+    store.log_query("garantie ?", "search", False, 0.1, None, lang="fr", session="burst-bbbb", ts=t + 50)
+    store.log_query("warranty?", "api", True, 0.9, "e1", lang="en", ts=t + 60)
+    data = store.analytics()
+    assert data["totals"] == {"queries": 3, "unanswered": 2}
+    assert data["top_questions"][0] == {"question": "garantie ?", "count": 2}
+    assert [q for q, _ in reports.unanswered(store.connection())] == ["garantie ?"]
+
+
+def test_by_language_and_click_through_count_settled_queries(store):
+    early = store.log_query("retour", "search", True, 0.9, "e1", lang="fr", session="sess-0001", ts=1.0)
+    store.log_query("retour colis", "search", True, 0.9, "e1", lang="fr", session="sess-0001", ts=2.0)
+    store.log_query("refund", "api", True, 0.9, "e2", lang="en", ts=3.0)
+    store.log_query("??", "api", False, 0.1, None, ts=4.0)
+    store.record(early, "e1", "click")  # a click on an earlier keystroke's result engages the whole session
+    store.record(early, "e1", "helpful")
+    langs = {r["lang"]: r for r in reports.by_language(store.connection())}
+    assert langs["fr"] == {"lang": "fr", "queries": 1, "unanswered": 0, "engaged": 1}
+    assert langs["en"]["queries"] == 1 and langs["unknown"]["unanswered"] == 1
+    rates = reports.engagement(store.connection())
+    assert rates["click_through"] == pytest.approx(1 / 3, abs=1e-3) and rates["helpful_rate"] == 1.0
+
+
+def test_per_day_lists_every_day_oldest_first(store):
+    now = 86400 * 20000 + 3600.0
+    store.log_query("a", "api", True, 0.9, None, ts=now - 86400)
+    store.log_query("b", "api", False, 0.1, None, ts=now)
+    days = reports.per_day(store.connection(), days=3, now=now)
+    assert [d["queries"] for d in days] == [0, 1, 1] and days[-1]["unanswered"] == 1
+
+
+def test_queries_csv_marks_counted_rows_and_defuses_formulas(store):
+    store.log_query("=HYPERLINK(1)", "search", False, 0.1, None, lang="en", session="sess-0002", ts=1.0)
+    store.log_query("=HYPERLINK(1) ok", "search", False, 0.1, None, lang="en", session="sess-0002", ts=2.0)
+    rows = list(csv.DictReader(io.StringIO(reports.queries_csv(store.connection()))))
+    assert [r["counted"] for r in rows] == ["0", "1"]
+    assert rows[0]["question"].startswith("'=")
+
+
+def test_an_old_database_gets_the_new_columns(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("""CREATE TABLE queries (id TEXT PRIMARY KEY, ts REAL NOT NULL, surface TEXT NOT NULL, question TEXT NOT NULL,
+        answerable INTEGER NOT NULL, confidence REAL NOT NULL, top_entry TEXT);
+        INSERT INTO queries VALUES ('0123', 1.0, 'api', 'old question', 0, 0.1, NULL);""")
+    db.commit()
+    db.close()
+    store = FeedbackStore(path)
+    store.log_query("new question", "search", True, 0.9, "e1", lang="fr", session="sess-0003")
+    assert store.analytics()["totals"]["queries"] == 2
+    assert {r["lang"] for r in reports.by_language(store.connection())} == {"fr", "unknown"}
+    store.close()
+    FeedbackStore(path).close()  # opening again: nothing to add, no error
+
+
+def test_gaps_group_near_identical_questions(fake_models):
+    gaps = group_gaps([("livraison au Japon ?", 3), ("livraison au japon", 2), ("payer en bitcoin", 1)], fake_models[1])
+    assert [(g.question, g.count, len(g.questions)) for g in gaps] == [("livraison au Japon ?", 5, 2), ("payer en bitcoin", 1, 1)]
+
+
+def test_session_cookie_signature_and_expiry():
+    value = sign(ADMIN_TOKEN, now=1000.0)
+    assert valid(value, ADMIN_TOKEN, now=1001.0)
+    assert not valid(value, "another-token-entirely", now=1001.0)
+    assert not valid(value, ADMIN_TOKEN, now=1000.0 + 9 * 3600)
+    assert not valid(value.replace(".", ".0", 1), ADMIN_TOKEN, now=1001.0)
+    assert ADMIN_TOKEN not in value
+
+
+@pytest.fixture
+def team_client(fake_index_dir, fake_models, tmp_path) -> TestClient:
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
+    with TestClient(create_app(settings, models=fake_models)) as client:
+        yield client
+
+
+def test_sign_in_sets_a_strict_httponly_cookie_that_admin_endpoints_accept(team_client, caplog):
+    caplog.set_level(logging.DEBUG)
+    assert team_client.get("/v1/admin/session").json() == {"enabled": True, "signed_in": False}
+    assert team_client.get("/v1/analytics").status_code == 401
+    assert team_client.post("/v1/admin/session", json={"token": "wrong-token-wrong"}).status_code == 403
+    response = team_client.post("/v1/admin/session", json={"token": ADMIN_TOKEN})
+    assert response.status_code == 204
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie and "secure" not in cookie  # plain http in tests
+    assert ADMIN_TOKEN.lower() not in cookie
+    assert team_client.get("/v1/admin/session").json()["signed_in"] is True
+    assert team_client.get("/v1/analytics").status_code == 200
+    assert team_client.get("/v1/admin/phrasings").status_code == 200
+    assert team_client.delete("/v1/admin/session").status_code == 204
+    team_client.cookies.clear()
+    assert team_client.get("/v1/analytics").status_code == 401
+    assert ADMIN_TOKEN not in caplog.text
+
+
+def test_a_forged_cookie_is_refused_and_a_wrong_bearer_wins_over_a_good_cookie(team_client):
+    team_client.cookies.set(COOKIE, f"{int(time.time()) + 3600}.{'0' * 64}")
+    assert team_client.get("/v1/analytics").status_code == 401
+    team_client.cookies.set(COOKIE, sign(ADMIN_TOKEN))
+    assert team_client.get("/v1/analytics").status_code == 200
+    assert team_client.get("/v1/analytics", headers={"Authorization": "Bearer wrong-token-wrong"}).status_code == 403
+
+
+def test_the_team_pages_say_admin_is_off_without_a_token(fake_index_dir, fake_models, tmp_path):
+    with TestClient(create_app(Settings(index_dir=fake_index_dir, data_dir=tmp_path / "d"), models=fake_models)) as client:
+        assert client.get("/v1/admin/session").json() == {"enabled": False, "signed_in": False}
+        assert client.post("/v1/admin/session", json={"token": "anything-at-all"}).status_code == 403
+        page = client.get("/team")
+        assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
+
+
+def test_analytics_endpoint_counts_sessions_languages_gaps_and_exports_csv(team_client):
+    ask = lambda q, **kw: team_client.post("/v1/query", json={"question": q, **kw}).json()  # noqa: E731
+    for partial in ("Puis-je payer", "Puis-je payer en bitcoin", "Puis-je payer en bitcoin ?"):
+        ask(partial, surface="search", session="typing-session-1")
+    ask("Puis-je payer en bitcoin ?", surface="search", session="typing-session-2")
+    hit = ask("Que couvre la garantie ?")
+    team_client.post("/v1/feedback", json={"query_id": hit["query_id"], "entry_id": hit["results"][0]["entry_id"], "verdict": "click"})
+    assert team_client.post("/v1/query", json={"question": "x", "session": "bad session!"}).status_code == 422
+    body = team_client.get("/v1/analytics", headers=ADMIN).json()
+    assert body["queries"] == 3
+    assert sum(d["queries"] for d in body["per_day"]) == 3 and len(body["per_day"]) == 30
+    assert sum(r["queries"] for r in body["by_language"]) == 3
+    assert body["click_through"] == pytest.approx(1 / 3, abs=1e-3)
+    for key in ("top_questions", "unanswered_questions", "not_relevant_entries", "unanswered", "gaps", "helpful_rate"):
+        assert key in body
+    queries = team_client.get("/v1/analytics/queries.csv", headers=ADMIN)
+    assert queries.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(queries.text)))
+    assert len(rows) == 5 and sum(r["counted"] == "1" for r in rows) == 3
+    gaps = team_client.get("/v1/analytics/gaps.csv", headers=ADMIN)
+    assert gaps.status_code == 200 and gaps.text.startswith("group,group_question,group_count,question,count")
+    assert team_client.get("/v1/analytics/gaps.csv").status_code == 401
+
+
+@pytest.mark.model
+def test_gaps_group_paraphrases_with_use(use_embedder):
+    gaps = group_gaps([("Do you ship to Japan?", 3), ("Can you deliver to Japan?", 2), ("Is shipping to Japan possible?", 1),
+                       ("Can I pay with bitcoin?", 1)], use_embedder)
+    assert gaps[0].count == 6 and len(gaps) == 2
