@@ -170,24 +170,49 @@ def ask(
     question: Annotated[str, typer.Argument(help="the question, in any language")],
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=MAX_TOP_K)] = 3,
     index: IndexOption = None,
+    url: Annotated[Optional[str], typer.Option("--url", help="a running service to ask first (default http://FAQ_HOST:FAQ_PORT)")] = None,
+    local: Annotated[bool, typer.Option("--local", help="load the index and models in this process; do not ask a service")] = False,
 ) -> None:
-    """Ask the FAQ from the terminal: the short answer and the best passages with their citations."""
-    from rich.panel import Panel
+    """Ask the FAQ from the terminal: the short answer and the best passages with their citations.
 
-    from usecases.answering import open_answerer
+    Asks the running service when one answers (fast); otherwise, or with --local or an explicit --index
+    (the service may serve another index), loads the index in this process."""
+    from cli.remote import ask_service, default_url
 
+    settings = get_settings()
+    reply = None
     try:
-        answer = open_answerer(get_settings(), index).answer(question, top_k=top_k)
+        if not local and index is None:
+            reply = ask_service(url or default_url(settings.host, settings.port), question, top_k)
+        if reply is None:
+            reply = _ask_in_process(settings, index, question, top_k)
     except FaqError as e:
         fail(e)
-    if not answer.answerable:
-        console.print(f"[yellow]No confident answer in the FAQ[/] (confidence {answer.confidence:.2f}); closest entries:")
-    elif answer.short_answer is not None:
-        console.print(f"[bold]{answer.short_answer.text}[/]  [dim](confidence {answer.confidence:.2f})[/]")
-    for hit in answer.hits:
-        chunk = hit.chunk
-        title = f"{hit.rank}. {chunk.section} › {chunk.question}  [dim]({hit.score:.3f})[/]"
-        console.print(Panel(chunk.text, title=title, title_align="left", subtitle=chunk.document_title, subtitle_align="right"))
+    _print_reply(reply)
+
+
+def _ask_in_process(settings: Settings, index: Path | None, question: str, top_k: int):  # noqa: ANN202 (cli.remote.Reply)
+    from cli.remote import Passage, Reply
+    from usecases.answering import open_answerer
+
+    answer = open_answerer(settings, index).answer(question, top_k=top_k)
+    return Reply(
+        answerable=answer.answerable, confidence=answer.confidence,
+        short_answer=answer.short_answer.text if answer.short_answer is not None else None,
+        passages=[Passage(h.rank, h.chunk.section, h.chunk.question, h.score, h.chunk.text, h.chunk.document_title) for h in answer.hits],
+    )
+
+
+def _print_reply(reply) -> None:  # noqa: ANN001 (cli.remote.Reply; imported lazily)
+    from rich.panel import Panel
+
+    if not reply.answerable:
+        console.print(f"[yellow]No confident answer in the FAQ[/] (confidence {reply.confidence:.2f}); closest entries:")
+    elif reply.short_answer is not None:
+        console.print(f"[bold]{reply.short_answer}[/]  [dim](confidence {reply.confidence:.2f})[/]")
+    for p in reply.passages:
+        title = f"{p.rank}. {p.section} › {p.question}  [dim]({p.score:.3f})[/]"
+        console.print(Panel(p.text, title=title, title_align="left", subtitle=p.document, subtitle_align="right"))
 
 
 app.command("eval")(evaluate.eval_)
