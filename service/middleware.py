@@ -122,7 +122,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope["path"]
-        is_page = path in ("/", "/agent", "/team") or path.startswith(("/static/", "/team/"))
+        is_page = path in ("/", "/agent", "/team", "/docs") or path.startswith(("/static/", "/team/", "/docs-assets/"))
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

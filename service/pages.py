@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -15,19 +15,37 @@ STATIC = Path(__file__).resolve().parent / "static"
 WIDGET_CACHE = "public, max-age=86400, stale-while-revalidate=604800"
 WIDGET_FILES = {"widget.js": "text/javascript; charset=utf-8", "widget.css": "text/css; charset=utf-8"}
 
+# FastAPI's get_swagger_ui_html starts Swagger UI from an inline script, which the pages' CSP refuses: static/docs.js does it
+DOCS_HTML = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="icon" href="/docs-assets/favicon.png">
+<link rel="stylesheet" href="/docs-assets/swagger-ui.css">
+</head>
+<body data-openapi="{openapi}">
+<div id="swagger-ui"></div>
+<script src="/docs-assets/swagger-ui-bundle.js"></script>
+<script src="/static/docs.js"></script>
+</body>
+</html>
+"""
+
 
 def mount_pages(app: FastAPI) -> None:
     """Mount the pages; the app must be created with docs_url=None, since /docs is served here from local assets."""
-    import swagger_ui_bundle
+    import fastapi_offline
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="docs-assets")
+    # Swagger UI 5 (reads OpenAPI 3.1, which FastAPI emits; swagger-ui-bundle stops at 4.15 and cannot)
+    app.mount("/docs-assets", StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static"), name="docs-assets")
+    docs_page = DOCS_HTML.format(title=html.escape(f"{app.title} — API"), openapi=html.escape(app.openapi_url or "/openapi.json"))
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=f"{app.title} — API",
-                                   swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-                                   swagger_css_url="/docs-assets/swagger-ui.css", swagger_favicon_url="/docs-assets/favicon-32x32.png")
+        return HTMLResponse(docs_page)
 
     @app.get("/", include_in_schema=False)
     def search_page() -> FileResponse:
