@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq.errors import InvalidRequestError
+from index.label_free import off_topic_lines
 from ingest.corpus import load_corpus
 from ingest.questions import read_questions, stable_split
 
@@ -127,7 +128,6 @@ def _watch_multi() -> EvalSet:
 
 # the other sets whose questions are out of scope for a set: the two Quebec FAQs answer each other's questions
 _OTHERS = {"watch-faq": ("quebec-fr", "quebec-en"), "watch-faq-multi": ("quebec-fr", "quebec-en"), "quebec-fr": ("watch-faq",), "quebec-en": ("watch-faq",)}
-OFF_TOPIC = ROOT / "index" / "data" / "off_topic.jsonl"
 
 
 def with_out_of_scope(evalset: EvalSet) -> EvalSet:
@@ -136,11 +136,7 @@ def with_out_of_scope(evalset: EvalSet) -> EvalSet:
     Each keeps its own split, so `test` holds only the off-topic set's test half (its dev half
     calibrates label-free indexes). The Quebec sets are not added to each other: the French and
     English COVID FAQs answer many of the same questions."""
-    extra = []
-    for line in OFF_TOPIC.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            row = json.loads(line)
-            extra.append(EvalQuery(row["id"], row["text"], frozenset(), None, "off-topic", row["lang"], row["split"]))
+    extra = [EvalQuery(line.id, line.text, frozenset(), None, "off-topic", line.lang, line.split) for line in off_topic_lines()]
     for other in _OTHERS[evalset.name]:
         extra += [EvalQuery(f"{other}/{q.id}", q.text, frozenset(), None, "other-faq", q.lang, q.split) for q in LOADERS[other]().queries]
     return EvalSet(f"{evalset.name}+oos", evalset.corpus, evalset.queries + tuple(extra))

@@ -44,9 +44,19 @@ TOO_CLOSE = 0.10
 MARGIN = 0.1
 
 
+@dataclass(frozen=True)
+class OffTopicLine:
+    """One bundled off-topic message; eval reports on the `test` ones, calibration uses the `dev` ones."""
+
+    id: str
+    text: str
+    lang: str
+    split: str
+
+
 @lru_cache(maxsize=4)
-def off_topic_questions(split: str = "dev", path: Path = OFF_TOPIC_FILE) -> tuple[str, ...]:
-    """The bundled off-topic messages of one split (`dev` calibrates; `test` is kept for reporting)."""
+def off_topic_lines(path: Path = OFF_TOPIC_FILE) -> tuple[OffTopicLine, ...]:
+    """Every line of the bundled off-topic set, checked once per process."""
     out = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
@@ -56,9 +66,13 @@ def off_topic_questions(split: str = "dev", path: Path = OFF_TOPIC_FILE) -> tupl
             text, row_split = row["text"], row["split"]
         except (ValueError, KeyError, TypeError) as e:
             raise CorpusError(path, number, f"each line must be a JSON object with 'text' and 'split' ({e})") from e
-        if split in ("all", row_split):
-            out.append(text)
+        out.append(OffTopicLine(row.get("id", f"{path.stem}:{number}"), text, row.get("lang", "und"), row_split))
     return tuple(out)
+
+
+def off_topic_questions(split: str = "dev", path: Path = OFF_TOPIC_FILE) -> tuple[str, ...]:
+    """The bundled off-topic messages of one split (`dev` calibrates; `test` is kept for reporting)."""
+    return tuple(line.text for line in off_topic_lines(path) if split in ("all", line.split))
 
 
 @dataclass(frozen=True)
