@@ -7,7 +7,7 @@ and its checks live in the use cases, so the service and the tests do exactly wh
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -17,6 +17,9 @@ from cli.shell import console, fail
 from faq.errors import FaqError
 from faq.limits import MAX_TOP_K
 from faq.settings import Settings, get_settings
+
+if TYPE_CHECKING:  # the use cases import the models' code: loaded only by the commands that need it
+    from usecases.calibrate import CalibrationResult
 
 app = typer.Typer(help="Question answering over a help-center FAQ.", no_args_is_help=True, add_completion=False)
 
@@ -49,7 +52,7 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
     return result.version
 
 
-def say_calibration(result) -> None:  # noqa: ANN001 (usecases.calibrate.CalibrationResult; imported lazily)
+def say_calibration(result: CalibrationResult) -> None:
     """How the index was calibrated, in plain words, with the fix when it was label-free."""
     info = result.info
     if result.method == "labelled":
