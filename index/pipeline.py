@@ -22,7 +22,8 @@ from index.label_free import LabelFreeFit, fit_threshold
 from index.manifest import CalibrationInfo, QueryBankInfo
 from index.search import Learnt, Searcher
 from index.signals import QueryBank
-from index.storage import LoadedIndex, load_index
+from index.storage import LoadedIndex, load_index, read_manifest
+from index.versions import resolve
 
 log = logging.getLogger("faq.index")
 
@@ -143,10 +144,12 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
 
 
 def store_calibration(path: str | Path, info: CalibrationInfo) -> None:
-    """Write the calibration into the manifest; the old manifest stays whole until the rename."""
-    index = load_index(path)
-    manifest_path = index.path / MANIFEST
-    updated = index.manifest.model_copy(update={"calibration": info})
+    """Write the calibration into the manifest; the old manifest stays whole until the rename.
+
+    Only the manifest is read: the caller fitted on the loaded index, so its vectors were checked then."""
+    folder, _ = resolve(Path(path))
+    manifest_path = folder / MANIFEST
+    updated = read_manifest(folder).model_copy(update={"calibration": info})
     tmp = manifest_path.with_suffix(".json.tmp")
     tmp.write_text(updated.model_dump_json(indent=2), encoding="utf-8")
     with open(tmp, "rb") as f:

@@ -14,15 +14,12 @@ from typing import Literal
 from faq.errors import FaqError
 from faq.settings import Settings
 from feedback.store import FeedbackStore
-from index.build import RECORDS
 from index.calibrate import LabelledQuestion, read_labelled
 from index.embedders import Embedder, load_embedders
 from index.label_free import QUANTILE, off_topic_questions
 from index.manifest import CalibrationInfo
 from index.pipeline import MIN_QUERY_BANK, calibration_info, fit, fit_label_free, store_calibration
-from index.records import Records
-from index.storage import load_index, read_manifest
-from index.versions import resolve
+from index.storage import LoadedIndex, load_index, read_manifest
 from ingest.corpus import Corpus
 
 FEEDBACK_FILE = "feedback.sqlite3"
@@ -47,7 +44,8 @@ def calibrate_index(index_dir: Path, questions_file: Path | None, settings: Sett
 
     `required`: the file was named by the user (`faq calibrate FILE`), so one that labels no entry of
     this corpus is an error rather than a reason to fall back. `models`: already loaded for the settings."""
-    corpus = index_corpus(index_dir)
+    index = load_index(index_dir)  # once: its records resolve the questions' titles, then it is fitted (the searcher checks its embedder)
+    corpus = Corpus(index.records.documents, index.records.entries, index.manifest.corpus_checksum)
     has_file = questions_file is not None and questions_file.exists()
     questions = read_labelled(questions_file, split="dev", corpus=corpus) if has_file else []
     known = entry_ids or {e.id for e in corpus.entries}
@@ -59,9 +57,9 @@ def calibrate_index(index_dir: Path, questions_file: Path | None, settings: Sett
                        + ". Label questions with the entry ids GET /v1/documents lists, or with their question titles.")
     models = list(models) if models is not None else load_embedders(settings.retrieval())
     if labelled:
-        return _labelled(index_dir, f"{questions_file} (dev)", questions, settings, models)
+        return _labelled(index, f"{questions_file} (dev)", questions, settings, models)
     why = f"{questions_file} does not label this FAQ's entries" if questions else "no labelled questions for this FAQ"
-    return _label_free(index_dir, settings, why, models)
+    return _label_free(index, settings, why, models)
 
 
 def recalibrate_if_stale(index_dir: Path, settings: Settings) -> CalibrationResult | None:
@@ -75,37 +73,30 @@ def recalibrate_if_stale(index_dir: Path, settings: Settings) -> CalibrationResu
     return calibrate_index(index_dir, settings.calibration_set, settings)
 
 
-def index_corpus(index_dir: Path) -> Corpus:
-    """The entries an index was built from, read from its records: a questions file's titles resolve without the corpus files."""
-    path, _ = resolve(index_dir)
-    records = Records.load(path / RECORDS)
-    return Corpus(records.documents, records.entries, read_manifest(path).corpus_checksum)
-
-
 def logged_questions(settings: Settings) -> list[str]:
     """Real questions from the service's query log (labels unused), when there is one."""
     path = settings.data_dir / FEEDBACK_FILE
     return FeedbackStore(path).logged_questions() if path.exists() else []
 
 
-def _labelled(index_dir: Path, source: str, questions: list[LabelledQuestion], settings: Settings,
+def _labelled(index: LoadedIndex, source: str, questions: list[LabelledQuestion], settings: Settings,
               models: list[Embedder]) -> CalibrationResult:
     config = settings.retrieval()
-    searcher, found = fit(load_index(index_dir, models[0].name), config, models, questions)
+    searcher, found = fit(index, config, models, questions)
     info = calibration_info(searcher, found, config, source, len(questions))
-    store_calibration(index_dir, info)
+    store_calibration(index.path, info)
     return CalibrationResult("labelled", info, len(questions))
 
 
-def _label_free(index_dir: Path, settings: Settings, why: str, models: list[Embedder]) -> CalibrationResult:
+def _label_free(index: LoadedIndex, settings: Settings, why: str, models: list[Embedder]) -> CalibrationResult:
     config = settings.retrieval()
     traffic = logged_questions(settings)
     off_topic = off_topic_questions("dev")
-    searcher, found = fit_label_free(load_index(index_dir, models[0].name), config, models, off_topic, traffic)
+    searcher, found = fit_label_free(index, config, models, off_topic, traffic)
     logged = len(traffic) if len(traffic) >= MIN_QUERY_BANK else 0
     source = (f"label-free: {found.faq_questions} FAQ questions, {found.off_topic_used} bundled off-topic questions"
               + (f" ({found.off_topic_dropped} too close to this FAQ left out)" if found.off_topic_dropped else "")
               + (f", query bank from {logged} logged questions" if logged else ""))
     info = calibration_info(searcher, found.calibration, config, source, len(off_topic), method="label-free")
-    store_calibration(index_dir, info)
+    store_calibration(index.path, info)
     return CalibrationResult("label-free", info, len(off_topic), why, QUANTILE, found.off_topic_used, logged)
