@@ -9,6 +9,7 @@
     ├── EmbedderError        an embedding backend is unknown or cannot load
     ├── InvalidRequestError  a caller asked for something outside the limits (faq.limits)
     ├── UnknownQueryError    feedback names a query id this service never issued
+    ├── DatabaseError        the shared database (FAQ_DATABASE_URL) cannot be reached or migrated
     └── PeerError            the comparison pipeline (eval.peer) cannot run
 
 Every message says the rule, the value that broke it and the fix.
@@ -75,3 +76,7 @@ class UnknownQueryError(FaqError, LookupError):
 
 class PeerError(FaqError):
     """The comparison pipeline cannot run here (a missing extra or model folder); says how to get it."""
+
+
+class DatabaseError(FaqError):
+    """The shared database cannot be used: unreachable, refused, or its schema is newer than this code."""

@@ -40,7 +40,11 @@ class Settings(BaseSettings):
         Path("eval/datasets/watch-faq/queries.jsonl"),
         description="labelled questions (JSONL) whose dev split calibrates the 'no answer' threshold at ingest",
     )
-    data_dir: Path = Field(Path("var/data"), description="feedback and analytics database (SQLite) lives here")
+    data_dir: Path = Field(Path("var/data"), description="feedback and analytics database (SQLite) lives here, when no database_url is set")
+    database_url: SecretStr | None = Field(
+        None, description="PostgreSQL URL (postgresql://user:pass@host/db) for state shared by replicas: feedback, "
+                          "query log, analytics, phrasings and the served index version; unset: SQLite in data_dir")
+    database_pool_size: int = Field(8, ge=1, le=200, description="connections each process keeps open to the database at most")
     admin_token: SecretStr | None = Field(None, description="bearer token for /v1/admin/*; unset means admin endpoints are off")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024, description="larger request bodies get 413")
     rate_limit_per_minute: int = Field(600, ge=0, description="API requests a minute per client address; 0 turns limiting off")

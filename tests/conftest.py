@@ -26,6 +26,7 @@ from ingest import Corpus, load_corpus
 from service import create_app
 
 from fakes import FakeEmbedder, fake_use
+from pgserver import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -179,3 +180,31 @@ def fake_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path_
     settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN)
     with TestClient(create_app(settings, models=fake_models)) as test_client:
         yield test_client
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster for the session (tests/pgserver.py).
+
+    Without Debian's postgresql package the tests that need it are skipped, unless FAQ_REQUIRE_POSTGRES
+    is set (as `make test` does, after installing it): then its absence is an error, not a skip.
+    """
+    import os
+
+    from pgserver import postgres_bin, start_postgres
+
+    if postgres_bin() is None:
+        if os.environ.get("FAQ_REQUIRE_POSTGRES"):
+            pytest.fail("FAQ_REQUIRE_POSTGRES is set but PostgreSQL is not installed (apt-get install postgresql)")
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql; make test does)")
+    server = start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """A new empty database for one test, dropped after it."""
+    url = postgres_server.fresh_database()
+    yield url
+    postgres_server.drop_database(url)

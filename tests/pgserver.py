@@ -1,0 +1,103 @@
+"""A throwaway PostgreSQL server for the tests: Debian's binaries, a fresh cluster in a temporary folder.
+
+`make test` installs the `postgresql` package (as it installs chromium); the tests start their own
+server on a free loopback port with its socket in the same folder, so nothing depends on, or
+touches, a cluster the machine may already run. As root, the server runs as the `postgres` user
+(initdb refuses root). Each test gets a database of its own (`fresh_database`).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def postgres_bin() -> Path | None:
+    """The folder with initdb and pg_ctl: Debian's /usr/lib/postgresql/N/bin (newest), else PATH."""
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True):
+        if (Path(folder) / "initdb").exists():
+            return Path(folder)
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class PostgresServer:
+    root: Path
+    port: int
+    bin: Path
+    user: str
+
+    @property
+    def admin_url(self) -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/postgres"
+
+    def url(self, database: str) -> str:
+        return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
+
+    def fresh_database(self) -> str:
+        """A new empty database; its URL."""
+        import psycopg
+
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(self.admin_url, autocommit=True) as db:
+            db.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def drop_database(self, url: str) -> None:
+        import psycopg
+
+        name = url.rsplit("/", 1)[1]
+        with psycopg.connect(self.admin_url, autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def stop(self) -> None:
+        _run([str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"], check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _run(argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
+    if os.geteuid() == 0:
+        argv = ["runuser", "-u", "postgres", "--", *argv]
+    return subprocess.run(argv, check=check, capture_output=True, text=True, timeout=120)
+
+
+def start_postgres() -> PostgresServer:
+    """initdb + pg_ctl start on a free port; trust auth on loopback only (a throwaway test cluster)."""
+    folder = postgres_bin()
+    if folder is None:
+        raise RuntimeError("PostgreSQL is not installed: apt-get install postgresql (make test does)")
+    root = Path(tempfile.mkdtemp(prefix="faq-pg-"))
+    user = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+    port = _free_port()
+    server = PostgresServer(root, port, folder, user)
+    _run([str(folder / "initdb"), "-D", str(root / "data"), "-U", user, "--auth=trust", "-E", "UTF8",
+                  "--locale=C.UTF-8", "--no-sync"])
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    _run([str(folder / "pg_ctl"), "-D", str(root / "data"), "-o", options, "-l", str(root / "log"), "-w",
+                  "-t", "60", "start"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"PostgreSQL did not start; see {root / 'log'}")
