@@ -11,17 +11,15 @@ import logging.config
 from typing import Any
 
 from pythonjsonlogger.core import RESERVED_ATTRS
+from pythonjsonlogger.json import JsonFormatter
 
-__all__ = ["JSON_FORMATTER", "configure_logging", "logging_config"]
+__all__ = ["configure_logging", "json_formatter", "logging_config"]
 
-# what uvicorn adds for its coloured console, and the context's name for the request id
-JSON_FORMATTER: dict[str, Any] = {
-    "()": "pythonjsonlogger.json.JsonFormatter",
-    "fmt": "%(levelname)s %(name)s %(message)s",
-    "rename_fields": {"levelname": "level", "name": "logger", "correlation_id": "request_id"},
-    "reserved_attrs": [*RESERVED_ATTRS, "color_message"],
-    "timestamp": True,
-}
+
+def json_formatter() -> JsonFormatter:
+    """The lines' format; `color_message`, which uvicorn adds for its coloured console, is left out."""
+    return JsonFormatter("%(levelname)s %(name)s %(message)s", timestamp=True, reserved_attrs=[*RESERVED_ATTRS, "color_message"],
+                         rename_fields={"levelname": "level", "name": "logger", "correlation_id": "request_id"})
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:
@@ -31,7 +29,7 @@ def logging_config(level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": "asgi_correlation_id.CorrelationIdFilter"}},
-        "formatters": {"json": JSON_FORMATTER},
+        "formatters": {"json": {"()": json_formatter}},
         "handlers": {"stderr": {**handler, "stream": "ext://sys.stderr"}, "stdout": {**handler, "stream": "ext://sys.stdout"}},
         "loggers": {
             "faq.access": {"handlers": ["stdout"], "level": level, "propagate": False},
