@@ -3,17 +3,27 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: serve test test-fast chromium postgres nginx clean
+# Installs come from the lock files (every package pinned, with its hashes), so two installs a month apart get the same packages.
+LOCK_FLAGS := --quiet --strip-extras --allow-unsafe --generate-hashes --no-emit-index-url --no-emit-find-links
 
-$(BIN)/.installed: pyproject.toml
+.PHONY: serve test test-fast chromium postgres nginx clean lock
+
+$(BIN)/.installed: requirements/serve.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/serve.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $@
 
-$(BIN)/.installed-test: $(BIN)/.installed pyproject.toml
-	$(BIN)/python -m pip install --quiet -e '.[test,st,bench]'
+$(BIN)/.installed-test: $(BIN)/.installed requirements/test.txt
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
 	touch $@
+
+lock:  ## re-pin after a change to pyproject.toml's dependencies (keeps the other pins; pip-compile -U in these lines to upgrade all)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile $(LOCK_FLAGS) --extra test --extra st --extra bench -o requirements/test.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_FLAGS) -c requirements/test.txt -o requirements/serve.txt pyproject.toml
 
 chromium:  ## Debian's chromium for the browser tests (Playwright never downloads a browser here)
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)

@@ -147,7 +147,10 @@ def serve(
 
         serve_workers("service.asgi:app", workers, **where)
     else:
-        uvicorn.run(create_app(settings), **where)
+        from service.log_config import logging_config
+
+        # JSON lines; the app logs each request itself (service.observe), so uvicorn's access log is off
+        uvicorn.run(create_app(settings), **where, log_config=logging_config(), access_log=False)
 
 
 def _read_calibration(path: Path):  # noqa: ANN202

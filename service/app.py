@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
@@ -16,9 +17,11 @@ from ingest.helpcenter import load_helpcenter
 from service.errors import install_error_handlers
 from feedback.store import FeedbackStore
 from service.lifecycle import load_state, watch_pointer
+from service.metrics import Metrics
 from service.middleware import BodyLimit, RateLimit, SecurityHeaders
+from service.observe import ObserveRequests, valid_request_id
 from service.pages import mount_pages
-from service.routes import admin, documents, feedback, health, query, suggest, team
+from service.routes import admin, documents, feedback, health, metrics, query, suggest, team
 from service.state import ServiceState
 
 
@@ -28,17 +31,20 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     here rather than in the lifespan, so `faq serve` says what to fix before it listens."""
     settings = settings or get_settings()
     helpcenter = load_helpcenter(settings.corpus, settings.helpcenter)
+    observed = Metrics.create(settings.metrics_dir)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
         app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
         app.state.service = await run_in_threadpool(load_state, settings, store, models)
+        observed.served(None, app.state.service)
         watcher = asyncio.create_task(watch_pointer(app, settings.reload_poll_seconds)) if settings.reload_poll_seconds else None
         yield
         if watcher is not None:
             watcher.cancel()
         store.close()
+        observed.close()
 
     app = FastAPI(
         title="FAQ answers",
@@ -51,6 +57,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.state.settings = settings
     app.state.helpcenter = helpcenter
     app.state.models = models  # what a reload uses when no index is being served yet
+    app.state.metrics = observed
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(query.router)
@@ -59,6 +66,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.include_router(feedback.router)
     app.include_router(admin.router)
     app.include_router(team.router)
+    app.include_router(metrics.router)
     mount_pages(app)
     # added last runs first: the size check happens before anything else touches the request
     if settings.cors_origins:
@@ -68,4 +76,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     if settings.rate_limit_per_minute:
         app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    # outermost: every response, a 413 or 429 included, is counted, logged and carries its X-Request-ID
+    app.add_middleware(ObserveRequests, metrics=observed, log_questions=settings.log_questions)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID", validator=valid_request_id)
     return app

@@ -1,5 +1,11 @@
-"""`uvicorn service.asgi:app`: the app configured from FAQ_* variables, for process managers and workers."""
+"""`uvicorn service.asgi:app`: the app configured from FAQ_* variables, for process managers and workers.
+
+Logging is configured here too (JSON lines, service.log_config), so a plain `uvicorn service.asgi:app`
+writes the request log as `faq serve` does; add `--no-access-log`, the app logs each request itself.
+"""
 
 from service.app import create_app
+from service.log_config import configure_logging
 
+configure_logging()
 app = create_app()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
+from collections.abc import Sequence
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
@@ -63,5 +65,28 @@ async def require_admin(request: Request, credentials: Annotated[HTTPAuthorizati
         raise HTTPException(status_code=403, detail="The admin token is not valid.")
 
 
+def trusted_scraper(host: str | None, allowed: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    """A loopback client, or one in a FAQ_METRICS_ALLOW network; a host that is no IP address (a Unix socket, a test client) is neither."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped  # ::ffff:127.0.0.1 from a dual-stack socket
+    return address.is_loopback or any(address in network for network in allowed)
+
+
+async def require_metrics_access(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+    """/metrics is closed by default: open to loopback and FAQ_METRICS_ALLOW clients, to others only with the admin token."""
+    settings: Settings = request.app.state.settings
+    if trusted_scraper(request.client.host if request.client else None, settings.metrics_allow):
+        return
+    if settings.admin_token is None:
+        raise HTTPException(status_code=403, detail="Metrics are served to loopback clients and FAQ_METRICS_ALLOW networks only "
+                                                    "(or with the admin token; FAQ_ADMIN_TOKEN is not set).")
+    await require_admin(request, credentials)
+
+
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
 AdminDep = Annotated[None, Depends(require_admin)]
+MetricsAccessDep = Annotated[None, Depends(require_metrics_access)]

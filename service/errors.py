@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -46,7 +47,10 @@ async def _invalid(_: Request, exc: InvalidRequestError) -> JSONResponse:
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return JSONResponse(status_code=500, content=_body(500, "Internal error; it has been logged."))
+    # answered by Starlette's outermost middleware, past the one that adds X-Request-ID to every other response
+    request_id = correlation_id.get()
+    return JSONResponse(status_code=500, content=_body(500, "Internal error; it has been logged."),
+                        headers={"X-Request-ID": request_id} if request_id else None)
 
 
 def install_error_handlers(app: FastAPI) -> None:

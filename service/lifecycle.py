@@ -69,6 +69,9 @@ def reload(app: FastAPI) -> ServiceState:
         app.state.service = replace(old, not_ready_reason=new.not_ready_reason)
     else:
         app.state.service = new
+    if new.answerer is None:
+        app.state.metrics.reload_failed()
+    app.state.metrics.served(old, app.state.service)
     return app.state.service
 
 
@@ -92,6 +95,7 @@ async def watch_pointer(app: FastAPI, every: float) -> None:
             state = await run_in_threadpool(reload, app)
         except Exception:  # the watcher must outlive any one bad reload
             log.exception("reloading the index failed")
+            app.state.metrics.reload_failed()
             continue
         served = state.answerer.searcher.index.version if state.answerer else None
         log.info("index changed on disk (%s); serving %s%s", now[0] if now else "no index", served,

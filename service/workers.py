@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
+from contextlib import ExitStack
 
 import uvicorn
 from uvicorn.supervisors import Multiprocess
+
+from service.log_config import logging_config
 
 
 class _NoDelayConfig(uvicorn.Config):
@@ -30,8 +34,15 @@ def serve_workers(app: str, workers: int, host: str, port: int, log_level: str =
     Unless FAQ_EMBED_THREADS says otherwise, the workers share the cores out: each one's model gets
     cores / workers threads (two workers with a 2-thread team each made 52 requests/s at 8 clients
     on 2 cores, against 100 for one worker).
+
+    /metrics adds up every worker's counts: the workers share a PROMETHEUS_MULTIPROC_DIR, made for this
+    run and removed after it (prometheus-client's multiprocess mode; one set by the operator is used as is).
     """
     if "FAQ_EMBED_THREADS" not in os.environ:
         os.environ["FAQ_EMBED_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))  # read by each worker's settings
-    config = _NoDelayConfig(app, host=host, port=port, workers=workers, log_level=log_level)
-    Multiprocess(config, sockets=[config.bind_socket()]).run()
+    with ExitStack() as stack:
+        if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:  # read by prometheus-client in each worker, and by its settings
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = stack.enter_context(tempfile.TemporaryDirectory(prefix="faq-metrics-"))
+        config = _NoDelayConfig(app, host=host, port=port, workers=workers, log_level=log_level,
+                                log_config=logging_config(log_level.upper()), access_log=False)
+        Multiprocess(config, sockets=[config.bind_socket()]).run()

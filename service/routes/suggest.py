@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from service.split_message import split_questions
 from service.deps import AnswererDep, FeedbackDep
+from service.observe import note_answer
 from service.present import log_answer, to_results, to_short_answer
 from service.schemas import ErrorResponse, SuggestRequest, SuggestResponse, Suggestion
 
@@ -15,12 +16,14 @@ router = APIRouter(prefix="/v1", tags=["agent"])
 
 
 @router.post("/suggest", response_model=SuggestResponse, responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}})
-def suggest(request: SuggestRequest, answerer: AnswererDep, feedback: FeedbackDep) -> SuggestResponse:
+def suggest(request: SuggestRequest, answerer: AnswererDep, feedback: FeedbackDep, http: Request) -> SuggestResponse:
     """Split a customer's message into its questions and suggest FAQ entries for each."""
     started = time.perf_counter()
     suggestions = []
     for question in split_questions(request.message):
-        answer = answerer.answer(question, top_k=request.top_k)
+        cached = answerer.cached(question, request.top_k)
+        answer = cached or answerer.answer(question, top_k=request.top_k)
+        note_answer(http, "agent", answer, cached is not None, answerer.searcher.index.version)
         query_id = log_answer(feedback, question, "agent", answer)
         suggestions.append(Suggestion(
             question=question, query_id=query_id, answerable=answer.answerable, confidence=answer.confidence,
