@@ -111,6 +111,7 @@ def serve(
 
     from index.versions import resolve
     from ingest.helpcenter import load_helpcenter
+    from feedback.store import open_feedback_store
     from service.app import create_app
     from usecases.calibrate import recalibrate_if_stale
 
@@ -118,6 +119,10 @@ def serve(
     if index is not None:  # the workers build their app from FAQ_* settings: pass the choice on to them too
         os.environ["FAQ_INDEX_DIR"] = str(index)
         settings = settings.model_copy(update={"index_dir": index})
+    try:  # before building anything: an unreachable FAQ_DATABASE_URL is one line now, and its schema is migrated once
+        open_feedback_store(settings).close()
+    except FaqError as e:
+        fail(e)
     try:
         path, _ = resolve(settings.index_dir)
     except FaqError:

@@ -15,7 +15,7 @@ from faq.settings import Settings, get_settings
 from index.embedders import Embedder
 from ingest.helpcenter import load_helpcenter
 from service.errors import install_error_handlers
-from feedback.store import FeedbackStore
+from feedback.store import open_feedback_store
 from service.lifecycle import load_state, watch_pointer
 from service.metrics import Metrics
 from service.middleware import BodyLimit, RateLimit, SecurityHeaders
@@ -35,7 +35,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+        store = await run_in_threadpool(open_feedback_store, settings)  # DatabaseError here: startup fails, saying why
         app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
         app.state.service = await run_in_threadpool(load_state, settings, store, models)
         observed.served(None, app.state.service)

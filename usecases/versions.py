@@ -8,13 +8,13 @@ from pathlib import Path
 
 from faq.errors import IndexNotFoundError
 from faq.settings import Settings
-from feedback.store import FeedbackStore
+from feedback.store import existing_feedback_store
 from index.build import build_index
 from index.embedders import load_embedders
 from index.manifest import IndexManifest
 from index.versions import current_version, new_version_path, previous_version, prune, switch
 from ingest.corpus import load_corpus, with_phrasings
-from usecases.calibrate import FEEDBACK_FILE, CalibrationResult, calibrate_index
+from usecases.calibrate import CalibrationResult, calibrate_index
 
 Progress = Callable[[int, int], None]  # (texts embedded, texts in all)
 
@@ -42,8 +42,8 @@ def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: P
     The served version stays untouched until the pointer switch, so a crash or a bad corpus file
     leaves searches running on the last good index."""
     loaded = load_corpus(corpus)
-    store_path = settings.data_dir / FEEDBACK_FILE
-    accepted = FeedbackStore(store_path).accepted_phrasings() if store_path.exists() else {}
+    with existing_feedback_store(settings) as store:
+        accepted = store.accepted_phrasings() if store else {}
     loaded = with_phrasings(loaded, accepted) if accepted else loaded
     models = load_embedders(settings.retrieval())
     target = new_version_path(index_dir)
