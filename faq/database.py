@@ -56,13 +56,20 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-def open_pool(url: str, *, max_size: int = 8, timeout: float = 10.0) -> ConnectionPool:
-    """An open pool of autocommit connections; fails now, with the reason, when the server cannot be reached."""
+def open_pool(url: str, *, max_size: int = 8, timeout: float = 10.0, wait: bool = True) -> ConnectionPool:
+    """An open pool of autocommit connections; fails now, with the reason, when the server cannot be reached.
+
+    `wait=False` connects in the background instead, for a process that must start while the database
+    is down (a replica serving its last good index): each borrow then waits up to `timeout` and raises
+    psycopg_pool.PoolTimeout while the server stays away."""
     import psycopg
     from psycopg_pool import ConnectionPool, PoolTimeout
 
     pool = ConnectionPool(url, min_size=1, max_size=max_size, timeout=timeout, open=False,
                           kwargs={"autocommit": True}, name="faq")
+    if not wait:
+        pool.open(wait=False)
+        return pool
     try:
         pool.open(wait=True, timeout=timeout)
     except (PoolTimeout, psycopg.Error) as e:

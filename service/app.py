@@ -15,7 +15,7 @@ from index.embedders import Embedder
 from ingest.helpcenter import load_helpcenter
 from service.errors import install_error_handlers
 from feedback.store import FeedbackStore
-from service.lifecycle import load_state, watch_pointer
+from service.lifecycle import follow, load_state, open_follower, watch_pointer
 from service.middleware import BodyLimit, RateLimit, SecurityHeaders
 from service.pages import mount_pages
 from service.routes import admin, documents, feedback, health, query, suggest, team
@@ -33,11 +33,17 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
         app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
+        follower = open_follower(settings)
+        if follower is not None:  # an empty index folder gets the published version before the first load
+            await run_in_threadpool(follow, app, follower)
         app.state.service = await run_in_threadpool(load_state, settings, store, models)
-        watcher = asyncio.create_task(watch_pointer(app, settings.reload_poll_seconds)) if settings.reload_poll_seconds else None
+        watcher = (asyncio.create_task(watch_pointer(app, settings.reload_poll_seconds, follower))
+                   if settings.reload_poll_seconds else None)
         yield
         if watcher is not None:
             watcher.cancel()
+        if follower is not None:
+            follower.close()
         store.close()
 
     app = FastAPI(
@@ -51,6 +57,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.state.settings = settings
     app.state.helpcenter = helpcenter
     app.state.models = models  # what a reload uses when no index is being served yet
+    app.state.replication = None  # the follower's last status (index.replication.SyncStatus) with FAQ_DATABASE_URL
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(query.router)

@@ -20,6 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from faq.errors import FaqError
 from faq.settings import Settings
 from index.embedders import Embedder
+from index.published import connect_in_background
+from index.replication import Follower, SyncStatus
 from usecases.answering import open_answerer
 from index.versions import resolve
 from feedback.store import FeedbackStore
@@ -72,16 +74,43 @@ def reload(app: FastAPI) -> ServiceState:
     return app.state.service
 
 
-async def watch_pointer(app: FastAPI, every: float) -> None:
+def open_follower(settings: Settings) -> Follower | None:
+    """The replica's follower when FAQ_DATABASE_URL is set; it connects in the background (the database may be down)."""
+    if settings.database_url is None:
+        return None
+    return Follower(connect_in_background(settings.database_url.get_secret_value()), settings.index_dir, settings.keep_versions)
+
+
+def follow(app: FastAPI, follower: Follower) -> SyncStatus:
+    """One step of the replica's follower (index.replication); its status is what /readyz reports."""
+    before: SyncStatus | None = app.state.replication
+    status = follower.sync()
+    if status.fetched:
+        log.info("fetched index version %s from the database", status.fetched)
+    if status.error and (before is None or before.error != status.error):  # said once, not every poll
+        log.warning("cannot follow the database's index version, serving %s: %s", status.local, status.error)
+    app.state.replication = status
+    return status
+
+
+async def watch_pointer(app: FastAPI, every: float, follower: Follower | None = None) -> None:
     """Reload when the served index changes on disk: the pointer names another version (`faq ingest`,
     `faq rollback`) or the served version's manifest was rewritten (`faq calibrate`), with or without
     a CURRENT pointer. Each change is tried once: a failed reload keeps the last good index serving
     and is not retried until the files change again.
+
+    With a `follower` (FAQ_DATABASE_URL), each poll first brings the folder to the database's served
+    version, so the same reload swaps in what an ingest on another host published.
     """
     root: Path = app.state.settings.index_dir
     seen = app.state.service.source
     while True:
         await asyncio.sleep(every)
+        if follower is not None:
+            try:
+                await run_in_threadpool(follow, app, follower)
+            except Exception:  # like a bad reload: the watcher outlives it
+                log.exception("following the database's index version failed")
         now = index_fingerprint(root)
         if now == seen:
             continue
