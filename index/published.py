@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from faq.database import apply_migrations, load_migrations, open_pool
-from faq.errors import DatabaseError, IndexNotFoundError, ReplicationError
+from faq.errors import DatabaseError, IndexError_, IndexNotFoundError, ReplicationError
 from index.build import MANIFEST
 from index.versions import beyond_keep, earlier_than
 
@@ -45,6 +45,7 @@ class PublishedFile:
     path: str  # relative to the version folder, "/"-separated
     size: int
     sha256: str
+    chunks: int
 
 
 class PublishedVersions:
@@ -61,6 +62,8 @@ class PublishedVersions:
 
     def migrate(self) -> None:
         """Create or upgrade the tables (idempotent; replicas starting together wait on one lock)."""
+        with self._connection("create the index version tables"):  # says "Cannot reach" while the server is away
+            pass
         apply_migrations(self._pool, COMPONENT, load_migrations("index"))
 
     def publish(self, folder: Path, version: str) -> tuple[PublishedFile, ...]:
@@ -71,7 +74,11 @@ class PublishedVersions:
             row = db.execute("SELECT complete FROM index_versions WHERE version = %s FOR UPDATE", (version,)).fetchone()
             if row and row[0]:
                 return self._files(db, version)
-            uploaded = tuple(_upload(db, version, folder, path) for path in paths)
+            try:
+                uploaded = tuple(_upload(db, version, folder, path) for path in paths)
+            except OSError as e:  # a file removed or unreadable mid-upload: the transaction takes everything back
+                raise IndexError_(f"Cannot read {e.filename or folder} to publish version {version}: {e.strerror or e}. "
+                                  "Nothing was published.") from e
             db.execute("UPDATE index_versions SET complete = true, files = %s, bytes = %s, published_at = now() WHERE version = %s",
                        (len(uploaded), sum(f.size for f in uploaded), version))
         return uploaded
@@ -148,7 +155,7 @@ class PublishedVersions:
 
     @staticmethod
     def _files(db: psycopg.Connection, version: str) -> tuple[PublishedFile, ...]:
-        rows = db.execute("SELECT path, size, sha256 FROM index_files WHERE version = %s ORDER BY path", (version,))
+        rows = db.execute("SELECT path, size, sha256, chunks FROM index_files WHERE version = %s ORDER BY path", (version,))
         return tuple(PublishedFile(*r) for r in rows)
 
     @contextmanager
@@ -210,7 +217,7 @@ def _upload(db: psycopg.Connection, version: str, folder: Path, path: Path) -> P
             copy.write_row((version, relative, seq, block))
             size += len(block)
             seq += 1
-    published = PublishedFile(relative, size, digest.hexdigest())
+    published = PublishedFile(relative, size, digest.hexdigest(), seq)
     db.execute("INSERT INTO index_files (version, path, size, sha256, chunks) VALUES (%s, %s, %s, %s, %s)",
                (version, relative, size, published.sha256, seq))
     return published
@@ -228,14 +235,16 @@ def _download(db: psycopg.Connection, version: str, published: PublishedFile, in
         rows.execute("SELECT seq, data FROM index_chunks WHERE version = %s AND path = %s ORDER BY seq", (version, published.path))
         for seq, data in rows:
             if seq != expected:
-                raise ReplicationError(f"{version}/{published.path}: chunk {expected} is missing from the database copy. "
-                                       "Publish the version again (faq ingest), or roll back (faq rollback).")
+                break
             digest.update(data)
             out.write(data)
             size += len(data)
             expected += 1
         out.flush()
         os.fsync(out.fileno())
+    if expected != published.chunks:
+        raise ReplicationError(f"{version}/{published.path}: chunk {expected} of {published.chunks} is missing from the database "
+                               "copy. Publish the version again (faq ingest), or roll back (faq rollback).")
     if size != published.size:
         raise ReplicationError(f"{version}/{published.path}: {size} bytes in the database copy, published as {published.size}. "
                                "Publish the version again (faq ingest), or roll back (faq rollback).")

@@ -28,7 +28,7 @@ __all__ = ["Follower", "SyncStatus", "fetch_manifest", "fetch_version"]
 
 @dataclass(frozen=True)
 class SyncStatus:
-    """What the last step found: `local` is the version CURRENT names, `published` the database's."""
+    """What the last step found: `local` is the version CURRENT names, `published` the database's (as last read)."""
 
     local: str | None
     published: str | None
@@ -78,6 +78,7 @@ class Follower:
         self._migrated = False
         self._hashed: tuple[tuple[int, int, int], str] | None = None  # (the manifest's inode, mtime_ns, size), its sha256
         self._last = SyncStatus(current_version(root), None)
+        self._published: str | None = None  # the database's served version when last read (kept while it is away)
 
     def close(self) -> None:
         self._registry.close()
@@ -87,7 +88,8 @@ class Follower:
         try:
             return self.step()
         except (FaqError, OSError) as e:
-            self._last = replace(self._last, local=current_version(self._root), error=str(e), fetched=None, checked_at=time.time())
+            self._last = replace(self._last, local=current_version(self._root), published=self._published, error=str(e),
+                                 fetched=None, checked_at=time.time())
             return self._last
 
     def step(self) -> SyncStatus:
@@ -103,6 +105,7 @@ class Follower:
             self._registry.migrate()
             self._migrated = True
         served = self._registry.served()
+        self._published = served[0] if served else None
         if served is None:
             return SyncStatus(current_version(self._root), None, checked_at=time.time())
         version, manifest_sha256 = served
