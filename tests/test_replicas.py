@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from cli.main import app as cli
-from faq.errors import IndexNotFoundError
+from faq.errors import DatabaseError, IndexNotFoundError
 from faq.settings import Settings, get_settings
 from index.pipeline import store_calibration
 from index.published import PublishedVersions, connect_in_background, published_versions
@@ -150,10 +150,14 @@ def test_an_ingest_publishes_its_version_and_serves_it(fake_everywhere, pg_url, 
         assert result.published and registry.served()[0] == result.version and registry.versions() == [result.version]
 
 
-def test_an_ingest_the_database_refuses_switches_nothing(fake_everywhere, tmp_path):
+def test_an_ingest_the_database_refuses_switches_nothing(fake_everywhere, pg_url, tmp_path):
+    with psycopg.connect(pg_url, autocommit=True) as db:  # a newer release migrated it: this one must not write there
+        db.execute("CREATE TABLE schema_migrations (component TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, "
+                   "applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), PRIMARY KEY (component, version))")
+        db.execute("INSERT INTO schema_migrations VALUES ('index', 99, 'future')")
     root = tmp_path / "builder"
-    with pytest.raises(Exception, match="was built at .* but not published, so nothing was switched"):
-        build_version(CORPUS, root, settings_for(root, "postgresql://u@127.0.0.1:1/x", tmp_path))
+    with pytest.raises(DatabaseError, match="was built at .* but not published, so nothing was switched: .*newer than this release"):
+        build_version(CORPUS, root, settings_for(root, pg_url, tmp_path))
     assert current_version(root) is None
 
 
