@@ -119,6 +119,7 @@ def serve(
 
     from index.versions import current_version, resolve
     from ingest.helpcenter import load_helpcenter
+    from feedback.store import open_feedback_store
     from service.app import create_app
     from usecases.calibrate import recalibrate_if_stale
     from usecases.versions import fetch_published, publish_calibration
@@ -127,6 +128,10 @@ def serve(
     if index is not None:  # the workers build their app from FAQ_* settings: pass the choice on to them too
         os.environ["FAQ_INDEX_DIR"] = str(index)
         settings = settings.model_copy(update={"index_dir": index})
+    try:  # before building anything: an unreachable FAQ_DATABASE_URL is one line now, and its schema is migrated once
+        open_feedback_store(settings).close()
+    except FaqError as e:
+        fail(e)
     try:  # a replica gets the version the database serves rather than building its own
         followed = fetch_published(settings)
         if followed is not None and followed.fetched:

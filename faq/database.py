@@ -59,17 +59,25 @@ def redact(url: str) -> str:
 def open_pool(url: str, *, max_size: int = 8, timeout: float = 10.0, wait: bool = True) -> ConnectionPool:
     """An open pool of autocommit connections; fails now, with the reason, when the server cannot be reached.
 
-    `wait=False` connects in the background instead, for a process that must start while the database
-    is down (a replica serving its last good index): each borrow then waits up to `timeout` and raises
-    psycopg_pool.PoolTimeout while the server stays away."""
+    `timeout`: how long a caller waits for a connection (a server down: PoolTimeout then). Each
+    connection is checked as it is handed out, so one the server dropped (a restart,
+    pg_terminate_backend, an idle timeout) is replaced instead of failing the caller's statement.
+    `wait=False` connects in the background instead, for a process that must go on while the database
+    is down (a replica following the published index version keeps its last good one meanwhile).
+    """
     import psycopg
     from psycopg_pool import ConnectionPool, PoolTimeout
 
     pool = ConnectionPool(url, min_size=1, max_size=max_size, timeout=timeout, open=False,
-                          kwargs={"autocommit": True}, name="faq")
+                          kwargs={"autocommit": True}, check=ConnectionPool.check_connection, name="faq")
     if not wait:
         pool.open(wait=False)
         return pool
+    try:  # one plain connection first: a refused or unknown server fails at once, with the driver's reason
+        psycopg.connect(url, connect_timeout=max(1, round(timeout))).close()
+    except psycopg.Error as e:
+        raise DatabaseError(f"Cannot connect to the database {redact(url)} ({' '.join(str(e).split())}). "
+                            "Check FAQ_DATABASE_URL and that PostgreSQL is running.") from e
     try:
         pool.open(wait=True, timeout=timeout)
     except (PoolTimeout, psycopg.Error) as e:

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
         None, description="PostgreSQL URL (postgresql://user:pass@host/db) for state shared by replicas: feedback, "
                           "query log, analytics, phrasings and the served index version; unset: SQLite in data_dir")
     database_pool_size: int = Field(8, ge=1, le=200, description="connections each process keeps open to the database at most")
+    database_timeout: float = Field(5.0, gt=0, le=120, description="seconds a request waits for a database connection "
+                                    "before it is answered 503 (the database down)")
     admin_token: SecretStr | None = Field(None, description="bearer token for /v1/admin/*; unset means admin endpoints are off")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024, description="larger request bodies get 413")
     rate_limit_per_minute: int = Field(600, ge=0, description="API requests a minute per client address; 0 turns limiting off")

@@ -1,51 +1,39 @@
 """What people did with the answers: every query, every verdict, and the phrasings learned from them.
 
-SQLite in WAL mode in the service's data folder: readers never block the writer, and a row is on
-disk once its transaction commits, so a crash loses nothing that was acknowledged. One connection
-per thread (SQLite connections must not be shared across threads).
+One interface, two backends: `SqliteFeedbackStore` (feedback.sqlite, a file in the data folder:
+one host) and `PostgresFeedbackStore` (feedback.postgres, FAQ_DATABASE_URL: replicas on several
+hosts share one log). The operations are written here once, in the SQL both run (feedback.sql);
+a backend only hands out connections. `open_feedback_store(settings)` picks the backend.
+
+Errors: `UnknownQueryError` (feedback on a query never logged), `LookupError` (review of an unknown
+phrasing), `DatabaseError` (PostgreSQL unreachable or gone mid-call; the service answers 503).
 """
 
 from __future__ import annotations
 
-import sqlite3
-import threading
 import time
 import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from faq.errors import UnknownQueryError
-from feedback.reports import SETTLED
+from feedback import reports
+from feedback.sql import Db
 
-__all__ = ["FeedbackStore", "Phrasing", "Surface", "UnknownQueryError", "Verdict"]
+if TYPE_CHECKING:
+    from faq.settings import Settings
+
+__all__ = ["SQLITE_FILE", "FeedbackStore", "Phrasing", "Surface", "UnknownQueryError", "Verdict", "existing_feedback_store",
+           "open_feedback_store"]
 
 # "click": the person opened a result's article or full answer (click-through, not a judgement)
 Verdict = Literal["used", "not_relevant", "helpful", "not_helpful", "click"]
 Surface = Literal["search", "agent", "api"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS queries (
-    id TEXT PRIMARY KEY, ts REAL NOT NULL, surface TEXT NOT NULL, question TEXT NOT NULL,
-    answerable INTEGER NOT NULL, confidence REAL NOT NULL, top_entry TEXT
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, query_id TEXT NOT NULL REFERENCES queries(id),
-    entry_id TEXT NOT NULL, verdict TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS phrasings (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, entry_id TEXT NOT NULL, text TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'candidate', source_query_id TEXT, UNIQUE (entry_id, text)
-);
-CREATE INDEX IF NOT EXISTS queries_question ON queries (question);
-CREATE INDEX IF NOT EXISTS feedback_query ON feedback (query_id);
-CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);
-"""
-
-
-# Columns added after the first release: an older database gets them on open (ALTER TABLE … ADD COLUMN
-# is cheap in SQLite: existing rows read NULL, nothing is rewritten).
-_ADDED_COLUMNS = {"queries": {"lang": "TEXT", "session": "TEXT"}}
+SQLITE_FILE = "feedback.sqlite3"  # in the data folder, when no FAQ_DATABASE_URL is set
 
 
 @dataclass(frozen=True)
@@ -56,116 +44,132 @@ class Phrasing:
     status: str
 
 
-class FeedbackStore:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._local = threading.local()
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-            _migrate(db)
+class FeedbackStore(ABC):
+    """The query log, verdicts and phrasings, and the team's reports over them. Safe to share between threads."""
 
-    def _connect(self) -> sqlite3.Connection:
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
-            # WAL + NORMAL: a committed row survives a killed process (kill -9); only an OS crash or power
-            # cut can lose the last transactions. FULL would add an fsync to every logged query.
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA foreign_keys=ON")
-            self._local.db = db
-        return db
+    remote: bool = False  # True: every call is a network round trip (callers on the event loop hand it to a thread)
+
+    @abstractmethod
+    def _db(self, transaction: bool = False) -> AbstractContextManager[Db]:
+        """A connection for one operation; `transaction`: its statements commit together or not at all."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the connections; the store is not used afterwards."""
+
+    def __enter__(self) -> FeedbackStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def log_query(self, question: str, surface: Surface, answerable: bool, confidence: float, top_entry: str | None,
                   lang: str | None = None, session: str | None = None, ts: float | None = None) -> str:
-        """`session`: the search box's id for one burst of typing; analytics count only its last query."""
+        """Log one asked question; its id is what feedback names. `session`: the search box's id for one burst
+        of typing (analytics count only its last query)."""
         query_id = uuid.uuid4().hex
-        self._connect().execute(
-            "INSERT INTO queries (id, ts, surface, question, answerable, confidence, top_entry, lang, session) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (query_id, time.time() if ts is None else ts, surface, question.strip(), int(answerable), confidence, top_entry,
-             lang, session),
-        )
+        with self._db() as db:
+            db.run("INSERT INTO queries (id, ts, surface, question, answerable, confidence, top_entry, lang, session) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (query_id, time.time() if ts is None else ts, surface, question.strip(), bool(answerable), confidence,
+                    top_entry, lang, session))
         return query_id
 
     def logged_questions(self, limit: int = 5000) -> list[str]:
         """The most recent distinct questions asked (labels unused): label-free calibration's query bank."""
-        rows = self._connect().execute(
-            "SELECT question FROM queries GROUP BY lower(question) ORDER BY MAX(ts) DESC LIMIT ?", (limit,))
+        with self._db() as db:
+            rows = db.rows("SELECT MIN(question) FROM queries GROUP BY lower(question) "
+                           "ORDER BY MAX(ts) DESC, MAX({seq}) DESC LIMIT ?", (limit,))
         return [r[0] for r in rows]
 
     def record(self, query_id: str, entry_id: str, verdict: Verdict) -> None:
-        """Store a verdict; "used" by an agent also proposes the question as a phrasing of the entry."""
-        db = self._connect()
-        row = db.execute("SELECT question FROM queries WHERE id = ?", (query_id,)).fetchone()
-        if row is None:
-            raise UnknownQueryError(query_id)
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            db.execute("INSERT INTO feedback (ts, query_id, entry_id, verdict) VALUES (?, ?, ?, ?)",
-                       (time.time(), query_id, entry_id, verdict))
+        """Store a verdict; "used" by an agent also proposes the question as a phrasing of the entry.
+
+        Raises UnknownQueryError when no query has that id."""
+        with self._db(transaction=True) as db:
+            found = db.rows("SELECT question FROM queries WHERE id = ?", (query_id,))
+            if not found:
+                raise UnknownQueryError(query_id)
+            now = time.time()
+            db.run("INSERT INTO feedback (ts, query_id, entry_id, verdict) VALUES (?, ?, ?, ?)", (now, query_id, entry_id, verdict))
             if verdict == "used":
-                db.execute("INSERT OR IGNORE INTO phrasings (ts, entry_id, text, source_query_id) VALUES (?, ?, ?, ?)",
-                           (time.time(), entry_id, row[0], query_id))
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+                db.run("INSERT INTO phrasings (ts, entry_id, text, source_query_id) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (entry_id, text) DO NOTHING", (now, entry_id, found[0][0], query_id))
 
     def phrasings(self, status: str | None = None) -> list[Phrasing]:
-        sql = "SELECT id, entry_id, text, status FROM phrasings"
-        rows = self._connect().execute(sql + (" WHERE status = ?" if status else "") + " ORDER BY id", (status,) if status else ())
-        return [Phrasing(*r) for r in rows]
+        """Phrasings learned from use, oldest first; `status`: only candidates, accepted or rejected ones."""
+        where, params = (" WHERE status = ?", (status,)) if status else ("", ())
+        with self._db() as db:
+            return [Phrasing(*r) for r in db.rows(f"SELECT id, entry_id, text, status FROM phrasings{where} ORDER BY id", params)]
 
     def review(self, phrasing_id: int, accept: bool) -> Phrasing:
-        db = self._connect()
-        cursor = db.execute("UPDATE phrasings SET status = ? WHERE id = ?", ("accepted" if accept else "rejected", phrasing_id))
-        if cursor.rowcount == 0:
+        """Accept or reject a phrasing (accepted ones join the entry at the next ingest). Raises LookupError for an unknown id."""
+        with self._db() as db:
+            rows = db.rows("UPDATE phrasings SET status = ? WHERE id = ? RETURNING id, entry_id, text, status",
+                           ("accepted" if accept else "rejected", phrasing_id))
+        if not rows:
             raise LookupError(f"no phrasing with id {phrasing_id}")
-        return Phrasing(*db.execute("SELECT id, entry_id, text, status FROM phrasings WHERE id = ?", (phrasing_id,)).fetchone())
+        return Phrasing(*rows[0])
 
     def accepted_phrasings(self) -> dict[str, tuple[str, ...]]:
+        """Accepted phrasings by entry id: what `faq ingest` adds to the entries as known phrasings."""
         out: dict[str, list[str]] = {}
         for p in self.phrasings("accepted"):
             out.setdefault(p.entry_id, []).append(p.text)
         return {k: tuple(v) for k, v in out.items()}
 
-    def connection(self) -> sqlite3.Connection:
-        """This thread's connection, for the read-only reports of feedback.reports."""
-        return self._connect()
-
     def analytics(self, limit: int = 20) -> dict:
-        """The help-center team's list of content gaps."""
-        db = self._connect()
-        # counted: a search-as-you-type session's settled query only (feedback.reports.SETTLED)
-        top = db.execute(SETTLED +
-            "SELECT question, COUNT(*) AS n FROM settled GROUP BY lower(question) ORDER BY n DESC, question LIMIT ?", (limit,))
-        unanswered = db.execute(SETTLED +
-            "SELECT question, COUNT(*) AS n FROM settled WHERE answerable = 0 GROUP BY lower(question) "
-            "ORDER BY n DESC, question LIMIT ?", (limit,))
-        not_relevant = db.execute(
-            "SELECT entry_id, COUNT(*) AS n FROM feedback WHERE verdict = 'not_relevant' GROUP BY entry_id "
-            "ORDER BY n DESC, entry_id LIMIT ?", (limit,))
-        totals = db.execute(SETTLED + "SELECT COUNT(*), COALESCE(SUM(answerable = 0), 0) FROM settled").fetchone()
-        return {
-            "totals": {"queries": totals[0], "unanswered": totals[1]},
-            "top_questions": [{"question": q, "count": n} for q, n in top],
-            "unanswered_questions": [{"question": q, "count": n} for q, n in unanswered],
-            "not_relevant_entries": [{"entry_id": e, "count": n} for e, n in not_relevant],
-        }
+        """Totals, most asked and most unanswered questions, entries marked not relevant (feedback.reports.analytics)."""
+        with self._db() as db:
+            return reports.analytics(db, limit)
 
-    def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.close()
-            self._local.db = None
+    def per_day(self, days: int = 30, now: float | None = None) -> list[dict]:
+        """Counted searches per UTC day, every day of the last `days` listed."""
+        with self._db() as db:
+            return reports.per_day(db, days, now)
+
+    def by_language(self) -> list[dict]:
+        """Counted searches per detected question language."""
+        with self._db() as db:
+            return reports.by_language(db)
+
+    def engagement(self) -> dict:
+        """Helpful rate and click-through."""
+        with self._db() as db:
+            return reports.engagement(db)
+
+    def unanswered(self, limit: int = 500) -> list[tuple[str, int]]:
+        """Distinct counted questions with no confident answer, most asked first."""
+        with self._db() as db:
+            return reports.unanswered(db, limit)
+
+    def queries_csv(self) -> str:
+        """Every logged query as CSV, with the `counted` column analytics go by."""
+        with self._db() as db:
+            return reports.queries_csv(db)
 
 
-def _migrate(db: sqlite3.Connection) -> None:
-    for table, columns in _ADDED_COLUMNS.items():
-        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
-        for name, kind in columns.items():
-            if name not in present:
-                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
-    db.execute("CREATE INDEX IF NOT EXISTS queries_session ON queries (session, ts)")
+def open_feedback_store(settings: Settings) -> FeedbackStore:
+    """PostgreSQL when FAQ_DATABASE_URL is set (its schema migrated now), else SQLite in the data folder.
+
+    Raises DatabaseError, naming the URL without its password, when PostgreSQL cannot be reached."""
+    # imported here: the backends import this module, and psycopg loads only where a database is configured
+    if settings.database_url is not None:
+        from feedback.postgres import PostgresFeedbackStore
+
+        return PostgresFeedbackStore(settings.database_url.get_secret_value(), pool_size=settings.database_pool_size,
+                                     timeout=settings.database_timeout)
+    from feedback.sqlite import SqliteFeedbackStore
+
+    return SqliteFeedbackStore(settings.data_dir / SQLITE_FILE)
+
+
+@contextmanager
+def existing_feedback_store(settings: Settings) -> Iterator[FeedbackStore | None]:
+    """The store to read from, closed afterwards; None when nothing was ever logged here (no SQLite file yet),
+    so a command that only reads (ingest, calibrate) creates no empty database."""
+    if settings.database_url is None and not (settings.data_dir / SQLITE_FILE).exists():
+        yield None
+        return
+    with open_feedback_store(settings) as store:
+        yield store

@@ -14,7 +14,7 @@ from faq.settings import Settings, get_settings
 from index.embedders import Embedder
 from ingest.helpcenter import load_helpcenter
 from service.errors import install_error_handlers
-from feedback.store import FeedbackStore
+from feedback.store import open_feedback_store
 from service.lifecycle import follow, load_state, open_follower, watch_pointer
 from service.middleware import BodyLimit, RateLimit, SecurityHeaders
 from service.pages import mount_pages
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = FeedbackStore(settings.data_dir / "feedback.sqlite3")
+        store = await run_in_threadpool(open_feedback_store, settings)  # DatabaseError here: startup fails, saying why
         app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
         follower = open_follower(settings)
         if follower is not None:  # an empty index folder gets the published version before the first load

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from faq.errors import InvalidRequestError
+from faq.errors import DatabaseError, InvalidRequestError
 
 log = logging.getLogger("faq.service")
 
@@ -44,6 +44,13 @@ async def _invalid(_: Request, exc: InvalidRequestError) -> JSONResponse:
     return JSONResponse(status_code=422, content=_body(422, f"Invalid request. {exc}", [{"field": "body", "message": str(exc)}]))
 
 
+async def _database(request: Request, exc: DatabaseError) -> JSONResponse:
+    """PostgreSQL down or gone mid-call: 503 and a retry hint; the reason (host, no password) goes to the log only."""
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return JSONResponse(status_code=503, headers={"Retry-After": "5"},
+                        content=_body(503, "The database is unavailable right now; try again in a few seconds."))
+
+
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return JSONResponse(status_code=500, content=_body(500, "Internal error; it has been logged."))
@@ -53,4 +60,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(InvalidRequestError, _invalid)
+    app.add_exception_handler(DatabaseError, _database)
     app.add_exception_handler(Exception, _unexpected)

@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from faq.settings import Settings
+from feedback.store import FeedbackStore, open_feedback_store
 from index import Searcher, build_index, load_embedder, load_index
 from index.answer import Answerer
 from index.embedders import E5Embedder, UseEmbedder
@@ -208,3 +209,16 @@ def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
     url = postgres_server.fresh_database()
     yield url
     postgres_server.drop_database(url)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    """Each feedback store backend in turn, as `Settings.database_url`: None (SQLite in the data folder) or a fresh PostgreSQL database."""
+    return None if request.param == "sqlite" else request.getfixturevalue("pg_url")
+
+
+@pytest.fixture
+def feedback_store(database_url: str | None, tmp_path: Path) -> Iterator[FeedbackStore]:
+    """An empty feedback store of each backend (`database_url`), closed after the test."""
+    with open_feedback_store(Settings(data_dir=tmp_path / "data", database_url=database_url)) as store:
+        yield store

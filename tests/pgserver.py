@@ -42,6 +42,7 @@ class PostgresServer:
     port: int
     bin: Path
     user: str
+    options: str = ""  # the server's command line (pg_ctl -o), to start it again the same way
 
     @property
     def admin_url(self) -> str:
@@ -66,6 +67,15 @@ class PostgresServer:
         with psycopg.connect(self.admin_url, autocommit=True) as db:
             db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def halt(self) -> None:
+        """Stop the server at once, keeping its data: every connection drops, as in a crash."""
+        _run([str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"])
+
+    def resume(self) -> None:
+        """Start a halted server again, on the same port with the same data."""
+        _run([str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-o", self.options, "-l", str(self.root / "log"),
+              "-w", "-t", "60", "start"])
+
     def stop(self) -> None:
         _run([str(self.bin / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"], check=False)
         shutil.rmtree(self.root, ignore_errors=True)
@@ -87,12 +97,11 @@ def start_postgres() -> PostgresServer:
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
     port = _free_port()
-    server = PostgresServer(root, port, folder, user)
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    server = PostgresServer(root, port, folder, user, options)
     _run([str(folder / "initdb"), "-D", str(root / "data"), "-U", user, "--auth=trust", "-E", "UTF8",
                   "--locale=C.UTF-8", "--no-sync"])
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-    _run([str(folder / "pg_ctl"), "-D", str(root / "data"), "-o", options, "-l", str(root / "log"), "-w",
-                  "-t", "60", "start"])
+    server.resume()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:

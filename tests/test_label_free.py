@@ -17,7 +17,7 @@ from faq.retrieval import RetrievalConfig
 from index.pipeline import calibration_info, fit_label_free, open_answerer, open_searcher, store_calibration
 from index.storage import load_index
 from service import create_app
-from feedback.store import FeedbackStore
+from feedback.store import open_feedback_store
 
 OFF_TOPIC = [
     "Quelle est la capitale de l'Australie ?", "Who won the football world cup in 2018?", "Quel temps fera-t-il demain à Lyon ?",
@@ -125,13 +125,13 @@ def test_faq_calibrate_with_a_file_that_labels_nothing_here_is_an_error(fake_ind
     assert "another-faq:1" in result.output
 
 
-def test_logged_questions_become_the_query_bank(fake_index_dir, fake_everywhere, tmp_path):
+def test_logged_questions_become_the_query_bank(fake_index_dir, fake_everywhere, tmp_path, database_url):
     copy = tmp_path / "index"
     shutil.copytree(fake_index_dir, copy)
-    store = FeedbackStore(tmp_path / "data" / "feedback.sqlite3")
-    for i in range(25):
-        store.log_query(f"question numéro {i} sur la livraison ?", "search", True, 0.9, None)
-    settings = Settings(index_dir=copy, corpus=CORPUS, data_dir=tmp_path / "data", calibration_set=None)
+    settings = Settings(index_dir=copy, corpus=CORPUS, data_dir=tmp_path / "data", calibration_set=None, database_url=database_url)
+    with open_feedback_store(settings) as store:
+        for i in range(25):
+            store.log_query(f"question numéro {i} sur la livraison ?", "search", True, 0.9, None)
     calibrate_index(copy, None, settings)
     info = load_index(copy).manifest.calibration
     assert info.method == "label-free" and info.query_bank and "25 logged questions" in info.source

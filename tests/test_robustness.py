@@ -4,11 +4,13 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -20,7 +22,7 @@ from index import build_index, load_index
 from index.versions import current_version, new_version_path, switch, versions
 from ingest import load_corpus
 from service import create_app
-from feedback.store import FeedbackStore
+from feedback.store import SQLITE_FILE
 
 from conftest import ADMIN_TOKEN, ROOT
 from fakes import FakeEmbedder, fake_use
@@ -248,7 +250,6 @@ def test_feedback_committed_before_kill_9_survives(fake_index_dir, fake_models, 
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
-    store = FeedbackStore(Path(tmp_path) / "feedback.sqlite3")
-    db = store._connect()
-    assert db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 200
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    with closing(sqlite3.connect(Path(tmp_path) / SQLITE_FILE)) as db:  # the file as the killed process left it
+        assert db.execute("SELECT COUNT(*) FROM feedback").fetchone()[0] == 200
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -7,13 +7,14 @@ import io
 import logging
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from faq.settings import Settings
-from feedback import reports
+from feedback.sqlite import SqliteFeedbackStore
 from feedback.store import FeedbackStore
 from service import create_app
 from service.team_session import COOKIE, sign, valid
@@ -25,10 +26,9 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> FeedbackStore:
-    s = FeedbackStore(tmp_path / "f.sqlite3")
-    yield s
-    s.close()
+def store(feedback_store: FeedbackStore) -> FeedbackStore:
+    """Each backend in turn (conftest.feedback_store)."""
+    return feedback_store
 
 
 def test_a_typing_session_counts_once_its_settled_query(store):
@@ -40,7 +40,7 @@ def test_a_typing_session_counts_once_its_settled_query(store):
     data = store.analytics()
     assert data["totals"] == {"queries": 3, "unanswered": 2}
     assert data["top_questions"][0] == {"question": "garantie ?", "count": 2}
-    assert [q for q, _ in reports.unanswered(store.connection())] == ["garantie ?"]
+    assert [q for q, _ in store.unanswered()] == ["garantie ?"]
 
 
 def test_by_language_and_click_through_count_settled_queries(store):
@@ -50,10 +50,10 @@ def test_by_language_and_click_through_count_settled_queries(store):
     store.log_query("??", "api", False, 0.1, None, ts=4.0)
     store.record(early, "e1", "click")  # a click on an earlier keystroke's result engages the whole session
     store.record(early, "e1", "helpful")
-    langs = {r["lang"]: r for r in reports.by_language(store.connection())}
+    langs = {r["lang"]: r for r in store.by_language()}
     assert langs["fr"] == {"lang": "fr", "queries": 1, "unanswered": 0, "engaged": 1}
     assert langs["en"]["queries"] == 1 and langs["unknown"]["unanswered"] == 1
-    rates = reports.engagement(store.connection())
+    rates = store.engagement()
     assert rates["click_through"] == pytest.approx(1 / 3, abs=1e-3) and rates["helpful_rate"] == 1.0
 
 
@@ -61,14 +61,14 @@ def test_per_day_lists_every_day_oldest_first(store):
     now = 86400 * 20000 + 3600.0
     store.log_query("a", "api", True, 0.9, None, ts=now - 86400)
     store.log_query("b", "api", False, 0.1, None, ts=now)
-    days = reports.per_day(store.connection(), days=3, now=now)
+    days = store.per_day(days=3, now=now)
     assert [d["queries"] for d in days] == [0, 1, 1] and days[-1]["unanswered"] == 1
 
 
 def test_queries_csv_marks_counted_rows_and_defuses_formulas(store):
     store.log_query("=HYPERLINK(1)", "search", False, 0.1, None, lang="en", session="sess-0002", ts=1.0)
     store.log_query("=HYPERLINK(1) ok", "search", False, 0.1, None, lang="en", session="sess-0002", ts=2.0)
-    rows = list(csv.DictReader(io.StringIO(reports.queries_csv(store.connection()))))
+    rows = list(csv.DictReader(io.StringIO(store.queries_csv())))
     assert [r["counted"] for r in rows] == ["0", "1"]
     assert rows[0]["question"].startswith("'=")
 
@@ -81,12 +81,12 @@ def test_an_old_database_gets_the_new_columns(tmp_path):
         INSERT INTO queries VALUES ('0123', 1.0, 'api', 'old question', 0, 0.1, NULL);""")
     db.commit()
     db.close()
-    store = FeedbackStore(path)
+    store = SqliteFeedbackStore(path)
     store.log_query("new question", "search", True, 0.9, "e1", lang="fr", session="sess-0003")
     assert store.analytics()["totals"]["queries"] == 2
-    assert {r["lang"] for r in reports.by_language(store.connection())} == {"fr", "unknown"}
+    assert {r["lang"] for r in store.by_language()} == {"fr", "unknown"}
     store.close()
-    FeedbackStore(path).close()  # opening again: nothing to add, no error
+    SqliteFeedbackStore(path).close()  # opening again: nothing to add, no error
 
 
 def test_gaps_group_near_identical_questions(fake_models):
@@ -103,11 +103,21 @@ def test_session_cookie_signature_and_expiry():
     assert ADMIN_TOKEN not in value
 
 
-@pytest.fixture
-def team_client(fake_index_dir, fake_models, tmp_path) -> TestClient:
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
-    with TestClient(create_app(settings, models=fake_models)) as client:
+def _team_client(index_dir: Path, models: list, data_dir: Path, database_url: str | None = None) -> Iterator[TestClient]:
+    settings = Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data_dir, admin_token=ADMIN_TOKEN, database_url=database_url)
+    with TestClient(create_app(settings, models=models)) as client:
         yield client
+
+
+@pytest.fixture
+def team_client(fake_index_dir, fake_models, tmp_path) -> Iterator[TestClient]:
+    yield from _team_client(fake_index_dir, fake_models, tmp_path / "data")
+
+
+@pytest.fixture
+def each_backend_client(fake_index_dir, fake_models, tmp_path, database_url) -> Iterator[TestClient]:
+    """`team_client` on each feedback store backend in turn."""
+    yield from _team_client(fake_index_dir, fake_models, tmp_path / "data", database_url)
 
 
 def test_sign_in_sets_a_strict_httponly_cookie_that_admin_endpoints_accept(team_client, caplog):
@@ -145,28 +155,28 @@ def test_the_team_pages_say_admin_is_off_without_a_token(fake_index_dir, fake_mo
         assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
 
 
-def test_analytics_endpoint_counts_sessions_languages_gaps_and_exports_csv(team_client):
-    ask = lambda q, **kw: team_client.post("/v1/query", json={"question": q, **kw}).json()  # noqa: E731
+def test_analytics_endpoint_counts_sessions_languages_gaps_and_exports_csv(each_backend_client):
+    ask = lambda q, **kw: each_backend_client.post("/v1/query", json={"question": q, **kw}).json()  # noqa: E731
     for partial in ("Puis-je payer", "Puis-je payer en bitcoin", "Puis-je payer en bitcoin ?"):
         ask(partial, surface="search", session="typing-session-1")
     ask("Puis-je payer en bitcoin ?", surface="search", session="typing-session-2")
     hit = ask("Que couvre la garantie ?")
-    team_client.post("/v1/feedback", json={"query_id": hit["query_id"], "entry_id": hit["results"][0]["entry_id"], "verdict": "click"})
-    assert team_client.post("/v1/query", json={"question": "x", "session": "bad session!"}).status_code == 422
-    body = team_client.get("/v1/analytics", headers=ADMIN).json()
+    each_backend_client.post("/v1/feedback", json={"query_id": hit["query_id"], "entry_id": hit["results"][0]["entry_id"], "verdict": "click"})
+    assert each_backend_client.post("/v1/query", json={"question": "x", "session": "bad session!"}).status_code == 422
+    body = each_backend_client.get("/v1/analytics", headers=ADMIN).json()
     assert body["queries"] == 3
     assert sum(d["queries"] for d in body["per_day"]) == 3 and len(body["per_day"]) == 30
     assert sum(r["queries"] for r in body["by_language"]) == 3
     assert body["click_through"] == pytest.approx(1 / 3, abs=1e-3)
     for key in ("top_questions", "unanswered_questions", "not_relevant_entries", "unanswered", "gaps", "helpful_rate"):
         assert key in body
-    queries = team_client.get("/v1/analytics/queries.csv", headers=ADMIN)
+    queries = each_backend_client.get("/v1/analytics/queries.csv", headers=ADMIN)
     assert queries.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(queries.text)))
     assert len(rows) == 5 and sum(r["counted"] == "1" for r in rows) == 3
-    gaps = team_client.get("/v1/analytics/gaps.csv", headers=ADMIN)
+    gaps = each_backend_client.get("/v1/analytics/gaps.csv", headers=ADMIN)
     assert gaps.status_code == 200 and gaps.text.startswith("group,group_question,group_count,question,count")
-    assert team_client.get("/v1/analytics/gaps.csv").status_code == 401
+    assert each_backend_client.get("/v1/analytics/gaps.csv").status_code == 401
 
 
 @pytest.mark.model

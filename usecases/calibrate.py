@@ -13,7 +13,7 @@ from typing import Literal
 
 from faq.errors import FaqError
 from faq.settings import Settings
-from feedback.store import FeedbackStore
+from feedback.store import existing_feedback_store
 from index.calibrate import LabelledQuestion, read_labelled
 from index.embedders import Embedder, load_embedders
 from index.label_free import QUANTILE, off_topic_questions
@@ -21,9 +21,6 @@ from index.manifest import CalibrationInfo
 from index.pipeline import MIN_QUERY_BANK, calibration_info, fit, fit_label_free, store_calibration
 from index.storage import LoadedIndex, load_index, read_manifest
 from ingest.corpus import Corpus
-
-FEEDBACK_FILE = "feedback.sqlite3"
-
 
 @dataclass(frozen=True)
 class CalibrationResult:
@@ -74,9 +71,9 @@ def recalibrate_if_stale(index_dir: Path, settings: Settings) -> CalibrationResu
 
 
 def logged_questions(settings: Settings) -> list[str]:
-    """Real questions from the service's query log (labels unused), when there is one."""
-    path = settings.data_dir / FEEDBACK_FILE
-    return FeedbackStore(path).logged_questions() if path.exists() else []
+    """Real questions from the service's query log (labels unused), when there is one (FAQ_DATABASE_URL or the data folder's)."""
+    with existing_feedback_store(settings) as store:
+        return store.logged_questions() if store else []
 
 
 def _labelled(index: LoadedIndex, source: str, questions: list[LabelledQuestion], settings: Settings,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from faq.errors import DatabaseError, IndexNotFoundError
 from faq.settings import Settings
-from feedback.store import FeedbackStore
+from feedback.store import existing_feedback_store
 from index.build import MANIFEST, build_index
 from index.embedders import load_embedders
 from index.manifest import IndexManifest
@@ -22,7 +22,7 @@ from index.published import published_versions
 from index.replication import Follower, SyncStatus
 from index.versions import VERSIONS, current_version, new_version_path, previous_version, prune, switch
 from ingest.corpus import load_corpus, with_phrasings
-from usecases.calibrate import FEEDBACK_FILE, CalibrationResult, calibrate_index
+from usecases.calibrate import CalibrationResult, calibrate_index
 
 Progress = Callable[[int, int], None]  # (texts embedded, texts in all)
 
@@ -51,8 +51,8 @@ def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: P
     The served version stays untouched until the pointer switch, so a crash or a bad corpus file
     leaves searches running on the last good index."""
     loaded = load_corpus(corpus)
-    store_path = settings.data_dir / FEEDBACK_FILE
-    accepted = FeedbackStore(store_path).accepted_phrasings() if store_path.exists() else {}
+    with existing_feedback_store(settings) as store:
+        accepted = store.accepted_phrasings() if store else {}
     loaded = with_phrasings(loaded, accepted) if accepted else loaded
     models = load_embedders(settings.retrieval())
     target = new_version_path(index_dir)

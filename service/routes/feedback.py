@@ -8,8 +8,8 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from service.deps import AdminDep, AnswererDep, FeedbackDep
+from faq.errors import UnknownQueryError
 from feedback import reports
-from feedback.store import UnknownQueryError
 from service.routes.admin import entry_titles
 from service.schemas import (AnalyticsResponse, DayCount, EntryCount, ErrorResponse, FeedbackRequest, FeedbackResponse, GapGroup,
                              LangCount, QuestionCount)
@@ -37,7 +37,7 @@ ADMIN_ERRORS = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
 
 
 def _gaps(store: FeedbackDep, answerer: AnswererDep) -> list[Gap]:
-    return group_gaps(reports.unanswered(store.connection(), GAP_QUESTIONS), grouping_model(answerer.searcher.models))
+    return group_gaps(store.unanswered(GAP_QUESTIONS), grouping_model(answerer.searcher.models))
 
 
 @router.get("/analytics", response_model=AnalyticsResponse, responses=ADMIN_ERRORS)
@@ -49,11 +49,10 @@ def analytics(store: FeedbackDep, answerer: AnswererDep, _: AdminDep,
     A search-as-you-type session counts once: its settled query.
     """
     data = store.analytics(limit=limit)
-    db = store.connection()
-    rates = reports.engagement(db)
+    rates = store.engagement()
     titles = entry_titles(answerer)
     return AnalyticsResponse(
-        per_day=[DayCount(**d) for d in reports.per_day(db)], by_language=[LangCount(**r) for r in reports.by_language(db)],
+        per_day=[DayCount(**d) for d in store.per_day()], by_language=[LangCount(**r) for r in store.by_language()],
         gaps=[GapGroup(question=g.question, count=g.count, questions=[QuestionCount(question=q, count=n) for q, n in g.questions])
               for g in _gaps(store, answerer)[:limit]],
         helpful_rate=rates["helpful_rate"], click_through=rates["click_through"],
@@ -73,7 +72,7 @@ def _csv(text: str, name: str) -> Response:
 @router.get("/analytics/queries.csv", response_class=Response, responses=ADMIN_ERRORS)
 def queries_csv(store: FeedbackDep, _: AdminDep) -> Response:
     """Every logged query as CSV (admin); the `counted` column marks what analytics count."""
-    return _csv(reports.queries_csv(store.connection()), "queries.csv")
+    return _csv(store.queries_csv(), "queries.csv")
 
 
 @router.get("/analytics/gaps.csv", response_class=Response, responses=ADMIN_ERRORS)

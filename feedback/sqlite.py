@@ -1,0 +1,107 @@
+"""The feedback store in one SQLite file: a single host, no server to run.
+
+WAL mode: readers never block the writer, and a row is on disk once its transaction commits, so a
+crash loses nothing that was acknowledged. One connection per thread (SQLite connections must not
+be shared across threads).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from feedback.sql import Dialect, Params
+from feedback.store import FeedbackStore
+
+__all__ = ["SQLITE", "SqliteFeedbackStore"]
+
+SQLITE = Dialect("sqlite", seq="rowid", day=lambda ts: f"date({ts}, 'unixepoch')")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS queries (
+    id TEXT PRIMARY KEY, ts REAL NOT NULL, surface TEXT NOT NULL, question TEXT NOT NULL,
+    answerable INTEGER NOT NULL, confidence REAL NOT NULL, top_entry TEXT
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, query_id TEXT NOT NULL REFERENCES queries(id),
+    entry_id TEXT NOT NULL, verdict TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS phrasings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, entry_id TEXT NOT NULL, text TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'candidate', source_query_id TEXT, UNIQUE (entry_id, text)
+);
+CREATE INDEX IF NOT EXISTS queries_question ON queries (question);
+CREATE INDEX IF NOT EXISTS feedback_query ON feedback (query_id);
+CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);
+"""
+
+# Columns added after the first release: an older database gets them on open (ALTER TABLE … ADD COLUMN
+# is cheap in SQLite: existing rows read NULL, nothing is rewritten).
+_ADDED_COLUMNS = {"queries": {"lang": "TEXT", "session": "TEXT"}}
+
+
+@dataclass(frozen=True)
+class _Connection:
+    db: sqlite3.Connection
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple]:
+        return self.db.execute(SQLITE.sql(sql), params).fetchall()
+
+    def run(self, sql: str, params: Params = ()) -> int:
+        return self.db.execute(SQLITE.sql(sql), params).rowcount
+
+
+class SqliteFeedbackStore(FeedbackStore):
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._local = threading.local()
+        db = self._connect()
+        db.executescript(_SCHEMA)
+        _migrate(db)
+
+    def _connect(self) -> sqlite3.Connection:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a committed row survives a killed process (kill -9); only an OS crash or power
+            # cut can lose the last transactions. FULL would add an fsync to every logged query.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA foreign_keys=ON")
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def _db(self, transaction: bool = False) -> Iterator[_Connection]:
+        db = self._connect()
+        if not transaction:
+            yield _Connection(db)
+            return
+        db.execute("BEGIN IMMEDIATE")  # the write lock now: a read then write in one transaction cannot deadlock
+        try:
+            yield _Connection(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Closes this thread's connection (the others close with their threads)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.close()
+            self._local.db = None
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    for table, columns in _ADDED_COLUMNS.items():
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        for name, kind in columns.items():
+            if name not in present:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+    db.execute("CREATE INDEX IF NOT EXISTS queries_session ON queries (session, ts)")
