@@ -84,9 +84,10 @@ def open_follower(settings: Settings) -> Follower | None:
 def follow(app: FastAPI, follower: Follower) -> SyncStatus:
     """One step of the replica's follower (index.replication); its status is what /readyz reports."""
     before: SyncStatus | None = app.state.replication
+    started = time.perf_counter()
     status = follower.sync()
     if status.fetched:
-        log.info("fetched index version %s from the database", status.fetched)
+        log.info("fetched index version %s from the database in %.2f s", status.fetched, time.perf_counter() - started)
     if status.error and (before is None or before.error != status.error):  # said once, not every poll
         log.warning("cannot follow the database's index version, serving %s: %s", status.local, status.error)
     app.state.replication = status

@@ -131,6 +131,21 @@ def test_a_follower_that_cannot_reach_the_database_reports_it_and_changes_nothin
     assert current_version(root) == V1
 
 
+def test_a_follower_catches_up_once_the_database_is_back(fake_index_dir, pg_url, tmp_path):
+    follower = Follower(connect_in_background(pg_url), tmp_path / "replica", keep=3)
+    try:
+        assert follower.sync().published is None
+        with psycopg.connect(pg_url, autocommit=True) as db:  # what a database restart does to the follower's connection
+            db.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid()")
+        with published_versions(pg_url) as registry:
+            publish_copy(registry, fake_index_dir, tmp_path / "builder", V1)
+        status = follower.sync()
+        assert (status.error, status.local, status.fetched) == (None, V1, V1)
+    finally:
+        follower.close()
+
+
 def test_a_single_index_folder_cannot_follow(registry, fake_index_dir, tmp_path):
     shutil.copytree(fake_index_dir, tmp_path / "single")
     with pytest.raises(IndexNotFoundError, match="single index folder"):
