@@ -6,7 +6,8 @@
     index_served     one row: the version the replicas serve
 
 A version is uploaded in one transaction: a crash or a lost connection leaves nothing behind, and a
-reader never sees a version whose files are not all in. Its files do not change afterwards, except
+reader never sees a version whose files are not all in. A change of the served version or of its manifest
+is announced on CHANNEL (NOTIFY), so followers need not wait for their next poll. Its files do not change afterwards, except
 manifest.json, which `faq calibrate` republishes in place (a few kilobytes; the vectors stay). A
 download reads in one snapshot and checks every file's size and sha256 before anything is renamed
 into place (index.replication). The local index folder of each replica is a cache of this.
@@ -33,10 +34,11 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
 
-__all__ = ["CHUNK_BYTES", "PublishedFile", "PublishedVersions", "connect_in_background", "published_versions"]
+__all__ = ["CHANNEL", "CHUNK_BYTES", "PublishedFile", "PublishedVersions", "connect_in_background", "published_versions"]
 
 CHUNK_BYTES = 1 << 20  # a row per MiB: large enough for few rows, small enough to stream
 COMPONENT = "index"
+CHANNEL = "faq_index_served"  # NOTIFY'd when the served version or its manifest changes: followers wake at once
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")  # as the table's CHECK: no "..", no hidden files
 
 
@@ -94,6 +96,7 @@ class PublishedVersions:
             uploaded = _upload(db, version, folder, folder / MANIFEST)
             db.execute("UPDATE index_versions SET bytes = (SELECT sum(size) FROM index_files WHERE version = %s) "
                        "WHERE version = %s", (version, version))
+            db.execute("SELECT pg_notify(%s, %s)", (CHANNEL, version))
         return uploaded
 
     def serve(self, version: str) -> None:
@@ -105,6 +108,7 @@ class PublishedVersions:
                                          f"{', '.join(self._complete(db)) or 'none'}). Publish it with: faq ingest")
             db.execute("INSERT INTO index_served (version) VALUES (%s) ON CONFLICT (singleton) "
                        "DO UPDATE SET version = EXCLUDED.version, served_at = now()", (version,))
+            db.execute("SELECT pg_notify(%s, %s)", (CHANNEL, version))  # delivered at commit
 
     def served(self) -> tuple[str, str] | None:
         """The served version and its manifest's sha256 (a republished manifest changes it); None before any."""

@@ -1,6 +1,7 @@
 """A replica following the database's served index version into its own index folder.
 
-`Follower.sync` is one step: read the served version; when the local folder lacks it, download it
+`Follower.sync` is one step, run every FAQ_RELOAD_POLL_SECONDS or as soon as `Announcements` hears
+of a change: read the served version; when the local folder lacks it, download it
 into a temporary folder beside the others, verified file by file (index.published), and rename it
 into versions/; when its manifest was republished (`faq calibrate`), replace only the manifest;
 then point CURRENT at it. The service's watcher (service.lifecycle) swaps the new files in as it
@@ -10,6 +11,7 @@ checks, changes nothing on disk: the replica keeps its last good version and rep
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import shutil
@@ -17,13 +19,17 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faq.errors import FaqError, IndexNotFoundError
 from index.build import MANIFEST
-from index.published import PublishedVersions
+from index.published import CHANNEL, PublishedVersions
 from index.versions import POINTER, VERSIONS, current_version, prune, switch
 
-__all__ = ["Follower", "SyncStatus", "fetch_manifest", "fetch_version"]
+if TYPE_CHECKING:
+    import psycopg
+
+__all__ = ["Announcements", "Follower", "SyncStatus", "fetch_manifest", "fetch_version"]
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class SyncStatus:
     error: str | None = None  # why the last step failed (the database unreachable, a corrupt file): local is the last good one
     fetched: str | None = None  # what the last step downloaded: a version, or "VERSION (manifest)"
     checked_at: float = 0.0  # time.time() of the last step
+    last_fetch: tuple[str, float] | None = None  # the latest download by any step, and its seconds
 
 
 def fetch_version(registry: PublishedVersions, root: Path, version: str) -> Path:
@@ -66,6 +73,49 @@ def fetch_manifest(registry: PublishedVersions, root: Path, version: str) -> Non
         os.replace(tmp / MANIFEST, folder / version / MANIFEST)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Announcements:
+    """Wakes a follower as soon as the database announces a change (LISTEN on index.published.CHANNEL).
+
+    Polling stays the fallback: `wait` returns after `seconds` anyway, and a connection that cannot
+    be made or is lost only means waiting the full time; the next wait connects again."""
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._connection: psycopg.AsyncConnection | None = None
+
+    async def listen(self) -> bool:
+        """Start listening (before the first step, so no change after it goes unheard); False when it cannot now."""
+        import psycopg
+
+        if self._connection is not None and not self._connection.closed:
+            return True
+        try:
+            self._connection = await psycopg.AsyncConnection.connect(self._url, autocommit=True, connect_timeout=2)
+            await self._connection.execute(f"LISTEN {CHANNEL}")
+        except (psycopg.Error, OSError):
+            await self.close()
+            return False
+        return True
+
+    async def wait(self, seconds: float) -> None:
+        """Return after `seconds`, or as soon as a change is announced (one that came since the last wait: at once)."""
+        import psycopg
+
+        if await self.listen():
+            try:
+                async for _ in self._connection.notifies(timeout=seconds, stop_after=1):
+                    pass
+                return
+            except (psycopg.Error, OSError):
+                await self.close()
+        await asyncio.sleep(seconds)
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            await connection.close()
 
 
 class Follower:
@@ -109,7 +159,7 @@ class Follower:
         if served is None:
             return SyncStatus(current_version(self._root), None, checked_at=time.time())
         version, manifest_sha256 = served
-        fetched = None
+        fetched, last_fetch, started = None, self._last.last_fetch, time.perf_counter()
         manifest = self._root / VERSIONS / version / MANIFEST
         if not manifest.exists():
             fetch_version(self._registry, self._root, version)
@@ -117,10 +167,12 @@ class Follower:
         elif self._sha256(manifest) != manifest_sha256:
             fetch_manifest(self._registry, self._root, version)
             fetched = f"{version} (manifest)"
+        if fetched:
+            last_fetch = (fetched, round(time.perf_counter() - started, 3))
         if current_version(self._root) != version:
             switch(self._root, version)
             prune(self._root, self._keep)
-        return SyncStatus(version, version, fetched=fetched, checked_at=time.time())
+        return SyncStatus(version, version, fetched=fetched, checked_at=time.time(), last_fetch=last_fetch)
 
     def _sha256(self, path: Path) -> str:
         """The file's sha256, hashed again only when its inode, mtime or size changed (it is checked every poll)."""

@@ -239,8 +239,10 @@ def test_a_service_starting_with_an_empty_index_folder_serves_the_published_vers
         ready = c.get("/readyz")
         assert ready.status_code == 200
         assert ready.json()["index_version"] == V1
-        assert ready.json()["replication"] | {"checked_at": None} == {"served": V1, "published": V1, "in_sync": True,
-                                                                       "error": None, "checked_at": None}
+        replication = ready.json()["replication"]
+        assert replication | {"checked_at": None, "last_fetch": None} == {"served": V1, "published": V1, "in_sync": True,
+                                                                            "error": None, "checked_at": None, "last_fetch": None}
+        assert replication["last_fetch"]["what"] == V1 and replication["checked_at"]
 
 
 def test_two_services_follow_a_publication_and_a_rollback(registry, fake_index_dir, fake_models, pg_url, tmp_path):
@@ -267,3 +269,12 @@ def test_a_replica_that_cannot_verify_a_new_version_stays_ready_on_its_last_good
         assert f"{V2}/records.json" in body["replication"]["error"]
         answer = c.post("/v1/query", json={"question": IN_SCOPE})
         assert answer.status_code == 200 and answer.json()["index_version"] == V1
+
+
+def test_a_service_polling_rarely_follows_at_once_when_the_database_announces_a_change(registry, fake_index_dir, fake_models,
+                                                                                        pg_url, tmp_path):
+    publish_copy(registry, fake_index_dir, tmp_path / "builder", V1)
+    settings = settings_for(tmp_path / "replica", pg_url, tmp_path, reload_poll_seconds=300, rate_limit_per_minute=0)
+    with TestClient(create_app(settings, models=fake_models)) as c:
+        publish_copy(registry, fake_index_dir, tmp_path / "builder", V2)  # NOTIFY: no waiting for the poll 300 s away
+        assert wait_for(c, lambda body: body.get("index_version") == V2, seconds=60)["index_version"] == V2

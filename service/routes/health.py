@@ -49,4 +49,6 @@ def replication_of(followed: SyncStatus | None, serving: str | None) -> dict:
     checked = datetime.fromtimestamp(followed.checked_at, timezone.utc).isoformat(timespec="seconds") if followed.checked_at else None
     return {"replication": {"served": serving, "published": followed.published,
                             "in_sync": serving is not None and serving == followed.published,
-                            "error": followed.error, "checked_at": checked}}
+                            "error": followed.error, "checked_at": checked,
+                            "last_fetch": ({"what": followed.last_fetch[0], "seconds": followed.last_fetch[1]}
+                                           if followed.last_fetch else None)}}
