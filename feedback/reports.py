@@ -17,16 +17,21 @@ from feedback.sql import Db
 
 __all__ = ["SETTLED", "analytics", "by_language", "engagement", "per_day", "queries_csv", "rows_csv", "unanswered"]
 
-# Queries without a session (API, agent panel) all count; of a session's queries, only the last.
+# Queries without a session (API, agent panel) all count; of a session's queries, only the last. Two
+# branches rather than `session IS NULL OR NOT EXISTS …`: PostgreSQL then runs the NOT EXISTS as one
+# hash anti-join instead of an index probe per query (SQLite probes its (session, ts) index either way).
 SETTLED = """WITH settled AS (
-  SELECT q.* FROM queries q
-  WHERE q.session IS NULL OR NOT EXISTS (
+  SELECT q.* FROM queries q WHERE q.session IS NULL
+  UNION ALL
+  SELECT q.* FROM queries q WHERE q.session IS NOT NULL AND NOT EXISTS (
     SELECT 1 FROM queries n WHERE n.session = q.session AND (n.ts > q.ts OR (n.ts = q.ts AND n.{seq} > q.{seq})))
 )
 """
-# A settled query "engaged" when any query of its session (or itself) got used / helpful / click.
-_ENGAGED = """EXISTS (SELECT 1 FROM feedback f JOIN queries s ON s.id = f.query_id
-  WHERE f.verdict IN ('used', 'helpful', 'click') AND (s.id = settled.id OR (settled.session IS NOT NULL AND s.session = settled.session)))"""
+# A settled query "engaged" when any query of its session (or itself) got used / helpful / click: two
+# uncorrelated subqueries, each computed once (a correlated EXISTS with an OR scanned the log per row).
+_ENGAGED = """(settled.id IN (SELECT query_id FROM feedback WHERE verdict IN ('used', 'helpful', 'click'))
+  OR settled.session IN (SELECT s.session FROM feedback f JOIN queries s ON s.id = f.query_id
+                         WHERE f.verdict IN ('used', 'helpful', 'click')))"""
 
 
 def analytics(db: Db, limit: int = 20) -> dict:
