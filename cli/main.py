@@ -49,6 +49,8 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
     say_calibration(result.calibration)
     removed = f" (removed {len(result.removed)} old)" if result.removed else ""
     console.print(f"serving version {result.version} from {index_dir}{removed}")
+    if result.published:
+        console.print("published it to the database (FAQ_DATABASE_URL): every replica follows within a poll")
     return result.version
 
 
@@ -89,12 +91,18 @@ def calibrate_cmd(
 ) -> None:
     """Recalibrate the 'no answer' threshold of an index on your labelled questions, without rebuilding it."""
     from usecases.calibrate import calibrate_index
+    from usecases.versions import fetch_published, publish_calibration
 
     settings = get_settings()
+    root = index or settings.index_dir
     try:
-        say_calibration(calibrate_index(index or settings.index_dir, questions, settings, required=True))
+        fetch_published(settings.model_copy(update={"index_dir": root}))  # with a database: calibrate the version it serves
+        say_calibration(calibrate_index(root, questions, settings, required=True))
+        republished = publish_calibration(root, settings)
     except FaqError as e:
         fail(e)
+    if republished:
+        console.print(f"republished the manifest of {republished} to the database: every replica reloads it")
 
 
 @app.command()
@@ -109,11 +117,12 @@ def serve(
 
     import uvicorn
 
-    from index.versions import resolve
+    from index.versions import current_version, resolve
     from ingest.helpcenter import load_helpcenter
     from feedback.store import open_feedback_store
     from service.app import create_app
     from usecases.calibrate import recalibrate_if_stale
+    from usecases.versions import fetch_published, publish_calibration
 
     settings = get_settings()
     if index is not None:  # the workers build their app from FAQ_* settings: pass the choice on to them too
@@ -123,6 +132,14 @@ def serve(
         open_feedback_store(settings).close()
     except FaqError as e:
         fail(e)
+    try:  # a replica gets the version the database serves rather than building its own
+        followed = fetch_published(settings)
+        if followed is not None and followed.fetched:
+            console.print(f"fetched index version {followed.fetched} from the database")
+    except FaqError as e:
+        if current_version(settings.index_dir) is None:
+            fail(e)
+        console.print(f"[yellow]serving the local index version {current_version(settings.index_dir)}[/]: {e}")
     try:
         path, _ = resolve(settings.index_dir)
     except FaqError:
@@ -140,6 +157,8 @@ def serve(
                               f"index calibrated for {info.retrieval!r}: recalibrated it for {settings.retrieval().key()!r}",
                               markup=False)
                 say_calibration(result)
+                if publish_calibration(settings.index_dir, settings):
+                    console.print("republished its manifest to the database: the other replicas reload it")
         except FaqError as e:
             fail(e)
     try:  # the app reads it too; checked here so a malformed file is one line, not a worker's traceback
@@ -166,11 +185,12 @@ def _read_calibration(path: Path):  # noqa: ANN202
 
 @app.command()
 def rollback(index: IndexOption = None) -> None:
-    """Serve the previous index version again (a running service picks it up by itself)."""
+    """Serve the previous index version again (a running service picks it up by itself; with FAQ_DATABASE_URL, every replica)."""
     from usecases.versions import rollback as roll_back
 
+    settings = get_settings()
     try:
-        done = roll_back(index or get_settings().index_dir)
+        done = roll_back(index or settings.index_dir, settings)
     except FaqError as e:
         fail(e)
     console.print(f"serving version {done.version} (was {done.was})")

@@ -56,23 +56,28 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-def open_pool(url: str, *, max_size: int = 8, timeout: float = 10.0) -> ConnectionPool:
+def open_pool(url: str, *, max_size: int = 8, timeout: float = 10.0, wait: bool = True) -> ConnectionPool:
     """An open pool of autocommit connections; fails now, with the reason, when the server cannot be reached.
 
     `timeout`: how long a caller waits for a connection (a server down: PoolTimeout then). Each
     connection is checked as it is handed out, so one the server dropped (a restart,
     pg_terminate_backend, an idle timeout) is replaced instead of failing the caller's statement.
+    `wait=False` connects in the background instead, for a process that must go on while the database
+    is down (a replica following the published index version keeps its last good one meanwhile).
     """
     import psycopg
     from psycopg_pool import ConnectionPool, PoolTimeout
 
+    pool = ConnectionPool(url, min_size=1, max_size=max_size, timeout=timeout, open=False,
+                          kwargs={"autocommit": True}, check=ConnectionPool.check_connection, name="faq")
+    if not wait:
+        pool.open(wait=False)
+        return pool
     try:  # one plain connection first: a refused or unknown server fails at once, with the driver's reason
         psycopg.connect(url, connect_timeout=max(1, round(timeout))).close()
     except psycopg.Error as e:
         raise DatabaseError(f"Cannot connect to the database {redact(url)} ({' '.join(str(e).split())}). "
                             "Check FAQ_DATABASE_URL and that PostgreSQL is running.") from e
-    pool = ConnectionPool(url, min_size=1, max_size=max_size, timeout=timeout, open=False,
-                          kwargs={"autocommit": True}, check=ConnectionPool.check_connection, name="faq")
     try:
         pool.open(wait=True, timeout=timeout)
     except (PoolTimeout, psycopg.Error) as e:

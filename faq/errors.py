@@ -5,7 +5,8 @@
     ├── HelpCenterError      a help center's helpcenter.json is malformed (names file and field)
     ├── IndexError_          an index folder cannot be used
     │   ├── IndexNotFoundError
-    │   └── IndexMismatchError   built with another embedder, dimension, ensemble or format
+    │   ├── IndexMismatchError   built with another embedder, dimension, ensemble or format
+    │   └── ReplicationError     a published version cannot be fetched or fails its checksums
     ├── EmbedderError        an embedding backend is unknown or cannot load
     ├── InvalidRequestError  a caller asked for something outside the limits (faq.limits)
     ├── UnknownQueryError    feedback names a query id this service never issued
@@ -56,6 +57,10 @@ class IndexNotFoundError(IndexError_):
 
 class IndexMismatchError(IndexError_):
     """The index on disk does not match what the caller expects."""
+
+
+class ReplicationError(IndexError_):
+    """A version published in the database cannot be fetched, or its files fail their size or checksum."""
 
 
 class EmbedderError(FaqError):

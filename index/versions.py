@@ -71,17 +71,25 @@ def versions(root: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / "manifest.json").exists() and not p.name.startswith("."))
 
 
+def beyond_keep(names: list[str], current: str | None, keep: int) -> list[str]:
+    """Of `names` (oldest first), the oldest past `keep` counting the current one, which is never among them."""
+    old = [v for v in names if v != current]
+    return old[: max(0, len(old) - (keep - 1))]
+
+
+def earlier_than(names: list[str], current: str | None) -> str | None:
+    """The newest of `names` (oldest first) before `current`: what a rollback serves."""
+    earlier = [v for v in names if current is None or v < current]
+    return earlier[-1] if earlier else None
+
+
 def prune(root: Path, keep: int) -> list[str]:
     """Delete the oldest versions beyond `keep`, never the current one; returns what was removed."""
-    current = current_version(root)
-    old = [v for v in versions(root) if v != current]
-    removed = old[: max(0, len(old) - (keep - 1))]
+    removed = beyond_keep(versions(root), current_version(root), keep)
     for v in removed:
         shutil.rmtree(root / VERSIONS / v, ignore_errors=True)
     return removed
 
 
 def previous_version(root: Path) -> str | None:
-    current = current_version(root)
-    earlier = [v for v in versions(root) if current is None or v < current]
-    return earlier[-1] if earlier else None
+    return earlier_than(versions(root), current_version(root))

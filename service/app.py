@@ -16,7 +16,7 @@ from index.embedders import Embedder
 from ingest.helpcenter import load_helpcenter
 from service.errors import install_error_handlers
 from feedback.store import open_feedback_store
-from service.lifecycle import load_state, watch_pointer
+from service.lifecycle import follow, load_state, open_follower, watch_pointer
 from service.metrics import Metrics
 from service.middleware import BodyLimit, RateLimit, SecurityHeaders
 from service.observe import ObserveRequests, valid_request_id
@@ -37,12 +37,21 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await run_in_threadpool(open_feedback_store, settings)  # DatabaseError here: startup fails, saying why
         app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
+        follower, announcements = open_follower(settings) or (None, None)
+        if follower is not None:  # an empty index folder gets the published version before the first load
+            await announcements.listen()
+            await run_in_threadpool(follow, app, follower)
         app.state.service = await run_in_threadpool(load_state, settings, store, models)
         observed.served(None, app.state.service)
-        watcher = asyncio.create_task(watch_pointer(app, settings.reload_poll_seconds)) if settings.reload_poll_seconds else None
+        watcher = (asyncio.create_task(watch_pointer(app, settings.reload_poll_seconds, follower, announcements))
+                   if settings.reload_poll_seconds else None)
         yield
         if watcher is not None:
             watcher.cancel()
+            await asyncio.wait({watcher}, timeout=5)  # out of its LISTEN before that connection closes
+        if follower is not None:
+            await announcements.close()
+            follower.close()
         store.close()
         observed.close()
 
@@ -58,6 +67,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.state.helpcenter = helpcenter
     app.state.models = models  # what a reload uses when no index is being served yet
     app.state.metrics = observed
+    app.state.replication = None  # the follower's last status (index.replication.SyncStatus) with FAQ_DATABASE_URL
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(query.router)

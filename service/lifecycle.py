@@ -20,6 +20,8 @@ from starlette.concurrency import run_in_threadpool
 from faq.errors import FaqError
 from faq.settings import Settings
 from index.embedders import Embedder
+from index.published import connect_in_background
+from index.replication import Announcements, Follower, SyncStatus
 from usecases.answering import open_answerer
 from index.versions import resolve
 from feedback.store import FeedbackStore
@@ -75,16 +77,49 @@ def reload(app: FastAPI) -> ServiceState:
     return app.state.service
 
 
-async def watch_pointer(app: FastAPI, every: float) -> None:
+def open_follower(settings: Settings) -> tuple[Follower, Announcements] | None:
+    """The replica's follower and what wakes it, when FAQ_DATABASE_URL is set; they connect when the database is there."""
+    if settings.database_url is None:
+        return None
+    url = settings.database_url.get_secret_value()
+    return Follower(connect_in_background(url), settings.index_dir, settings.keep_versions), Announcements(url)
+
+
+def follow(app: FastAPI, follower: Follower) -> SyncStatus:
+    """One step of the replica's follower (index.replication); its status is what /readyz reports."""
+    before: SyncStatus | None = app.state.replication
+    status = follower.sync()
+    if status.fetched and status.last_fetch:
+        log.info("fetched index version %s from the database in %.2f s", *status.last_fetch)
+    if status.error and (before is None or before.error != status.error):  # said once, not every poll
+        log.warning("cannot follow the database's index version, serving %s: %s", status.local, status.error)
+    app.state.replication = status
+    return status
+
+
+async def watch_pointer(app: FastAPI, every: float, follower: Follower | None = None,
+                        announcements: Announcements | None = None) -> None:
     """Reload when the served index changes on disk: the pointer names another version (`faq ingest`,
     `faq rollback`) or the served version's manifest was rewritten (`faq calibrate`), with or without
     a CURRENT pointer. Each change is tried once: a failed reload keeps the last good index serving
     and is not retried until the files change again.
+
+    With a `follower` (FAQ_DATABASE_URL), each poll first brings the folder to the database's served
+    version, so the same reload swaps in what an ingest on another host published; `announcements`
+    end the wait early when the database says the served version changed.
     """
     root: Path = app.state.settings.index_dir
     seen = app.state.service.source
     while True:
-        await asyncio.sleep(every)
+        if announcements is not None:
+            await announcements.wait(every)
+        else:
+            await asyncio.sleep(every)
+        if follower is not None:
+            try:
+                await run_in_threadpool(follow, app, follower)
+            except Exception:  # like a bad reload: the watcher outlives it
+                log.exception("following the database's index version failed")
         now = index_fingerprint(root)
         if now == seen:
             continue

@@ -222,3 +222,21 @@ def feedback_store(database_url: str | None, tmp_path: Path) -> Iterator[Feedbac
     """An empty feedback store of each backend (`database_url`), closed after the test."""
     with open_feedback_store(Settings(data_dir=tmp_path / "data", database_url=database_url)) as store:
         yield store
+
+
+@pytest.fixture(scope="session")
+def nginx_binary() -> Path:
+    """Debian's nginx (tests/nginxserver.py runs the shipped deploy/nginx.conf with it).
+
+    Skipped without it, unless FAQ_REQUIRE_NGINX is set (as `make test` does, after installing it):
+    then its absence is an error, not a skip."""
+    import os
+
+    from nginxserver import nginx_bin
+
+    found = nginx_bin()
+    if found is None:
+        if os.environ.get("FAQ_REQUIRE_NGINX"):
+            pytest.fail("FAQ_REQUIRE_NGINX is set but nginx is not installed (apt-get install nginx)")
+        pytest.skip("nginx is not installed (apt-get install nginx; make test does)")
+    return found

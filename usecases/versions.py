@@ -1,4 +1,10 @@
-"""Building a new index version beside the served one, switching to it, and rolling back."""
+"""Building a new index version beside the served one, switching to it, and rolling back.
+
+With FAQ_DATABASE_URL set, the database decides what every replica serves (index.published): an
+ingest publishes its version there before switching, a rollback serves the previous published one,
+and a calibration of the served version republishes its manifest. The local folder is then a cache
+that each service keeps in step by itself (index.replication).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from faq.errors import IndexNotFoundError
+from faq.errors import DatabaseError, IndexNotFoundError
 from faq.settings import Settings
 from feedback.store import existing_feedback_store
-from index.build import build_index
+from index.build import MANIFEST, build_index
 from index.embedders import load_embedders
 from index.manifest import IndexManifest
-from index.versions import current_version, new_version_path, previous_version, prune, switch
+from index.published import published_versions
+from index.replication import Follower, SyncStatus
+from index.versions import VERSIONS, current_version, new_version_path, previous_version, prune, switch
 from ingest.corpus import load_corpus, with_phrasings
 from usecases.calibrate import CalibrationResult, calibrate_index
 
@@ -28,6 +36,7 @@ class BuildResult:
     calibration: CalibrationResult
     removed: tuple[str, ...]  # old versions pruned past FAQ_KEEP_VERSIONS
     notes: tuple[str, ...] = ()  # what the parsers left out on purpose (drafts of a help-center export)
+    published: bool = False  # uploaded to the database and served by every replica (FAQ_DATABASE_URL)
 
 
 @dataclass(frozen=True)
@@ -49,14 +58,30 @@ def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: P
     target = new_version_path(index_dir)
     manifest = build_index(loaded, models, target, max_chars=settings.max_chunk_chars, progress=progress)
     calibration = calibrate_index(target, settings.calibration_set, settings, {e.id for e in loaded.entries}, models=models)
+    if settings.database_url is not None:  # before the local switch: a version the database refused is served nowhere
+        _publish(settings, target)
     switch(index_dir, target.name)
     removed = prune(index_dir, settings.keep_versions)
     return BuildResult(target.name, manifest, len(loaded.documents), sum(len(v) for v in accepted.values()),
-                       calibration, tuple(removed), loaded.notes)
+                       calibration, tuple(removed), loaded.notes, published=settings.database_url is not None)
 
 
-def rollback(root: Path) -> Rollback:
-    """Serve the previous index version again (a running service follows the pointer by itself)."""
+def _publish(settings: Settings, folder: Path) -> None:
+    try:
+        with published_versions(_url(settings)) as registry:
+            registry.publish(folder, folder.name)
+            registry.serve(folder.name)
+            registry.prune(settings.keep_versions)
+    except DatabaseError as e:
+        raise DatabaseError(f"Version {folder.name} was built at {folder} but not published, so nothing was switched: {e}") from e
+
+
+def rollback(root: Path, settings: Settings | None = None) -> Rollback:
+    """Serve the previous index version again (a running service follows the pointer, or the database, by itself).
+
+    With FAQ_DATABASE_URL in `settings`: the previous version published in the database, for every replica."""
+    if settings is not None and settings.database_url is not None:
+        return _rollback_published(root, settings)
     previous = previous_version(root)
     if previous is None:
         raise IndexNotFoundError(f"No earlier index version under {root} to roll back to (versions: "
@@ -64,3 +89,45 @@ def rollback(root: Path) -> Rollback:
     was = current_version(root)
     switch(root, previous)
     return Rollback(previous, was)
+
+
+def _rollback_published(root: Path, settings: Settings) -> Rollback:
+    with published_versions(_url(settings)) as registry:
+        served = registry.served()
+        previous = registry.previous()
+        if previous is None:
+            raise IndexNotFoundError(f"No earlier index version in the database to roll back to (published: "
+                                     f"{', '.join(registry.versions()) or 'none'}). Build one with: faq ingest")
+        registry.serve(previous)
+    if (root / VERSIONS / previous / MANIFEST).exists():  # this host follows at once; the others at their next poll
+        switch(root, previous)
+    return Rollback(previous, served[0] if served else None)
+
+
+def fetch_published(settings: Settings) -> SyncStatus | None:
+    """Bring FAQ_INDEX_DIR to the database's served version (fetched when missing) before a service starts
+    or a calibration runs; None without FAQ_DATABASE_URL. Raises DatabaseError or ReplicationError."""
+    if settings.database_url is None:
+        return None
+    with published_versions(_url(settings)) as registry:
+        return Follower(registry, settings.index_dir, settings.keep_versions).step()
+
+
+def publish_calibration(index_dir: Path, settings: Settings) -> str | None:
+    """After the served version was recalibrated here: republish its manifest, so every replica reloads it.
+
+    Returns the version republished; None without FAQ_DATABASE_URL, for a single index folder, or for a
+    local version the database does not hold (it serves another, which this host will follow)."""
+    version = current_version(index_dir)
+    if settings.database_url is None or version is None or (index_dir / MANIFEST).exists():
+        return None
+    with published_versions(_url(settings)) as registry:
+        if version not in registry.versions():
+            return None
+        registry.republish_manifest(index_dir / VERSIONS / version, version)
+    return version
+
+
+def _url(settings: Settings) -> str:
+    assert settings.database_url is not None
+    return settings.database_url.get_secret_value()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
+from index.replication import SyncStatus
 from service.deps import StateDep
 from service.present import calibration_of
 
@@ -18,19 +21,34 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "index not loaded yet, or failed to load"}})
-def readyz(state: StateDep) -> JSONResponse:
-    """The index is loaded and the model warmed: queries will be answered."""
+def readyz(state: StateDep, request: Request) -> JSONResponse:
+    """The index is loaded and the model warmed: queries will be answered. With FAQ_DATABASE_URL, `replication`
+    says which version this replica serves and which the database publishes; a replica that cannot follow
+    stays ready (200) on its last good version, since the database being away would take out every replica."""
+    followed: SyncStatus | None = request.app.state.replication
     if state.answerer is None:
-        return JSONResponse(status_code=503, content={"status": "not ready", "reason": state.not_ready_reason})
+        return JSONResponse(status_code=503, content={"status": "not ready", "reason": state.not_ready_reason,
+                                                      **replication_of(followed, None)})
     index = state.answerer.searcher.index
     manifest = index.manifest
     if state.not_ready_reason:  # the last reload failed: still answering from the last good version
         return JSONResponse(status_code=503, content={"status": "not ready", "reason": state.not_ready_reason,
-                                                      "serving": index.version})
+                                                      "serving": index.version, **replication_of(followed, index.version)})
     return JSONResponse(
         content={"status": "ready", "index_version": index.version, "embedder": manifest.embedder, "entries": manifest.entry_count,
                  "built_at": manifest.built_at,
                  "calibrated": state.answerer.calibration is not None, **calibration_of(manifest),
-                 "load_seconds": round(state.load_seconds, 3)}
+                 "load_seconds": round(state.load_seconds, 3), **replication_of(followed, index.version)}
     )
 
+
+def replication_of(followed: SyncStatus | None, serving: str | None) -> dict:
+    """The `replication` field: absent without FAQ_DATABASE_URL."""
+    if followed is None:
+        return {}
+    checked = datetime.fromtimestamp(followed.checked_at, timezone.utc).isoformat(timespec="seconds") if followed.checked_at else None
+    return {"replication": {"served": serving, "published": followed.published,
+                            "in_sync": serving is not None and serving == followed.published,
+                            "error": followed.error, "checked_at": checked,
+                            "last_fetch": ({"what": followed.last_fetch[0], "seconds": followed.last_fetch[1]}
+                                           if followed.last_fetch else None)}}
