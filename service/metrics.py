@@ -88,8 +88,8 @@ class Metrics:
             self.index_info.labels(before).set(0)
         if now is not None:
             self.index_info.labels(now).set(1)
-            if before != now:
-                self.index_load_seconds.set(new.load_seconds)
+        if new.answerer is not None and (old is None or new.answerer is not old.answerer):  # loaded, not kept after a failure
+            self.index_load_seconds.set(new.load_seconds)
 
     def reload_failed(self) -> None:
         self.reload_failures.inc()
