@@ -120,23 +120,27 @@ def serve(
         settings = settings.model_copy(update={"index_dir": index})
     try:
         path, _ = resolve(settings.index_dir)
+        built_with, configured = _read_manifest(path).embedder, _primary_name(settings)
     except FaqError:
         console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
-        try:
-            build(settings.corpus, settings.index_dir, settings)
-        except FaqError as e:
-            fail(e)
+        path = None
     else:
-        try:
-            info = _read_calibration(path)
+        if built_with != configured:  # its vectors cannot be searched with the configured model: a new version
+            console.print(f"index built with {built_with}, configured {configured}: building it again from {settings.corpus}")
+            path = None
+    try:
+        if path is None:
+            build(settings.corpus, settings.index_dir, settings)
+        else:
+            info = _read_manifest(path).calibration
             result = recalibrate_if_stale(path, settings)
             if result is not None:
                 console.print("index not calibrated: calibrating it" if info is None else
                               f"index calibrated for {info.retrieval!r}: recalibrated it for {settings.retrieval().key()!r}",
                               markup=False)
                 say_calibration(result)
-        except FaqError as e:
-            fail(e)
+    except FaqError as e:
+        fail(e)
     try:  # the app reads it too; checked here so a malformed file is one line, not a worker's traceback
         load_helpcenter(settings.corpus, settings.helpcenter)
     except FaqError as e:
@@ -150,10 +154,17 @@ def serve(
         uvicorn.run(create_app(settings), **where)
 
 
-def _read_calibration(path: Path):  # noqa: ANN202
+def _read_manifest(path: Path):  # noqa: ANN202
     from index.storage import read_manifest
 
-    return read_manifest(path).calibration
+    return read_manifest(path)
+
+
+def _primary_name(settings: Settings) -> str:
+    """The name the configured primary model writes into an index's manifest (no model loads)."""
+    from index.embedders import load_embedder
+
+    return load_embedder(settings.embedder).name
 
 
 @app.command()

@@ -194,6 +194,7 @@ def test_build_never_overwrites_a_folder(e5_folder):
         convert_e5(e5_folder)
 
 
+@pytest.mark.model
 def test_the_onnx_engine_computes_the_float32_model_this_folder_holds(e5_folder):
     """Same weights, float32 both: e5-onnx (its own graph and tokenizer) and sentence-transformers agree to 1e-5."""
     from index.embedders.onnx_e5 import OnnxE5Embedder

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +40,7 @@ class OnnxE5Embedder:
     def __init__(self, threads: int | None = None, variant: Variant = "fp32", lanes: int | None = None,
                  cache_dir: Path = DEFAULT_CACHE, source: Path | None = None, passage_batch: int = PASSAGE_BATCH) -> None:
         self.threads = max(1, threads or os.cpu_count() or 1)
-        self.lanes = max(1, min(lanes or 1, self.threads))
+        self.lanes = max(1, min(lanes or self.threads, self.threads))  # default: one single-threaded lane per core
         self.variant, self.cache_dir, self.source, self.passage_batch = variant, Path(cache_dir), source, passage_batch
         self.name = "onnx-e5:multilingual-e5-small" + ("" if variant == "fp32" else f"-{variant}")
         self._lanes: Lanes | None = None
@@ -83,14 +85,22 @@ class OnnxE5Embedder:
         return self._embed(self._tokenizer.windows(texts, QUERY))
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        """Batches of `passage_batch` texts of similar length (longest first), put back in the callers' order."""
+        """Batches of `passage_batch` texts of similar length (longest first), put back in the callers' order.
+
+        A batch per lane is in flight at a time, so every lane works on one caller's passages, and
+        questions arriving meanwhile wait for one batch at most, not for all of them."""
         self.warm_up()
         if not texts:
             return np.empty((0, self.dim), np.float32)
         content = self._tokenizer.content_ids(texts, PASSAGE)
         order = np.argsort([-len(ids) for ids in content], kind="stable")
         out = np.empty((len(texts), self.dim), np.float32)
+        pending: deque[tuple[np.ndarray, Windows, Future]] = deque()
         for start in range(0, len(texts), self.passage_batch):
             chosen = order[start : start + self.passage_batch]
-            out[chosen] = self._embed(self._tokenizer.layout([content[i] for i in chosen]))
+            windows = self._tokenizer.layout([content[i] for i in chosen])
+            pending.append((chosen, windows, self._lanes.submit(windows.ids, windows.mask)))
+            while len(pending) >= self.lanes or (pending and start + self.passage_batch >= len(texts)):
+                done, windows, future = pending.popleft()
+                out[done] = normalised(windows.combine(future.result()))
         return out
