@@ -22,6 +22,7 @@ from index.pipeline import MIN_QUERY_BANK, calibration_info, fit, fit_label_free
 from index.storage import LoadedIndex, load_index, read_manifest
 from ingest.corpus import Corpus
 
+
 @dataclass(frozen=True)
 class CalibrationResult:
     """What calibrating an index did: `info` is what its manifest now holds."""

@@ -27,9 +27,9 @@ async def query(request: QueryRequest, answerer: AnswererDep, feedback: Feedback
     answer = answerer.cached(request.question, top_k, filters)
     if answer is None:
         answer = await run_in_threadpool(answerer.answer, request.question, top_k, filters)
-    log = (request.question, request.surface, answer, request.session)
+    asked = (request.question, request.surface, answer, request.session)
     # a PostgreSQL store is a network round trip (seconds when the database is down): never on the loop
-    query_id = await run_in_threadpool(log_answer, feedback, *log) if feedback.remote else log_answer(feedback, *log)
+    query_id = await run_in_threadpool(log_answer, feedback, *asked) if feedback.remote else log_answer(feedback, *asked)
     took = (time.perf_counter() - started) * 1000
     return QueryResponse(
         question=request.question, query_id=query_id, index_version=answerer.searcher.index.version, answerable=answer.answerable, confidence=answer.confidence,
