@@ -117,7 +117,9 @@ def serve(
 
     import uvicorn
 
-    from index.versions import current_version, resolve
+    from rich.markup import escape
+
+    from index.versions import resolve
     from ingest.helpcenter import load_helpcenter
     from feedback.store import open_feedback_store
     from service.app import create_app
@@ -136,10 +138,12 @@ def serve(
         followed = fetch_published(settings)
         if followed is not None and followed.fetched:
             console.print(f"fetched index version {followed.fetched} from the database")
-    except FaqError as e:
-        if current_version(settings.index_dir) is None:
+    except FaqError as e:  # with a local index to serve, say why it may be behind; without one, building it would diverge
+        try:
+            _, local = resolve(settings.index_dir)
+        except FaqError:
             fail(e)
-        console.print(f"[yellow]serving the local index version {current_version(settings.index_dir)}[/]: {e}")
+        console.print(f"[yellow]serving the local index version {local}[/]: {escape(str(e))}")
     try:
         path, _ = resolve(settings.index_dir)
         built_with, configured = _read_manifest(path).embedder, _primary_name(settings)
