@@ -209,12 +209,15 @@ def test_passages_come_back_in_the_callers_order_whatever_the_batches(tiny_embed
     assert alone.shape == (len(TEXTS), tiny_embedder.dim) and tiny_embedder.dim == HIDDEN
 
 
-def test_questions_asked_at_once_get_the_vectors_they_get_alone_on_the_tiny_model(tiny_embedder):
-    questions = TEXTS * 4
-    alone = np.vstack([tiny_embedder.encode_queries([q]) for q in questions])
+def _assert_asked_at_once_as_alone(model: OnnxE5Embedder, questions: list[str]) -> None:
+    alone = np.vstack([model.encode_queries([q]) for q in questions])
     with ThreadPoolExecutor(8) as clients:
-        together = np.vstack(list(clients.map(lambda q: tiny_embedder.encode_queries([q]), questions)))
+        together = np.vstack(list(clients.map(lambda q: model.encode_queries([q]), questions)))
     np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_questions_asked_at_once_get_the_vectors_they_get_alone_on_the_tiny_model(tiny_embedder):
+    _assert_asked_at_once_as_alone(tiny_embedder, TEXTS * 4)
 
 
 def test_queries_and_passages_get_their_own_prefix(tiny_embedder):
@@ -286,8 +289,4 @@ def test_onnx_token_counts_are_nanoes_on_every_bundled_question_and_answer(onnx_
 
 @pytest.mark.model
 def test_onnx_questions_asked_at_once_get_the_vectors_they_get_alone(onnx_e5):
-    questions = LANGUAGES * 3
-    alone = np.vstack([onnx_e5.encode_queries([q]) for q in questions])
-    with ThreadPoolExecutor(8) as clients:
-        together = np.vstack(list(clients.map(lambda q: onnx_e5.encode_queries([q]), questions)))
-    np.testing.assert_allclose(together, alone, atol=1e-5)
+    _assert_asked_at_once_as_alone(onnx_e5, LANGUAGES * 3)

@@ -54,7 +54,7 @@ class E5Tokenizer:
         from tokenizers import Tokenizer
         from tokenizers.models import Unigram
 
-        self.vocabulary = vocabulary
+        self.bos, self.eos, self.pad, self.unk = vocabulary.bos, vocabulary.eos, vocabulary.pad, vocabulary.unk  # not the pieces: tokenizers has them
         self.window = max_positions - 2  # content tokens per row, between <s> and </s>
         pieces = list(zip(vocabulary.pieces, vocabulary.scores.astype(float).tolist()))
         # e5.c never matches the unknown piece's own text: give it one no normalised text contains (same score)
@@ -70,7 +70,7 @@ class E5Tokenizer:
 
     def content_ids(self, texts: Sequence[str], prefix: str) -> list[list[int]]:
         """Each text's token ids after `prefix`, without <s>/</s> and without truncation."""
-        unk = self.vocabulary.unk
+        unk = self.unk
         encodings = self._unigram.encode_batch([self.normalise(prefix + t) for t in texts], add_special_tokens=False) \
             if len(texts) > 1 else [self._unigram.encode(self.normalise(prefix + texts[0]), add_special_tokens=False)]
         out = []
@@ -90,15 +90,14 @@ class E5Tokenizer:
         rows: list[list[int]] = []
         owner: list[int] = []
         weight: list[int] = []
-        v = self.vocabulary
         for i, ids in enumerate(content):
             for start in range(0, max(len(ids), 1), self.window):
                 chunk = ids[start : start + self.window]
-                rows.append([v.bos, *chunk, v.eos])
+                rows.append([self.bos, *chunk, self.eos])
                 owner.append(i)
                 weight.append(max(len(chunk), 1))
         width = max(len(r) for r in rows)
-        ids = np.full((len(rows), width), v.pad, np.int64)
+        ids = np.full((len(rows), width), self.pad, np.int64)
         mask = np.zeros((len(rows), width), np.int64)
         for r, row in enumerate(rows):
             ids[r, : len(row)] = row
