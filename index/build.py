@@ -19,6 +19,7 @@ import numpy as np
 
 from faq.text import normalize
 from index.embedders import Embedder
+from index.hubness import hubness_file, neighbourhood, save as save_hubness
 from index.manifest import IndexManifest
 from index.records import Records
 from index.store import FaissStore, VectorStore
@@ -74,6 +75,7 @@ def build_index(
     total = (len(query_texts) + len(passage_texts)) * len(embedders)
     done = 0
     stores: dict[str, VectorStore] = {}
+    neighbourhoods: dict[str, np.ndarray] = {}
     for model in embedders:
         vectors = []
         for texts, encode in ((query_texts, model.encode_queries), (passage_texts, model.encode_passages)):
@@ -82,9 +84,10 @@ def build_index(
                 done += len(texts[i : i + BATCH])
                 if progress:
                     progress(done, total)
-        stores[vectors_file(model.name, model is embedders[0])] = FaissStore.build(
-            np.vstack(vectors) if vectors else np.empty((0, model.dim), np.float32)
-        )
+        name = vectors_file(model.name, model is embedders[0])
+        matrix = np.vstack(vectors) if vectors else np.empty((0, model.dim), np.float32)
+        stores[name] = FaissStore.build(matrix)
+        neighbourhoods[hubness_file(name)] = neighbourhood(stores[name], matrix)
     primary = embedders[0]
 
     records = Records(
@@ -107,11 +110,12 @@ def build_index(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    _write_atomically(out, stores, records, manifest)
+    _write_atomically(out, stores, neighbourhoods, records, manifest)
     return manifest
 
 
-def _write_atomically(out: Path, stores: dict[str, VectorStore], records: Records, manifest: IndexManifest) -> None:
+def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods: dict[str, np.ndarray], records: Records,
+                      manifest: IndexManifest) -> None:
     """Write into a sibling temporary folder, then rename it into place: readers never see half an index."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
@@ -119,9 +123,11 @@ def _write_atomically(out: Path, stores: dict[str, VectorStore], records: Record
     try:
         for name, store in stores.items():
             store.save(tmp / name)
+        for name, values in neighbourhoods.items():
+            save_hubness(tmp / name, values)
         records.save(tmp / RECORDS)
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        for name in (*stores, RECORDS, MANIFEST):
+        for name in (*stores, *neighbourhoods, RECORDS, MANIFEST):
             with open(tmp / name, "rb") as f:
                 os.fsync(f.fileno())
         if out.exists():
