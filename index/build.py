@@ -22,6 +22,7 @@ from index.embedders import Embedder
 from index.hubness import hubness_file, neighbourhood, save as save_hubness
 from index.manifest import IndexManifest
 from index.records import Records
+from index.signals import EntryLayout, LexicalSignal
 from index.store import FaissStore, VectorStore
 from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_entries
 from ingest.corpus import Corpus
@@ -30,6 +31,7 @@ from ingest.models import Chunk
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 RECORDS = "records.json"
+LEXICAL = "bm25"  # the BM25 index of the chunks (index.signals.LexicalSignal)
 BATCH = 16
 
 Progress = Callable[[int, int], None]
@@ -110,12 +112,13 @@ def build_index(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    _write_atomically(out, stores, neighbourhoods, records, manifest)
+    lexical = LexicalSignal(records, EntryLayout(records), corpus.documents[0].lang if corpus.documents else "fr")
+    _write_atomically(out, stores, neighbourhoods, lexical, records, manifest)
     return manifest
 
 
-def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods: dict[str, np.ndarray], records: Records,
-                      manifest: IndexManifest) -> None:
+def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods: dict[str, np.ndarray], lexical: LexicalSignal,
+                      records: Records, manifest: IndexManifest) -> None:
     """Write into a sibling temporary folder, then rename it into place: readers never see half an index."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
@@ -125,9 +128,11 @@ def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods:
             store.save(tmp / name)
         for name, values in neighbourhoods.items():
             save_hubness(tmp / name, values)
+        lexical.save(tmp / LEXICAL)
         records.save(tmp / RECORDS)
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        for name in (*stores, *neighbourhoods, RECORDS, MANIFEST):
+        bm25_files = [p.relative_to(tmp) for p in (tmp / LEXICAL).rglob("*") if p.is_file()]
+        for name in (*stores, *neighbourhoods, *bm25_files, RECORDS, MANIFEST):
             with open(tmp / name, "rb") as f:
                 os.fsync(f.fileno())
         if out.exists():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 
@@ -29,9 +30,11 @@ class Column:
 class EntryTable:
     """Entry positions, filter columns, translation groups, the entry layout and (on first use) BM25."""
 
-    def __init__(self, records: Records) -> None:
+    def __init__(self, records: Records, lexical: Path | None = None) -> None:
+        """`lexical`: where the index keeps its BM25 (index.build), loaded rather than built when it is there."""
         entries = records.entries
         self.records = records
+        self._lexical = lexical
         self.layout = EntryLayout(records)
         self.position = {e.id: i for i, e in enumerate(entries)}
         self.ids = frozenset(self.position)
@@ -50,5 +53,5 @@ class EntryTable:
 
     @cached_property
     def lexical(self) -> LexicalSignal:
-        """BM25 over the chunks, built the first time a configuration with a lexical weight asks for it."""
-        return LexicalSignal(self.records, self.layout, self.lang)
+        """BM25 over the chunks, loaded (or built) the first time a configuration with a lexical weight asks for it."""
+        return LexicalSignal(self.records, self.layout, self.lang, self._lexical)

@@ -17,6 +17,7 @@ from index.lexical import analyzer
 from index.short_answer import ShortAnswerer
 from index.build import MANIFEST
 from faq.retrieval import RetrievalConfig
+from faq.text import normalize
 from index.embedders import Embedder, EmbeddingCache, load_embedders
 from index.known import Vectors as KnownVectors, load_known, save_known
 from index.label_free import LabelFreeFit, fit_threshold
@@ -80,6 +81,7 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     0.856, watch-faq 0.797 both; adding the FAQ's own questions to them: 0.752, 0.854, 0.797).
     Background words and known out-of-scope questions need labels, so they stay empty."""
     final_embedders, embedders = embedders, [EmbeddingCache(e) for e in embedders]
+    _remember_own_questions(index, embedders)
     learnt = Learnt()
     questions = list(dict.fromkeys(traffic))
     if len(questions) < MIN_QUERY_BANK:
@@ -91,6 +93,21 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     # the kept lines were embedded while fitting: their vectors come from the cache, not from the models again
     learnt = replace(learnt, vectors=open_searcher(index, config, embedders, learnt).known_question_vectors())
     return open_searcher(index, config, final_embedders, learnt), found
+
+
+def _remember_own_questions(index: LoadedIndex, caches: Sequence[EmbeddingCache]) -> None:
+    """Label-free calibration ranks the FAQ's own questions: their vectors are in the index already, as the build
+    embedded them (the same text, `normalize(question)`), so the models need not embed them again.
+
+    Only from flat stores: an IVF store (past 50,000 vectors) cannot hand its vectors back."""
+    stores = {index.manifest.embedder: index.store, **index.extra_stores}
+    layout = index.table.layout
+    rows = np.flatnonzero(np.asarray(index.records.vector_kind, dtype=str) == "question")
+    texts = [normalize(index.records.entries[i].question) for i in layout.vector_entry[rows]]
+    for cache in caches:
+        store = stores.get(cache.name)
+        if store is not None and store.kind == "flat" and len(rows):
+            cache.remember(texts, store.vectors()[rows])
 
 
 def _top_entry(searcher: Searcher) -> Callable[[str], str | None]:

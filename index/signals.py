@@ -10,9 +10,12 @@ for any one of them (querybank normalisation, Bogolin et al. 2022).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+import bm25s
 import numpy as np
 
 from faq.retrieval import Aggregate
@@ -187,25 +190,47 @@ class DenseSignal:
         return EntryScores(ranked, chunks, matched, scores, query[0], nearest)
 
 
+# bump when the analyzer or the text BM25 indexes changes: BM25 stored with older indexes is then rebuilt at open
+LEXICAL_FORMAT = 1
+_LEXICAL_MANIFEST = "lexical.json"
+
+
 class LexicalSignal:
     """BM25 over chunks (titles + text); entries with no shared term score 0 and count as unmatched."""
 
     name = "bm25"
 
-    def __init__(self, records: Records, layout: EntryLayout, lang: str) -> None:
+    def __init__(self, records: Records, layout: EntryLayout, lang: str, saved: Path | None = None) -> None:
         """`lang`: the analyzer of a one-language index. An index of several languages gets one BM25 per
         language, each over its own chunks with its own analyzer (a French stemmer mangles English);
-        the question is analysed by each, and each chunk keeps the score of its own language's."""
+        the question is analysed by each, and each chunk keeps the score of its own language's.
+
+        `saved`: the folder `save` wrote for these records; loaded instead of built, unless it was
+        written for other chunks or by another format (then built, as for an index without one)."""
         self.layout = layout
+        self._n = len(records.chunks)
+        langs = sorted({c.lang for c in records.chunks})
+        if len(langs) <= 1:
+            self._plan = [("all", lang, np.arange(self._n))]
+        else:
+            chunk_langs = np.array([c.lang for c in records.chunks])
+            self._plan = [(la, la, np.flatnonzero(chunk_langs == la)) for la in langs]
+        if saved is not None and _read_json(saved / _LEXICAL_MANIFEST) == self._fingerprint():
+            self.parts = [(rows, Bm25.load(saved / name, la)) for name, la, rows in self._plan]
+            return
         alts = {e.id: " ".join(e.alt_questions) for e in records.entries}
         texts = [f"{c.section} {c.question} {c.question} {alts[c.entry_id] if c.part == 0 else ''} {c.text}" for c in records.chunks]
-        langs = sorted({c.lang for c in records.chunks})
-        self._n = len(texts)
-        if len(langs) <= 1:
-            self.parts = [(np.arange(self._n), Bm25(texts, lang))]
-        else:
-            rows = {la: np.array([i for i, c in enumerate(records.chunks) if c.lang == la]) for la in langs}
-            self.parts = [(rows[la], Bm25([texts[i] for i in rows[la]], la)) for la in langs]
+        self.parts = [(rows, Bm25.build([texts[i] for i in rows], la)) for _, la, rows in self._plan]
+
+    def _fingerprint(self) -> dict:
+        return {"format": LEXICAL_FORMAT, "bm25s": bm25s.__version__, "parts": [[name, la, len(rows)] for name, la, rows in self._plan]}
+
+    def save(self, folder: Path) -> None:
+        """One bm25s index per part, then `lexical.json` saying what they were built for (written last)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for (name, _, _), (_, bm25) in zip(self._plan, self.parts):
+            bm25.save(folder / name)
+        (folder / _LEXICAL_MANIFEST).write_text(json.dumps(self._fingerprint()), encoding="utf-8")
 
     def score(self, question: str) -> EntryScores:
         chunk_scores = np.zeros(self._n, dtype=np.float32)
@@ -215,10 +240,19 @@ class LexicalSignal:
         chunks = self.layout.first_chunk.copy()
         found = np.flatnonzero(chunk_scores > 0)  # only the chunks sharing a term with the question
         if len(found):
-            # per entry its best chunk; among equal scores the last one, as chunks always were picked
-            entry = self.layout.chunk_entry[found]
-            order = np.lexsort((-found, -chunk_scores[found], entry))
-            present, best = first_per_entry(entry[order], found[order])
-            scores[present] = chunk_scores[best]
-            chunks[present] = best
+            entry, got = self.layout.chunk_entry[found], chunk_scores[found]
+            np.maximum.at(scores, entry, got)
+            # each entry shows its best chunk; among equal scores the last one, as chunks always were picked
+            best = np.full(len(scores), -1, dtype=np.int64)
+            tie = got == scores[entry]
+            np.maximum.at(best, entry[tie], found[tie])
+            shown = best >= 0
+            chunks[shown] = best[shown]
         return EntryScores(scores, chunks, scores > 0)
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from faq.errors import IndexError_, IndexMismatchError
-from index.build import MANIFEST, RECORDS, vectors_file
+from index.build import LEXICAL, MANIFEST, RECORDS, vectors_file
 from index.entries import EntryTable
 from index.hubness import hubness_file, load as load_hubness
 from index.manifest import FORMAT_VERSION, IndexManifest
@@ -36,7 +36,7 @@ class LoadedIndex:
     @cached_property
     def table(self) -> EntryTable:
         """What every searcher of this index needs from its records, built once (index.entries)."""
-        return EntryTable(self.records)
+        return EntryTable(self.records, self.path / LEXICAL)
 
 
 def read_manifest(path: str | Path) -> IndexManifest:

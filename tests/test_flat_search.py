@@ -178,3 +178,20 @@ def test_a_hubness_file_of_the_wrong_length_is_refused_with_the_fix(synthetic_di
         np.save(f, np.zeros(3, np.float32))
     with pytest.raises(IndexError_, match=r"holds \(3,\) float32 values for \d+ vectors. Rebuild the index with: faq ingest"):
         load_index(broken)
+
+
+def test_the_index_keeps_its_bm25_and_opening_loads_it(synthetic_dir: Path, synthetic: LoadedIndex) -> None:
+    assert (synthetic_dir / "bm25" / "lexical.json").exists()
+    loaded = synthetic.table.lexical
+    built = LexicalSignal(synthetic.records, synthetic.table.layout, synthetic.table.lang)
+    assert [type(bm25._model.scores["data"]) for _, bm25 in loaded.parts] == [np.memmap] * len(loaded.parts)
+    for question in QUESTIONS:
+        np.testing.assert_array_equal(loaded.score(question).scores, built.score(question).scores)
+
+
+def test_bm25_stored_by_another_format_is_rebuilt(synthetic_dir: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other"
+    shutil.copytree(synthetic_dir, other)
+    (other / "bm25" / "lexical.json").write_text('{"format": 0}', encoding="utf-8")
+    index = load_index(other)
+    assert [type(bm25._model.scores["data"]) for _, bm25 in index.table.lexical.parts] == [np.ndarray] * 2

@@ -105,3 +105,15 @@ def test_ingest_keeps_the_known_questions_vectors(fake_everywhere: list, tmp_pat
     folder = tmp_path / "index" / "versions" / result.version
     assert (folder / KNOWN).exists()
     assert set(load_known(folder)) == {m.name for m in fake_everywhere}
+
+
+def test_label_free_calibration_takes_the_faqs_own_question_vectors_from_the_index(fake_raw_index_dir: Path,
+                                                                                    fake_models: list) -> None:
+    from faq.text import normalize
+
+    counting = [Counting(m) for m in fake_models]
+    index = load_index(fake_raw_index_dir)
+    fit_label_free(index, RetrievalConfig(), counting, off_topic_questions("dev"))
+    own = {normalize(e.question) for e in index.records.entries}
+    assert all(c.questions for c in counting)  # the off-topic lines were embedded
+    assert [own & set(c.questions) for c in counting] == [set(), set()]
