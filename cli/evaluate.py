@@ -131,6 +131,9 @@ def load(
     console.print(table)
 
 
+BENCH_PARTS = ("stages", "http", "ingest", "faiss", "sizes")
+
+
 def bench(
     sizes: Annotated[list[int], typer.Option("--size", help="synthetic corpus sizes for the FAISS index types (repeatable)")] = [10_000, 100_000],  # noqa: B006
     out: Annotated[Path, typer.Option(help="folder for bench.json, bench.md and bench.png")] = Path("var/bench"),
@@ -138,33 +141,52 @@ def bench(
     clients: Annotated[list[int], typer.Option("--clients", "-c", help="concurrent HTTP clients (repeatable)")] = [1, 8, 32],  # noqa: B006
     seconds: Annotated[float, typer.Option(min=1, max=600, help="seconds of HTTP load per client count")] = 10.0,
     workers: Annotated[list[int], typer.Option("--workers", help="service worker processes to compare (repeatable)")] = [1, 2],  # noqa: B006
+    corpus_sizes: Annotated[str, typer.Option(help="synthetic FAQ sizes (entries, comma-separated) to time the whole query path on")] = "12,400,10000",
+    parts: Annotated[str, typer.Option(help=f"what to run, comma-separated: {', '.join(BENCH_PARTS)}")] = ",".join(BENCH_PARTS),
 ) -> None:
-    """Where the time goes: cold start, per-stage query latency, the HTTP service under load, ingest rate, memory, FAISS index types."""
+    """Where the time goes: cold start, per-stage query latency, the HTTP service under load, ingest rate, memory, FAISS index types,
+    and the query path at growing corpus sizes."""
     import json
 
+    from eval import scaling
     from eval.bench import faiss_types, http_service, ingest_throughput, stage_latency, to_markdown, write_plot
     from eval.datasets import DATASETS
 
+    chosen = [p.strip() for p in parts.split(",") if p.strip()]
+    unknown = sorted(set(chosen) - set(BENCH_PARTS))
+    if unknown:
+        _fail(InvalidRequestError(f"unknown bench part(s) {', '.join(unknown)}; choose from {', '.join(BENCH_PARTS)}"))
+    try:
+        entries = [int(n) for n in corpus_sizes.split(",") if n.strip()] if "sizes" in chosen else []
+    except ValueError:
+        _fail(InvalidRequestError(f"--corpus-sizes takes entry counts separated by commas, e.g. 12,400,10000; got {corpus_sizes!r}"))
+    if any(n < 1 for n in entries):
+        _fail(InvalidRequestError(f"every corpus size must be at least 1 entry; got {corpus_sizes!r}"))
     settings = get_settings()
     index_dir = index or settings.index_dir
-    console.print("timing query stages…")
-    stages = stage_latency(index_dir)
-    http = []
-    for n in workers:
-        console.print(f"starting faq serve with {n} worker(s), then {clients} clients for {seconds:g} s each…")
-        http.append(http_service(index_dir, clients, seconds, n))
-    faq_file = DATASETS / "quebec-covid-faq" / "en_2020-05_crowd" / "faq.jsonl"
-    passages = [json.loads(line)["answer"][:560] for line in faq_file.read_text(encoding="utf-8").splitlines()[:64]]
-    console.print(f"timing ingest on {len(passages)} passages of ~110 tokens…")
-    ingest = ingest_throughput(passages)
-    console.print(f"timing FAISS index types on {sizes}…")
-    types = faiss_types(sizes)
-    result = {"stages": stages, "http": http, "ingest_passages_per_s": ingest, "faiss": types}
+    result: dict = {}
+    if "stages" in chosen:
+        console.print("timing query stages…")
+        result["stages"] = stage_latency(index_dir)
+    if "http" in chosen:
+        result["http"] = []
+        for n in workers:
+            console.print(f"starting faq serve with {n} worker(s), then {clients} clients for {seconds:g} s each…")
+            result["http"].append(http_service(index_dir, clients, seconds, n))
+    if "ingest" in chosen:
+        faq_file = DATASETS / "quebec-covid-faq" / "en_2020-05_crowd" / "faq.jsonl"
+        passages = [json.loads(line)["answer"][:560] for line in faq_file.read_text(encoding="utf-8").splitlines()[:64]]
+        console.print(f"timing ingest on {len(passages)} passages of ~110 tokens…")
+        result["ingest_passages_per_s"] = ingest_throughput(passages)
+    if "faiss" in chosen:
+        console.print(f"timing FAISS index types on {sizes}…")
+        result["faiss"] = faiss_types(sizes)
+    if entries:
+        console.print(f"timing the query path on synthetic FAQs of {', '.join(map(str, entries))} entries…")
+        result["corpus_sizes"] = scaling.corpus_sizes(entries, scaling.WORK, settings, progress=lambda m: console.print(f"  {m}"))
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
     markdown = to_markdown(result)
     (out / "bench.md").write_text(markdown, encoding="utf-8")
     write_plot(result, out / "bench.png")
     console.print(markdown)
-
-

@@ -214,10 +214,15 @@ def _wait_ready(url: str, server: subprocess.Popen, started: float, timeout: flo
 
 
 def to_markdown(result: dict[str, Any]) -> str:
-    stages, lines = result["stages"], ["# faq bench", ""]
-    lines += [f"In process: cold start to a warm answerer {stages['cold_start_s']} s; peak RSS {stages['rss_mb']} MB.", "",
-              "| stage | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|"]
-    lines += [f"| {k} | {v['p50_ms']} | {v['p95_ms']} | {v['p99_ms']} |" for k, v in stages["stages"].items()]
+    """The parts that ran, in the order `faq bench` runs them."""
+    from eval import scaling
+
+    lines = ["# faq bench", ""]
+    if result.get("stages"):
+        stages = result["stages"]
+        lines += [f"In process: cold start to a warm answerer {stages['cold_start_s']} s; peak RSS {stages['rss_mb']} MB.", "",
+                  "| stage | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|"]
+        lines += [f"| {k} | {v['p50_ms']} | {v['p95_ms']} | {v['p99_ms']} |" for k, v in stages["stages"].items()]
     if result.get("http"):
         lines += ["", "`faq serve` over loopback, new questions (each one embedded), then one client repeating questions (answer cache):", "",
                   "| workers | cold start to ready s | clients | req/s | p50 ms | p95 ms | p99 ms | errors | RSS MB (all processes) | PSS MB |",
@@ -228,32 +233,43 @@ def to_markdown(result: dict[str, Any]) -> str:
             for clients, r in rows:
                 lines.append(f"| {run['workers']} | {run['cold_start_to_ready_s']} | {clients} | {r['req_per_s']} | {r['p50_ms']} "
                              f"| {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | {mem['rss_mb']} | {mem['pss_mb']} |")
-    lines += ["", "| embedder | ingest passages/s |", "|---|---|"] + [f"| {k} | {v} |" for k, v in result["ingest_passages_per_s"].items()]
-    lines += ["", "| vectors | type | build s | recall@10 | p50 ms | p99 ms | bytes/vector |", "|---|---|---|---|---|---|---|"]
-    lines += [f"| {r['vectors']} | {r['type']} | {r['build_s']} | {r['recall@10']} | {r['p50_ms']} | {r['p99_ms']} | {r['bytes_per_vector']} |"
-              for r in result["faiss"]]
-    return "\n".join(lines) + "\n"
+    if result.get("ingest_passages_per_s"):
+        lines += ["", "| embedder | ingest passages/s |", "|---|---|"] + [f"| {k} | {v} |" for k, v in result["ingest_passages_per_s"].items()]
+    if result.get("faiss"):
+        lines += ["", "| vectors | type | build s | recall@10 | p50 ms | p99 ms | bytes/vector |", "|---|---|---|---|---|---|---|"]
+        lines += [f"| {r['vectors']} | {r['type']} | {r['build_s']} | {r['recall@10']} | {r['p50_ms']} | {r['p99_ms']} | {r['bytes_per_vector']} |"
+                  for r in result["faiss"]]
+    if result.get("corpus_sizes"):
+        lines += ["", scaling.to_markdown(result["corpus_sizes"])]
+    return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def write_plot(result: dict[str, Any], path: Path) -> None:
-    """Search latency against corpus size per index type; HTTP throughput against concurrent clients per worker count."""
+    """Search latency against vectors per FAISS index type; HTTP throughput against clients per worker count; query
+    latency against corpus size (synthetic FAQs), whichever of them ran."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-    types = result["faiss"]
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4))
+    types = result.get("faiss", [])
     family = lambda r: r["type"].split()[0].rstrip("0123456789")  # noqa: E731
     for kind in dict.fromkeys(map(family, types)):
         left.plot(*zip(*[(r["vectors"], r["p50_ms"]) for r in types if family(r) == kind]), marker="o", label=kind)
     left.set(xscale="log", yscale="log", xlabel="vectors", ylabel="search p50 ms", title="FAISS search latency vs corpus size")
-    left.legend()
     for run in result.get("http", []):
         pts = [(int(c), r["req_per_s"]) for c, r in run["clients"].items()]
-        right.plot(*zip(*pts), marker="o", label=f"{run['workers']} worker(s)")
-    right.set(xscale="log", xlabel="concurrent clients", ylabel="requests/s (new questions)", title="HTTP throughput vs clients")
-    right.legend()
+        middle.plot(*zip(*pts), marker="o", label=f"{run['workers']} worker(s)")
+    middle.set(xscale="log", xlabel="concurrent clients", ylabel="requests/s (new questions)", title="HTTP throughput vs clients")
+    rows = result.get("corpus_sizes", [])
+    for pct in ("p50", "p95"):
+        if rows:
+            right.plot([r["entries"] for r in rows], [r["stages"]["end to end"][pct] for r in rows], marker="o", label=pct)
+    right.set(xscale="log", xlabel="FAQ entries (synthetic)", ylabel="ms a question (uncached)", title="Query latency vs corpus size")
+    for ax in (left, middle, right):
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)

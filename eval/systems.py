@@ -22,7 +22,6 @@ from index.manifest import FORMAT_VERSION
 from index.label_free import off_topic_questions
 from faq.retrieval import RetrievalConfig
 from index.pipeline import fit, fit_label_free, open_searcher, short_answerer
-from index.signals import EntryLayout, LexicalSignal
 from index.storage import LoadedIndex, load_index
 from ingest.corpus import load_corpus
 
@@ -127,7 +126,7 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
 def _bm25_system(index: LoadedIndex) -> Callable[[str], Prediction]:
     """Plain BM25 over question + answer text, ranking only what it matched: the lexical baseline."""
     records = index.records
-    signal = LexicalSignal(records, EntryLayout(records), records.documents[0].lang)
+    signal = index.table.lexical
 
     def ask(question: str) -> Prediction:
         scored = signal.score(question)

@@ -18,12 +18,15 @@ _TRANSLATE = str.maketrans(
         "\u200b": "", "\ufeff": "", "\u00ad": "",
     }
 )
-_SPACES = re.compile(r"[ \t]+")
+_TRANSLATED = re.compile("[" + re.escape("".join(map(chr, _TRANSLATE))) + "]")
+_SPACES = re.compile(r"[ \t]{2,}|\t")  # a single space is left as it is: most texts then need no substitution
 
 
 def normalize(text: str) -> str:
     """NFC, straight quotes and apostrophes, plain hyphens and spaces, collapsed runs of spaces."""
-    text = unicodedata.normalize("NFC", text).translate(_TRANSLATE)
+    text = unicodedata.normalize("NFC", text)
+    if _TRANSLATED.search(text):  # translate() looks up every character; most texts have none to change
+        text = text.translate(_TRANSLATE)
     return _SPACES.sub(" ", text).strip()
 
 

@@ -19,8 +19,10 @@ import numpy as np
 
 from faq.text import normalize
 from index.embedders import Embedder
+from index.hubness import hubness_file, neighbourhood, save as save_hubness
 from index.manifest import IndexManifest
 from index.records import Records
+from index.signals import EntryLayout, LexicalSignal
 from index.store import FaissStore, VectorStore
 from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_entries
 from ingest.corpus import Corpus
@@ -29,6 +31,7 @@ from ingest.models import Chunk
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 RECORDS = "records.json"
+LEXICAL = "bm25"  # the BM25 index of the chunks (index.signals.LexicalSignal)
 BATCH = 16
 
 Progress = Callable[[int, int], None]
@@ -74,6 +77,7 @@ def build_index(
     total = (len(query_texts) + len(passage_texts)) * len(embedders)
     done = 0
     stores: dict[str, VectorStore] = {}
+    neighbourhoods: dict[str, np.ndarray] = {}
     for model in embedders:
         vectors = []
         for texts, encode in ((query_texts, model.encode_queries), (passage_texts, model.encode_passages)):
@@ -82,9 +86,10 @@ def build_index(
                 done += len(texts[i : i + BATCH])
                 if progress:
                     progress(done, total)
-        stores[vectors_file(model.name, model is embedders[0])] = FaissStore.build(
-            np.vstack(vectors) if vectors else np.empty((0, model.dim), np.float32)
-        )
+        name = vectors_file(model.name, model is embedders[0])
+        matrix = np.vstack(vectors) if vectors else np.empty((0, model.dim), np.float32)
+        stores[name] = FaissStore.build(matrix)
+        neighbourhoods[hubness_file(name)] = neighbourhood(stores[name], matrix)
     primary = embedders[0]
 
     records = Records(
@@ -107,11 +112,13 @@ def build_index(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    _write_atomically(out, stores, records, manifest)
+    lexical = LexicalSignal(records, EntryLayout(records), corpus.documents[0].lang if corpus.documents else "fr")
+    _write_atomically(out, stores, neighbourhoods, lexical, records, manifest)
     return manifest
 
 
-def _write_atomically(out: Path, stores: dict[str, VectorStore], records: Records, manifest: IndexManifest) -> None:
+def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods: dict[str, np.ndarray], lexical: LexicalSignal,
+                      records: Records, manifest: IndexManifest) -> None:
     """Write into a sibling temporary folder, then rename it into place: readers never see half an index."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
@@ -119,9 +126,13 @@ def _write_atomically(out: Path, stores: dict[str, VectorStore], records: Record
     try:
         for name, store in stores.items():
             store.save(tmp / name)
+        for name, values in neighbourhoods.items():
+            save_hubness(tmp / name, values)
+        lexical.save(tmp / LEXICAL)
         records.save(tmp / RECORDS)
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
-        for name in (*stores, RECORDS, MANIFEST):
+        bm25_files = [p.relative_to(tmp) for p in (tmp / LEXICAL).rglob("*") if p.is_file()]
+        for name in (*stores, *neighbourhoods, *bm25_files, RECORDS, MANIFEST):
             with open(tmp / name, "rb") as f:
                 os.fsync(f.fileno())
         if out.exists():

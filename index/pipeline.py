@@ -17,7 +17,9 @@ from index.lexical import analyzer
 from index.short_answer import ShortAnswerer
 from index.build import MANIFEST
 from faq.retrieval import RetrievalConfig
+from faq.text import normalize
 from index.embedders import Embedder, EmbeddingCache, load_embedders
+from index.known import Vectors as KnownVectors, load_known, save_known
 from index.label_free import LabelFreeFit, fit_threshold
 from index.manifest import CalibrationInfo, QueryBankInfo
 from index.search import Learnt, Searcher
@@ -62,9 +64,11 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
         learnt = replace(learnt, query_bank=searcher.query_bank_of([q.text for q in questions]))
     if config.known_out_of_scope:
         learnt = replace(learnt, out_of_scope=tuple(q.text for q in questions if not q.relevant))
-    calibration = calibrate(open_searcher(index, config, embedders, learnt), list(questions))
+    fitted = open_searcher(index, config, embedders, learnt)
+    calibration = calibrate(fitted, list(questions))
     # the label-free margin rule is not added here: on the watch-faq dev split (background words left
     # out) it refused 3 more in-scope questions (0.034 -> 0.085) for 0.03 more out-of-scope recall
+    learnt = replace(learnt, vectors=fitted.known_question_vectors())  # embedded once, while fitting
     return open_searcher(index, config, final_embedders, learnt), calibration
 
 
@@ -77,6 +81,7 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     0.856, watch-faq 0.797 both; adding the FAQ's own questions to them: 0.752, 0.854, 0.797).
     Background words and known out-of-scope questions need labels, so they stay empty."""
     final_embedders, embedders = embedders, [EmbeddingCache(e) for e in embedders]
+    _remember_own_questions(index, embedders)
     learnt = Learnt()
     questions = list(dict.fromkeys(traffic))
     if len(questions) < MIN_QUERY_BANK:
@@ -85,7 +90,24 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
         learnt = replace(learnt, query_bank=open_searcher(index, config, embedders).query_bank_of(questions))
     found = fit_threshold(open_searcher(index, config, embedders, learnt), off_topic)
     learnt = replace(learnt, off_topic=found.off_topic)
+    # the kept lines were embedded while fitting: their vectors come from the cache, not from the models again
+    learnt = replace(learnt, vectors=open_searcher(index, config, embedders, learnt).known_question_vectors())
     return open_searcher(index, config, final_embedders, learnt), found
+
+
+def _remember_own_questions(index: LoadedIndex, caches: Sequence[EmbeddingCache]) -> None:
+    """Label-free calibration ranks the FAQ's own questions: their vectors are in the index already, as the build
+    embedded them (the same text, `normalize(question)`), so the models need not embed them again.
+
+    Only from flat stores: an IVF store (past 50,000 vectors) cannot hand its vectors back."""
+    stores = {index.manifest.embedder: index.store, **index.extra_stores}
+    layout = index.table.layout
+    rows = np.flatnonzero(np.asarray(index.records.vector_kind, dtype=str) == "question")
+    texts = [normalize(index.records.entries[i].question) for i in layout.vector_entry[rows]]
+    for cache in caches:
+        store = stores.get(cache.name)
+        if store is not None and store.kind == "flat" and len(rows):
+            cache.remember(texts, store.vectors()[rows])
 
 
 def _top_entry(searcher: Searcher) -> Callable[[str], str | None]:
@@ -106,12 +128,12 @@ def calibration_info(searcher: Searcher, calibration: Calibration, config: Retri
                            off_topic_margin=calibration.off_topic_margin)
 
 
-def learnt_from(info: CalibrationInfo) -> Learnt:
-    """The inverse of `calibration_info`, for opening a calibrated index."""
+def learnt_from(info: CalibrationInfo, vectors: KnownVectors | None = None) -> Learnt:
+    """The inverse of `calibration_info`, for opening a calibrated index; `vectors`: its known questions' (index.known)."""
     return Learnt(
         background=frozenset(info.background_terms), out_of_scope=info.out_of_scope,
         query_bank={name: QueryBank(np.array(b.mean, np.float32), np.array(b.std, np.float32)) for name, b in info.query_bank.items()},
-        phrasing_discount=info.phrasing_discount, off_topic=info.off_topic,
+        phrasing_discount=info.phrasing_discount, off_topic=info.off_topic, vectors=vectors or {},
     )
 
 
@@ -136,18 +158,22 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     info = index.manifest.calibration
     calibration, learnt = None, Learnt()
     if info is not None and info.retrieval == config.key():
-        calibration, learnt = Calibration(info.threshold, info.scale, info.off_topic_margin), learnt_from(info)
+        calibration, learnt = Calibration(info.threshold, info.scale, info.off_topic_margin), learnt_from(info, load_known(index.path))
     elif info is not None:
         log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
                     info.retrieval, config.key())
     return Answerer(open_searcher(index, config, embedders, learnt), calibration, short_answerer(index, embedders))
 
 
-def store_calibration(path: str | Path, info: CalibrationInfo) -> None:
+def store_calibration(path: str | Path, info: CalibrationInfo, vectors: KnownVectors | None = None) -> None:
     """Write the calibration into the manifest; the old manifest stays whole until the rename.
 
-    Only the manifest is read: the caller fitted on the loaded index, so its vectors were checked then."""
+    `vectors`: the known questions' (Learnt.vectors), written first, so a reader of the new
+    manifest finds them. Only the manifest is read: the caller fitted on the loaded index, so its
+    vectors were checked then."""
     folder, _ = resolve(Path(path))
+    if vectors:
+        save_known(folder, vectors)
     manifest_path = folder / MANIFEST
     updated = read_manifest(folder).model_copy(update={"calibration": info})
     tmp = manifest_path.with_suffix(".json.tmp")

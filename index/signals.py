@@ -10,21 +10,25 @@ for any one of them (querybank normalisation, Bogolin et al. 2022).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
+import bm25s
 import numpy as np
 
 from faq.retrieval import Aggregate
 from faq.text import normalize
 from index.embedders import Embedder
 from index.lexical import Bm25
+from index.hubness import EXACT_UP_TO, at_open as hubness_at_open
 from index.records import Records
 from index.store import VectorStore
 
 # above this many vectors, only the nearest ones are scored exactly; the rest get the floor score
-_EXACT_LIMIT = 4096
-_CANDIDATES = 1024
+EXACT_LIMIT = EXACT_UP_TO
+CANDIDATES = 1024
 
 
 @dataclass(frozen=True)
@@ -67,15 +71,26 @@ class Signal(Protocol):
 
 
 class EntryLayout:
-    """Which entry each chunk belongs to, and each entry's first chunk, as arrays."""
+    """Which entry each chunk and each vector belongs to, each entry's first chunk, and each vector's kind, as arrays."""
 
     def __init__(self, records: Records) -> None:
         position = {e.id: i for i, e in enumerate(records.entries)}
         self.n_entries = len(records.entries)
         self.chunk_entry = np.array([position[c.entry_id] for c in records.chunks], dtype=np.int64)
         self.first_chunk = np.zeros(self.n_entries, dtype=np.int64)
-        for i in range(len(records.chunks) - 1, -1, -1):
-            self.first_chunk[self.chunk_entry[i]] = i
+        entries, first = np.unique(self.chunk_entry, return_index=True)
+        self.first_chunk[entries] = first
+        self.vector_chunk = np.asarray(records.vector_chunk, dtype=np.int64)
+        self.vector_entry = self.chunk_entry[self.vector_chunk]
+        kinds = np.asarray(records.vector_kind, dtype=str)
+        self.is_passage = kinds == "passage"
+        self.is_alt = kinds == "alt"
+
+
+def first_per_entry(entries: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The entries present in `entries` and, for each, `values` at its first occurrence (inputs come best first)."""
+    present, first = np.unique(entries, return_index=True)
+    return present, values[first]
 
 
 class DenseSignal:
@@ -89,36 +104,34 @@ class DenseSignal:
     every question that mentions a watch.
     """
 
+    exact_limit = EXACT_LIMIT  # class-wide settings; a test may lower them on one signal to compare both paths
+    candidates = CANDIDATES
+
     def __init__(
-        self, embedder: Embedder, store: VectorStore, records: Records, layout: EntryLayout,
-        aggregate: Aggregate, hubness: float, bank: QueryBank | None, bank_weight: float, phrasing_discount: float,
+        self, embedder: Embedder, store: VectorStore, layout: EntryLayout, aggregate: Aggregate, hubness: float,
+        neighbourhood: np.ndarray | None, bank: QueryBank | None, bank_weight: float, phrasing_discount: float,
     ) -> None:
-        """Every scoring choice comes from the searcher's RetrievalConfig (faq.retrieval): no defaults here."""
+        """Every scoring choice comes from the searcher's RetrievalConfig (faq.retrieval): no defaults here.
+
+        `neighbourhood`: each vector's mean cosine to its nearest others, as the index stores it (index.hubness);
+        None for an index built before it was stored."""
         self.name = embedder.name
         self.embedder = embedder
         self.store = store
         self.layout = layout
         self.aggregate = aggregate
-        self.vector_chunk = np.asarray(records.vector_chunk, dtype=np.int64)
-        self.vector_entry = layout.chunk_entry[self.vector_chunk]
-        self.is_passage = np.array([k == "passage" for k in records.vector_kind], dtype=bool)
-        self.penalty = hubness * self._neighbourhood() if hubness else None
+        self.vector_chunk = layout.vector_chunk
+        self.vector_entry = layout.vector_entry
+        self.is_passage = layout.is_passage
+        if hubness and neighbourhood is None:
+            neighbourhood = hubness_at_open(store)
+        self.penalty = hubness * neighbourhood if hubness else None
         if phrasing_discount:  # known phrasings ("alt" vectors) count a little less than the entry's own question
-            discount = np.array([k == "alt" for k in records.vector_kind], dtype=np.float32) * phrasing_discount
+            discount = layout.is_alt.astype(np.float32) * phrasing_discount
             self.penalty = discount if self.penalty is None else self.penalty + discount
         # scores = (1 - w) z(similarity) + w z(similarity standardised per entry over the bank)
         self.bank = bank if bank is not None and bank_weight > 0 else None
         self.bank_weight = bank_weight
-
-    def _neighbourhood(self) -> np.ndarray:
-        """Mean cosine of each vector to its 5 nearest other vectors; zeros past the exact-search limit."""
-        total = self.store.count()
-        if total > _EXACT_LIMIT or total < 7:
-            return np.zeros(total, dtype=np.float32)
-        vectors = self.store.vectors()
-        sims = vectors @ vectors.T
-        np.fill_diagonal(sims, -np.inf)
-        return np.sort(sims, axis=1)[:, -5:].mean(axis=1).astype(np.float32)
 
     def embed(self, questions: list[str]) -> np.ndarray:
         """Question vectors, embedded as `score` embeds them."""
@@ -127,10 +140,15 @@ class DenseSignal:
     def score(self, question: str, leave_out: int | None = None) -> EntryScores:
         """`leave_out`: an entry (records position) scored as if its own question and phrasings were
         not indexed, its answer side standing for both sides; label-free calibration scores each FAQ
-        question so, as an unseen paraphrase of it."""
+        question so, as an unseen paraphrase of it.
+
+        Up to EXACT_LIMIT vectors every vector is scored; past it the CANDIDATES nearest are (the
+        hubness correction of each from the stored neighbourhoods), and every other entry gets the
+        lowest score among them. Work per question is then bounded by the candidates, but for a
+        few array operations over the entries."""
         query = self.embed([question])
         total = self.store.count()
-        sims, rows = self.store.search(query, total if total <= _EXACT_LIMIT else _CANDIDATES)
+        sims, rows = self.store.search(query, total if total <= self.exact_limit else self.candidates)
         sims, rows = sims[0], rows[0]
         keep = rows >= 0
         if leave_out is not None:
@@ -146,23 +164,25 @@ class DenseSignal:
         matched = np.zeros(n, dtype=bool)
         entries = self.vector_entry[rows]
         matched[entries] = True
+        passage = self.is_passage[rows]
         if self.aggregate == "mean":
             sides = []
-            for side in (~self.is_passage[rows], self.is_passage[rows]):
+            for side in (~passage, passage):
                 best = np.full(n, floor, dtype=np.float32)
-                np.maximum.at(best, entries[side], sims[side])
+                present, top = first_per_entry(entries[side], sims[side])  # rows come best first
+                best[present] = np.maximum(top, floor)
                 sides.append(best)
             if leave_out is not None:
                 sides[0][leave_out] = sides[1][leave_out]
             scores = (sides[0] + sides[1]) / 2
         else:
             scores = np.full(n, floor, dtype=np.float32)
-            np.maximum.at(scores, entries, sims)
+            present, top = first_per_entry(entries, sims)
+            scores[present] = top
         chunks = self.layout.first_chunk.copy()
         # show the answer piece whose own vector came closest (rows arrive best first)
-        passage_rows = rows[self.is_passage[rows]]
-        for row in passage_rows[::-1]:
-            chunks[self.vector_entry[row]] = self.vector_chunk[row]
+        present, shown = first_per_entry(entries[passage], self.vector_chunk[rows[passage]])
+        chunks[present] = shown
         ranked = scores
         if self.bank is not None:
             per_entry = (scores - self.bank.mean) / (self.bank.std + 1e-6)
@@ -170,36 +190,69 @@ class DenseSignal:
         return EntryScores(ranked, chunks, matched, scores, query[0], nearest)
 
 
+# bump when the analyzer or the text BM25 indexes changes: BM25 stored with older indexes is then rebuilt at open
+LEXICAL_FORMAT = 1
+_LEXICAL_MANIFEST = "lexical.json"
+
+
 class LexicalSignal:
     """BM25 over chunks (titles + text); entries with no shared term score 0 and count as unmatched."""
 
     name = "bm25"
 
-    def __init__(self, records: Records, layout: EntryLayout, lang: str) -> None:
+    def __init__(self, records: Records, layout: EntryLayout, lang: str, saved: Path | None = None) -> None:
         """`lang`: the analyzer of a one-language index. An index of several languages gets one BM25 per
         language, each over its own chunks with its own analyzer (a French stemmer mangles English);
-        the question is analysed by each, and each chunk keeps the score of its own language's."""
+        the question is analysed by each, and each chunk keeps the score of its own language's.
+
+        `saved`: the folder `save` wrote for these records; loaded instead of built, unless it was
+        written for other chunks or by another format (then built, as for an index without one)."""
         self.layout = layout
+        self._n = len(records.chunks)
+        langs = sorted({c.lang for c in records.chunks})
+        if len(langs) <= 1:
+            self._plan = [("all", lang, np.arange(self._n))]
+        else:
+            chunk_langs = np.array([c.lang for c in records.chunks])
+            self._plan = [(la, la, np.flatnonzero(chunk_langs == la)) for la in langs]
+        if saved is not None and _read_json(saved / _LEXICAL_MANIFEST) == self._fingerprint():
+            self.parts = [(rows, Bm25.load(saved / name, la)) for name, la, rows in self._plan]
+            return
         alts = {e.id: " ".join(e.alt_questions) for e in records.entries}
         texts = [f"{c.section} {c.question} {c.question} {alts[c.entry_id] if c.part == 0 else ''} {c.text}" for c in records.chunks]
-        langs = sorted({c.lang for c in records.chunks})
-        self._n = len(texts)
-        if len(langs) <= 1:
-            self.parts = [(np.arange(self._n), Bm25(texts, lang))]
-        else:
-            rows = {la: np.array([i for i, c in enumerate(records.chunks) if c.lang == la]) for la in langs}
-            self.parts = [(rows[la], Bm25([texts[i] for i in rows[la]], la)) for la in langs]
+        self.parts = [(rows, Bm25.build([texts[i] for i in rows], la)) for _, la, rows in self._plan]
+
+    def _fingerprint(self) -> dict:
+        return {"format": LEXICAL_FORMAT, "bm25s": bm25s.__version__, "parts": [[name, la, len(rows)] for name, la, rows in self._plan]}
+
+    def save(self, folder: Path) -> None:
+        """One bm25s index per part, then `lexical.json` saying what they were built for (written last)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for (name, _, _), (_, bm25) in zip(self._plan, self.parts):
+            bm25.save(folder / name)
+        (folder / _LEXICAL_MANIFEST).write_text(json.dumps(self._fingerprint()), encoding="utf-8")
 
     def score(self, question: str) -> EntryScores:
         chunk_scores = np.zeros(self._n, dtype=np.float32)
         for rows, bm25 in self.parts:
             chunk_scores[rows] = bm25.scores(question)
-        n = self.layout.n_entries
-        scores = np.zeros(n, dtype=np.float32)
-        np.maximum.at(scores, self.layout.chunk_entry, chunk_scores)
+        scores = np.zeros(self.layout.n_entries, dtype=np.float32)
         chunks = self.layout.first_chunk.copy()
-        order = np.argsort(chunk_scores, kind="stable")  # ascending: the best chunk is written last
-        for c in order:
-            if chunk_scores[c] > 0:
-                chunks[self.layout.chunk_entry[c]] = c
+        found = np.flatnonzero(chunk_scores > 0)  # only the chunks sharing a term with the question
+        if len(found):
+            entry, got = self.layout.chunk_entry[found], chunk_scores[found]
+            np.maximum.at(scores, entry, got)
+            # each entry shows its best chunk; among equal scores the last one, as chunks always were picked
+            best = np.full(len(scores), -1, dtype=np.int64)
+            tie = got == scores[entry]
+            np.maximum.at(best, entry[tie], found[tie])
+            shown = best >= 0
+            chunks[shown] = best[shown]
         return EntryScores(scores, chunks, scores > 0)
+
+
+def _read_json(path: Path) -> object:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 from pydantic import ValidationError
 
 from faq.errors import IndexError_, IndexMismatchError
-from index.build import MANIFEST, RECORDS, vectors_file
+from index.build import LEXICAL, MANIFEST, RECORDS, vectors_file
+from index.entries import EntryTable
+from index.hubness import hubness_file, load as load_hubness
 from index.manifest import FORMAT_VERSION, IndexManifest
 from index.records import Records
 from index.store import FaissStore, VectorStore
@@ -26,6 +30,13 @@ class LoadedIndex:
     store: VectorStore
     records: Records
     extra_stores: dict[str, VectorStore]
+    # by embedder name: each vector's mean cosine to its nearest others (index.hubness); absent for older indexes
+    neighbourhoods: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @cached_property
+    def table(self) -> EntryTable:
+        """What every searcher of this index needs from its records, built once (index.entries)."""
+        return EntryTable(self.records, self.path / LEXICAL)
 
 
 def read_manifest(path: str | Path) -> IndexManifest:
@@ -77,7 +88,11 @@ def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedInde
     ]
     if problems:
         raise IndexMismatchError(f"The index at {path} is inconsistent ({'; '.join(problems)}). Rebuild it with: faq ingest")
-    return LoadedIndex(path, version, manifest, store, records, extra)
+    files = {manifest.embedder: vectors_file(manifest.embedder, primary=True)} | {
+        name: vectors_file(name, primary=False) for name in manifest.extra_embedders}
+    neighbourhoods = {name: values for name, file in files.items()
+                      if (values := load_hubness(path / hubness_file(file), manifest.vector_count)) is not None}
+    return LoadedIndex(path, version, manifest, store, records, extra, neighbourhoods)
 
 
 def _first_line(e: Exception) -> str:

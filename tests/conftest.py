@@ -62,7 +62,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder
     build_index(corpus, [embedder, use_embedder], path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
     fitted, found = fit(load_index(path), RetrievalConfig(), [embedder, use_embedder], dev)
-    store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)))
+    store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)), fitted.learnt.vectors)
     return path
 
 
@@ -150,7 +150,7 @@ def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir:
     shutil.copytree(fake_raw_index_dir, path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
     fitted, found = fit(load_index(path), RetrievalConfig(), fake_models, dev)
-    store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)))
+    store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)), fitted.learnt.vectors)
     return path
 
 

@@ -1,6 +1,7 @@
 """Index folders: round trip, manifest checks, and a failed build that leaves the old index alone."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -44,10 +45,13 @@ def test_other_embedder_is_refused(fake_index_dir):
 
 
 def copy_index(src, dst):
-    dst.mkdir()
-    for f in src.iterdir():
-        (dst / f.name).write_bytes(f.read_bytes())
+    shutil.copytree(src, dst)
     return dst
+
+
+def files_of(folder):
+    """Every file of an index folder (its BM25 is a folder of files), by path inside it, with its bytes."""
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
 
 
 @pytest.mark.parametrize(
@@ -91,10 +95,10 @@ class ExplodingEmbedder:
 
 def test_failed_build_leaves_the_served_index_intact(fake_index_dir, tmp_path, corpus, fake_embedder):
     served = copy_index(fake_index_dir, tmp_path / "served")
-    before = {f.name: f.read_bytes() for f in served.iterdir()}
+    before = files_of(served)
     with pytest.raises(RuntimeError, match="killed mid-build"):
         build_index(corpus, ExplodingEmbedder(fake_embedder), served)
-    assert {f.name: f.read_bytes() for f in served.iterdir()} == before
+    assert files_of(served) == before
     assert [p.name for p in tmp_path.iterdir()] == ["served"]  # no temporary folder left behind
     load_index(served, fake_embedder.name)
 

@@ -3,6 +3,7 @@
 import json
 import shutil
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -96,6 +97,13 @@ def test_leaving_an_entrys_own_question_out_lowers_its_score(fake_index_dir, fak
     unseen = searcher.rank(entry.question, limit=1, leave_out=entry.id).hits[0]
     assert seen.entry_id == entry.id and unseen.similarity < seen.similarity
     assert len(own_question_scores(searcher)) == len(searcher.index.records.entries)
+
+
+def test_a_large_faq_scores_an_even_sample_of_its_own_questions(fake_index_dir, fake_models):
+    searcher = open_searcher(load_index(fake_index_dir), RetrievalConfig(), fake_models)
+    every = own_question_scores(searcher)
+    assert len(every) == 12
+    np.testing.assert_array_equal(own_question_scores(searcher, most=4), every[[0, 4, 7, 11]])
 
 
 def test_ingest_without_labels_calibrates_label_free_and_says_how_to_fix_it(fake_everywhere, tmp_path, capsys):

@@ -82,7 +82,7 @@ def _labelled(index: LoadedIndex, source: str, questions: list[LabelledQuestion]
     config = settings.retrieval()
     searcher, found = fit(index, config, models, questions)
     info = calibration_info(searcher, found, config, source, len(questions))
-    store_calibration(index.path, info)
+    store_calibration(index.path, info, searcher.learnt.vectors)
     return CalibrationResult("labelled", info, len(questions))
 
 
@@ -96,5 +96,5 @@ def _label_free(index: LoadedIndex, settings: Settings, why: str, models: list[E
               + (f" ({found.off_topic_dropped} too close to this FAQ left out)" if found.off_topic_dropped else "")
               + (f", query bank from {logged} logged questions" if logged else ""))
     info = calibration_info(searcher, found.calibration, config, source, len(off_topic), method="label-free")
-    store_calibration(index.path, info)
+    store_calibration(index.path, info, searcher.learnt.vectors)
     return CalibrationResult("label-free", info, len(off_topic), why, QUANTILE, found.off_topic_used, logged)

@@ -8,20 +8,20 @@ that each service keeps in step by itself (index.replication).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq.errors import DatabaseError, IndexNotFoundError
 from faq.settings import Settings
 from feedback.store import existing_feedback_store
 from index.build import MANIFEST, build_index
-from index.embedders import load_embedders
+from index.embedders import Embedder, load_embedders
 from index.manifest import IndexManifest
 from index.published import published_versions
 from index.replication import Follower, SyncStatus
 from index.versions import VERSIONS, current_version, new_version_path, previous_version, prune, switch
-from ingest.corpus import load_corpus, with_phrasings
+from ingest.corpus import Corpus, load_corpus, with_phrasings
 from usecases.calibrate import CalibrationResult, calibrate_index
 
 Progress = Callable[[int, int], None]  # (texts embedded, texts in all)
@@ -54,16 +54,22 @@ def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: P
     with existing_feedback_store(settings) as store:
         accepted = store.accepted_phrasings() if store else {}
     loaded = with_phrasings(loaded, accepted) if accepted else loaded
-    models = load_embedders(settings.retrieval())
+    result = build_loaded(loaded, index_dir, settings, load_embedders(settings.retrieval()), progress)
+    return replace(result, phrasings=sum(len(v) for v in accepted.values()))
+
+
+def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Sequence[Embedder],
+                 progress: Progress | None = None) -> BuildResult:
+    """`build_version`'s work once the corpus is read and the models loaded (what `faq bench` times at each corpus size)."""
     target = new_version_path(index_dir)
-    manifest = build_index(loaded, models, target, max_chars=settings.max_chunk_chars, progress=progress)
+    manifest = build_index(loaded, list(models), target, max_chars=settings.max_chunk_chars, progress=progress)
     calibration = calibrate_index(target, settings.calibration_set, settings, {e.id for e in loaded.entries}, models=models)
     if settings.database_url is not None:  # before the local switch: a version the database refused is served nowhere
         _publish(settings, target)
     switch(index_dir, target.name)
     removed = prune(index_dir, settings.keep_versions)
-    return BuildResult(target.name, manifest, len(loaded.documents), sum(len(v) for v in accepted.values()),
-                       calibration, tuple(removed), loaded.notes, published=settings.database_url is not None)
+    return BuildResult(target.name, manifest, len(loaded.documents), 0, calibration, tuple(removed), loaded.notes,
+                       published=settings.database_url is not None)
 
 
 def _publish(settings: Settings, folder: Path) -> None:

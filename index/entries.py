@@ -1,0 +1,57 @@
+"""What searching an index needs from its records, whatever the retrieval configuration.
+
+Built once per loaded index (`LoadedIndex.table`) and shared by every searcher opened on it:
+calibration opens several on one index, and each used to lay the entries out and build BM25 again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from index.records import Records
+from index.signals import EntryLayout, LexicalSignal
+
+
+class Column:
+    """One text field of every entry as integer codes, so a filter is a vectorised membership test."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        self._code: dict[str, int] = {}
+        self.codes = np.array([self._code.setdefault(v, len(self._code)) for v in values], dtype=np.int64)
+
+    def isin(self, wanted: Iterable[str]) -> np.ndarray:
+        return np.isin(self.codes, [self._code[v] for v in wanted if v in self._code])
+
+
+class EntryTable:
+    """Entry positions, filter columns, translation groups, the entry layout and (on first use) BM25."""
+
+    def __init__(self, records: Records, lexical: Path | None = None) -> None:
+        """`lexical`: where the index keeps its BM25 (index.build), loaded rather than built when it is there."""
+        entries = records.entries
+        self.records = records
+        self._lexical = lexical
+        self.layout = EntryLayout(records)
+        self.position = {e.id: i for i, e in enumerate(entries)}
+        self.ids = frozenset(self.position)
+        self.lang = records.documents[0].lang if records.documents else "fr"  # the index language: BM25's and background words'
+        self.langs = sorted({e.lang for e in entries})
+        self.documents = Column([e.document_id for e in entries])
+        self.sections = Column([e.section for e in entries])
+        self.entry_langs = Column([e.lang for e in entries])
+        self.group = [e.group for e in entries]
+        versions: dict[str, dict[str, int]] = {}
+        for i, e in enumerate(entries):
+            if e.group:
+                versions.setdefault(e.group, {}).setdefault(e.lang, i)
+        # only groups with translations matter; an index without any ranks exactly as before
+        self.versions = {g: v for g, v in versions.items() if len(v) > 1}
+
+    @cached_property
+    def lexical(self) -> LexicalSignal:
+        """BM25 over the chunks, loaded (or built) the first time a configuration with a lexical weight asks for it."""
+        return LexicalSignal(self.records, self.layout, self.lang, self._lexical)

@@ -1,0 +1,57 @@
+"""The vectors of calibration's known questions (out-of-scope and off-topic ones), kept beside the manifest.
+
+A searcher compares every question with them; without this file it embeds all of them whenever an
+index is opened (about 300 off-topic lines for a label-free index: ~0.3 s at every start and
+reload). One file for every model, `known-questions.npz`: for model i, `model_i` (its name),
+`texts_i` (each question as it was embedded) and `vectors_i`. It is a cache keyed by text: a
+question missing from it is embedded, so a stale or missing file costs time, never a wrong answer.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger("faq.index")
+
+KNOWN = "known-questions.npz"
+
+Vectors = Mapping[str, Mapping[str, np.ndarray]]  # model name -> text as embedded -> vector
+
+
+def save_known(folder: Path, vectors: Vectors) -> None:
+    """Write atomically (a reader sees the old file or the new one)."""
+    arrays: dict[str, np.ndarray] = {}
+    for i, (name, by_text) in enumerate(sorted(vectors.items())):
+        texts = list(by_text)
+        arrays[f"model_{i}"] = np.array(name)
+        arrays[f"texts_{i}"] = np.array(texts, dtype=str)
+        arrays[f"vectors_{i}"] = (np.stack([by_text[t] for t in texts]).astype(np.float32) if texts
+                                  else np.empty((0, 0), np.float32))
+    tmp = folder / f".{KNOWN}.{uuid.uuid4().hex[:8]}"
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, folder / KNOWN)
+
+
+def load_known(folder: Path) -> dict[str, dict[str, np.ndarray]]:
+    """What `save_known` wrote; empty when there is no file or it cannot be read (the questions are then embedded)."""
+    path = folder / KNOWN
+    try:
+        with np.load(path, allow_pickle=False) as saved:
+            count = sum(1 for key in saved.files if key.startswith("model_"))
+            return {str(saved[f"model_{i}"]): dict(zip(saved[f"texts_{i}"].tolist(), saved[f"vectors_{i}"]))
+                    for i in range(count)}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile) as e:
+        log.warning("%s cannot be read (%s): its questions will be embedded at every open; rerun faq calibrate", path, e)
+        return {}
