@@ -125,7 +125,7 @@ class DenseSignal:
         self.is_passage = layout.is_passage
         if hubness and neighbourhood is None:
             neighbourhood = hubness_at_open(store)
-        self.penalty = hubness * neighbourhood if hubness else None
+        self.penalty = hubness * np.asarray(neighbourhood) if hubness else None  # in memory: read for every candidate
         if phrasing_discount:  # known phrasings ("alt" vectors) count a little less than the entry's own question
             discount = layout.is_alt.astype(np.float32) * phrasing_discount
             self.penalty = discount if self.penalty is None else self.penalty + discount

@@ -74,6 +74,15 @@ def test_one_query_alone_gets_what_it_gets_in_a_batch(kind):
     np.testing.assert_array_equal(np.vstack([r for _, r in alone]), batch[1])
 
 
+def test_a_single_query_search_leaves_the_callers_thread_setting_alone():
+    import faiss
+
+    store = FaissStore.build(np.random.default_rng(1).standard_normal((50, 8)).astype(np.float32))
+    before = faiss.omp_get_max_threads()
+    store.search(np.ones((1, 8), np.float32), 5)
+    assert faiss.omp_get_max_threads() == before
+
+
 def test_k_larger_than_the_count_returns_every_row_once(kind):
     vectors = unit(7, 8)
     scores, rows = build(kind, vectors).search(unit(3, 8, seed=3), 100)
