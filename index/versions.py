@@ -47,8 +47,11 @@ def current_version(root: Path) -> str | None:
 
 
 def new_version_path(root: Path) -> Path:
-    """A fresh, not yet existing version folder (build_index writes it atomically)."""
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    """A fresh, not yet existing version folder (build_index writes it atomically).
+
+    Names sort in build order, which rollback and pruning rely on: microseconds in the stamp, so two
+    builds in one second (tests, a script) cannot sort by their random suffix instead."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     return root / VERSIONS / f"{stamp}-{uuid.uuid4().hex[:4]}"
 
 

@@ -2,6 +2,7 @@
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -127,3 +128,10 @@ def test_saved_store_loads_memory_mapped_with_the_same_results(tmp_path):
     FaissStore.build(vectors).save(tmp_path / "v.faiss")
     loaded = FaissStore.load(tmp_path / "v.faiss")
     assert loaded.search(vectors[3:4], 1)[1][0][0] == 3
+
+
+def test_versions_built_in_the_same_second_sort_in_build_order(tmp_path: Path) -> None:
+    from index.versions import new_version_path
+
+    names = [new_version_path(tmp_path).name for _ in range(50)]
+    assert names == sorted(names)
