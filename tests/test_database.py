@@ -19,25 +19,25 @@ def test_redact_hides_the_password_only() -> None:
     assert redact("postgresql://faq@db/faq") == "postgresql://faq@db/faq"
 
 
+def _package_with_migrations(root: Path, monkeypatch: pytest.MonkeyPatch, name: str, files: dict[str, str]) -> str:
+    """An importable package `name` whose migrations/ folder holds `files`."""
+    (root / name / "migrations").mkdir(parents=True)
+    (root / name / "__init__.py").write_text("")
+    for file, sql in files.items():
+        (root / name / "migrations" / file).write_text(sql)
+    monkeypatch.syspath_prepend(str(root))
+    return name
+
+
 def test_load_migrations_reads_numbered_files_in_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = tmp_path / "somepkg"
-    (package / "migrations").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "migrations" / "0002_more.sql").write_text("SELECT 2;")
-    (package / "migrations" / "0001_init.sql").write_text("SELECT 1;")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    assert [(m.version, m.name) for m in load_migrations("somepkg")] == [(1, "init"), (2, "more")]
+    package = _package_with_migrations(tmp_path, monkeypatch, "somepkg", {"0002_more.sql": "SELECT 2;", "0001_init.sql": "SELECT 1;"})
+    assert [(m.version, m.name) for m in load_migrations(package)] == [(1, "init"), (2, "more")]
 
 
 def test_load_migrations_refuses_a_gap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    package = tmp_path / "gappkg"
-    (package / "migrations").mkdir(parents=True)
-    (package / "__init__.py").write_text("")
-    (package / "migrations" / "0001_init.sql").write_text("SELECT 1;")
-    (package / "migrations" / "0003_late.sql").write_text("SELECT 3;")
-    monkeypatch.syspath_prepend(str(tmp_path))
+    package = _package_with_migrations(tmp_path, monkeypatch, "gappkg", {"0001_init.sql": "SELECT 1;", "0003_late.sql": "SELECT 3;"})
     with pytest.raises(DatabaseError, match="without gaps"):
-        load_migrations("gappkg")
+        load_migrations(package)
 
 
 def test_open_pool_names_the_database_it_cannot_reach() -> None:
