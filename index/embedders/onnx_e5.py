@@ -28,7 +28,7 @@ from index.embedders.e5_graph import INPUTS
 from index.embedders.e5_lanes import Lanes
 from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer, Windows
 
-PASSAGE_BATCH = 16  # texts per passage batch; see the README's ingest measurements
+PASSAGE_BATCH = 16  # texts per passage batch: the size of the first ONNX trial (16.2 passages/s int8, 11.9 fp32); not tuned further yet
 _HINT = "pip install onnx onnxruntime tokenizers"
 
 
