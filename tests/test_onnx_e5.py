@@ -209,6 +209,11 @@ def test_passages_come_back_in_the_callers_order_whatever_the_batches(tiny_embed
     assert alone.shape == (len(TEXTS), tiny_embedder.dim) and tiny_embedder.dim == HIDDEN
 
 
+def test_many_questions_at_once_come_back_in_order_too(tiny_embedder):
+    alone = np.vstack([tiny_embedder.encode_queries([t]) for t in TEXTS])
+    np.testing.assert_allclose(tiny_embedder.encode_queries(TEXTS), alone, atol=1e-5)  # more than a batch: sorted batches
+
+
 def _assert_asked_at_once_as_alone(model: OnnxE5Embedder, questions: list[str]) -> None:
     alone = np.vstack([model.encode_queries([q]) for q in questions])
     with ThreadPoolExecutor(8) as clients:
