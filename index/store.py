@@ -48,6 +48,10 @@ class VectorStore(Protocol):
         """All stored vectors, (count, dim) float32."""
         ...
 
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of these rows, (len(rows), dim) float32, in that order."""
+        ...
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
 
     def save(self, path: Path) -> None: ...
@@ -60,6 +64,7 @@ class FaissStore:
         self._index = index
         if isinstance(index, faiss.IndexIVF):
             index.nprobe = NPROBE
+            index.make_direct_map()  # so that `take` can read a row back (8 bytes a vector)
 
     @classmethod
     def build(cls, vectors: np.ndarray, kind: IndexType = "auto") -> FaissStore:
@@ -103,7 +108,13 @@ class FaissStore:
 
     def vectors(self) -> np.ndarray:
         """All stored vectors, (count, dim)."""
-        return self._index.reconstruct_n(0, self.count())
+        return self.take(np.arange(self.count()))
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if len(rows) == 0:
+            return np.empty((0, self.dim), np.float32)
+        return self._index.reconstruct_batch(rows)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, row ids), each (len(queries), k'), best first; k' = min(k, count)."""
@@ -170,6 +181,9 @@ class NumpyStore:
 
     def vectors(self) -> np.ndarray:
         return np.array(self._vectors, dtype=np.float32)
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        return np.array(self._vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32).reshape(-1, self.dim)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, row ids), each (len(queries), k'), best first; k' = min(k, count)."""

@@ -125,6 +125,20 @@ def test_vectors_are_what_was_stored(kind):
     np.testing.assert_array_equal(stored, vectors)
 
 
+def test_take_gives_the_stored_rows_in_the_order_asked(kind):
+    vectors = unit(20, 8)
+    store = build(kind, vectors)
+    np.testing.assert_array_equal(store.take(np.array([7, 0, 7, 19])), vectors[[7, 0, 7, 19]])
+    assert store.take(np.array([], dtype=np.int64)).shape == (0, 8)
+
+
+def test_an_ivf_store_gives_its_rows_back():
+    vectors = unit(3000, 16)
+    store = FaissStore.build(vectors, kind="ivf")
+    assert store.kind == "ivf"
+    np.testing.assert_array_equal(store.take(np.array([2999, 3])), vectors[[2999, 3]])
+
+
 def test_save_and_load_round_trip(kind, tmp_path):
     vectors, queries = unit(40, 8), unit(5, 8, seed=4)
     store = build(kind, vectors)
