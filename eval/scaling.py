@@ -107,6 +107,11 @@ def _stage_pass(answerer: Answerer, question: str, top_k: int = 5) -> dict[str, 
     return spent
 
 
+def _turn(questions: Sequence[str], step: int, size: int, sizes: int) -> str:
+    """The question size number `size` asks at `step`: the list started `size / sizes` of the way through."""
+    return questions[(step + size * len(questions) // sizes) % len(questions)]
+
+
 def _end_to_end(answerer: Answerer, question: str, top_k: int = 5) -> float:
     started = time.perf_counter()
     answerer.answer_uncached(question, top_k)
@@ -155,13 +160,14 @@ def corpus_sizes(sizes: Sequence[int], work: Path, settings: Settings, seed: int
     for question in warm:
         for _, answerer in built:
             answerer.answer_uncached(question, 5)
-    for question in timed:
-        for times, (_, answerer) in zip(timings, built):
-            times["end to end"].append(_end_to_end(answerer, question))
-    # other questions: USE remembers the last few it embedded, and a question asked again would skip it
-    for question in staged:
-        for times, (_, answerer) in zip(timings, built):
-            for stage, ms in _stage_pass(answerer, question).items():
+    # The models are shared and USE remembers the last 16 questions it embedded: each size asks the same questions
+    # in the same order, but from another place in the list, so that no size gets a question another just asked.
+    for step in range(len(timed)):
+        for i, (times, (_, answerer)) in enumerate(zip(timings, built)):
+            times["end to end"].append(_end_to_end(answerer, _turn(timed, step, i, len(built))))
+    for step in range(len(staged)):  # other questions again, for the same reason
+        for i, (times, (_, answerer)) in enumerate(zip(timings, built)):
+            for stage, ms in _stage_pass(answerer, _turn(staged, step, i, len(built))).items():
                 times.setdefault(stage, []).append(ms)
     load = round((load + os.getloadavg()[0]) / 2, 1)
     rows = [{**row, "stages": {k: percentiles(v, digits=3) for k, v in times.items()}, "load_average": load}

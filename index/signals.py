@@ -206,11 +206,16 @@ class DenseSignal:
         if candidates is None and total <= self.exact_limit:
             sims, rows = self.store.search(query, total)
             return sims[0], rows[0], None
-        if candidates is None:
-            _, found = self.store.search(query, self.candidates)
-            candidates = np.unique(self.vector_entry[found[0][found[0] >= 0]])
-        rows = self.layout.rows_of(candidates)
-        sims = self.store.take(rows) @ query[0]
+        if candidates is None:  # the primary model: its nearest vectors name the candidate entries
+            found_sims, found = self.store.search(query, self.candidates)
+            found_sims, found = found_sims[0][found[0] >= 0], found[0][found[0] >= 0]
+            candidates = np.unique(self.vector_entry[found])
+            rest = self.layout.rows_of(candidates)
+            rest = rest[~np.isin(rest, found)]  # the candidates' other vectors: read back and scored here
+            sims, rows = np.concatenate((found_sims, self.store.take(rest) @ query[0])), np.concatenate((found, rest))
+        else:
+            rows = self.layout.rows_of(candidates)
+            sims = self.store.take(rows) @ query[0]
         order = np.argsort(-sims, kind="stable")
         return sims[order], rows[order], candidates
 

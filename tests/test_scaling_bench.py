@@ -49,3 +49,16 @@ def test_corpus_sizes_builds_opens_and_times_each_size(monkeypatch: pytest.Monke
     markdown = scaling.to_markdown(rows)
     assert "| 12 entries | 40 entries |" in markdown and "| p50 / p50 at 12 | 1.0 |" in markdown
     assert not list((tmp_path / "work").glob("synthetic-*"))  # the indexes are removed once measured
+
+
+def test_each_size_asks_every_question_once_and_never_right_after_another_size() -> None:
+    questions = [f"q{i}" for i in range(60)]
+    for sizes in (1, 2, 3, 4):
+        asked = [[scaling._turn(questions, step, i, sizes) for i in range(sizes)] for step in range(60)]
+        for i in range(sizes):
+            assert sorted(row[i] for row in asked) == sorted(questions)
+        flat = [q for row in asked for q in row]
+        last = {}
+        for position, q in enumerate(flat):
+            assert position - last.get(q, -100) > 16  # USE remembers 16 questions
+            last[q] = position
