@@ -168,6 +168,7 @@ class DenseSignal:
         nearest = float(sims.max()) if len(sims) else 0.0
         if self.penalty is not None:
             sims = sims - self.penalty[rows]
+        if self.penalty is not None or candidates is not None:  # best first (an exhaustive search comes so)
             order = np.argsort(-sims, kind="stable")
             sims, rows = sims[order], rows[order]
         n = self.layout.n_entries
@@ -201,23 +202,22 @@ class DenseSignal:
         return EntryScores(ranked, chunks, matched, scores, query[0], nearest, candidates)
 
     def _scored(self, query: np.ndarray, candidates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-        """(cosines, vector rows) scored for the question, best first, and the candidate entries (None: every vector)."""
+        """(cosines, vector rows) scored for the question, and the candidate entries (None: every vector was, best first)."""
         total = self.store.count()
         if candidates is None and total <= self.exact_limit:
             sims, rows = self.store.search(query, total)
             return sims[0], rows[0], None
-        if candidates is None:  # the primary model: its nearest vectors name the candidate entries
-            found_sims, found = self.store.search(query, self.candidates)
-            found_sims, found = found_sims[0][found[0] >= 0], found[0][found[0] >= 0]
-            candidates = np.unique(self.vector_entry[found])
-            rest = self.layout.rows_of(candidates)
-            rest = rest[~np.isin(rest, found)]  # the candidates' other vectors: read back and scored here
-            sims, rows = np.concatenate((found_sims, self.store.take(rest) @ query[0])), np.concatenate((found, rest))
-        else:
+        if candidates is not None:  # an ensemble member: the primary's candidates
             rows = self.layout.rows_of(candidates)
-            sims = self.store.take(rows) @ query[0]
-        order = np.argsort(-sims, kind="stable")
-        return sims[order], rows[order], candidates
+            return self.store.take(rows) @ query[0], rows, candidates
+        found_sims, found = self.store.search(query, self.candidates)  # the primary: its nearest vectors name them
+        found_sims, found = found_sims[0][found[0] >= 0], found[0][found[0] >= 0]
+        candidates = np.unique(self.vector_entry[found])
+        rest = self.layout.rows_of(candidates)
+        searched = np.zeros(total, dtype=bool)
+        searched[found] = True
+        rest = rest[~searched[rest]]  # the candidates' other vectors: read back and scored here
+        return np.concatenate((found_sims, self.store.take(rest) @ query[0])), np.concatenate((found, rest)), candidates
 
 
 # bump when the analyzer or the text BM25 indexes changes: BM25 stored with older indexes is then rebuilt at open

@@ -187,6 +187,14 @@ def test_ivf_above_its_threshold_finds_the_same_best_vector_as_flat(monkeypatch)
     assert np.all(got[0] <= want[0] + 1e-5)  # never better than exact: the scores are true inner products
 
 
+def test_an_ivf_search_reads_enough_lists_for_the_candidates():
+    from index.store import IVF_SCAN, NPROBE, nprobe_for
+
+    assert nprobe_for(20_000, 512) * 20_000 / 512 >= IVF_SCAN  # small lists: more of them
+    assert nprobe_for(10_000_000, 12_649) == NPROBE  # large lists: NPROBE already reads enough
+    assert nprobe_for(100, 2) == 2  # never more lists than there are
+
+
 def test_a_searcher_ranks_the_same_over_either_store(fake_index_dir, fake_models):
     """The rest of the index takes any VectorStore: NumPy stores in place of the FAISS ones change no ranking."""
     from index.pipeline import RetrievalConfig, open_searcher
