@@ -11,6 +11,7 @@ see eval.synthetic), which only changes where the index's vectors come from.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import time
@@ -37,9 +38,15 @@ _CLASS = object()  # a method found on the class, not set on the instance
 
 
 def bench_questions(count: int = QUESTIONS, seed: int = 0) -> list[str]:
-    """Real questions of the eval sets (both languages, answerable or not), the same ones for every size."""
+    """`count` real questions of the eval sets (both languages, answerable or not) after `WARM_UP` others."""
     pool = [q.text for name in ("quebec-en", "quebec-fr", "watch-faq") for q in load_dataset(name).queries]
     return random.Random(seed).sample(sorted(set(pool)), count + WARM_UP)
+
+
+def _question_sets(seed: int) -> tuple[list[str], list[str], list[str]]:
+    """Warm-up questions, the questions timed end to end, and others timed stage by stage: the same for every size."""
+    questions = bench_questions(2 * QUESTIONS, seed)
+    return questions[:WARM_UP], questions[WARM_UP : WARM_UP + QUESTIONS], questions[WARM_UP + QUESTIONS :]
 
 
 class StageClock:
@@ -100,6 +107,11 @@ def _stage_pass(answerer: Answerer, question: str, top_k: int = 5) -> dict[str, 
     return spent
 
 
+def _turn(questions: Sequence[str], step: int, size: int, sizes: int) -> str:
+    """The question size number `size` asks at `step`: the list started `size / sizes` of the way through."""
+    return questions[(step + size * len(questions) // sizes) % len(questions)]
+
+
 def _end_to_end(answerer: Answerer, question: str, top_k: int = 5) -> float:
     started = time.perf_counter()
     answerer.answer_uncached(question, top_k)
@@ -140,20 +152,26 @@ def corpus_sizes(sizes: Sequence[int], work: Path, settings: Settings, seed: int
     models = load_embedders(settings.retrieval())
     for m in models:
         m.warm_up()
-    questions = bench_questions(seed=seed)
+    warm, timed, staged = _question_sets(seed)
     built = [build_size(n, work, settings, models, seed, real_up_to, progress) for n in sorted(sizes)]
-    progress(f"asking {len(questions) - WARM_UP} questions of every size in turn")
+    progress(f"asking {len(timed)} questions of every size in turn, then {len(staged)} others stage by stage")
     timings: list[dict[str, list[float]]] = [{"end to end": []} for _ in built]
-    for question in questions[:WARM_UP]:
+    load = os.getloadavg()[0]
+    for question in warm:
         for _, answerer in built:
             answerer.answer_uncached(question, 5)
-    for question in questions[WARM_UP:]:
-        for times, (_, answerer) in zip(timings, built):
-            times["end to end"].append(_end_to_end(answerer, question))
-        for times, (_, answerer) in zip(timings, built):
-            for stage, ms in _stage_pass(answerer, question).items():
+    # The models are shared and USE remembers the last 16 questions it embedded: each size asks the same questions
+    # in the same order, but from another place in the list, so that no size gets a question another just asked.
+    for step in range(len(timed)):
+        for i, (times, (_, answerer)) in enumerate(zip(timings, built)):
+            times["end to end"].append(_end_to_end(answerer, _turn(timed, step, i, len(built))))
+    for step in range(len(staged)):  # other questions again, for the same reason
+        for i, (times, (_, answerer)) in enumerate(zip(timings, built)):
+            for stage, ms in _stage_pass(answerer, _turn(staged, step, i, len(built))).items():
                 times.setdefault(stage, []).append(ms)
-    rows = [{**row, "stages": {k: percentiles(v, digits=3) for k, v in times.items()}} for (row, _), times in zip(built, timings)]
+    load = round((load + os.getloadavg()[0]) / 2, 1)
+    rows = [{**row, "stages": {k: percentiles(v, digits=3) for k, v in times.items()}, "load_average": load}
+            for (row, _), times in zip(built, timings)]
     del built
     for n in sizes:
         shutil.rmtree(work / f"synthetic-{n}", ignore_errors=True)
@@ -174,6 +192,7 @@ def to_markdown(rows: Sequence[dict[str, Any]]) -> str:
     for label, key in (("vectors", "vectors"), ("index vectors from", "index_vectors"), ("build s (embedding included)", "build_s"),
                        ("calibrate s", "calibrate_s"), ("open s (models loaded)", "open_s")):
         lines.append(f"| {label} | {' | '.join(str(r[key]) for r in rows)} |")
+    lines.append(f"| load average (2 cores) | {' | '.join(str(r.get('load_average', '–')) for r in rows)} |")
     base = rows[0]["stages"]["end to end"]["p50"]
     lines.append(f"| p50 / p50 at {rows[0]['entries']} | {' | '.join(str(round(r['stages']['end to end']['p50'] / base, 2)) for r in rows)} |")
     return "\n".join(lines) + "\n"

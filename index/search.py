@@ -179,9 +179,16 @@ class Searcher:
         question = self._strip(question)
         position = self._position[leave_out] if leave_out is not None else None
         results, timings = [], []
+        candidates = None  # past EXACT_LIMIT vectors the ensemble members score the entries the primary found
         for signal, weight in self.signals:
             started = time.perf_counter()
-            results.append((signal.score(question, position) if isinstance(signal, DenseSignal) else signal.score(question), weight))
+            if isinstance(signal, DenseSignal):
+                scores = signal.score(question, position, candidates)
+                if signal is self.primary:
+                    candidates = scores.candidates
+            else:
+                scores = signal.score(question)
+            results.append((scores, weight))
             timings.append((f"score:{signal.name.split(':')[0]}", time.perf_counter() - started))
         fused = self._fuse(results)
         primary = results[0][0]
@@ -211,6 +218,8 @@ class Searcher:
     def _ranked(self, fused: np.ndarray, allowed: np.ndarray | None, lang: str, limit: int | None) -> list[tuple[int, int]]:
         """The first `limit` (ranked entry, entry shown) pairs, sorting only as many entries as they need: the best
         `limit` first, more when translations fold into one result (`_one_per_group`)."""
+        if limit is not None and limit < 1:
+            return []
         candidates = np.arange(len(fused)) if allowed is None else np.flatnonzero(allowed)
         wanted = len(candidates) if limit is None else limit
         while True:
@@ -263,13 +272,19 @@ class Searcher:
                 total += np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
         return total
 
+    def _dense_scores(self, question: str, position: int | None = None) -> list[EntryScores]:
+        """Each dense signal's scores, the primary's first; past EXACT_LIMIT vectors the ensemble members score
+        the entries the primary found (index.signals.DenseSignal.score)."""
+        primary = self.primary.score(question, position)
+        return [primary, *(signal.score(question, position, primary.candidates) for signal in self._dense()[1:])]
+
     def query_bank_of(self, questions: Sequence[str]) -> dict[str, QueryBank]:
         """Each dense model's query bank from these questions, scored as `rank` scores a question."""
-        banks = {}
-        for signal in self._dense():
-            scores = [signal.score(self._strip(q)).similarity for q in questions]
-            banks[signal.name] = QueryBank.of(np.stack(scores))
-        return banks
+        similarity: list[list[np.ndarray]] = [[] for _ in self._dense()]
+        for q in questions:
+            for column, scores in zip(similarity, self._dense_scores(self._strip(q))):
+                column.append(scores.similarity)
+        return {signal.name: QueryBank.of(np.stack(column)) for signal, column in zip(self._dense(), similarity)}
 
     def _strip(self, question: str) -> str:
         """The question without the index's background words, as every signal sees it."""

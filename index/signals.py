@@ -35,7 +35,8 @@ CANDIDATES = 1024
 class EntryScores:
     """`scores[i]` for entry i (records order), what fusion uses; `chunks[i]` is the index of the chunk
     to show; `matched` whether the signal saw it. Dense signals add the entries' cosine `similarity`
-    (what abstention uses), the question vector and `nearest`, the plain cosine of the closest vector."""
+    (what abstention uses), the question vector and `nearest`, the plain cosine of the closest vector
+    it scored."""
 
     scores: np.ndarray
     chunks: np.ndarray
@@ -43,6 +44,7 @@ class EntryScores:
     similarity: np.ndarray | None = None
     query: np.ndarray | None = None
     nearest: float = 0.0
+    candidates: np.ndarray | None = None  # a dense signal past EXACT_LIMIT: the entries it scored (None: all of them)
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,15 @@ class EntryLayout:
         kinds = np.asarray(records.vector_kind, dtype=str)
         self.is_passage = kinds == "passage"
         self.is_alt = kinds == "alt"
+        # each entry's vector rows: entry_rows[entry_start[i]:entry_start[i + 1]]
+        self.entry_rows = np.argsort(self.vector_entry, kind="stable")
+        self.entry_start = np.searchsorted(self.vector_entry[self.entry_rows], np.arange(self.n_entries + 1))
+
+    def rows_of(self, entries: np.ndarray) -> np.ndarray:
+        """Every vector row of these entries, entry after entry."""
+        starts, counts = self.entry_start[entries], np.diff(self.entry_start)[entries]
+        shift = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        return self.entry_rows[np.arange(int(counts.sum())) + shift]
 
 
 def first_per_entry(entries: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -137,19 +148,19 @@ class DenseSignal:
         """Question vectors, embedded as `score` embeds them."""
         return self.embedder.encode_queries([normalize(q) for q in questions])
 
-    def score(self, question: str, leave_out: int | None = None) -> EntryScores:
+    def score(self, question: str, leave_out: int | None = None, candidates: np.ndarray | None = None) -> EntryScores:
         """`leave_out`: an entry (records position) scored as if its own question and phrasings were
         not indexed, its answer side standing for both sides; label-free calibration scores each FAQ
         question so, as an unseen paraphrase of it.
 
-        Up to EXACT_LIMIT vectors every vector is scored; past it the CANDIDATES nearest are (the
-        hubness correction of each from the stored neighbourhoods), and every other entry gets the
-        lowest score among them. Work per question is then bounded by the candidates, but for a
+        Up to EXACT_LIMIT vectors every vector is scored. Past it the entries owning the CANDIDATES
+        nearest vectors are, each with all its vectors (the hubness correction of each from the
+        stored neighbourhoods), and every other entry gets the lowest score among them; `candidates`
+        (entry positions: the primary model's) makes an ensemble member score those entries instead
+        of searching all its vectors. Work per question is then bounded by the candidates, but for a
         few array operations over the entries."""
         query = self.embed([question])
-        total = self.store.count()
-        sims, rows = self.store.search(query, total if total <= self.exact_limit else self.candidates)
-        sims, rows = sims[0], rows[0]
+        sims, rows, candidates = self._scored(query, candidates)
         keep = rows >= 0
         if leave_out is not None:
             keep &= ~((self.vector_entry[np.maximum(rows, 0)] == leave_out) & ~self.is_passage[np.maximum(rows, 0)])
@@ -157,6 +168,7 @@ class DenseSignal:
         nearest = float(sims.max()) if len(sims) else 0.0
         if self.penalty is not None:
             sims = sims - self.penalty[rows]
+        if self.penalty is not None or candidates is not None:  # best first (an exhaustive search comes so)
             order = np.argsort(-sims, kind="stable")
             sims, rows = sims[order], rows[order]
         n = self.layout.n_entries
@@ -187,7 +199,25 @@ class DenseSignal:
         if self.bank is not None:
             per_entry = (scores - self.bank.mean) / (self.bank.std + 1e-6)
             ranked = ((1 - self.bank_weight) * zscore(scores) + self.bank_weight * zscore(per_entry)).astype(np.float32)
-        return EntryScores(ranked, chunks, matched, scores, query[0], nearest)
+        return EntryScores(ranked, chunks, matched, scores, query[0], nearest, candidates)
+
+    def _scored(self, query: np.ndarray, candidates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(cosines, vector rows) scored for the question, and the candidate entries (None: every vector was, best first)."""
+        total = self.store.count()
+        if candidates is None and total <= self.exact_limit:
+            sims, rows = self.store.search(query, total)
+            return sims[0], rows[0], None
+        if candidates is not None:  # an ensemble member: the primary's candidates
+            rows = self.layout.rows_of(candidates)
+            return self.store.take(rows) @ query[0], rows, candidates
+        found_sims, found = self.store.search(query, self.candidates)  # the primary: its nearest vectors name them
+        found_sims, found = found_sims[0][found[0] >= 0], found[0][found[0] >= 0]
+        candidates = np.unique(self.vector_entry[found])
+        rest = self.layout.rows_of(candidates)
+        searched = np.zeros(total, dtype=bool)
+        searched[found] = True
+        rest = rest[~searched[rest]]  # the candidates' other vectors: read back and scored here
+        return np.concatenate((found_sims, self.store.take(rest) @ query[0])), np.concatenate((found, rest)), candidates
 
 
 # bump when the analyzer or the text BM25 indexes changes: BM25 stored with older indexes is then rebuilt at open

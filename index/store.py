@@ -7,6 +7,7 @@ use `FaissStore`; `NumpyStore` is the brute-force reference that satisfies the s
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -17,14 +18,23 @@ from faq.errors import IndexError_, IndexNotFoundError
 
 
 IndexType = Literal["auto", "flat", "ivf"]
-# Measured with `faq bench` on 384-d vectors (2 cores): exact search is 0.6 ms at 10k vectors and
-# 14 ms at 100k; IVF (4·sqrt(n) lists, 16 probed) is 0.06 ms at 100k with recall@10 1.0 there.
-FLAT_UP_TO = 50_000
+# One question on one thread (2 cores, `faq bench --corpus-sizes`): exact search reads every vector, 4.4 ms
+# for 20,000 of 384 dimensions, the largest stage of a question at 10,000 entries. IVF (4·sqrt(n) lists)
+# reads the lists nearest the question, at least IVF_SCAN vectors (three times the 1024 candidates a
+# question asks for, index.signals): 1.6 ms there (5.3 ms exact), recall@10 1.000 and recall@1024 0.93 against exact
+# search for real questions on the 10,000-entry synthetic FAQ.
+FLAT_UP_TO = 8192
 NPROBE = 16
+IVF_SCAN = 3072
 
 
 def choose_type(count: int) -> str:
     return "flat" if count <= FLAT_UP_TO else "ivf"
+
+
+def nprobe_for(count: int, nlist: int) -> int:
+    """Lists an IVF search reads: NPROBE at least, and enough for about IVF_SCAN vectors."""
+    return max(1, min(nlist, max(NPROBE, math.ceil(IVF_SCAN * nlist / max(count, 1)))))
 
 
 @runtime_checkable
@@ -48,6 +58,10 @@ class VectorStore(Protocol):
         """All stored vectors, (count, dim) float32."""
         ...
 
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of these rows, (len(rows), dim) float32, in that order."""
+        ...
+
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
 
     def save(self, path: Path) -> None: ...
@@ -59,7 +73,8 @@ class FaissStore:
     def __init__(self, index: faiss.Index) -> None:
         self._index = index
         if isinstance(index, faiss.IndexIVF):
-            index.nprobe = NPROBE
+            index.nprobe = nprobe_for(index.ntotal, index.nlist)
+            index.make_direct_map()  # so that `take` can read a row back (8 bytes a vector)
 
     @classmethod
     def build(cls, vectors: np.ndarray, kind: IndexType = "auto") -> FaissStore:
@@ -103,7 +118,13 @@ class FaissStore:
 
     def vectors(self) -> np.ndarray:
         """All stored vectors, (count, dim)."""
-        return self._index.reconstruct_n(0, self.count())
+        return self.take(np.arange(self.count()))
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.ascontiguousarray(rows, dtype=np.int64)
+        if len(rows) == 0:
+            return np.empty((0, self.dim), np.float32)
+        return self._index.reconstruct_batch(rows)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, row ids), each (len(queries), k'), best first; k' = min(k, count)."""
@@ -170,6 +191,9 @@ class NumpyStore:
 
     def vectors(self) -> np.ndarray:
         return np.array(self._vectors, dtype=np.float32)
+
+    def take(self, rows: np.ndarray) -> np.ndarray:
+        return np.array(self._vectors[np.asarray(rows, dtype=np.int64)], dtype=np.float32).reshape(-1, self.dim)
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, row ids), each (len(queries), k'), best first; k' = min(k, count)."""

@@ -115,17 +115,27 @@ def _signal(searcher: Searcher, candidates: int | None) -> DenseSignal:
     return copy
 
 
-def test_candidates_score_each_entry_they_fully_hold_as_exhaustive_search_does(flat_searcher: Searcher) -> None:
+def test_candidate_entries_are_scored_as_exhaustive_search_scores_them(flat_searcher: Searcher) -> None:
     exhaustive, bounded = _signal(flat_searcher, None), _signal(flat_searcher, 300)
     layout = flat_searcher.layout
     for question in QUESTIONS:
         full, part = exhaustive.score(question), bounded.score(question)
         _, rows = flat_searcher.index.store.search(exhaustive.embed([question]), 300)
-        held = np.setdiff1d(np.unique(layout.vector_entry[rows[0]]), layout.vector_entry[np.setdiff1d(
-            np.arange(len(layout.vector_entry)), rows[0])])
-        assert len(held) > 0
-        np.testing.assert_array_equal(part.similarity[held], full.similarity[held])
-        np.testing.assert_array_equal(part.chunks[held], full.chunks[held])
+        candidates = np.unique(layout.vector_entry[rows[0]])
+        np.testing.assert_array_equal(part.candidates, candidates)
+        assert np.flatnonzero(part.matched).tolist() == candidates.tolist()
+        np.testing.assert_allclose(part.similarity[candidates], full.similarity[candidates], atol=1e-6)
+        np.testing.assert_array_equal(part.chunks[candidates], full.chunks[candidates])
+
+
+def test_an_ensemble_member_scores_the_primarys_candidates_as_exhaustive_search_does(flat_searcher: Searcher) -> None:
+    member = next(s for s, _ in flat_searcher.signals if isinstance(s, DenseSignal) and s is not flat_searcher.primary)
+    bounded = _signal(flat_searcher, 300)
+    for question in QUESTIONS:
+        candidates = bounded.score(question).candidates
+        full, part = member.score(question), member.score(question, candidates=candidates)
+        assert part.candidates is candidates
+        np.testing.assert_allclose(part.similarity[candidates], full.similarity[candidates], atol=1e-6)
 
 
 def test_best_vector_top_entries_from_candidates_equal_exhaustive_search(synthetic: LoadedIndex, fake_models: list) -> None:
@@ -136,7 +146,15 @@ def test_best_vector_top_entries_from_candidates_equal_exhaustive_search(synthet
         full, part = exhaustive.score(question), bounded.score(question)
         top = np.argsort(-full.scores, kind="stable")[:10]
         np.testing.assert_array_equal(np.argsort(-part.scores, kind="stable")[:10], top)
-        np.testing.assert_array_equal(part.scores[top], full.scores[top])
+        np.testing.assert_allclose(part.scores[top], full.scores[top], atol=1e-6)
+
+
+def test_the_rows_of_some_entries_are_every_vector_of_each(synthetic: LoadedIndex) -> None:
+    layout = synthetic.table.layout
+    entries = np.array([5, 0, 17, 299])
+    rows = layout.rows_of(entries)
+    assert rows.tolist() == [r for e in entries for r in np.flatnonzero(layout.vector_entry == e)]
+    assert layout.rows_of(np.array([], dtype=np.int64)).tolist() == []
 
 
 def test_neighbourhoods_from_nearest_neighbour_search_equal_the_exact_ones(synthetic: LoadedIndex) -> None:

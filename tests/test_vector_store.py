@@ -125,6 +125,20 @@ def test_vectors_are_what_was_stored(kind):
     np.testing.assert_array_equal(stored, vectors)
 
 
+def test_take_gives_the_stored_rows_in_the_order_asked(kind):
+    vectors = unit(20, 8)
+    store = build(kind, vectors)
+    np.testing.assert_array_equal(store.take(np.array([7, 0, 7, 19])), vectors[[7, 0, 7, 19]])
+    assert store.take(np.array([], dtype=np.int64)).shape == (0, 8)
+
+
+def test_an_ivf_store_gives_its_rows_back():
+    vectors = unit(3000, 16)
+    store = FaissStore.build(vectors, kind="ivf")
+    assert store.kind == "ivf"
+    np.testing.assert_array_equal(store.take(np.array([2999, 3])), vectors[[2999, 3]])
+
+
 def test_save_and_load_round_trip(kind, tmp_path):
     vectors, queries = unit(40, 8), unit(5, 8, seed=4)
     store = build(kind, vectors)
@@ -171,6 +185,14 @@ def test_ivf_above_its_threshold_finds_the_same_best_vector_as_flat(monkeypatch)
     got, want = ivf.search(queries, 1), exact.search(queries, 1)
     assert np.mean(got[1][:, 0] == want[1][:, 0]) >= 0.98
     assert np.all(got[0] <= want[0] + 1e-5)  # never better than exact: the scores are true inner products
+
+
+def test_an_ivf_search_reads_enough_lists_for_the_candidates():
+    from index.store import IVF_SCAN, NPROBE, nprobe_for
+
+    assert nprobe_for(20_000, 512) * 20_000 / 512 >= IVF_SCAN  # small lists: more of them
+    assert nprobe_for(10_000_000, 12_649) == NPROBE  # large lists: NPROBE already reads enough
+    assert nprobe_for(100, 2) == 2  # never more lists than there are
 
 
 def test_a_searcher_ranks_the_same_over_either_store(fake_index_dir, fake_models):
