@@ -9,7 +9,7 @@ import pytest
 
 from faq.errors import IndexError_, IndexMismatchError, IndexNotFoundError
 from index import build_index, load_index
-from index.build import MANIFEST
+from index.build import MANIFEST, passage_text
 from index.embedders import UseEmbedder
 
 from fakes import FakeEmbedder
@@ -135,3 +135,22 @@ def test_versions_built_in_the_same_second_sort_in_build_order(tmp_path: Path) -
 
     names = [new_version_path(tmp_path).name for _ in range(50)]
     assert names == sorted(names)
+
+
+def test_vectors_are_stored_in_record_order_though_embedded_longest_first(corpus, fake_embedder, tmp_path):
+    seen: list[list[str]] = []
+
+    class Recording(FakeEmbedder):
+        def encode_passages(self, texts):
+            seen.append(list(texts))
+            return super().encode_passages(texts)
+
+    built = []
+    build_index(corpus, Recording(), tmp_path / "ix", progress=lambda done, total: built.append((done, total)))
+    loaded = load_index(tmp_path / "ix")
+    passages = np.array([i for i, kind in enumerate(loaded.records.vector_kind) if kind == "passage"])
+    expected = fake_embedder.encode_passages([passage_text(c) for c in loaded.records.chunks])
+    assert np.allclose(loaded.store.take(passages), expected, atol=1e-6)
+    lengths = [len(t) for t in seen[0]]
+    assert lengths == sorted(lengths, reverse=True)
+    assert built[-1] == (24, 24) and [d for d, _ in built] == sorted(d for d, _ in built)
