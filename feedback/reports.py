@@ -38,8 +38,7 @@ def analytics(db: Db, limit: int = 20) -> dict:
     """The help-center team's list of content gaps: totals, most asked, most unanswered, entries marked not relevant."""
     top = db.rows(SETTLED + "SELECT MIN(question), COUNT(*) AS n FROM settled GROUP BY lower(question) "
                   "ORDER BY n DESC, MIN(question) LIMIT ?", (limit,))
-    unanswered_rows = db.rows(SETTLED + "SELECT MIN(question), COUNT(*) AS n FROM settled WHERE NOT answerable "
-                              "GROUP BY lower(question) ORDER BY n DESC, MIN(question) LIMIT ?", (limit,))
+    unanswered_rows = unanswered(db, limit)
     not_relevant = db.rows("SELECT entry_id, COUNT(*) AS n FROM feedback WHERE verdict = 'not_relevant' GROUP BY entry_id "
                            "ORDER BY n DESC, entry_id LIMIT ?", (limit,))
     ((queries, unanswered_count),) = db.rows(SETTLED + "SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT answerable) FROM settled")
