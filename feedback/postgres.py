@@ -10,33 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from faq.database import apply_migrations, load_migrations, open_pool, redact
 from faq.errors import DatabaseError
-from feedback.sql import Dialect, Params
+from feedback.sql import Connection, Dialect
 from feedback.store import FeedbackStore
-
-if TYPE_CHECKING:
-    import psycopg
 
 __all__ = ["COMPONENT", "POSTGRES", "PostgresFeedbackStore"]
 
 COMPONENT = "feedback"  # its rows in schema_migrations
 POSTGRES = Dialect("postgres", seq="seq", placeholder="%s",
                    day=lambda ts: f"to_char(to_timestamp({ts}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
-
-
-@dataclass(frozen=True)
-class _Connection:
-    db: psycopg.Connection[Any]
-
-    def rows(self, sql: str, params: Params = ()) -> list[tuple]:
-        return self.db.execute(POSTGRES.sql(sql), params).fetchall()
-
-    def run(self, sql: str, params: Params = ()) -> int:
-        return self.db.execute(POSTGRES.sql(sql), params).rowcount
 
 
 class PostgresFeedbackStore(FeedbackStore):
@@ -55,7 +39,7 @@ class PostgresFeedbackStore(FeedbackStore):
             raise
 
     @contextmanager
-    def _db(self, transaction: bool = False) -> Iterator[_Connection]:
+    def _db(self, transaction: bool = False) -> Iterator[Connection]:
         import psycopg
         from psycopg_pool import PoolTimeout
 
@@ -63,9 +47,9 @@ class PostgresFeedbackStore(FeedbackStore):
             with self._pool.connection() as db:
                 if transaction:
                     with db.transaction():
-                        yield _Connection(db)
+                        yield Connection(db, POSTGRES)
                 else:
-                    yield _Connection(db)
+                    yield Connection(db, POSTGRES)
         except (psycopg.OperationalError, PoolTimeout) as e:
             raise DatabaseError(f"The feedback database {self._where} is not answering ({type(e).__name__}: {e}). "
                                 "Check that PostgreSQL is running and reachable.") from e

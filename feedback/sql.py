@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-__all__ = ["Db", "Dialect", "Params"]
+__all__ = ["Connection", "Db", "Dialect", "Params"]
 
 Params = Sequence[Any]
 
@@ -43,3 +43,17 @@ class Db(Protocol):
     def run(self, sql: str, params: Params = ()) -> int:
         """Run a statement; the number of rows it changed."""
         ...
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A `Db` over a DB-API connection (sqlite3's or psycopg's: both have `.execute(...)` returning a cursor)."""
+
+    db: Any
+    dialect: Dialect
+
+    def rows(self, sql: str, params: Params = ()) -> list[tuple]:
+        return self.db.execute(self.dialect.sql(sql), params).fetchall()
+
+    def run(self, sql: str, params: Params = ()) -> int:
+        return self.db.execute(self.dialect.sql(sql), params).rowcount

@@ -11,10 +11,9 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from feedback.sql import Dialect, Params
+from feedback.sql import Connection, Dialect
 from feedback.store import FeedbackStore
 
 __all__ = ["SQLITE", "SqliteFeedbackStore"]
@@ -44,17 +43,6 @@ CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);
 _ADDED_COLUMNS = {"queries": {"lang": "TEXT", "session": "TEXT"}}
 
 
-@dataclass(frozen=True)
-class _Connection:
-    db: sqlite3.Connection
-
-    def rows(self, sql: str, params: Params = ()) -> list[tuple]:
-        return self.db.execute(SQLITE.sql(sql), params).fetchall()
-
-    def run(self, sql: str, params: Params = ()) -> int:
-        return self.db.execute(SQLITE.sql(sql), params).rowcount
-
-
 class SqliteFeedbackStore(FeedbackStore):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,14 +65,14 @@ class SqliteFeedbackStore(FeedbackStore):
         return db
 
     @contextmanager
-    def _db(self, transaction: bool = False) -> Iterator[_Connection]:
+    def _db(self, transaction: bool = False) -> Iterator[Connection]:
         db = self._connect()
         if not transaction:
-            yield _Connection(db)
+            yield Connection(db, SQLITE)
             return
         db.execute("BEGIN IMMEDIATE")  # the write lock now: a read then write in one transaction cannot deadlock
         try:
-            yield _Connection(db)
+            yield Connection(db, SQLITE)
         except BaseException:
             db.execute("ROLLBACK")
             raise
