@@ -58,15 +58,19 @@ class PublishedVersions:
 
     def __init__(self, pool: ConnectionPool) -> None:
         self._pool = pool
+        self._migrated = False  # once per registry: a command's follower then does not migrate again
 
     def close(self) -> None:
         self._pool.close()
 
     def migrate(self) -> None:
         """Create or upgrade the tables (idempotent; replicas starting together wait on one lock)."""
+        if self._migrated:
+            return
         with self._connection("create the index version tables"):  # says "Cannot reach" while the server is away
             pass
         apply_migrations(self._pool, COMPONENT, load_migrations("index"))
+        self._migrated = True
 
     def publish(self, folder: Path, version: str) -> tuple[PublishedFile, ...]:
         """Upload every file of the complete local version at `folder`; a version already complete is left as it is."""

@@ -125,7 +125,6 @@ class Follower:
         self._registry = registry
         self._root = root
         self._keep = keep
-        self._migrated = False
         self._hashed: tuple[tuple[int, int, int], str] | None = None  # (the manifest's inode, mtime_ns, size), its sha256
         self._last = SyncStatus(current_version(root), None)
         self._published: str | None = None  # the database's served version when last read (kept while it is away)
@@ -151,9 +150,7 @@ class Follower:
         if (self._root / MANIFEST).exists():
             raise IndexNotFoundError(f"{self._root} is a single index folder; a replica follows the database into a versions root "
                                      f"({VERSIONS}/ and {POINTER}): point FAQ_INDEX_DIR at an empty or versioned folder")
-        if not self._migrated:
-            self._registry.migrate()
-            self._migrated = True
+        self._registry.migrate()  # once per registry (PublishedVersions.migrate)
         served = self._registry.served()
         self._published = served[0] if served else None
         if served is None:
