@@ -97,17 +97,16 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
 
 def _remember_own_questions(index: LoadedIndex, caches: Sequence[EmbeddingCache]) -> None:
     """Label-free calibration ranks the FAQ's own questions: their vectors are in the index already, as the build
-    embedded them (the same text, `normalize(question)`), so the models need not embed them again.
-
-    Only from flat stores: an IVF store (past 50,000 vectors) cannot hand its vectors back."""
+    embedded them (the same text, `normalize(question)`), so the models need not embed them again. Read back by row
+    (VectorStore.take): flat and IVF-flat stores keep them exact."""
     stores = {index.manifest.embedder: index.store, **index.extra_stores}
     layout = index.table.layout
     rows = np.flatnonzero(np.asarray(index.records.vector_kind, dtype=str) == "question")
     texts = [normalize(index.records.entries[i].question) for i in layout.vector_entry[rows]]
     for cache in caches:
         store = stores.get(cache.name)
-        if store is not None and store.kind == "flat" and len(rows):
-            cache.remember(texts, store.vectors()[rows])
+        if store is not None and len(rows):
+            cache.remember(texts, store.take(rows))
 
 
 def _top_entry(searcher: Searcher) -> Callable[[str], str | None]:
