@@ -178,23 +178,17 @@ class Searcher:
         lang = self.detect(question)
         question = self._strip(question)
         position = self._position[leave_out] if leave_out is not None else None
-        results, timings = [], []
-        candidates = None  # past EXACT_LIMIT vectors the ensemble members score the entries the primary found
-        for signal, weight in self.signals:
+        timings: list[tuple[str, float]] = []
+        dense = self._dense_scores(question, position, timings)  # the dense signals come first in self.signals
+        results = [(scores, weight) for scores, (_, weight) in zip(dense, self.signals)]
+        for signal, weight in self.signals[len(dense):]:
             started = time.perf_counter()
-            if isinstance(signal, DenseSignal):
-                scores = signal.score(question, position, candidates)
-                if signal is self.primary:
-                    candidates = scores.candidates
-            else:
-                scores = signal.score(question)
-            results.append((scores, weight))
-            timings.append((f"score:{signal.name.split(':')[0]}", time.perf_counter() - started))
+            results.append((signal.score(question), weight))
+            timings.append((_stage(signal), time.perf_counter() - started))
         fused = self._fuse(results)
         primary = results[0][0]
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope
         # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set)
-        dense = [r for (r, _), (signal, _) in zip(results, self.signals) if isinstance(signal, DenseSignal)]
         known = (np.mean([k @ r.query for k, r in zip(self._known, dense)], axis=0) if self.learnt.out_of_scope
                  else np.empty(0, np.float32))
         margin = None
@@ -272,11 +266,17 @@ class Searcher:
                 total += np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
         return total
 
-    def _dense_scores(self, question: str, position: int | None = None) -> list[EntryScores]:
+    def _dense_scores(self, question: str, position: int | None = None,
+                      timings: list[tuple[str, float]] | None = None) -> list[EntryScores]:
         """Each dense signal's scores, the primary's first; past EXACT_LIMIT vectors the ensemble members score
-        the entries the primary found (index.signals.DenseSignal.score)."""
-        primary = self.primary.score(question, position)
-        return [primary, *(signal.score(question, position, primary.candidates) for signal in self._dense()[1:])]
+        the entries the primary found (index.signals.DenseSignal.score). Each signal's time is added to `timings`."""
+        scores: list[EntryScores] = []
+        for signal in self._dense():
+            started = time.perf_counter()
+            scores.append(signal.score(question, position, scores[0].candidates if scores else None))
+            if timings is not None:
+                timings.append((_stage(signal), time.perf_counter() - started))
+        return scores
 
     def query_bank_of(self, questions: Sequence[str]) -> dict[str, QueryBank]:
         """Each dense model's query bank from these questions, scored as `rank` scores a question."""
@@ -314,3 +314,8 @@ def best_first(scores: np.ndarray, candidates: np.ndarray, count: int) -> np.nda
     cut = np.partition(negated, count - 1)[count - 1]
     kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
     return kept[np.argsort(-scores[kept], kind="stable")][:count]
+
+
+def _stage(signal: Signal) -> str:
+    """A signal's stage name in Answer.timings and the metrics: `score:<model family>`."""
+    return f"score:{signal.name.split(':')[0]}"
