@@ -32,7 +32,7 @@ MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 RECORDS = "records.json"
 LEXICAL = "bm25"  # the BM25 index of the chunks (index.signals.LexicalSignal)
-PER_CALL = 64  # texts per encode call: 4 batches of 16, two per lane, and a progress step
+PER_CALL = 64  # texts per encode call: several of an engine's batches (so lanes and threads stay busy), and a progress step
 
 Progress = Callable[[int, int], None]
 
@@ -118,8 +118,8 @@ def build_index(
 def _embedded(texts: list[str], encode: Callable[[list[str]], np.ndarray], dim: int,
               progress: Callable[[int], None] | None) -> np.ndarray:
     """The texts' vectors in their order, encoded longest first over the whole list (so each batch pads
-    little) and PER_CALL at a time: a call carries several batches, so an engine with lanes (e5-onnx) keeps
-    every core busy, where calls of 16 texts kept one of two busy (half the passages a second)."""
+    little) and PER_CALL at a time: a call carries several batches, so an engine with several lanes keeps every
+    one busy (calls of 16 texts kept one of e5-onnx's two single-threaded lanes busy: half the passages a second)."""
     order = np.argsort([-len(t) for t in texts], kind="stable")
     parts = []
     for start in range(0, len(texts), PER_CALL):
