@@ -9,7 +9,7 @@ import typer
 
 from cli.shell import console, fail as _fail
 from faq.errors import FaqError, InvalidRequestError
-from faq.settings import get_settings
+from faq.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from eval.datasets import EvalSet
@@ -148,9 +148,7 @@ def bench(
     and the query path at growing corpus sizes."""
     import json
 
-    from eval import scaling
-    from eval.bench import faiss_types, http_service, ingest_throughput, stage_latency, to_markdown, write_plot
-    from eval.datasets import DATASETS
+    from eval.bench import to_markdown, write_plot
 
     chosen = [p.strip() for p in parts.split(",") if p.strip()]
     unknown = sorted(set(chosen) - set(BENCH_PARTS))
@@ -163,7 +161,27 @@ def bench(
     if any(n < 1 for n in entries):
         _fail(InvalidRequestError(f"every corpus size must be at least 1 entry; got {corpus_sizes!r}"))
     settings = get_settings()
-    index_dir = index or settings.index_dir
+    try:
+        result = _bench(chosen, index or settings.index_dir, settings, sizes, clients, seconds, workers, entries)
+    except FaqError as e:  # an index built with another model, a port taken, …: one line, not a traceback
+        _fail(e)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    markdown = to_markdown(result)
+    (out / "bench.md").write_text(markdown, encoding="utf-8")
+    write_plot(result, out / "bench.png")
+    console.print(markdown)
+
+
+def _bench(chosen: list[str], index_dir: Path, settings: Settings, sizes: list[int], clients: list[int], seconds: float,
+           workers: list[int], entries: list[int]) -> dict:
+    """The chosen parts' measurements, keyed as bench.json has them."""
+    import json
+
+    from eval import scaling
+    from eval.bench import faiss_types, http_service, ingest_throughput, stage_latency
+    from eval.datasets import DATASETS
+
     result: dict = {}
     if "stages" in chosen:
         console.print("timing query stages…")
@@ -184,9 +202,4 @@ def bench(
     if entries:
         console.print(f"timing the query path on synthetic FAQs of {', '.join(map(str, entries))} entries…")
         result["corpus_sizes"] = scaling.corpus_sizes(entries, scaling.WORK, settings, progress=lambda m: console.print(f"  {m}"))
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    markdown = to_markdown(result)
-    (out / "bench.md").write_text(markdown, encoding="utf-8")
-    write_plot(result, out / "bench.png")
-    console.print(markdown)
+    return result

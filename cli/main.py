@@ -146,7 +146,8 @@ def serve(
         console.print(f"[yellow]serving the local index version {local}[/]: {escape(str(e))}")
     try:
         path, _ = resolve(settings.index_dir)
-        built_with, configured = _read_manifest(path).embedder, _primary_name(settings)
+        manifest = _read_manifest(path)
+        built_with, configured = manifest.embedder, _primary_name(settings)
     except FaqError:
         console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
         path = None
@@ -158,7 +159,7 @@ def serve(
         if path is None:
             build(settings.corpus, settings.index_dir, settings)
         else:
-            info = _read_manifest(path).calibration
+            info = manifest.calibration
             result = recalibrate_if_stale(path, settings)
             if result is not None:
                 console.print("index not calibrated: calibrating it" if info is None else

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 import eval.scaling as scaling
+from cli.main import app
 from faq.settings import Settings
 from index.answer import Answerer
 
@@ -62,3 +64,11 @@ def test_each_size_asks_every_question_once_and_never_right_after_another_size()
         for position, q in enumerate(flat):
             assert position - last.get(q, -100) > 16  # USE remembers 16 questions
             last[q] = position
+
+
+def test_bench_on_an_index_it_cannot_open_says_why_in_one_line(fake_raw_index_dir, tmp_path):
+    # the fake index was built with the fake model; the configured one is e5-onnx
+    result = CliRunner().invoke(app, ["bench", "--parts", "stages", "--index", str(fake_raw_index_dir), "--out", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert "error:" in result.output and "Traceback" not in result.output and "faq ingest" in result.output
+    assert not (tmp_path / "bench.json").exists()
