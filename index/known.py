@@ -10,13 +10,13 @@ question missing from it is embedded, so a stale or missing file costs time, nev
 from __future__ import annotations
 
 import logging
-import os
-import uuid
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
+from faq.files import write_atomically
 
 log = logging.getLogger("faq.index")
 
@@ -34,12 +34,7 @@ def save_known(folder: Path, vectors: Vectors) -> None:
         arrays[f"texts_{i}"] = np.array(texts, dtype=str)
         arrays[f"vectors_{i}"] = (np.stack([by_text[t] for t in texts]).astype(np.float32) if texts
                                   else np.empty((0, 0), np.float32))
-    tmp = folder / f".{KNOWN}.{uuid.uuid4().hex[:8]}"
-    with open(tmp, "wb") as f:
-        np.savez(f, **arrays)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, folder / KNOWN)
+    write_atomically(folder / KNOWN, lambda f: np.savez(f, **arrays))
 
 
 def load_known(folder: Path) -> dict[str, dict[str, np.ndarray]]:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
+from faq.files import write_atomically
 from index.answer import Answerer, Calibration
 from index.background import learn as learn_background
 from index.calibrate import LabelledQuestion, calibrate
@@ -175,8 +175,4 @@ def store_calibration(path: str | Path, info: CalibrationInfo, vectors: KnownVec
         save_known(folder, vectors)
     manifest_path = folder / MANIFEST
     updated = read_manifest(folder).model_copy(update={"calibration": info})
-    tmp = manifest_path.with_suffix(".json.tmp")
-    tmp.write_text(updated.model_dump_json(indent=2), encoding="utf-8")
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, manifest_path)
+    write_atomically(manifest_path, updated.model_dump_json(indent=2))

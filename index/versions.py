@@ -12,13 +12,13 @@ A folder that holds a manifest.json itself is a plain single index and is used a
 
 from __future__ import annotations
 
-import os
 import shutil
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 from faq.errors import IndexNotFoundError
+from faq.files import write_atomically
 
 POINTER = "CURRENT"
 VERSIONS = "versions"
@@ -59,11 +59,7 @@ def switch(root: Path, version: str) -> None:
     """Point CURRENT at `version`; readers see the old or the new name, never a torn file."""
     if not (root / VERSIONS / version / "manifest.json").exists():
         raise IndexNotFoundError(f"No complete index version {version!r} under {root / VERSIONS}")
-    tmp = root / f".{POINTER}.{uuid.uuid4().hex[:8]}"
-    tmp.write_text(version + "\n", encoding="utf-8")
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, root / POINTER)
+    write_atomically(root / POINTER, version + "\n")
 
 
 def versions(root: Path) -> list[str]:
