@@ -11,13 +11,13 @@ bytes do not hash to it (truncated, corrupt, from an interrupted build), is rebu
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 from faq.errors import EmbedderError
+from faq.files import write_atomically
 from index.embedders.e5_bin import E5File, read_e5_bin, sha256_file
 
 BUILDER_VERSION = 1  # bump when the graph changes what it computes
@@ -52,7 +52,7 @@ def ensure_model(source: Path, cache_dir: Path = DEFAULT_CACHE, variant: Variant
     _build(file, path, variant)
     info = {"source": str(source), "source_sha256": source_sha, "builder_version": BUILDER_VERSION, "variant": variant,
             "onnx_sha256": sha256_file(path), "bytes": path.stat().st_size}
-    _write_atomic(record, lambda f: f.write(json.dumps(info, indent=1).encode() + b"\n"))
+    write_atomically(record, lambda f: f.write(json.dumps(info, indent=1).encode() + b"\n"))
     return BuiltModel(path, file, source_sha, variant, rebuilt=True)
 
 
@@ -76,7 +76,7 @@ def _build(file: E5File, path: Path, variant: Variant) -> None:
 
     model = build_graph(file)
     if variant == "fp32":
-        _write_atomic(path, lambda f: f.write(model.SerializeToString()))
+        write_atomically(path, lambda f: f.write(model.SerializeToString()))
         return
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -84,19 +84,4 @@ def _build(file: E5File, path: Path, variant: Variant) -> None:
         plain, quantised = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
         onnx.save(model, plain)
         quantize_dynamic(plain, quantised, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8, per_channel=False)
-        _write_atomic(path, lambda f: f.write(quantised.read_bytes()))
-
-
-def _write_atomic(path: Path, write) -> None:
-    """`write(file)` into a temporary file beside `path`, fsync, rename over `path`: readers see all of it or none."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the service may run as another user
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomically(path, lambda f: f.write(quantised.read_bytes()))
