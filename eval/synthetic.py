@@ -30,7 +30,7 @@ import numpy as np
 
 from eval.datasets import DATASETS, ROOT
 from faq.text import normalize
-from index.build import passage_text
+from index.build import embedded, passage_text
 from index.embedders import Embedder, normalised
 from index.short_answer import sentences
 from ingest.chunk import chunk_entries
@@ -148,7 +148,7 @@ def embed_pieces(model: Embedder, pieces: Sequence[str], cache: Path | None = No
         saved = np.load(path, allow_pickle=False)
         queries, passages = saved["queries"], saved["passages"]
     else:
-        queries, passages = _batched(model.encode_queries, pieces), _batched(model.encode_passages, pieces)
+        queries, passages = (embedded(pieces, model.encode_queries, model.dim), embedded(pieces, model.encode_passages, model.dim))
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             np.savez(path, queries=queries, passages=passages)
@@ -156,10 +156,6 @@ def embed_pieces(model: Embedder, pieces: Sequence[str], cache: Path | None = No
 
 
 Encode = Callable[[Sequence[str]], np.ndarray]
-
-
-def _batched(encode: Encode, texts: Sequence[str], batch: int = 32) -> np.ndarray:
-    return np.vstack([encode(list(texts[i : i + batch])) for i in range(0, len(texts), batch)])
 
 
 class PooledEmbedder:

@@ -82,7 +82,7 @@ def build_index(
         vectors = []
         for texts, encode in ((query_texts, model.encode_queries), (passage_texts, model.encode_passages)):
             report = (lambda n, before=done: progress(before + n, total)) if progress else None
-            vectors.append(_embedded(texts, encode, model.dim, report))
+            vectors.append(embedded(texts, encode, model.dim, report))
             done += len(texts)
         name = vectors_file(model.name, model is embedders[0])
         matrix = np.vstack(vectors)
@@ -115,8 +115,8 @@ def build_index(
     return manifest
 
 
-def _embedded(texts: list[str], encode: Callable[[list[str]], np.ndarray], dim: int,
-              progress: Callable[[int], None] | None) -> np.ndarray:
+def embedded(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], dim: int,
+             progress: Callable[[int], None] | None = None) -> np.ndarray:
     """The texts' vectors in their order, encoded longest first over the whole list (so each batch pads
     little) and PER_CALL at a time: a call carries several batches, so an engine with several lanes keeps every
     one busy (calls of 16 texts kept one of e5-onnx's two single-threaded lanes busy: half the passages a second)."""
