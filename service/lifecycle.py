@@ -132,6 +132,6 @@ async def watch_pointer(app: FastAPI, every: float, follower: Follower | None = 
             log.exception("reloading the index failed")
             app.state.metrics.reload_failed()
             continue
-        served = state.answerer.searcher.index.version if state.answerer else None
+        served = state.version
         log.info("index changed on disk (%s); serving %s%s", now[0] if now else "no index", served,
                  f", last reload failed: {state.not_ready_reason}" if state.not_ready_reason else "")

@@ -27,10 +27,6 @@ _REQUEST_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0
 _STAGE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
 
 
-def _version(state: ServiceState | None) -> str | None:
-    return state.answerer.searcher.index.version if state is not None and state.answerer is not None else None
-
-
 @dataclass(frozen=True)
 class Metrics:
     registry: CollectorRegistry
@@ -83,7 +79,7 @@ class Metrics:
 
     def served(self, old: ServiceState | None, new: ServiceState) -> None:
         """The app now serves `new` (the lifespan's first load, or a reload's outcome)."""
-        before, now = _version(old), _version(new)
+        before, now = (old.version if old else None), (new.version if new else None)
         if before is not None and before != now:
             self.index_info.labels(before).set(0)
         if now is not None:

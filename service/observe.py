@@ -49,12 +49,6 @@ def route_template(app: Any, scope: Scope, original: Scope) -> str:
     return UNMATCHED
 
 
-def _served_version(app: Any) -> str | None:
-    service = getattr(app.state, "service", None)
-    answerer = getattr(service, "answerer", None)
-    return answerer.searcher.index.version if answerer is not None else None
-
-
 class ObserveRequests:
     """Times each HTTP request to its last byte; then metrics and the access log line (status 500 when the app raised)."""
 
@@ -90,7 +84,7 @@ class ObserveRequests:
         client = scope.get("client")
         fields: dict[str, Any] = {
             "method": scope["method"], "route": route, "status": status, "latency_ms": round(seconds * 1000, 2),
-            "index_version": state.get(_VERSION) or _served_version(scope["app"]), "client": client[0] if client else None,
+            "index_version": state.get(_VERSION) or getattr(getattr(scope["app"].state, "service", None), "version", None), "client": client[0] if client else None,
         }
         answers = state.get(_ANSWERS)
         if answers:

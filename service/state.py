@@ -17,3 +17,8 @@ class ServiceState:
     not_ready_reason: str | None = None
     load_seconds: float = 0.0
     source: Fingerprint | None = None  # the index on disk when this state was loaded: the watcher reloads when it changes
+
+    @property
+    def version(self) -> str | None:
+        """The index version being served; None while not ready."""
+        return self.answerer.searcher.index.version if self.answerer is not None else None
