@@ -237,6 +237,11 @@ def to_markdown(result: dict[str, Any]) -> str:
             for clients, r in rows:
                 lines.append(f"| {run['workers']} | {run['cold_start_to_ready_s']} | {clients} | {r['req_per_s']} | {r['p50_ms']} "
                              f"| {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | {mem['rss_mb']} | {mem['pss_mb']} |")
+        alone = (result.get("stages") or {}).get("stages", {}).get("end to end (uncached)")
+        one = next((run["clients"]["1"] for run in result["http"] if run["workers"] == 1 and "1" in run["clients"]), None)
+        if alone and one:  # the same kind of question (eval.load.QUESTIONS, each new) both ways, in this run
+            lines += ["", f"Over HTTP with one client and one worker, p50 {one['p50_ms']} ms against {alone['p50_ms']} ms in process: "
+                          f"{round(one['p50_ms'] - alone['p50_ms'], 1)} ms for HTTP, the service's middlewares and the query log."]
     if result.get("ingest_passages_per_s"):
         lines += ["", "| embedder | ingest passages/s |", "|---|---|"] + [f"| {k} | {v} |" for k, v in result["ingest_passages_per_s"].items()]
     if result.get("faiss"):
