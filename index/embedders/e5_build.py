@@ -20,7 +20,7 @@ from faq.errors import EmbedderError
 from faq.files import write_atomically
 from index.embedders.e5_bin import E5File, read_e5_bin, sha256_file
 
-BUILDER_VERSION = 1  # bump when the graph changes what it computes
+BUILDER_VERSION = 2  # bump when the graph changes what it computes (2: int8 weights per output channel)
 DEFAULT_CACHE = Path("var/models/onnx")
 Variant = Literal["fp32", "int8"]
 VARIANTS: tuple[Variant, ...] = ("fp32", "int8")
@@ -42,8 +42,8 @@ def ensure_model(source: Path, cache_dir: Path = DEFAULT_CACHE, variant: Variant
     """The cached ONNX file for `source` and `variant`, built first if it is missing or fails its checksum."""
     if variant not in VARIANTS:
         raise EmbedderError(f"ONNX variant must be one of {', '.join(VARIANTS)}; got {variant!r}")
-    source_sha = sha256_file(source)
     file = read_e5_bin(source)
+    source_sha = file.sha256()  # one read of the 72 MB file, not two
     path = Path(cache_dir) / f"e5-small-{source_sha[:16]}-b{BUILDER_VERSION}-{variant}.onnx"
     record = path.with_suffix(".json")
     if _verified(path, record, source_sha, variant):
@@ -83,5 +83,7 @@ def _build(file: E5File, path: Path, variant: Variant) -> None:
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".e5-int8-") as tmp:
         plain, quantised = Path(tmp) / "fp32.onnx", Path(tmp) / "int8.onnx"
         onnx.save(model, plain)
-        quantize_dynamic(plain, quantised, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8, per_channel=False)
+        # per output channel: cosine to fp32 0.9972 mean, 0.9885 min on 200 questions (per tensor: 0.990 / 0.980); keeping
+        # the feed-forward output projections in float32 reached 0.9991 / 0.9977 but not a better dev hit@1
+        quantize_dynamic(plain, quantised, op_types_to_quantize=["MatMul"], weight_type=QuantType.QInt8, per_channel=True)
         write_atomically(path, lambda f: f.write(quantised.read_bytes()))
