@@ -174,3 +174,13 @@ def test_the_readme_example_is_a_valid_questions_file(tmp_path, corpus):
     rows = read_questions(write(tmp_path, *block.splitlines()), corpus)
     assert [sorted(r.relevant) for r in rows] == [[WARRANTY], ["enigme-ba793-faq:1.1"], ["enigme-ba793-faq:2.3"], []]
     assert sorted(r.split for r in rows) == ["dev", "dev", "test", "test"]  # `faq eval --split test` has something to score
+
+
+def test_the_question_may_be_given_as_question_instead_of_text(tmp_path, corpus):
+    [row] = read_questions(write(tmp_path, {"question": "Combien dure la garantie ?", "relevant_entry_ids": [WARRANTY]}), corpus)
+    assert row.text == "Combien dure la garantie ?" and row.relevant == {WARRANTY}
+
+
+def test_text_and_question_on_one_line_are_refused_with_the_line(tmp_path, corpus):
+    e = error(write(tmp_path, {"text": "garantie ?", "question": "garantie ?", "relevant_entry_ids": []}), corpus)
+    assert e.line == 1 and "not both" in str(e)
