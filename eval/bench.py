@@ -195,13 +195,50 @@ def http_service(index_dir: Path, clients: Sequence[int] = (1, 8, 32), seconds: 
                                  "p99_ms": result.p99_ms, "errors": sum(result.errors.values())}
             cached = asyncio.run(run_load(url, 1, min(seconds, 5.0), unique=False))
             memory = process_memory(server.pid)
+            same_window = same_window_overhead(url, index_dir) if workers == 1 else None
         finally:
             server.terminate()
             server.wait(timeout=30)
     return {"workers": workers, "cold_start_to_ready_s": round(ready, 2), "clients": loads,
             "cached_1_client": {"req_per_s": cached.throughput, "p50_ms": cached.p50_ms, "p95_ms": cached.p95_ms,
                                 "p99_ms": cached.p99_ms},
-            "memory": memory}
+            "memory": memory, **({"same_window": same_window} if same_window else {})}
+
+
+def same_window_overhead(url: str, index_dir: Path, blocks: int = 8, per_block: int = 20, seed: int = 7919) -> dict[str, Any]:
+    """New questions over HTTP (one client) and in this process, in alternating blocks, so both see the same machine.
+
+    The machine's speed drifts by tens of percent within minutes, so a p50 taken in process and another taken over
+    HTTP a minute later differ by more than HTTP costs; blocks (not single questions: two processes taking turns
+    question by question evict each other's caches and both slow down) keep the two in one window."""
+    import random
+
+    from faq.settings import Settings
+    from index.pipeline import open_answerer
+
+    answerer = open_answerer(index_dir, Settings(index_dir=index_dir).retrieval())
+    answerer.answer("warm up", top_k=1)
+    rng = random.Random(seed)
+    # a text neither side has seen (the load clients' seeds are 0, 1, …: their questions are in the answer cache)
+    fresh = lambda: f"{rng.choice(QUESTIONS)} #{rng.randrange(10**9)}"  # noqa: E731
+    over_http: list[float] = []
+    in_process: list[float] = []
+    with httpx.Client(base_url=url, timeout=30) as client:
+        client.post("/v1/query", json={"question": fresh(), "top_k": 5})
+        for _ in range(blocks):
+            for _ in range(per_block):
+                question = fresh()
+                started = time.perf_counter()
+                client.post("/v1/query", json={"question": question, "top_k": 5}).raise_for_status()
+                over_http.append((time.perf_counter() - started) * 1000)
+            for _ in range(per_block):
+                question = fresh()
+                started = time.perf_counter()
+                answerer.answer(question, top_k=5)
+                in_process.append((time.perf_counter() - started) * 1000)
+    http_p50, local_p50 = float(np.median(over_http)), float(np.median(in_process))
+    return {"questions_each": len(over_http), "http_p50_ms": round(http_p50, 2), "in_process_p50_ms": round(local_p50, 2),
+            "overhead_ms": round(http_p50 - local_p50, 2)}
 
 
 def _wait_ready(url: str, server: subprocess.Popen, started: float, timeout: float = 120.0) -> float:
@@ -237,9 +274,14 @@ def to_markdown(result: dict[str, Any]) -> str:
             for clients, r in rows:
                 lines.append(f"| {run['workers']} | {run['cold_start_to_ready_s']} | {clients} | {r['req_per_s']} | {r['p50_ms']} "
                              f"| {r['p95_ms']} | {r['p99_ms']} | {r['errors']} | {mem['rss_mb']} | {mem['pss_mb']} |")
+        window = next((run["same_window"] for run in result["http"] if run.get("same_window")), None)
         alone = (result.get("stages") or {}).get("stages", {}).get("end to end (uncached)")
         one = next((run["clients"]["1"] for run in result["http"] if run["workers"] == 1 and "1" in run["clients"]), None)
-        if alone and one:  # the same kind of question (eval.load.QUESTIONS, each new) both ways, in this run
+        if window:
+            lines += ["", f"New questions in alternating blocks ({window['questions_each']} each way, same minutes): p50 "
+                          f"{window['http_p50_ms']} ms over HTTP (one client, one worker) against {window['in_process_p50_ms']} ms "
+                          f"in process, {window['overhead_ms']} ms for HTTP, the service's middlewares and the query log."]
+        elif alone and one:  # the same kind of question (eval.load.QUESTIONS, each new) both ways, in this run
             lines += ["", f"Over HTTP with one client and one worker, p50 {one['p50_ms']} ms against {alone['p50_ms']} ms in process: "
                           f"{round(one['p50_ms'] - alone['p50_ms'], 1)} ms for HTTP, the service's middlewares and the query log."]
     if result.get("ingest_passages_per_s"):
