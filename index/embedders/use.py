@@ -33,6 +33,8 @@ class UseEmbedder:
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def warm_up(self) -> None:
+        if self._coalescer is not None:  # loaded: no lock on every call (encode_passages calls this each time)
+            return
         with self._lock:
             if self._model is None:
                 self._model = self._load()
