@@ -56,3 +56,39 @@ def test_a_failed_batch_raises_in_every_caller_and_the_next_one_runs():
     with pytest.raises(RuntimeError, match="model broke"):
         coalescer(["x"])
     assert coalescer(["yy"])[0, 0] == 2
+
+
+def test_a_lone_request_runs_on_the_callers_own_thread():
+    threads: list[str] = []
+
+    def record(texts: list[str]) -> np.ndarray:
+        threads.append(threading.current_thread().name)
+        return _lengths(texts)
+
+    coalescer = Coalescer(record)
+    coalescer(["alone"])
+    assert threads == [threading.current_thread().name]
+
+
+def test_a_request_arriving_while_the_model_runs_waits_for_the_next_batch_on_a_worker():
+    threads: list[str] = []
+    started, release = threading.Event(), threading.Event()
+
+    def slow(texts: list[str]) -> np.ndarray:
+        threads.append(threading.current_thread().name)
+        started.set()
+        release.wait(5)
+        return _lengths(texts)
+
+    coalescer = Coalescer(slow, name="use-batches")
+    first = threading.Thread(target=coalescer, args=(["first"],), name="first-caller")
+    first.start()
+    assert started.wait(5)
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(coalescer, ["second"])
+        time.sleep(0.05)
+        assert not second.done()  # it does not run beside the first
+        release.set()
+        assert second.result(5)[0, 0] == len("second")
+    first.join()
+    assert threads[0] == "first-caller" and threads[1].startswith("use-batches")

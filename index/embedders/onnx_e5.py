@@ -76,11 +76,11 @@ class OnnxE5Embedder:
 
             lanes = Lanes(run, self.lanes, pad_id=built.source.vocabulary.pad)
             windows = self._tokenizer.windows(["warm up"], QUERY)
-            lanes.submit(windows.ids, windows.mask).result()  # the first run allocates; not on a customer's question
+            lanes(windows.ids, windows.mask)  # the first run allocates; not on a customer's question
             self._lanes = lanes
 
     def _embed(self, windows: Windows) -> np.ndarray:
-        return normalised(windows.combine(self._lanes.submit(windows.ids, windows.mask).result()))
+        return normalised(windows.combine(self._lanes(windows.ids, windows.mask)))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         self.warm_up()
