@@ -61,6 +61,10 @@ def eval_(
             _fail(InvalidRequestError(f"{full.name} has no {split} questions ({counts}); use --split all, or give some rows \"split\": \"{split}\""))
         if url is None and not full.split("dev").queries:
             console.print(f"[yellow]{full.name}: no labelled dev questions[/]: the systems calibrate label-free (as a new FAQ does at ingest)")
+        elif url is None and split == "all":
+            console.print(f"[yellow]{full.name}: --split all scores the {len(full.split('dev').queries)} dev questions the systems calibrate on[/]: "
+                          "their numbers are optimistic. --split test scores only the others; -s default-label-free measures the "
+                          "index as faq ingest calibrates it, without your labels")
     if url is not None and corpus is not None:
         _check_served(url, sets[-1], corpus)
     runs = []

@@ -83,3 +83,13 @@ def test_faq_calibrate_resolves_question_titles_against_the_index(fake_index_dir
     info = read_manifest(index).calibration
     assert info.questions == 4 and info.source == f"{questions} (dev)"
     assert info.out_of_scope == ("Vous vendez des cartes cadeaux ?",) and info.retrieval == settings.retrieval().key()
+
+
+def test_faq_eval_on_all_splits_says_the_dev_questions_it_scores_are_the_ones_it_calibrated_on(questions, tmp_path, monkeypatch, fake_models):
+    import eval.systems
+
+    monkeypatch.setattr(eval.systems, "eval_embedders", lambda: list(fake_models))
+    result = runner.invoke(app, ["eval", "--corpus", str(CORPUS), "--queries", str(questions), "--split", "all", "-s", "bm25",
+                                 "--out", str(tmp_path / "out"), "--cache", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    assert "--split all scores the 4 dev questions the systems calibrate on" in said(result)
