@@ -44,8 +44,9 @@ class OnnxE5Embedder:
         # one of two single-threaded lanes, and 4 or 8 callers riding in its batches got as many questions a second
         self.lanes = max(1, min(lanes or 1, self.threads))
         self.variant, self.cache_dir, self.source, self.passage_batch = variant, Path(cache_dir), source, passage_batch
-        # fp32 is the weights exactly, whatever the builder's version; int8's vectors change with its recipe, so an
-        # index (or an eval cache) built with an older int8 is seen as another model's and rebuilt
+        # fp32 is the weights exactly, whatever the builder's version; int8's vectors change with its recipe (and with
+        # the batch a text rides in: one activation scale per batch), so an index (or an eval cache) built with an
+        # older int8 is seen as another model's and rebuilt
         self.name = "onnx-e5:multilingual-e5-small" + ("" if variant == "fp32" else f"-{variant}-b{BUILDER_VERSION}")
         self._lanes: Lanes | None = None
         self._tokenizer: E5Tokenizer | None = None
