@@ -357,3 +357,26 @@ def test_int8_questions_asked_together_get_nearly_the_vectors_they_get_alone(onn
     alone = np.vstack([onnx_e5_int8.encode_queries([q]) for q in LANGUAGES])
     together = np.vstack([onnx_e5_int8.encode_queries(LANGUAGES[i : i + 4]) for i in range(0, len(LANGUAGES), 4)])
     assert _cosines(alone, together).min() >= 0.99
+
+
+@pytest.mark.model
+def test_int8_questions_asked_at_once_by_many_callers_get_exactly_the_vectors_they_get_alone(onnx_e5_int8):
+    _assert_asked_at_once_as_alone(onnx_e5_int8, LANGUAGES * 3)  # never batched with another caller's question
+
+
+def test_jobs_of_an_engine_that_must_not_mix_callers_run_one_at_a_time():
+    calls, started, release = [], threading.Event(), threading.Event()
+
+    def run(ids, mask):
+        started.set()
+        release.wait(5)
+        calls.append(len(ids))
+        return _echo(ids, mask)
+
+    runner = Lanes(run, lanes=1, mix_callers=False)
+    first = runner.submit(np.ones((1, 3), np.int64), np.ones((1, 3), np.int64))
+    assert started.wait(5)
+    waiting = [runner.submit(np.ones((1, 2), np.int64), np.ones((1, 2), np.int64)) for _ in range(3)]
+    release.set()
+    assert first.result().tolist() == [[3.0]] and [w.result().tolist() for w in waiting] == [[[2.0]]] * 3
+    assert calls == [1, 1, 1, 1]

@@ -25,7 +25,9 @@ Run = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (ids, mask) [rows, token
 class Lanes:
     """`lanes(ids, mask)` returns `run`'s outputs for those rows, in order; `submit` queues them and returns a Future."""
 
-    def __init__(self, run: Run, lanes: int = 1, max_tokens: int = 4096, pad_id: int = 1) -> None:
+    def __init__(self, run: Run, lanes: int = 1, max_tokens: int = 4096, pad_id: int = 1, mix_callers: bool = True) -> None:
+        """`mix_callers=False`: each job runs alone, for an engine whose rows depend on the other rows of their batch
+        (int8 quantises a batch's activations with one scale), so a question's vector never depends on who else asked."""
         self.lanes, self.max_tokens, self.pad_id = max(1, lanes), max_tokens, pad_id
 
         def run_batch(requests: list[tuple[np.ndarray, np.ndarray]]) -> list[np.ndarray]:
@@ -37,7 +39,7 @@ class Lanes:
             return split_rows(run(ids, mask), [len(i) for i, _ in requests])
 
         def full(requests: list[tuple[np.ndarray, np.ndarray]]) -> bool:  # padded tokens within the budget
-            return sum(len(ids) for ids, _ in requests) * max(ids.shape[1] for ids, _ in requests) >= max_tokens
+            return not mix_callers or sum(len(ids) for ids, _ in requests) * max(ids.shape[1] for ids, _ in requests) >= max_tokens
 
         self._batcher = Batcher(run_batch, full, self.lanes, name="e5-onnx-lane")
 
