@@ -26,6 +26,7 @@ from index.embedders.e5_bin import bundled_weights
 from index.embedders.e5_build import BUILDER_VERSION, DEFAULT_CACHE, Variant, ensure_model
 from index.embedders.e5_graph import INPUTS
 from index.embedders.e5_lanes import Lanes
+from index.embedders.ort_session import inference_session
 from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer, Windows
 
 PASSAGE_BATCH = 4  # texts per passage batch, length-sorted: quebec-en's 344 passages 25.7-26.1 a second against 19.8-21.3 in 16s and 9.6 in 64s (bigger batches spill the caches)
@@ -57,16 +58,12 @@ class OnnxE5Embedder:
             if self._lanes is not None:
                 return
             try:
-                import onnxruntime as ort
+                import onnxruntime  # noqa: F401 - the clear error before minutes of building
             except ImportError as e:
                 raise EmbedderError(f"The ONNX e5 embedder needs onnxruntime. Install it with: {_HINT}") from e
             built = ensure_model(self.source or bundled_weights(), self.cache_dir, self.variant)
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = max(1, self.threads // self.lanes)
-            options.inter_op_num_threads = 1
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             try:
-                session = ort.InferenceSession(str(built.path), options, providers=["CPUExecutionProvider"])
+                session = inference_session(str(built.path), max(1, self.threads // self.lanes))
             except Exception as e:  # a file that passed its checksum but not ONNX Runtime: say where it is
                 raise EmbedderError(f"ONNX Runtime could not load {built.path} ({e}). Delete it to rebuild it.") from e
             self._tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions)

