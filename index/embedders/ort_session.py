@@ -20,12 +20,11 @@ def inference_session(model: str | bytes, threads: int) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     if threads >= _cores() and _shared_pool(_cores()):
-        options.use_per_session_threads = False
+        options.use_per_session_threads = False  # (thread counts set here would be ignored, with a warning)
     else:
-        options.intra_op_num_threads = threads
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
     return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
