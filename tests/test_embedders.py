@@ -21,7 +21,11 @@ def test_questions_asked_at_once_get_the_vectors_they_get_alone(embedder):
 @pytest.mark.model
 def test_a_batch_gets_the_vectors_its_texts_get_alone(embedder):
     alone = np.vstack([embedder.encode_passages([q]) for q in QUESTIONS])
-    np.testing.assert_allclose(embedder.encode_passages(QUESTIONS), alone, atol=1e-4)
+    batched = embedder.encode_passages(QUESTIONS)
+    if getattr(embedder, "variant", None) == "int8":  # one activation scale per batch: close, not equal (README)
+        assert (alone * batched).sum(axis=1).min() >= 0.99
+    else:
+        np.testing.assert_allclose(batched, alone, atol=1e-4)
 
 
 @pytest.mark.model

@@ -39,7 +39,9 @@ def tiny_tokenizer(tiny_bin: Path) -> E5Tokenizer:
 
 
 def _session(path: Path):
-    return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    from index.embedders.ort_session import inference_session
+
+    return inference_session(str(path), 1)  # once a process shares ONNX Runtime's pool, every session must
 
 
 def _ids(*pieces: str) -> list[int]:

