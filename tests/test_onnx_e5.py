@@ -188,7 +188,8 @@ def test_callers_at_once_each_get_their_own_rows(lanes):
         np.testing.assert_array_equal(got, _echo(ids, np.ones_like(ids)))
 
 
-def test_jobs_waiting_together_run_as_one_batch():
+@pytest.mark.parametrize("mix_callers, runs", [(True, [1, 3]), (False, [1, 1, 1, 1])])
+def test_jobs_waiting_together_run_as_one_batch_unless_the_engine_must_not_mix_callers(mix_callers, runs):
     calls, started, release = [], threading.Event(), threading.Event()
 
     def run(ids, mask):
@@ -197,13 +198,13 @@ def test_jobs_waiting_together_run_as_one_batch():
         calls.append(len(ids))
         return _echo(ids, mask)
 
-    runner = Lanes(run, lanes=1)
+    runner = Lanes(run, lanes=1, mix_callers=mix_callers)
     first = runner.submit(np.ones((1, 3), np.int64), np.ones((1, 3), np.int64))
     assert started.wait(5)  # the first job holds the lane
     waiting = [runner.submit(np.ones((1, 2 + i), np.int64), np.ones((1, 2 + i), np.int64)) for i in range(3)]
     release.set()
     assert first.result().tolist() == [[3.0]] and [w.result().tolist() for w in waiting] == [[[2.0]], [[3.0]], [[4.0]]]
-    assert calls == [1, 3]  # the three that waited shared one run, padded to the longest
+    assert calls == runs  # mixed: the three that waited shared one run, padded to the longest
 
 
 def test_an_error_in_a_batch_reaches_its_callers():
@@ -364,21 +365,3 @@ def test_int8_questions_asked_together_get_nearly_the_vectors_they_get_alone(onn
 @pytest.mark.model
 def test_int8_questions_asked_at_once_by_many_callers_get_exactly_the_vectors_they_get_alone(onnx_e5_int8):
     _assert_asked_at_once_as_alone(onnx_e5_int8, LANGUAGES * 3)  # never batched with another caller's question
-
-
-def test_jobs_of_an_engine_that_must_not_mix_callers_run_one_at_a_time():
-    calls, started, release = [], threading.Event(), threading.Event()
-
-    def run(ids, mask):
-        started.set()
-        release.wait(5)
-        calls.append(len(ids))
-        return _echo(ids, mask)
-
-    runner = Lanes(run, lanes=1, mix_callers=False)
-    first = runner.submit(np.ones((1, 3), np.int64), np.ones((1, 3), np.int64))
-    assert started.wait(5)
-    waiting = [runner.submit(np.ones((1, 2), np.int64), np.ones((1, 2), np.int64)) for _ in range(3)]
-    release.set()
-    assert first.result().tolist() == [[3.0]] and [w.result().tolist() for w in waiting] == [[[2.0]]] * 3
-    assert calls == [1, 1, 1, 1]
