@@ -58,12 +58,12 @@ class OnnxE5Embedder:
             if self._lanes is not None:
                 return
             try:
-                import onnxruntime  # noqa: F401 - the clear error before minutes of building
+                import onnxruntime  # noqa: F401 - the clear error before seconds of building
             except ImportError as e:
                 raise EmbedderError(f"The ONNX e5 embedder needs onnxruntime. Install it with: {_HINT}") from e
             built = ensure_model(self.source or bundled_weights(), self.cache_dir, self.variant)
             try:
-                session = inference_session(str(built.path), max(1, self.threads // self.lanes))
+                session = inference_session(str(built.path), self.threads, self.lanes)
             except Exception as e:  # a file that passed its checksum but not ONNX Runtime: say where it is
                 raise EmbedderError(f"ONNX Runtime could not load {built.path} ({e}). Delete it to rebuild it.") from e
             self._tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions)

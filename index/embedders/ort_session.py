@@ -39,11 +39,12 @@ class _Environment:
 _ENVIRONMENT = _Environment()
 
 
-def inference_session(model: str | bytes, threads: int) -> Any:
+def inference_session(model: str | bytes, threads: int, lanes: int = 1) -> Any:
     """A CPU session of `model` (a path or the serialised model), on the process's shared pool.
 
-    `threads` sizes that pool if this is the process's first session; where ONNX Runtime cannot share
-    a pool, the session gets a pool of `threads` of its own."""
+    `threads`: the cores the model may use in all, which size that pool if this is the process's first
+    session. `lanes`: threads that run the session at once; where ONNX Runtime cannot share a pool, the
+    session gets a pool of its own of `threads // lanes`, so that the lanes together use `threads`."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
@@ -51,5 +52,5 @@ def inference_session(model: str | bytes, threads: int) -> Any:
     if _ENVIRONMENT.shared(threads):
         options.use_per_session_threads = False  # (thread counts set here would be ignored, with a warning)
     else:
-        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        options.intra_op_num_threads, options.inter_op_num_threads = max(1, threads // lanes), 1
     return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
