@@ -223,19 +223,19 @@ def same_window_overhead(url: str, index_dir: Path, blocks: int = 8, per_block: 
     fresh = lambda: f"{rng.choice(QUESTIONS)} #{rng.randrange(10**9)}"  # noqa: E731
     over_http: list[float] = []
     in_process: list[float] = []
+
+    def block(ask: Callable[[str], Any], took: list[float]) -> None:
+        for _ in range(per_block):
+            question = fresh()
+            started = time.perf_counter()
+            ask(question)
+            took.append((time.perf_counter() - started) * 1000)
+
     with httpx.Client(base_url=url, timeout=30) as client:
         client.post("/v1/query", json={"question": fresh(), "top_k": 5})
         for _ in range(blocks):
-            for _ in range(per_block):
-                question = fresh()
-                started = time.perf_counter()
-                client.post("/v1/query", json={"question": question, "top_k": 5}).raise_for_status()
-                over_http.append((time.perf_counter() - started) * 1000)
-            for _ in range(per_block):
-                question = fresh()
-                started = time.perf_counter()
-                answerer.answer(question, top_k=5)
-                in_process.append((time.perf_counter() - started) * 1000)
+            block(lambda q: client.post("/v1/query", json={"question": q, "top_k": 5}).raise_for_status(), over_http)
+            block(lambda q: answerer.answer(q, top_k=5), in_process)
     http_p50, local_p50 = float(np.median(over_http)), float(np.median(in_process))
     return {"questions_each": len(over_http), "http_p50_ms": round(http_p50, 2), "in_process_p50_ms": round(local_p50, 2),
             "overhead_ms": round(http_p50 - local_p50, 2)}
