@@ -44,6 +44,10 @@ class Phrasing:
     status: str
 
 
+def new_query_id() -> str:
+    return uuid.uuid4().hex
+
+
 class FeedbackStore(ABC):
     """The query log, verdicts and phrasings, and the team's reports over them. Safe to share between threads."""
 
@@ -64,10 +68,11 @@ class FeedbackStore(ABC):
         self.close()
 
     def log_query(self, question: str, surface: Surface, answerable: bool, confidence: float, top_entry: str | None,
-                  lang: str | None = None, session: str | None = None, ts: float | None = None) -> str:
+                  lang: str | None = None, session: str | None = None, ts: float | None = None, query_id: str | None = None) -> str:
         """Log one asked question; its id is what feedback names. `session`: the search box's id for one burst
-        of typing (analytics count only its last query)."""
-        query_id = uuid.uuid4().hex
+        of typing (analytics count only its last query). `query_id`: one `new_query_id` gave (the service sends it
+        before the row is written), else a new one."""
+        query_id = query_id or new_query_id()
         with self._db() as db:
             db.run("INSERT INTO queries (id, ts, surface, question, answerable, confidence, top_entry, lang, session) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -47,10 +47,12 @@ def below_threshold(answer: Answer, answerer: Answerer) -> int:
     return sum(1 for h in answer.hits if answer.hit_score(h) < answerer.calibration.threshold)
 
 
-def log_answer(store: FeedbackStore, question: str, surface: Surface, answer: Answer, session: str | None = None) -> str:
+def log_answer(store: FeedbackStore, question: str, surface: Surface, answer: Answer, session: str | None = None,
+               query_id: str | None = None) -> str:
     """Record the query for analytics (with its detected language and typing session); feedback refers to the returned id."""
     top = answer.hits[0].entry_id if answer.hits else None
-    return store.log_query(question, surface, answer.answerable, answer.confidence, top, lang=answer.question_lang, session=session)
+    return store.log_query(question, surface, answer.answerable, answer.confidence, top, lang=answer.question_lang, session=session,
+                           query_id=query_id)
 
 
 def calibration_of(manifest: IndexManifest) -> dict[str, str | None]:

@@ -1,56 +1,32 @@
-"""ONNX Runtime sessions that share one process-wide thread pool: e5 and USE run one after the other on the same threads.
+"""ONNX Runtime sessions whose threads sleep between runs instead of spinning.
 
-Each session used to get its own pool of every core. After a run, a pool's threads keep spinning for
-a while, waiting for more work, so the next model's threads found both cores taken: with e5 and USE
-each on a pool of their own, e5 took 34-38 ms a question and USE 6.7-7.1, against 14-17 and 2.6-3.2
-on one shared pool (same script, one process after the other, idle 2-core machine).
-
-ONNX Runtime's pool belongs to its environment, one per process: the first session sizes it (with the
-threads it asks for, FAQ_EMBED_THREADS for the primary model), and from then on every session of the
-process must run on it. Hence the one piece of process-wide state here, mirroring ONNX Runtime's own.
+By default ONNX Runtime's pool threads keep spinning for a while after each run, waiting for more
+work: after one question, a 2-thread pool burnt 42 ms of CPU during a 50 ms pause (`faq bench --parts
+stages` reports it as the CPU burnt in a pause after a question). On a 2-core machine that spin takes the cores from everything else
+the process does next (the event loop writing the response, the other model, BM25) and from every
+other process on the host. A pool each for e5 and USE made e5 + USE 41-45 ms a question against 19-21
+on one shared pool; one shared spinning pool still took 22-26 ms when another process was busy on
+the host, against 10-12.5 ms with sleeping pools (same script, same minutes). On an idle machine
+sleeping pools cost about 10% (9.6-10.3 against 10.5-11.5 ms): waking a thread is a futex call
+where a spinning thread was already awake. So each session gets a pool of its own that sleeps: no
+process-wide state, and no model slows another down by waiting for work.
 """
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 
-class _Environment:
-    """Whether this process's ONNX Runtime sessions run on the shared pool, decided at the first session."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._shared: bool | None = None
-
-    def shared(self, threads: int) -> bool:
-        with self._lock:
-            if self._shared is None:
-                import onnxruntime as ort
-
-                try:
-                    ort.set_global_thread_pool_sizes(max(1, threads), 1)
-                    self._shared = True
-                except (AttributeError, RuntimeError):  # an ONNX Runtime without it: a pool per session
-                    self._shared = False
-            return self._shared
-
-
-_ENVIRONMENT = _Environment()
-
-
 def inference_session(model: str | bytes, threads: int, lanes: int = 1) -> Any:
-    """A CPU session of `model` (a path or the serialised model), on the process's shared pool.
+    """A CPU session of `model` (a path or the serialised model) on `threads // lanes` threads that sleep when idle.
 
-    `threads`: the cores the model may use in all, which size that pool if this is the process's first
-    session. `lanes`: threads that run the session at once; where ONNX Runtime cannot share a pool, the
-    session gets a pool of its own of `threads // lanes`, so that the lanes together use `threads`."""
+    `threads`: the cores the model may use in all; `lanes`: threads that run the session at once, so
+    that the lanes together use `threads`."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if _ENVIRONMENT.shared(threads):
-        options.use_per_session_threads = False  # (thread counts set here would be ignored, with a warning)
-    else:
-        options.intra_op_num_threads, options.inter_op_num_threads = max(1, threads // lanes), 1
+    options.intra_op_num_threads, options.inter_op_num_threads = max(1, threads // lanes), 1
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.add_session_config_entry("session.inter_op.allow_spinning", "0")
     return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
