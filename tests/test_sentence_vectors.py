@@ -9,13 +9,13 @@ import pytest
 
 from faq.errors import IndexError_
 from faq.retrieval import RetrievalConfig
-from index import build_index, load_index
 from faq.text import normalize
+from index import build_index, load_index
 from index.build import MANIFEST, passage_text
 from index.pipeline import open_answerer
 from index.sentence_vectors import files
-from index.short_answer import ShortAnswerer, sentence_texts, sentences
 from index.lexical import analyzer
+from index.short_answer import ShortAnswerer, sentence_texts, sentences
 
 from fakes import RecordingEmbedder
 
@@ -118,3 +118,12 @@ def test_missing_sentence_vectors_named_by_the_manifest_are_a_clear_error(fake_i
     (copy / spans_file).unlink()
     with pytest.raises(IndexError_, match="sentence vectors of .* cannot be read .*Rebuild the index with: faq ingest"):
         load_index(copy)
+
+
+@pytest.mark.model
+def test_uses_batched_sentence_vectors_are_the_ones_it_gives_a_passage_alone(index_dir, use_embedder):
+    """The build embeds sentences of many passages together, longest first: USE pads a batch to its longest
+    sentence, which must not move a vector (a short answer would then depend on how the index was built)."""
+    index = load_index(index_dir)
+    for text, (spans, vectors) in index.sentence_vectors.by_passage(index.records.chunks).items():
+        np.testing.assert_allclose(vectors, use_embedder.encode_passages(sentence_texts(text, spans)), atol=1e-5)
