@@ -3,9 +3,8 @@
 Sentences are scored by a sentence model (USE) plus a small bonus for shared terms and for coming early; without
 a sentence model, by shared terms and position. The sentences' vectors come from the index when it stores them
 (index.sentence_vectors), else are embedded on first use (~10 ms a passage); the question's is the one the
-ranking computed. A sentence that
-only introduces what follows ("... incluant :") or is very short takes the next one along; otherwise its better
-neighbour joins it when that scores within `_NEIGHBOUR_MARGIN` of it.
+ranking computed. A sentence that only introduces what follows ("... incluant :") or is very short takes the next
+one along; otherwise its better neighbour joins it when that scores within `_NEIGHBOUR_MARGIN` of it.
 """
 
 from __future__ import annotations

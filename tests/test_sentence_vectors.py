@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from faq.errors import IndexError_
+from faq.errors import IndexError_, IndexMismatchError
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
 from index import build_index, load_index
@@ -127,3 +127,13 @@ def test_uses_batched_sentence_vectors_are_the_ones_it_gives_a_passage_alone(ind
     index = load_index(index_dir)
     for text, (spans, vectors) in index.sentence_vectors.by_passage(index.records.chunks).items():
         np.testing.assert_allclose(vectors, use_embedder.encode_passages(sentence_texts(text, spans)), atol=1e-5)
+
+
+def test_sentence_vectors_of_a_model_the_index_was_not_built_with_are_a_clear_error(fake_index_dir, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(fake_index_dir, copy)
+    manifest = json.loads((copy / MANIFEST).read_text())
+    manifest["sentence_model"] = "usem3-other:model"
+    (copy / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="stores sentence vectors of 'usem3-other:model', which is not one of its embedders"):
+        load_index(copy)
