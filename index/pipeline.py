@@ -144,6 +144,9 @@ def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswer
     stored = index.sentence_vectors
     by_passage = (stored.by_passage(index.records.chunks)
                   if sentence_model is not None and stored is not None and stored.model == sentence_model.name else None)
+    if sentence_model is not None and by_passage is None:
+        log.info("the index at %s stores no %s sentence vectors: a passage's sentences are embedded the first time it "
+                 "answers (~10 ms); rebuild it with faq ingest to store them", index.path, sentence_model.name)
     return ShortAnswerer(analyzer(lang), sentence_model, by_passage)
 
 
