@@ -79,7 +79,8 @@ def eval_embedders() -> list[Embedder]:
 def ensure_index(evalset: EvalSet, embedders: list[Embedder], cache: Path = CACHE) -> Path:
     """Build the set's index once per corpus and embedder list; later runs reuse it."""
     corpus = load_corpus(evalset.corpus)
-    key = hashlib.sha256(f"{FORMAT_VERSION}|{corpus.checksum}|{'|'.join(e.name for e in embedders)}".encode()).hexdigest()[:12]
+    # "sentences": indexes cached before they stored sentence vectors (index.sentence_vectors) are built again
+    key = hashlib.sha256(f"{FORMAT_VERSION}|sentences|{corpus.checksum}|{'|'.join(e.name for e in embedders)}".encode()).hexdigest()[:12]
     path = cache / f"{evalset.name}-{key}"
     if not (path / MANIFEST).exists():
         build_index(corpus, embedders, path)

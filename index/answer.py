@@ -133,9 +133,10 @@ class Answerer:
             confidence, answerable = 0.0, False
         short, marks = None, ()
         if self.extractor is not None:
-            marks = tuple(self.extractor.highlights(question, h.chunk.text, h.chunk.lang) for h in hits)
+            marks = self.extractor.highlights_of(question, [(h.chunk.text, h.chunk.lang) for h in hits])
             if answerable:
-                short = self.extractor.extract(question, hits[0].chunk.text, hits[0].chunk.lang)
+                top = hits[0].chunk
+                short = self.extractor.extract(question, top.text, top.lang, ranking.query_vectors, marks[0])
         done = time.perf_counter()
         timings = (*ranking.timings, ("rank", ranked - started), ("short answer", done - ranked), ("answer", done - started))
         return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short, marks, nearest,

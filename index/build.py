@@ -2,7 +2,8 @@
 
 Each entry gets several vectors: its question title (embedded as a query, since customers'
 questions resemble it most) and each chunk with its section and question titles prepended
-(embedded as a passage). Search takes the best vector per entry.
+(embedded as a passage). Search takes the best vector per entry. With the sentence model (USE) among
+the embedders, each chunk's sentences are embedded too, for short answers (index.sentence_vectors).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from index.embedders import Embedder
 from index.hubness import hubness_file, neighbourhood, save as save_hubness
 from index.manifest import IndexManifest
 from index.records import Records
+from index.sentence_vectors import SentenceVectors, save as save_sentences
+from index.short_answer import sentence_model, sentence_texts, sentences
 from index.signals import EntryLayout, LexicalSignal
 from index.store import FaissStore, VectorStore
 from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_entries
@@ -73,8 +76,11 @@ def build_index(
             query_rows.append(first_chunk[entry.id])
             query_kinds.append(kind)
     passage_texts = [passage_text(c) for c in chunks]
+    sentence_embedder = sentence_model(embedders)
+    sentence_rows, sentence_list = sentences_of(chunks) if sentence_embedder is not None else (None, [])
+    distinct_sentences = list(dict.fromkeys(sentence_list))
 
-    total = (len(query_texts) + len(passage_texts)) * len(embedders)
+    total = (len(query_texts) + len(passage_texts)) * len(embedders) + len(distinct_sentences)
     done = 0
     stores: dict[str, VectorStore] = {}
     neighbourhoods: dict[str, np.ndarray] = {}
@@ -89,6 +95,13 @@ def build_index(
         stores[name] = FaissStore.build(matrix)
         neighbourhoods[hubness_file(name)] = neighbourhood(stores[name], matrix)
     primary = embedders[0]
+    stored_sentences = None
+    if sentence_embedder is not None:
+        report = (lambda n, before=done: progress(before + n, total)) if progress else None
+        vectors = embedded(distinct_sentences, sentence_embedder.encode_passages, sentence_embedder.dim, report)
+        row_of = {text: i for i, text in enumerate(distinct_sentences)}
+        stored_sentences = SentenceVectors(sentence_embedder.name, sentence_rows,
+                                           vectors[np.array([row_of[t] for t in sentence_list], dtype=np.int64)])
 
     records = Records(
         documents=corpus.documents,
@@ -101,6 +114,7 @@ def build_index(
         embedder=primary.name,
         dim=primary.dim,
         extra_embedders={m.name: m.dim for m in embedders[1:]},
+        sentence_model=sentence_embedder.name if sentence_embedder is not None else None,
         corpus_checksum=corpus.checksum,
         document_count=len(corpus.documents),
         entry_count=len(corpus.entries),
@@ -111,8 +125,20 @@ def build_index(
         build_seconds=round(time.perf_counter() - started, 3),
     )
     lexical = LexicalSignal(records, EntryLayout(records), corpus.documents[0].lang if corpus.documents else "fr")
-    _write_atomically(out, stores, neighbourhoods, lexical, records, manifest)
+    _write_atomically(out, stores, neighbourhoods, lexical, records, manifest, stored_sentences)
     return manifest
+
+
+def sentences_of(chunks: Sequence[Chunk]) -> tuple[np.ndarray, list[str]]:
+    """(chunk, start, end) of each sentence of the chunks of two sentences or more, and its text as the short
+    answer embeds it (a one-sentence passage is its own short answer: nothing to score)."""
+    rows, texts = [], []
+    for i, chunk in enumerate(chunks):
+        spans = sentences(chunk.text)
+        if len(spans) > 1:
+            rows.extend((i, a, b) for a, b in spans)
+            texts.extend(sentence_texts(chunk.text, spans))
+    return np.array(rows, dtype=np.int32).reshape(-1, 3), texts
 
 
 def embedded(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], dim: int,
@@ -135,7 +161,7 @@ def embedded(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], di
 
 
 def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods: dict[str, np.ndarray], lexical: LexicalSignal,
-                      records: Records, manifest: IndexManifest) -> None:
+                      records: Records, manifest: IndexManifest, sentence_vectors: SentenceVectors | None = None) -> None:
     """Write into a sibling temporary folder, then rename it into place: readers never see half an index."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
@@ -147,9 +173,10 @@ def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods:
             save_hubness(tmp / name, values)
         lexical.save(tmp / LEXICAL)
         records.save(tmp / RECORDS)
+        sentence_files = save_sentences(tmp, sentence_vectors) if sentence_vectors is not None else ()
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         bm25_files = [p.relative_to(tmp) for p in (tmp / LEXICAL).rglob("*") if p.is_file()]
-        for name in (*stores, *neighbourhoods, *bm25_files, RECORDS, MANIFEST):
+        for name in (*stores, *neighbourhoods, *bm25_files, *sentence_files, RECORDS, MANIFEST):
             with open(tmp / name, "rb") as f:
                 os.fsync(f.fileno())
         if out.exists():

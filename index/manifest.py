@@ -47,6 +47,9 @@ class IndexManifest(BaseModel):
     embedder: str = Field(description="the primary embedder: the one every query is embedded with")
     dim: int = Field(gt=0)
     extra_embedders: dict[str, int] = Field(default_factory=dict, description="ensemble members: name -> dimension")
+    sentence_model: str | None = Field(
+        None, description="the model whose sentence vectors the folder stores for short answers (index.sentence_vectors); "
+                          "None: none stored, each passage's sentences are embedded on first use")
     corpus_checksum: str
     document_count: int = Field(ge=0)
     entry_count: int = Field(ge=0)

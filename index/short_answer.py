@@ -1,16 +1,17 @@
 """The one or two sentences of the best passage that answer the question, and the words it matched.
 
-Sentences are scored by a sentence model (USE, about 2 ms for a passage's sentences) plus a small
-bonus for shared terms and for coming early; without a sentence model, by shared terms and position. A sentence that
-only introduces what follows ("... incluant :") or is very short takes the next one along; otherwise its better
-neighbour joins it when that scores within `_NEIGHBOUR_MARGIN` of it.
+Sentences are scored by a sentence model (USE) plus a small bonus for shared terms and for coming early; without
+a sentence model, by shared terms and position. The sentences' vectors come from the index when it stores them
+(index.sentence_vectors), else are embedded on first use (~10 ms a passage); the question's is the one the
+ranking computed. A sentence that only introduces what follows ("... incluant :") or is very short takes the next
+one along; otherwise its better neighbour joins it when that scores within `_NEIGHBOUR_MARGIN` of it.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ import numpy as np
 from faq.text import normalize
 from index.embedders import Embedder
 from index.lexical import Analyzer, analyzer as analyzer_of
+from index.sentence_vectors import Spans
 
 # a sentence ends at a line break, or after . ! ? (and any closing quote or bracket) before a space
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"»)\]]*[ \t]+(?=[A-ZÀ-ÖØ-Þ(«\"0-9])|\n+")
@@ -27,6 +29,9 @@ _SHORT = 60
 # chosen on the watch-faq dev split (answers with the labelled fact / mean length in characters):
 # one sentence 0.62 / 141, margin 0.1 0.76 / 186, 0.2 0.87 / 232, always two sentences 0.91 / 263
 _NEIGHBOUR_MARGIN = 0.2
+SENTENCE_MODEL = "usem3"  # the family of models that score sentences, by name prefix
+
+Marks = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,16 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def sentence_texts(passage: str, spans: Sequence[tuple[int, int]]) -> list[str]:
+    """What the sentence model embeds for each sentence (the build and the short answerer alike)."""
+    return [normalize(passage[a:b]) for a, b in spans]
+
+
+def sentence_model(embedders: Sequence[Embedder]) -> Embedder | None:
+    """The model that scores sentences: the first USE among the loaded models (None: shared terms and position do)."""
+    return next((e for e in embedders if e.name.startswith(SENTENCE_MODEL)), None)
+
+
 Words = tuple[tuple[int, int, str], ...]
 
 
@@ -65,22 +80,35 @@ def word_terms(passage: str, analyzer: Analyzer) -> Words:
     return tuple(out)
 
 
-def highlights(question: str, passage: str, analyzer: Analyzer, words: Words | None = None) -> tuple[tuple[int, int], ...]:
+def highlights(question: str, passage: str, analyzer: Analyzer, words: Words | None = None) -> Marks:
     """Spans of the passage's words whose index term is one of the question's terms."""
-    wanted = set(analyzer.terms(question))
+    return marked(frozenset(analyzer.terms(question)), passage, analyzer, words)
+
+
+def marked(wanted: frozenset[str], passage: str, analyzer: Analyzer, words: Words | None = None) -> Marks:
+    """Spans of the passage's words whose index term is one of `wanted` (a question's terms)."""
     if not wanted:
         return ()
     return tuple((a, b) for a, b, term in (word_terms(passage, analyzer) if words is None else words) if term in wanted)
 
 
 class ShortAnswerer:
-    def __init__(self, analyzer: Analyzer, sentence_model: Embedder | None = None, cache_size: int = 4096) -> None:
+    """Picks a passage's short answer and marks the question's words in passages, for one index."""
+
+    def __init__(self, analyzer: Analyzer, sentence_model: Embedder | None = None,
+                 stored: Mapping[str, tuple[Spans, np.ndarray]] | None = None, cache_size: int = 4096) -> None:
+        """`stored`: the index's sentence vectors by passage text (index.sentence_vectors.SentenceVectors.by_passage),
+        the sentence model's own; a passage missing from it has its sentences embedded on first use."""
         self.analyzer = analyzer
         self.model = sentence_model
-        # A FAQ has few passages and the same ones win again and again: their sentence vectors are
-        # computed once (embedding them was half of an uncached query's time, ~9 of 20 ms).
+        self._stored = stored or {}
+        # A FAQ has few passages and the same ones win again and again: the sentence vectors of a passage the
+        # index has none for (an older index) are computed once (half of an uncached query's time, ~9 of 20 ms).
         self._vectors: dict[str, np.ndarray] = {}
         self._words: dict[str, Words] = {}  # the same few passages are highlighted again and again
+        # one analyzer per language, made once: making one (its stemmer, its folded stopwords) for every hit's
+        # highlights was most of their cost, and a new one also starts with an empty cache of stemmed words
+        self._analyzers: dict[str, Analyzer] = {analyzer.lang: analyzer}
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
@@ -97,28 +125,50 @@ class ShortAnswerer:
         return cached
 
     def _sentence_vectors(self, passage: str, spans: list[tuple[int, int]]) -> np.ndarray:
-        return self._per_passage(self._vectors, passage,
-                                 lambda: self.model.encode_passages([normalize(passage[a:b]) for a, b in spans]))
+        stored = self._stored.get(passage)
+        if stored is not None and stored[0] == tuple(spans):
+            return stored[1]
+        return self._per_passage(self._vectors, passage, lambda: self.model.encode_passages(sentence_texts(passage, spans)))
 
     def _analyzer(self, lang: str | None) -> Analyzer:
         """The passage's language's (a multilingual FAQ), else the index's."""
-        return analyzer_of(lang) if lang else self.analyzer
+        if not lang:
+            return self.analyzer
+        found = self._analyzers.get(lang)
+        return found if found is not None else self._analyzers.setdefault(lang, analyzer_of(lang))
 
-    def highlights(self, question: str, passage: str, lang: str | None = None) -> tuple[tuple[int, int], ...]:
+    def highlights(self, question: str, passage: str, lang: str | None = None) -> Marks:
         """`highlights` with the passage's words analysed once, not on every question."""
-        terms = self._analyzer(lang)
-        words = self._per_passage(self._words, passage, lambda: word_terms(passage, terms))
-        return highlights(question, passage, terms, words)
+        return self.highlights_of(question, [(passage, lang)])[0]
 
-    def extract(self, question: str, passage: str, lang: str | None = None) -> ShortAnswer | None:
+    def highlights_of(self, question: str, passages: Sequence[tuple[str, str | None]]) -> tuple[Marks, ...]:
+        """The highlights of each (passage, language), the question analysed once per language, not once per passage."""
+        wanted: dict[str, frozenset[str]] = {}
+        out = []
+        for passage, lang in passages:
+            terms = self._analyzer(lang)
+            if terms.lang not in wanted:
+                wanted[terms.lang] = frozenset(terms.terms(question))
+            words = self._per_passage(self._words, passage, lambda: word_terms(passage, terms))
+            out.append(marked(wanted[terms.lang], passage, terms, words))
+        return tuple(out)
+
+    def extract(self, question: str, passage: str, lang: str | None = None,
+                query_vectors: Mapping[str, np.ndarray] | None = None, marks: Marks | None = None) -> ShortAnswer | None:
+        """The short answer in `passage`. `query_vectors`: the question's vectors by model name as the ranking embedded
+        them (index.search.Ranking.query_vectors), so the sentence model's is not embedded again; `marks`: the
+        passage's highlights when the caller has them already."""
         spans = sentences(passage)
         if not spans:
             return None
-        marks = self.highlights(question, passage, lang)
+        if marks is None:
+            marks = self.highlights(question, passage, lang)
         overlap = np.array([sum(1 for s, e in marks if a <= s and e <= b) for a, b in spans], dtype=np.float32)
         if self.model is not None and len(spans) > 1:
             vectors = self._sentence_vectors(passage, spans)
-            query = self.model.encode_queries([normalize(question)])[0]
+            query = (query_vectors or {}).get(self.model.name)
+            if query is None:
+                query = self.model.encode_queries([normalize(question)])[0]
             # earlier sentences carry the main answer more often: a small position prior
             # (chosen on the watch-faq dev split: fact found in 0.617 of answers vs 0.574 without)
             score = vectors @ query + 0.05 * np.minimum(overlap, 3) - 0.02 * np.arange(len(spans))

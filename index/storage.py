@@ -16,6 +16,7 @@ from index.entries import EntryTable
 from index.hubness import hubness_file, load as load_hubness
 from index.manifest import FORMAT_VERSION, IndexManifest
 from index.records import Records
+from index.sentence_vectors import SentenceVectors, load as load_sentences
 from index.store import FaissStore, VectorStore
 from index.versions import resolve
 
@@ -32,6 +33,8 @@ class LoadedIndex:
     extra_stores: dict[str, VectorStore]
     # by embedder name: each vector's mean cosine to its nearest others (index.hubness); absent for older indexes
     neighbourhoods: dict[str, np.ndarray] = field(default_factory=dict)
+    # each chunk's sentence vectors for short answers (index.sentence_vectors); None for an index without them
+    sentence_vectors: SentenceVectors | None = None
 
     @cached_property
     def table(self) -> EntryTable:
@@ -92,7 +95,14 @@ def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedInde
         name: vectors_file(name, primary=False) for name in manifest.extra_embedders}
     neighbourhoods = {name: values for name, file in files.items()
                       if (values := load_hubness(path / hubness_file(file), manifest.vector_count)) is not None}
-    return LoadedIndex(path, version, manifest, store, records, extra, neighbourhoods)
+    sentences = None
+    if manifest.sentence_model is not None:
+        dims = {manifest.embedder: manifest.dim, **manifest.extra_embedders}
+        if manifest.sentence_model not in dims:
+            raise IndexMismatchError(f"The index at {path} stores sentence vectors of {manifest.sentence_model!r}, which is not "
+                                     f"one of its embedders ({', '.join(dims)}). Rebuild it with: faq ingest")
+        sentences = load_sentences(path, manifest.sentence_model, dims[manifest.sentence_model], len(records.chunks))
+    return LoadedIndex(path, version, manifest, store, records, extra, neighbourhoods, sentences)
 
 
 def _first_line(e: Exception) -> str:

@@ -99,3 +99,25 @@ class FakeEmbedder:
 def fake_use() -> FakeEmbedder:
     """The stand-in for USE in a fake ensemble: named "usem3-…" on purpose (see the module docstring)."""
     return FakeEmbedder(dim=128, salt="use", prefix="usem3-fake")
+
+
+class RecordingEmbedder:
+    """A model (a fake) that records what it is asked to embed: `questions`, every text embedded as a question, and
+    `passage_calls`, the texts of each passage call. For tests that count embeddings (what opening an index or
+    answering a question embeds)."""
+
+    def __init__(self, model: FakeEmbedder) -> None:
+        self.model, self.name, self.dim = model, model.name, model.dim
+        self.questions: list[str] = []
+        self.passage_calls: list[list[str]] = []
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.questions.extend(texts)
+        return self.model.encode_queries(texts)
+
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
+        self.passage_calls.append(list(texts))
+        return self.model.encode_passages(texts)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,27 +16,9 @@ from index.label_free import off_topic_questions
 from index.pipeline import calibration_info, fit_label_free, open_answerer, store_calibration
 from index.storage import load_index
 
-from fakes import FakeEmbedder
+from fakes import RecordingEmbedder as Counting
 
 QUESTIONS = ["Combien de temps dure la garantie ?", "où est mon colis", "Quel temps fera-t-il demain ?", "bonjour"]
-
-
-class Counting:
-    """A fake model that remembers every text it embeds as a question."""
-
-    def __init__(self, model: FakeEmbedder) -> None:
-        self.model, self.name, self.dim = model, model.name, model.dim
-        self.questions: list[str] = []
-
-    def warm_up(self) -> None:
-        self.model.warm_up()
-
-    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        self.questions.extend(texts)
-        return self.model.encode_queries(texts)
-
-    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        return self.model.encode_passages(texts)
 
 
 def _answers(answerer, questions=QUESTIONS) -> list[tuple]:

@@ -60,7 +60,8 @@ class UseEmbedder:
         return model
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        # a question is embedded twice, to rank and to pick its short answer's sentence: remember the last few
+        # a question embedded again soon after, by a caller without the ranking's vector (answers pass it to the short
+        # answer; before, the short answer embedded every question a second time): remember the last few
         if len(texts) != 1:
             return self.encode_passages(texts)
         with self._lock:
