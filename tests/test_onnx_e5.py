@@ -75,8 +75,8 @@ def test_padding_a_row_does_not_change_its_mean(tiny_bin, tmp_path):
     np.testing.assert_allclose(a, b, atol=1e-6)
 
 
-def test_a_session_s_threads_sleep_between_runs():
-    """A spinning pool burns most of a core for tens of ms after each run (the host's other work waits): ours sleeps."""
+def test_a_session_s_threads_stop_spinning_when_a_run_ends():
+    """A pool left spinning burns most of a core for tens of ms after each run (the host's other work waits): ours stops."""
     import time
 
     from onnx import TensorProto, helper
@@ -94,7 +94,7 @@ def test_a_session_s_threads_sleep_between_runs():
         before = time.process_time()
         time.sleep(0.05)
         burnt.append(time.process_time() - before)
-    assert min(burnt) < 0.003  # CPU seconds in a 50 ms pause: sleeping threads burn under 0.001, a spinning pool 0.012 here
+    assert sorted(burnt)[2] < 0.003  # median CPU seconds in a 50 ms pause: under 0.001 stopped, 0.03 spinning on
 
 
 # --- the tokenizer ----------------------------------------------------------------------------
