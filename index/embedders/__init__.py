@@ -77,6 +77,6 @@ def load_embedder(spec: str, threads: int | None = None) -> Embedder:
 
 def load_embedders(config: RetrievalConfig) -> list[Embedder]:
     """The primary model, then each ensemble member, as `config.model_names` lists them, all with the configured threads
-    (each ONNX Runtime model gets a pool of that size whose threads sleep between runs: index.embedders.ort_session)."""
+    (each ONNX Runtime model gets a pool of that size whose threads stop spinning when a run ends: index.embedders.ort_session)."""
     primary, *members = config.model_names
     return [load_embedder(primary, config.threads), *(load_embedder(name, config.threads) for name in members)]
