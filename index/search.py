@@ -12,7 +12,9 @@ With one signal the score is that signal's own (a cosine similarity, unless a qu
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -123,6 +125,10 @@ class Searcher:
         self.index = index
         self.embedder = embedder
         self.models = (embedder, *ensemble)  # primary first, as index.embedders.load_embedders lists them
+        # the ensemble members' question embedding, beside the primary's (_dense_scores); threads start on first use,
+        # a few per member so that concurrent questions reach a member together and its coalescer batches them
+        self._embedding = ThreadPoolExecutor(max(1, 4 * len(ensemble)), thread_name_prefix="faq-embed")
+        weakref.finalize(self, self._embedding.shutdown, wait=False)
         self.fusion = fusion
         table = self.table = index.table
         self.layout = table.layout
@@ -273,13 +279,24 @@ class Searcher:
     def _dense_scores(self, question: str, position: int | None = None,
                       timings: list[tuple[str, float]] | None = None) -> list[EntryScores]:
         """Each dense signal's scores, the primary's first; past EXACT_LIMIT vectors the ensemble members score
-        the entries the primary found (index.signals.DenseSignal.score). Each signal's time is added to `timings`."""
-        scores: list[EntryScores] = []
-        for signal in self._dense():
+        the entries the primary found (index.signals.DenseSignal.score). Each signal's time (its embedding and its
+        scoring) is added to `timings`.
+
+        The members embed the question on the searcher's threads while the primary embeds it on this one: a lone
+        question's int8 e5 runs no faster on two threads than on one (one 20-token row is too little work to
+        share), so USE takes the other core instead of waiting its turn."""
+        signals = self._dense()
+        pending = [self._embedding.submit(_embedded, signal, question) for signal in signals[1:]]
+        started = time.perf_counter()
+        scores = [signals[0].score(question, position)]
+        stages = [time.perf_counter() - started]
+        for signal, future in zip(signals[1:], pending):
+            query, took = future.result()
             started = time.perf_counter()
-            scores.append(signal.score(question, position, scores[0].candidates if scores else None))
-            if timings is not None:
-                timings.append((_stage(signal), time.perf_counter() - started))
+            scores.append(signal.score(question, position, scores[0].candidates, query=query))
+            stages.append(took + time.perf_counter() - started)
+        if timings is not None:
+            timings.extend((_stage(signal), took) for signal, took in zip(signals, stages))
         return scores
 
     def query_bank_of(self, questions: Sequence[str]) -> dict[str, QueryBank]:
@@ -318,6 +335,12 @@ def best_first(scores: np.ndarray, candidates: np.ndarray, count: int) -> np.nda
     cut = np.partition(negated, count - 1)[count - 1]
     kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
     return kept[np.argsort(-scores[kept], kind="stable")][:count]
+
+
+def _embedded(signal: DenseSignal, question: str) -> tuple[np.ndarray, float]:
+    """The question's vector by `signal`'s model, and the seconds it took (on an embedding thread)."""
+    started = time.perf_counter()
+    return signal.embed([question]), time.perf_counter() - started
 
 
 def _stage(signal: Signal) -> str:

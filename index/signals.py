@@ -148,7 +148,8 @@ class DenseSignal:
         """Question vectors, embedded as `score` embeds them."""
         return self.embedder.encode_queries([normalize(q) for q in questions])
 
-    def score(self, question: str, leave_out: int | None = None, candidates: np.ndarray | None = None) -> EntryScores:
+    def score(self, question: str, leave_out: int | None = None, candidates: np.ndarray | None = None,
+              query: np.ndarray | None = None) -> EntryScores:
         """`leave_out`: an entry (records position) scored as if its own question and phrasings were
         not indexed, its answer side standing for both sides; label-free calibration scores each FAQ
         question so, as an unseen paraphrase of it.
@@ -158,8 +159,9 @@ class DenseSignal:
         stored neighbourhoods), and every other entry gets the lowest score among them; `candidates`
         (entry positions: the primary model's) makes an ensemble member score those entries instead
         of searching all its vectors. Work per question is then bounded by the candidates, but for a
-        few array operations over the entries."""
-        query = self.embed([question])
+        few array operations over the entries. `query`: the question's vector (`embed`), when embedded already."""
+        if query is None:
+            query = self.embed([question])
         sims, rows, candidates = self._scored(query, candidates)
         keep = rows >= 0
         if leave_out is not None:

@@ -59,3 +59,36 @@ def test_repeated_question_is_answered_from_the_cache(fake_searcher):
     again = answerer.answer("combien de temps  dure la garantie ?")
     assert again.hits is first.hits  # same ranking object: nothing was recomputed
     assert again.question == "combien de temps  dure la garantie ?"
+
+
+class _Rendezvous:
+    """Wraps an embedder so its question embedding waits, at most a few seconds, until the other model's has started too."""
+
+    def __init__(self, model, barrier) -> None:  # noqa: ANN001 - a FakeEmbedder and a threading.Barrier
+        self.model, self.barrier, self.name, self.dim = model, barrier, model.name, model.dim
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+    def encode_queries(self, texts):  # noqa: ANN001, ANN201
+        self.barrier.wait(timeout=5)  # raises BrokenBarrierError when the models embed one after the other
+        return self.model.encode_queries(texts)
+
+    def encode_passages(self, texts):  # noqa: ANN001, ANN201
+        return self.model.encode_passages(texts)
+
+
+def test_the_ensemble_member_embeds_the_question_while_the_primary_does(fake_raw_index_dir, fake_models):
+    import threading
+
+    from faq.retrieval import RetrievalConfig
+    from index.pipeline import open_searcher
+    from index.storage import load_index
+
+    barrier = threading.Barrier(2)
+    models = [_Rendezvous(m, barrier) for m in fake_models]
+    searcher = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), models)
+    ranking = searcher.rank("combien de temps dure la garantie")
+    alone = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models).rank("combien de temps dure la garantie")
+    assert [h.entry_id for h in ranking.hits] == [h.entry_id for h in alone.hits]
+    assert {name for name, _ in ranking.timings} >= {f"score:{m.name.split(':')[0]}" for m in fake_models}

@@ -41,9 +41,12 @@ class OnnxE5Embedder:
     def __init__(self, threads: int | None = None, variant: Variant = "fp32", lanes: int | None = None,
                  cache_dir: Path = DEFAULT_CACHE, source: Path | None = None, passage_batch: int = PASSAGE_BATCH) -> None:
         self.threads = max(1, threads or os.cpu_count() or 1)
-        # default one lane with every core: on an idle 2-core machine a lone question took 14.8 ms against 23.7-27.4 on
-        # one of two single-threaded lanes, and 4 or 8 callers riding in its batches got as many questions a second
-        self.lanes = max(1, min(lanes or 1, self.threads))
+        # fp32: one lane with every core (on an idle 2-core machine a lone question took 14.8 ms against 23.7-27.4 on one
+        # of two single-threaded lanes, and 4 or 8 callers riding in its batches got as many questions a second).
+        # int8: a single-threaded lane per core. It never batches callers together, so one lane ran 4 callers one at a
+        # time, and a lone question's int8 row is too little work to share between threads: quebec-en's questions
+        # 81-82 a second on one thread against 75-79 on two, and two callers on two 1-thread lanes 117-168 a second
+        self.lanes = max(1, min(lanes or (self.threads if variant == "int8" else 1), self.threads))
         self.variant, self.cache_dir, self.source, self.passage_batch = variant, Path(cache_dir), source, passage_batch
         # fp32 is the weights exactly, whatever the builder's version; int8's vectors change with its recipe (and with
         # the batch a text rides in: one activation scale per batch), so an index (or an eval cache) built with an

@@ -22,6 +22,7 @@ import numpy as np
 INPUTS = ("emb", "cols", "segments", "lengths")
 OUTPUT = "vectors"
 OUTPUT_DIM = 512
+FEW_TEXTS = 4  # texts a batch may hold and still run on one thread
 _OPSET = 20
 
 
@@ -102,7 +103,11 @@ class UseOnnx:
 
         self._backend, self._budget = backend, reference._TOKEN_BUDGET
         self._tokenize = use_tokenizer(backend.sp)
-        self._session = inference_session(build_graph(backend).SerializeToString(), threads)
+        model = build_graph(backend).SerializeToString()
+        # a few texts (a question) on one thread: the question's e5 runs on the other core meanwhile
+        # (index.search.Searcher._dense_scores), and a 20-token batch is too little work to share; more on every core
+        self._few = inference_session(model, 1)
+        self._many = inference_session(model, threads) if threads > 1 else self._few
         self._chunks = reference._NUM_CHUNKS
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -136,5 +141,6 @@ class UseOnnx:
         segments[np.repeat(np.arange(len(group)), lengths), np.arange(tokens)] = 1.0
         feeds = {INPUTS[0]: emb, INPUTS[1]: backend._window_index(starts, lengths, tokens), INPUTS[2]: segments,
                  INPUTS[3]: lengths.astype(np.float32)[:, None]}
-        return self._session.run([OUTPUT], feeds)[0]
+        session = self._few if len(group) <= FEW_TEXTS else self._many
+        return session.run([OUTPUT], feeds)[0]
 
