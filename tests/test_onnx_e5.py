@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from index.embedders.e5_bin import read_e5_bin
-from index.embedders.e5_build import BUILDER_VERSION, ensure_model
+from index.embedders.e5_build import BUILDER_VERSION, RECIPE_VERSION, ensure_model
 from index.embedders.e5_lanes import Lanes
 from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer
 from index.embedders.onnx_e5 import OnnxE5Embedder
@@ -183,14 +183,14 @@ def test_int8_quantises_each_weight_matmul_per_output_channel_and_keeps_attentio
 
     model = onnx.load(ensure_model(tiny_bin, tmp_path, "int8").path)
     ops = Counter(node.op_type for node in model.graph.node)
-    # per layer: Q/K/V, attention output, feed-forward in and out quantised; Q.K^T and P.V (no weight) left float32
-    assert (ops["MatMulInteger"], ops["MatMul"]) == (4 * LAYERS, 2 * LAYERS)
+    # per layer: Q/K/V, attention output, feed-forward in and out quantised; Q.K^T and P.V (inside MultiHeadAttention) float32
+    assert (ops["MatMulInteger"], ops["MatMul"], ops["MultiHeadAttention"]) == (4 * LAYERS, 0, LAYERS)
     scales = {i.name: list(i.dims) for i in model.graph.initializer if i.name.endswith(".w_scale")}
     assert scales["l0.qkv.w_scale"] == [3 * HIDDEN] and scales["l0.fi.w_scale"] == [FF] and scales["l1.fo.w_scale"] == [HIDDEN]
 
 
-def test_the_int8_embedders_name_carries_the_builder_version():
-    assert OnnxE5Embedder(variant="int8").name == f"onnx-e5:multilingual-e5-small-int8-b{BUILDER_VERSION}"
+def test_the_int8_embedders_name_carries_the_recipe_version():
+    assert OnnxE5Embedder(variant="int8").name == f"onnx-e5:multilingual-e5-small-int8-b{RECIPE_VERSION}"
     assert OnnxE5Embedder().name == "onnx-e5:multilingual-e5-small"  # float32 is the weights exactly, whatever the builder
 
 

