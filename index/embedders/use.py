@@ -16,9 +16,9 @@ import numpy as np
 from faq.errors import EmbedderError
 from index.embedders.base import normalised
 from index.embedders.coalesce import Coalescer
+from index.embedders.use_graph import FEW_TEXTS
 
 _RECENT_QUERIES = 16  # enough for the questions in flight at once
-_FEW = 4  # up to this many texts a call (questions, a short answer's sentences) are batched with other threads' calls
 
 
 class UseEmbedder:
@@ -79,7 +79,7 @@ class UseEmbedder:
         self.warm_up()
         if not texts:
             return np.empty((0, self.dim), np.float32)
-        if len(texts) <= _FEW:  # one batch with the questions other threads are asking now
+        if len(texts) <= FEW_TEXTS:  # one batch with the questions other threads are asking now (and one thread's session)
             return self._coalescer(texts)
         return self._encode(list(texts))
 

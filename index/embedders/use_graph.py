@@ -22,7 +22,7 @@ import numpy as np
 INPUTS = ("emb", "cols", "segments", "lengths")
 OUTPUT = "vectors"
 OUTPUT_DIM = 512
-FEW_TEXTS = 4  # texts a batch may hold and still run on one thread
+FEW_TEXTS = 4  # up to this many texts a call (a question, a few) is batched with other threads' calls and runs on one thread
 _OPSET = 20
 
 
