@@ -21,11 +21,13 @@ from faq.errors import EmbedderError
 from faq.files import write_atomically
 from index.embedders.e5_bin import E5File, read_e5_bin, sha256_file
 
-# bump when what a variant computes changes (2: int8 weights per output channel). 3: the same int8 file as 2, but
-# int8 vectors also depend on the batch a text rides in (one activation scale per batch), and indexes named -int8-b2
-# were built when passages rode in batches of 16, not 4: their dev hit@1 was 0.915 / 0.769 / 0.861, now 0.881 / 0.775 / 0.858
-BUILDER_VERSION = 4  # the file's: 4 writes attention as one MultiHeadAttention node, with the same vectors as 3
-# what a variant's vectors are, in int8 indexes' embedder names: bump when they change, not when only the file does
+# the cached file's version, in its name: bump when the file written changes. 4: attention as one MultiHeadAttention
+# node, with the same vectors as 3 (versions up to 3 were also the recipe's, below)
+BUILDER_VERSION = 4
+# what int8's vectors are, in its indexes' embedder names: bump when they change, not when only the file does.
+# 2: int8 weights per output channel. 3: the same int8 file as 2, but int8 vectors also depend on the batch a text
+# rides in (one activation scale per batch), and indexes named -int8-b2 were built when passages rode in batches of 16,
+# not 4: their dev hit@1 was 0.915 / 0.769 / 0.861, now 0.881 / 0.775 / 0.858
 RECIPE_VERSION = 3
 DEFAULT_CACHE = Path("var/models/onnx")
 Variant = Literal["fp32", "int8"]
