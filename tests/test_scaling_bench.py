@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,27 @@ QUESTION = "Combien de temps dure la garantie ?"
 
 def test_a_stage_pass_times_every_stage_of_the_query_path(fake_answerer: Answerer) -> None:
     stages = scaling._stage_pass(fake_answerer, QUESTION)
-    names = {m.name.split(":")[0] for m in fake_answerer.searcher.models}
+    primary, *members = [m.name.split(":")[0] for m in fake_answerer.searcher.models]
     assert set(stages) == {"language", "background words", "fusion", "bm25 score", "rank: order, groups, hits, known questions",
-                           "answer: decision, short answer, highlights", *(f"{n} embed" for n in names),
-                           *(f"{n} search+score" for n in names)}
+                           "answer: decision, short answer, highlights", f"{primary} embed",
+                           *(f"{n} embed (beside {primary})" for n in members),
+                           *(f"{n} search+score" for n in (primary, *members))}
     assert all(ms >= 0 for ms in stages.values())
+
+
+def test_a_member_embedding_beside_the_primary_is_not_taken_out_of_its_scoring(
+        fake_answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the member's embedding (on the searcher's thread) lasts longer than everything else: subtracting it from its
+    # scoring, which never embeds, gave a negative search+score and a ranking that took less than nothing
+    member = fake_answerer.searcher._dense()[1]
+    embed = member.embed
+    monkeypatch.setattr(member, "embed", lambda texts: (time.sleep(0.05), embed(texts))[1])
+    stages = scaling._stage_pass(fake_answerer, f"{QUESTION} slow")
+    name = member.name.split(":")[0]
+    primary = fake_answerer.searcher._dense()[0].name.split(":")[0]
+    assert stages[f"{name} embed (beside {primary})"] >= 50
+    assert all(ms >= 0 for ms in stages.values()), stages
+    assert stages["rank: order, groups, hits, known questions"] >= 40  # the primary's thread waited for the member
 
 
 def test_timing_the_stages_puts_every_method_back(fake_answerer: Answerer) -> None:
