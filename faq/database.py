@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -56,6 +57,30 @@ def redact(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
+# psycopg_pool retries a lost server after 1, 2, 4, 8 ... s, so after an outage of a minute the service kept
+# answering 503 for up to another minute with the database back; retried at least every this many seconds instead
+RECONNECT_EVERY_S = 2.0
+
+
+@lru_cache(maxsize=1)
+def _pool_class() -> type:
+    """ConnectionPool whose reconnection attempts back off to RECONNECT_EVERY_S at most (a subclass, not a patch of
+    the library's module: other pools in the process keep its schedule)."""
+    from psycopg_pool import ConnectionPool
+    from psycopg_pool.base import AttemptWithBackoff
+
+    class CappedAttempt(AttemptWithBackoff):
+        def update_delay(self, now: float) -> None:
+            super().update_delay(now)
+            self.delay = min(self.delay, RECONNECT_EVERY_S)
+
+    class Pool(ConnectionPool):
+        def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
+            super()._add_connection(attempt or CappedAttempt(timeout=self.reconnect_timeout), growing)
+
+    return Pool
+
+
 def open_pool(url: str, *, max_size: int = 8, timeout: float = 10.0, wait: bool = True) -> ConnectionPool:
     """An open pool of autocommit connections; fails now, with the reason, when the server cannot be reached.
 
@@ -68,8 +93,8 @@ def open_pool(url: str, *, max_size: int = 8, timeout: float = 10.0, wait: bool 
     import psycopg
     from psycopg_pool import ConnectionPool, PoolTimeout
 
-    pool = ConnectionPool(url, min_size=1, max_size=max_size, timeout=timeout, open=False,
-                          kwargs={"autocommit": True}, check=ConnectionPool.check_connection, name="faq")
+    pool = _pool_class()(url, min_size=1, max_size=max_size, timeout=timeout, open=False,
+                         kwargs={"autocommit": True}, check=ConnectionPool.check_connection, name="faq")
     if not wait:
         pool.open(wait=False)
         return pool
