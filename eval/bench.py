@@ -61,11 +61,12 @@ def stage_latency(index_dir: Path, rounds: int = 5) -> dict[str, Any]:
     questions = [f"{q} {i}" for i in range(rounds) for q in QUESTIONS]
     # end to end on texts the stages did not embed: USE remembers its last questions, which made it look free
     unseen = [f"{q} {i}" for i in range(rounds, 2 * rounds) for q in QUESTIONS]
+    together = [f"{q} {i}" for i in range(2 * rounds, 3 * rounds) for q in QUESTIONS]  # the dense models side by side: unseen too
     stages: dict[str, list[float]] = {}
-    for question, other in zip(questions, unseen):
+    for question, other, both in zip(questions, unseen, together):
         for signal, _ in searcher.signals:  # each alone: a question runs the dense ones side by side (next row)
             stages.setdefault(f"score:{signal.name.split(':')[0]} (alone)", []).extend(_timed(lambda: signal.score(question), 1))
-        stages.setdefault("dense models side by side", []).extend(_timed(lambda: searcher._dense_scores(f"{question} ."), 1))
+        stages.setdefault("dense models side by side", []).extend(_timed(lambda: searcher._dense_scores(both), 1))
         results = [(signal.score(question), w) for signal, w in searcher.signals]
         stages.setdefault("fusion+rank", []).extend(_timed(lambda: searcher.fuse(results), 1))
         ranking = searcher.rank(question, limit=1)

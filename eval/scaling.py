@@ -108,14 +108,16 @@ def _stage_pass(answerer: Answerer, question: str, top_k: int = 5) -> dict[str, 
         total = (time.perf_counter() - started) * 1000
     spent = clock.spent
     dense = [signal.name.split(":")[0] for signal, _ in searcher.signals if isinstance(signal, DenseSignal)]
+    beside: set[str] = set()  # stages another thread spent while this one ran the rest of `rank`
     for name in dense:  # a dense signal's own work, its question's embedding apart
         embed = f"{name} embed"
         if embed in clock.elsewhere:
-            spent[f"{name} embed (beside {dense[0]})"] = spent.pop(embed)
+            stage = f"{name} embed (beside {dense[0]})"
+            beside.add(stage)
+            spent[stage] = spent.pop(embed)
             spent[f"{name} search+score"] = spent.pop(f"{name} score")
         elif embed in spent:
             spent[f"{name} search+score"] = spent.pop(f"{name} score") - spent[embed]
-    beside = {stage for stage in spent if "(beside " in stage}
     inner = sum(v for k, v in spent.items() if k != "rank" and k not in beside)
     spent["rank: order, groups, hits, known questions"] = spent["rank"] - inner
     spent["answer: decision, short answer, highlights"] = total - spent.pop("rank")
