@@ -41,9 +41,12 @@ def analytics(db: Db, limit: int = 20) -> dict:
     unanswered_rows = unanswered(db, limit)
     not_relevant = db.rows("SELECT entry_id, COUNT(*) AS n FROM feedback WHERE verdict = 'not_relevant' GROUP BY entry_id "
                            "ORDER BY n DESC, entry_id LIMIT ?", (limit,))
-    ((queries, unanswered_count),) = db.rows(SETTLED + "SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT answerable) FROM settled")
+    ((queries, unanswered_count, related_count),) = db.rows(
+        SETTLED + "SELECT COUNT(*), COUNT(*) FILTER (WHERE NOT answerable), COUNT(*) FILTER (WHERE outcome = 'related') FROM settled")
     return {
-        "totals": {"queries": queries, "unanswered": unanswered_count},
+        # unanswered = related (related articles shown, no answer claimed) + none (nothing relevant)
+        "totals": {"queries": queries, "unanswered": unanswered_count, "related": related_count,
+                   "none": unanswered_count - related_count},
         "top_questions": [{"question": q, "count": n} for q, n in top],
         "unanswered_questions": [{"question": q, "count": n} for q, n in unanswered_rows],
         "not_relevant_entries": [{"entry_id": e, "count": n} for e, n in not_relevant],
@@ -90,18 +93,20 @@ def unanswered(db: Db, limit: int = 500) -> list[tuple[str, int]]:
     return [(q, n) for q, n in rows]
 
 
-_QUERY_COLUMNS = ["id", "time_utc", "surface", "question", "lang", "answerable", "confidence", "top_entry", "session", "counted"]
+_QUERY_COLUMNS = ["id", "time_utc", "surface", "question", "lang", "answerable", "outcome", "confidence", "top_entry", "session",
+                  "counted"]
 
 
 def queries_csv(db: Db) -> str:
     """Every logged query, oldest first; `counted` says whether analytics count it (the settled query of its session)."""
-    rows = db.rows(SETTLED + "SELECT q.id, q.ts, q.surface, q.question, COALESCE(q.lang, ''), q.answerable, q.confidence, "
+    rows = db.rows(SETTLED + "SELECT q.id, q.ts, q.surface, q.question, COALESCE(q.lang, ''), q.answerable, q.outcome, q.confidence, "
                    "COALESCE(q.top_entry, ''), COALESCE(q.session, ''), settled.id IS NOT NULL FROM queries q "
                    "LEFT JOIN settled ON settled.id = q.id ORDER BY q.ts, q.{seq}")
     out = []
-    for qid, ts, surface, question, lang, answerable, confidence, top, session, counted in rows:
+    for qid, ts, surface, question, lang, answerable, outcome, confidence, top, session, counted in rows:
         when = datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        out.append([qid, when, surface, question, lang, int(answerable), round(confidence, 4), top, session, int(counted)])
+        outcome = outcome or ("answer" if answerable else "none")
+        out.append([qid, when, surface, question, lang, int(answerable), outcome, round(confidence, 4), top, session, int(counted)])
     return rows_csv(_QUERY_COLUMNS, out)
 
 

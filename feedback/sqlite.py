@@ -40,7 +40,7 @@ CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);
 
 # Columns added after the first release: an older database gets them on open (ALTER TABLE … ADD COLUMN
 # is cheap in SQLite: existing rows read NULL, nothing is rewritten).
-_ADDED_COLUMNS = {"queries": {"lang": "TEXT", "session": "TEXT"}}
+_ADDED_COLUMNS = {"queries": {"lang": "TEXT", "session": "TEXT", "outcome": "TEXT"}}
 
 
 class SqliteFeedbackStore(FeedbackStore):

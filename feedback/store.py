@@ -68,16 +68,19 @@ class FeedbackStore(ABC):
         self.close()
 
     def log_query(self, question: str, surface: Surface, answerable: bool, confidence: float, top_entry: str | None,
-                  lang: str | None = None, session: str | None = None, ts: float | None = None, query_id: str | None = None) -> str:
+                  lang: str | None = None, session: str | None = None, ts: float | None = None, query_id: str | None = None,
+                  outcome: str | None = None) -> str:
         """Log one asked question; its id is what feedback names. `session`: the search box's id for one burst
         of typing (analytics count only its last query). `query_id`: one `new_query_id` gave (the service sends it
-        before the row is written), else a new one."""
+        before the row is written), else a new one. `outcome`: answer, related or none (index.decide); when not
+        given, answer or none as `answerable` says."""
+        outcome = outcome or ("answer" if answerable else "none")
         query_id = query_id or new_query_id()
         with self._db() as db:
-            db.run("INSERT INTO queries (id, ts, surface, question, answerable, confidence, top_entry, lang, session) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.run("INSERT INTO queries (id, ts, surface, question, answerable, confidence, top_entry, lang, session, outcome) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (query_id, time.time() if ts is None else ts, surface, question.strip(), bool(answerable), confidence,
-                    top_entry, lang, session))
+                    top_entry, lang, session, outcome))
         return query_id
 
     def logged_questions(self, limit: int = 5000) -> list[str]:

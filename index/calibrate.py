@@ -10,15 +10,19 @@ default). Without out-of-scope questions it keeps `answer_rate` of the in-scope 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from index.answer import Calibration, abstention_score, off_topic
+from index.answer import DECISION_DEPTH, Calibration, abstention_score, decider_for, off_topic
+from index.evidence import Norms
 from index.search import Searcher
 from ingest.corpus import Corpus
 from ingest.questions import read_questions
+
+# how much a question's closeness to a known out-of-scope question counts against answering it (index.decide), tried per index
+KNOWN_WEIGHTS = (0.0, 2.0, 4.0, 8.0)
 
 
 @dataclass(frozen=True)
@@ -36,28 +40,50 @@ def read_labelled(path: Path, split: str = "dev", corpus: Corpus | None = None) 
 
 
 def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precision: float = 0.0,
-              answer_rate: float = 0.97) -> Calibration:
-    scores, correct, in_scope = [], [], []
+              answer_rate: float = 0.97, norms: Norms | None = None) -> Calibration:
+    """The old similarity threshold (kept for `Answer.score` and indexes without norms), and with `norms` the decision's
+    refinement: the threshold on the answer probability and the weight of known out-of-scope questions that put the
+    most dev questions right end to end (index.decide)."""
+    scores, correct, in_scope, rankings, nearest = [], [], [], [], []
     known = {text: j for j, text in enumerate(searcher.learnt.out_of_scope)}
     for q in questions:
-        ranking = searcher.rank(q.text, limit=1)
+        ranking = searcher.rank(q.text, limit=DECISION_DEPTH)
         top = ranking.hits[0]
         # a known out-of-scope question is scored against the others, as an unseen one would be
-        scores.append(abstention_score(top.similarity, off_topic(ranking, leave_out=known.get(q.text))))
+        near = off_topic(ranking, leave_out=known.get(q.text))
+        scores.append(abstention_score(top.similarity, near))
         correct.append(top.entry_id in q.relevant)
         in_scope.append(bool(q.relevant))
+        rankings.append(ranking)
+        nearest.append(near)
     s, ok, ins = np.array(scores), np.array(correct), np.array(in_scope)
     spread = float(s.std()) / 2 or 0.01
     if ins.all():
-        return Calibration(threshold=float(np.quantile(s, 1 - answer_rate)), scale=spread)
-    best = (-1.0, float(s.min()))
-    for t in np.unique(s):
-        answered = s >= t
-        abstained = ~answered
-        precision = (abstained & ~ins).sum() / abstained.sum() if abstained.any() else 1.0
-        if precision < min_precision:
-            continue
-        e2e = ((answered & ok & ins) | (abstained & ~ins)).mean()
-        if e2e > best[0]:
-            best = (float(e2e), float(t))
-    return Calibration(threshold=best[1], scale=spread)
+        threshold = float(np.quantile(s, 1 - answer_rate))
+    else:
+        best = (-1.0, float(s.min()))
+        for t in np.unique(s):
+            answered = s >= t
+            abstained = ~answered
+            precision = (abstained & ~ins).sum() / abstained.sum() if abstained.any() else 1.0
+            if precision < min_precision:
+                continue
+            e2e = ((answered & ok & ins) | (abstained & ~ins)).mean()
+            if e2e > best[0]:
+                best = (float(e2e), float(t))
+        threshold = best[1]
+    calibration = Calibration(threshold=threshold, scale=spread, method="labelled", norms=norms)
+    if norms is None:
+        return calibration
+    # the decision's answer threshold and known-question weight, on the same dev questions
+    choice = (-1.0, 0.0, 0.0)
+    for weight in KNOWN_WEIGHTS if known else (0.0,):
+        decider = decider_for(searcher, replace(calibration, known_weight=weight))
+        p = np.array([decider.decide(q.text, r, n).confidence for q, r, n in zip(questions, rankings, nearest)])
+        for t in np.unique(np.concatenate([p, [decider.model.answer_at]])):
+            answered = p >= t
+            e2e = float(((answered & ok & ins) | (~answered & ~ins)).mean())
+            # ties: the shipped threshold's side, then the smaller weight
+            if e2e > choice[0] + 1e-9 or (abs(e2e - choice[0]) < 1e-9 and abs(t - decider.model.answer_at) < abs(choice[1] - decider.model.answer_at)):
+                choice = (e2e, float(t), weight)
+    return replace(calibration, answer_at=round(choice[1], 5), known_weight=choice[2])

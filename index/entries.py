@@ -55,3 +55,8 @@ class EntryTable:
     def lexical(self) -> LexicalSignal:
         """BM25 over the chunks, loaded (or built) the first time a configuration with a lexical weight asks for it."""
         return LexicalSignal(self.records, self.layout, self.lang, self._lexical)
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every index term BM25 knows in this corpus: the decision asks which of a question's words the FAQ uses at all."""
+        return frozenset(term for _, bm25 in self.lexical.parts for term in bm25.vocabulary)

@@ -28,7 +28,10 @@ import numpy as np
 
 from faq.errors import CorpusError
 from index.answer import Calibration
+from index.evidence import Norms, Spread, words
+from index.lexical import Analyzer
 from index.search import Searcher
+from ingest.models import Entry
 
 OFF_TOPIC_FILE = Path(__file__).resolve().parent / "data" / "off_topic.jsonl"
 # the threshold: this quantile of the off-topic lines' scores against the corpus. On the dev splits
@@ -89,20 +92,34 @@ class LabelFreeFit:
     faq_median: float
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One question's top entry as the decision's norms see it: the dense models' mean similarity and each model's own."""
+
+    similarity: float
+    by_model: dict[str, float]
+
+
+def own_questions(searcher: Searcher, most: int = OWN_SAMPLE) -> tuple[Entry, ...]:
+    """The FAQ's entries whose questions are scored: every one up to `most`, else `most` evenly spread over it."""
+    entries = searcher.index.records.entries
+    if len(entries) > most:
+        entries = tuple(entries[i] for i in np.unique(np.linspace(0, len(entries) - 1, most).round().astype(int)))
+    return tuple(entries)
+
+
 def own_question_scores(searcher: Searcher, most: int = OWN_SAMPLE) -> np.ndarray:
     """Each entry's question scored with its own question vectors left out: how an unseen paraphrase of it would score.
 
     A FAQ of more than `most` entries has that many scored, evenly spread over it: its quantiles are
     then known well enough, and calibrating a 100,000-entry FAQ does not rank 100,000 questions."""
-    entries = searcher.index.records.entries
-    if len(entries) > most:
-        entries = tuple(entries[i] for i in np.unique(np.linspace(0, len(entries) - 1, most).round().astype(int)))
-    return np.array([_score(searcher, e.question, leave_out=e.id) for e in entries], dtype=np.float64)
+    return np.array([_scored(searcher, e.question, e.id).similarity for e in own_questions(searcher, most)], dtype=np.float64)
 
 
-def kept_off_topic(searcher: Searcher, off_topic: Sequence[str]) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
+def kept_off_topic(searcher: Searcher, off_topic: Sequence[str],
+                   own: np.ndarray | None = None) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """The off-topic lines that are off topic for this corpus, their scores, and the FAQ's own questions' scores."""
-    own = own_question_scores(searcher)
+    own = own_question_scores(searcher) if own is None else own
     scores = np.array([_score(searcher, q) for q in off_topic], dtype=np.float64)
     ceiling = float(np.quantile(own, TOO_CLOSE)) if len(own) else float("inf")
     keep = scores < ceiling
@@ -111,16 +128,63 @@ def kept_off_topic(searcher: Searcher, off_topic: Sequence[str]) -> tuple[tuple[
     return tuple(q for q, k in zip(off_topic, keep) if k), scores[keep], own
 
 
+def fit_norms(searcher: Searcher, kept_scores: np.ndarray, entries: Sequence[Entry], full: Sequence[Scored]) -> Norms:
+    """Where this corpus's own questions (`full`: `entries` ranked with their own vectors left out), terse versions of
+    them and the kept off-topic lines score: the scale every help center's evidence is put on (index.evidence)."""
+    df = document_frequencies(searcher)
+    short = [_scored(searcher, terse_version(e.question, searcher.analyzer, df), e.id) for e in entries]
+    models = list(full[0].by_model) if full else []
+    spread = lambda rows, name: Spread.of([r.by_model.get(name, r.similarity) for r in rows])  # noqa: E731
+    return Norms(own=Spread.of([r.similarity for r in full]), own_terse=Spread.of([r.similarity for r in short]),
+                 off_topic=Spread.of(kept_scores), own_by_model={m: spread(full, m) for m in models},
+                 own_terse_by_model={m: spread(short, m) for m in models})
+
+
 def fit_threshold(searcher: Searcher, off_topic: Sequence[str]) -> LabelFreeFit:
-    """The "no answer" threshold from the off-topic lines that are off topic for this corpus."""
-    lines, kept, own = kept_off_topic(searcher, off_topic)
+    """The per-corpus part of the decision, from the FAQ itself and the off-topic lines that are off topic for it."""
+    entries = own_questions(searcher)
+    full = [_scored(searcher, e.question, e.id) for e in entries]
+    own = np.array([r.similarity for r in full], dtype=np.float64)
+    lines, kept, own = kept_off_topic(searcher, off_topic, own)
+    norms = fit_norms(searcher, kept, entries, full)
     threshold = float(np.quantile(kept, QUANTILE))
     median = float(np.median(own)) if len(own) else threshold + 0.1
     # confidence 0.5 at the threshold, ~0.88 for a question scoring like the FAQ's own median one
     scale = max((median - threshold) / 2, 0.01)
-    return LabelFreeFit(Calibration(threshold, scale, MARGIN), lines, len(kept), len(off_topic) - len(kept), len(own), median)
+    calibration = Calibration(threshold, scale, MARGIN, method="label-free", norms=norms)
+    return LabelFreeFit(calibration, lines, len(kept), len(off_topic) - len(kept), len(own), median)
+
+
+def document_frequencies(searcher: Searcher) -> dict[str, int]:
+    """In how many entries each index term occurs: what makes a word a question's content word."""
+    df: dict[str, int] = {}
+    for e in searcher.index.records.entries:
+        for t in set(searcher.analyzer.terms(f"{e.question} {e.answer}")):
+            df[t] = df.get(t, 0) + 1
+    return df
+
+
+def terse_version(question: str, analyze: Analyzer, df: dict[str, int], keep: int = 2) -> str:
+    """What a search box gets for a question: its `keep` rarest content words, in their order ("délai remboursement")."""
+    candidates = []
+    for position, word in enumerate(words(question)):
+        terms = analyze.terms(word)
+        if terms and len(word) > 2 and not word.isdigit():
+            candidates.append((df.get(terms[0], 0) or 10**6, position, word))
+    if not candidates:
+        return question
+    chosen = sorted(candidates)[:keep]
+    return " ".join(word for _, _, word in sorted(chosen, key=lambda c: c[1])).lower()
+
+
+def _scored(searcher: Searcher, question: str, leave_out: str | None = None) -> Scored:
+    ranking = searcher.rank(question, limit=1, leave_out=leave_out)
+    if not ranking.hits:
+        return Scored(-1.0, {})
+    dense = len(ranking.nearest)
+    return Scored(ranking.hits[0].similarity, {name: float(ranking.signal_values[0, j])
+                                               for j, name in enumerate(ranking.signal_names[:dense])})
 
 
 def _score(searcher: Searcher, question: str, leave_out: str | None = None) -> float:
-    hits = searcher.rank(question, limit=1, leave_out=leave_out).hits
-    return hits[0].similarity if hits else -1.0
+    return _scored(searcher, question, leave_out).similarity

@@ -7,7 +7,7 @@ seconds past 10,000 entries, and every searcher and service worker would otherwi
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -79,6 +79,10 @@ class Bm25:
 
     def save(self, folder: Path) -> None:
         self._model.save(folder, show_progress=False)
+
+    @property
+    def vocabulary(self) -> Iterable[str]:
+        return self._vocab.keys()
 
     def scores(self, query: str) -> np.ndarray:
         """One BM25 score per indexed text (0 where nothing matched)."""

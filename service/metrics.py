@@ -35,6 +35,7 @@ class Metrics:
     stages: Histogram
     cache: Counter
     questions: Counter
+    outcomes: Counter
     index_info: Gauge
     index_load_seconds: Gauge
     reload_failures: Counter
@@ -56,6 +57,8 @@ class Metrics:
             cache=Counter("faq_answer_cache", "Questions answered from the answer cache (hit) or computed (miss)", ["result"], registry=r),
             questions=Counter("faq_questions", "Questions answered (answerable=true) or refused as not covered by the FAQ, per surface",
                               ["surface", "answerable"], registry=r),
+            outcomes=Counter("faq_outcomes", "Questions per decision outcome (answer, related, none: index.decide), per surface",
+                             ["surface", "outcome"], registry=r),
             index_info=Gauge("faq_index_info", "1 for the index version served (0 for one served before)", ["version"],
                              multiprocess_mode="livemax", registry=r),
             index_load_seconds=Gauge("faq_index_load_seconds", "Seconds the served index took to load and warm up",
@@ -73,6 +76,7 @@ class Metrics:
         """One question answered; its stages only when it was computed (a cached answer's are its first asking's)."""
         self.cache.labels("hit" if cached else "miss").inc()
         self.questions.labels(surface, "true" if answer.answerable else "false").inc()
+        self.outcomes.labels(surface, answer.outcome).inc()
         if not cached:
             for stage, seconds in answer.timings:
                 self.stages.labels(stage).observe(seconds)

@@ -42,9 +42,10 @@ def to_short_answer(answer: Answer) -> ShortAnswerOut | None:
 
 
 def below_threshold(answer: Answer, answerer: Answerer) -> int:
+    """The results not claimed as the answer: all of them unless the outcome is `answer`, then all but the first."""
     if answerer.calibration is None:
         return 0
-    return sum(1 for h in answer.hits if answer.hit_score(h) < answerer.calibration.threshold)
+    return max(len(answer.hits) - (1 if answer.outcome == "answer" else 0), 0)
 
 
 def log_answer(store: FeedbackStore, question: str, surface: Surface, answer: Answer, session: str | None = None,
@@ -52,7 +53,7 @@ def log_answer(store: FeedbackStore, question: str, surface: Surface, answer: An
     """Record the query for analytics (with its detected language and typing session); feedback refers to the returned id."""
     top = answer.hits[0].entry_id if answer.hits else None
     return store.log_query(question, surface, answer.answerable, answer.confidence, top, lang=answer.question_lang, session=session,
-                           query_id=query_id)
+                           query_id=query_id, outcome=answer.outcome)
 
 
 def calibration_of(manifest: IndexManifest) -> dict[str, str | None]:

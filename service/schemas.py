@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from faq.limits import MAX_MESSAGE_CHARS, MAX_QUESTION_CHARS, MAX_SUGGESTIONS, MAX_TOP_K
 from ingest.helpcenter import HelpCenter
 
+Outcome = Literal["answer", "related", "none"]  # index.decide
+
 
 # Said in the OpenAPI schema so generated clients and fuzzers know it; checked by the validators
 # below, which give a readable message instead of a regular expression.
@@ -78,8 +80,10 @@ class QueryResponse(BaseModel):
     question: str
     query_id: str = Field(description="refer to it in POST /v1/feedback")
     index_version: str = Field(description="the index version that produced every part of this response")
-    answerable: bool = Field(description="false when the FAQ does not confidently answer the question")
-    confidence: float = Field(ge=0, le=1, description="calibrated on the index's dev questions; 0.5 at the threshold")
+    answerable: bool = Field(description="true only when `outcome` is `answer`")
+    outcome: Outcome = Field("none", description="answer: a confident short answer; related: plausible entries shown as related "
+                                                 "articles, no answer claimed; none: nothing in the FAQ is relevant")
+    confidence: float = Field(ge=0, le=1, description="the probability that the first result answers the question")
     answer: ShortAnswerOut | None = Field(description="the short answer, when answerable")
     results: list[Result] = Field(description="best first; returned even when not answerable, as possibly related entries")
     below_threshold: int = Field(description="how many of the returned results score under the 'no answer' threshold")
@@ -145,6 +149,7 @@ class Suggestion(BaseModel):
     question: str = Field(description="one question found in the message, with the sentences that give it context")
     query_id: str = Field(description="refer to it in POST /v1/feedback")
     answerable: bool
+    outcome: Outcome = Field("none", description="answer, related or none, as in POST /v1/query")
     confidence: float
     answer: ShortAnswerOut | None
     results: list[Result]

@@ -41,7 +41,7 @@ async def query(request: QueryRequest, serving: ServingDep, http: Request) -> Re
         background = BackgroundTask(_log_on_loop, feedback, *asked, query_id)
     took = (time.perf_counter() - started) * 1000
     body = QueryResponse(
-        question=request.question, query_id=query_id, index_version=answerer.searcher.index.version, answerable=answer.answerable, confidence=answer.confidence,
+        question=request.question, query_id=query_id, index_version=answerer.searcher.index.version, answerable=answer.answerable, outcome=answer.outcome, confidence=answer.confidence,
         answer=to_short_answer(answer), results=to_results(answer),
         below_threshold=below_threshold(answer, answerer), filtered_out=answer.filtered_out, took_ms=round(took, 2),
         question_lang=answer.question_lang,

@@ -26,7 +26,7 @@ def suggest(request: SuggestRequest, answerer: AnswererDep, feedback: FeedbackDe
         note_answer(http, "agent", answer, cached is not None, answerer.searcher.index.version)
         query_id = log_answer(feedback, question, "agent", answer)
         suggestions.append(Suggestion(
-            question=question, query_id=query_id, answerable=answer.answerable, confidence=answer.confidence,
+            question=question, query_id=query_id, answerable=answer.answerable, outcome=answer.outcome, confidence=answer.confidence,
             answer=to_short_answer(answer), results=to_results(answer), question_lang=answer.question_lang,
         ))
     return SuggestResponse(suggestions=suggestions, no_question=not suggestions, index_version=answerer.searcher.index.version, took_ms=round((time.perf_counter() - started) * 1000, 2))

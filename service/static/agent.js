@@ -31,6 +31,7 @@ const PANEL_STRINGS = {
     "agent.strength.strong": "Correspondance forte",
     "agent.strength.medium": "Correspondance moyenne",
     "agent.strength.weak": "Peut-être lié",
+    "agent.strength.none": "Hors FAQ",
     "agent.copy.short.label": "Copier la réponse courte « {q} »",
     "agent.copy.full": "Copier tout",
     "agent.copy.full.label": "Copier la réponse complète « {q} »",
@@ -41,6 +42,7 @@ const PANEL_STRINGS = {
     "agent.strength.strong": "Strong match",
     "agent.strength.medium": "Medium match",
     "agent.strength.weak": "Possibly related",
+    "agent.strength.none": "Not in the FAQ",
     "agent.copy.short.label": "Copy the short answer “{q}”",
     "agent.copy.full": "Copy all",
     "agent.copy.full.label": "Copy the full answer “{q}”",
@@ -54,8 +56,10 @@ function tx(key, params = {}) {
   return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
 }
 
-/** "strong" (≥ 0.75), "medium" (answerable, from the threshold), or "weak": possibly related only. */
+/** "strong" (≥ 0.75), "medium" (answerable, from the threshold), "weak" (outcome related: possibly related only),
+ * or "none" (outcome none: nothing in the FAQ is relevant). */
 function strength(suggestion) {
+  if (suggestion.outcome === "none") return "none";
   if (!suggestion.answerable) return "weak";
   return suggestion.confidence >= STRONG ? "strong" : "medium";
 }
@@ -143,7 +147,10 @@ function group(suggestion, index) {
         }))),
     el("blockquote", { class: "detected", text: suggestion.question }),
   );
-  if (!suggestion.answerable) section.append(el("p", { class: "notice notice-warn", text: t("agent.noanswer") }));
+  if (!suggestion.answerable) {
+    const none = suggestion.outcome === "none";
+    section.append(el("p", { class: `notice notice-warn${none ? " outcome-none" : ""}`, text: t(none ? "agent.none" : "agent.noanswer") }));
+  }
   const list = el("ol", { class: "suggestion-list" });
   suggestion.results.forEach((result, i) => list.append(el("li", {}, card(suggestion, result, i === 0))));
   section.append(list);

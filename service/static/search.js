@@ -126,6 +126,11 @@ function render(data) {
   browse.hidden = true;
   topics.hidden = true; // Tab from the question goes straight to the results
   const q = data.question;
+  if (data.outcome === "related" && data.results.length) {
+    status.set({ key: "related.status", params: { q } });
+    results.replaceChildren(relatedArticles(data));
+    return;
+  }
   if (!data.answerable) {
     status.set({ key: "search.noanswer.status", params: { q } });
     results.replaceChildren(noAnswer(data));
@@ -213,6 +218,20 @@ function feedbackBlock(queryId, entryId, titleId, key) {
   return box;
 }
 
+/** outcome "related": no answer claimed, the entries shown open as related articles, then the contact card. */
+function relatedArticles(data) {
+  const titleId = uniqueId("related");
+  const list = el("ol", { class: "result-list" });
+  data.results.forEach((result) => list.append(el("li", {}, resultCard(data, result, false))));
+  return el("section", { class: "related-articles", "aria-labelledby": titleId, "data-outcome": "related" },
+    el("h2", { id: titleId, class: "related-heading", text: t("related.title") }),
+    list,
+    el("div", { class: "no-answer related-contact" },
+      el("div", { class: "no-answer-body" },
+        el("p", { text: t(hasContact() ? "related.text" : "related.text.nocontact") }),
+        contactDetails())));
+}
+
 function noAnswer(data) {
   const titleId = uniqueId("noanswer");
   const box = el("section", { class: "no-answer", "aria-labelledby": titleId },
@@ -223,7 +242,7 @@ function noAnswer(data) {
       el("p", { text: t(hasContact() ? "noanswer.text" : "noanswer.text.nocontact") }),
       contactDetails()),
   );
-  if (!data.results.length) return box;
+  if (!data.results.length) return el("div", { "data-outcome": "none" }, box);
   const related = el("details", { class: "related" },
     el("summary", { text: t("noanswer.related", { n: data.results.length }) }),
     el("ul", {}, data.results.map((r) => {
@@ -234,7 +253,7 @@ function noAnswer(data) {
         el("p", { class: "answer" }, text));
     })),
   );
-  return el("div", {}, box, related);
+  return el("div", { "data-outcome": "none" }, box, related);
 }
 
 async function loadBrowse() {

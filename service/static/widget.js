@@ -27,6 +27,8 @@
       "count.1": "1 résultat pour « {q} »",
       "count.n": "{n} résultats pour « {q} »",
       "noanswer.status": "Aucune réponse trouvée pour « {q} »",
+      "related.status": "Pas de réponse sûre pour « {q} » : articles liés",
+      "related.title": "Pas de réponse sûre, mais ces articles peuvent vous aider",
       best: "Meilleure réponse",
       source: "Source :",
       "helpful.q": "Cette réponse vous a-t-elle aidé ?",
@@ -54,6 +56,8 @@
       "count.1": "1 result for “{q}”",
       "count.n": "{n} results for “{q}”",
       "noanswer.status": "No answer found for “{q}”",
+      "related.status": "No sure answer for “{q}”: related articles",
+      "related.title": "No sure answer, but these articles may help",
       best: "Best answer",
       source: "Source:",
       "helpful.q": "Was this answer helpful?",
@@ -330,6 +334,14 @@
       this.#shown = data;
       const q = data.question;
       this.status.classList.remove("is-error");
+      if (data.outcome === "related" && data.results.length) {  // related articles, no answer claimed, then the contact card
+        this.status.textContent = this.t("related.status", { q });
+        const list = el("ol", { class: "list" });
+        data.results.forEach((result) => list.append(el("li", {}, this.#card(data, result, false))));
+        this.results.replaceChildren(el("section", { class: "related", "data-outcome": "related" },
+          el("h3", { class: "title", text: this.t("related.title") }), list, this.#noAnswer()));
+        return;
+      }
       if (!data.answerable) {
         this.status.textContent = this.t("noanswer.status", { q });
         this.results.replaceChildren(this.#noAnswer());

@@ -1,0 +1,353 @@
+"""Train and measure the answer / related / none decision (index.decide) across many help centers.
+
+    python -m eval.decision rank              # index each dev corpus, calibrate it label-free, rank its questions (cached)
+    python -m eval.decision loco              # leave-one-corpus-out on dev (choose) and test (report), the table per corpus
+    python -m eval.decision ship              # train on every corpus's dev questions, write index/data/decider.json
+
+Everything per corpus is label-free, as on day one: the norms come from the FAQ itself and the
+bundled off-topic lines. Models and thresholds are chosen on `dev` questions only; `test`
+questions are scored by a model that never saw their corpus (leave-one-corpus-out).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from eval.decision_data import WORK, DevCorpus, Example, all_corpora
+from faq.junk import junk_reason
+from faq.text import normalize
+from index.build import MANIFEST, build_index
+from index.decide import MODEL_FILE, DecisionModel, Logistic
+from index.embedders import Embedder, EmbeddingCache
+from index.evidence import FEATURES, CorpusTerms, Norms, gather, is_terse
+from index.label_free import MARGIN, document_frequencies, off_topic_questions, terse_version
+from index.pipeline import fit_label_free
+from faq.retrieval import RetrievalConfig
+from index.storage import load_index
+from ingest.corpus import load_corpus
+
+LIMIT = 20  # entries kept per ranking: leave-one-entry-out drops from these
+DUPLICATE = 0.93  # entries whose questions are this close (e5 cosine) are one entry for leave-one-out
+
+
+class DiskCache(EmbeddingCache):
+    """Question vectors kept on disk between runs (one file per model)."""
+
+    def __init__(self, model: Embedder, folder: Path) -> None:
+        super().__init__(model)
+        self.path = folder / f"queries-{hashlib.sha256(model.name.encode()).hexdigest()[:10]}.pkl"
+        if self.path.exists():
+            self._queries.update(pickle.loads(self.path.read_bytes()))
+
+    def save(self) -> None:
+        self.path.write_bytes(pickle.dumps(self._queries))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One question's ranking as the decision sees it (the best LIMIT entries)."""
+
+    entry_ids: tuple[str, ...]
+    similarity: np.ndarray
+    fused: np.ndarray
+    signal_names: tuple[str, ...]
+    signal_values: np.ndarray
+    lang: str
+    off_topic_margin: float | None
+
+    def without(self, entries: frozenset[str]) -> Ranked:
+        keep = np.array([e not in entries for e in self.entry_ids], dtype=bool)
+        return replace(self, entry_ids=tuple(e for e, k in zip(self.entry_ids, keep) if k), similarity=self.similarity[keep],
+                       fused=self.fused[keep], signal_values=self.signal_values[keep])
+
+
+@dataclass(frozen=True)
+class Case:
+    """An example made ready to decide: its ranking (maybe with entries left out) and labels."""
+
+    corpus: str
+    group: str
+    example: Example
+    ranked: Ranked
+    threshold_today: float  # the label-free similarity threshold of the old decision, for the "today" column
+
+    @property
+    def right(self) -> bool:
+        return bool(self.ranked.entry_ids) and self.ranked.entry_ids[0] in self.example.relevant
+
+
+@dataclass(frozen=True)
+class CorpusRun:
+    name: str
+    group: str
+    norms: Norms
+    threshold: float
+    faq_langs: frozenset[str]
+    cases: tuple[Case, ...]
+    terms: CorpusTerms
+
+
+def _embedders(work: Path) -> list[DiskCache]:
+    from eval.systems import eval_embedders
+
+    return [DiskCache(e, work) for e in eval_embedders()]
+
+
+def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -> CorpusRun:
+    corpus = load_corpus(dev.corpus)
+    key = hashlib.sha256(f"{corpus.checksum}|{'|'.join(e.name for e in embedders)}".encode()).hexdigest()[:10]
+    path = work / "indexes" / f"{dev.name}-{key}"
+    if not (path / MANIFEST).exists():
+        build_index(corpus, [e.model for e in embedders], path)
+    index = load_index(path, embedders[0].name)
+    searcher, found = fit_label_free(index, RetrievalConfig(), list(embedders), off_topic_questions("dev"))
+    calibration = found.calibration
+    df = document_frequencies(searcher)
+    examples = list(dev.examples)
+    # synthetic terse versions of a third of the longer in-scope questions
+    for e in dev.examples:
+        if e.scope == "in" and not is_terse(e.text) and _share(e.text, 0.33, salt="terse"):
+            examples.append(replace(e, text=terse_version(e.text, searcher.analyzer, df), kind="synthetic-terse"))
+    cache = work / "rankings" / f"{dev.name}-{key}-{calibration.norms and hashlib.sha256(json.dumps(calibration.norms.to_dict()).encode()).hexdigest()[:8]}.pkl"
+    ranked: dict[str, Ranked] = pickle.loads(cache.read_bytes()) if cache.exists() else {}
+    for text in dict.fromkeys(e.text for e in examples):
+        if text not in ranked:
+            r = searcher.rank(text, limit=LIMIT)
+            hits = r.hits
+            ranked[text] = Ranked(tuple(h.entry_id for h in hits), np.array([h.similarity for h in hits], np.float32),
+                                  np.array([h.score for h in hits], np.float32), r.signal_names, r.signal_values, r.lang,
+                                  r.off_topic_margin)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_bytes(pickle.dumps(ranked))
+    for e in embedders:
+        e.save()
+    duplicates = _duplicates(index)
+    cases = [Case(dev.name, dev.group, e, ranked[e.text], calibration.threshold) for e in examples]
+    # near-domain out of scope: a third of the in-scope questions, and every FAQ question (dev), with their entry left out
+    for e in examples:
+        if e.scope == "in" and _share(e.text, 0.33, salt="leave-out"):
+            gone = frozenset(x for g in e.relevant for x in duplicates.get(g, {g}))
+            cases.append(Case(dev.name, dev.group, Example(e.text, frozenset(), "near", "leave-entry-out", e.split, e.lang),
+                              ranked[e.text].without(gone), calibration.threshold))
+    for entry in index.records.entries:
+        r = searcher.rank(entry.question, limit=LIMIT)
+        hits = r.hits
+        own = Ranked(tuple(h.entry_id for h in hits), np.array([h.similarity for h in hits], np.float32),
+                     np.array([h.score for h in hits], np.float32), r.signal_names, r.signal_values, r.lang, r.off_topic_margin)
+        cases.append(Case(dev.name, dev.group, Example(entry.question, frozenset(), "near", "faq-question-left-out", "dev", entry.lang),
+                          own.without(frozenset(duplicates.get(entry.id, {entry.id}))), calibration.threshold))
+    table = index.table
+    terms = CorpusTerms(index.records, set(table.vocabulary), table.lang)
+    return CorpusRun(dev.name, dev.group, calibration.norms, calibration.threshold, frozenset(table.langs), tuple(cases), terms)
+
+
+def _share(text: str, share: float, salt: str) -> bool:
+    return hashlib.sha256(f"{salt}|{text}".encode()).digest()[0] / 256 < share
+
+
+def _duplicates(index) -> dict[str, set[str]]:
+    """Entry -> itself and the entries whose question vectors are within DUPLICATE of its own (primary model)."""
+    layout = index.table.layout
+    kinds = np.asarray(index.records.vector_kind, dtype=str)
+    rows = np.flatnonzero(kinds == "question")
+    vectors = index.store.take(rows)
+    owners = [index.records.entries[i].id for i in layout.vector_entry[rows]]
+    close = vectors @ vectors.T >= DUPLICATE
+    out: dict[str, set[str]] = defaultdict(set)
+    for a, b in zip(*np.nonzero(close)):
+        out[owners[a]].add(owners[b])
+    return out
+
+
+def features(run: CorpusRun, case: Case) -> np.ndarray:
+    r = case.ranked
+    if not r.entry_ids:
+        return np.zeros(len(FEATURES))
+    ev = gather(case.example.text, r.similarity, r.fused, r.signal_names, r.signal_values, r.entry_ids, run.norms, run.terms,
+                r.lang, run.faq_langs, r.off_topic_margin, 0.0)
+    return ev.vector()
+
+
+@dataclass
+class Table:
+    """Per corpus and split: X, labels, and what the old decision did."""
+
+    X: np.ndarray
+    y_answer: np.ndarray
+    y_domain: np.ndarray
+    scope: np.ndarray
+    right: np.ndarray
+    kind: np.ndarray
+    corpus: np.ndarray
+    group: np.ndarray
+    split: np.ndarray
+    today: np.ndarray  # the old label-free decision answered
+    junk: np.ndarray
+    terse: np.ndarray
+    cross: np.ndarray
+
+
+def table(runs: Sequence[CorpusRun]) -> Table:
+    rows = []
+    for run in runs:
+        for c in run.cases:
+            x = features(run, c)
+            e = c.example
+            r = c.ranked
+            junk = junk_reason(e.text) is not None
+            today = (bool(r.entry_ids) and not junk and float(r.similarity[0]) >= c.threshold_today
+                     and not (r.off_topic_margin is not None and r.off_topic_margin > MARGIN))
+            cross = e.scope == "in" and (e.kind == "crosslingual" or x[FEATURES.index("lang_mismatch")] > 0)
+            rows.append((x, e.scope == "in" and c.right, e.scope != "generic", e.scope, c.right, e.kind, run.name, run.group,
+                         e.split, today, junk, is_terse(e.text), cross))
+    cols = list(zip(*rows))
+    return Table(np.stack(cols[0]), *(np.array(col) for col in cols[1:]))
+
+
+def fit_models(t: Table, mask: np.ndarray, C: float = 1.0) -> DecisionModel:
+    from sklearn.linear_model import LogisticRegression
+
+    X = t.X[mask]
+    mean, scale = X.mean(axis=0), X.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    Z = (X - mean) / scale
+    # every corpus weighs the same, and within one, each scope (in / near / generic) the same
+    weights = np.ones(mask.sum())
+    for corpus in np.unique(t.corpus[mask]):
+        for scope in ("in", "near", "generic"):
+            sel = (t.corpus[mask] == corpus) & (t.scope[mask] == scope)
+            if sel.any():
+                weights[sel] = 1.0 / sel.sum()
+    weights *= len(weights) / weights.sum()
+    models = []
+    for y in (t.y_answer[mask], t.y_domain[mask]):
+        lr = LogisticRegression(C=C, max_iter=2000)
+        lr.fit(Z, y, sample_weight=weights)
+        models.append(Logistic(tuple(float(w) for w in lr.coef_[0]), float(lr.intercept_[0])))
+    return DecisionModel(FEATURES, tuple(map(float, mean)), tuple(map(float, scale)), models[0], models[1], 0.5, 0.5)
+
+
+def probabilities(model: DecisionModel, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    Z = (X - np.asarray(model.mean)) / np.asarray(model.scale)
+    sig = lambda w, b: 1 / (1 + np.exp(-(Z @ np.asarray(w) + b)))  # noqa: E731
+    return sig(model.answer.weights, model.answer.bias), sig(model.domain.weights, model.domain.bias)
+
+
+def outcomes(pa: np.ndarray, pd: np.ndarray, junk: np.ndarray, answer_at: float, related_at: float) -> np.ndarray:
+    out = np.where(pa >= answer_at, "answer", np.where(pd >= related_at, "related", "none"))
+    return np.where(junk, "none", out)
+
+
+def metrics(outcome: np.ndarray, t: Table, sel: np.ndarray) -> dict[str, float]:
+    ins = sel & (t.scope == "in")
+    near, generic = sel & (t.scope == "near"), sel & (t.scope == "generic")
+    answered = outcome == "answer"
+    rate = lambda num, den: float(num.sum() / den.sum()) if den.sum() else float("nan")  # noqa: E731
+    e2e_ok = np.where(t.scope == "in", answered & t.right, ~answered)
+    return {
+        "in": int(ins.sum()), "near": int(near.sum()), "generic": int(generic.sum()),
+        "in_refused": rate(ins & (outcome == "none"), ins), "in_not_answered": rate(ins & ~answered, ins),
+        "wrong_answer": rate(ins & answered & ~t.right, ins),
+        "near_answered": rate(near & answered, near), "generic_answered": rate(generic & answered, generic),
+        "terse_refused": rate(ins & t.terse & (outcome == "none"), ins & t.terse),
+        "cross_refused": rate(ins & t.cross & (outcome == "none"), ins & t.cross),
+        "hit@1": rate(ins & t.right, ins), "e2e": rate(sel & e2e_ok, sel),
+    }
+
+
+def loco(t: Table, split: str, C: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Each corpus group's probabilities from models trained on the other groups' dev questions."""
+    pa, pd = np.zeros(len(t.X)), np.zeros(len(t.X))
+    for group in np.unique(t.group):
+        model = fit_models(t, (t.group != group) & (t.split == "dev"), C)
+        sel = (t.group == group) & (t.split == split)
+        pa[sel], pd[sel] = probabilities(model, t.X[sel])
+    return pa, pd
+
+
+def choose_thresholds(t: Table, pa: np.ndarray, pd: np.ndarray) -> tuple[float, float, float]:
+    """The thresholds with the best mean end-to-end accuracy over the dev corpora, among those keeping in-scope
+    refusals (`none`) under 0.08 and generic off-topic answers under 0.04 on average (a margin under the goals)."""
+    dev = t.split == "dev"
+    corpora = np.unique(t.corpus[dev])
+    best = (-1.0, 0.5, 0.5)
+    for a in np.arange(0.2, 0.81, 0.025):
+        for r in np.arange(0.05, 0.81, 0.025):
+            out = outcomes(pa, pd, t.junk, a, r)
+            ms = [metrics(out, t, dev & (t.corpus == c)) for c in corpora]
+            refused = np.nanmean([m["in_refused"] for m in ms])
+            generic = np.nanmean([m["generic_answered"] for m in ms])
+            e2e = float(np.nanmean([m["e2e"] for m in ms]))
+            if refused <= 0.08 and generic <= 0.04 and e2e > best[0]:
+                best = (e2e, float(a), float(r))
+    return best
+
+
+def run_all(work: Path = WORK, only: Sequence[str] = ()) -> list[CorpusRun]:
+    embedders = _embedders(work)
+    runs = []
+    for dev in all_corpora(work):
+        if only and dev.name not in only:
+            continue
+        print(f"ranking {dev.name} ({len(dev.examples)} questions)", file=sys.stderr, flush=True)
+        runs.append(rank_corpus(dev, embedders, work))
+    return runs
+
+
+def report(t: Table, out: np.ndarray, split: str) -> str:
+    """The table per corpus: the old decision (`today`), the new one, and an index never calibrated (`none`)."""
+    lines = ["| corpus | decision | in-scope refused | not answered | wrong answer | near answered | generic answered "
+             "| terse refused | cross-lingual refused | hit@1 | e2e |", "|" + "---|" * 11]
+    sel_split = t.split == split
+    today = np.where(t.today, "answer", "none")
+    never = np.where(t.junk, "none", "answer")
+    fmt = lambda v: "–" if v != v else f"{v:.3f}"  # noqa: E731
+    for corpus in list(dict.fromkeys(t.corpus[sel_split])) + ["all (mean)"]:
+        for name, outcome in (("none", never), ("today", today), ("new", out)):
+            if corpus == "all (mean)":
+                ms = [metrics(outcome, t, sel_split & (t.corpus == c)) for c in dict.fromkeys(t.corpus[sel_split])]
+                m = {k: float(np.nanmean([x[k] for x in ms])) for k in ms[0]}
+            else:
+                m = metrics(outcome, t, sel_split & (t.corpus == corpus))
+            lines.append(f"| {corpus} | {name} | {fmt(m['in_refused'])} | {fmt(m['in_not_answered'])} | {fmt(m['wrong_answer'])} | "
+                         f"{fmt(m['near_answered'])} | {fmt(m['generic_answered'])} | {fmt(m['terse_refused'])} | "
+                         f"{fmt(m['cross_refused'])} | {fmt(m['hit@1'])} | {fmt(m['e2e'])} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str]) -> None:
+    command = argv[0] if argv else "loco"
+    work = WORK
+    work.mkdir(parents=True, exist_ok=True)
+    runs = run_all(work)
+    t = table(runs)
+    if command == "rank":
+        return
+    C = 1.0
+    pa, pd = loco(t, "dev", C)
+    e2e, a, r = choose_thresholds(t, pa, pd)
+    print(f"thresholds chosen on dev (leave-one-corpus-out): answer >= {a:.3f}, related >= {r:.3f} (dev mean e2e {e2e:.3f})")
+    if command == "loco":
+        print("## dev (leave-one-corpus-out)\n" + report(t, outcomes(pa, pd, t.junk, a, r), "dev"))
+        ta, td = loco(t, "test", C)
+        print("\n## test (leave-one-corpus-out)\n" + report(t, outcomes(ta, td, t.junk, a, r), "test"))
+    if command == "ship":
+        model = fit_models(t, t.split == "dev", C)
+        model = replace(model, answer_at=round(a, 4), related_at=round(r, 4), version="1")
+        MODEL_FILE.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {MODEL_FILE}")
+        for name, logistic in (("answer", model.answer), ("domain", model.domain)):
+            print(name, ", ".join(f"{f} {w:+.2f}" for f, w in sorted(zip(FEATURES, logistic.weights), key=lambda p: -abs(p[1]))))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

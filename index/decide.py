@@ -1,0 +1,184 @@
+"""The one place that says answer, related or none for a ranked question, how confident, and why.
+
+Two logistic models, trained once on many help centers' questions (eval.decision) and shipped in
+`index/data/decider.json`, weigh the question's evidence (index.evidence), put on this corpus's own
+scale by its `Norms` (fitted on day one without labels, index.label_free):
+
+- `answer`: the probability that the first entry answers the question: `confidence`;
+- `domain`: the probability that the question is about what this help center covers at all, even
+  if no entry answers it ("is it waterproof?" in a watch shop, against "capital of France").
+
+The outcome: `answer` when the first is likely enough to be right (a short answer is given);
+`related` when the question is about this help center but no entry is sure (the entries are shown
+as related articles, with the contact card); `none` when nothing here is relevant. Plain rules stay
+as guards before any score: junk ("😀", "merci", "asdfgh") and an empty ranking are `none`.
+Labelled questions refine a corpus's thresholds (index.calibrate); the models stay the same.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from faq.junk import junk_reason
+from index.evidence import FEATURES, CorpusTerms, Evidence, Norms, gather
+from index.search import Ranking
+
+MODEL_FILE = Path(__file__).resolve().parent / "data" / "decider.json"
+Outcome = Literal["answer", "related", "none"]
+OUTCOMES: tuple[Outcome, ...] = ("answer", "related", "none")
+# how much the nearest known out-of-scope question counts against answering (labelled calibration only)
+OFF_TOPIC_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """One logistic model over standardised evidence."""
+
+    weights: tuple[float, ...]
+    bias: float
+
+    def probability(self, z: np.ndarray, shift: float = 0.0) -> float:
+        logit = float(np.dot(self.weights, z) + self.bias) + shift
+        return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+
+
+@dataclass(frozen=True)
+class DecisionModel:
+    """The shipped part: standardisation of the evidence, the two models and their default thresholds."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    answer: Logistic
+    domain: Logistic
+    answer_at: float
+    related_at: float
+    version: str = ""
+
+    def standardise(self, evidence: Evidence) -> np.ndarray:
+        if self.features != FEATURES:
+            by_name = evidence.as_dict()
+            x = np.array([by_name.get(name, 0.0) for name in self.features], dtype=np.float64)
+        else:
+            x = evidence.vector()
+        return (x - np.asarray(self.mean)) / np.asarray(self.scale)
+
+    def to_dict(self) -> dict:
+        return {"version": self.version, "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
+                "answer": {"weights": list(self.answer.weights), "bias": self.answer.bias},
+                "domain": {"weights": list(self.domain.weights), "bias": self.domain.bias},
+                "answer_at": self.answer_at, "related_at": self.related_at}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> DecisionModel:
+        logistic = lambda d: Logistic(tuple(float(w) for w in d["weights"]), float(d["bias"]))  # noqa: E731
+        return cls(tuple(data["features"]), tuple(map(float, data["mean"])), tuple(map(float, data["scale"])),
+                   logistic(data["answer"]), logistic(data["domain"]), float(data["answer_at"]), float(data["related_at"]),
+                   str(data.get("version", "")))
+
+
+@lru_cache(maxsize=4)
+def shipped_model(path: Path = MODEL_FILE) -> DecisionModel:
+    return DecisionModel.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """What an index's calibration gives the decision: its norms, and the thresholds on the two probabilities.
+
+    `threshold`/`scale`: the similarity threshold of an index calibrated before the decision model (its
+    manifest has no norms); such an index is decided by that threshold alone until it is recalibrated.
+    `off_topic_margin`: a question this much closer (USE cosine) to a generic off-topic line than to any
+    FAQ vector is `none`, whatever else it scores."""
+
+    threshold: float
+    scale: float
+    off_topic_margin: float | None = None
+    method: Literal["labelled", "label-free"] = "labelled"
+    norms: Norms | None = None
+    answer_at: float | None = None  # None: the shipped model's
+    related_at: float | None = None
+    # labelled: the answer logit falls by this much per unit of (similarity to the nearest known out-of-scope
+    # question - the top entry's similarity) / the corpus's own spread, once the question is closer to it
+    known_weight: float = 0.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    confidence: float  # the probability that the first entry answers the question
+    relevance: float  # the probability that the question is about this help center
+    reason: str  # what decided: "model", "junk", "no entries", "off-topic", "threshold" (an index without norms)
+    evidence: Mapping[str, float] = field(default_factory=dict, compare=False)
+
+    @property
+    def answerable(self) -> bool:
+        return self.outcome == "answer"
+
+
+class Decider:
+    """Decides for one index: its calibration, its terms and languages, and the shipped model."""
+
+    def __init__(self, calibration: Calibration | None, terms: CorpusTerms | None, faq_langs: frozenset[str],
+                 model: DecisionModel | None = None) -> None:
+        self.calibration = calibration
+        self.terms = terms
+        self.faq_langs = faq_langs
+        self.model = model or shipped_model()
+        at = calibration.answer_at if calibration is not None else None
+        related = calibration.related_at if calibration is not None else None
+        self.answer_at = at if at is not None else self.model.answer_at
+        self.related_at = related if related is not None else self.model.related_at
+
+    def evidence(self, question: str, ranking: Ranking, known_out_of_scope: float = 0.0) -> Evidence | None:
+        norms = self.calibration.norms if self.calibration is not None else None
+        if norms is None or not ranking.hits:
+            return None
+        hits = ranking.hits
+        return gather(question, [h.similarity for h in hits], [h.score for h in hits], ranking.signal_names,
+                      ranking.signal_values, [h.entry_id for h in hits], norms, self.terms, ranking.lang, self.faq_langs,
+                      ranking.off_topic_margin, known_out_of_scope)
+
+    def decide(self, question: str, ranking: Ranking, known_out_of_scope: float = 0.0) -> Decision:
+        if junk_reason(question) is not None:  # "😀", "merci", "asdfgh": never answered, whatever the index scores
+            return Decision("none", 0.0, 0.0, "junk")
+        if not ranking.hits:
+            return Decision("none", 0.0, 0.0, "no entries")
+        calibration = self.calibration
+        if calibration is None:  # never calibrated: everything ranked is an answer (faq serve calibrates first)
+            return Decision("answer", 1.0, 1.0, "uncalibrated")
+        margin = calibration.off_topic_margin
+        off_topic = margin is not None and ranking.off_topic_margin is not None and ranking.off_topic_margin > margin
+        evidence = self.evidence(question, ranking, known_out_of_scope)
+        if evidence is None:  # calibrated before the decision model: its similarity threshold, answer or none
+            score = ranking.hits[0].similarity - OFF_TOPIC_WEIGHT * known_out_of_scope
+            z = (score - calibration.threshold) / calibration.scale
+            confidence = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+            if off_topic:
+                return Decision("none", min(confidence, 0.25), 0.0, "off-topic")
+            outcome: Outcome = "answer" if score >= calibration.threshold else "none"
+            return Decision(outcome, confidence, confidence, "threshold")
+        z = self.model.standardise(evidence)
+        shift = 0.0
+        if calibration.known_weight and known_out_of_scope and calibration.norms is not None:
+            closer = (known_out_of_scope - ranking.hits[0].similarity) / max(calibration.norms.own.std, 1e-3)
+            shift = -calibration.known_weight * max(closer + 0.5, 0.0)
+        p_answer, p_domain = self.model.answer.probability(z, shift), self.model.domain.probability(z)
+        if off_topic:
+            return Decision("none", min(p_answer, 0.25), min(p_domain, 0.25), "off-topic", evidence.as_dict())
+        if p_answer >= self.answer_at:
+            outcome = "answer"
+        elif p_domain >= self.related_at:
+            outcome = "related"
+        else:
+            outcome = "none"
+        return Decision(outcome, p_answer, p_domain, "model", evidence.as_dict())
+

@@ -1,0 +1,201 @@
+"""What a ranking says about whether the FAQ answers a question: named numbers the decision weighs (index.decide).
+
+One similarity score does not carry the evidence: a terse "refund" scores low against every entry
+yet the refund entry is plainly meant; a cross-lingual question scores lower than the same question
+in the FAQ's language; "is it waterproof?" in a watch shop scores high against the warranty entry
+although no entry mentions water. So each question gets several pieces of evidence, each put on a
+scale that means the same in every help center:
+
+- the top entry's similarity standardised against this corpus's own unseen-paraphrase scores (each
+  FAQ question ranked with its own vectors left out) and against the off-topic lines' scores
+  (`Norms`, fitted per corpus without labels), with terse questions compared to terse versions of
+  the FAQ's questions;
+- margins to the next entries and whether e5, USE and BM25 agree on the first one;
+- how much of the question the first entry covers, term by term, and how many of its words the
+  corpus knows at all;
+- the question's shape (terse, a sentence, several questions) and whether it is in a language the
+  FAQ is written in;
+- closeness to the generic off-topic lines and to known out-of-scope questions.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.lexical import analyzer
+from index.records import Records
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+TERSE_WORDS = 3  # a question of at most this many words is a search-box query: it scores lower everywhere
+
+FEATURES: tuple[str, ...] = (
+    "z_own", "z_off", "z_own_primary", "z_own_usem3", "gap_sim", "gap_fused", "agree_primary", "agree_usem3",
+    "agree_bm25", "bm25_matched", "cover_top", "known_terms", "known_not_top", "log_words", "terse", "questions",
+    "lang_mismatch", "off_topic_margin", "known_out_of_scope", "terse_x_z_own", "mismatch_x_z_own", "mismatch_x_cover",
+)
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Where a kind of question usually scores against this corpus: mean and standard deviation."""
+
+    mean: float
+    std: float
+
+    def z(self, value: float) -> float:
+        return (value - self.mean) / max(self.std, 1e-3)
+
+    @classmethod
+    def of(cls, values: Sequence[float] | np.ndarray) -> Spread:
+        v = np.asarray(values, dtype=np.float64)
+        return cls(float(v.mean()), float(max(v.std(), 0.01))) if len(v) else cls(0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class Norms:
+    """Per corpus, fitted without labels: how its own questions (left out of the index), terse versions of them,
+    and the bundled off-topic lines score, on the dense models' mean similarity and on each model's own.
+
+    Keys of the per-model mappings are signal names as `Ranking.signal_names` gives them."""
+
+    own: Spread
+    own_terse: Spread
+    off_topic: Spread
+    own_by_model: Mapping[str, Spread] = field(default_factory=dict)
+    own_terse_by_model: Mapping[str, Spread] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        pair = lambda s: [round(s.mean, 5), round(s.std, 5)]  # noqa: E731
+        return {"own": pair(self.own), "own_terse": pair(self.own_terse), "off_topic": pair(self.off_topic),
+                "own_by_model": {k: pair(v) for k, v in self.own_by_model.items()},
+                "own_terse_by_model": {k: pair(v) for k, v in self.own_terse_by_model.items()}}
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> Norms:
+        spread = lambda p: Spread(float(p[0]), float(p[1]))  # noqa: E731
+        return cls(spread(data["own"]), spread(data["own_terse"]), spread(data["off_topic"]),
+                   {k: spread(v) for k, v in data.get("own_by_model", {}).items()},
+                   {k: spread(v) for k, v in data.get("own_terse_by_model", {}).items()})
+
+
+LATIN_LANGS = frozenset({"fr", "en", "es", "de", "it", "pt", "nl", "ca", "ro", "pl", "cs", "sv", "da", "no", "fi", "tr", "id", "ms", "vi"})
+
+
+def latin_share(text: str) -> float:
+    """The share of a text's letters that are Latin (1.0 for a text without letters): Arabic or Chinese asked of a
+    French FAQ is cross-lingual even where the language detector, limited to the FAQ's and common languages, cannot tell."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 1.0
+    return sum(1 for c in letters if c < "\u0250" or "\u1e00" <= c <= "\u1eff") / len(letters)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def is_terse(text: str) -> bool:
+    return len(words(text)) <= TERSE_WORDS
+
+
+class CorpusTerms:
+    """The index terms the corpus knows, and each entry's own, for term coverage (BM25's analysis)."""
+
+    def __init__(self, records: Records, vocabulary: set[str], lang: str, cache_size: int = 4096) -> None:
+        self._records = records
+        self._position = {e.id: i for i, e in enumerate(records.entries)}
+        self.vocabulary = vocabulary
+        self.analyzer = analyzer(lang)
+        self._cache: OrderedDict[str, frozenset[str]] = OrderedDict()
+        self._size = cache_size
+
+    def question_terms(self, question: str) -> set[str]:
+        return set(self.analyzer.terms(question))
+
+    def of_entry(self, entry_id: str) -> frozenset[str]:
+        found = self._cache.get(entry_id)
+        if found is None:
+            e = self._records.entries[self._position[entry_id]]
+            text = " ".join((e.section, e.question, *e.alt_questions, e.answer))
+            found = frozenset(analyzer(e.lang).terms(text)) | frozenset(self.analyzer.terms(text))
+            self._cache[entry_id] = found
+            while len(self._cache) > self._size:
+                self._cache.popitem(last=False)
+        return found
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The named numbers for one question (FEATURES order), and the shape facts the guards read."""
+
+    values: tuple[float, ...]
+    terse: bool
+    lang_mismatch: bool
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: round(v, 4) for name, v in zip(FEATURES, self.values)}
+
+    def vector(self) -> np.ndarray:
+        return np.array(self.values, dtype=np.float64)
+
+
+def gather(question: str, similarities: Sequence[float], fused: Sequence[float], signal_names: Sequence[str],
+           signal_values: np.ndarray, entry_ids: Sequence[str], norms: Norms, terms: CorpusTerms | None,
+           question_lang: str, faq_langs: frozenset[str], off_topic_margin: float | None,
+           known_out_of_scope: float) -> Evidence:
+    """Evidence from the ranked entries (best first: their mean dense similarity, fused score, each signal's value)."""
+    if not len(similarities):
+        return Evidence(tuple(0.0 for _ in FEATURES), is_terse(question), False)
+    terse = is_terse(question)
+    s1 = float(similarities[0])
+    s2 = float(similarities[1]) if len(similarities) > 1 else s1 - 0.1
+    own = norms.own_terse if terse else norms.own
+    z_own = own.z(s1)
+    values: dict[str, float] = {"z_own": z_own, "z_off": norms.off_topic.z(s1), "gap_sim": (s1 - s2) / max(norms.own.std, 1e-3),
+                                "gap_fused": float(fused[0] - fused[1]) if len(fused) > 1 else 1.0}
+    by_model = norms.own_terse_by_model if terse else norms.own_by_model
+    columns = {name: j for j, name in enumerate(signal_names)}
+    primary = signal_names[0] if signal_names else ""
+    for key, name in (("primary", primary), ("usem3", "usem3")):
+        j = columns.get(name)
+        if j is None or name not in by_model:
+            values[f"z_own_{key}"] = z_own
+            values[f"agree_{key}"] = 1.0
+            continue
+        column = signal_values[:, j]
+        values[f"z_own_{key}"] = by_model[name].z(float(column[0]))
+        values[f"agree_{key}"] = float(column[0] >= column.max() - 1e-6)
+    j = columns.get("bm25")
+    if j is not None:
+        column = signal_values[:, j]
+        values["bm25_matched"] = float(column[0] > 0)
+        values["agree_bm25"] = float(column[0] > 0 and column[0] >= column.max() - 1e-6)
+    else:
+        values["bm25_matched"] = values["agree_bm25"] = 0.0
+    cover = known = known_not_top = 0.0
+    if terms is not None:
+        asked = terms.question_terms(question)
+        if asked:
+            top = terms.of_entry(entry_ids[0])
+            in_corpus = {t for t in asked if t in terms.vocabulary}
+            cover = len(asked & top) / len(asked)
+            known = len(in_corpus) / len(asked)
+            known_not_top = len(in_corpus - top) / len(asked)
+    n_words = len(words(question))
+    mismatch = (question_lang not in faq_langs and question_lang not in ("unknown", "und", "")) or (
+        latin_share(question) < 0.5 and bool(faq_langs & LATIN_LANGS))
+    values.update({
+        "cover_top": cover, "known_terms": known, "known_not_top": known_not_top, "log_words": math.log1p(n_words),
+        "terse": float(terse), "questions": float(min(question.count("?"), 3)), "lang_mismatch": float(mismatch),
+        "off_topic_margin": float(off_topic_margin) if off_topic_margin is not None else -0.2,
+        "known_out_of_scope": float(known_out_of_scope),
+        "terse_x_z_own": float(terse) * z_own, "mismatch_x_z_own": float(mismatch) * z_own,
+        "mismatch_x_cover": float(mismatch) * cover,
+    })
+    return Evidence(tuple(float(values[name]) for name in FEATURES), terse, mismatch)
