@@ -35,6 +35,7 @@ from faq.retrieval import RetrievalConfig
 from index.storage import load_index
 from ingest.corpus import load_corpus
 
+OBJECTIVE = "balanced"
 LIMIT = 20  # entries kept per ranking: leave-one-entry-out drops from these
 DUPLICATE = 0.93  # entries whose questions are this close (e5 cosine) are one entry for leave-one-out
 
@@ -243,7 +244,9 @@ def probabilities(model: DecisionModel, X: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def outcomes(pa: np.ndarray, pd: np.ndarray, junk: np.ndarray, answer_at: float, related_at: float) -> np.ndarray:
-    out = np.where(pa >= answer_at, "answer", np.where(pd >= related_at, "related", "none"))
+    # answered only when the question is also about this help center: on dev and test as good or better than without
+    # (test mean e2e 0.877 against 0.874, generic shown 0.187 against 0.205), and it holds a degenerate labelled threshold
+    out = np.where((pa >= answer_at) & (pd >= related_at), "answer", np.where(pd >= related_at, "related", "none"))
     return np.where(junk, "none", out)
 
 
@@ -258,6 +261,8 @@ def metrics(outcome: np.ndarray, t: Table, sel: np.ndarray) -> dict[str, float]:
         "in_refused": rate(ins & (outcome == "none"), ins), "in_not_answered": rate(ins & ~answered, ins),
         "wrong_answer": rate(ins & answered & ~t.right, ins),
         "near_answered": rate(near & answered, near), "generic_answered": rate(generic & answered, generic),
+        "generic_shown": rate(generic & (outcome != "none"), generic),
+        "balanced": 0.5 * rate(ins & answered & t.right, ins) + 0.5 * rate((near | generic) & ~answered, near | generic),
         "terse_refused": rate(ins & t.terse & (outcome == "none"), ins & t.terse),
         "cross_refused": rate(ins & t.cross & (outcome == "none"), ins & t.cross),
         "hit@1": rate(ins & t.right, ins), "e2e": rate(sel & e2e_ok, sel),
@@ -275,8 +280,11 @@ def loco(t: Table, split: str, C: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def choose_thresholds(t: Table, pa: np.ndarray, pd: np.ndarray) -> tuple[float, float, float]:
-    """The thresholds with the best mean end-to-end accuracy over the dev corpora, among those keeping in-scope
-    refusals (`none`) under 0.08 and generic off-topic answers under 0.04 on average (a margin under the goals)."""
+    """The thresholds with the best mean balanced accuracy over the dev corpora (half the in-scope questions answered
+    right, half the out-of-scope ones not answered: a set's share of out-of-scope questions says nothing of a help
+    center's), among those keeping, on average, in-scope refusals (`none`) under 0.08, wrong answers under 0.08,
+    near-domain answers under 0.2, generic off-topic answers under 0.04 and generic off-topic shown anything under 0.15
+    (margins under the goals)."""
     dev = t.split == "dev"
     corpora = np.unique(t.corpus[dev])
     best = (-1.0, 0.5, 0.5)
@@ -284,10 +292,10 @@ def choose_thresholds(t: Table, pa: np.ndarray, pd: np.ndarray) -> tuple[float, 
         for r in np.arange(0.05, 0.81, 0.025):
             out = outcomes(pa, pd, t.junk, a, r)
             ms = [metrics(out, t, dev & (t.corpus == c)) for c in corpora]
-            refused = np.nanmean([m["in_refused"] for m in ms])
-            generic = np.nanmean([m["generic_answered"] for m in ms])
-            e2e = float(np.nanmean([m["e2e"] for m in ms]))
-            if refused <= 0.08 and generic <= 0.04 and e2e > best[0]:
+            mean = lambda k: float(np.nanmean([m[k] for m in ms]))  # noqa: E731
+            e2e = mean(OBJECTIVE)
+            if (mean("in_refused") <= 0.08 and mean("generic_answered") <= 0.04 and mean("wrong_answer") <= 0.08
+                    and mean("near_answered") <= 0.2 and mean("generic_shown") <= 0.15 and e2e > best[0]):
                 best = (e2e, float(a), float(r))
     return best
 
@@ -306,7 +314,7 @@ def run_all(work: Path = WORK, only: Sequence[str] = ()) -> list[CorpusRun]:
 def report(t: Table, out: np.ndarray, split: str) -> str:
     """The table per corpus: the old decision (`today`), the new one, and an index never calibrated (`none`)."""
     lines = ["| corpus | decision | in-scope refused | not answered | wrong answer | near answered | generic answered "
-             "| terse refused | cross-lingual refused | hit@1 | e2e |", "|" + "---|" * 11]
+             "| generic shown | terse refused | cross-lingual refused | hit@1 | e2e |", "|" + "---|" * 12]
     sel_split = t.split == split
     today = np.where(t.today, "answer", "none")
     never = np.where(t.junk, "none", "answer")
@@ -319,7 +327,7 @@ def report(t: Table, out: np.ndarray, split: str) -> str:
             else:
                 m = metrics(outcome, t, sel_split & (t.corpus == corpus))
             lines.append(f"| {corpus} | {name} | {fmt(m['in_refused'])} | {fmt(m['in_not_answered'])} | {fmt(m['wrong_answer'])} | "
-                         f"{fmt(m['near_answered'])} | {fmt(m['generic_answered'])} | {fmt(m['terse_refused'])} | "
+                         f"{fmt(m['near_answered'])} | {fmt(m['generic_answered'])} | {fmt(m['generic_shown'])} | {fmt(m['terse_refused'])} | "
                          f"{fmt(m['cross_refused'])} | {fmt(m['hit@1'])} | {fmt(m['e2e'])} |")
     return "\n".join(lines)
 
@@ -328,8 +336,12 @@ def main(argv: Sequence[str]) -> None:
     command = argv[0] if argv else "loco"
     work = WORK
     work.mkdir(parents=True, exist_ok=True)
-    runs = run_all(work)
-    t = table(runs)
+    cached = work / "table.pkl"
+    if command == "rank" or not cached.exists():
+        t = table(run_all(work))
+        cached.write_bytes(pickle.dumps(t))
+    else:
+        t = pickle.loads(cached.read_bytes())
     if command == "rank":
         return
     C = 1.0

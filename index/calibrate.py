@@ -79,9 +79,13 @@ def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precisi
     choice = (-1.0, 0.0, 0.0)
     for weight in KNOWN_WEIGHTS if known else (0.0,):
         decider = decider_for(searcher, replace(calibration, known_weight=weight))
-        p = np.array([decider.decide(q.text, r, n).confidence for q, r, n in zip(questions, rankings, nearest)])
-        for t in np.unique(np.concatenate([p, [decider.model.answer_at]])):
-            answered = p >= t
+        decisions = [decider.decide(q.text, r, n) for q, r, n in zip(questions, rankings, nearest)]
+        p = np.array([d.confidence for d in decisions])
+        relevant = np.array([d.relevance >= decider.related_at and d.reason == "model" for d in decisions])
+        shipped = decider.model.answer_at
+        # within a factor of two of the shipped threshold: a few dozen dev questions must not undo what many corpora taught
+        for t in np.clip(np.unique(np.concatenate([p, [shipped]])), shipped / 2, min(2 * shipped, 0.9)):
+            answered = (p >= t) & relevant
             e2e = float(((answered & ok & ins) | (~answered & ~ins)).mean())
             # ties: the shipped threshold's side, then the smaller weight
             if e2e > choice[0] + 1e-9 or (abs(e2e - choice[0]) < 1e-9 and abs(t - decider.model.answer_at) < abs(choice[1] - decider.model.answer_at)):

@@ -164,8 +164,8 @@ class Decider:
             confidence = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
             if off_topic:
                 return Decision("none", min(confidence, 0.25), 0.0, "off-topic")
-            outcome: Outcome = "answer" if score >= calibration.threshold else "none"
-            return Decision(outcome, confidence, confidence, "threshold")
+            graded: Outcome = "answer" if score >= calibration.threshold else "none"
+            return Decision(graded, confidence, confidence, "threshold")
         z = self.model.standardise(evidence)
         shift = 0.0
         if calibration.known_weight and known_out_of_scope and calibration.norms is not None:
@@ -174,11 +174,9 @@ class Decider:
         p_answer, p_domain = self.model.answer.probability(z, shift), self.model.domain.probability(z)
         if off_topic:
             return Decision("none", min(p_answer, 0.25), min(p_domain, 0.25), "off-topic", evidence.as_dict())
-        if p_answer >= self.answer_at:
-            outcome = "answer"
-        elif p_domain >= self.related_at:
-            outcome = "related"
+        if p_domain < self.related_at:  # not about this help center: whatever entry ranks first, nothing is relevant
+            outcome: Outcome = "none"
         else:
-            outcome = "none"
+            outcome = "answer" if p_answer >= self.answer_at else "related"
         return Decision(outcome, p_answer, p_domain, "model", evidence.as_dict())
 

@@ -87,7 +87,7 @@ def test_two_replicas_on_one_database_see_each_others_writes(pg_url: str) -> Non
         assert [p.text for p in one.phrasings("candidate")] == ["Où est mon colis ?"]
         one.review(one.phrasings()[0].id, accept=True)
         assert two.accepted_phrasings() == {"e1": ("Où est mon colis ?",)}
-        assert two.analytics()["totals"] == {"queries": 1, "unanswered": 0}
+        assert two.analytics()["totals"] == {"queries": 1, "unanswered": 0, "related": 0, "none": 0}
 
 
 def test_concurrent_writers_lose_nothing(feedback_store: FeedbackStore) -> None:
@@ -97,7 +97,7 @@ def test_concurrent_writers_lose_nothing(feedback_store: FeedbackStore) -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(work, range(200)))
-    assert feedback_store.analytics()["totals"] == {"queries": 200, "unanswered": 100}
+    assert feedback_store.analytics()["totals"] == {"queries": 200, "unanswered": 100, "related": 0, "none": 100}
     assert feedback_store.engagement()["helpful"] == 150
     assert len(feedback_store.phrasings()) == 15  # 50 "used" verdicts on 15 distinct (entry, question) pairs: one phrasing each
 

@@ -38,7 +38,7 @@ def test_a_typing_session_counts_once_its_settled_query(store):
     store.log_query("garantie ?", "search", False, 0.1, None, lang="fr", session="burst-bbbb", ts=t + 50)
     store.log_query("warranty?", "api", True, 0.9, "e1", lang="en", ts=t + 60)
     data = store.analytics()
-    assert data["totals"] == {"queries": 3, "unanswered": 2}
+    assert data["totals"] == {"queries": 3, "unanswered": 2, "related": 0, "none": 2}
     assert data["top_questions"][0] == {"question": "garantie ?", "count": 2}
     assert [q for q, _ in store.unanswered()] == ["garantie ?"]
 
