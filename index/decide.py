@@ -109,6 +109,9 @@ class Calibration:
     # labelled: the answer logit falls by this much per unit of (similarity to the nearest known out-of-scope
     # question - the top entry's similarity) / the corpus's own spread, once the question is closer to it
     known_weight: float = 0.0
+    # labelled: "threshold" when the old similarity threshold put more dev questions right than the model did; the
+    # model then still grades what is not answered (related or none)
+    rule: Literal["model", "threshold"] = "model"
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,13 @@ class Decider:
         p_answer, p_domain = self.model.answer.probability(z, shift), self.model.domain.probability(z)
         if off_topic:
             return Decision("none", min(p_answer, 0.25), min(p_domain, 0.25), "off-topic", evidence.as_dict())
+        if calibration.rule == "threshold":
+            score = ranking.hits[0].similarity - OFF_TOPIC_WEIGHT * known_out_of_scope
+            confidence = 1.0 / (1.0 + math.exp(-max(min((score - calibration.threshold) / calibration.scale, 50.0), -50.0)))
+            if score >= calibration.threshold:
+                return Decision("answer", confidence, p_domain, "threshold", evidence.as_dict())
+            graded: Outcome = "related" if p_domain >= self.related_at else "none"
+            return Decision(graded, confidence, p_domain, "threshold", evidence.as_dict())
         if p_domain < self.related_at:  # not about this help center: whatever entry ranks first, nothing is relevant
             outcome: Outcome = "none"
         else:

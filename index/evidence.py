@@ -38,6 +38,7 @@ FEATURES: tuple[str, ...] = (
     "z_own", "z_off", "z_own_primary", "z_own_usem3", "gap_sim", "gap_fused", "agree_primary", "agree_usem3",
     "agree_bm25", "bm25_matched", "cover_top", "known_terms", "known_not_top", "log_words", "terse", "questions",
     "lang_mismatch", "off_topic_margin", "known_out_of_scope", "terse_x_z_own", "mismatch_x_z_own", "mismatch_x_cover",
+    "unknown_same_lang",
 )
 
 
@@ -178,7 +179,7 @@ def gather(question: str, similarities: Sequence[float], fused: Sequence[float],
         values["agree_bm25"] = float(column[0] > 0 and column[0] >= column.max() - 1e-6)
     else:
         values["bm25_matched"] = values["agree_bm25"] = 0.0
-    cover = known = known_not_top = 0.0
+    cover = known = known_not_top = unknown = 0.0
     if terms is not None:
         asked = terms.question_terms(question)
         if asked:
@@ -187,6 +188,7 @@ def gather(question: str, similarities: Sequence[float], fused: Sequence[float],
             cover = len(asked & top) / len(asked)
             known = len(in_corpus) / len(asked)
             known_not_top = len(in_corpus - top) / len(asked)
+            unknown = 1.0 - known
     n_words = len(words(question))
     mismatch = (question_lang not in faq_langs and question_lang not in ("unknown", "und", "")) or (
         latin_share(question) < 0.5 and bool(faq_langs & LATIN_LANGS))
@@ -197,5 +199,7 @@ def gather(question: str, similarities: Sequence[float], fused: Sequence[float],
         "known_out_of_scope": float(known_out_of_scope),
         "terse_x_z_own": float(terse) * z_own, "mismatch_x_z_own": float(mismatch) * z_own,
         "mismatch_x_cover": float(mismatch) * cover,
+        # words the corpus never uses, in a question in its own language: "étanche" asked of a FAQ that never says it
+        "unknown_same_lang": 0.0 if mismatch else unknown,
     })
     return Evidence(tuple(float(values[name]) for name in FEATURES), terse, mismatch)

@@ -40,6 +40,8 @@ class CalibrationInfo(BaseModel):
                                                  "decision model, decided by `threshold` alone")
     answer_at: float | None = Field(None, description="labelled: the answer probability from which to answer (None: the shipped model's)")
     known_weight: float = Field(0.0, ge=0, description="labelled: how much closeness to a known out-of-scope question counts against answering")
+    rule: Literal["model", "threshold"] = Field("model", description="labelled: answer by the model's probability, or by `threshold` "
+                                                                     "when the dev questions said it does better")
 
 
 class IndexManifest(BaseModel):

@@ -130,7 +130,7 @@ def calibration_info(searcher: Searcher, calibration: Calibration, config: Retri
                            phrasing_discount=learnt.phrasing_discount, off_topic=learnt.off_topic,
                            off_topic_margin=calibration.off_topic_margin,
                            norms=calibration.norms.to_dict() if calibration.norms is not None else None,
-                           answer_at=calibration.answer_at, known_weight=calibration.known_weight)
+                           answer_at=calibration.answer_at, known_weight=calibration.known_weight, rule=calibration.rule)
 
 
 def learnt_from(info: CalibrationInfo, vectors: KnownVectors | None = None) -> Learnt:
@@ -146,7 +146,7 @@ def calibration_from(info: CalibrationInfo) -> Calibration:
     """The decision's calibration as the manifest keeps it (the inverse of `calibration_info`'s part)."""
     norms = Norms.from_dict(info.norms) if info.norms is not None else None
     return Calibration(info.threshold, info.scale, info.off_topic_margin, method=info.method, norms=norms,
-                       answer_at=info.answer_at, known_weight=info.known_weight)
+                       answer_at=info.answer_at, known_weight=info.known_weight, rule=info.rule)
 
 
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:

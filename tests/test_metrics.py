@@ -63,6 +63,15 @@ def test_metrics_text_parses_into_the_documented_families(service):
             "faq_questions", "faq_index_info", "faq_index_load_seconds", "faq_index_reload_failures"} <= names
 
 
+def test_each_decision_outcome_is_counted_per_surface(service):
+    before = scrape(service)
+    body = service.post("/v1/query", json={"question": "Quel temps fera-t-il demain à Oslo ?", "surface": "search"}).json()
+    after = scrape(service)
+    assert body["outcome"] == "none"
+    assert value(after, "faq_outcomes_total", surface="search", outcome="none") \
+        == value(before, "faq_outcomes_total", surface="search", outcome="none") + 1
+
+
 def test_a_query_moves_the_request_latency_and_question_counters(service):
     before = scrape(service)
     answered = service.post("/v1/query", json={"question": "Quels moyens de paiement acceptez-vous ?", "surface": "search"}).json()
