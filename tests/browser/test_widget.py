@@ -34,7 +34,7 @@ faq-search { display: inline !important; }
 input, button, a, p, h3 { border: 5px dashed lime !important; padding: 20px !important; margin: 20px !important; }
 """
 ANSWERED = "Que couvre la garantie ?"
-NO_ANSWER = "xyzzy plugh qwfp"
+NO_ANSWER = "Quel temps fera-t-il demain à Montréal ?"  # off topic; the fake embedder grades unknown words by their letters, not as gibberish
 # what the page notes of every CSP violation; Playwright runs it whatever the page's CSP
 CSP_PROBE = """window.__csp = []; document.addEventListener("securitypolicyviolation",
   (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`), true);
