@@ -24,13 +24,13 @@ import numpy as np
 
 from eval.decision_data import WORK, DevCorpus, Example, all_corpora
 from faq.junk import junk_reason
-from faq.text import normalize
 from index.build import MANIFEST, build_index
 from index.decide import MODEL_FILE, DecisionModel, Logistic
 from index.embedders import Embedder, EmbeddingCache
 from index.evidence import FEATURES, CorpusTerms, Norms, gather, is_terse
 from index.label_free import MARGIN, document_frequencies, off_topic_questions, terse_version
 from index.pipeline import fit_label_free
+from index.search import Ranking
 from faq.retrieval import RetrievalConfig
 from index.storage import load_index
 from ingest.corpus import load_corpus
@@ -64,6 +64,13 @@ class Ranked:
     signal_values: np.ndarray
     lang: str
     off_topic_margin: float | None
+
+    @classmethod
+    def of(cls, ranking: Ranking) -> Ranked:
+        hits = ranking.hits
+        return cls(tuple(h.entry_id for h in hits), np.array([h.similarity for h in hits], np.float32),
+                   np.array([h.score for h in hits], np.float32), ranking.signal_names, ranking.signal_values, ranking.lang,
+                   ranking.off_topic_margin)
 
     def without(self, entries: frozenset[str]) -> Ranked:
         keep = np.array([e not in entries for e in self.entry_ids], dtype=bool)
@@ -118,15 +125,14 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
     for e in dev.examples:
         if e.scope == "in" and not is_terse(e.text) and _share(e.text, 0.33, salt="terse"):
             examples.append(replace(e, text=terse_version(e.text, searcher.analyzer, df), kind="synthetic-terse"))
-    cache = work / "rankings" / f"{dev.name}-{key}-{calibration.norms and hashlib.sha256(json.dumps(calibration.norms.to_dict()).encode()).hexdigest()[:8]}.pkl"
+    # rankings depend on the index and its label-free calibration (the off-topic lines kept, the query bank)
+    norms_key = hashlib.sha256(json.dumps(calibration.norms.to_dict()).encode()).hexdigest()[:8]
+    cache = work / "rankings" / f"{dev.name}-{key}-{norms_key}.pkl"
     ranked: dict[str, Ranked] = pickle.loads(cache.read_bytes()) if cache.exists() else {}
-    for text in dict.fromkeys(e.text for e in examples):
+    entries = index.records.entries
+    for text in dict.fromkeys([*(e.text for e in examples), *(entry.question for entry in entries)]):
         if text not in ranked:
-            r = searcher.rank(text, limit=LIMIT)
-            hits = r.hits
-            ranked[text] = Ranked(tuple(h.entry_id for h in hits), np.array([h.similarity for h in hits], np.float32),
-                                  np.array([h.score for h in hits], np.float32), r.signal_names, r.signal_values, r.lang,
-                                  r.off_topic_margin)
+            ranked[text] = Ranked.of(searcher.rank(text, limit=LIMIT))
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(pickle.dumps(ranked))
     for e in embedders:
@@ -139,16 +145,12 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
             gone = frozenset(x for g in e.relevant for x in duplicates.get(g, {g}))
             cases.append(Case(dev.name, dev.group, Example(e.text, frozenset(), "near", "leave-entry-out", e.split, e.lang),
                               ranked[e.text].without(gone), calibration.threshold))
-    for entry in index.records.entries:
-        r = searcher.rank(entry.question, limit=LIMIT)
-        hits = r.hits
-        own = Ranked(tuple(h.entry_id for h in hits), np.array([h.similarity for h in hits], np.float32),
-                     np.array([h.score for h in hits], np.float32), r.signal_names, r.signal_values, r.lang, r.off_topic_margin)
+    for entry in entries:
         cases.append(Case(dev.name, dev.group, Example(entry.question, frozenset(), "near", "faq-question-left-out", "dev", entry.lang),
-                          own.without(frozenset(duplicates.get(entry.id, {entry.id}))), calibration.threshold))
+                          ranked[entry.question].without(frozenset(duplicates.get(entry.id, {entry.id}))), calibration.threshold))
     table = index.table
-    terms = CorpusTerms(index.records, set(table.vocabulary), table.lang)
-    return CorpusRun(dev.name, dev.group, calibration.norms, calibration.threshold, frozenset(table.langs), tuple(cases), terms)
+    return CorpusRun(dev.name, dev.group, calibration.norms, calibration.threshold, frozenset(table.langs), tuple(cases),
+                     CorpusTerms(table))
 
 
 def _share(text: str, share: float, salt: str) -> bool:

@@ -7,7 +7,6 @@ an index calibrated before the decision model.
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import OrderedDict
@@ -15,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.decide import OFF_TOPIC_WEIGHT, Calibration, Decider, Decision, Outcome
+from index.decide import Calibration, Decider, Decision, Outcome, abstention_score
 from index.evidence import CorpusTerms
 from index.search import Filters, Hit, Ranking, Searcher, check_top_k
 from index.short_answer import ShortAnswer, ShortAnswerer
@@ -32,10 +31,6 @@ def off_topic(ranking: Ranking, leave_out: int | None = None) -> float:
     if leave_out is not None:
         known = known[np.arange(len(known)) != leave_out]
     return float(known.max()) if len(known) else 0.0
-
-
-def abstention_score(similarity: float, nearest_off_topic: float) -> float:
-    return similarity - OFF_TOPIC_WEIGHT * nearest_off_topic
 
 
 @dataclass(frozen=True)
@@ -55,10 +50,6 @@ class Answer:
     lang: str = ""  # the first result's language: the question's whenever the FAQ has that version
     # seconds per stage when it was computed (the ranking's signals, "rank", "short answer", "answer"); a cached answer keeps them
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
-
-    def hit_score(self, hit: Hit) -> float:
-        """What the threshold applies to, for any hit (`score` is the first one's)."""
-        return abstention_score(hit.similarity, self.off_topic)
 
 
 class Answerer:
@@ -125,7 +116,7 @@ class Answerer:
 def decider_for(searcher: Searcher, calibration: Calibration | None) -> Decider:
     """The decision for one searcher's index: its calibration, its terms and its languages."""
     table = searcher.index.table
-    terms = CorpusTerms(searcher.index.records, table.vocabulary, table.lang) if searcher.config.lexical_weight > 0 else None
+    terms = CorpusTerms(table) if searcher.config.lexical_weight > 0 else None
     return Decider(calibration, terms, frozenset(table.langs))
 
 

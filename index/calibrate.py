@@ -57,6 +57,11 @@ def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precisi
         rankings.append(ranking)
         nearest.append(near)
     s, ok, ins = np.array(scores), np.array(correct), np.array(in_scope)
+
+    def e2e_of(answered: np.ndarray) -> float:
+        """End-to-end accuracy: in scope answered with the right entry first, or out of scope not answered."""
+        return float(((answered & ok & ins) | (~answered & ~ins)).mean())
+
     spread = float(s.std()) / 2 or 0.01
     if ins.all():
         threshold = float(np.quantile(s, 1 - answer_rate))
@@ -68,28 +73,28 @@ def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precisi
             precision = (abstained & ~ins).sum() / abstained.sum() if abstained.any() else 1.0
             if precision < min_precision:
                 continue
-            e2e = ((answered & ok & ins) | (abstained & ~ins)).mean()
+            e2e = e2e_of(answered)
             if e2e > best[0]:
                 best = (float(e2e), float(t))
         threshold = best[1]
-    old_e2e = float((((s >= threshold) & ok & ins) | ((s < threshold) & ~ins)).mean())
+    old_e2e = e2e_of(s >= threshold)
     calibration = Calibration(threshold=threshold, scale=spread, method="labelled", norms=norms)
     if norms is None:
         return calibration
     # the decision's answer threshold and known-question weight, on the same dev questions
     choice = (-1.0, 0.0, 0.0)
+    base = decider_for(searcher, calibration)
+    shipped = base.model.answer_at
     for weight in KNOWN_WEIGHTS if known else (0.0,):
-        decider = decider_for(searcher, replace(calibration, known_weight=weight))
+        decider = base.with_calibration(replace(calibration, known_weight=weight))
         decisions = [decider.decide(q.text, r, n) for q, r, n in zip(questions, rankings, nearest)]
         p = np.array([d.confidence for d in decisions])
         relevant = np.array([d.relevance >= decider.related_at and d.reason == "model" for d in decisions])
-        shipped = decider.model.answer_at
         # within a factor of two of the shipped threshold: a few dozen dev questions must not undo what many corpora taught
         for t in np.clip(np.unique(np.concatenate([p, [shipped]])), shipped / 2, min(2 * shipped, 0.9)):
-            answered = (p >= t) & relevant
-            e2e = float(((answered & ok & ins) | (~answered & ~ins)).mean())
+            e2e = e2e_of((p >= t) & relevant)
             # ties: the shipped threshold's side, then the smaller weight
-            if e2e > choice[0] + 1e-9 or (abs(e2e - choice[0]) < 1e-9 and abs(t - decider.model.answer_at) < abs(choice[1] - decider.model.answer_at)):
+            if e2e > choice[0] + 1e-9 or (abs(e2e - choice[0]) < 1e-9 and abs(t - shipped) < abs(choice[1] - shipped)):
                 choice = (e2e, float(t), weight)
     if old_e2e > choice[0] + 1e-9:  # the dev questions say this corpus's similarity threshold does better than the model
         return replace(calibration, rule="threshold")

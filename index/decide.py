@@ -33,9 +33,19 @@ from index.search import Ranking
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "decider.json"
 Outcome = Literal["answer", "related", "none"]
-OUTCOMES: tuple[Outcome, ...] = ("answer", "related", "none")
-# how much the nearest known out-of-scope question counts against answering (labelled calibration only)
+# how much the nearest known out-of-scope question counts against answering; on the watch-shop dev
+# split 0.25 / 0.5 / 0.75 gave end-to-end accuracy 0.855 / 0.882 / 0.855 (0.803 without any)
 OFF_TOPIC_WEIGHT = 0.5
+
+
+def abstention_score(similarity: float, nearest_off_topic: float) -> float:
+    """The similarity threshold's score: the top entry's mean dense similarity, less half the question's similarity
+    to the nearest known out-of-scope question (an index calibrated before the decision model, or `rule: threshold`)."""
+    return similarity - OFF_TOPIC_WEIGHT * nearest_off_topic
+
+
+def sigmoid(logit: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
 
 
 @dataclass(frozen=True)
@@ -46,8 +56,7 @@ class Logistic:
     bias: float
 
     def probability(self, z: np.ndarray, shift: float = 0.0) -> float:
-        logit = float(np.dot(self.weights, z) + self.bias) + shift
-        return 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
+        return sigmoid(float(np.dot(self.weights, z) + self.bias) + shift)
 
 
 @dataclass(frozen=True)
@@ -141,6 +150,10 @@ class Decider:
         self.answer_at = at if at is not None else self.model.answer_at
         self.related_at = related if related is not None else self.model.related_at
 
+    def with_calibration(self, calibration: Calibration) -> Decider:
+        """The same index's decider under another calibration (labelled calibration tries several)."""
+        return Decider(calibration, self.terms, self.faq_langs, self.model)
+
     def evidence(self, question: str, ranking: Ranking, known_out_of_scope: float = 0.0) -> Evidence | None:
         norms = self.calibration.norms if self.calibration is not None else None
         if norms is None or not ranking.hits:
@@ -161,10 +174,10 @@ class Decider:
         margin = calibration.off_topic_margin
         off_topic = margin is not None and ranking.off_topic_margin is not None and ranking.off_topic_margin > margin
         evidence = self.evidence(question, ranking, known_out_of_scope)
+        score = abstention_score(ranking.hits[0].similarity, known_out_of_scope)
+        # the similarity threshold's confidence: 0.5 at the threshold
+        confidence = sigmoid((score - calibration.threshold) / calibration.scale)
         if evidence is None:  # calibrated before the decision model: its similarity threshold, answer or none
-            score = ranking.hits[0].similarity - OFF_TOPIC_WEIGHT * known_out_of_scope
-            z = (score - calibration.threshold) / calibration.scale
-            confidence = 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
             if off_topic:
                 return Decision("none", min(confidence, 0.25), 0.0, "off-topic")
             graded: Outcome = "answer" if score >= calibration.threshold else "none"
@@ -178,8 +191,6 @@ class Decider:
         if off_topic:
             return Decision("none", min(p_answer, 0.25), min(p_domain, 0.25), "off-topic", evidence.as_dict())
         if calibration.rule == "threshold":
-            score = ranking.hits[0].similarity - OFF_TOPIC_WEIGHT * known_out_of_scope
-            confidence = 1.0 / (1.0 + math.exp(-max(min((score - calibration.threshold) / calibration.scale, 50.0), -50.0)))
             if score >= calibration.threshold:
                 return Decision("answer", confidence, p_domain, "threshold", evidence.as_dict())
             graded: Outcome = "related" if p_domain >= self.related_at else "none"

@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 
+from index.entries import EntryTable
 from index.lexical import analyzer
-from index.records import Records
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 TERSE_WORDS = 3  # a question of at most this many words is a search-box query: it scores lower everywhere
@@ -106,38 +106,30 @@ def is_terse(text: str) -> bool:
 
 
 class CorpusTerms:
-    """The index terms the corpus knows, and each entry's own, for term coverage (BM25's analysis)."""
+    """The index terms the corpus knows (BM25's vocabulary), and each entry's own, for term coverage.
 
-    def __init__(self, records: Records, vocabulary: set[str], lang: str, cache_size: int = 4096) -> None:
-        self._records = records
-        self._position = {e.id: i for i, e in enumerate(records.entries)}
-        self.vocabulary = vocabulary
-        self.analyzer = analyzer(lang)
-        self._cache: OrderedDict[str, frozenset[str]] = OrderedDict()
-        self._size = cache_size
+    An entry's terms are analysed the first time it ranks first, and `cache_size` of them remembered."""
+
+    def __init__(self, table: EntryTable, cache_size: int = 4096) -> None:
+        self._table = table
+        self.vocabulary = table.vocabulary
+        self.analyzer = analyzer(table.lang)
+        self.of_entry = lru_cache(maxsize=cache_size)(self._of_entry)
 
     def question_terms(self, question: str) -> set[str]:
         return set(self.analyzer.terms(question))
 
-    def of_entry(self, entry_id: str) -> frozenset[str]:
-        found = self._cache.get(entry_id)
-        if found is None:
-            e = self._records.entries[self._position[entry_id]]
-            text = " ".join((e.section, e.question, *e.alt_questions, e.answer))
-            found = frozenset(analyzer(e.lang).terms(text)) | frozenset(self.analyzer.terms(text))
-            self._cache[entry_id] = found
-            while len(self._cache) > self._size:
-                self._cache.popitem(last=False)
-        return found
+    def _of_entry(self, entry_id: str) -> frozenset[str]:
+        e = self._table.records.entries[self._table.position[entry_id]]
+        text = " ".join((e.section, e.question, *e.alt_questions, e.answer))
+        return frozenset(analyzer(e.lang).terms(text)) | frozenset(self.analyzer.terms(text))
 
 
 @dataclass(frozen=True)
 class Evidence:
-    """The named numbers for one question (FEATURES order), and the shape facts the guards read."""
+    """The named numbers for one question, in FEATURES order."""
 
     values: tuple[float, ...]
-    terse: bool
-    lang_mismatch: bool
 
     def as_dict(self) -> dict[str, float]:
         return {name: round(v, 4) for name, v in zip(FEATURES, self.values)}
@@ -152,7 +144,7 @@ def gather(question: str, similarities: Sequence[float], fused: Sequence[float],
            known_out_of_scope: float) -> Evidence:
     """Evidence from the ranked entries (best first: their mean dense similarity, fused score, each signal's value)."""
     if not len(similarities):
-        return Evidence(tuple(0.0 for _ in FEATURES), is_terse(question), False)
+        return Evidence(tuple(0.0 for _ in FEATURES))
     terse = is_terse(question)
     s1 = float(similarities[0])
     s2 = float(similarities[1]) if len(similarities) > 1 else s1 - 0.1
@@ -202,4 +194,4 @@ def gather(question: str, similarities: Sequence[float], fused: Sequence[float],
         # words the corpus never uses, in a question in its own language: "étanche" asked of a FAQ that never says it
         "unknown_same_lang": 0.0 if mismatch else unknown,
     })
-    return Evidence(tuple(float(values[name]) for name in FEATURES), terse, mismatch)
+    return Evidence(tuple(float(values[name]) for name in FEATURES))

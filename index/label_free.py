@@ -181,7 +181,7 @@ def _scored(searcher: Searcher, question: str, leave_out: str | None = None) -> 
     ranking = searcher.rank(question, limit=1, leave_out=leave_out)
     if not ranking.hits:
         return Scored(-1.0, {})
-    dense = len(ranking.nearest)
+    dense = len(ranking.query_vectors)  # the dense models come first in signal_names, each with its question vector
     return Scored(ranking.hits[0].similarity, {name: float(ranking.signal_values[0, j])
                                                for j, name in enumerate(ranking.signal_names[:dense])})
 

@@ -85,8 +85,6 @@ class Ranking:
     # a dense model's cosine similarity, BM25's raw score (0: no shared term). The decision weighs their agreement.
     signal_names: tuple[str, ...] = ()
     signal_values: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.float32), compare=False)
-    # per dense model (in `signal_names` order), the plain cosine of the question's closest vector in the index
-    nearest: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -226,8 +224,7 @@ class Searcher:
         per_signal = np.array([(r.similarity if r.similarity is not None else r.scores)[ranked] for r, _ in results],
                               dtype=np.float32).T.reshape(len(ranked), len(results))
         return Ranking(hits=hits, filtered_out=filtered_out, known_out_of_scope=known, off_topic_margin=margin, lang=lang,
-                       query_vectors=vectors, timings=tuple(timings), signal_names=self.signal_names, signal_values=per_signal,
-                       nearest=tuple(r.nearest for r in dense))
+                       query_vectors=vectors, timings=tuple(timings), signal_names=self.signal_names, signal_values=per_signal)
 
     def _ranked(self, fused: np.ndarray, allowed: np.ndarray | None, lang: str, limit: int | None) -> list[tuple[int, int]]:
         """The first `limit` (ranked entry, entry shown) pairs, sorting only as many entries as they need: the best

@@ -7,9 +7,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from faq.limits import MAX_MESSAGE_CHARS, MAX_QUESTION_CHARS, MAX_SUGGESTIONS, MAX_TOP_K
+from index.decide import Outcome
 from ingest.helpcenter import HelpCenter
-
-Outcome = Literal["answer", "related", "none"]  # index.decide
 
 
 # Said in the OpenAPI schema so generated clients and fuzzers know it; checked by the validators
@@ -86,7 +85,8 @@ class QueryResponse(BaseModel):
     confidence: float = Field(ge=0, le=1, description="the probability that the first result answers the question")
     answer: ShortAnswerOut | None = Field(description="the short answer, when answerable")
     results: list[Result] = Field(description="best first; returned even when not answerable, as possibly related entries")
-    below_threshold: int = Field(description="how many of the returned results score under the 'no answer' threshold")
+    below_threshold: int = Field(description="how many of the returned results are not claimed as the answer (all but the "
+                                             "first when `outcome` is `answer`)")
     filtered_out: int = Field(description="how many entries the filters excluded")
     took_ms: float
     question_lang: str = Field("unknown", description="the question's detected language (ISO 639-1), or 'unknown' for text too short to tell")

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from faq.retrieval import RetrievalConfig
 from index.decide import MODEL_FILE, Calibration, Decider, DecisionModel, Logistic, shipped_model
 from index.evidence import FEATURES, Norms, Spread, is_terse, latin_share
 from index.label_free import terse_version
@@ -24,7 +22,7 @@ def _ranking(*similarities: float, lang: str = "fr") -> Ranking:
                 chunk=Chunk(f"e{i}#0", f"e{i}", "d", "D", "S", f"question {i}", "texte", "fr", 0, 5, 0, 1))
             for i, s in enumerate(similarities)]
     values = np.array([[s] for s in similarities], np.float32)
-    return Ranking(hits, 0, lang=lang, signal_names=("fake",), signal_values=values, nearest=(similarities[0],))
+    return Ranking(hits, 0, lang=lang, signal_names=("fake",), signal_values=values)
 
 
 def _model_on(feature: str, answer_weight: float, domain_weight: float, answer_at: float = 0.5, related_at: float = 0.5) -> DecisionModel:

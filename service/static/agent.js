@@ -21,7 +21,7 @@ import {
 } from "./common.js";
 
 const TOP_K = 3;
-const STRONG = 0.75; // confidence from which a suggestion is a strong match; the threshold (answerable) is 0.5
+const STRONG = 0.75; // confidence from which a suggestion is a strong match; the decision (answerable) sets its own threshold
 
 // The panel's own strings (issue 18), used until common.js's STRINGS has them: t() wins when it knows the key.
 const PANEL_STRINGS = {
