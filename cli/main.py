@@ -56,17 +56,22 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
 
 def say_calibration(result: CalibrationResult) -> None:
     """How the index was calibrated, in plain words, with the fix when it was label-free."""
+    from index.decide import shipped_model  # loaded already: the index was just calibrated
+
     info = result.info
     if result.method == "labelled":
         left_out = f"; left out of questions: {', '.join(info.background_terms)}" if info.background_terms else ""
         refused = f"; {len(info.out_of_scope)} known out-of-scope questions" if info.out_of_scope else ""
-        console.print(f"calibrated on labelled questions: answer when the abstention score ≥ {info.threshold:.4f} "
-                      f"({result.questions} dev questions){left_out}{refused}")
+        rule = (f"answer when the similarity score ≥ {info.threshold:.4f} (it put more dev questions right than the decision model)"
+                if info.rule == "threshold" else
+                f"answer when the decision model's probability ≥ {info.answer_at if info.answer_at is not None else shipped_model().answer_at:.3f}")
+        console.print(f"calibrated on labelled questions: {rule} ({result.questions} dev questions){left_out}{refused}")
         return
     bank = f"{result.logged_questions} logged questions" if result.logged_questions else "them"
     console.print(
-        f"[yellow]calibrated label-free[/]: {result.reason}. \"No answer\" below {info.threshold:.4f}, the score "
-        f"{result.quantile:.0%} of {result.off_topic_used} generic off-topic questions stay under on this FAQ; query bank from {bank}.\n"
+        f"[yellow]calibrated label-free[/]: {result.reason}. Answer, related or none is decided by the shipped decision model "
+        f"on this FAQ's own scale (its questions, terse versions of them, and {result.off_topic_used} generic off-topic questions "
+        f"that are off topic here); query bank from {bank}.\n"
         "  To calibrate on your own questions: add labelled questions with faq calibrate FILE "
         "(one JSON object a line: text, relevant_entry_ids or relevant_questions; see the README).")
 

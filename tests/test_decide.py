@@ -169,3 +169,16 @@ def test_labelled_calibration_keeps_the_answer_threshold_near_the_shipped_one(fa
         assert calibration.answer_at is not None and shipped / 2 - 1e-9 <= calibration.answer_at <= min(2 * shipped, 0.9) + 1e-9
     else:  # the old similarity threshold did better on the dev questions: the model only grades what it does not answer
         assert calibration.answer_at is None
+
+
+@pytest.mark.parametrize(("rule", "said"), [("model", "decision model's probability ≥ 0.400"),
+                                             ("threshold", "similarity score ≥ 0.2500")])
+def test_faq_calibrate_says_which_rule_answers(rule, said, capsys):
+    from cli.main import say_calibration
+    from index.manifest import CalibrationInfo
+    from usecases.calibrate import CalibrationResult
+
+    info = CalibrationInfo(threshold=0.25, scale=0.05, retrieval="r", source="s", questions=10, rule=rule,
+                           answer_at=0.4 if rule == "model" else None, norms=NORMS.to_dict())
+    say_calibration(CalibrationResult("labelled", info, 10))
+    assert said in " ".join(capsys.readouterr().out.split())

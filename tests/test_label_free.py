@@ -113,6 +113,7 @@ def test_ingest_without_labels_calibrates_label_free_and_says_how_to_fix_it(fake
     build(CORPUS, tmp_path / "index", settings)
     said = " ".join(capsys.readouterr().out.split())
     assert "label-free" in said and "faq calibrate FILE" in said
+    assert "decision model" in said and "No answer\" below" not in said  # what decides now, not the old threshold
     assert load_index(tmp_path / "index").manifest.calibration.method == "label-free"
 
 

@@ -39,6 +39,8 @@
       "noanswer.title": "Nous n'avons pas trouvé de réponse à votre question",
       "noanswer.text": "Notre FAQ ne couvre pas ce sujet. Notre service client se fera un plaisir de vous aider :",
       "noanswer.nocontact": "Notre FAQ ne couvre pas ce sujet. Contactez directement l'entreprise.",
+      "related.text": "Si aucun ne répond à votre question, notre service client se fera un plaisir de vous aider :",
+      "related.nocontact": "Si aucun ne répond à votre question, contactez directement l'entreprise.",
       email: "E-mail",
       phone: "Téléphone",
       web: "Contact",
@@ -68,6 +70,8 @@
       "noanswer.title": "We did not find an answer to your question",
       "noanswer.text": "Our FAQ does not cover this topic. Our customer service will be happy to help:",
       "noanswer.nocontact": "Our FAQ does not cover this topic. Please contact the company directly.",
+      "related.text": "If none of them answers your question, our customer service will be happy to help:",
+      "related.nocontact": "If none of them answers your question, please contact the company directly.",
       email: "Email",
       phone: "Phone",
       web: "Contact",
@@ -339,7 +343,7 @@
         const list = el("ol", { class: "list" });
         data.results.forEach((result) => list.append(el("li", {}, this.#card(data, result, false))));
         this.results.replaceChildren(el("section", { class: "related", "data-outcome": "related" },
-          el("h3", { class: "title", text: this.t("related.title") }), list, this.#noAnswer()));
+          el("h3", { class: "title", text: this.t("related.title") }), list, this.#noAnswer(true)));
         return;
       }
       if (!data.answerable) {
@@ -401,7 +405,8 @@
       return box;
     }
 
-    #noAnswer() {
+    /** The contact card: under "no answer" (`related` false), or below related articles, without claiming none was found. */
+    #noAnswer(related = false) {
       const c = this.#helpcenter.contact ?? {};
       const items = [];
       const item = (key, value) => items.push(el("div", {}, el("dt", { text: this.t(key) }), el("dd", {}, value)));
@@ -411,12 +416,15 @@
       if (url) item("web", el("a", { href: url, target: "_blank", rel: "noopener", text: c.url }));
       const hours = typeof c.hours === "string" ? c.hours : c.hours?.[this.uiLang] ?? Object.values(c.hours ?? {})[0];
       if (items.length && hours) item("hours", hours);
+      const contact = [
+        el("p", { text: this.t(`${related ? "related" : "noanswer"}.${items.length ? "text" : "nocontact"}`) }),
+        items.length ? el("dl", { class: "contact" }, items) : null,
+        this.#helpcenter.name ? el("p", { class: "hc-name", text: this.#helpcenter.name }) : null,
+      ];
+      if (related) return el("section", { class: "no-answer related-contact" }, ...contact);
       const titleId = uniqueId("noanswer");
       return el("section", { class: "no-answer", "aria-labelledby": titleId },
-        el("h3", { id: titleId, class: "title", text: this.t("noanswer.title") }),
-        el("p", { text: this.t(items.length ? "noanswer.text" : "noanswer.nocontact") }),
-        items.length ? el("dl", { class: "contact" }, items) : null,
-        this.#helpcenter.name ? el("p", { class: "hc-name", text: this.#helpcenter.name }) : null);
+        el("h3", { id: titleId, class: "title", text: this.t("noanswer.title") }), ...contact);
     }
   }
 

@@ -125,6 +125,22 @@ def test_the_no_answer_card_gives_the_bike_shops_contacts(bike_page, screenshots
     page.screenshot(path=str(screenshots / "helpcenter-no-answer.png"), full_page=True)
 
 
+def test_a_related_outcome_lists_the_entries_openly_with_the_bike_shops_contacts(bike_page, screenshots: Path):
+    page = bike_page
+    page.route("**/v1/query", lambda route: with_source_fields(
+        route, lambda body: body.update(outcome="related", answerable=False, answer=None)))
+    page.goto("/")
+    page.get_by_label("Votre question").fill("Peut-on louer un tandem ?")
+    related = page.locator(".related-articles")
+    expect(related.get_by_role("heading", name="Pas de réponse sûre, mais ces articles peuvent vous aider")).to_be_visible()
+    expect(related.locator(".result-list > li").first).to_be_visible()  # open, not folded as under "no answer"
+    expect(related.locator(".result-card.is-best")).to_have_count(0)
+    expect(related.locator(".related-contact").get_by_role("link", name="aide@velocite.example")).to_be_visible()
+    expect(page.locator(".no-answer h2")).to_have_count(0)  # not the "we did not find an answer" card
+    assert_no_watch_shop(page)
+    page.screenshot(path=str(screenshots / "helpcenter-related.png"), full_page=True)
+
+
 def test_the_agent_panel_is_the_bike_shops(bike_page, screenshots: Path):
     page = bike_page
     page.goto("/agent")

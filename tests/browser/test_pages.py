@@ -302,6 +302,21 @@ def test_agent_panel_weak_and_strong_suggestions_have_classes_and_labels(page):
     assert strong.evaluate("e => getComputedStyle(e).borderTopStyle") != "dashed"
 
 
+def test_agent_panel_labels_a_question_the_faq_does_not_cover(page):
+    related, none = _fake_suggestion("Q liée ?", 0.2, False, 1), _fake_suggestion("Q hors sujet ?", 0.01, False, 2)
+    related["outcome"], none["outcome"] = "related", "none"
+    body = {"suggestions": [related, none], "no_question": False, "index_version": "v", "took_ms": 1.0}
+    page.route("**/v1/suggest", lambda route: route.fulfill(status=200, json=body))
+    suggest(page, "Q liée ? Q hors sujet ?")
+    groups = page.locator(".group")
+    expect(groups).to_have_count(2)
+    expect(groups.nth(0)).to_have_class(re.compile(r"\bstrength-weak\b"))
+    expect(groups.nth(0).locator(".strength-label")).to_have_text("Peut-être lié")
+    expect(groups.nth(1)).to_have_class(re.compile(r"\bstrength-none\b"))
+    expect(groups.nth(1).locator(".strength-label")).to_have_text("Hors FAQ")
+    expect(groups.nth(1).locator(".notice")).to_have_text("La FAQ ne couvre pas cette question : rien de pertinent trouvé.")
+
+
 def test_agent_panel_screenshot(page, screenshots):
     suggest(page, f"Bonjour,\nJ'ai reçu ma montre hier mais le verre est rayé. Que dois-je faire ?\n{REFUND}\n"
                   "Et quel temps fera-t-il demain à Montréal ?\nMerci d'avance,\nMarie D.\nEnvoyé de mon iPhone")

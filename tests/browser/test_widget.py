@@ -196,6 +196,31 @@ def test_no_answer_shows_the_help_centers_contacts(sites: Sites, visit: Any, scr
     assert not v.errors, v.errors
 
 
+def test_related_outcome_shows_the_entries_as_related_articles_then_the_contacts(sites: Sites, visit: Any) -> None:
+    v = visit(sites.plain)
+
+    def as_related(route: Any) -> None:  # the service's own response, graded related (index.decide decides which)
+        response = route.fetch()
+        body = response.json()
+        body.update(outcome="related", answerable=False, answer=None)
+        route.fulfill(response=response, json=body)
+
+    v.page.route("**/v1/query", as_related)
+    v.widget.get_by_role("searchbox").fill(ANSWERED)
+    related = v.widget.locator("[data-outcome=related]")
+    expect(related).to_contain_text("Pas de réponse sûre, mais ces articles peuvent vous aider")
+    expect(related.locator(".list > li").first).to_be_visible()
+    expect(related.locator(".card.is-best")).to_have_count(0)  # no answer claimed
+    contact = related.locator(".related-contact")
+    expect(contact).to_contain_text("Si aucun ne répond à votre question")
+    expect(contact).not_to_contain_text("Nous n'avons pas trouvé")
+    helpcenter = json.loads((CORPUS / "helpcenter.json").read_text(encoding="utf-8"))
+    expect(contact.get_by_role("link", name=helpcenter["contact"]["email"])).to_be_visible()
+    expect(v.widget.get_by_role("status").first).to_contain_text("Pas de réponse sûre")
+    assert not v.csp_violations()
+    assert not v.errors, v.errors
+
+
 def test_feedback_click_posts_the_verdict(sites: Sites, visit: Any) -> None:
     v = visit(sites.plain)
     v.widget.get_by_role("searchbox").fill(ANSWERED)
