@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from index.decide import MODEL_FILE, Calibration, Decider, DecisionModel, Logistic, shipped_model
+from index.decide import MODEL_FILE, Calibration, Decider, DecisionModel, Logistic, grade, shipped_model
 from index.evidence import FEATURES, Norms, Spread, is_terse, latin_share
 from index.label_free import terse_version
 from index.lexical import analyzer
@@ -81,6 +82,29 @@ def test_an_index_calibrated_before_the_decision_model_is_decided_by_its_thresho
     old = Decider(Calibration(0.7, 0.05), None, frozenset({"fr"}), _model_on("z_own", 2.0, 1.0))
     assert old.decide("garantie ?", _ranking(0.75, 0.5)).outcome == "answer"
     assert old.decide("garantie ?", _ranking(0.65, 0.5)).outcome == "none"
+
+
+def test_closeness_to_an_off_topic_line_is_evidence_for_the_model_not_a_veto():
+    # "prices" in a bike shop comes closer (USE) to some generic off-topic line than to the FAQ; the model weighs that
+    decider = Decider(Calibration(0.5, 0.1, 0.1, "label-free", NORMS), None, frozenset({"fr"}), _model_on("z_own", 2.0, 1.0))
+    ranking = replace(_ranking(0.75, 0.6), off_topic_margin=0.3)
+    assert decider.decide("tarifs", ranking).outcome == "answer"
+
+
+def test_an_index_without_norms_keeps_its_off_topic_margin_rule():
+    old = Decider(Calibration(0.7, 0.05, 0.1), None, frozenset({"fr"}), _model_on("z_own", 2.0, 1.0))
+    ranking = replace(_ranking(0.75, 0.5), off_topic_margin=0.3)
+    assert (old.decide("garantie ?", ranking).outcome, old.decide("garantie ?", ranking).reason) == ("none", "off-topic")
+
+
+def test_the_eval_grades_as_the_decider_does():
+    from eval.decision import outcomes
+
+    rng = np.random.default_rng(7)
+    pa, pd = rng.random(500), rng.random(500)
+    junk = rng.random(500) < 0.1
+    graded = outcomes(pa, pd, junk, 0.325, 0.675)
+    assert list(graded) == ["none" if j else grade(a, d, 0.325, 0.675) for a, d, j in zip(pa, pd, junk)]
 
 
 def test_a_labelled_answer_threshold_overrides_the_shipped_one():
