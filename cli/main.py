@@ -48,6 +48,8 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
                   f"from {result.documents} document(s) in {m.build_seconds:.1f}s")
     say_calibration(result.calibration)
     removed = f" (removed {len(result.removed)} old)" if result.removed else ""
+    if result.leftovers:
+        console.print(f"removed what an interrupted ingest left in {index_dir}: {', '.join(result.leftovers)}")
     console.print(f"serving version {result.version} from {index_dir}{removed}")
     if result.published:
         console.print("published it to the database (FAQ_DATABASE_URL): every replica follows within a poll")

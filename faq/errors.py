@@ -59,6 +59,10 @@ class IndexMismatchError(IndexError_):
     """The index on disk does not match what the caller expects."""
 
 
+class IndexBusyError(IndexError_):
+    """Another process is building a version into the same index folder."""
+
+
 class ReplicationError(IndexError_):
     """A version published in the database cannot be fetched, or its files fail their size or checksum."""
 

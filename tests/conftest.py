@@ -144,6 +144,15 @@ def fake_raw_index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus,
     return path
 
 
+def calibrate_label_free(path: Path, models: list[FakeEmbedder], data_dir: Path) -> Path:
+    """Calibrate an index folder as `faq ingest` does a FAQ without labelled questions: only a calibrated version is
+    switched to, served or rolled back to (index.versions)."""
+    from usecases.calibrate import calibrate_index
+
+    calibrate_index(path, None, Settings(index_dir=path, data_dir=data_dir), models=models)
+    return path
+
+
 @pytest.fixture(scope="session")
 def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir: Path, fake_models: list[FakeEmbedder]) -> Path:
     """`fake_raw_index_dir` calibrated as `index_dir` is (watch-faq dev questions, default configuration)."""

@@ -159,7 +159,7 @@ def test_a_failed_reload_is_counted_and_the_old_version_stays_the_served_one(tmp
         broken = root / "versions" / "29990101T000000-dead"
         broken.mkdir()
         (broken / "manifest.json").write_text("{not json")
-        switch(root, broken.name)
+        (root / "CURRENT").write_text(broken.name + "\n")  # switch refuses it: the pointer was damaged by hand
         assert c.post("/v1/admin/reload", headers=ADMIN).json()["ok"] is False
         text = scrape(c)
     assert value(text, "faq_index_reload_failures_total") == 1

@@ -24,7 +24,7 @@ from ingest import load_corpus
 from service import create_app
 from feedback.store import SQLITE_FILE
 
-from conftest import ADMIN_TOKEN, ROOT
+from conftest import ADMIN_TOKEN, ROOT, calibrate_label_free
 from fakes import FakeEmbedder, fake_use
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -108,6 +108,8 @@ def two_versions(tmp_path_factory, corpus, fake_embedder, fake_use_embedder):
     time.sleep(1.1)
     v2 = new_version_path(root)
     build_index(load_corpus(other), [fake_embedder, fake_use_embedder], v2)
+    for version in (v1, v2):
+        calibrate_label_free(version, [fake_embedder, fake_use_embedder], tmp_path_factory.mktemp("data"))
     switch(root, v1.name)
     return root, v1.name, v2.name
 
@@ -155,7 +157,7 @@ def test_broken_new_version_keeps_the_last_good_one_serving(two_versions, tmp_pa
         broken = root / "versions" / "29990101T000000-dead"
         broken.mkdir(parents=True)
         (broken / "manifest.json").write_text("{not json")
-        switch(root, broken.name)
+        (root / "CURRENT").write_text(broken.name + "\n")  # switch refuses it: a pointer damaged by hand
         try:
             reloaded = c.post("/v1/admin/reload", headers=ADMIN).json()
             assert reloaded == {"index_version": v1, "ok": False, "reason": reloaded["reason"]}

@@ -8,6 +8,7 @@ that each service keeps in step by itself (index.replication).
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,7 +21,8 @@ from index.embedders import Embedder, load_embedders
 from index.manifest import IndexManifest
 from index.published import published_versions
 from index.replication import Follower, SyncStatus
-from index.versions import VERSIONS, current_version, new_version_path, previous_version, prune, switch
+from index.versions import (STAGING, VERSIONS, current_version, ingest_lock, previous_version, promote, prune, remove_leftovers,
+                            staging_path, switch)
 from ingest.corpus import Corpus, load_corpus, with_phrasings
 from usecases.calibrate import CalibrationResult, calibrate_index
 
@@ -37,6 +39,7 @@ class BuildResult:
     removed: tuple[str, ...]  # old versions pruned past FAQ_KEEP_VERSIONS
     notes: tuple[str, ...] = ()  # what the parsers left out on purpose (drafts of a help-center export)
     published: bool = False  # uploaded to the database and served by every replica (FAQ_DATABASE_URL)
+    leftovers: tuple[str, ...] = ()  # what interrupted builds left, removed before this one
 
 
 @dataclass(frozen=True)
@@ -60,26 +63,39 @@ def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: P
 
 def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Sequence[Embedder],
                  progress: Progress | None = None) -> BuildResult:
-    """`build_version`'s work once the corpus is read and the models loaded (what `faq bench` times at each corpus size)."""
-    target = new_version_path(index_dir)
-    manifest = build_index(loaded, list(models), target, max_chars=settings.max_chunk_chars, progress=progress)
-    calibration = calibrate_index(target, settings.calibration_set, settings, {e.id for e in loaded.entries}, models=models)
-    if settings.database_url is not None:  # before the local switch: a version the database refused is served nowhere
-        _publish(settings, target)
-    switch(index_dir, target.name)
-    removed = prune(index_dir, settings.keep_versions)
-    return BuildResult(target.name, manifest, len(loaded.documents), 0, calibration, tuple(removed), loaded.notes,
-                       published=settings.database_url is not None)
+    """`build_version`'s work once the corpus is read and the models loaded (what `faq bench` times at each corpus size).
+
+    The version is built and calibrated in a hidden staging folder and renamed into versions/ only then: killed at
+    any step, an ingest leaves nothing a rollback, a pruning or a service could take for a version (index.versions)."""
+    with ingest_lock(index_dir):
+        leftovers = remove_leftovers(index_dir)
+        staging = staging_path(index_dir)
+        try:
+            manifest = build_index(loaded, list(models), staging, max_chars=settings.max_chunk_chars, progress=progress)
+            calibration = calibrate_index(staging, settings.calibration_set, settings, {e.id for e in loaded.entries},
+                                          models=models)
+            name = staging.name.removeprefix(STAGING)
+            if settings.database_url is not None:  # before the local switch: a version the database refused is served nowhere
+                _publish(settings, staging, name)
+            promote(staging)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        served_before = current_version(index_dir)
+        switch(index_dir, name)
+        removed = prune(index_dir, settings.keep_versions, served_before)
+    return BuildResult(name, manifest, len(loaded.documents), 0, calibration, tuple(removed), loaded.notes,
+                       published=settings.database_url is not None, leftovers=tuple(leftovers))
 
 
-def _publish(settings: Settings, folder: Path) -> None:
+def _publish(settings: Settings, folder: Path, version: str) -> None:
     try:
         with published_versions(_url(settings)) as registry:
-            registry.publish(folder, folder.name)
-            registry.serve(folder.name)
+            registry.publish(folder, version)
+            registry.serve(version)
             registry.prune(settings.keep_versions)
     except DatabaseError as e:
-        raise DatabaseError(f"Version {folder.name} was built at {folder} but not published, so nothing was switched: {e}") from e
+        raise DatabaseError(f"Version {version} was built at {folder} but not published, so nothing was switched: {e}") from e
 
 
 def rollback(root: Path, settings: Settings | None = None) -> Rollback:
