@@ -17,7 +17,7 @@ from ingest import chunk_entries, load_corpus
 from ingest.html_text import html_to_text
 from service import create_app
 
-from conftest import ADMIN_TOKEN
+from conftest import ADMIN_TOKEN, calibrate_label_free
 
 HELPCENTERS = Path(__file__).parent / "fixtures" / "helpcenters"
 ZENDESK, INTERCOM, HTML, CSV = (HELPCENTERS / name for name in ("zendesk", "intercom", "html", "csv"))
@@ -214,6 +214,7 @@ def test_an_unknown_section_in_a_sidecar_file_is_reported(tmp_path):
 def test_an_index_built_from_a_zendesk_export_cites_url_and_heading_path(tmp_path, fake_models):
     corpus = load_corpus(ZENDESK)
     build_index(corpus, fake_models, tmp_path / "index")
+    calibrate_label_free(tmp_path / "index", fake_models, tmp_path / "data")
     settings = Settings(index_dir=tmp_path / "index", corpus=ZENDESK, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
     with TestClient(create_app(settings, models=fake_models)) as client:
         body = client.post("/v1/query", json={"question": "helmets are not provided, members get 20% off helmets", "top_k": 3}).json()
