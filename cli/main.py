@@ -245,6 +245,28 @@ def ask(
     _print_reply(reply)
 
 
+@app.command()
+def forget(value: Annotated[str, typer.Argument(help="text to remove: every stored question containing it (any case) goes")]) -> None:
+    """Delete every stored question containing VALUE (query log, its verdicts, phrasings), in the configured store."""
+    from feedback.store import existing_feedback_store
+
+    settings = get_settings()
+    try:
+        with existing_feedback_store(settings) as store:
+            if store is None:
+                console.print(f"nothing is stored yet (no {settings.data_dir}/feedback.sqlite3): removed 0 questions")
+                return
+            removed = store.forget(value)
+            redacted = store.redactor.redact(value) != value
+    except (FaqError, ValueError) as e:
+        fail(e)
+    console.print(f"removed {removed.queries} question(s) from the query log, {removed.verdicts} verdict(s) on them "
+                  f"and {removed.phrasings} phrasing(s)")
+    if redacted:
+        console.print("[dim]it holds personal data the redaction replaces (an e-mail, phone, card or IBAN): such values "
+                      "are stored only as placeholders, never as typed[/]")
+
+
 def _ask_in_process(settings: Settings, index: Path | None, question: str, top_k: int):  # noqa: ANN202 (cli.remote.Reply)
     from cli.remote import Passage, Reply
     from usecases.answering import open_answerer

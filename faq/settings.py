@@ -9,6 +9,7 @@ from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_valida
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
+from faq.redact import DEFAULT_PHONE_REGIONS, compile_patterns
 from faq.retrieval import Aggregate, Fusion, RetrievalConfig, check_embedder_name, parse_ensemble
 
 _DEFAULT = RetrievalConfig()
@@ -58,6 +59,14 @@ class Settings(BaseSettings):
                                      description="prometheus-client's multiprocess folder, which `faq serve --workers N` "
                                                  "creates per run: /metrics then adds up every worker's counts")
     log_questions: bool = Field(False, description="put the question text in the request log lines; off by default (customers' words)")
+    redact_patterns: dict[str, str] = Field(default_factory=dict, description="a team's own personal data to redact before "
+                                            "anything is stored or logged, as JSON name → regex ({\"order\": \"CMD-\\\\d{6}\"}: "
+                                            "stored as <order>); e-mails, phones, cards and IBANs are always redacted")
+    redact_phone_regions: list[str] = Field(list(DEFAULT_PHONE_REGIONS), description="countries whose phone numbers in national "
+                                            "format (06 12 34 56 78) are redacted, as a JSON list of ISO codes, your own first; "
+                                            "international ones (+33 6…) are redacted whatever the list")
+    query_log_days: int = Field(90, ge=0, description="days the query log and verdicts are kept (older ones are deleted at "
+                                "start and then daily); 0 keeps them forever")
     host: str = Field("127.0.0.1", description="address `faq serve` listens on")
     port: int = Field(8000, ge=1, le=65535)
     default_top_k: int = Field(DEFAULT_TOP_K, ge=1, le=MAX_TOP_K, description="results when a request gives no top_k")
@@ -82,6 +91,23 @@ class Settings(BaseSettings):
         if value is not None and len(value.get_secret_value()) < 16:
             raise ValueError("admin_token must be at least 16 characters; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return value
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _compiling_patterns(cls, value: dict[str, str]) -> dict[str, str]:
+        compile_patterns(value)
+        return value
+
+    @field_validator("redact_phone_regions")
+    @classmethod
+    def _known_regions(cls, value: list[str]) -> list[str]:
+        import phonenumbers
+
+        regions = [v.upper() for v in value]
+        unknown = [r for r in regions if r not in phonenumbers.SUPPORTED_REGIONS]
+        if unknown:
+            raise ValueError(f"unknown phone regions {unknown}: use ISO 3166 country codes such as FR, BE, CH")
+        return regions
 
     @field_validator("ensemble")
     @classmethod

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from faq.database import apply_migrations, load_migrations, open_pool, redact
 from faq.errors import DatabaseError
+from faq.redact import Redactor
 from feedback.sql import Connection, Dialect
 from feedback.store import FeedbackStore
 
@@ -26,7 +27,8 @@ POSTGRES = Dialect("postgres", seq="seq", placeholder="%s",
 class PostgresFeedbackStore(FeedbackStore):
     remote = True
 
-    def __init__(self, url: str, pool_size: int = 8, timeout: float = 10.0) -> None:
+    def __init__(self, url: str, pool_size: int = 8, timeout: float = 10.0, redactor: Redactor | None = None,
+                 retention_days: int = 0) -> None:
         """Connects and migrates now; raises DatabaseError naming the URL (without its password) when that fails.
 
         `timeout`: how long a call waits for a connection (the server down: then DatabaseError)."""
@@ -34,6 +36,7 @@ class PostgresFeedbackStore(FeedbackStore):
         self._pool = open_pool(url, max_size=pool_size, timeout=timeout)
         try:
             apply_migrations(self._pool, COMPONENT, load_migrations("feedback"))
+            super().__init__(redactor, retention_days)
         except BaseException:
             self._pool.close()
             raise

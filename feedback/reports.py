@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import time
 from datetime import datetime, timezone
 
 from feedback.sql import Db
 
-__all__ = ["SETTLED", "analytics", "by_language", "engagement", "per_day", "queries_csv", "rows_csv", "unanswered"]
+__all__ = ["SETTLED", "analytics", "by_language", "defuse", "engagement", "per_day", "queries_csv", "rows_csv", "unanswered"]
 
 # Queries without a session (API, agent panel) all count; of a session's queries, only the last. Two
 # branches rather than `session IS NULL OR NOT EXISTS …`: PostgreSQL then runs the NOT EXISTS as one
@@ -110,11 +111,22 @@ def queries_csv(db: Db) -> str:
     return rows_csv(_QUERY_COLUMNS, out)
 
 
+# A formula start (=, +, -, @) at the start of the cell or after any separator a spreadsheet may split the file on
+# (comma, semicolon, tab: Excel's French default is ';') or a line break, spaces allowed before it.
+_FORMULA = re.compile(r"(^|[,;\t\r\n])(\s*)([=+\-@])")
+
+
+def defuse(cell: str) -> str:
+    """`cell` with a ' before each formula start, wherever the file is split: "merci;=1+1" → "merci;'=1+1"."""
+    return _FORMULA.sub(r"\1\2'\3", cell)
+
+
 def rows_csv(header: list[str], rows: list[list[object]]) -> str:
-    """CSV text; a cell that a spreadsheet would run as a formula (=, +, -, @) is prefixed with '."""
+    """CSV text: every text cell quoted and defused (no formula runs whichever separator the file is opened with);
+    numbers and the header (our own column names) as they are."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
+    csv.writer(buffer).writerow(header)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
     for row in rows:
-        writer.writerow([f"'{c}" if isinstance(c, str) and c[:1] in ("=", "+", "-", "@", "\t", "\r") else c for c in row])
+        writer.writerow([defuse(c) if isinstance(c, str) else c for c in row])
     return buffer.getvalue()

@@ -7,12 +7,14 @@ be shared across threads).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from faq.redact import Redactor
 from feedback.sql import Connection, Dialect
 from feedback.store import FeedbackStore
 
@@ -44,13 +46,15 @@ _ADDED_COLUMNS = {"queries": {"lang": "TEXT", "session": "TEXT", "outcome": "TEX
 
 
 class SqliteFeedbackStore(FeedbackStore):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, redactor: Redactor | None = None, retention_days: int = 0) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        _owner_only(path)
         self.path = path
         self._local = threading.local()
         db = self._connect()
         db.executescript(_SCHEMA)
         _migrate(db)
+        super().__init__(redactor, retention_days)
 
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
@@ -86,6 +90,15 @@ class SqliteFeedbackStore(FeedbackStore):
             self._local.db = None
 
 
+def _owner_only(path: Path) -> None:
+    """Create the database file readable by its owner only (0600): it holds what customers typed. SQLite gives its
+    -wal and -shm files the database's mode. A file an older release created 0644 is narrowed too."""
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            file.chmod(0o600)
+
+
 def _migrate(db: sqlite3.Connection) -> None:
     for table, columns in _ADDED_COLUMNS.items():
         present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
@@ -93,3 +106,5 @@ def _migrate(db: sqlite3.Connection) -> None:
             if name not in present:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
     db.execute("CREATE INDEX IF NOT EXISTS queries_session ON queries (session, ts)")
+    db.execute("CREATE INDEX IF NOT EXISTS queries_ts ON queries (ts)")  # the daily retention delete
+    db.execute("CREATE INDEX IF NOT EXISTS feedback_ts ON feedback (ts)")

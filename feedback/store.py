@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from faq.errors import UnknownQueryError
+from faq.redact import Redactor
 from feedback import reports
 from feedback.sql import Db
 
 if TYPE_CHECKING:
     from faq.settings import Settings
 
-__all__ = ["SQLITE_FILE", "FeedbackStore", "Phrasing", "Surface", "UnknownQueryError", "Verdict", "existing_feedback_store",
+__all__ = ["SQLITE_FILE", "FeedbackStore", "Forgotten", "Phrasing", "Surface", "UnknownQueryError", "Verdict", "existing_feedback_store",
            "open_feedback_store"]
 
 # "click": the person opened a result's article or full answer (click-through, not a judgement)
@@ -34,6 +35,8 @@ Verdict = Literal["used", "not_relevant", "helpful", "not_helpful", "click"]
 Surface = Literal["search", "agent", "api"]
 
 SQLITE_FILE = "feedback.sqlite3"  # in the data folder, when no FAQ_DATABASE_URL is set
+DAY = 86400.0
+_BATCH = 500  # ids per DELETE … IN (…): well under SQLite's and psycopg's parameter limits
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,15 @@ class Phrasing:
     status: str
 
 
+@dataclass(frozen=True)
+class Forgotten:
+    """What `FeedbackStore.forget` removed."""
+
+    queries: int
+    verdicts: int
+    phrasings: int
+
+
 def new_query_id() -> str:
     return uuid.uuid4().hex
 
@@ -52,6 +64,15 @@ class FeedbackStore(ABC):
     """The query log, verdicts and phrasings, and the team's reports over them. Safe to share between threads."""
 
     remote: bool = False  # True: every call is a network round trip (callers on the event loop hand it to a thread)
+
+    def __init__(self, redactor: Redactor | None = None, retention_days: int = 0) -> None:
+        """Called by a backend once its schema is ready. `redactor`: what a question loses before it is stored
+        (default: e-mails, phones, cards, IBANs); `retention_days`: queries and verdicts older than that are
+        deleted now and then once a day, on a write (0: kept forever)."""
+        self.redactor = redactor or Redactor()
+        self.retention_days = retention_days
+        self._next_purge = 0.0
+        self.purge_expired()
 
     @abstractmethod
     def _db(self, transaction: bool = False) -> AbstractContextManager[Db]:
@@ -76,12 +97,41 @@ class FeedbackStore(ABC):
         given, answer or none as `answerable` says."""
         outcome = outcome or ("answer" if answerable else "none")
         query_id = query_id or new_query_id()
+        if time.time() >= self._next_purge:
+            self.purge_expired()
         with self._db() as db:
             db.run("INSERT INTO queries (id, ts, surface, question, answerable, confidence, top_entry, lang, session, outcome) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (query_id, time.time() if ts is None else ts, surface, question.strip(), bool(answerable), confidence,
-                    top_entry, lang, session, outcome))
+                   (query_id, time.time() if ts is None else ts, surface, self.redactor.redact(question.strip()), bool(answerable),
+                    confidence, top_entry, lang, session, outcome))
         return query_id
+
+    def purge_expired(self, now: float | None = None) -> int:
+        """Delete the queries older than `retention_days` and every verdict on them or as old; returns the queries
+        deleted (0 when retention is off). Phrasings stay: the team reviews them (`forget` removes them)."""
+        now = time.time() if now is None else now
+        self._next_purge = now + DAY
+        if not self.retention_days:
+            return 0
+        cutoff = now - self.retention_days * DAY
+        with self._db(transaction=True) as db:
+            db.run("DELETE FROM feedback WHERE ts < ? OR query_id IN (SELECT id FROM queries WHERE ts < ?)", (cutoff, cutoff))
+            return db.run("DELETE FROM queries WHERE ts < ?", (cutoff,))
+
+    def forget(self, value: str) -> Forgotten:
+        """Delete every stored question containing `value` (any case): its queries, their verdicts, and phrasings.
+
+        Raises ValueError for an empty value (it would match everything)."""
+        needle = value.strip().casefold()
+        if not needle:
+            raise ValueError("the value to forget is empty: it would match every stored question; give the text to remove")
+        with self._db(transaction=True) as db:
+            # matched here rather than in SQL: lower() is ASCII-only on both backends ('É' would not match 'é')
+            queries = [qid for qid, question in db.rows("SELECT id, question FROM queries") if needle in question.casefold()]
+            phrasings = [pid for pid, text in db.rows("SELECT id, text FROM phrasings") if needle in text.casefold()]
+            verdicts = _delete_in(db, "feedback", "query_id", queries)
+            return Forgotten(queries=_delete_in(db, "queries", "id", queries), verdicts=verdicts,
+                             phrasings=_delete_in(db, "phrasings", "id", phrasings))
 
     def logged_questions(self, limit: int = 5000) -> list[str]:
         """The most recent distinct questions asked (labels unused): label-free calibration's query bank."""
@@ -157,8 +207,18 @@ class FeedbackStore(ABC):
             return reports.queries_csv(db)
 
 
+def _delete_in(db: Db, table: str, column: str, values: list) -> int:
+    """DELETE the rows whose `column` is one of `values`, in batches; the number deleted."""
+    deleted = 0
+    for i in range(0, len(values), _BATCH):
+        batch = values[i:i + _BATCH]
+        deleted += db.run(f"DELETE FROM {table} WHERE {column} IN ({', '.join('?' * len(batch))})", batch)
+    return deleted
+
+
 def open_feedback_store(settings: Settings) -> FeedbackStore:
-    """PostgreSQL when FAQ_DATABASE_URL is set (its schema migrated now), else SQLite in the data folder.
+    """PostgreSQL when FAQ_DATABASE_URL is set (its schema migrated now), else SQLite in the data folder; questions
+    redacted as the settings say, queries older than FAQ_QUERY_LOG_DAYS deleted now.
 
     Raises DatabaseError, naming the URL without its password, when PostgreSQL cannot be reached."""
     # imported here: the backends import this module, and psycopg loads only where a database is configured
@@ -166,10 +226,12 @@ def open_feedback_store(settings: Settings) -> FeedbackStore:
         from feedback.postgres import PostgresFeedbackStore
 
         return PostgresFeedbackStore(settings.database_url.get_secret_value(), pool_size=settings.database_pool_size,
-                                     timeout=settings.database_timeout)
+                                     timeout=settings.database_timeout, redactor=Redactor.from_settings(settings),
+                                     retention_days=settings.query_log_days)
     from feedback.sqlite import SqliteFeedbackStore
 
-    return SqliteFeedbackStore(settings.data_dir / SQLITE_FILE)
+    return SqliteFeedbackStore(settings.data_dir / SQLITE_FILE, redactor=Redactor.from_settings(settings),
+                               retention_days=settings.query_log_days)
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from faq.redact import Redactor
 from faq.settings import Settings, get_settings
 from index.embedders import Embedder
 from ingest.helpcenter import load_helpcenter
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
         app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # outermost: every response, a 413 or 429 included, is counted, logged and carries its X-Request-ID
-    app.add_middleware(ObserveRequests, metrics=observed, log_questions=settings.log_questions)
+    app.add_middleware(ObserveRequests, metrics=observed, log_questions=settings.log_questions,
+                       redact=Redactor.from_settings(settings).redact)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID", validator=valid_request_id)
     return app

@@ -2,7 +2,8 @@
 
 A route that answers questions says so with `note_answer`: the metrics count the question (answered
 or refused, from the cache or not) and the log line gets `surface` and `answerable`. The question
-text reaches the log only when FAQ_LOG_QUESTIONS is on: it is the customers' own words.
+text reaches the log only when FAQ_LOG_QUESTIONS is on: it is the customers' own words, and then redacted as
+the query log is (faq.redact).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -17,6 +19,7 @@ from fastapi.routing import iter_route_contexts
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from faq.redact import redact
 from index.answer import Answer
 from service.metrics import UNMATCHED, Metrics
 
@@ -52,10 +55,12 @@ def route_template(app: Any, scope: Scope, original: Scope) -> str:
 class ObserveRequests:
     """Times each HTTP request to its last byte; then metrics and the access log line (status 500 when the app raised)."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, log_questions: bool = False) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, log_questions: bool = False,
+                 redact: Callable[[str], str] = redact) -> None:
         self.app = app
         self.metrics = metrics
         self.log_questions = log_questions
+        self.redact = redact
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,7 +96,7 @@ class ObserveRequests:
             fields["surface"] = answers[0][0]
             fields["answerable"] = [answerable for _, _, answerable in answers]
             if self.log_questions:
-                fields["questions"] = [question for _, question, _ in answers]
+                fields["questions"] = [self.redact(question) for _, question, _ in answers]
         return fields
 
 

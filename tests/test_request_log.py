@@ -152,3 +152,9 @@ def test_the_service_logging_makes_uvicorns_own_lines_json_and_silences_its_acce
     assert {k: line[k] for k in ("level", "logger", "message", "request_id")} == {
         "level": "INFO", "logger": "uvicorn.error", "message": "Uvicorn running", "request_id": None}
     assert "color_message" not in line
+
+
+def test_a_logged_question_is_redacted_as_the_query_log_is(tmp_path, fake_index_dir, fake_models, access_lines):
+    with served(tmp_path, fake_index_dir, fake_models, log_questions=True) as c:
+        c.post("/v1/query", json={"question": "ma carte 4111 1111 1111 1111 est refusée, écrivez à marie@example.fr"})
+    assert [line.get("questions") for line in access_lines.read()] == [["ma carte <card> est refusée, écrivez à <email>"]]
