@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     database_timeout: float = Field(5.0, gt=0, le=120, description="seconds a request waits for a database connection "
                                     "before it is answered 503 (the database down)")
     admin_token: SecretStr | None = Field(None, description="bearer token for /v1/admin/*; unset means admin endpoints are off")
+    agent_token: SecretStr | None = Field(None, description="token support agents sign in to the agent panel with (or send as a "
+                                          "bearer token) to mark answers used; the admin token works too")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024, description="larger request bodies get 413")
     rate_limit_per_minute: int = Field(600, ge=0, description="API requests a minute per client address; 0 turns limiting off")
     rate_limit_burst: int = Field(60, ge=1, description="requests a client may send at once before the rate applies")
@@ -85,11 +87,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"CORS origin {origin!r} must look like https://help.example.com")
         return value
 
-    @field_validator("admin_token")
+    @field_validator("admin_token", "agent_token")
     @classmethod
     def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
-            raise ValueError("admin_token must be at least 16 characters; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+            raise ValueError("the token must be at least 16 characters; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return value
 
     @field_validator("redact_patterns")

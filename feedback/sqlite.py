@@ -35,6 +35,7 @@ CREATE TABLE IF NOT EXISTS phrasings (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, entry_id TEXT NOT NULL, text TEXT NOT NULL,
     status TEXT NOT NULL DEFAULT 'candidate', source_query_id TEXT, UNIQUE (entry_id, text)
 );
+CREATE TABLE IF NOT EXISTS revoked_sessions (id TEXT PRIMARY KEY, expires_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS queries_question ON queries (question);
 CREATE INDEX IF NOT EXISTS feedback_query ON feedback (query_id);
 CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);

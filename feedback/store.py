@@ -133,6 +133,17 @@ class FeedbackStore(ABC):
             return Forgotten(queries=_delete_in(db, "queries", "id", queries), verdicts=verdicts,
                              phrasings=_delete_in(db, "phrasings", "id", phrasings))
 
+    def revoke_session(self, session_id: str, expires_at: float) -> None:
+        """Sign a team session out on every worker and replica (service.team_session); rows past their expiry go."""
+        with self._db(transaction=True) as db:
+            db.run("DELETE FROM revoked_sessions WHERE expires_at < ?", (time.time(),))
+            db.run("INSERT INTO revoked_sessions (id, expires_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING",
+                   (session_id, expires_at))
+
+    def session_revoked(self, session_id: str) -> bool:
+        with self._db() as db:
+            return bool(db.rows("SELECT 1 FROM revoked_sessions WHERE id = ?", (session_id,)))
+
     def logged_questions(self, limit: int = 5000) -> list[str]:
         """The most recent distinct questions asked (labels unused): label-free calibration's query bank."""
         with self._db() as db:

@@ -7,6 +7,7 @@ import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -15,7 +16,7 @@ from faq.settings import Settings
 from index.answer import Answerer
 from feedback.store import FeedbackStore
 from service.state import ServiceState
-from service.team_session import COOKIE, valid
+from service.team_session import COOKIE, Role, Session, parse
 
 
 async def get_state(request: Request) -> ServiceState:
@@ -45,25 +46,79 @@ async def get_feedback(state: StateDep) -> FeedbackStore:
     return state.feedback
 
 
-_bearer = HTTPBearer(auto_error=False)
+bearer = HTTPBearer(auto_error=False)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-async def require_admin(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+def session_of(request: Request) -> Session | None:
+    """The request's team session: signed by this admin token, unexpired and not signed out (on any replica)."""
+    configured = request.app.state.settings.admin_token
+    if configured is None:
+        return None
+    session = parse(request.cookies.get(COOKIE), configured.get_secret_value())
+    store = request.app.state.service.feedback
+    if session is None or store is None or store.session_revoked(session.id):
+        return None  # without the store, a revocation cannot be checked: the session is not trusted
+    return session
+
+
+def check_origin(request: Request) -> None:
+    """A write carried by the session cookie must come from a page of this service: SameSite=Strict does not stop
+    another site on the same host (another port), whose no-cors POST still sends the cookie. Browsers send Origin on
+    every such write; a request without it (and without Sec-Fetch-Site: same-origin) is refused."""
+    if request.method in _SAFE_METHODS:
+        return
+    origin = request.headers.get("origin")
+    if origin is None:
+        if request.headers.get("sec-fetch-site") == "same-origin":
+            return
+    elif urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower():
+        return
+    raise HTTPException(status_code=403, detail="A write with the team session cookie must come from this service's own "
+                                                "pages (its Origin header did not match). Scripts send 'Authorization: Bearer <token>' instead.")
+
+
+def bearer_role(credentials: HTTPAuthorizationCredentials, settings: Settings) -> Role | None:
+    given = credentials.credentials.encode()
+    for role, token in (("admin", settings.admin_token), ("agent", settings.agent_token)):
+        if token is not None and hmac.compare_digest(given, token.get_secret_value().encode()):
+            return role  # type: ignore[return-value]
+    return None
+
+
+def _require(request: Request, credentials: HTTPAuthorizationCredentials | None, roles: frozenset[str], what: str) -> None:
+    settings: Settings = request.app.state.settings
+    if settings.admin_token is None:
+        raise HTTPException(status_code=403, detail="Admin endpoints are disabled. Set FAQ_ADMIN_TOKEN to enable them.")
+    if credentials is not None:
+        role = bearer_role(credentials, settings)
+        if role is None:
+            raise HTTPException(status_code=403, detail="The token is not valid.")
+        if role not in roles:
+            raise HTTPException(status_code=403, detail=f"The agent token cannot {what}; use the admin token.")
+        return
+    session = session_of(request)
+    if session is None:
+        raise HTTPException(status_code=401, detail=f"To {what}, send 'Authorization: Bearer <token>' or sign in "
+                                                    f"(the team pages at /team, the agent panel at /agent).",
+                            headers={"WWW-Authenticate": "Bearer"})
+    if session.role not in roles:
+        raise HTTPException(status_code=403, detail=f"An agent session cannot {what}; sign in with the admin token.")
+    check_origin(request)
+
+
+async def require_admin(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
     """Admin endpoints are off without a configured token; 401 without a token, 403 with a wrong one.
 
     The token comes as `Authorization: Bearer`, or as the team pages' signed session cookie (service.team_session).
     """
-    configured = request.app.state.settings.admin_token
-    if configured is None:
-        raise HTTPException(status_code=403, detail="Admin endpoints are disabled. Set FAQ_ADMIN_TOKEN to enable them.")
-    if credentials is None:
-        if valid(request.cookies.get(COOKIE), configured.get_secret_value()):
-            return
-        raise HTTPException(status_code=401, detail="This endpoint needs 'Authorization: Bearer <admin token>' "
-                                                    "or a team session (sign in at /team).",
-                            headers={"WWW-Authenticate": "Bearer"})
-    if not hmac.compare_digest(credentials.credentials.encode(), configured.get_secret_value().encode()):
-        raise HTTPException(status_code=403, detail="The admin token is not valid.")
+    _require(request, credentials, frozenset({"admin"}), "use this endpoint")
+
+
+def require_agent(request: Request, credentials: HTTPAuthorizationCredentials | None) -> None:
+    """An agent (FAQ_AGENT_TOKEN, or the admin token) by bearer token or session: who may mark an answer `used`,
+    which proposes the question as a phrasing to the team."""
+    _require(request, credentials, frozenset({"admin", "agent"}), "mark an answer used")
 
 
 def trusted_scraper(host: str | None, allowed: Sequence[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
@@ -77,7 +132,7 @@ def trusted_scraper(host: str | None, allowed: Sequence[ipaddress.IPv4Network | 
     return address.is_loopback or any(address in network for network in allowed)
 
 
-async def require_metrics_access(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> None:
+async def require_metrics_access(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
     """/metrics is closed by default: open to loopback and FAQ_METRICS_ALLOW clients, to others only with the admin token."""
     settings: Settings = request.app.state.settings
     if trusted_scraper(request.client.host if request.client else None, settings.metrics_allow):

@@ -222,6 +222,8 @@ class AnalyticsResponse(BaseModel):
 class AdminStatus(BaseModel):
     enabled: bool = Field(description="false when FAQ_ADMIN_TOKEN is not set")
     signed_in: bool
+    role: Literal["admin", "agent"] | None = Field(None, description="what the session may do: admin (the team pages) or "
+                                                         "agent (mark answers used)")
 
 
 class SessionRequest(BaseModel):

@@ -54,7 +54,7 @@ def test_suggest_refuses_an_empty_message(fake_client):
 
 
 def test_feedback_on_unknown_query_is_404(fake_client):
-    response = fake_client.post("/v1/feedback", json={"query_id": "0" * 32, "entry_id": "enigme-ba793-faq:1.1", "verdict": "used"})
+    response = fake_client.post("/v1/feedback", json={"query_id": "0" * 32, "entry_id": "enigme-ba793-faq:1.1", "verdict": "helpful"})
     assert response.status_code == 404
     assert "No query" in response.json()["error"]["message"]
 
@@ -112,7 +112,8 @@ def test_feedback_persists_across_a_restart(fake_index_dir, fake_models, tmp_pat
 def test_used_suggestions_become_candidate_phrasings_to_review(fresh):
     client, _ = fresh
     suggestion = client.post("/v1/suggest", json={"message": "ma montre est arrivée avec le bracelet cassé, je fais quoi ?"}).json()["suggestions"][0]
-    client.post("/v1/feedback", json={"query_id": suggestion["query_id"], "entry_id": "enigme-ba793-faq:4.2", "verdict": "used"})
+    client.post("/v1/feedback", json={"query_id": suggestion["query_id"], "entry_id": "enigme-ba793-faq:4.2", "verdict": "used"},
+                headers=ADMIN)  # an agent: the admin token, or FAQ_AGENT_TOKEN
     (candidate,) = client.get("/v1/admin/phrasings", headers=ADMIN).json()
     title = candidate.pop("entry_question")
     assert candidate == {"id": 1, "entry_id": "enigme-ba793-faq:4.2", "status": "candidate",

@@ -241,7 +241,7 @@ def test_feedback_committed_before_kill_9_survives(fake_index_dir, fake_models, 
         query_id = httpx.post(f"{base}/v1/query", json={"question": "garantie"}).json()["query_id"]
 
         def send(i: int) -> int:
-            verdict = ["used", "not_relevant", "helpful", "not_helpful"][i % 4]
+            verdict = ["click", "not_relevant", "helpful", "not_helpful"][i % 4]
             return http.post(f"{base}/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1",
                                                           "verdict": verdict}).status_code
 

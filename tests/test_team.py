@@ -17,12 +17,14 @@ from faq.settings import Settings
 from feedback.sqlite import SqliteFeedbackStore
 from feedback.store import FeedbackStore
 from service import create_app
-from service.team_session import COOKIE, sign, valid
+from service.team_session import COOKIE, parse, sign
 from usecases.gaps import group_gaps
 
 from conftest import ADMIN_TOKEN, CORPUS
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+SAME_ORIGIN = {"Origin": "http://testserver"}  # what a browser sends with a write from the service's own page
+AGENT_TOKEN = "agent-token-for-the-tests-0123"
 
 
 @pytest.fixture
@@ -96,11 +98,16 @@ def test_gaps_group_near_identical_questions(fake_models):
 
 def test_session_cookie_signature_and_expiry():
     value = sign(ADMIN_TOKEN, now=1000.0)
-    assert valid(value, ADMIN_TOKEN, now=1001.0)
-    assert not valid(value, "another-token-entirely", now=1001.0)
-    assert not valid(value, ADMIN_TOKEN, now=1000.0 + 9 * 3600)
-    assert not valid(value.replace(".", ".0", 1), ADMIN_TOKEN, now=1001.0)
+    assert parse(value, ADMIN_TOKEN, now=1001.0).role == "admin"
+    assert parse(value, "another-token-entirely", now=1001.0) is None
+    assert parse(value, ADMIN_TOKEN, now=1000.0 + 9 * 3600) is None
+    assert parse(value.replace(".", ".0", 1), ADMIN_TOKEN, now=1001.0) is None
+    assert parse(value.replace("admin.", "agent.", 1), ADMIN_TOKEN, now=1001.0) is None  # the role is signed too
     assert ADMIN_TOKEN not in value
+
+
+def test_each_sign_in_gets_a_session_of_its_own():
+    assert parse(sign(ADMIN_TOKEN), ADMIN_TOKEN).id != parse(sign(ADMIN_TOKEN), ADMIN_TOKEN).id
 
 
 def _team_client(index_dir: Path, models: list, data_dir: Path, database_url: str | None = None) -> Iterator[TestClient]:
@@ -122,7 +129,7 @@ def each_backend_client(fake_index_dir, fake_models, tmp_path, database_url) -> 
 
 def test_sign_in_sets_a_strict_httponly_cookie_that_admin_endpoints_accept(team_client, caplog):
     caplog.set_level(logging.DEBUG)
-    assert team_client.get("/v1/admin/session").json() == {"enabled": True, "signed_in": False}
+    assert team_client.get("/v1/admin/session").json() == {"enabled": True, "signed_in": False, "role": None}
     assert team_client.get("/v1/analytics").status_code == 401
     assert team_client.post("/v1/admin/session", json={"token": "wrong-token-wrong"}).status_code == 403
     response = team_client.post("/v1/admin/session", json={"token": ADMIN_TOKEN})
@@ -133,14 +140,78 @@ def test_sign_in_sets_a_strict_httponly_cookie_that_admin_endpoints_accept(team_
     assert team_client.get("/v1/admin/session").json()["signed_in"] is True
     assert team_client.get("/v1/analytics").status_code == 200
     assert team_client.get("/v1/admin/phrasings").status_code == 200
-    assert team_client.delete("/v1/admin/session").status_code == 204
+    assert team_client.delete("/v1/admin/session", headers=SAME_ORIGIN).status_code == 204
     team_client.cookies.clear()
     assert team_client.get("/v1/analytics").status_code == 401
     assert ADMIN_TOKEN not in caplog.text
 
 
+def test_a_signed_out_session_cookie_is_refused_everywhere_before_its_expiry(each_backend_client):
+    client = each_backend_client
+    assert client.post("/v1/admin/session", json={"token": ADMIN_TOKEN}).status_code == 204
+    copied = client.cookies[COOKIE]
+    assert client.delete("/v1/admin/session", headers=SAME_ORIGIN).status_code == 204
+    client.cookies.set(COOKIE, copied)  # a copy kept by someone else, or a browser that did not drop it
+    assert client.get("/v1/analytics").status_code == 401
+    assert client.get("/v1/admin/session").json()["signed_in"] is False
+
+
+def test_a_cookie_write_from_another_origin_is_refused(team_client):
+    team_client.post("/v1/admin/session", json={"token": ADMIN_TOKEN})
+    for other in ({"Origin": "http://testserver:9999"}, {"Origin": "https://evil.example"}, {}):
+        response = team_client.post("/v1/admin/reload", headers=other)
+        assert response.status_code == 403 and "Origin" in response.json()["error"]["message"], other
+    assert team_client.post("/v1/admin/reload", headers=SAME_ORIGIN).status_code == 200
+    assert team_client.post("/v1/admin/reload", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 200
+    assert team_client.get("/v1/analytics").status_code == 200  # reads need no Origin
+
+
+def test_a_bearer_token_write_needs_no_origin(team_client):
+    assert team_client.post("/v1/admin/reload", headers=ADMIN).status_code == 200
+
+
+@pytest.fixture
+def agent_client(fake_index_dir, fake_models, tmp_path) -> Iterator[TestClient]:
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN,
+                        agent_token=AGENT_TOKEN)
+    with TestClient(create_app(settings, models=fake_models)) as client:
+        yield client
+
+
+def _used(client: TestClient, **headers) -> int:
+    hit = client.post("/v1/query", json={"question": "Que couvre la garantie ?"}).json()
+    return client.post("/v1/feedback", headers=headers,
+                       json={"query_id": hit["query_id"], "entry_id": hit["results"][0]["entry_id"], "verdict": "used"}).status_code
+
+
+def test_an_anonymous_used_verdict_is_refused_and_proposes_no_phrasing(agent_client):
+    assert _used(agent_client) == 401
+    assert agent_client.get("/v1/admin/phrasings", headers=ADMIN).json() == []
+
+
+def test_an_agent_marks_an_answer_used_with_the_agent_token_or_its_session(agent_client):
+    assert _used(agent_client, Authorization=f"Bearer {AGENT_TOKEN}") == 201
+    assert agent_client.post("/v1/admin/session", json={"token": AGENT_TOKEN}).status_code == 204
+    assert agent_client.get("/v1/admin/session").json() == {"enabled": True, "signed_in": True, "role": "agent"}
+    assert _used(agent_client, **SAME_ORIGIN) == 201
+    assert _used(agent_client, Origin="http://testserver:9999") == 403
+
+
+def test_an_agent_cannot_use_the_admin_endpoints(agent_client):
+    assert agent_client.get("/v1/analytics", headers={"Authorization": f"Bearer {AGENT_TOKEN}"}).status_code == 403
+    agent_client.post("/v1/admin/session", json={"token": AGENT_TOKEN})
+    assert agent_client.get("/v1/analytics").status_code == 403
+
+
+def test_other_verdicts_stay_open_to_the_search_box(agent_client):
+    hit = agent_client.post("/v1/query", json={"question": "Que couvre la garantie ?"}).json()
+    for verdict in ("helpful", "not_helpful", "not_relevant", "click"):
+        body = {"query_id": hit["query_id"], "entry_id": hit["results"][0]["entry_id"], "verdict": verdict}
+        assert agent_client.post("/v1/feedback", json=body).status_code == 201
+
+
 def test_a_forged_cookie_is_refused_and_a_wrong_bearer_wins_over_a_good_cookie(team_client):
-    team_client.cookies.set(COOKIE, f"{int(time.time()) + 3600}.{'0' * 64}")
+    team_client.cookies.set(COOKIE, f"admin.{'1' * 32}.{int(time.time()) + 3600}.{'0' * 64}")
     assert team_client.get("/v1/analytics").status_code == 401
     team_client.cookies.set(COOKIE, sign(ADMIN_TOKEN))
     assert team_client.get("/v1/analytics").status_code == 200
@@ -149,7 +220,7 @@ def test_a_forged_cookie_is_refused_and_a_wrong_bearer_wins_over_a_good_cookie(t
 
 def test_the_team_pages_say_admin_is_off_without_a_token(fake_index_dir, fake_models, tmp_path):
     with TestClient(create_app(Settings(index_dir=fake_index_dir, data_dir=tmp_path / "d"), models=fake_models)) as client:
-        assert client.get("/v1/admin/session").json() == {"enabled": False, "signed_in": False}
+        assert client.get("/v1/admin/session").json() == {"enabled": False, "signed_in": False, "role": None}
         assert client.post("/v1/admin/session", json={"token": "anything-at-all"}).status_code == 403
         page = client.get("/team")
         assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.responses import Response
 
-from service.deps import AdminDep, AnswererDep, FeedbackDep
+from service.deps import AdminDep, AnswererDep, FeedbackDep, bearer, require_agent
 from faq.errors import UnknownQueryError
 from feedback import reports
 from service.routes.admin import entry_titles
@@ -21,9 +22,16 @@ router = APIRouter(prefix="/v1", tags=["feedback"])
 
 
 @router.post("/feedback", status_code=201, response_model=FeedbackResponse,
-             responses={404: {"model": ErrorResponse}, 422: {"model": ErrorResponse}})
-def feedback(request: FeedbackRequest, store: FeedbackDep, answerer: AnswererDep) -> FeedbackResponse:
-    """Record a verdict (used, not relevant, helpful, not helpful) on one result of one query."""
+             responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 404: {"model": ErrorResponse},
+                        422: {"model": ErrorResponse}})
+def feedback(request: FeedbackRequest, store: FeedbackDep, answerer: AnswererDep, http: Request,
+             credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> FeedbackResponse:
+    """Record a verdict (used, not relevant, helpful, not helpful, click) on one result of one query.
+
+    `used` needs an agent (FAQ_AGENT_TOKEN or the admin token, as a bearer token or a session signed in at /agent):
+    it proposes the question to the team as a phrasing of the entry, which nobody anonymous may do."""
+    if request.verdict == "used":
+        require_agent(http, credentials)
     if request.entry_id not in answerer.searcher.entry_ids:
         raise HTTPException(status_code=404, detail=f"No FAQ entry {request.entry_id!r} in the served index.")
     try:

@@ -3,6 +3,7 @@ import {
   applyStrings,
   citationLink,
   copyText,
+  getJSON,
   documentLanguages,
   el,
   getHelpCenter,
@@ -35,6 +36,11 @@ const PANEL_STRINGS = {
     "agent.copy.short.label": "Copier la réponse courte « {q} »",
     "agent.copy.full": "Copier tout",
     "agent.copy.full.label": "Copier la réponse complète « {q} »",
+    "agent.signin.hint": "Pour marquer une réponse utilisée, connectez-vous avec le jeton agent (FAQ_AGENT_TOKEN).",
+    "agent.signin.token": "Jeton agent",
+    "agent.signin.submit": "Se connecter",
+    "agent.signin.invalid": "Ce jeton n'est pas valide.",
+    "agent.signin.off": "Marquer une réponse utilisée est désactivé : le service a besoin de FAQ_ADMIN_TOKEN et FAQ_AGENT_TOKEN.",
   },
   en: {
     "agent.noquestion": "No question found in this message",
@@ -46,6 +52,11 @@ const PANEL_STRINGS = {
     "agent.copy.short.label": "Copy the short answer “{q}”",
     "agent.copy.full": "Copy all",
     "agent.copy.full.label": "Copy the full answer “{q}”",
+    "agent.signin.hint": "To mark an answer used, sign in with the agent token (FAQ_AGENT_TOKEN).",
+    "agent.signin.token": "Agent token",
+    "agent.signin.submit": "Sign in",
+    "agent.signin.invalid": "This token is not valid.",
+    "agent.signin.off": "Marking answers used is off: the service needs FAQ_ADMIN_TOKEN and FAQ_AGENT_TOKEN set.",
   },
 };
 
@@ -226,6 +237,7 @@ function verdictButtons(queryId, entryId, titleId, key) {
     return box;
   }
   const send = async (verdict) => {
+    if (verdict === "used" && !(await agentSignedIn(note, () => send("used")))) return;
     used.disabled = true;
     notRelevant.disabled = true;
     try {
@@ -236,6 +248,7 @@ function verdictButtons(queryId, entryId, titleId, key) {
     } catch (err) {
       used.disabled = false;
       notRelevant.disabled = false;
+      if (err.status === 401 && verdict === "used") signedInAs = null; // signed out meanwhile: ask again next time
       note.textContent = err.message;
       note.classList.add("is-error");
     }
@@ -243,6 +256,58 @@ function verdictButtons(queryId, entryId, titleId, key) {
   used.addEventListener("click", () => send("used"));
   notRelevant.addEventListener("click", () => send("not_relevant"));
   return box;
+}
+
+let signedInAs = null; // the session's role once known to be signed in
+
+/** True when this browser has an agent (or admin) session; otherwise shows, in `note`, the sign-in form (which calls
+ * `retry` once signed in) or why marking answers used is off. Asked before sending: a refused request would be noise. */
+async function agentSignedIn(note, retry) {
+  if (signedInAs) return true;
+  note.classList.remove("is-error");
+  let state;
+  try {
+    state = await getJSON("/v1/admin/session");
+  } catch (err) {
+    note.textContent = err.message;
+    note.classList.add("is-error");
+    return false;
+  }
+  if (state.signed_in) {
+    signedInAs = state.role;
+    return true;
+  }
+  if (!state.enabled) note.textContent = tx("agent.signin.off");
+  else note.replaceChildren(signInForm(retry));
+  return false;
+}
+
+/** `used` proposes the customer's question to the team as a phrasing, so only a signed-in agent may send it: the
+ * token is POSTed once for an HttpOnly session cookie (as on the team pages), then `retry` sends the verdict. */
+function signInForm(retry) {
+  const input = el("input", { type: "password", autocomplete: "current-password", required: true, spellcheck: "false",
+    "aria-label": tx("agent.signin.token") });
+  const error = el("span", { class: "status status-error", role: "alert" });
+  const signIn = el("form", { class: "agent-signin" },
+    el("span", { class: "hint", text: tx("agent.signin.hint") }), input,
+    el("button", { type: "submit", class: "chip", text: tx("agent.signin.submit") }), error);
+  signIn.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!input.value) return;
+    try {
+      await postJSON("/v1/admin/session", { token: input.value });
+    } catch (err) {
+      error.textContent = err.status === 403 ? tx("agent.signin.invalid") : err.message;
+      input.select();
+      return;
+    }
+    input.value = "";
+    signIn.remove();
+    signedInAs = "agent";
+    retry();
+  });
+  queueMicrotask(() => input.focus());
+  return signIn;
 }
 
 /** The help center's topics, as examples of what the FAQ covers (plain text: agents paste messages, not topics). */

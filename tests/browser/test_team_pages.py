@@ -32,7 +32,7 @@ def team_url(fake_index_dir, fake_models, tmp_path_factory) -> Iterator[str]:
             api.post("/v1/query", json={"question": "Que couvre la garantie ?"})
             suggestion = api.post("/v1/suggest", json={"message": "Mon bracelet est cassé, que faire ?"}).json()["suggestions"][0]
             api.post("/v1/feedback", json={"query_id": suggestion["query_id"], "entry_id": suggestion["results"][0]["entry_id"],
-                                           "verdict": "used"})
+                                           "verdict": "used"}, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
         yield url
 
 
@@ -111,3 +111,26 @@ def test_the_search_page_sends_one_session_per_typing_burst_and_reports_a_click(
         with page.expect_request(lambda r: r.url.endswith("/v1/feedback")) as sent:
             page.locator(".result-list > li").first.locator("button[aria-expanded]").first.click()
         assert sent.value.post_data_json["verdict"] == "click"
+
+
+AGENT_TOKEN = "agent-token-for-the-browser-01"
+
+
+def test_an_agent_signs_in_on_the_panel_to_mark_an_answer_used(browser, fake_index_dir, fake_models, tmp_path):
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN,
+                        agent_token=AGENT_TOKEN)
+    with serving(create_app(settings, models=fake_models)) as url, guarded_page(browser, url) as page:
+        page.goto("/agent")
+        page.get_by_label("Message du client").fill("Mon bracelet est cassé, que faire ?")
+        page.get_by_role("button", name="Suggérer des réponses").click()
+        card = page.locator(".suggestion-list > li").first
+        card.get_by_role("button", name="Utilisée").click()
+        token = card.get_by_label("Jeton agent")
+        expect(token).to_be_visible()  # asked first: no verdict was sent without a session
+        token.fill(AGENT_TOKEN)
+        with page.expect_response(lambda r: r.url.endswith("/v1/feedback")) as response:
+            card.get_by_role("button", name="Se connecter").click()
+        assert response.value.status == 201 and response.value.request.post_data_json["verdict"] == "used"
+        expect(card.locator(".verdict-note")).to_have_text("Enregistré : réponse utilisée")
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as api:
+            assert [p["text"] for p in api.get("/v1/admin/phrasings").json()] == ["Mon bracelet est cassé, que faire ?"]
