@@ -70,10 +70,9 @@ def corpus_files(path: Path) -> list[Path]:
     if path.is_file():
         if path.suffix not in PARSERS:
             raise CorpusError(path, None, f"unsupported file type {path.suffix!r}; use one of {', '.join(PARSERS)}")
+        _refuse_links([_manifest_path(path), *(path.with_name(name) for name in (*SIDECARS, HELPCENTER_FILE))])
         return [path]
-    for link in sorted(p for p in path.iterdir() if p.is_symlink() and _is_read(p)):
-        raise CorpusError(link, None, f"a symbolic link (to {link.readlink()}); a corpus folder is read only from its own "
-                                      "regular files, so copy the file in instead of linking it")
+    _refuse_links(sorted(p for p in path.iterdir() if _is_read(p)))
     files = sorted(p for p in path.iterdir() if p.is_file() and _is_faq_file(p))
     if not files:
         raise CorpusError(path, None, f"no FAQ file ({', '.join(PARSERS)}) in this folder")
@@ -85,6 +84,14 @@ def _is_faq_file(path: Path) -> bool:
     name = path.name.lower()
     return (path.suffix in PARSERS and not name.startswith("readme") and not name.endswith(MANIFEST_SUFFIX)
             and name not in SIDECARS and name != HELPCENTER_FILE)
+
+
+def _refuse_links(paths: list[Path]) -> None:
+    """The first symbolic link among files ingest would read stops the load (the corpus path itself may be one)."""
+    link = next((p for p in paths if p.is_symlink()), None)
+    if link is not None:
+        raise CorpusError(link, None, f"a symbolic link (to {link.readlink()}); a corpus folder is read only from its own "
+                                      "regular files, so copy the file in instead of linking it")
 
 
 def _is_read(path: Path) -> bool:

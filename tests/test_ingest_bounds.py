@@ -172,6 +172,14 @@ def test_a_symlink_in_a_corpus_folder_is_refused_naming_the_link(tmp_path, name)
                                  "regular files, so copy the file in instead of linking it")
 
 
+def test_a_symlinked_manifest_beside_a_single_file_corpus_is_refused(tmp_path):
+    elsewhere = write(tmp_path / "elsewhere", "notes.json", '{"title": "secret"}')
+    faq = write(tmp_path / "corpus", "faq.md", "## S\n### Q\nA\n")
+    os.symlink(elsewhere, tmp_path / "corpus" / "faq.manifest.json")
+    with pytest.raises(CorpusError, match="a symbolic link"):
+        load_corpus(faq)
+
+
 def test_a_corpus_folder_named_through_a_symlink_is_read(tmp_path):
     write(tmp_path / "releases" / "2024-06", "faq.md", "## S\n### Q\nA\n")
     os.symlink(tmp_path / "releases" / "2024-06", tmp_path / "current")
