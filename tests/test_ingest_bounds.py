@@ -34,6 +34,13 @@ def write(folder: Path, name: str, content: str) -> Path:
     return path
 
 
+def refusal(corpus: Path) -> str:
+    """The message load_corpus refuses the corpus with."""
+    with pytest.raises(CorpusError) as caught:
+        load_corpus(corpus)
+    return str(caught.value)
+
+
 def nested_list(levels: int) -> str:
     return "<ul><li>step " * levels + "</li></ul>" * levels
 
@@ -116,9 +123,7 @@ def test_a_reader_failing_unexpectedly_names_the_file(tmp_path, monkeypatch):
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
     monkeypatch.setattr(ingest.decode, "MAX_FILE_BYTES", 1000)
     path = write(tmp_path, "faq.md", "## S\n### Q\n" + "An answer. " * 100)
-    with pytest.raises(CorpusError) as caught:
-        load_corpus(tmp_path)
-    assert str(caught.value) == (f"{path}: the file is 1,111 bytes, over the limit of 1,000 bytes a file "
+    assert refusal(tmp_path) == (f"{path}: the file is 1,111 bytes, over the limit of 1,000 bytes a file "
                                  "(faq.limits.MAX_FILE_BYTES); split it into several files")
 
 
@@ -126,18 +131,14 @@ def test_a_corpus_over_the_size_limit_is_refused_before_it_is_read(tmp_path, mon
     monkeypatch.setattr(ingest.bounds, "MAX_CORPUS_BYTES", 1000)
     for n in range(3):
         write(tmp_path, f"faq{n}.md", "## S\n### Q\n" + "An answer. " * 40)
-    with pytest.raises(CorpusError) as caught:
-        load_corpus(tmp_path)
-    assert str(caught.value) == (f"{tmp_path}: the corpus is 1,353 bytes in 3 files, over the limit of 1,000 bytes "
+    assert refusal(tmp_path) == (f"{tmp_path}: the corpus is 1,353 bytes in 3 files, over the limit of 1,000 bytes "
                                  "(faq.limits.MAX_CORPUS_BYTES); index it as several help centers")
 
 
 def test_an_entry_over_the_size_limit_is_refused_naming_it(tmp_path, monkeypatch):
     monkeypatch.setattr(ingest.bounds, "MAX_ENTRY_CHARS", 500)
     path = write(tmp_path, "faq.md", "## S\n### Short\nYes.\n### Long\n" + "An answer. " * 100)
-    with pytest.raises(CorpusError) as caught:
-        load_corpus(tmp_path)
-    assert str(caught.value) == (f'{path}:4: question "Long": its answer is 1,099 characters, over the limit of 500 '
+    assert refusal(tmp_path) == (f'{path}:4: question "Long": its answer is 1,099 characters, over the limit of 500 '
                                  "(faq.limits.MAX_ENTRY_CHARS); split it into several questions")
 
 
@@ -166,9 +167,7 @@ def test_a_symlink_in_a_corpus_folder_is_refused_naming_the_link(tmp_path, name)
     write(tmp_path / "corpus", "faq.md", "## S\n### Q\nA\n")
     link = tmp_path / "corpus" / name
     os.symlink(secret, link)
-    with pytest.raises(CorpusError) as caught:
-        load_corpus(tmp_path / "corpus")
-    assert str(caught.value) == (f"{link}: a symbolic link (to {secret}); a corpus folder is read only from its own "
+    assert refusal(tmp_path / "corpus") == (f"{link}: a symbolic link (to {secret}); a corpus folder is read only from its own "
                                  "regular files, so copy the file in instead of linking it")
 
 
