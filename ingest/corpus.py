@@ -18,8 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from faq.errors import CorpusError
-from faq.errors import FaqError
+from faq.errors import CorpusError, FaqError
 from faq.language import COMMON, UNKNOWN, detect
 from faq.text import slugify
 from ingest.bounds import check_corpus_bytes, check_parsed

@@ -8,7 +8,8 @@ article can be split at them. Parsing goes through BeautifulSoup's stdlib parser
 
 Markup nested deeper than `faq.limits.MAX_HTML_DEPTH` is refused (`MarkupError`, which the readers turn into a
 CorpusError naming the file and record): rendering recurses per level. Nested lists indent up to a few levels
-only, so a deep list's text grows with its items, not with their square.
+only, and a table's header is repeated in its rows only while that stays in proportion to the table's own text,
+so the text grows with the markup, not with its square.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCKS = frozenset({"p", "div", "section", "article", "main", "header", "footer", "blockquote", "figure",
                      "figcaption", "address", "dl", "dt", "dd", "details", "summary", "hr", "body", "html"})
 _MAX_INDENT = 6  # nested list levels that indent further; deeper items line up with the sixth level
+_MAX_HEADER_REPEAT = 20  # a header repeated in every row may add up to this many times the table's own text
 _START = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() accepts "²" and "٣", and refuses 5,000 digits
 
 
@@ -189,8 +191,15 @@ def _table_rows(table: Tag) -> list[str]:
         return []
     first = rows[0]
     has_header = bool(first.find_parent("thead")) or all(c.name == "th" for c in first.find_all(["th", "td"], recursive=False))
-    if has_header and len(rows) > 1:
-        header, body = cells[0], cells[1:]
+    header, body = cells[0], cells[1:]
+    if has_header and body and not _header_runs_away(header, cells):
         return ["; ".join(f"{h}: {v}" if h else v for h, v in zip(header, row) if v) if len(row) == len(header)
                 else " | ".join(row) for row in body if any(row)]
     return [" | ".join(row) for row in cells if any(row)]
+
+
+def _header_runs_away(header: list[str], cells: list[list[str]]) -> bool:
+    """Whether repeating the header in every row would write it over _MAX_HEADER_REPEAT times the table's own text
+    (a long header over many tiny cells: its text would grow with rows times header); such a table reads `a | b | c`."""
+    repeated = sum(map(len, header)) * (len(cells) - 1)
+    return repeated > _MAX_HEADER_REPEAT * sum(len(cell) for row in cells for cell in row)

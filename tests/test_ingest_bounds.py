@@ -142,11 +142,26 @@ def test_an_entry_over_the_size_limit_is_refused_naming_it(tmp_path, monkeypatch
                                  "(faq.limits.MAX_ENTRY_CHARS); split it into several questions")
 
 
-def test_html_that_expands_far_past_its_size_is_refused(tmp_path):
-    header = "Included in the plan for members who ride every day of the week, in every city we serve, all year"
+HEADER = "Included in the plan for members who ride every day of the week, in every city we serve, all year"
+
+
+def test_a_long_header_over_many_tiny_cells_is_not_repeated_in_every_row():
     rows = "".join(f"<tr><td>{n % 10}</td><td>{n % 7}</td></tr>" for n in range(500))
-    path = write(tmp_path, "plans.html", page(f"<table><tr><th>{header}</th><th>{header}!</th></tr>{rows}</table>"))
-    with pytest.raises(CorpusError, match=r"characters of text from \d[\d,]* bytes \(over 4 characters a byte") as caught:
+    text = html_to_text(f"<table><tr><th>{HEADER}</th><th>Price</th></tr>{rows}</table>").text
+    assert text.split("\n")[:3] == [f"{HEADER} | Price", "0 | 0", "1 | 1"] and len(text) < 4000
+
+
+def test_a_short_header_is_still_repeated_in_every_row():
+    rows = "".join(f"<tr><td>Route {n}</td><td>{n} $</td></tr>" for n in range(500))
+    text = html_to_text(f"<table><tr><th>Ride</th><th>Price</th></tr>{rows}</table>").text
+    assert text.split("\n")[:2] == ["Ride: Route 0; Price: 0 $", "Ride: Route 1; Price: 1 $"]
+
+
+def test_a_file_whose_text_outgrows_its_bytes_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(ingest.bounds, "MAX_EXPANSION", 1)  # nothing the renderer makes reaches 4: the limit is a backstop
+    rows = "".join(f"<tr><td>Route {n}</td><td>{n} $</td></tr>" for n in range(500))
+    path = write(tmp_path, "plans.html", page(f"<table><tr><th>{HEADER}</th><th>Price</th></tr>{rows}</table>"))
+    with pytest.raises(CorpusError, match=r"characters of text from \d[\d,]* bytes \(over 1 characters a byte") as caught:
         load_corpus(tmp_path)
     assert caught.value.path == str(path)
 
