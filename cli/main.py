@@ -19,6 +19,7 @@ from faq.limits import MAX_TOP_K
 from faq.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # the use cases import the models' code: loaded only by the commands that need it
+    from ingest.workload import EmbeddingWork
     from usecases.calibrate import CalibrationResult
 
 app = typer.Typer(help="Question answering over a help-center FAQ.", no_args_is_help=True, add_completion=False)
@@ -38,7 +39,11 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
             elapsed = progress.tasks[0].elapsed or 1e-9
             progress.update(task, completed=done, total=total, rate=f"{done / elapsed:.1f} texts/s")
 
-        result = build_version(corpus, index_dir, settings, progress=step)
+        def warn(work: EmbeddingWork) -> None:
+            if (warning := work.warning()) is not None:
+                console.print(f"[yellow]{warning}[/]")
+
+        result = build_version(corpus, index_dir, settings, progress=step, estimated=warn)
     m = result.manifest
     for note in result.notes:
         console.print(f"[dim]{note}[/]")

@@ -8,7 +8,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
+from faq.limits import DEFAULT_MAX_EMBED_CHARS, DEFAULT_TOP_K, MAX_TOP_K
 from faq.redact import DEFAULT_PHONE_REGIONS, compile_patterns
 from faq.retrieval import Aggregate, Fusion, RetrievalConfig, check_embedder_name, parse_ensemble
 
@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=1, le=65535)
     default_top_k: int = Field(DEFAULT_TOP_K, ge=1, le=MAX_TOP_K, description="results when a request gives no top_k")
     max_chunk_chars: int = Field(1200, ge=200, le=8000, description="longer answers are split into overlapping chunks")
+    max_embed_chars: int = Field(DEFAULT_MAX_EMBED_CHARS, ge=1, description="characters `faq ingest` embeds at most "
+                                 "(questions and chunks): a larger corpus is refused before embedding, rather than run for hours")
 
     @field_validator("embedder")
     @classmethod

@@ -4,6 +4,10 @@ The manifest gives the document's id, title, language and source; without one th
 file name (`shop-faq.fr.md` -> id `shop-faq`, language `fr`) and the file's own header. A file
 whose name and manifest say no language gets the one its text is written in (faq.language), so a
 team's `faq.md` in German is indexed, stemmed and reported as German, not as the default.
+
+A corpus folder is read only from its own regular files: a symbolic link among the files ingest would read
+(FAQ files, manifests, an export's sidecars, helpcenter.json) is refused, naming it, so a link cannot put a
+file from elsewhere on the server into the index. The folder itself may be named through a link.
 """
 
 from __future__ import annotations
@@ -14,9 +18,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from faq.errors import CorpusError
+from faq.errors import CorpusError, FaqError
 from faq.language import COMMON, UNKNOWN, detect
 from faq.text import slugify
+from ingest.bounds import check_corpus_bytes, check_parsed
 from ingest.decode import read_text
 from ingest.models import Document, Entry, Heading
 from ingest.parse_csv import parse_csv
@@ -64,7 +69,9 @@ def corpus_files(path: Path) -> list[Path]:
     if path.is_file():
         if path.suffix not in PARSERS:
             raise CorpusError(path, None, f"unsupported file type {path.suffix!r}; use one of {', '.join(PARSERS)}")
+        _refuse_links([_manifest_path(path), *(path.with_name(name) for name in (*SIDECARS, HELPCENTER_FILE))])
         return [path]
+    _refuse_links(sorted(p for p in path.iterdir() if _is_read(p)))
     files = sorted(p for p in path.iterdir() if p.is_file() and _is_faq_file(p))
     if not files:
         raise CorpusError(path, None, f"no FAQ file ({', '.join(PARSERS)}) in this folder")
@@ -78,6 +85,19 @@ def _is_faq_file(path: Path) -> bool:
             and name not in SIDECARS and name != HELPCENTER_FILE)
 
 
+def _refuse_links(paths: list[Path]) -> None:
+    """The first symbolic link among files ingest would read stops the load (the corpus path itself may be one)."""
+    link = next((p for p in paths if p.is_symlink()), None)
+    if link is not None:
+        raise CorpusError(link, None, f"a symbolic link (to {link.readlink()}); a corpus folder is read only from its own "
+                                      "regular files, so copy the file in instead of linking it")
+
+
+def _is_read(path: Path) -> bool:
+    """A name ingest or the service would open: a FAQ file, a manifest, an export's sidecar, helpcenter.json."""
+    return path.suffix in PARSERS and not path.name.lower().startswith("readme")
+
+
 def load_corpus(path: str | Path) -> Corpus:
     """Parse every file; any malformed file stops the whole load, naming file and line."""
     digest = hashlib.sha256()
@@ -87,12 +107,14 @@ def load_corpus(path: str | Path) -> Corpus:
     notes: list[str] = []
     seen: dict[str, Path] = {}
     files = corpus_files(Path(path))
+    check_corpus_bytes(Path(path), files)
     texts = [read_text(f) for f in files]
     for file, text, document in zip(files, texts, _translations_apart([_document_for(f, t) for f, t in zip(files, texts)])):
         if document.id in seen:
             raise CorpusError(file, None, f'duplicate document id "{document.id}" (also used by {seen[document.id]})')
         seen[document.id] = file
-        parsed = PARSERS[file.suffix](file, text, document.id, document.lang)
+        parsed = _parse(file, text, document.id, document.lang)
+        check_parsed(file, file.stat().st_size, parsed)
         if not document.title:
             document = Document(document.id, parsed.title_hint or document.id, document.lang, document.source)
         digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
@@ -107,6 +129,17 @@ def load_corpus(path: str | Path) -> Corpus:
         outlines.update({k: v for k, v in parsed.outlines.items() if v})
         notes.extend(parsed.notes)
     return Corpus(tuple(documents), tuple(entries), digest.hexdigest(), outlines, tuple(notes))
+
+
+def _parse(file: Path, text: str, document_id: str, lang: str) -> ParsedFile:
+    """The file's reader; whatever else it raises still names the file (ingest never stops on an unnamed error)."""
+    try:
+        return PARSERS[file.suffix](file, text, document_id, lang)
+    except FaqError:
+        raise
+    except Exception as e:  # noqa: BLE001 - a reader's bug or a resource limit (RecursionError), said with the file
+        raise CorpusError(file, None, f"the {file.suffix} reader failed ({type(e).__name__}: {str(e)[:200]}); "
+                                      "this is a bug in ingest: please report it with this file") from e
 
 
 def _translations_apart(documents: list[Document]) -> list[Document]:
@@ -154,7 +187,7 @@ def _detected_lang(file: Path, text: str, document_id: str) -> str:
     parsed once more for it (parsing is pure and milliseconds next to embedding); entries with a
     language of their own (a row's `lang`, an export's locale) do not count."""
     try:
-        parsed = PARSERS[file.suffix](file, text, document_id, _UNDECLARED)
+        parsed = _parse(file, text, document_id, _UNDECLARED)
     except CorpusError:
         return _FALLBACK_LANG  # the real parse, with the document's language, reports it
     sample, size = [], 0

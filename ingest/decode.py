@@ -5,11 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from faq.errors import CorpusError
+from faq.limits import MAX_FILE_BYTES
 
 
 def read_text(path: Path) -> str:
-    """The decoded file (BOM dropped, newlines as in the file); refuses empty and non-UTF-8 files."""
+    """The decoded file (BOM dropped, newlines as in the file); refuses empty, non-UTF-8 and too large files."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise CorpusError(path, None, f"the file is {size:,} bytes, over the limit of {MAX_FILE_BYTES:,} bytes a file "
+                                          "(faq.limits.MAX_FILE_BYTES); split it into several files")
         raw = path.read_bytes()
     except OSError as e:
         raise CorpusError(path, None, f"cannot read the file ({e.strerror})") from e

@@ -5,16 +5,23 @@ Paragraphs are separated by blank lines, list items are lines (`- item`, `1. ite
 their text (the URL is metadata, not words a customer types) and images are dropped (their alt text is
 mostly "screenshot"). Headings become their own paragraph and are returned with their offsets, so a long
 article can be split at them. Parsing goes through BeautifulSoup's stdlib parser, never regexes on markup.
+
+Markup nested deeper than `faq.limits.MAX_HTML_DEPTH` is refused (`MarkupError`, which the readers turn into a
+CorpusError naming the file and record): rendering recurses per level. Nested lists indent up to a few levels
+only, and a table's header is repeated in its rows only while that stays in proportion to the table's own text,
+so the text grows with the markup, not with its square.
 """
 
 from __future__ import annotations
 
-import copy
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.element import PreformattedString
 
+from faq.limits import MAX_HTML_DEPTH
 from faq.text import normalize
 from ingest.models import Heading
 
@@ -23,6 +30,9 @@ DROPPED = frozenset({"script", "style", "nav", "aside", "form", "noscript", "tem
 HEADINGS = {f"h{n}": n for n in range(1, 7)}
 _BLOCKS = frozenset({"p", "div", "section", "article", "main", "header", "footer", "blockquote", "figure",
                      "figcaption", "address", "dl", "dt", "dd", "details", "summary", "hr", "body", "html"})
+_MAX_INDENT = 6  # nested list levels that indent further; deeper items line up with the sixth level
+_MAX_HEADER_REPEAT = 20  # a header repeated in every row may add up to this many times the table's own text
+_START = re.compile(r"[0-9]{1,9}")  # ASCII digits only: int() accepts "²" and "٣", and refuses 5,000 digits
 
 
 @dataclass(frozen=True)
@@ -33,8 +43,32 @@ class HtmlText:
     headings: tuple[Heading, ...]
 
 
+class MarkupError(ValueError):
+    """HTML this module will not render; `line` is where in the markup (1-based, 0 when unknown)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        self.line = line
+        self.reason = reason
+        super().__init__(reason)
+
+
 def parse_html(html: str) -> BeautifulSoup:
-    return BeautifulSoup(html, "html.parser")
+    """The parsed markup; raises MarkupError when it nests deeper than MAX_HTML_DEPTH."""
+    soup = BeautifulSoup(html, "html.parser")
+    check_depth(soup)
+    return soup
+
+
+def check_depth(root: Tag) -> None:
+    """Walks the tree without recursion (the point is that recursion would overflow) and stops at the first element too deep."""
+    stack = [(child, 1) for child in root.children if isinstance(child, Tag)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_HTML_DEPTH:
+            raise MarkupError(node.sourceline or 0, f"HTML elements nested {depth} deep, over the limit {MAX_HTML_DEPTH} "
+                                                    f"(<{node.name}> inside {depth - 1} others); usually end tags left out "
+                                                    "(</li>, </p>, </div>): close them, or flatten the markup")
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tag))
 
 
 def html_to_text(html: str | Tag) -> HtmlText:
@@ -81,7 +115,10 @@ class _Renderer:
             self.blocks.append((text, level, line))
 
     def walk(self, node: Tag) -> None:
-        for child in node.children:
+        self.walk_children(node.children)
+
+    def walk_children(self, children: Iterable[object]) -> None:
+        for child in children:
             if isinstance(child, PreformattedString):  # comments, doctype, CDATA, processing instructions
                 continue
             if isinstance(child, NavigableString):
@@ -120,24 +157,30 @@ def _collapse(text: str) -> str:
 
 
 def _list_lines(tag: Tag, depth: int = 0) -> list[str]:
-    """`- item` / `1. item` lines; a nested list's items are indented under their parent."""
+    """`- item` / `1. item` lines; a nested list's items are indented under their parent (up to _MAX_INDENT levels)."""
     ordered = tag.name == "ol"
-    number = int(tag.get("start", 1) or 1) if ordered and str(tag.get("start", "1")).isdigit() else 1
+    start = str(tag.get("start", "")).strip()
+    number = int(start) if ordered and _START.fullmatch(start) else 1  # anything else is ignored, as browsers do
+    indent = "  " * min(depth, _MAX_INDENT)
     lines: list[str] = []
-    for original in tag.find_all("li", recursive=False):
-        item = copy.copy(original)  # the nested lists are taken out of a copy: the caller's tree stays whole
-        nested = item.find_all(["ul", "ol"], recursive=False)
-        for child in nested:
-            child.extract()
-        own = html_to_text(item).text.replace("\n\n", "\n").split("\n")
+    for item in tag.find_all("li", recursive=False):
+        nested = [child for child in item.children if isinstance(child, Tag) and child.name in ("ul", "ol")]
+        own = _item_text(item, nested).replace("\n\n", "\n").split("\n")
         marker = f"{number}." if ordered else "-"
-        indent = "  " * depth
         lines.append(f"{indent}{marker} {own[0]}".rstrip())
         lines.extend(f"{indent}  {line}" for line in own[1:])
         for child in nested:
             lines.extend(_list_lines(child, depth + 1))
         number += 1
     return lines
+
+
+def _item_text(item: Tag, nested: list[Tag]) -> str:
+    """An item's own text, its nested lists left out (rendered apart, not copied: a copy per level is quadratic)."""
+    renderer = _Renderer()
+    renderer.walk_children(child for child in item.children if not any(child is n for n in nested))
+    renderer.flush()
+    return "\n\n".join(text for text, _, _ in renderer.blocks)
 
 
 def _table_rows(table: Tag) -> list[str]:
@@ -148,8 +191,15 @@ def _table_rows(table: Tag) -> list[str]:
         return []
     first = rows[0]
     has_header = bool(first.find_parent("thead")) or all(c.name == "th" for c in first.find_all(["th", "td"], recursive=False))
-    if has_header and len(rows) > 1:
-        header, body = cells[0], cells[1:]
+    header, body = cells[0], cells[1:]
+    if has_header and body and not _header_runs_away(header, cells):
         return ["; ".join(f"{h}: {v}" if h else v for h, v in zip(header, row) if v) if len(row) == len(header)
                 else " | ".join(row) for row in body if any(row)]
     return [" | ".join(row) for row in cells if any(row)]
+
+
+def _header_runs_away(header: list[str], cells: list[list[str]]) -> bool:
+    """Whether repeating the header in every row would write it over _MAX_HEADER_REPEAT times the table's own text
+    (a long header over many tiny cells: its text would grow with rows times header); such a table reads `a | b | c`."""
+    repeated = sum(map(len, header)) * (len(cells) - 1)
+    return repeated > _MAX_HEADER_REPEAT * sum(len(cell) for row in cells for cell in row)

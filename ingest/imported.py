@@ -11,7 +11,7 @@ from pathlib import Path
 
 from faq.errors import CorpusError
 from ingest.decode import read_text
-from ingest.html_text import HtmlText
+from ingest.html_text import HtmlText, MarkupError, html_to_text
 from ingest.models import Entry
 
 
@@ -34,6 +34,15 @@ def article_entry(
         question=title, answer=body.text, lang=lang, start=0, end=len(body.text), answer_start=0,
         line=line, url=url, group=group,
     )
+
+
+def render_body(path: Path, what: str, title: str, body: str) -> HtmlText:
+    """An article's HTML body as text; markup it will not render names the article and the line inside its body."""
+    try:
+        return html_to_text(body)
+    except MarkupError as e:
+        where = f", line {e.line} of its body" if e.line else ""
+        raise CorpusError(path, None, f'{what} "{title}"{where}: {e.reason}') from e
 
 
 def text_field(record: dict, key: str) -> str:

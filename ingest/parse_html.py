@@ -17,7 +17,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup, Tag
 
 from faq.errors import CorpusError
-from ingest.html_text import html_to_text, inline_text
+from ingest.html_text import MarkupError, html_to_text, inline_text, parse_html as parse_markup
 from ingest.imported import article_entry, lang_of
 from ingest.models import Entry, Heading
 from ingest.parse_text import ParsedFile
@@ -27,7 +27,10 @@ _QUESTION_MARKS = ("?", "？", "؟")
 
 
 def parse_html(path: Path, text: str, document_id: str, lang: str) -> ParsedFile:
-    soup = BeautifulSoup(text, "html.parser")
+    try:
+        soup = parse_markup(text)
+    except MarkupError as e:
+        raise CorpusError(path, e.line or None, e.reason) from e
     url = _url(soup)
     page_lang = lang_of(soup.html.get("lang") if soup.html else None, lang)
     root = soup.find("main") or soup.find("article") or soup.body or soup

@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from faq.errors import CorpusError
-from ingest.html_text import html_to_text
-from ingest.imported import article_entry, lang_of, record_id, records, sidecar, text_field
+from ingest.imported import article_entry, lang_of, record_id, records, render_body, sidecar, text_field
 from ingest.models import Entry, Heading
 from ingest.parse_text import ParsedFile
 
@@ -45,7 +44,7 @@ def parse_intercom(path: Path, data: object, document_id: str, lang: str) -> Par
                 raise CorpusError(path, None, f"{what} has no title")
             if not isinstance(body, str) or not body.strip():
                 raise CorpusError(path, None, f'{what} "{title}" has no body')
-            rendered = html_to_text(body)
+            rendered = render_body(path, what, title, body)
             entry = article_entry(
                 path, document_id, f"{article_id}-{locale.lower()}", what=what, title=title, body=rendered,
                 section=_section(path, article, what, locale, parents), lang=lang_of(locale, lang),

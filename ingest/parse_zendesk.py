@@ -12,8 +12,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from faq.errors import CorpusError
-from ingest.html_text import html_to_text
-from ingest.imported import article_entry, lang_of, record_id, records, sidecar, text_field
+from ingest.imported import article_entry, lang_of, record_id, records, render_body, sidecar, text_field
 from ingest.models import Entry, Heading
 from ingest.parse_text import ParsedFile
 
@@ -63,7 +62,7 @@ def parse_zendesk(path: Path, data: object, document_id: str, lang: str) -> Pars
         local_id = f"{article_id}-{locale.lower()}" if locale else article_id
         if any(e.local_id == local_id for e in entries):
             raise CorpusError(path, None, f'article {article_id} "{title}" appears twice in locale {locale or "(none)"}')
-        rendered = html_to_text(body)
+        rendered = render_body(path, f"article {article_id}", title, body)
         entry = article_entry(
             path, document_id, local_id, what=f"article {article_id}", title=title, body=rendered,
             section=_section(path, article, article_id, title, locale, sections, categories),

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from faq.errors import DatabaseError, IndexNotFoundError
+from faq.errors import CorpusError, DatabaseError, IndexNotFoundError
 from faq.settings import Settings
 from feedback.store import existing_feedback_store
 from index.build import MANIFEST, build_index
@@ -24,9 +24,11 @@ from index.replication import Follower, SyncStatus
 from index.versions import (STAGING, VERSIONS, current_version, ingest_lock, previous_version, promote, prune, remove_leftovers,
                             staging_path, switch)
 from ingest.corpus import Corpus, load_corpus, with_phrasings
+from ingest.workload import EmbeddingWork, estimate_embedding
 from usecases.calibrate import CalibrationResult, calibrate_index
 
 Progress = Callable[[int, int], None]  # (texts embedded, texts in all)
+Estimated = Callable[[EmbeddingWork], None]  # told the work before the models load (`faq ingest` warns when it is long)
 
 
 @dataclass(frozen=True)
@@ -48,15 +50,23 @@ class Rollback:
     was: str | None
 
 
-def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: Progress | None = None) -> BuildResult:
+def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: Progress | None = None,
+                  estimated: Estimated | None = None) -> BuildResult:
     """Parse, chunk, embed and calibrate a new index version beside the served one, then switch to it.
 
     The served version stays untouched until the pointer switch, so a crash or a bad corpus file
-    leaves searches running on the last good index."""
+    leaves searches running on the last good index. A corpus past FAQ_MAX_EMBED_CHARS is refused
+    before any model loads."""
     loaded = load_corpus(corpus)
     with existing_feedback_store(settings) as store:
         accepted = store.accepted_phrasings() if store else {}
     loaded = with_phrasings(loaded, accepted) if accepted else loaded
+    work = estimate_embedding(loaded, settings.max_chunk_chars)
+    if work.characters > settings.max_embed_chars:
+        raise CorpusError(corpus, None, f"the index would embed {work.describe()}, over FAQ_MAX_EMBED_CHARS="
+                                        f"{settings.max_embed_chars:,}; raise FAQ_MAX_EMBED_CHARS to index it")
+    if estimated is not None:
+        estimated(work)
     result = build_loaded(loaded, index_dir, settings, load_embedders(settings.retrieval()), progress)
     return replace(result, phrasings=sum(len(v) for v in accepted.values()))
 
