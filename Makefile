@@ -3,6 +3,14 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
+# torch's CPU build (the test lock pins torch==2.13.0+cpu) comes from PyTorch's own CPU wheel index; on a machine
+# that cannot reach it (offline, CI here) pip gives up on it at once (no retries, a short timeout) and takes the
+# wheel from its configured find-links or index. PyPI itself only has the multi-GB CUDA build.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_INDEX_FLAGS := --extra-index-url $(TORCH_INDEX) --retries 0 --timeout 10
+# Debian's packages: wait for another apt or dpkg (unattended upgrades, a second make) to let go of its lock
+APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -qq
+
 # Installs come from the lock files (every package pinned, with its hashes), so two installs a month apart get the same packages.
 LOCK_FLAGS := --quiet --strip-extras --allow-unsafe --generate-hashes --no-emit-index-url --no-emit-find-links
 
@@ -16,7 +24,7 @@ $(BIN)/.installed: requirements/serve.txt pyproject.toml
 	touch $@
 
 $(BIN)/.installed-test: $(BIN)/.installed requirements/test.txt
-	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --require-hashes $(TORCH_INDEX_FLAGS) -r requirements/test.txt
 	touch $@
 
 lock:  ## re-pin after a change to pyproject.toml's dependencies (keeps the other pins; pip-compile -U in these lines to upgrade all)
@@ -26,13 +34,13 @@ lock:  ## re-pin after a change to pyproject.toml's dependencies (keeps the othe
 	$(BIN)/pip-compile $(LOCK_FLAGS) -c requirements/test.txt -o requirements/serve.txt pyproject.toml
 
 chromium:  ## Debian's chromium for the browser tests (Playwright never downloads a browser here)
-	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null 2>&1 || ($(APT) update && $(APT) install -y chromium >/dev/null)
 
 postgres:  ## Debian's PostgreSQL server binaries: the tests start a throwaway cluster of their own (tests/pgserver.py)
-	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ($(APT) update && $(APT) install -y postgresql >/dev/null)
 
 nginx:  ## Debian's nginx: the shipped load-balancer configuration is checked with nginx -t and load runs through it
-	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null)
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || ($(APT) update && $(APT) install -y nginx >/dev/null)
 
 serve: $(BIN)/.installed  ## install (no torch), index the bundled FAQ if needed, serve on http://127.0.0.1:8000
 	$(BIN)/faq serve

@@ -60,3 +60,25 @@ def test_every_pin_has_a_hash(name):
     found = list(PIN.finditer(text))
     ends = [m.start() for m in found[1:]] + [len(text)]
     assert found and [m[1] for m, end in zip(found, ends) if "--hash=sha256:" not in text[m.end():end]] == []
+
+
+MAKEFILE = (ROOT / "Makefile").read_text(encoding="utf-8")
+
+
+def test_every_apt_install_waits_for_another_apt_to_release_its_lock():
+    """`make test` next to unattended upgrades (or a second make) waits rather than failing with "Could not get lock"."""
+    assert "apt-get -o DPkg::Lock::Timeout=" in MAKEFILE
+    calls = [line for line in MAKEFILE.splitlines() if "apt-get" in line and not line.lstrip().startswith("#")]
+    assert all("DPkg::Lock::Timeout" in line for line in calls), calls
+    recipes = [line for line in MAKEFILE.splitlines() if line.startswith("\t")]
+    assert not [line for line in recipes if "apt-get" in line], "use $(APT) in recipes"
+
+
+def test_the_torch_cpu_wheel_comes_from_pytorchs_cpu_index_which_fails_fast_when_unreachable():
+    """The test lock pins torch==2.13.0+cpu: PyPI has no such file, PyTorch's CPU index has."""
+    assert pins("test.txt")["torch"] == Version("2.13.0+cpu")
+    (install,) = [line for line in MAKEFILE.splitlines() if "-r requirements/test.txt" in line and "pip install" in line]
+    assert "$(TORCH_INDEX_FLAGS)" in install
+    flags = re.search(r"^TORCH_INDEX_FLAGS := (.*)$", MAKEFILE, re.MULTILINE).group(1)
+    assert "--extra-index-url $(TORCH_INDEX)" in flags and "--retries 0" in flags and "--timeout" in flags
+    assert re.search(r"^TORCH_INDEX \?= https://download\.pytorch\.org/whl/cpu$", MAKEFILE, re.MULTILINE)
