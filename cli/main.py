@@ -23,6 +23,15 @@ if TYPE_CHECKING:  # the use cases import the models' code: loaded only by the c
 
 app = typer.Typer(help="Question answering over a help-center FAQ.", no_args_is_help=True, add_completion=False)
 
+@app.callback()
+def _settings_first() -> None:
+    # every command reads FAQ_* settings: a refused one ends it with one line naming the variable, not a traceback
+    try:
+        get_settings()
+    except FaqError as e:
+        fail(e)
+
+
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="index versions root or folder (default FAQ_INDEX_DIR)")]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from faq.errors import SettingsError
 from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
 from faq.redact import DEFAULT_PHONE_REGIONS, compile_patterns
 from faq.retrieval import Aggregate, Fusion, RetrievalConfig, check_embedder_name, parse_ensemble
@@ -18,7 +19,9 @@ _DEFAULT = RetrievalConfig()
 class Settings(BaseSettings):
     """Defaults serve the bundled FAQ from the project folder; every field has an FAQ_ variable."""
 
-    model_config = SettingsConfigDict(env_prefix="FAQ_", env_file=".env", extra="ignore", frozen=True)
+    # hide_input_in_errors: a refused value is never echoed, so a short admin token or a database URL with its
+    # password does not end up in a startup error, a terminal's scrollback or a process manager's log
+    model_config = SettingsConfigDict(env_prefix="FAQ_", env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True)
 
     corpus: Path = Field(Path("corpus"), description="FAQ file or folder that `faq serve` indexes when there is no index")
     helpcenter: Path | None = Field(None, description="the help center's name, contacts and topics (JSON); "
@@ -126,4 +129,17 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from FAQ_* variables; raises SettingsError saying which variable breaks which rule."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise SettingsError(refusals(e)) from e
+
+
+def refusals(error: ValidationError) -> str:
+    """One line per refused setting, `FAQ_NAME: rule` (the values are hidden: see Settings.model_config)."""
+    lines = []
+    for refused in error.errors():
+        name = str(refused["loc"][0]) if refused["loc"] else "settings"
+        lines.append(f"FAQ_{name.upper()}: {refused['msg'].removeprefix('Value error, ')}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
