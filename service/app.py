@@ -20,6 +20,7 @@ from feedback.store import open_feedback_store
 from service.lifecycle import follow, load_state, open_follower, watch_pointer
 from service.metrics import Metrics
 from service.middleware import BodyLimit, RateLimit, SecurityHeaders
+from service.openapi import document_limits
 from service.observe import ObserveRequests, valid_request_id
 from service.pages import mount_pages
 from service.routes import admin, documents, feedback, health, metrics, query, suggest, team
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.include_router(team.router)
     app.include_router(metrics.router)
     mount_pages(app)
+    document_limits(app, settings.max_body_bytes, rate_limit=settings.rate_limit_per_minute > 0)
     # added last runs first: the size check happens before anything else touches the request
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],

@@ -68,6 +68,11 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+def rate_limited(path: str) -> bool:
+    """Whether RateLimit counts requests to `path`: the API; pages and health probes are not limited."""
+    return path.startswith("/v1/")
+
+
 class RateLimit:
     """A token bucket per client address: `per_minute` requests a minute, bursts up to `burst`; 429 with Retry-After.
 
@@ -95,7 +100,7 @@ class RateLimit:
         return wait
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or not rate_limited(scope["path"]):
             return await self.app(scope, receive, send)
         client = (scope.get("client") or ("unknown", 0))[0]
         wait = self._take(client)
