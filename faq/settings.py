@@ -53,8 +53,12 @@ class Settings(BaseSettings):
                                     "before it is answered 503 (the database down)")
     admin_token: SecretStr | None = Field(None, description="bearer token for /v1/admin/*; unset means admin endpoints are off")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024, description="larger request bodies get 413")
-    rate_limit_per_minute: int = Field(600, ge=0, description="API requests a minute per client address; 0 turns limiting off")
-    rate_limit_burst: int = Field(60, ge=1, description="requests a client may send at once before the rate applies")
+    rate_limit_per_minute: int = Field(600, ge=0, description="API requests a minute per client address, for the whole service: "
+                                       "each of `workers` processes enforces its 1/workers share; 0 turns limiting off")
+    rate_limit_burst: int = Field(60, ge=1, description="requests a client may send at once before the rate applies "
+                                  "(shared out between the workers too, at least 1 each)")
+    workers: int = Field(1, ge=1, le=32, description="worker processes serving the port, which share the rate limit out; "
+                         "set by `faq serve --workers N`, set it yourself for `uvicorn service.asgi:app --workers N`")
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed to call the API from a browser; none by default")
     metrics_allow: list[IPvAnyNetwork] = Field(default_factory=list, description="networks (JSON list of CIDRs) whose clients may read "
                                                "/metrics without the admin token, beside loopback; none by default")
