@@ -1,22 +1,12 @@
 """FAQ_RATE_LIMIT_PER_MINUTE and FAQ_RATE_LIMIT_BURST are the limit per client address for the whole service:
 with `faq serve --workers N`, each worker process enforces its 1/N share."""
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-
 import httpx
 import pytest
 
-from conftest import ROOT
+from fake_workers import two_fake_workers
 from faq.settings import Settings
 from service.middleware import RateLimit, per_worker
-
-FAKE_WORKERS = ("import sys; sys.path.insert(0, 'tests'); from service.workers import serve_workers; "
-                "serve_workers('fake_asgi:app', 2, host='127.0.0.1', port=int(sys.argv[1]))")
 
 
 def test_one_worker_enforces_the_whole_limit():
@@ -47,31 +37,12 @@ def test_faq_serve_says_each_worker_s_share_of_the_limit():
     assert line == "rate limit per client address: 600/min, burst 60, shared out: 300/min, burst 30 in each of 2 workers"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow  # two worker processes start: ~10-20 s
 def test_two_workers_together_let_through_no_more_than_the_burst(fake_index_dir, tmp_path):
-    port, burst, asked = _free_port(), 10, 40
-    env = {**os.environ, "FAQ_INDEX_DIR": str(fake_index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RELOAD_POLL_SECONDS": "0",
-           "FAQ_RATE_LIMIT_PER_MINUTE": "1", "FAQ_RATE_LIMIT_BURST": str(burst), "PYTHONPATH": str(ROOT)}
-    env.pop("FAQ_WORKERS", None)
-    proc = subprocess.Popen([sys.executable, "-c", FAKE_WORKERS, str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        ready, deadline = 0, time.monotonic() + 90
-        while ready < 8 and time.monotonic() < deadline:  # both workers up: several ready answers on new connections
-            try:
-                ready = ready + 1 if httpx.get(f"{base}/readyz").status_code == 200 else 0
-            except httpx.TransportError:
-                time.sleep(0.2)
+    burst, asked = 10, 40
+    settings = {"FAQ_INDEX_DIR": str(fake_index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RELOAD_POLL_SECONDS": "0",
+                "FAQ_RATE_LIMIT_PER_MINUTE": "1", "FAQ_RATE_LIMIT_BURST": str(burst)}
+    with two_fake_workers(settings) as base:
         statuses = [httpx.get(f"{base}/v1/helpcenter").status_code for _ in range(asked)]  # a new connection each
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
     assert set(statuses) == {200, 429}
     assert statuses.count(200) <= burst  # 1 a minute refills nothing meanwhile; each worker's own limit let 2 × burst through
