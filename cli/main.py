@@ -24,6 +24,15 @@ if TYPE_CHECKING:  # the use cases import the models' code: loaded only by the c
 
 app = typer.Typer(help="Question answering over a help-center FAQ.", no_args_is_help=True, add_completion=False)
 
+@app.callback()
+def _settings_first() -> None:
+    # every command reads FAQ_* settings: a refused one ends it with one line naming the variable, not a traceback
+    try:
+        get_settings()
+    except FaqError as e:
+        fail(e)
+
+
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="index versions root or folder (default FAQ_INDEX_DIR)")]
 
 
@@ -187,6 +196,9 @@ def serve(
     except FaqError as e:
         fail(e)
     where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    settings = settings.model_copy(update={"workers": workers})
+    if settings.rate_limit_per_minute:
+        console.print(rate_limit_line(settings), markup=False)
     if workers > 1:  # each worker builds its app from the same FAQ_* settings
         from service.workers import serve_workers
 
@@ -196,6 +208,17 @@ def serve(
 
         # JSON lines; the app logs each request itself (service.observe), so uvicorn's access log is off
         uvicorn.run(create_app(settings), **where, log_config=logging_config(), access_log=False)
+
+
+def rate_limit_line(settings: Settings) -> str:
+    """What `faq serve` says of the rate limit: the service's, and each worker's share of it."""
+    from service.middleware import per_worker
+
+    whole = f"rate limit per client address: {settings.rate_limit_per_minute}/min, burst {settings.rate_limit_burst}"
+    if settings.workers == 1:
+        return whole
+    per_minute, burst = per_worker(settings.rate_limit_per_minute, settings.rate_limit_burst, settings.workers)
+    return f"{whole}, shared out: {per_minute:g}/min, burst {burst:g} in each of {settings.workers} workers"
 
 
 def _read_manifest(path: Path):  # noqa: ANN202

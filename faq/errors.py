@@ -1,6 +1,7 @@
 """The project's exceptions, so callers can catch one root and tell people what to fix.
 
     FaqError
+    ├── SettingsError        a FAQ_* setting is refused (names the variable, never a secret's value)
     ├── CorpusError          a corpus or questions file is malformed (names file and line)
     ├── HelpCenterError      a help center's helpcenter.json is malformed (names file and field)
     ├── IndexError_          an index folder cannot be used
@@ -23,6 +24,10 @@ from pathlib import Path
 
 class FaqError(Exception):
     """Root of every error this project raises on purpose."""
+
+
+class SettingsError(FaqError):
+    """FAQ_* settings refused by their validators: one line per setting, naming its variable and the rule."""
 
 
 class CorpusError(FaqError):

@@ -5,9 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from faq.errors import SettingsError
 from faq.limits import DEFAULT_MAX_EMBED_CHARS, DEFAULT_TOP_K, MAX_TOP_K
 from faq.redact import DEFAULT_PHONE_REGIONS, compile_patterns
 from faq.retrieval import Aggregate, Fusion, RetrievalConfig, check_embedder_name, parse_ensemble
@@ -18,7 +19,9 @@ _DEFAULT = RetrievalConfig()
 class Settings(BaseSettings):
     """Defaults serve the bundled FAQ from the project folder; every field has an FAQ_ variable."""
 
-    model_config = SettingsConfigDict(env_prefix="FAQ_", env_file=".env", extra="ignore", frozen=True)
+    # hide_input_in_errors: a refused value is never echoed, so a short admin token or a database URL with its
+    # password does not end up in a startup error, a terminal's scrollback or a process manager's log
+    model_config = SettingsConfigDict(env_prefix="FAQ_", env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True)
 
     corpus: Path = Field(Path("corpus"), description="FAQ file or folder that `faq serve` indexes when there is no index")
     helpcenter: Path | None = Field(None, description="the help center's name, contacts and topics (JSON); "
@@ -52,8 +55,12 @@ class Settings(BaseSettings):
     agent_token: SecretStr | None = Field(None, description="token support agents sign in to the agent panel with (or send as a "
                                           "bearer token) to mark answers used; the admin token works too")
     max_body_bytes: int = Field(64 * 1024, ge=1024, le=16 * 1024 * 1024, description="larger request bodies get 413")
-    rate_limit_per_minute: int = Field(600, ge=0, description="API requests a minute per client address; 0 turns limiting off")
-    rate_limit_burst: int = Field(60, ge=1, description="requests a client may send at once before the rate applies")
+    rate_limit_per_minute: int = Field(600, ge=0, description="API requests a minute per client address, for the whole service: "
+                                       "each of `workers` processes enforces its 1/workers share; 0 turns limiting off")
+    rate_limit_burst: int = Field(60, ge=1, description="requests a client may send at once before the rate applies "
+                                  "(shared out between the workers too, at least 1 each)")
+    workers: int = Field(1, ge=1, le=32, description="worker processes serving the port, which share the rate limit out; "
+                         "set by `faq serve --workers N`, set it yourself for `uvicorn service.asgi:app --workers N`")
     cors_origins: list[str] = Field(default_factory=list, description="origins allowed to call the API from a browser; none by default")
     metrics_allow: list[IPvAnyNetwork] = Field(default_factory=list, description="networks (JSON list of CIDRs) whose clients may read "
                                                "/metrics without the admin token, beside loopback; none by default")
@@ -91,9 +98,9 @@ class Settings(BaseSettings):
 
     @field_validator("admin_token", "agent_token")
     @classmethod
-    def _strong_token(cls, value: SecretStr | None) -> SecretStr | None:
+    def _strong_token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 16:
-            raise ValueError("the token must be at least 16 characters; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+            raise ValueError(f"{info.field_name} must be at least 16 characters; generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'")
         return value
 
     @field_validator("redact_patterns")
@@ -130,4 +137,17 @@ class Settings(BaseSettings):
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The settings from FAQ_* variables; raises SettingsError saying which variable breaks which rule."""
+    try:
+        return Settings()
+    except ValidationError as e:
+        raise SettingsError(refusals(e)) from e
+
+
+def refusals(error: ValidationError) -> str:
+    """One line per refused setting, `FAQ_NAME: rule` (the values are hidden: see Settings.model_config)."""
+    lines = []
+    for refused in error.errors():
+        name = str(refused["loc"][0]) if refused["loc"] else "settings"
+        lines.append(f"FAQ_{name.upper()}: {refused['msg'].removeprefix('Value error, ')}")
+    return "invalid settings:\n  " + "\n  ".join(lines)

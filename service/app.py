@@ -19,7 +19,8 @@ from service.errors import install_error_handlers
 from feedback.store import open_feedback_store
 from service.lifecycle import follow, load_state, open_follower, watch_pointer
 from service.metrics import Metrics
-from service.middleware import BodyLimit, RateLimit, SecurityHeaders
+from service.middleware import BodyLimit, RateLimit, SecurityHeaders, per_worker
+from service.openapi import document_limits
 from service.observe import ObserveRequests, valid_request_id
 from service.pages import mount_pages
 from service.routes import admin, documents, feedback, health, metrics, query, suggest, team
@@ -79,13 +80,15 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.include_router(team.router)
     app.include_router(metrics.router)
     mount_pages(app)
+    document_limits(app, settings.max_body_bytes, rate_limit=settings.rate_limit_per_minute > 0)
     # added last runs first: the size check happens before anything else touches the request
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Content-Type", "Authorization"])
     app.add_middleware(SecurityHeaders)
     if settings.rate_limit_per_minute:
-        app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute, burst=settings.rate_limit_burst)
+        per_minute, burst = per_worker(settings.rate_limit_per_minute, settings.rate_limit_burst, settings.workers)
+        app.add_middleware(RateLimit, per_minute=per_minute, burst=burst)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     # outermost: every response, a 413 or 429 included, is counted, logged and carries its X-Request-ID
     app.add_middleware(ObserveRequests, metrics=observed, log_questions=settings.log_questions,

@@ -35,7 +35,31 @@ async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
     return JSONResponse(status_code=422, content=_body(422, f"Invalid request. {summary}", details))
 
 
+def _invalid_body(reason: str) -> JSONResponse:
+    return JSONResponse(status_code=422, content=_body(422, f"Invalid request. body: {reason}", [{"field": "body", "message": reason}]))
+
+
+def unparsable_body(exc: StarletteHTTPException) -> str | None:
+    """Why a body could not be parsed, when `exc` is FastAPI's 400 for it (raised from the parser's own error), else None.
+
+    Invalid UTF-8 and JSON nested deeper than the parser's recursion allows get that 400, with no detail and
+    no field; every other unreadable body (malformed JSON) is a 422 naming the body, so these are too."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or cause is None:
+        return None
+    if isinstance(cause, UnicodeDecodeError):
+        return f"the request body is not valid UTF-8 ({cause.reason} at byte {cause.start}); send JSON encoded as UTF-8"
+    if isinstance(cause, RecursionError):
+        return "the request body is nested too deeply to parse; send the fields the schema lists"
+    if isinstance(cause, ValueError):
+        return f"the request body could not be parsed ({type(cause).__name__})"
+    return None
+
+
 async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    reason = unparsable_body(exc)
+    if reason is not None:
+        return _invalid_body(reason)
     return JSONResponse(status_code=exc.status_code, content=_body(exc.status_code, str(exc.detail)),
                         headers=getattr(exc, "headers", None))
 

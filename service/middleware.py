@@ -68,13 +68,28 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+def rate_limited(path: str) -> bool:
+    """Whether RateLimit counts requests to `path`: the API; pages and health probes are not limited."""
+    return path.startswith("/v1/")
+
+
+def per_worker(per_minute: int, burst: int, workers: int) -> tuple[float, float]:
+    """One worker process's share of the service's limit per client address, (per minute, burst).
+
+    Each of `faq serve --workers N` keeps its own buckets: with the whole limit each, a client spread over
+    the workers got N times it. A burst share is at least one request, or a worker would refuse everything.
+    """
+    return per_minute / workers, max(1.0, burst / workers)
+
+
 class RateLimit:
     """A token bucket per client address: `per_minute` requests a minute, bursts up to `burst`; 429 with Retry-After.
 
-    Only the API is limited (paths under /v1/); pages and health probes are not.
+    Only the API is limited (paths under /v1/); pages and health probes are not. The buckets are this process's:
+    with several workers, give each its share (per_worker).
     """
 
-    def __init__(self, app: ASGIApp, per_minute: int, burst: int, max_clients: int = 50_000) -> None:
+    def __init__(self, app: ASGIApp, per_minute: float, burst: float, max_clients: int = 50_000) -> None:
         self.app = app
         self.rate = per_minute / 60.0
         self.burst = float(burst)
@@ -95,7 +110,7 @@ class RateLimit:
         return wait
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
+        if scope["type"] != "http" or not rate_limited(scope["path"]):
             return await self.app(scope, receive, send)
         client = (scope.get("client") or ("unknown", 0))[0]
         wait = self._take(client)

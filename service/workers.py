@@ -37,7 +37,10 @@ def serve_workers(app: str, workers: int, host: str, port: int, log_level: str =
 
     /metrics adds up every worker's counts: the workers share a PROMETHEUS_MULTIPROC_DIR, made for this
     run and removed after it (prometheus-client's multiprocess mode; one set by the operator is used as is).
+
+    Each worker enforces its share of the rate limit: FAQ_WORKERS tells them how many they are.
     """
+    os.environ["FAQ_WORKERS"] = str(workers)  # read by each worker's settings
     if "FAQ_EMBED_THREADS" not in os.environ:
         os.environ["FAQ_EMBED_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))  # read by each worker's settings
     with ExitStack() as stack:

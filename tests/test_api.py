@@ -84,6 +84,34 @@ def test_health_ready_and_docs(fake_client):
     assert "/v1/query" in fake_client.get("/openapi.json").json()["paths"]
 
 
+ERROR_REF = {"$ref": "#/components/schemas/ErrorResponse"}
+
+
+def _responses(doc: dict, method: str, path: str) -> dict:
+    return doc["paths"][path][method]["responses"]
+
+
+@pytest.mark.parametrize("method, path", [("post", "/v1/query"), ("post", "/v1/suggest"), ("post", "/v1/feedback")])
+def test_openapi_lists_413_and_429_on_the_api_routes_that_take_a_body(fake_client, method, path):
+    responses = _responses(fake_client.get("/openapi.json").json(), method, path)
+    assert responses["413"]["content"]["application/json"]["schema"] == ERROR_REF
+    assert responses["429"]["content"]["application/json"]["schema"] == ERROR_REF
+    assert "Retry-After" in responses["429"]["headers"]
+
+
+def test_openapi_lists_429_on_every_api_route_and_413_only_where_a_body_is_read(fake_client):
+    doc = fake_client.get("/openapi.json").json()
+    api = [(m, p) for p, ops in doc["paths"].items() if p.startswith("/v1/") for m in ops]
+    assert all("429" in _responses(doc, m, p) for m, p in api)
+    assert "413" not in _responses(doc, "get", "/v1/documents")
+    assert not {"413", "429"} & set(_responses(doc, "get", "/healthz"))  # probes are never limited
+
+
+def test_openapi_leaves_429_out_when_the_rate_limit_is_off(fake_index_dir, fake_models, tmp_path):
+    app = create_app(Settings(index_dir=fake_index_dir, data_dir=tmp_path, rate_limit_per_minute=0), models=fake_models)
+    assert "429" not in _responses(app.openapi(), "post", "/v1/query")
+
+
 def test_missing_index_is_not_ready_and_queries_get_503(tmp_path):
     app = create_app(Settings(index_dir=tmp_path / "missing", data_dir=tmp_path / "data"))
     with TestClient(app) as client:

@@ -1,13 +1,16 @@
 """One home for every retrieval default and request limit, and one error tree whose messages say the fix."""
 
 import inspect
+import os
+import subprocess
+import sys
 
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 import faq.errors as errors
-from conftest import CORPUS
+from conftest import CORPUS, ROOT
 from faq.errors import FaqError, IndexMismatchError
 from faq.retrieval import RetrievalConfig
 from faq.settings import Settings
@@ -29,6 +32,32 @@ def test_an_unknown_embedder_names_the_choices():
 def test_a_malformed_ensemble_says_the_expected_form():
     with pytest.raises(ValidationError, match="must look like 'usem3:0.5'"):
         Settings(ensemble="usem3:heavy", _env_file=None)
+
+
+SECRET = "sh0rt-s3cret"
+
+
+@pytest.mark.parametrize("field, value", [("admin_token", SECRET),
+                                          ("database_url", [f"postgresql://faq:{SECRET}@db.example/faq"])])
+def test_a_refused_secret_setting_is_never_echoed(field, value):
+    with pytest.raises(ValidationError) as refused:
+        Settings(**{field: value}, _env_file=None)
+    assert field in str(refused.value)
+    assert SECRET not in str(refused.value)
+
+
+def test_a_short_admin_token_error_says_the_minimum():
+    with pytest.raises(ValidationError, match="admin_token must be at least 16 characters"):
+        Settings(admin_token=SECRET, _env_file=None)
+
+
+def test_faq_serve_with_a_short_admin_token_names_the_variable_not_the_value(tmp_path):
+    env = {**os.environ, "FAQ_ADMIN_TOKEN": SECRET, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    ran = subprocess.run([sys.executable, "-m", "cli", "serve"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 1
+    assert "FAQ_ADMIN_TOKEN: admin_token must be at least 16 characters" in ran.stderr
+    assert SECRET not in ran.stdout + ran.stderr
+    assert "Traceback" not in ran.stderr
 
 
 def test_every_project_error_is_a_faq_error():

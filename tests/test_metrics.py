@@ -1,11 +1,6 @@
 """GET /metrics: Prometheus text that moves with the traffic, labelled by route template, closed to the outside by default."""
 
-import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,7 +13,8 @@ from faq.settings import Settings
 from index.versions import new_version_path, switch
 from service import create_app
 
-from conftest import ADMIN_TOKEN, CORPUS, ROOT
+from conftest import ADMIN_TOKEN, CORPUS
+from fake_workers import two_fake_workers
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 LOOPBACK = ("127.0.0.1", 50000)
@@ -223,41 +219,18 @@ def test_a_client_that_is_no_ip_address_is_not_loopback(service):
 
 # --- several workers ----------------------------------------------------------------------------
 
-# `faq serve --workers 2` on the fake models: service.workers.serve_workers with an app module that builds them
-FAKE_WORKERS = ("import sys; sys.path.insert(0, 'tests'); from service.workers import serve_workers; "
-                "serve_workers('fake_asgi:app', 2, host='127.0.0.1', port=int(sys.argv[1]))")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow  # two worker processes start: ~10-20 s
 def test_two_workers_metrics_add_up_whichever_worker_is_scraped(fake_index_dir, tmp_path):
-    port, shared = _free_port(), tmp_path / "prometheus"
+    shared = tmp_path / "prometheus"
     shared.mkdir()
-    env = {**os.environ, "FAQ_INDEX_DIR": str(fake_index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RATE_LIMIT_PER_MINUTE": "0",
-           "FAQ_RELOAD_POLL_SECONDS": "0", "PROMETHEUS_MULTIPROC_DIR": str(shared), "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", FAKE_WORKERS, str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        ready, deadline = 0, time.monotonic() + 90
-        while ready < 8 and time.monotonic() < deadline:  # both workers up: several ready answers on new connections
-            try:
-                ready = ready + 1 if httpx.get(f"{base}/readyz").status_code == 200 else 0
-            except httpx.TransportError:
-                time.sleep(0.2)
+    settings = {"FAQ_INDEX_DIR": str(fake_index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RATE_LIMIT_PER_MINUTE": "0",
+                "FAQ_RELOAD_POLL_SECONDS": "0", "PROMETHEUS_MULTIPROC_DIR": str(shared)}
+    with two_fake_workers(settings) as base:
         asked = 30
         for i in range(asked):  # a new connection each: the kernel hands them to either worker
             assert httpx.post(f"{base}/v1/query", json={"question": f"garantie {i}"}).status_code == 200
         scrapes = [httpx.get(f"{base}/metrics").text for _ in range(6)]
         writers = {p.name for p in shared.glob("counter_*.db")}
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
     assert len(writers) == 2, f"both workers should have answered: {writers}"
     totals = {sum(value(t, "faq_questions_total", surface="api", answerable=a) for a in ("true", "false")) for t in scrapes}
     assert totals == {asked}

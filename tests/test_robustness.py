@@ -60,6 +60,22 @@ def test_wrong_shapes_are_4xx_never_500(fake_client, body):
     assert response.json()["error"]["message"]
 
 
+@pytest.mark.parametrize("body, reason", [
+    (b'{"question": "caf\xe9 ?"}', "the request body is not valid UTF-8"),  # Latin-1, as an old form would send it
+    (b"[" * 10_000 + b"]" * 10_000, "the request body is nested too deeply"),
+    (b'{"question": ' + b'{"a":' * 10_000 + b"1" + b"}" * 10_000 + b"}", "the request body is nested too deeply"),
+])
+def test_an_unparsable_body_is_422_in_the_validation_error_shape(fake_client, body, reason):
+    response = fake_client.post("/v1/query", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    invalid = fake_client.post("/v1/query", json={"question": ""}).json()["error"]  # a schema error, for its shape
+    error = response.json()["error"]
+    assert (set(error), error["code"]) == (set(invalid), invalid["code"])
+    assert [d["field"] for d in error["details"]] == ["body"]
+    assert error["details"][0]["message"].startswith(reason)
+    assert error["message"] == f"Invalid request. body: {error['details'][0]['message']}"
+
+
 def test_wrong_content_type_is_4xx(fake_client):
     response = fake_client.post("/v1/query", content=b"question=garantie", headers={"content-type": "application/x-www-form-urlencoded"})
     assert response.status_code == 422

@@ -1,4 +1,9 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes.
+
+Both are `async def` and do no blocking work: a sync handler would queue on the thread pool behind
+the questions being embedded there, and a probe that waits seconds under load gets a busy process
+restarted or taken out of the load balancer.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +20,13 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
 @router.get("/readyz", responses={503: {"description": "index not loaded yet, or failed to load"}})
-def readyz(state: StateDep, request: Request) -> JSONResponse:
+async def readyz(state: StateDep, request: Request) -> JSONResponse:
     """The index is loaded and the model warmed: queries will be answered. With FAQ_DATABASE_URL, `replication`
     says which version this replica serves and which the database publishes; a replica that cannot follow
     stays ready (200) on its last good version, since the database being away would take out every replica."""

@@ -1,0 +1,48 @@
+"""`faq serve --workers 2` on the fake models: service.workers.serve_workers over tests/fake_asgi.py, in its own
+process group, for tests of what several worker processes share (metrics, the rate limit)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVE = ("import sys; sys.path.insert(0, 'tests'); from service.workers import serve_workers; "
+         "serve_workers('fake_asgi:app', 2, host='127.0.0.1', port=int(sys.argv[1]))")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def two_fake_workers(settings: dict[str, str]) -> Iterator[str]:
+    """Two workers configured by `settings` (FAQ_* variables beside the environment), both answering /readyz;
+    yields the base URL and stops them after."""
+    port = _free_port()
+    env = {**os.environ, **settings, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        ready, deadline = 0, time.monotonic() + 90
+        while ready < 8 and time.monotonic() < deadline:  # both workers up: several ready answers on new connections
+            try:
+                ready = ready + 1 if httpx.get(f"{base}/readyz").status_code == 200 else 0
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
