@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from faq.settings import Settings
 from index.answer import Answerer
@@ -107,8 +108,11 @@ def _require(request: Request, credentials: HTTPAuthorizationCredentials | None,
     check_origin(request)
 
 
-async def require_admin(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+def require_admin(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
     """Admin endpoints are off without a configured token; 401 without a token, 403 with a wrong one.
+
+    Not `async`: a session is checked against the feedback store (a network round trip with PostgreSQL), so FastAPI
+    runs it on the thread pool, never on the event loop.
 
     The token comes as `Authorization: Bearer`, or as the team pages' signed session cookie (service.team_session).
     """
@@ -140,7 +144,7 @@ async def require_metrics_access(request: Request, credentials: Annotated[HTTPAu
     if settings.admin_token is None:
         raise HTTPException(status_code=403, detail="Metrics are served to loopback clients and FAQ_METRICS_ALLOW networks only "
                                                     "(or with the admin token; FAQ_ADMIN_TOKEN is not set).")
-    await require_admin(request, credentials)
+    await run_in_threadpool(require_admin, request, credentials)  # a scrape from a trusted network never waits for the pool
 
 
 FeedbackDep = Annotated[FeedbackStore, Depends(get_feedback)]
