@@ -2,6 +2,7 @@
 
     python -m eval.decision rank              # index each dev corpus, calibrate it label-free, rank its questions (cached)
     python -m eval.decision loco              # leave-one-corpus-out on dev (choose) and test (report), the table per corpus
+    python -m eval.decision sweep             # dev means over the answer threshold (leave-one-corpus-out)
     python -m eval.decision ship              # train on every corpus's dev questions, write index/data/decider.json
 
 Everything per corpus is label-free, as on day one: the norms come from the FAQ itself and the
@@ -350,11 +351,21 @@ def main(argv: Sequence[str]) -> None:
     C = 1.0
     pa, pd = loco(t, "dev", C)
     e2e, a, r = choose_thresholds(t, pa, pd)
-    print(f"thresholds chosen on dev (leave-one-corpus-out): answer >= {a:.3f}, related >= {r:.3f} (dev mean e2e {e2e:.3f})")
+    print(f"thresholds chosen on dev (leave-one-corpus-out): answer >= {a:.3f}, related >= {r:.3f} (dev mean {OBJECTIVE} accuracy {e2e:.3f})")
     if command == "loco":
         print("## dev (leave-one-corpus-out)\n" + report(t, outcomes(pa, pd, t.junk, a, r), "dev"))
         ta, td = loco(t, "test", C)
         print("\n## test (leave-one-corpus-out)\n" + report(t, outcomes(ta, td, t.junk, a, r), "test"))
+    if command == "sweep":  # how the dev mean moves with the answer threshold, the related one as chosen
+        dev = t.split == "dev"
+        corpora = np.unique(t.corpus[dev])
+        print("| answer at | in-scope refused | not answered | wrong answer | near answered | generic answered | balanced | e2e |")
+        print("|" + "---|" * 8)
+        for at in np.arange(0.1, 0.501, 0.025):
+            ms = [metrics(outcomes(pa, pd, t.junk, at, r), t, dev & (t.corpus == c)) for c in corpora]
+            mean = lambda k: float(np.nanmean([m[k] for m in ms]))  # noqa: E731
+            print(f"| {at:.3f} | " + " | ".join(f"{mean(k):.3f}" for k in ("in_refused", "in_not_answered", "wrong_answer",
+                                                                          "near_answered", "generic_answered", "balanced", "e2e")) + " |")
     if command == "ship":
         model = fit_models(t, t.split == "dev", C)
         model = replace(model, answer_at=round(a, 4), related_at=round(r, 4), version="1")
