@@ -3,6 +3,7 @@
     python -m eval.decision rank              # index each dev corpus, calibrate it label-free, rank its questions (cached)
     python -m eval.decision loco              # leave-one-corpus-out on dev (choose) and test (report), the table per corpus
     python -m eval.decision sweep             # dev means over the answer threshold (leave-one-corpus-out)
+    python -m eval.decision boosted           # logistic vs gradient-boosted answer model, same evidence, same constraints
     python -m eval.decision ship              # train on every corpus's dev questions, write index/data/decider.json
 
 Everything per corpus is label-free, as on day one: the norms come from the FAQ itself and the
@@ -217,6 +218,17 @@ def table(runs: Sequence[CorpusRun]) -> Table:
     return Table(np.stack(cols[0]), *(np.array(col) for col in cols[1:]))
 
 
+def _weights(t: Table, mask: np.ndarray) -> np.ndarray:
+    """Every corpus weighs the same, and within one, each scope (in / near / generic) the same; mean weight 1."""
+    weights = np.ones(mask.sum())
+    for corpus in np.unique(t.corpus[mask]):
+        for scope in ("in", "near", "generic"):
+            sel = (t.corpus[mask] == corpus) & (t.scope[mask] == scope)
+            if sel.any():
+                weights[sel] = 1.0 / sel.sum()
+    return weights * len(weights) / weights.sum()
+
+
 def fit_models(t: Table, mask: np.ndarray, C: float = 1.0) -> DecisionModel:
     from sklearn.linear_model import LogisticRegression
 
@@ -224,20 +236,29 @@ def fit_models(t: Table, mask: np.ndarray, C: float = 1.0) -> DecisionModel:
     mean, scale = X.mean(axis=0), X.std(axis=0)
     scale[scale < 1e-6] = 1.0
     Z = (X - mean) / scale
-    # every corpus weighs the same, and within one, each scope (in / near / generic) the same
-    weights = np.ones(mask.sum())
-    for corpus in np.unique(t.corpus[mask]):
-        for scope in ("in", "near", "generic"):
-            sel = (t.corpus[mask] == corpus) & (t.scope[mask] == scope)
-            if sel.any():
-                weights[sel] = 1.0 / sel.sum()
-    weights *= len(weights) / weights.sum()
+    weights = _weights(t, mask)
     models = []
     for y in (t.y_answer[mask], t.y_domain[mask]):
         lr = LogisticRegression(C=C, max_iter=2000)
         lr.fit(Z, y, sample_weight=weights)
         models.append(Logistic(tuple(float(w) for w in lr.coef_[0]), float(lr.intercept_[0])))
     return DecisionModel(FEATURES, tuple(map(float, mean)), tuple(map(float, scale)), models[0], models[1], 0.5, 0.5)
+
+
+def loco_boosted(t: Table, split: str) -> np.ndarray:
+    """The answer probability of a gradient-boosted model (scikit-learn's HistGradientBoosting) on the same features and
+    weights, leave-one-corpus-out: to see whether the model class or the evidence limits the decision."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    pa = np.zeros(len(t.X))
+    for group in np.unique(t.group):
+        mask = (t.group != group) & (t.split == "dev")
+        model = HistGradientBoostingClassifier(max_iter=200, learning_rate=0.05, max_leaf_nodes=15, min_samples_leaf=40,
+                                               l2_regularization=1.0, random_state=0)
+        model.fit(t.X[mask], t.y_answer[mask], sample_weight=_weights(t, mask))
+        sel = (t.group == group) & (t.split == split)
+        pa[sel] = model.predict_proba(t.X[sel])[:, 1]
+    return pa
 
 
 def probabilities(model: DecisionModel, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -366,6 +387,19 @@ def main(argv: Sequence[str]) -> None:
             mean = lambda k: float(np.nanmean([m[k] for m in ms]))  # noqa: E731
             print(f"| {at:.3f} | " + " | ".join(f"{mean(k):.3f}" for k in ("in_refused", "in_not_answered", "wrong_answer",
                                                                           "near_answered", "generic_answered", "balanced", "e2e")) + " |")
+    if command == "boosted":  # the same constraints as choose_thresholds on the answer threshold, logistic vs boosted
+        dev = t.split == "dev"
+        corpora = np.unique(t.corpus[dev])
+        for name, answer in (("logistic", pa), ("boosted", loco_boosted(t, "dev"))):
+            best = (-1.0, 0.0, {})
+            for at in np.arange(0.05, 0.9, 0.01):
+                ms = [metrics(outcomes(answer, pd, t.junk, at, r), t, dev & (t.corpus == c)) for c in corpora]
+                m = {k: float(np.nanmean([x[k] for x in ms])) for k in ms[0]}
+                if m["near_answered"] <= 0.2 and m["wrong_answer"] <= 0.08 and m["balanced"] > best[0]:
+                    best = (m["balanced"], float(at), m)
+            m = best[2]
+            print(f"{name}: answer >= {best[1]:.2f}: balanced {m['balanced']:.3f}, not answered {m['in_not_answered']:.3f}, "
+                  f"wrong {m['wrong_answer']:.3f}, near answered {m['near_answered']:.3f}, e2e {m['e2e']:.3f}")
     if command == "ship":
         model = fit_models(t, t.split == "dev", C)
         model = replace(model, answer_at=round(a, 4), related_at=round(r, 4), version="1")
