@@ -77,6 +77,13 @@ def staging_path(root: Path) -> Path:
     return root / VERSIONS / f"{STAGING}{name}"
 
 
+def version_of(staging: Path) -> str:
+    """The version name a staging folder gets in versions/."""
+    if not staging.name.startswith(STAGING):
+        raise ValueError(f"{staging} is not a staging folder")
+    return staging.name.removeprefix(STAGING)
+
+
 def is_complete(folder: Path) -> bool:
     """A version folder whose manifest is readable and holds a calibration: fit to be served or rolled back to.
 
@@ -89,11 +96,9 @@ def is_complete(folder: Path) -> bool:
 
 def promote(staging: Path) -> str:
     """Rename a built and calibrated staging folder into versions/ under its version name; returns that name."""
-    if not staging.name.startswith(STAGING):
-        raise ValueError(f"{staging} is not a staging folder")
+    name = version_of(staging)
     if not is_complete(staging):
         raise IndexNotFoundError(f"The index built at {staging} has no calibration, so it is not served. Rerun: faq ingest")
-    name = staging.name.removeprefix(STAGING)
     os.rename(staging, staging.parent / name)
     return name
 

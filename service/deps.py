@@ -79,8 +79,9 @@ def check_origin(request: Request) -> None:
                                                 "pages (its Origin header did not match). Scripts send 'Authorization: Bearer <token>' instead.")
 
 
-def bearer_role(credentials: HTTPAuthorizationCredentials, settings: Settings) -> Role | None:
-    given = credentials.credentials.encode()
+def role_of_token(token: str, settings: Settings) -> Role | None:
+    """Whose token this is (admin or agent), compared in constant time; None for neither."""
+    given = token.encode()
     for role, token in (("admin", settings.admin_token), ("agent", settings.agent_token)):
         if token is not None and hmac.compare_digest(given, token.get_secret_value().encode()):
             return role  # type: ignore[return-value]
@@ -92,7 +93,7 @@ def _require(request: Request, credentials: HTTPAuthorizationCredentials | None,
     if settings.admin_token is None:
         raise HTTPException(status_code=403, detail="Admin endpoints are disabled. Set FAQ_ADMIN_TOKEN to enable them.")
     if credentials is not None:
-        role = bearer_role(credentials, settings)
+        role = role_of_token(credentials.credentials, settings)
         if role is None:
             raise HTTPException(status_code=403, detail="The token is not valid.")
         if role not in roles:

@@ -19,8 +19,9 @@ from index.embedders import Embedder, load_embedders
 from index.label_free import QUANTILE, off_topic_questions
 from index.manifest import CalibrationInfo
 from index.pipeline import MIN_QUERY_BANK, calibration_info, fit, fit_label_free, store_calibration
-from index.storage import LoadedIndex, load_index, read_manifest
+from index.storage import LoadedIndex, load_index
 from ingest.corpus import Corpus
+from usecases.answering import unfit_to_serve
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,7 @@ def recalibrate_if_stale(index_dir: Path, settings: Settings) -> CalibrationResu
 
     Otherwise it would be served without its threshold, background words or query bank (an
     uncalibrated index answers everything). None when it was calibrated for these settings."""
-    info = read_manifest(index_dir).calibration
-    if info is not None and info.retrieval == settings.retrieval().key():
+    if unfit_to_serve(settings, index_dir) is None:
         return None
     return calibrate_index(index_dir, settings.calibration_set, settings)
 

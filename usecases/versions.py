@@ -21,8 +21,8 @@ from index.embedders import Embedder, load_embedders
 from index.manifest import IndexManifest
 from index.published import published_versions
 from index.replication import Follower, SyncStatus
-from index.versions import (STAGING, VERSIONS, current_version, ingest_lock, previous_version, promote, prune, remove_leftovers,
-                            staging_path, switch)
+from index.versions import (VERSIONS, current_version, ingest_lock, previous_version, promote, prune, remove_leftovers,
+                            staging_path, switch, version_of)
 from ingest.corpus import Corpus, load_corpus, with_phrasings
 from ingest.workload import EmbeddingWork, estimate_embedding
 from usecases.calibrate import CalibrationResult, calibrate_index
@@ -84,7 +84,7 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
             manifest = build_index(loaded, list(models), staging, max_chars=settings.max_chunk_chars, progress=progress)
             calibration = calibrate_index(staging, settings.calibration_set, settings, {e.id for e in loaded.entries},
                                           models=models)
-            name = staging.name.removeprefix(STAGING)
+            name = version_of(staging)
             if settings.database_url is not None:  # before the local switch: a version the database refused is served nowhere
                 _publish(settings, staging, name)
             promote(staging)

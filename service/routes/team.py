@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
-
 from fastapi import APIRouter, HTTPException, Request, Response
 
-from service.deps import SettingsDep, StateDep, check_origin, session_of
+from service.deps import SettingsDep, StateDep, check_origin, role_of_token, session_of
 from service.schemas import AdminStatus, ErrorResponse, SessionRequest
 from service.team_session import clear_cookie, set_cookie
 
@@ -27,9 +25,7 @@ def sign_in(body: SessionRequest, request: Request, settings: SettingsDep) -> Re
     the token travels in the body only, never in a URL."""
     if settings.admin_token is None:
         raise HTTPException(status_code=403, detail="Admin endpoints are disabled. Set FAQ_ADMIN_TOKEN to enable them.")
-    given = body.token.encode()
-    role = next((role for role, token in (("admin", settings.admin_token), ("agent", settings.agent_token))
-                 if token is not None and hmac.compare_digest(given, token.get_secret_value().encode())), None)
+    role = role_of_token(body.token, settings)
     if role is None:
         raise HTTPException(status_code=403, detail="The token is not valid.")
     response = Response(status_code=204)
