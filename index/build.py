@@ -124,7 +124,7 @@ def build_index(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    lexical = LexicalSignal(records, EntryLayout(records), corpus.documents[0].lang if corpus.documents else "fr")
+    lexical = LexicalSignal(records, EntryLayout(records), records.lang)
     _write_atomically(out, stores, neighbourhoods, lexical, records, manifest, stored_sentences)
     return manifest
 

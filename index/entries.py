@@ -38,7 +38,7 @@ class EntryTable:
         self.layout = EntryLayout(records)
         self.position = {e.id: i for i, e in enumerate(entries)}
         self.ids = frozenset(self.position)
-        self.lang = records.documents[0].lang if records.documents else "fr"  # the index language: BM25's and background words'
+        self.lang = records.lang
         self.langs = sorted({e.lang for e in entries})
         self.documents = Column([e.document_id for e in entries])
         self.sections = Column([e.section for e in entries])

@@ -152,7 +152,6 @@ def calibration_from(info: CalibrationInfo) -> Calibration:
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:
     """USE scores sentences when it is loaded, from the sentence vectors the index stores for it when it has them;
     otherwise shared terms and position do."""
-    lang = index.records.documents[0].lang if index.records.documents else "fr"
     sentence_model = sentence_model_of(embedders)
     stored = index.sentence_vectors
     by_passage = (stored.by_passage(index.records.chunks)
@@ -160,7 +159,7 @@ def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswer
     if sentence_model is not None and by_passage is None:
         log.info("the index at %s stores no %s sentence vectors: a passage's sentences are embedded the first time it "
                  "answers (~10 ms); rebuild it with faq ingest to store them", index.path, sentence_model.name)
-    return ShortAnswerer(analyzer(lang), sentence_model, by_passage)
+    return ShortAnswerer(analyzer(index.records.lang), sentence_model, by_passage)
 
 
 def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence[Embedder] | None = None) -> Answerer:

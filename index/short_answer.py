@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from faq.text import normalize
-from index.embedders import Embedder
+from index.embedders import Embedder, model_for
 from index.lexical import Analyzer, analyzer as analyzer_of
 from index.sentence_vectors import Spans
 
@@ -29,7 +29,6 @@ _SHORT = 60
 # chosen on the watch-faq dev split (answers with the labelled fact / mean length in characters):
 # one sentence 0.62 / 141, margin 0.1 0.76 / 186, 0.2 0.87 / 232, always two sentences 0.91 / 263
 _NEIGHBOUR_MARGIN = 0.2
-SENTENCE_MODEL = "usem3"  # the family of models that score sentences, by name prefix
 
 Marks = tuple[tuple[int, int], ...]
 
@@ -63,8 +62,8 @@ def sentence_texts(passage: str, spans: Sequence[tuple[int, int]]) -> list[str]:
 
 
 def sentence_model(embedders: Sequence[Embedder]) -> Embedder | None:
-    """The model that scores sentences: the first USE among the loaded models (None: shared terms and position do)."""
-    return next((e for e in embedders if e.name.startswith(SENTENCE_MODEL)), None)
+    """The model that scores sentences: the first declaring the `sentences` role (USE; None: shared terms and position do)."""
+    return model_for("sentences", embedders)
 
 
 Words = tuple[tuple[int, int, str], ...]

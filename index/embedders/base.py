@@ -8,9 +8,21 @@ have their own methods because e5 models embed them with different prefixes.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
+
+
+# What a loaded model is used for beside embedding for search, declared by its backend rather than guessed from
+# its name: `sentences` scores a passage's sentences for short answers, `off_topic` compares a question with the
+# off-topic lines (USE: the dev split put its margin ahead of e5's), `grouping` groups unanswered questions into gaps.
+Role = Literal["sentences", "off_topic", "grouping"]
+NO_ROLES: frozenset[Role] = frozenset()
+
+
+def model_for(role: Role, models: Sequence[Embedder]) -> Embedder | None:
+    """The first of `models` declaring `role`; None when none does (the caller's fallback decides)."""
+    return next((m for m in models if role in m.roles), None)
 
 
 @runtime_checkable
@@ -19,6 +31,7 @@ class Embedder(Protocol):
 
     name: str
     dim: int
+    roles: frozenset[Role]  # beside search (Role); most models have none
 
     def warm_up(self) -> None:
         """Load weights; raises EmbedderError when the backend cannot load."""

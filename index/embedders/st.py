@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from faq.errors import EmbedderError
-from index.embedders.base import normalised
+from index.embedders.base import NO_ROLES, Role, normalised
 
 PREFIX = "sentence-transformers:"
 EXTRA_HINT = "pip install 'faq-answers[st]'"
@@ -106,6 +106,8 @@ def resolve_model(model: str) -> tuple[Path, str]:
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU; queries and passages get the model's own prompts (e5: "query: "/"passage: ")."""
+
+    roles: frozenset[Role] = NO_ROLES
 
     def __init__(self, model: str, threads: int | None = None, batch_size: int = 32) -> None:
         self.model = model.strip()

