@@ -137,12 +137,11 @@ def serve(
     import os
 
     import uvicorn
-
     from rich.markup import escape
 
+    from feedback.store import open_feedback_store
     from index.versions import resolve
     from ingest.helpcenter import load_helpcenter
-    from feedback.store import open_feedback_store
     from service.app import create_app
     from usecases.calibrate import recalibrate_if_stale
     from usecases.versions import fetch_published, publish_calibration

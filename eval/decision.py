@@ -26,6 +26,7 @@ import numpy as np
 
 from eval.decision_data import WORK, DevCorpus, Example, all_corpora
 from faq.junk import junk_reason
+from faq.retrieval import RetrievalConfig
 from index.build import MANIFEST, build_index
 from index.decide import MODEL_FILE, DecisionModel, Logistic
 from index.embedders import Embedder, EmbeddingCache
@@ -33,7 +34,6 @@ from index.evidence import FEATURES, CorpusTerms, Norms, gather, is_terse
 from index.label_free import MARGIN, document_frequencies, off_topic_questions, terse_version
 from index.pipeline import fit_label_free
 from index.search import Ranking
-from faq.retrieval import RetrievalConfig
 from index.storage import load_index
 from ingest.corpus import load_corpus
 
@@ -294,6 +294,11 @@ def metrics(outcome: np.ndarray, t: Table, sel: np.ndarray) -> dict[str, float]:
     }
 
 
+def mean_metrics(ms: Sequence[dict[str, float]]) -> dict[str, float]:
+    """Each metric's mean over corpora (`metrics` of each), every corpus weighing the same."""
+    return {k: float(np.nanmean([m[k] for m in ms])) for k in ms[0]}
+
+
 def loco(t: Table, split: str, C: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Each corpus group's probabilities from models trained on the other groups' dev questions."""
     pa, pd = np.zeros(len(t.X)), np.zeros(len(t.X))
@@ -317,10 +322,10 @@ def choose_thresholds(t: Table, pa: np.ndarray, pd: np.ndarray) -> tuple[float, 
         for r in np.arange(0.05, 0.81, 0.025):
             out = outcomes(pa, pd, t.junk, a, r)
             ms = [metrics(out, t, dev & (t.corpus == c)) for c in corpora]
-            mean = lambda k: float(np.nanmean([m[k] for m in ms]))  # noqa: E731
-            e2e = mean(OBJECTIVE)
-            if (mean("in_refused") <= 0.08 and mean("generic_answered") <= 0.04 and mean("wrong_answer") <= 0.08
-                    and mean("near_answered") <= 0.2 and mean("generic_shown") <= 0.15 and e2e > best[0]):
+            mean = mean_metrics(ms)
+            e2e = mean[OBJECTIVE]
+            if (mean["in_refused"] <= 0.08 and mean["generic_answered"] <= 0.04 and mean["wrong_answer"] <= 0.08
+                    and mean["near_answered"] <= 0.2 and mean["generic_shown"] <= 0.15 and e2e > best[0]):
                 best = (e2e, float(a), float(r))
     return best
 
@@ -348,7 +353,7 @@ def report(t: Table, out: np.ndarray, split: str) -> str:
         for name, outcome in (("none", never), ("today", today), ("new", out)):
             if corpus == "all (mean)":
                 ms = [metrics(outcome, t, sel_split & (t.corpus == c)) for c in dict.fromkeys(t.corpus[sel_split])]
-                m = {k: float(np.nanmean([x[k] for x in ms])) for k in ms[0]}
+                m = mean_metrics(ms)
             else:
                 m = metrics(outcome, t, sel_split & (t.corpus == corpus))
             lines.append(f"| {corpus} | {name} | {fmt(m['in_refused'])} | {fmt(m['in_not_answered'])} | {fmt(m['wrong_answer'])} | "
@@ -383,9 +388,8 @@ def main(argv: Sequence[str]) -> None:
         print("| answer at | in-scope refused | not answered | wrong answer | near answered | generic answered | balanced | e2e |")
         print("|" + "---|" * 8)
         for at in np.arange(0.1, 0.501, 0.025):
-            ms = [metrics(outcomes(pa, pd, t.junk, at, r), t, dev & (t.corpus == c)) for c in corpora]
-            mean = lambda k: float(np.nanmean([m[k] for m in ms]))  # noqa: E731
-            print(f"| {at:.3f} | " + " | ".join(f"{mean(k):.3f}" for k in ("in_refused", "in_not_answered", "wrong_answer",
+            mean = mean_metrics([metrics(outcomes(pa, pd, t.junk, at, r), t, dev & (t.corpus == c)) for c in corpora])
+            print(f"| {at:.3f} | " + " | ".join(f"{mean[k]:.3f}" for k in ("in_refused", "in_not_answered", "wrong_answer",
                                                                           "near_answered", "generic_answered", "balanced", "e2e")) + " |")
     if command == "boosted":  # the same constraints as choose_thresholds on the answer threshold, logistic vs boosted
         dev = t.split == "dev"
@@ -394,7 +398,7 @@ def main(argv: Sequence[str]) -> None:
             best = (-1.0, 0.0, {})
             for at in np.arange(0.05, 0.9, 0.01):
                 ms = [metrics(outcomes(answer, pd, t.junk, at, r), t, dev & (t.corpus == c)) for c in corpora]
-                m = {k: float(np.nanmean([x[k] for x in ms])) for k in ms[0]}
+                m = mean_metrics(ms)
                 if m["near_answered"] <= 0.2 and m["wrong_answer"] <= 0.08 and m["balanced"] > best[0]:
                     best = (m["balanced"], float(at), m)
             m = best[2]

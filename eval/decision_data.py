@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from eval.datasets import DATASETS, ROOT, LOADERS
+from eval.datasets import DATASETS, LOADERS, ROOT
 from index.label_free import off_topic_lines
 
 CLINC = ROOT.parent / "shared" / "benchmarks" / "clinc150"

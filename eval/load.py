@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import httpx
+import numpy as np
 
 from faq.errors import InvalidRequestError
-import numpy as np
 
 QUESTIONS = [
     "Combien de temps dure la garantie ?", "Quels moyens de paiement acceptez-vous ?", "où est mon colis",

@@ -14,13 +14,13 @@ from typing import Literal
 
 from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
+from faq.retrieval import RetrievalConfig
 from index.answer import Answerer
 from index.build import MANIFEST, build_index
 from index.calibrate import LabelledQuestion
 from index.embedders import Embedder, load_embedders
-from index.manifest import FORMAT_VERSION
 from index.label_free import off_topic_questions
-from faq.retrieval import RetrievalConfig
+from index.manifest import FORMAT_VERSION
 from index.pipeline import fit, fit_label_free, open_searcher, short_answerer
 from index.storage import LoadedIndex, load_index
 from ingest.corpus import load_corpus

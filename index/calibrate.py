@@ -9,7 +9,6 @@ default). Without out-of-scope questions it keeps `answer_rate` of the in-scope 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from faq.files import write_atomically
-from index.answer import Answerer, Calibration
-from index.background import learn as learn_background
-from index.calibrate import LabelledQuestion, calibrate
-from index.lexical import analyzer
-from index.short_answer import ShortAnswerer, sentence_model as sentence_model_of
-from index.build import MANIFEST
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
+from index.answer import Answerer, Calibration
+from index.background import learn as learn_background
+from index.build import MANIFEST
+from index.calibrate import LabelledQuestion, calibrate
 from index.embedders import Embedder, EmbeddingCache, load_embedders
-from index.known import Vectors as KnownVectors, load_known, save_known
 from index.evidence import Norms
+from index.known import Vectors as KnownVectors, load_known, save_known
 from index.label_free import LabelFreeFit, fit_threshold, off_topic_questions
+from index.lexical import analyzer
 from index.manifest import CalibrationInfo, QueryBankInfo
 from index.search import Learnt, Searcher
+from index.short_answer import ShortAnswerer, sentence_model as sentence_model_of
 from index.signals import QueryBank
 from index.storage import LoadedIndex, load_index, read_manifest
 from index.versions import resolve

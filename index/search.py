@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from faq.errors import IndexMismatchError, InvalidRequestError
+from faq.language import Detector
 from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
-from index.embedders import Embedder
 from index.background import strip_terms
-from faq.language import Detector
+from index.embedders import Embedder
 from index.lexical import analyzer
 from index.signals import DenseSignal, EntryScores, QueryBank, Signal, zscore
 from index.storage import LoadedIndex

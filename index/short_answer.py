@@ -148,7 +148,7 @@ class ShortAnswerer:
             terms = self._analyzer(lang)
             if terms.lang not in wanted:
                 wanted[terms.lang] = frozenset(terms.terms(question))
-            words = self._per_passage(self._words, passage, lambda: word_terms(passage, terms))
+            words = self._per_passage(self._words, passage, lambda: word_terms(passage, terms))  # noqa: B023 - called at once
             out.append(marked(wanted[terms.lang], passage, terms, words))
         return tuple(out)
 

@@ -21,8 +21,8 @@ import numpy as np
 from faq.retrieval import Aggregate
 from faq.text import normalize
 from index.embedders import Embedder
-from index.lexical import Bm25
 from index.hubness import EXACT_UP_TO, at_open as hubness_at_open
+from index.lexical import Bm25
 from index.records import Records
 from index.store import VectorStore
 

@@ -23,10 +23,10 @@ from faq.language import COMMON, UNKNOWN, detect
 from faq.text import slugify
 from ingest.bounds import check_corpus_bytes, check_parsed
 from ingest.decode import read_text
+from ingest.helpcenter import FILE_NAME as HELPCENTER_FILE
 from ingest.models import Document, Entry, Heading
 from ingest.parse_csv import parse_csv
 from ingest.parse_html import parse_html
-from ingest.helpcenter import FILE_NAME as HELPCENTER_FILE
 from ingest.parse_json import SIDECARS, parse_json
 from ingest.parse_jsonl import parse_jsonl
 from ingest.parse_markdown import parse_markdown

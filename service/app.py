@@ -13,15 +13,15 @@ from starlette.concurrency import run_in_threadpool
 
 from faq.redact import Redactor
 from faq.settings import Settings, get_settings
+from feedback.store import open_feedback_store
 from index.embedders import Embedder
 from ingest.helpcenter import load_helpcenter
 from service.errors import install_error_handlers
-from feedback.store import open_feedback_store
 from service.lifecycle import follow, load_state, open_follower, watch_pointer
 from service.metrics import Metrics
 from service.middleware import BodyLimit, RateLimit, SecurityHeaders, per_worker
-from service.openapi import document_limits
 from service.observe import ObserveRequests, valid_request_id
+from service.openapi import document_limits
 from service.pages import mount_pages
 from service.routes import admin, documents, feedback, health, metrics, query, suggest, team
 from service.state import ServiceState

@@ -14,8 +14,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from faq.settings import Settings
-from index.answer import Answerer
 from feedback.store import FeedbackStore
+from index.answer import Answerer
 from service.state import ServiceState
 from service.team_session import COOKIE, Role, Session, parse
 

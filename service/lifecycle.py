@@ -19,13 +19,13 @@ from starlette.concurrency import run_in_threadpool
 
 from faq.errors import FaqError
 from faq.settings import Settings
+from feedback.store import FeedbackStore
 from index.embedders import Embedder
 from index.published import connect_in_background
 from index.replication import Announcements, Follower, SyncStatus
-from usecases.answering import open_answerer
 from index.versions import resolve
-from feedback.store import FeedbackStore
 from service.state import Fingerprint, ServiceState
+from usecases.answering import open_answerer
 
 log = logging.getLogger("faq.service")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from feedback.store import FeedbackStore, Surface
 from index.answer import Answer, Answerer
 from index.manifest import IndexManifest
 from index.search import Filters
-from feedback.store import FeedbackStore, Surface
 from service.schemas import QueryFilters, Result, ShortAnswerOut
 
 

@@ -10,7 +10,6 @@ from faq.limits import MAX_MESSAGE_CHARS, MAX_QUESTION_CHARS, MAX_SUGGESTIONS, M
 from index.decide import Outcome
 from ingest.helpcenter import HelpCenter
 
-
 # Said in the OpenAPI schema so generated clients and fuzzers know it; checked by the validators
 # below, which give a readable message instead of a regular expression.
 TEXT_PATTERN = r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*[^\s\x00-\x1F\x7F][^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]*$"

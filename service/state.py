@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from index.answer import Answerer
 from feedback.store import FeedbackStore
+from index.answer import Answerer
 
 Fingerprint = tuple[str, int, int, int]  # version, manifest inode, mtime_ns, size (service.lifecycle.index_fingerprint)
 

@@ -15,13 +15,13 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from faq.retrieval import RetrievalConfig
 from faq.settings import Settings
 from feedback.store import FeedbackStore, open_feedback_store
 from index import Searcher, build_index, load_embedder, load_index
 from index.answer import Answerer
-from index.embedders import E5Embedder, Embedder, OnnxE5Embedder, UseEmbedder
 from index.calibrate import read_labelled
-from faq.retrieval import RetrievalConfig
+from index.embedders import E5Embedder, Embedder, OnnxE5Embedder, UseEmbedder
 from index.pipeline import calibration_info, fit, open_answerer, store_calibration
 from ingest import Corpus, load_corpus
 from service import create_app

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from index.answer import off_topic
 from faq.retrieval import RetrievalConfig
+from index.answer import off_topic
 from index.pipeline import open_answerer
 from index.search import Ranking
 from index.storage import load_index

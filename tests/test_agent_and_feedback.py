@@ -4,8 +4,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from faq.settings import Settings
-from service.split_message import split_questions
 from service import create_app
+from service.split_message import split_questions
 
 from conftest import ADMIN_TOKEN
 

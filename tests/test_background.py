@@ -3,9 +3,9 @@
 import pytest
 
 from eval.datasets import load_dataset
+from faq.retrieval import RetrievalConfig
 from index.background import candidates, learn, strip_terms
 from index.lexical import analyzer
-from faq.retrieval import RetrievalConfig
 from index.pipeline import open_searcher
 from index.storage import load_index
 

@@ -3,11 +3,11 @@
 import socket
 
 import pytest
+from test_eval_http import serve
 from typer.testing import CliRunner
 
 import usecases.answering
 from cli.main import app
-from test_eval_http import serve
 
 QUESTION = "Combien de temps dure la garantie ?"
 

@@ -10,7 +10,6 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 import faq.errors as errors
-from conftest import CORPUS, ROOT
 from faq.errors import FaqError, IndexMismatchError
 from faq.retrieval import RetrievalConfig
 from faq.settings import Settings
@@ -18,6 +17,8 @@ from index.embedders import load_embedder
 from index.pipeline import open_searcher
 from index.storage import load_index
 from service import create_app
+
+from conftest import CORPUS, ROOT
 
 
 def test_the_settings_defaults_are_the_retrieval_defaults():

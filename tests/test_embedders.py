@@ -99,9 +99,9 @@ def test_the_fake_embedder_finds_shared_words_whatever_the_case_and_accents():
 
 
 def test_fake_embedders_with_another_dim_or_salt_have_another_name_and_other_vectors():
-    from fakes import FakeEmbedder, fake_use
-
     from index.embedders import UseEmbedder
+
+    from fakes import FakeEmbedder, fake_use
 
     names = {FakeEmbedder().name, FakeEmbedder(dim=128).name, FakeEmbedder(salt="b").name, fake_use().name}
     assert len(names) == 4

@@ -11,13 +11,14 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from conftest import CORPUS
+from cli.main import app
 from eval.clients import over_http
 from eval.datasets import load_dataset
 from eval.run import evaluate
-from cli.main import app
 from faq.settings import Settings
 from service import create_app
+
+from conftest import CORPUS
 
 
 def serve(index_dir, data_dir, models=None, **settings):

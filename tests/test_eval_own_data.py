@@ -7,10 +7,11 @@ import shutil
 import pytest
 from typer.testing import CliRunner
 
-from conftest import CORPUS
 from cli.main import app
 from faq.settings import Settings
 from index.storage import read_manifest
+
+from conftest import CORPUS
 
 runner = CliRunner()
 

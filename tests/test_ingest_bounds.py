@@ -15,7 +15,6 @@ import ingest.corpus
 import ingest.decode
 from faq.errors import CorpusError
 from faq.limits import MAX_HTML_DEPTH
-from faq.settings import Settings
 from ingest import load_corpus
 from ingest.html_text import html_to_text
 

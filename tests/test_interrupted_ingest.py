@@ -83,7 +83,7 @@ def _served_is_calibrated(root: Path) -> bool:
 @pytest.mark.parametrize("step", list(STEPS))
 def test_an_ingest_killed_at_any_step_leaves_a_calibrated_version_served(step, build, settings):
     root = settings.index_dir
-    good = build()
+    build()
     assert _killed_while(step, build) == KILLED, f"the build never reached {step!r}"
     assert current_version(root) is not None and _served_is_calibrated(root)
     assert all(is_complete(root / VERSIONS / v) for v in versions(root))
@@ -146,7 +146,7 @@ def test_an_uncalibrated_version_left_by_an_older_release_is_never_rolled_back_t
     shutil.copytree(fake_index_dir, orphan)
     manifest = (orphan / "manifest.json")
     manifest.write_text(read_manifest(orphan).model_copy(update={"calibration": None}).model_dump_json())
-    second = build()
+    build()
     assert orphan.name not in versions(root) and not orphan.exists()
     assert rollback(root).version == first
 

@@ -8,17 +8,18 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from conftest import CORPUS
 from cli.main import app as cli, build
-from usecases.calibrate import calibrate_index
 from faq.errors import CorpusError
-from faq.settings import Settings
-from index.label_free import off_topic_questions, own_question_scores
 from faq.retrieval import RetrievalConfig
+from faq.settings import Settings
+from feedback.store import open_feedback_store
+from index.label_free import off_topic_questions, own_question_scores
 from index.pipeline import calibration_info, fit_label_free, open_answerer, open_searcher, store_calibration
 from index.storage import load_index
 from service import create_app
-from feedback.store import open_feedback_store
+from usecases.calibrate import calibrate_index
+
+from conftest import CORPUS
 
 OFF_TOPIC = [
     "Quelle est la capitale de l'Australie ?", "Who won the football world cup in 2018?", "Quel temps fera-t-il demain à Lyon ?",

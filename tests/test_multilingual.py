@@ -8,10 +8,10 @@ import pytest
 
 from eval.datasets import DATASETS, load_dataset
 from faq.errors import CorpusError
+from faq.language import detect
 from faq.retrieval import RetrievalConfig
 from index.answer import Answerer
 from index.build import build_index
-from faq.language import detect
 from index.pipeline import open_answerer
 from index.search import Filters
 from ingest.corpus import load_corpus

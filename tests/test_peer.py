@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from eval.peer import PeerPipeline, build_peer, load_embeddings, peer_ask
-from tools.convert_e5 import convert_e5
 from ingest import load_corpus
+from tools.convert_e5 import convert_e5
 
 # the extras are looked for, not imported: importing sentence-transformers (torch) takes seconds, and
 # every pytest run collects this module, also the ones that deselect it (make test-fast)

@@ -2,12 +2,13 @@
 
 import pytest
 
-from conftest import CALIBRATION_SET
+from faq.retrieval import RetrievalConfig
 from index import build_index, load_index
 from index.calibrate import read_labelled
-from faq.retrieval import RetrievalConfig
 from index.pipeline import fit
 from ingest.corpus import with_phrasings
+
+from conftest import CALIBRATION_SET
 
 pytestmark = pytest.mark.model
 

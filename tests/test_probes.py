@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 import uvicorn
 
-from conftest import CORPUS
-from fakes import FakeEmbedder, fake_use
 from faq.settings import Settings
 from service import create_app
+
+from conftest import CORPUS
+from fakes import FakeEmbedder, fake_use
 
 POOL = 40  # anyio's default thread limiter: the threads run_in_threadpool (and sync handlers) share
 CLIENTS = 48  # as in the report: more questions in flight than the pool has threads

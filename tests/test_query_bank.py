@@ -5,12 +5,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from conftest import CALIBRATION_SET
-from index.calibrate import read_labelled
 from faq.retrieval import RetrievalConfig
+from index.calibrate import read_labelled
 from index.pipeline import MIN_QUERY_BANK, fit, open_searcher
 from index.signals import QueryBank
 from index.storage import load_index
+
+from conftest import CALIBRATION_SET
 
 WARRANTY = "enigme-ba793-faq:3.1"
 

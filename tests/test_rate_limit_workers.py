@@ -4,9 +4,10 @@ with `faq serve --workers N`, each worker process enforces its 1/N share."""
 import httpx
 import pytest
 
-from fake_workers import two_fake_workers
 from faq.settings import Settings
 from service.middleware import RateLimit, per_worker
+
+from fake_workers import two_fake_workers
 
 
 def test_one_worker_enforces_the_whole_limit():

@@ -5,10 +5,11 @@ import shutil
 
 import pytest
 
-from conftest import CALIBRATION_SET, CORPUS
-from usecases.calibrate import recalibrate_if_stale
 from faq.settings import Settings
 from index.storage import load_index
+from usecases.calibrate import recalibrate_if_stale
+
+from conftest import CALIBRATION_SET, CORPUS
 
 
 @pytest.mark.model

@@ -25,9 +25,9 @@ import psycopg
 import pytest
 
 from eval.load import LoadResult
-from nginxserver import render, start_nginx
 
 from conftest import ADMIN_TOKEN, CORPUS
+from nginxserver import render, start_nginx
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 

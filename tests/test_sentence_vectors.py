@@ -12,9 +12,9 @@ from faq.retrieval import RetrievalConfig
 from faq.text import normalize
 from index import build_index, load_index
 from index.build import MANIFEST, passage_text
+from index.lexical import analyzer
 from index.pipeline import open_answerer
 from index.sentence_vectors import files
-from index.lexical import analyzer
 from index.short_answer import ShortAnswerer, sentence_texts, sentences
 
 from fakes import RecordingEmbedder

@@ -66,7 +66,7 @@ def test_split_questions(message, expected):
 
 
 def test_no_signature_text_is_left_in_any_question():
-    for message, expected in CASES:
+    for message, _ in CASES:
         for q in split_questions(message):
             for leftover in ("iPhone", "Outlook", "Cordialement", "regards", "a écrit", "wrote", "Saludos", "Grüßen", "saluti", "Atenciosamente"):
                 assert leftover not in q, (message, q)

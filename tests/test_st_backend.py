@@ -19,10 +19,10 @@ import pytest
 from faq.errors import EmbedderError, IndexMismatchError
 from faq.settings import Settings
 from index import build_index, load_embedder, load_index
-from tools.convert_e5 import convert_e5
 from index.embedders import E5Embedder
 from index.embedders.st import SentenceTransformerEmbedder
 from ingest import load_corpus
+from tools.convert_e5 import convert_e5
 
 # looked for, not imported: importing sentence-transformers (torch) takes seconds, and every pytest
 # run collects this module, also the ones that deselect it (make test-fast)
@@ -159,7 +159,7 @@ def test_missing_model_path_is_a_clear_error(tmp_path, no_network):
 
 def test_folder_without_a_model_is_a_clear_error(tmp_path, no_network):
     with pytest.raises(EmbedderError, match="not a sentence-transformers model folder"):
-        load_embedder(f"sentence-transformers:{tmp_path}").name
+        _ = load_embedder(f"sentence-transformers:{tmp_path}").name  # the name resolves the folder
 
 
 def test_hub_name_while_offline_is_a_clear_error(tmp_path, monkeypatch, no_network):

@@ -4,8 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from eval.datasets import LOADERS, load_dataset
 from index.embedders.use_tokenizer import SentencePieceIds, use_tokenizer

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from faq.errors import IndexError_, IndexNotFoundError
 import index.store as store_module
+from faq.errors import IndexError_, IndexNotFoundError
 from index.store import FaissStore, NumpyStore, VectorStore
 
 STORES = {

@@ -21,8 +21,18 @@ from index.embedders import Embedder, load_embedders
 from index.manifest import IndexManifest
 from index.published import published_versions
 from index.replication import Follower, SyncStatus
-from index.versions import (VERSIONS, current_version, ingest_lock, previous_version, promote, prune, remove_leftovers,
-                            staging_path, switch, version_of)
+from index.versions import (
+    VERSIONS,
+    current_version,
+    ingest_lock,
+    previous_version,
+    promote,
+    prune,
+    remove_leftovers,
+    staging_path,
+    switch,
+    version_of,
+)
 from ingest.corpus import Corpus, load_corpus, with_phrasings
 from ingest.workload import EmbeddingWork, estimate_embedding
 from usecases.calibrate import CalibrationResult, calibrate_index

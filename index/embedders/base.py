@@ -12,7 +12,6 @@ from typing import Literal, Protocol, runtime_checkable
 
 import numpy as np
 
-
 # What a loaded model is used for beside embedding for search, declared by its backend rather than guessed from
 # its name: `sentences` scores a passage's sentences for short answers, `off_topic` compares a question with the
 # off-topic lines (USE: the dev split put its margin ahead of e5's), `grouping` groups unanswered questions into gaps.

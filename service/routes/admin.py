@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.concurrency import run_in_threadpool
 
+from index.answer import Answerer
 from service.deps import AdminDep, FeedbackDep, StateDep
 from service.lifecycle import reload
-from index.answer import Answerer
 from service.schemas import ErrorResponse, PhrasingOut, PhrasingReview, ReloadResponse
+
 
 def entry_titles(answerer: Answerer | None) -> dict[str, str]:
     """Entry id -> its question in the served index; empty while no index is served."""

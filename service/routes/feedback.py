@@ -5,15 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials
 
-from service.deps import AdminDep, AnswererDep, FeedbackDep, bearer, require_agent
 from faq.errors import UnknownQueryError
 from feedback import reports
+from service.deps import AdminDep, AnswererDep, FeedbackDep, bearer, require_agent
 from service.routes.admin import entry_titles
-from service.schemas import (AnalyticsResponse, DayCount, EntryCount, ErrorResponse, FeedbackRequest, FeedbackResponse, GapGroup,
-                             LangCount, QuestionCount)
+from service.schemas import (
+    AnalyticsResponse,
+    DayCount,
+    EntryCount,
+    ErrorResponse,
+    FeedbackRequest,
+    FeedbackResponse,
+    GapGroup,
+    LangCount,
+    QuestionCount,
+)
 from usecases.gaps import Gap, group_gaps, grouping_model
 
 GAP_QUESTIONS = 300  # distinct unanswered questions embedded per request: bounded, as the page asks on every visit

@@ -6,11 +6,11 @@ import time
 
 from fastapi import APIRouter, Request
 
-from service.split_message import split_questions
 from service.deps import AnswererDep, FeedbackDep
 from service.observe import note_answer
 from service.present import log_answer, to_results, to_short_answer
-from service.schemas import ErrorResponse, SuggestRequest, SuggestResponse, Suggestion
+from service.schemas import ErrorResponse, Suggestion, SuggestRequest, SuggestResponse
+from service.split_message import split_questions
 
 router = APIRouter(prefix="/v1", tags=["agent"])
 
