@@ -113,6 +113,7 @@ def test_a_connection_the_server_killed_is_replaced_on_the_next_call(pg_url: str
         assert store.analytics()["totals"]["queries"] == 2
 
 
+@pytest.mark.slow  # waits on purpose for a database to stop and start again
 def test_the_service_answers_503_while_the_database_is_down_and_recovers_after_it_restarts(
         fake_index_dir, fake_models, tmp_path, postgres_server, pg_url) -> None:
     settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, admin_token=ADMIN_TOKEN, database_url=pg_url, database_timeout=1)
@@ -131,6 +132,7 @@ def test_the_service_answers_503_while_the_database_is_down_and_recovers_after_i
         assert client.get("/v1/analytics", headers=ADMIN).json()["queries"] == 2
 
 
+@pytest.mark.slow  # holds the database down for seconds on purpose
 def test_after_a_long_outage_the_service_answers_again_within_seconds_of_the_database_s_return(
         fake_index_dir, fake_models, tmp_path, postgres_server, pg_url) -> None:
     # psycopg_pool's own schedule retries after 1, 2, 4, 8 s: down for 8 s, the next try came 7 s after the restart
