@@ -139,7 +139,7 @@ def serve(
     import uvicorn
     from rich.markup import escape
 
-    from feedback.store import open_feedback_store
+    from feedback.factory import open_feedback_store
     from index.versions import resolve
     from ingest.helpcenter import load_helpcenter
     from service.app import create_app
@@ -275,7 +275,7 @@ def ask(
 @app.command()
 def forget(value: Annotated[str, typer.Argument(help="text to remove: every stored question containing it (any case) goes")]) -> None:
     """Delete every stored question containing VALUE (query log, its verdicts, phrasings), in the configured store."""
-    from feedback.store import existing_feedback_store
+    from feedback.factory import existing_feedback_store
 
     settings = get_settings()
     try:

@@ -3,7 +3,8 @@
 One interface, two backends: `SqliteFeedbackStore` (feedback.sqlite, a file in the data folder:
 one host) and `PostgresFeedbackStore` (feedback.postgres, FAQ_DATABASE_URL: replicas on several
 hosts share one log). The operations are written here once, in the SQL both run (feedback.sql);
-a backend only hands out connections. `open_feedback_store(settings)` picks the backend.
+a backend only hands out connections. `feedback.factory.open_feedback_store(settings)` picks the backend
+(the backends import this module; this module imports neither of them).
 
 Errors: `UnknownQueryError` (feedback on a query never logged), `LookupError` (review of an unknown
 phrasing), `DatabaseError` (PostgreSQL unreachable or gone mid-call; the service answers 503).
@@ -14,21 +15,16 @@ from __future__ import annotations
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from faq.errors import UnknownQueryError
 from faq.redact import Redactor
 from feedback import reports
 from feedback.sql import Db
 
-if TYPE_CHECKING:
-    from faq.settings import Settings
-
-__all__ = ["SQLITE_FILE", "FeedbackStore", "Forgotten", "Phrasing", "Surface", "UnknownQueryError", "Verdict", "existing_feedback_store",
-           "open_feedback_store"]
+__all__ = ["SQLITE_FILE", "FeedbackStore", "Forgotten", "Phrasing", "Surface", "UnknownQueryError", "Verdict"]
 
 # "click": the person opened a result's article or full answer (click-through, not a judgement)
 Verdict = Literal["used", "not_relevant", "helpful", "not_helpful", "click"]
@@ -225,32 +221,3 @@ def _delete_in(db: Db, table: str, column: str, values: list) -> int:
         batch = values[i:i + _BATCH]
         deleted += db.run(f"DELETE FROM {table} WHERE {column} IN ({', '.join('?' * len(batch))})", batch)
     return deleted
-
-
-def open_feedback_store(settings: Settings) -> FeedbackStore:
-    """PostgreSQL when FAQ_DATABASE_URL is set (its schema migrated now), else SQLite in the data folder; questions
-    redacted as the settings say, queries older than FAQ_QUERY_LOG_DAYS deleted now.
-
-    Raises DatabaseError, naming the URL without its password, when PostgreSQL cannot be reached."""
-    # imported here: the backends import this module, and psycopg loads only where a database is configured
-    if settings.database_url is not None:
-        from feedback.postgres import PostgresFeedbackStore
-
-        return PostgresFeedbackStore(settings.database_url.get_secret_value(), pool_size=settings.database_pool_size,
-                                     timeout=settings.database_timeout, redactor=Redactor.from_settings(settings),
-                                     retention_days=settings.query_log_days)
-    from feedback.sqlite import SqliteFeedbackStore
-
-    return SqliteFeedbackStore(settings.data_dir / SQLITE_FILE, redactor=Redactor.from_settings(settings),
-                               retention_days=settings.query_log_days)
-
-
-@contextmanager
-def existing_feedback_store(settings: Settings) -> Iterator[FeedbackStore | None]:
-    """The store to read from, closed afterwards; None when nothing was ever logged here (no SQLite file yet),
-    so a command that only reads (ingest, calibrate) creates no empty database."""
-    if settings.database_url is None and not (settings.data_dir / SQLITE_FILE).exists():
-        yield None
-        return
-    with open_feedback_store(settings) as store:
-        yield store

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from faq.redact import Redactor
 from faq.settings import Settings, get_settings
-from feedback.store import open_feedback_store
+from feedback.factory import open_feedback_store
 from index.embedders import Embedder
 from ingest.helpcenter import load_helpcenter
 from service.errors import install_error_handlers

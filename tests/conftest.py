@@ -17,7 +17,8 @@ from fastapi.testclient import TestClient
 
 from faq.retrieval import RetrievalConfig
 from faq.settings import Settings
-from feedback.store import FeedbackStore, open_feedback_store
+from feedback.factory import open_feedback_store
+from feedback.store import FeedbackStore
 from index import Searcher, build_index, load_embedder, load_index
 from index.answer import Answerer
 from index.calibrate import read_labelled

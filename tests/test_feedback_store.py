@@ -17,9 +17,10 @@ from fastapi.testclient import TestClient
 from faq.database import RECONNECT_EVERY_S
 from faq.errors import DatabaseError, UnknownQueryError
 from faq.settings import Settings
+from feedback.factory import open_feedback_store
 from feedback.postgres import PostgresFeedbackStore
 from feedback.sqlite import SqliteFeedbackStore
-from feedback.store import FeedbackStore, open_feedback_store
+from feedback.store import FeedbackStore
 from service import create_app
 from usecases.versions import build_version
 

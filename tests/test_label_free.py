@@ -12,7 +12,7 @@ from cli.main import app as cli, build
 from faq.errors import CorpusError
 from faq.retrieval import RetrievalConfig
 from faq.settings import Settings
-from feedback.store import open_feedback_store
+from feedback.factory import open_feedback_store
 from index.label_free import off_topic_questions, own_question_scores
 from index.pipeline import calibration_info, fit_label_free, open_answerer, open_searcher, store_calibration
 from index.storage import load_index

@@ -13,8 +13,9 @@ from typer.testing import CliRunner
 
 from cli.main import app as cli
 from faq.settings import Settings
+from feedback.factory import open_feedback_store
 from feedback.sqlite import SqliteFeedbackStore
-from feedback.store import FeedbackStore, open_feedback_store
+from feedback.store import FeedbackStore
 
 PERSONAL = "Remboursez 4111 1111 1111 1111 sur FR76 3000 6000 0112 3456 7890 189, je suis au 06 12 34 56 78 ou marie@example.fr"
 REDACTED = "Remboursez <card> sur <iban>, je suis au <phone> ou <email>"

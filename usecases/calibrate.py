@@ -13,7 +13,7 @@ from typing import Literal
 
 from faq.errors import FaqError
 from faq.settings import Settings
-from feedback.store import existing_feedback_store
+from feedback.factory import existing_feedback_store
 from index.calibrate import LabelledQuestion, read_labelled
 from index.embedders import Embedder, load_embedders
 from index.label_free import QUANTILE, off_topic_questions

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from faq.errors import CorpusError, DatabaseError, IndexNotFoundError
 from faq.settings import Settings
-from feedback.store import existing_feedback_store
+from feedback.factory import existing_feedback_store
 from index.build import MANIFEST, build_index
 from index.embedders import Embedder, load_embedders
 from index.manifest import IndexManifest
