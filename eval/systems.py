@@ -16,13 +16,13 @@ from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
 from faq.retrieval import RetrievalConfig
 from index.answer import Answerer
-from index.build import MANIFEST, build_index
+from index.build import MANIFEST
 from index.calibrate import LabelledQuestion
 from index.embedders import Embedder, load_embedders
+from index.entries import SearchableIndex, open_index
 from index.label_free import off_topic_questions
 from index.manifest import FORMAT_VERSION
-from index.pipeline import fit, fit_label_free, open_searcher, short_answerer
-from index.storage import LoadedIndex, load_index
+from index.pipeline import build_index, fit, fit_label_free, open_searcher, short_answerer
 from ingest.corpus import load_corpus
 
 CACHE = ROOT / "var" / "eval-index"
@@ -96,7 +96,7 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
     retrieval = config.retrieval
     # one cached index (primary + USE vectors) serves every configuration
     embedders = shared or eval_embedders()
-    index = load_index(ensure_index(dataset, [getattr(e, "model", e) for e in embedders], cache), embedders[0].name)
+    index = open_index(ensure_index(dataset, [getattr(e, "model", e) for e in embedders], cache), embedders[0].name)
     if config.bm25_only:
         return _bm25_system(index)
     by_name = {e.name.split(":")[0]: e for e in embedders}
@@ -124,7 +124,7 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
     return ask
 
 
-def _bm25_system(index: LoadedIndex) -> Callable[[str], Prediction]:
+def _bm25_system(index: SearchableIndex) -> Callable[[str], Prediction]:
     """Plain BM25 over question + answer text, ranking only what it matched: the lexical baseline."""
     records = index.records
     signal = index.table.lexical

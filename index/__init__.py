@@ -1,8 +1,8 @@
 """Embedding, storing and searching FAQ chunks. Reads ingest's records; knows nothing of HTTP."""
 
-from index.build import build_index
 from index.embedders import Embedder, load_embedder
 from index.manifest import IndexManifest
+from index.pipeline import build_index
 from index.search import Filters, Hit, Ranking, Searcher
 from index.storage import LoadedIndex, load_index
 

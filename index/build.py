@@ -2,8 +2,11 @@
 
 Each entry gets several vectors: its question title (embedded as a query, since customers'
 questions resemble it most) and each chunk with its section and question titles prepended
-(embedded as a passage). Search takes the best vector per entry. With the sentence model (USE) among
-the embedders, each chunk's sentences are embedded too, for short answers (index.sentence_vectors).
+(embedded as a passage). Search takes the best vector per entry. Given a sentence model and the short
+answerer's sentence split, each chunk's sentences are embedded too, for short answers (index.sentence_vectors);
+given a lexical index of the records, it is stored beside the vectors (BM25: index.signals.LexicalSignal).
+The caller that knows the ranking and the short answer gives both (index.pipeline.build_index); without them
+the folder is still a whole index: BM25 is then built when it is opened, and sentences embedded on first use.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -23,9 +27,7 @@ from index.embedders import Embedder
 from index.hubness import hubness_file, neighbourhood, save as save_hubness
 from index.manifest import IndexManifest
 from index.records import Records
-from index.sentence_vectors import SentenceVectors, save as save_sentences
-from index.short_answer import sentence_model, sentence_texts, sentences
-from index.signals import EntryLayout, LexicalSignal
+from index.sentence_vectors import SentenceSplit, SentenceVectors, save as save_sentences
 from index.store import FaissStore, VectorStore
 from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_entries
 from ingest.corpus import Corpus
@@ -34,10 +36,16 @@ from ingest.models import Chunk
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 RECORDS = "records.json"
-LEXICAL = "bm25"  # the BM25 index of the chunks (index.signals.LexicalSignal)
+LEXICAL = "bm25"  # the BM25 index of the chunks (index.signals.LexicalSignal), when the build is given one
 PER_CALL = 64  # texts per encode call: several of an engine's batches (so lanes and threads stay busy), and a progress step
 
 Progress = Callable[[int, int], None]
+
+
+class Saved(Protocol):
+    """A part of the index built from its records by a layer above and written into its folder (BM25)."""
+
+    def save(self, folder: Path) -> None: ...
 
 
 def passage_text(chunk: Chunk) -> str:
@@ -51,7 +59,7 @@ def vectors_file(embedder_name: str, primary: bool) -> str:
     return VECTORS if primary else f"vectors.{embedder_name.split(':')[0]}.faiss"
 
 
-def build_index(
+def build_folder(
     corpus: Corpus,
     embedder: Embedder | Sequence[Embedder],
     out: str | Path,
@@ -59,8 +67,13 @@ def build_index(
     max_chars: int = DEFAULT_MAX_CHARS,
     overlap: int = DEFAULT_OVERLAP,
     progress: Progress | None = None,
+    sentences: SentenceSplit | None = None,
+    lexical: Callable[[Records], Saved] | None = None,
 ) -> IndexManifest:
-    """Embed the corpus with each embedder (the first is primary) and write the folder at `out`, replacing any index there only once complete."""
+    """Embed the corpus with each embedder (the first is primary) and write the folder at `out`, replacing any index there only once complete.
+
+    `sentences`: the sentence model and split whose sentence vectors to store (None: none stored); `lexical`: makes
+    the lexical index of the records, written under LEXICAL (None: none written)."""
     started = time.perf_counter()
     embedders = [embedder] if not isinstance(embedder, Sequence) else list(embedder)
     out = Path(out)
@@ -76,8 +89,8 @@ def build_index(
             query_rows.append(first_chunk[entry.id])
             query_kinds.append(kind)
     passage_texts = [passage_text(c) for c in chunks]
-    sentence_embedder = sentence_model(embedders)
-    sentence_rows, sentence_list = sentences_of(chunks) if sentence_embedder is not None else (None, [])
+    sentence_embedder = sentences.model if sentences is not None else None
+    sentence_rows, sentence_list = sentences.rows(chunks) if sentences is not None else (None, [])
     distinct_sentences = list(dict.fromkeys(sentence_list))
 
     total = (len(query_texts) + len(passage_texts)) * len(embedders) + len(distinct_sentences)
@@ -124,21 +137,9 @@ def build_index(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
     )
-    lexical = LexicalSignal(records, EntryLayout(records), records.lang)
-    _write_atomically(out, stores, neighbourhoods, lexical, records, manifest, stored_sentences)
+    _write_atomically(out, stores, neighbourhoods, lexical(records) if lexical is not None else None, records, manifest,
+                      stored_sentences)
     return manifest
-
-
-def sentences_of(chunks: Sequence[Chunk]) -> tuple[np.ndarray, list[str]]:
-    """(chunk, start, end) of each sentence of the chunks of two sentences or more, and its text as the short
-    answer embeds it (a one-sentence passage is its own short answer: nothing to score)."""
-    rows, texts = [], []
-    for i, chunk in enumerate(chunks):
-        spans = sentences(chunk.text)
-        if len(spans) > 1:
-            rows.extend((i, a, b) for a, b in spans)
-            texts.extend(sentence_texts(chunk.text, spans))
-    return np.array(rows, dtype=np.int32).reshape(-1, 3), texts
 
 
 def embedded(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], dim: int,
@@ -160,7 +161,7 @@ def embedded(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], di
     return out
 
 
-def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods: dict[str, np.ndarray], lexical: LexicalSignal,
+def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods: dict[str, np.ndarray], lexical: Saved | None,
                       records: Records, manifest: IndexManifest, sentence_vectors: SentenceVectors | None = None) -> None:
     """Write into a sibling temporary folder, then rename it into place: readers never see half an index."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -171,7 +172,8 @@ def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods:
             store.save(tmp / name)
         for name, values in neighbourhoods.items():
             save_hubness(tmp / name, values)
-        lexical.save(tmp / LEXICAL)
+        if lexical is not None:
+            lexical.save(tmp / LEXICAL)
         records.save(tmp / RECORDS)
         sentence_files = save_sentences(tmp, sentence_vectors) if sentence_vectors is not None else ()
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")

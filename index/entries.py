@@ -1,19 +1,23 @@
 """What searching an index needs from its records, whatever the retrieval configuration.
 
-Built once per loaded index (`LoadedIndex.table`) and shared by every searcher opened on it:
+Built once per loaded index (`SearchableIndex.table`) and shared by every searcher opened on it:
 calibration opens several on one index, and each used to lay the entries out and build BM25 again.
+The index on disk (index.storage.LoadedIndex) knows nothing of it: `searchable` adds it to a loaded index.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from index.build import LEXICAL
 from index.records import Records
 from index.signals import EntryLayout, LexicalSignal
+from index.storage import LoadedIndex, load_index
 
 
 class Column:
@@ -60,3 +64,24 @@ class EntryTable:
     def vocabulary(self) -> frozenset[str]:
         """Every index term BM25 knows in this corpus: the decision asks which of a question's words the FAQ uses at all."""
         return frozenset(term for _, bm25 in self.lexical.parts for term in bm25.vocabulary)
+
+
+@dataclass(frozen=True)
+class SearchableIndex(LoadedIndex):
+    """A loaded index with what every searcher of it needs from its records (`table`), built once on first use."""
+
+    @cached_property
+    def table(self) -> EntryTable:
+        return EntryTable(self.records, self.path / LEXICAL)
+
+
+def searchable(index: LoadedIndex) -> SearchableIndex:
+    """The index with its entry table: itself when it has one, else a copy that builds it once for every searcher opened on it."""
+    if isinstance(index, SearchableIndex):
+        return index
+    return SearchableIndex(**{f.name: getattr(index, f.name) for f in fields(index)})
+
+
+def open_index(path: str | Path, embedder_name: str | None = None) -> SearchableIndex:
+    """`load_index` (index.storage: the folder loaded and checked), ready to search."""
+    return searchable(load_index(path, embedder_name))

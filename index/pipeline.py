@@ -1,4 +1,5 @@
-"""One place that turns a retrieval configuration and an index folder into an answerer."""
+"""The one place that composes index/'s parts: a corpus into an index folder (`build_index`), and a retrieval
+configuration and an index folder into a fitted searcher or an answerer (`fit`, `open_answerer`)."""
 
 from __future__ import annotations
 
@@ -14,23 +15,39 @@ from faq.retrieval import RetrievalConfig
 from faq.text import normalize
 from index.answer import Answerer, Calibration
 from index.background import learn as learn_background
-from index.build import MANIFEST
+from index.build import MANIFEST, Progress, build_folder
 from index.calibrate import LabelledQuestion, calibrate
 from index.embedders import Embedder, EmbeddingCache, load_embedders
+from index.entries import SearchableIndex, open_index, searchable
 from index.evidence import Norms
 from index.known import Vectors as KnownVectors, load_known, save_known
 from index.label_free import LabelFreeFit, fit_threshold, off_topic_questions
 from index.lexical import analyzer
-from index.manifest import CalibrationInfo, QueryBankInfo
+from index.manifest import CalibrationInfo, IndexManifest, QueryBankInfo
 from index.search import Learnt, Searcher
-from index.short_answer import ShortAnswerer, sentence_model as sentence_model_of
-from index.signals import QueryBank
-from index.storage import LoadedIndex, load_index, read_manifest
+from index.sentence_vectors import SentenceSplit
+from index.short_answer import ShortAnswerer, sentence_model as sentence_model_of, sentence_texts, sentences
+from index.signals import EntryLayout, LexicalSignal, QueryBank
+from index.storage import LoadedIndex, read_manifest
 from index.versions import resolve
+from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP
+from ingest.corpus import Corpus
 
 log = logging.getLogger("faq.index")
 
 MIN_QUERY_BANK = 20  # fewer questions than this say too little about how each entry usually scores
+
+
+def build_index(corpus: Corpus, embedder: Embedder | Sequence[Embedder], out: str | Path, *, max_chars: int = DEFAULT_MAX_CHARS,
+                overlap: int = DEFAULT_OVERLAP, progress: Progress | None = None) -> IndexManifest:
+    """Embed the corpus with each embedder (the first is primary) and write the index folder at `out` (index.build), with
+    what the ranking and the short answer keep beside the vectors: BM25 over the chunks (index.signals.LexicalSignal) and,
+    with a sentence model among the embedders, each chunk's sentence vectors split as the short answerer splits them."""
+    embedders = [embedder] if not isinstance(embedder, Sequence) else list(embedder)
+    model = sentence_model_of(embedders)
+    return build_folder(corpus, embedders, out, max_chars=max_chars, overlap=overlap, progress=progress,
+                        sentences=SentenceSplit(model, sentences, sentence_texts) if model is not None else None,
+                        lexical=lambda records: LexicalSignal(records, EntryLayout(records), records.lang))
 
 
 def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], learnt: Learnt = Learnt()) -> Searcher:
@@ -46,6 +63,7 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
     In order: background words; how much known phrasings count (when the index has any); the query
     bank (every question, labels unused); the known out-of-scope questions; then the threshold.
     The searcher returned uses `embedders` themselves; fitting embeds each question once."""
+    index = searchable(index)  # one entry table for every searcher opened while fitting
     final_embedders, embedders = embedders, [EmbeddingCache(e) for e in embedders]
     searcher = open_searcher(index, config, embedders)
     learnt = Learnt()
@@ -84,6 +102,7 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     Until then the off-topic questions do (dev hit@1: quebec-fr 0.741 -> 0.769, quebec-en 0.863 ->
     0.856, watch-faq 0.797 both; adding the FAQ's own questions to them: 0.752, 0.854, 0.797).
     Background words and known out-of-scope questions need labels, so they stay empty."""
+    index = searchable(index)  # one entry table for every searcher opened while fitting
     final_embedders, embedders = embedders, [EmbeddingCache(e) for e in embedders]
     _remember_own_questions(index, embedders)
     learnt = Learnt()
@@ -99,7 +118,7 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     return open_searcher(index, config, final_embedders, learnt), found
 
 
-def _remember_own_questions(index: LoadedIndex, caches: Sequence[EmbeddingCache]) -> None:
+def _remember_own_questions(index: SearchableIndex, caches: Sequence[EmbeddingCache]) -> None:
     """Label-free calibration ranks the FAQ's own questions: their vectors are in the index already, as the build
     embedded them (the same text, `normalize(question)`), so the models need not embed them again. Read back by row
     (VectorStore.take): flat and IVF-flat stores keep them exact."""
@@ -170,7 +189,7 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     share the cores with the first).
     """
     embedders = list(embedders) if embedders is not None else load_embedders(config)
-    index = load_index(path, embedders[0].name)
+    index = open_index(path, embedders[0].name)
     for model in embedders:
         model.warm_up()
     info = index.manifest.calibration

@@ -26,6 +26,7 @@ from faq.retrieval import RetrievalConfig
 from faq.text import normalize
 from index.background import strip_terms
 from index.embedders import Embedder
+from index.entries import searchable
 from index.lexical import analyzer
 from index.signals import DenseSignal, EntryScores, QueryBank, Signal, zscore
 from index.storage import LoadedIndex
@@ -115,7 +116,10 @@ class Searcher:
 
     def __init__(self, index: LoadedIndex, config: RetrievalConfig, embedder: Embedder, ensemble: Sequence[Embedder] = (),
                  learnt: Learnt = Learnt()) -> None:
-        """`ensemble`: the loaded models of `config.ensemble`, in its order (index.pipeline.open_searcher pairs them)."""
+        """`ensemble`: the loaded models of `config.ensemble`, in its order (index.pipeline.open_searcher pairs them).
+        `index`: its entry table is built once per index (index.entries.searchable): pass the same searchable index to
+        every searcher opened on it."""
+        index = searchable(index)
         if len(ensemble) != len(config.ensemble):
             raise IndexMismatchError(f"the configuration names {len(config.ensemble)} ensemble model(s) "
                                      f"({', '.join(n for n, _ in config.ensemble) or 'none'}), {len(ensemble)} were given")

@@ -18,16 +18,40 @@ sentence's vector.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from faq.errors import IndexError_
+from index.embedders import Embedder
 from ingest.models import Chunk
 
 Spans = tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class SentenceSplit:
+    """What the build needs to store sentence vectors: the sentence model, and the short answerer's own way of splitting
+    a passage (`split`: each sentence's (start, end)) and of writing each sentence as that model embeds it (`texts`).
+    The caller gives them (index.pipeline.build_index: index.short_answer's), so the stored spans are the ones the
+    short answerer looks up."""
+
+    model: Embedder
+    split: Callable[[str], Sequence[tuple[int, int]]]
+    texts: Callable[[str, Sequence[tuple[int, int]]], list[str]]
+
+    def rows(self, chunks: Sequence[Chunk]) -> tuple[np.ndarray, list[str]]:
+        """(chunk, start, end) of each sentence of the chunks of two sentences or more, and its text as the short
+        answer embeds it (a one-sentence passage is its own short answer: nothing to score)."""
+        rows, texts = [], []
+        for i, chunk in enumerate(chunks):
+            spans = self.split(chunk.text)
+            if len(spans) > 1:
+                rows.extend((i, a, b) for a, b in spans)
+                texts.extend(self.texts(chunk.text, spans))
+        return np.array(rows, dtype=np.int32).reshape(-1, 3), texts
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,18 @@
-"""Loading an index folder and checking that its parts agree with each other and with the embedder."""
+"""Loading an index folder and checking that its parts agree with each other and with the embedder.
+
+What searching builds from a loaded index (its entry table, BM25) is the ranking's: index.entries.SearchableIndex."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 from pydantic import ValidationError
 
 from faq.errors import IndexError_, IndexMismatchError
-from index.build import LEXICAL, MANIFEST, RECORDS, vectors_file
-from index.entries import EntryTable
+from index.build import MANIFEST, RECORDS, vectors_file
 from index.hubness import hubness_file, load as load_hubness
 from index.manifest import FORMAT_VERSION, IndexManifest
 from index.records import Records
@@ -35,11 +35,6 @@ class LoadedIndex:
     neighbourhoods: dict[str, np.ndarray] = field(default_factory=dict)
     # each chunk's sentence vectors for short answers (index.sentence_vectors); None for an index without them
     sentence_vectors: SentenceVectors | None = None
-
-    @cached_property
-    def table(self) -> EntryTable:
-        """What every searcher of this index needs from its records, built once (index.entries)."""
-        return EntryTable(self.records, self.path / LEXICAL)
 
 
 def read_manifest(path: str | Path) -> IndexManifest:

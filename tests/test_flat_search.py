@@ -11,12 +11,11 @@ import pytest
 from eval.synthetic import synthetic_corpus
 from faq.errors import IndexError_
 from faq.retrieval import RetrievalConfig
-from index.build import build_index
+from index.entries import SearchableIndex, open_index
 from index.hubness import hubness_file, neighbourhood
-from index.pipeline import open_searcher
+from index.pipeline import build_index, open_searcher
 from index.search import Filters, Searcher, best_first
 from index.signals import DenseSignal, LexicalSignal
-from index.storage import LoadedIndex, load_index
 from index.store import FaissStore
 
 QUESTIONS = ["Can I go to work if I am 70 years old?", "Should I wash the food I buy at the grocery store?",
@@ -33,12 +32,12 @@ def synthetic_dir(tmp_path_factory: pytest.TempPathFactory, fake_models: list) -
 
 
 @pytest.fixture(scope="module")
-def synthetic(synthetic_dir: Path) -> LoadedIndex:
-    return load_index(synthetic_dir)
+def synthetic(synthetic_dir: Path) -> SearchableIndex:
+    return open_index(synthetic_dir)
 
 
 @pytest.fixture(scope="module")
-def flat_searcher(synthetic: LoadedIndex, fake_models: list) -> Searcher:
+def flat_searcher(synthetic: SearchableIndex, fake_models: list) -> Searcher:
     return open_searcher(synthetic, RetrievalConfig(), fake_models)
 
 
@@ -73,7 +72,7 @@ def test_translations_fold_the_same_with_few_or_all_results(fake_models: list, t
 
     multi = Path(__file__).resolve().parent.parent / "eval" / "datasets" / "watch-faq-multi"
     build_index(load_corpus(multi), fake_models, tmp_path / "multi")
-    searcher = open_searcher(load_index(tmp_path / "multi"), RetrievalConfig(), fake_models)
+    searcher = open_searcher(open_index(tmp_path / "multi"), RetrievalConfig(), fake_models)
     for question in ("How can I track my parcel?", "Comment puis-je suivre mon colis ?", "garantie"):
         every = searcher.rank(question).hits
         for limit in (1, 3, 12):
@@ -95,7 +94,7 @@ def _loop_lexical(signal: LexicalSignal, question: str) -> tuple[np.ndarray, np.
     return scores, chunks
 
 
-def test_bm25_per_entry_equals_the_loop_over_every_chunk(synthetic: LoadedIndex) -> None:
+def test_bm25_per_entry_equals_the_loop_over_every_chunk(synthetic: SearchableIndex) -> None:
     signal = synthetic.table.lexical
     assert len(synthetic.records.chunks) > 1.5 * len(synthetic.records.entries)  # entries of several chunks
     for question in QUESTIONS:
@@ -138,7 +137,7 @@ def test_an_ensemble_member_scores_the_primarys_candidates_as_exhaustive_search_
         np.testing.assert_allclose(part.similarity[candidates], full.similarity[candidates], atol=1e-6)
 
 
-def test_best_vector_top_entries_from_candidates_equal_exhaustive_search(synthetic: LoadedIndex, fake_models: list) -> None:
+def test_best_vector_top_entries_from_candidates_equal_exhaustive_search(synthetic: SearchableIndex, fake_models: list) -> None:
     config = RetrievalConfig(ensemble=(), lexical_weight=0.0, aggregate="max", hubness=0.0, query_bank=0.0)
     searcher = open_searcher(synthetic, config, fake_models[:1])
     exhaustive, bounded = _signal(searcher, None), _signal(searcher, 100)
@@ -149,7 +148,7 @@ def test_best_vector_top_entries_from_candidates_equal_exhaustive_search(synthet
         np.testing.assert_allclose(part.scores[top], full.scores[top], atol=1e-6)
 
 
-def test_the_rows_of_some_entries_are_every_vector_of_each(synthetic: LoadedIndex) -> None:
+def test_the_rows_of_some_entries_are_every_vector_of_each(synthetic: SearchableIndex) -> None:
     layout = synthetic.table.layout
     entries = np.array([5, 0, 17, 299])
     rows = layout.rows_of(entries)
@@ -157,12 +156,12 @@ def test_the_rows_of_some_entries_are_every_vector_of_each(synthetic: LoadedInde
     assert layout.rows_of(np.array([], dtype=np.int64)).tolist() == []
 
 
-def test_neighbourhoods_from_nearest_neighbour_search_equal_the_exact_ones(synthetic: LoadedIndex) -> None:
+def test_neighbourhoods_from_nearest_neighbour_search_equal_the_exact_ones(synthetic: SearchableIndex) -> None:
     store = synthetic.store
     np.testing.assert_allclose(neighbourhood(store, exact_up_to=0), neighbourhood(store), atol=1e-6)
 
 
-def test_an_ivf_store_gives_close_neighbourhoods(synthetic: LoadedIndex) -> None:
+def test_an_ivf_store_gives_close_neighbourhoods(synthetic: SearchableIndex) -> None:
     vectors = synthetic.store.vectors()
     ivf = FaissStore.build(vectors, kind="ivf")
     assert ivf.kind == "ivf"
@@ -170,7 +169,7 @@ def test_an_ivf_store_gives_close_neighbourhoods(synthetic: LoadedIndex) -> None
     assert np.abs(approximate - neighbourhood(synthetic.store)).mean() < 0.02
 
 
-def test_the_index_stores_each_models_neighbourhoods(synthetic: LoadedIndex, synthetic_dir: Path, fake_models: list) -> None:
+def test_the_index_stores_each_models_neighbourhoods(synthetic: SearchableIndex, synthetic_dir: Path, fake_models: list) -> None:
     assert set(synthetic.neighbourhoods) == {m.name for m in fake_models}
     assert (synthetic_dir / "vectors.hubness.npy").exists()
     np.testing.assert_array_equal(synthetic.neighbourhoods[fake_models[0].name], neighbourhood(synthetic.store))
@@ -182,7 +181,7 @@ def test_an_index_without_stored_neighbourhoods_ranks_the_same(synthetic_dir: Pa
     shutil.copytree(synthetic_dir, older)
     for path in older.glob("*.hubness.npy"):
         path.unlink()
-    index = load_index(older)
+    index = open_index(older)
     assert index.neighbourhoods == {}
     again = open_searcher(index, RetrievalConfig(), fake_models)
     for question in QUESTIONS:
@@ -195,10 +194,10 @@ def test_a_hubness_file_of_the_wrong_length_is_refused_with_the_fix(synthetic_di
     with open(broken / hubness_file("vectors.faiss"), "wb") as f:
         np.save(f, np.zeros(3, np.float32))
     with pytest.raises(IndexError_, match=r"holds \(3,\) float32 values for \d+ vectors. Rebuild the index with: faq ingest"):
-        load_index(broken)
+        open_index(broken)
 
 
-def test_the_index_keeps_its_bm25_and_opening_loads_it(synthetic_dir: Path, synthetic: LoadedIndex) -> None:
+def test_the_index_keeps_its_bm25_and_opening_loads_it(synthetic_dir: Path, synthetic: SearchableIndex) -> None:
     assert (synthetic_dir / "bm25" / "lexical.json").exists()
     loaded = synthetic.table.lexical
     built = LexicalSignal(synthetic.records, synthetic.table.layout, synthetic.table.lang)
@@ -211,5 +210,5 @@ def test_bm25_stored_by_another_format_is_rebuilt(synthetic_dir: Path, tmp_path:
     other = tmp_path / "other"
     shutil.copytree(synthetic_dir, other)
     (other / "bm25" / "lexical.json").write_text('{"format": 0}', encoding="utf-8")
-    index = load_index(other)
+    index = open_index(other)
     assert [type(bm25._model.scores["data"]) for _, bm25 in index.table.lexical.parts] == [np.ndarray] * 2

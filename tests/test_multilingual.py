@@ -11,8 +11,7 @@ from faq.errors import CorpusError
 from faq.language import detect
 from faq.retrieval import RetrievalConfig
 from index.answer import Answerer
-from index.build import build_index
-from index.pipeline import open_answerer
+from index.pipeline import build_index, open_answerer
 from index.search import Filters
 from ingest.corpus import load_corpus
 from ingest.parse_jsonl import parse_jsonl

@@ -16,9 +16,10 @@ from pathlib import Path
 from faq.errors import CorpusError, DatabaseError, IndexNotFoundError
 from faq.settings import Settings
 from feedback.factory import existing_feedback_store
-from index.build import MANIFEST, build_index
+from index.build import MANIFEST
 from index.embedders import Embedder, load_embedders
 from index.manifest import IndexManifest
+from index.pipeline import build_index
 from index.published import published_versions
 from index.replication import Follower, SyncStatus
 from index.versions import (
