@@ -72,7 +72,7 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
 
 def say_calibration(result: CalibrationResult) -> None:
     """How the index was calibrated, in plain words, with the fix when it was label-free."""
-    from index.decide import shipped_model  # loaded already: the index was just calibrated
+    from index.deciding.decide import shipped_model  # loaded already: the index was just calibrated
 
     info = result.info
     if result.method == "labelled":
@@ -140,7 +140,7 @@ def serve(
     from rich.markup import escape
 
     from feedback.factory import open_feedback_store
-    from index.versions import resolve
+    from index.disk.versions import resolve
     from ingest.helpcenter import load_helpcenter
     from service.app import create_app
     from usecases.calibrate import recalibrate_if_stale
@@ -221,7 +221,7 @@ def rate_limit_line(settings: Settings) -> str:
 
 
 def _read_manifest(path: Path):  # noqa: ANN202
-    from index.storage import read_manifest
+    from index.disk.storage import read_manifest
 
     return read_manifest(path)
 

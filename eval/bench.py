@@ -94,9 +94,9 @@ def idle_cpu_after_question(answerer: Any, pause_s: float = 0.05, rounds: int = 
 
 def ingest_throughput(passages: list[str]) -> dict[str, float]:
     """Passages a second for the configured primary model (FAQ_EMBEDDER) and USE, after loading, called as
-    `faq ingest` calls them (index.build.embedded)."""
+    `faq ingest` calls them (index.disk.build.embedded)."""
     from faq.settings import get_settings
-    from index.build import embedded
+    from index.disk.build import embedded
     from index.embedders import load_embedder
 
     out = {}

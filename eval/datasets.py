@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from faq.errors import InvalidRequestError
-from index.label_free import off_topic_lines
+from index.deciding.label_free import off_topic_lines
 from ingest.corpus import load_corpus
 from ingest.questions import read_questions, stable_split
 

@@ -27,14 +27,14 @@ import numpy as np
 from eval.decision_data import WORK, DevCorpus, Example, all_corpora
 from faq.junk import junk_reason
 from faq.retrieval import RetrievalConfig
-from index.build import MANIFEST
-from index.decide import MODEL_FILE, DecisionModel, Logistic
+from index.deciding.decide import MODEL_FILE, DecisionModel, Logistic
+from index.deciding.evidence import FEATURES, CorpusTerms, Norms, gather, is_terse
+from index.deciding.label_free import MARGIN, document_frequencies, off_topic_questions, terse_version
+from index.disk.build import MANIFEST
 from index.embedders import Embedder, EmbeddingCache
-from index.entries import open_index as load_index  # ready to search: the decision reads its entry table
-from index.evidence import FEATURES, CorpusTerms, Norms, gather, is_terse
-from index.label_free import MARGIN, document_frequencies, off_topic_questions, terse_version
 from index.pipeline import build_index, fit_label_free
-from index.search import Ranking
+from index.ranking.entries import open_index as load_index  # ready to search: the decision reads its entry table
+from index.ranking.search import Ranking
 from ingest.corpus import load_corpus
 
 OBJECTIVE = "balanced"

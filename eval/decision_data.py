@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 from eval.datasets import DATASETS, LOADERS, ROOT
-from index.label_free import off_topic_lines
+from index.deciding.label_free import off_topic_lines
 
 CLINC = ROOT.parent / "shared" / "benchmarks" / "clinc150"
 CLINC_FAQ = DATASETS / "clinc150-faq" / "entries.jsonl"

@@ -25,10 +25,10 @@ from eval.datasets import ROOT, load_dataset
 from eval.metrics import percentiles
 from eval.synthetic import PooledEmbedder, all_pieces, composition_fidelity, real_text, synthetic_corpus
 from faq.settings import Settings
-from index.answer import Answerer
+from index.deciding.answer import Answerer
 from index.embedders import Embedder, load_embedders
 from index.pipeline import open_answerer
-from index.signals import DenseSignal
+from index.ranking.signals import DenseSignal
 from usecases.versions import build_loaded
 
 REAL_UP_TO = 1000
@@ -90,7 +90,7 @@ def _stage_pass(answerer: Answerer, question: str, top_k: int = 5) -> dict[str, 
     """One question answered uncached with every stage of the query path timed (ms).
 
     An ensemble member embeds the question on the searcher's threads while the primary embeds it on this one
-    (index.search.Searcher._dense_scores): its embedding is reported as beside the primary's, not taken out of
+    (index.ranking.search.Searcher._dense_scores): its embedding is reported as beside the primary's, not taken out of
     its scoring (that gave a negative search+score), and the ranking's own time is what this thread spent in
     `rank` outside the other stages, waiting for a member included."""
     searcher = answerer.searcher

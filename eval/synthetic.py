@@ -30,9 +30,9 @@ import numpy as np
 
 from eval.datasets import DATASETS, ROOT
 from faq.text import normalize
-from index.build import embedded, passage_text
+from index.deciding.short_answer import sentences
+from index.disk.build import embedded, passage_text
 from index.embedders import Embedder, normalised
-from index.short_answer import sentences
 from ingest.chunk import chunk_entries
 from ingest.corpus import Corpus, load_corpus
 from ingest.models import Document, Entry
@@ -84,11 +84,11 @@ class Synthetic:
     pieces: Mapping[str, tuple[str, ...]]  # entry title, section name or answer -> its real pieces
 
     def query_pieces(self) -> dict[str, tuple[str, ...]]:
-        """What index.build embeds as a query (each title), mapped to its pieces."""
+        """What index.disk.build embeds as a query (each title), mapped to its pieces."""
         return {normalize(e.question): self.pieces[e.question] for e in self.corpus.entries}
 
     def passage_pieces(self) -> dict[str, tuple[str, ...]]:
-        """What index.build embeds as a passage (titles, then the chunk), mapped to its pieces."""
+        """What index.disk.build embeds as a passage (titles, then the chunk), mapped to its pieces."""
         entries = {e.id: e for e in self.corpus.entries}
         out = {}
         for chunk in chunk_entries(self.corpus):

@@ -15,14 +15,14 @@ from typing import Literal
 from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
 from faq.retrieval import RetrievalConfig
-from index.answer import Answerer
-from index.build import MANIFEST
-from index.calibrate import LabelledQuestion
+from index.deciding.answer import Answerer
+from index.deciding.calibrate import LabelledQuestion
+from index.deciding.label_free import off_topic_questions
+from index.disk.build import MANIFEST
+from index.disk.manifest import FORMAT_VERSION
 from index.embedders import Embedder, load_embedders
-from index.entries import SearchableIndex, open_index
-from index.label_free import off_topic_questions
-from index.manifest import FORMAT_VERSION
 from index.pipeline import build_index, fit, fit_label_free, open_searcher, short_answerer
+from index.ranking.entries import SearchableIndex, open_index
 from ingest.corpus import load_corpus
 
 CACHE = ROOT / "var" / "eval-index"
@@ -79,7 +79,7 @@ def eval_embedders() -> list[Embedder]:
 def ensure_index(evalset: EvalSet, embedders: list[Embedder], cache: Path = CACHE) -> Path:
     """Build the set's index once per corpus and embedder list; later runs reuse it."""
     corpus = load_corpus(evalset.corpus)
-    # "sentences": indexes cached before they stored sentence vectors (index.sentence_vectors) are built again
+    # "sentences": indexes cached before they stored sentence vectors (index.disk.sentence_vectors) are built again
     key = hashlib.sha256(f"{FORMAT_VERSION}|sentences|{corpus.checksum}|{'|'.join(e.name for e in embedders)}".encode()).hexdigest()[:12]
     path = cache / f"{evalset.name}-{key}"
     if not (path / MANIFEST).exists():

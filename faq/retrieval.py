@@ -31,7 +31,7 @@ class RetrievalConfig:
     fusion: Fusion = "zscore"
     aggregate: Aggregate = "mean"
     hubness: float = 0.6
-    background: bool = True  # learn words to leave out of questions when calibrating (index.background)
+    background: bool = True  # learn words to leave out of questions when calibrating (index.ranking.background)
     known_out_of_scope: bool = True  # the calibration set's out-of-scope questions count against answering
     query_bank: float = 0.5  # weight of the scores standardised over the calibration questions (0: off)
     phrasing_discounts: tuple[float, ...] = (0.0, 0.05, 0.1)  # the one putting most dev questions right is kept

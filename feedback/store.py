@@ -89,7 +89,7 @@ class FeedbackStore(ABC):
                   outcome: str | None = None) -> str:
         """Log one asked question; its id is what feedback names. `session`: the search box's id for one burst
         of typing (analytics count only its last query). `query_id`: one `new_query_id` gave (the service sends it
-        before the row is written), else a new one. `outcome`: answer, related or none (index.decide); when not
+        before the row is written), else a new one. `outcome`: answer, related or none (index.deciding.decide); when not
         given, answer or none as `answerable` says."""
         outcome = outcome or ("answer" if answerable else "none")
         query_id = query_id or new_query_id()

@@ -13,23 +13,23 @@ import numpy as np
 from faq.files import write_atomically
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
-from index.answer import Answerer, Calibration
-from index.background import learn as learn_background
-from index.build import MANIFEST, Progress, build_folder
-from index.calibrate import LabelledQuestion, calibrate
+from index.deciding.answer import Answerer, Calibration
+from index.deciding.calibrate import LabelledQuestion, calibrate
+from index.deciding.evidence import Norms
+from index.deciding.label_free import LabelFreeFit, fit_threshold, off_topic_questions
+from index.deciding.short_answer import ShortAnswerer, sentence_model as sentence_model_of, sentence_texts, sentences
+from index.disk.build import MANIFEST, Progress, build_folder
+from index.disk.known import Vectors as KnownVectors, load_known, save_known
+from index.disk.manifest import CalibrationInfo, IndexManifest, QueryBankInfo
+from index.disk.sentence_vectors import SentenceSplit
+from index.disk.storage import LoadedIndex, read_manifest
+from index.disk.versions import resolve
 from index.embedders import Embedder, EmbeddingCache, load_embedders
-from index.entries import SearchableIndex, open_index, searchable
-from index.evidence import Norms
-from index.known import Vectors as KnownVectors, load_known, save_known
-from index.label_free import LabelFreeFit, fit_threshold, off_topic_questions
-from index.lexical import analyzer
-from index.manifest import CalibrationInfo, IndexManifest, QueryBankInfo
-from index.search import Learnt, Searcher
-from index.sentence_vectors import SentenceSplit
-from index.short_answer import ShortAnswerer, sentence_model as sentence_model_of, sentence_texts, sentences
-from index.signals import EntryLayout, LexicalSignal, QueryBank
-from index.storage import LoadedIndex, read_manifest
-from index.versions import resolve
+from index.ranking.background import learn as learn_background
+from index.ranking.entries import SearchableIndex, open_index, searchable
+from index.ranking.lexical import analyzer
+from index.ranking.search import Learnt, Searcher
+from index.ranking.signals import EntryLayout, LexicalSignal, QueryBank
 from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP
 from ingest.corpus import Corpus
 
@@ -40,8 +40,8 @@ MIN_QUERY_BANK = 20  # fewer questions than this say too little about how each e
 
 def build_index(corpus: Corpus, embedder: Embedder | Sequence[Embedder], out: str | Path, *, max_chars: int = DEFAULT_MAX_CHARS,
                 overlap: int = DEFAULT_OVERLAP, progress: Progress | None = None) -> IndexManifest:
-    """Embed the corpus with each embedder (the first is primary) and write the index folder at `out` (index.build), with
-    what the ranking and the short answer keep beside the vectors: BM25 over the chunks (index.signals.LexicalSignal) and,
+    """Embed the corpus with each embedder (the first is primary) and write the index folder at `out` (index.disk.build), with
+    what the ranking and the short answer keep beside the vectors: BM25 over the chunks (index.ranking.signals.LexicalSignal) and,
     with a sentence model among the embedders, each chunk's sentence vectors split as the short answerer splits them."""
     embedders = [embedder] if not isinstance(embedder, Sequence) else list(embedder)
     model = sentence_model_of(embedders)
@@ -96,7 +96,7 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
 
 def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], off_topic: Sequence[str],
                    traffic: Sequence[str] = ()) -> tuple[Searcher, LabelFreeFit]:
-    """Calibrate without labelled questions (index.label_free): what a new FAQ gets on day one.
+    """Calibrate without labelled questions (index.deciding.label_free): what a new FAQ gets on day one.
 
     `traffic`: real questions from the query log, labels unused; enough of them make the query bank.
     Until then the off-topic questions do (dev hit@1: quebec-fr 0.741 -> 0.769, quebec-en 0.863 ->
@@ -153,7 +153,7 @@ def calibration_info(searcher: Searcher, calibration: Calibration, config: Retri
 
 
 def learnt_from(info: CalibrationInfo, vectors: KnownVectors | None = None) -> Learnt:
-    """The inverse of `calibration_info`, for opening a calibrated index; `vectors`: its known questions' (index.known)."""
+    """The inverse of `calibration_info`, for opening a calibrated index; `vectors`: its known questions' (index.disk.known)."""
     return Learnt(
         background=frozenset(info.background_terms), out_of_scope=info.out_of_scope,
         query_bank={name: QueryBank(np.array(b.mean, np.float32), np.array(b.std, np.float32)) for name, b in info.query_bank.items()},

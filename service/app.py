@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.state.helpcenter = helpcenter
     app.state.models = models  # what a reload uses when no index is being served yet
     app.state.metrics = observed
-    app.state.replication = None  # the follower's last status (index.replication.SyncStatus) with FAQ_DATABASE_URL
+    app.state.replication = None  # the follower's last status (replication.follower.SyncStatus) with FAQ_DATABASE_URL
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(query.router)

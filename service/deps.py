@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from faq.settings import Settings
 from feedback.store import FeedbackStore
-from index.answer import Answerer
+from index.deciding.answer import Answerer
 from service.state import ServiceState
 from service.team_session import COOKIE, Role, Session, parse
 

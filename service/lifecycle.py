@@ -20,10 +20,10 @@ from starlette.concurrency import run_in_threadpool
 from faq.errors import FaqError
 from faq.settings import Settings
 from feedback.store import FeedbackStore
+from index.disk.versions import resolve
 from index.embedders import Embedder
-from index.published import connect_in_background
-from index.replication import Announcements, Follower, SyncStatus
-from index.versions import resolve
+from replication.follower import Announcements, Follower, SyncStatus
+from replication.published import connect_in_background
 from service.state import Fingerprint, ServiceState
 from usecases.answering import open_answerer
 
@@ -86,7 +86,7 @@ def open_follower(settings: Settings) -> tuple[Follower, Announcements] | None:
 
 
 def follow(app: FastAPI, follower: Follower) -> SyncStatus:
-    """One step of the replica's follower (index.replication); its status is what /readyz reports."""
+    """One step of the replica's follower (replication.follower); its status is what /readyz reports."""
     before: SyncStatus | None = app.state.replication
     status = follower.sync()
     if status.fetched and status.last_fetch:

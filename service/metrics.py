@@ -15,7 +15,7 @@ from pathlib import Path
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
-from index.answer import Answer
+from index.deciding.answer import Answer
 from service.state import ServiceState
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics", "UNMATCHED"]
@@ -57,7 +57,7 @@ class Metrics:
             cache=Counter("faq_answer_cache", "Questions answered from the answer cache (hit) or computed (miss)", ["result"], registry=r),
             questions=Counter("faq_questions", "Questions answered (answerable=true) or refused as not covered by the FAQ, per surface",
                               ["surface", "answerable"], registry=r),
-            outcomes=Counter("faq_outcomes", "Questions per decision outcome (answer, related, none: index.decide), per surface",
+            outcomes=Counter("faq_outcomes", "Questions per decision outcome (answer, related, none: index.deciding.decide), per surface",
                              ["surface", "outcome"], registry=r),
             index_info=Gauge("faq_index_info", "1 for the index version served (0 for one served before)", ["version"],
                              multiprocess_mode="livemax", registry=r),

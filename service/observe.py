@@ -20,7 +20,7 @@ from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from faq.redact import redact
-from index.answer import Answer
+from index.deciding.answer import Answer
 from service.metrics import UNMATCHED, Metrics
 
 access_log = logging.getLogger("faq.access")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from feedback.store import FeedbackStore, Surface
-from index.answer import Answer, Answerer
-from index.manifest import IndexManifest
-from index.search import Filters
+from index.deciding.answer import Answer, Answerer
+from index.disk.manifest import IndexManifest
+from index.ranking.search import Filters
 from service.schemas import QueryFilters, Result, ShortAnswerOut
 
 

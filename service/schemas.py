@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from faq.limits import MAX_MESSAGE_CHARS, MAX_QUESTION_CHARS, MAX_SUGGESTIONS, MAX_TOP_K
-from index.decide import Outcome
+from index.deciding.decide import Outcome
 from ingest.helpcenter import HelpCenter
 
 # Said in the OpenAPI schema so generated clients and fuzzers know it; checked by the validators

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from feedback.store import FeedbackStore
-from index.answer import Answerer
+from index.deciding.answer import Answerer
 
 Fingerprint = tuple[str, int, int, int]  # version, manifest inode, mtime_ns, size (service.lifecycle.index_fingerprint)
 

@@ -20,8 +20,8 @@ from faq.settings import Settings
 from feedback.factory import open_feedback_store
 from feedback.store import FeedbackStore
 from index import Searcher, build_index, load_embedder, load_index
-from index.answer import Answerer
-from index.calibrate import read_labelled
+from index.deciding.answer import Answerer
+from index.deciding.calibrate import read_labelled
 from index.embedders import E5Embedder, Embedder, OnnxE5Embedder, UseEmbedder
 from index.pipeline import calibration_info, fit, open_answerer, store_calibration
 from ingest import Corpus, load_corpus
@@ -147,7 +147,7 @@ def fake_raw_index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus,
 
 def calibrate_label_free(path: Path, models: list[FakeEmbedder], data_dir: Path) -> Path:
     """Calibrate an index folder as `faq ingest` does a FAQ without labelled questions: only a calibrated version is
-    switched to, served or rolled back to (index.versions)."""
+    switched to, served or rolled back to (index.disk.versions)."""
     from usecases.calibrate import calibrate_index
 
     calibrate_index(path, None, Settings(index_dir=path, data_dir=data_dir), models=models)

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from faq.retrieval import RetrievalConfig
-from index.answer import off_topic
+from index.deciding.answer import off_topic
+from index.disk.storage import load_index
 from index.pipeline import open_answerer
-from index.search import Ranking
-from index.storage import load_index
+from index.ranking.search import Ranking
 
 
 def test_calibration_keeps_the_dev_sets_out_of_scope_questions_as_known_ones(fake_index_dir):

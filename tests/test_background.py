@@ -4,10 +4,10 @@ import pytest
 
 from eval.datasets import load_dataset
 from faq.retrieval import RetrievalConfig
-from index.background import candidates, learn, strip_terms
-from index.lexical import analyzer
+from index.disk.storage import load_index
 from index.pipeline import open_searcher
-from index.storage import load_index
+from index.ranking.background import candidates, learn, strip_terms
+from index.ranking.lexical import analyzer
 
 FR = analyzer("fr")
 

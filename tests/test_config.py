@@ -13,9 +13,9 @@ import faq.errors as errors
 from faq.errors import FaqError, IndexMismatchError
 from faq.retrieval import RetrievalConfig
 from faq.settings import Settings
+from index.disk.storage import load_index
 from index.embedders import load_embedder
 from index.pipeline import open_searcher
-from index.storage import load_index
 from service import create_app
 
 from conftest import CORPUS, ROOT

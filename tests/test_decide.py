@@ -1,4 +1,4 @@
-"""One decider says answer, related or none (index.decide), from evidence on the corpus's own scale (index.evidence)."""
+"""One decider says answer, related or none (index.deciding.decide), from evidence on the corpus's own scale (index.deciding.evidence)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from index.decide import MODEL_FILE, Calibration, Decider, DecisionModel, Logistic, grade, shipped_model
-from index.evidence import FEATURES, Norms, Spread, is_terse, latin_share
-from index.label_free import terse_version
-from index.lexical import analyzer
-from index.search import Hit, Ranking
+from index.deciding.decide import MODEL_FILE, Calibration, Decider, DecisionModel, Logistic, grade, shipped_model
+from index.deciding.evidence import FEATURES, Norms, Spread, is_terse, latin_share
+from index.deciding.label_free import terse_version
+from index.ranking.lexical import analyzer
+from index.ranking.search import Hit, Ranking
 from ingest.models import Chunk
 
 NORMS = Norms(own=Spread(0.8, 0.05), own_terse=Spread(0.7, 0.05), off_topic=Spread(0.6, 0.05))
@@ -199,7 +199,7 @@ def test_labelled_calibration_keeps_the_answer_threshold_near_the_shipped_one(fa
                                              ("threshold", "similarity score ≥ 0.2500")])
 def test_faq_calibrate_says_which_rule_answers(rule, said, capsys):
     from cli.main import say_calibration
-    from index.manifest import CalibrationInfo
+    from index.disk.manifest import CalibrationInfo
     from usecases.calibrate import CalibrationResult
 
     info = CalibrationInfo(threshold=0.25, scale=0.05, retrieval="r", source="s", questions=10, rule=rule,

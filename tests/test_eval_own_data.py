@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from cli.main import app
 from faq.settings import Settings
-from index.storage import read_manifest
+from index.disk.storage import read_manifest
 
 from conftest import CORPUS
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from faq.errors import IndexMismatchError
 from faq.settings import Settings
-from index.storage import read_manifest
+from index.disk.storage import read_manifest
 from service import create_app
 from usecases.answering import open_answerer, unfit_to_serve
 

@@ -11,12 +11,12 @@ import pytest
 from eval.synthetic import synthetic_corpus
 from faq.errors import IndexError_
 from faq.retrieval import RetrievalConfig
-from index.entries import SearchableIndex, open_index
-from index.hubness import hubness_file, neighbourhood
+from index.disk.hubness import hubness_file, neighbourhood
+from index.disk.store import FaissStore
 from index.pipeline import build_index, open_searcher
-from index.search import Filters, Searcher, best_first
-from index.signals import DenseSignal, LexicalSignal
-from index.store import FaissStore
+from index.ranking.entries import SearchableIndex, open_index
+from index.ranking.search import Filters, Searcher, best_first
+from index.ranking.signals import DenseSignal, LexicalSignal
 
 QUESTIONS = ["Can I go to work if I am 70 years old?", "Should I wash the food I buy at the grocery store?",
              "Est-ce que les écoles sont fermées ?", "Quels moyens de paiement acceptez-vous ?", "masks in public transport",

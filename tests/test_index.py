@@ -9,7 +9,7 @@ import pytest
 
 from faq.errors import IndexError_, IndexMismatchError, IndexNotFoundError
 from index import build_index, load_index
-from index.build import MANIFEST, passage_text
+from index.disk.build import MANIFEST, passage_text
 from index.embedders import UseEmbedder
 
 from fakes import FakeEmbedder
@@ -105,7 +105,7 @@ def test_failed_build_leaves_the_served_index_intact(fake_index_dir, tmp_path, c
 
 
 def test_store_is_exact_for_small_corpora_and_ivf_for_large_ones():
-    from index.store import FaissStore, choose_type
+    from index.disk.store import FaissStore, choose_type
 
     assert choose_type(24) == "flat" and choose_type(1_000_000) == "ivf"
     rng = np.random.default_rng(0)
@@ -122,7 +122,7 @@ def test_store_is_exact_for_small_corpora_and_ivf_for_large_ones():
 
 
 def test_saved_store_loads_memory_mapped_with_the_same_results(tmp_path):
-    from index.store import FaissStore
+    from index.disk.store import FaissStore
 
     vectors = np.eye(8, dtype=np.float32)
     FaissStore.build(vectors).save(tmp_path / "v.faiss")
@@ -131,7 +131,7 @@ def test_saved_store_loads_memory_mapped_with_the_same_results(tmp_path):
 
 
 def test_versions_built_in_the_same_second_sort_in_build_order(tmp_path: Path) -> None:
-    from index.versions import new_version_path
+    from index.disk.versions import new_version_path
 
     names = [new_version_path(tmp_path).name for _ in range(50)]
     assert names == sorted(names)

@@ -1,5 +1,5 @@
 """An ingest killed at any step of a build never leaves a version that is served, rolled back to or kept in place of
-a good one while incomplete or uncalibrated, and the next ingest cleans up after it (index.versions)."""
+a good one while incomplete or uncalibrated, and the next ingest cleans up after it (index.disk.versions)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from pathlib import Path
 import pytest
 
 import faq.files
-import index.build
-import index.records
+import index.disk.build
+import index.disk.records
 import usecases.calibrate
 import usecases.versions
 from faq.errors import IndexBusyError
 from faq.settings import Settings
-from index.storage import read_manifest
-from index.versions import LOCK, VERSIONS, current_version, ingest_lock, is_complete, resolve, versions
+from index.disk.storage import read_manifest
+from index.disk.versions import LOCK, VERSIONS, current_version, ingest_lock, is_complete, resolve, versions
 from ingest import load_corpus
 from usecases.versions import build_loaded, rollback
 
@@ -38,8 +38,8 @@ def _after(original: Callable) -> Callable:
 
 # (where, how): each patches one step of `build_loaded` in the child process so that it dies there, as kill -9 would
 STEPS: dict[str, Callable[[pytest.MonkeyPatch], None]] = {
-    "embedding": lambda mp: mp.setattr(index.build.FaissStore, "build", _die),
-    "writing the build's files": lambda mp: mp.setattr(index.records.Records, "save", _after(index.records.Records.save)),
+    "embedding": lambda mp: mp.setattr(index.disk.build.FaissStore, "build", _die),
+    "writing the build's files": lambda mp: mp.setattr(index.disk.records.Records, "save", _after(index.disk.records.Records.save)),
     "built, not calibrated": lambda mp: mp.setattr(usecases.versions, "calibrate_index", _die),
     "calibrating": lambda mp: mp.setattr(usecases.calibrate, "store_calibration", _die),
     "writing the calibrated manifest": lambda mp: mp.setattr(faq.files.os, "replace", _die),

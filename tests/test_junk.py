@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from faq.junk import is_mash, junk_reason
-from index.answer import Answerer, Calibration
+from index.deciding.answer import Answerer, Calibration
 
 from conftest import ROOT
 

@@ -11,10 +11,10 @@ import pytest
 
 from faq.retrieval import RetrievalConfig
 from faq.settings import Settings
-from index.known import KNOWN, load_known
-from index.label_free import off_topic_questions
+from index.deciding.label_free import off_topic_questions
+from index.disk.known import KNOWN, load_known
+from index.disk.storage import load_index
 from index.pipeline import calibration_info, fit_label_free, open_answerer, store_calibration
-from index.storage import load_index
 
 from fakes import RecordingEmbedder as Counting
 

@@ -1,4 +1,4 @@
-"""A FAQ with no labelled questions still gets an honest "no answer" (index.label_free)."""
+"""A FAQ with no labelled questions still gets an honest "no answer" (index.deciding.label_free)."""
 
 import json
 import shutil
@@ -13,9 +13,9 @@ from faq.errors import CorpusError
 from faq.retrieval import RetrievalConfig
 from faq.settings import Settings
 from feedback.factory import open_feedback_store
-from index.label_free import off_topic_questions, own_question_scores
+from index.deciding.label_free import off_topic_questions, own_question_scores
+from index.disk.storage import load_index
 from index.pipeline import calibration_info, fit_label_free, open_answerer, open_searcher, store_calibration
-from index.storage import load_index
 from service import create_app
 from usecases.calibrate import calibrate_index
 
@@ -60,7 +60,7 @@ def test_the_bundled_off_topic_set_has_two_halves_in_six_languages():
     dev, test = off_topic_questions("dev"), off_topic_questions("test")
     assert len(dev) >= 250 and len(test) >= 250
     assert not set(dev) & set(test)
-    langs = {json.loads(line)["lang"] for line in (CORPUS.parent / "index" / "data" / "off_topic.jsonl").read_text().splitlines()}
+    langs = {json.loads(line)["lang"] for line in (CORPUS.parent / "index" / "deciding" / "data" / "off_topic.jsonl").read_text().splitlines()}
     assert langs == {"fr", "en", "es", "de", "it", "pt"}
 
 

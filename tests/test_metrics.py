@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from faq.settings import Settings
-from index.versions import new_version_path, switch
+from index.disk.versions import new_version_path, switch
 from service import create_app
 
 from conftest import ADMIN_TOKEN, CORPUS

@@ -10,9 +10,9 @@ from eval.datasets import DATASETS, load_dataset
 from faq.errors import CorpusError
 from faq.language import detect
 from faq.retrieval import RetrievalConfig
-from index.answer import Answerer
+from index.deciding.answer import Answerer
 from index.pipeline import build_index, open_answerer
-from index.search import Filters
+from index.ranking.search import Filters
 from ingest.corpus import load_corpus
 from ingest.parse_jsonl import parse_jsonl
 from ingest.parse_markdown import parse_markdown
@@ -112,7 +112,7 @@ def test_spanish_question_gets_a_marked_language(fake_multi: Answerer) -> None:
 
 
 def test_bm25_has_one_part_per_language(fake_multi: Answerer) -> None:
-    from index.signals import LexicalSignal
+    from index.ranking.signals import LexicalSignal
 
     lexical = next(s for s, _ in fake_multi.searcher.signals if isinstance(s, LexicalSignal))
     assert sorted(b.analyzer.lang for _, b in lexical.parts) == ["en", "fr"]

@@ -4,7 +4,7 @@ import pytest
 
 from faq.retrieval import RetrievalConfig
 from index import build_index, load_index
-from index.calibrate import read_labelled
+from index.deciding.calibrate import read_labelled
 from index.pipeline import fit
 from ingest.corpus import with_phrasings
 

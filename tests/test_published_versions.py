@@ -1,4 +1,4 @@
-"""index.published: index versions in PostgreSQL, uploaded whole or not at all, downloaded only when every file checks out."""
+"""replication.published: index versions in PostgreSQL, uploaded whole or not at all, downloaded only when every file checks out."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import pytest
 
 from faq.database import open_pool
 from faq.errors import DatabaseError, IndexError_, IndexNotFoundError, ReplicationError
+from index.disk.storage import read_manifest
 from index.pipeline import store_calibration
-from index.published import CHUNK_BYTES, PublishedVersions, published_versions
-from index.storage import read_manifest
+from replication.published import CHUNK_BYTES, PublishedVersions, published_versions
 
 V1, V2, V3, V4 = "20260101T000000-aaaa", "20260102T000000-bbbb", "20260103T000000-cccc", "20260104T000000-dddd"
 

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from faq.retrieval import RetrievalConfig
-from index.calibrate import read_labelled
+from index.deciding.calibrate import read_labelled
+from index.disk.storage import load_index
 from index.pipeline import MIN_QUERY_BANK, fit, open_searcher
-from index.signals import QueryBank
-from index.storage import load_index
+from index.ranking.signals import QueryBank
 
 from conftest import CALIBRATION_SET
 

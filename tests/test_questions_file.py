@@ -7,7 +7,7 @@ import pytest
 
 from eval.datasets import DATASETS, ROOT, own_dataset
 from faq.errors import CorpusError
-from index.calibrate import LabelledQuestion, read_labelled
+from index.deciding.calibrate import LabelledQuestion, read_labelled
 from ingest import load_corpus
 from ingest.questions import read_questions, stable_split
 

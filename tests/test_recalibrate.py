@@ -6,7 +6,7 @@ import shutil
 import pytest
 
 from faq.settings import Settings
-from index.storage import load_index
+from index.disk.storage import load_index
 from usecases.calibrate import recalibrate_if_stale
 
 from conftest import CALIBRATION_SET, CORPUS

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from faq.settings import Settings
+from index.disk.storage import read_manifest
+from index.disk.versions import switch
 from index.pipeline import store_calibration
-from index.storage import read_manifest
-from index.versions import switch
 from service import create_app
 from service.lifecycle import index_fingerprint
 

@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 from cli.main import app as cli
 from faq.errors import DatabaseError, IndexNotFoundError
 from faq.settings import Settings, get_settings
+from index.disk.storage import read_manifest
+from index.disk.versions import current_version, switch, versions
 from index.pipeline import store_calibration
-from index.published import PublishedVersions, connect_in_background, published_versions
-from index.replication import Follower
-from index.storage import read_manifest
-from index.versions import current_version, switch, versions
+from replication.follower import Follower
+from replication.published import PublishedVersions, connect_in_background, published_versions
 from service import create_app
 from usecases.versions import build_version, fetch_published, rollback
 

@@ -45,14 +45,14 @@ def test_top_k_outside_the_limits_is_refused_by_search(fake_searcher, top_k):
 
 @pytest.mark.parametrize("top_k", [0, 21])
 def test_top_k_outside_the_limits_is_refused_on_the_answer_path(fake_searcher, top_k):
-    from index.answer import Answerer
+    from index.deciding.answer import Answerer
 
     with pytest.raises(InvalidRequestError, match="top_k must be between 1 and 20"):
         Answerer(fake_searcher, None).answer("garantie", top_k=top_k)
 
 
 def test_repeated_question_is_answered_from_the_cache(fake_searcher):
-    from index.answer import Answerer
+    from index.deciding.answer import Answerer
 
     answerer = Answerer(fake_searcher, None)
     first = answerer.answer("Combien de temps dure la garantie ?")
@@ -82,8 +82,8 @@ def test_the_ensemble_member_embeds_the_question_while_the_primary_does(fake_raw
     import threading
 
     from faq.retrieval import RetrievalConfig
+    from index.disk.storage import load_index
     from index.pipeline import open_searcher
-    from index.storage import load_index
 
     barrier = threading.Barrier(2)
     models = [_Rendezvous(m, barrier) for m in fake_models]

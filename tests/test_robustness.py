@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from faq.settings import Settings
 from feedback.store import SQLITE_FILE
 from index import build_index, load_index
-from index.versions import current_version, new_version_path, switch, versions
+from index.disk.versions import current_version, new_version_path, switch, versions
 from ingest import load_corpus
 from service import create_app
 

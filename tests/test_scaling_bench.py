@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 import eval.scaling as scaling
 from cli.main import app
 from faq.settings import Settings
-from index.answer import Answerer
+from index.deciding.answer import Answerer
 
 QUESTION = "Combien de temps dure la garantie ?"
 

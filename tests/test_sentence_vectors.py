@@ -1,5 +1,5 @@
 """Sentence vectors stored at build for short answers: what is stored, that answering uses them, and the fallback
-for an index without them (index.sentence_vectors)."""
+for an index without them (index.disk.sentence_vectors)."""
 
 import json
 import shutil
@@ -11,11 +11,11 @@ from faq.errors import IndexError_, IndexMismatchError
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
 from index import build_index, load_index
-from index.build import MANIFEST, passage_text
-from index.lexical import analyzer
+from index.deciding.short_answer import ShortAnswerer, sentence_texts, sentences
+from index.disk.build import MANIFEST, passage_text
+from index.disk.sentence_vectors import files
 from index.pipeline import open_answerer
-from index.sentence_vectors import files
-from index.short_answer import ShortAnswerer, sentence_texts, sentences
+from index.ranking.lexical import analyzer
 
 from fakes import RecordingEmbedder
 

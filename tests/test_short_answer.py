@@ -5,10 +5,10 @@ import numpy as np
 
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
-from index.background import strip_terms
-from index.lexical import Analyzer, analyzer
+from index.deciding.short_answer import ShortAnswerer, highlights
 from index.pipeline import open_answerer
-from index.short_answer import ShortAnswerer, highlights
+from index.ranking.background import strip_terms
+from index.ranking.lexical import Analyzer, analyzer
 
 from fakes import RecordingEmbedder
 

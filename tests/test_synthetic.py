@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from eval.synthetic import PooledEmbedder, RealText, real_text, synthetic_corpus
+from index.disk.storage import load_index
 from index.embedders import normalised
 from index.pipeline import build_index
-from index.storage import load_index
 
 from fakes import FakeEmbedder
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import index.store as store_module
+import index.disk.store as store_module
 from faq.errors import IndexError_, IndexNotFoundError
-from index.store import FaissStore, NumpyStore, VectorStore
+from index.disk.store import FaissStore, NumpyStore, VectorStore
 
 STORES = {
     "faiss": (FaissStore.build, FaissStore.load),
@@ -188,7 +188,7 @@ def test_ivf_above_its_threshold_finds_the_same_best_vector_as_flat(monkeypatch)
 
 
 def test_an_ivf_search_reads_enough_lists_for_the_candidates():
-    from index.store import IVF_SCAN, NPROBE, nprobe_for
+    from index.disk.store import IVF_SCAN, NPROBE, nprobe_for
 
     assert nprobe_for(20_000, 512) * 20_000 / 512 >= IVF_SCAN  # small lists: more of them
     assert nprobe_for(10_000_000, 12_649) == NPROBE  # large lists: NPROBE already reads enough
@@ -197,8 +197,8 @@ def test_an_ivf_search_reads_enough_lists_for_the_candidates():
 
 def test_a_searcher_ranks_the_same_over_either_store(fake_index_dir, fake_models):
     """The rest of the index takes any VectorStore: NumPy stores in place of the FAISS ones change no ranking."""
+    from index.disk.storage import load_index
     from index.pipeline import RetrievalConfig, open_searcher
-    from index.storage import load_index
 
     index = load_index(fake_index_dir)
     numpy_index = replace(index, store=NumpyStore.build(index.store.vectors()),

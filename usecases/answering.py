@@ -10,10 +10,10 @@ from pathlib import Path
 
 from faq.errors import IndexMismatchError
 from faq.settings import Settings
-from index.answer import Answerer
+from index.deciding.answer import Answerer
+from index.disk.storage import read_manifest
 from index.embedders import Embedder
 from index.pipeline import open_answerer as open_index_answerer
-from index.storage import read_manifest
 
 
 def unfit_to_serve(settings: Settings, index_dir: Path | None = None) -> str | None:

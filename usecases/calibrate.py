@@ -14,12 +14,12 @@ from typing import Literal
 from faq.errors import FaqError
 from faq.settings import Settings
 from feedback.factory import existing_feedback_store
-from index.calibrate import LabelledQuestion, read_labelled
+from index.deciding.calibrate import LabelledQuestion, read_labelled
+from index.deciding.label_free import QUANTILE, off_topic_questions
+from index.disk.manifest import CalibrationInfo
+from index.disk.storage import LoadedIndex, load_index
 from index.embedders import Embedder, load_embedders
-from index.label_free import QUANTILE, off_topic_questions
-from index.manifest import CalibrationInfo
 from index.pipeline import MIN_QUERY_BANK, calibration_info, fit, fit_label_free, store_calibration
-from index.storage import LoadedIndex, load_index
 from ingest.corpus import Corpus
 from usecases.answering import unfit_to_serve
 

@@ -1,9 +1,9 @@
 """Building a new index version beside the served one, switching to it, and rolling back.
 
-With FAQ_DATABASE_URL set, the database decides what every replica serves (index.published): an
+With FAQ_DATABASE_URL set, the database decides what every replica serves (replication.published): an
 ingest publishes its version there before switching, a rollback serves the previous published one,
 and a calibration of the served version republishes its manifest. The local folder is then a cache
-that each service keeps in step by itself (index.replication).
+that each service keeps in step by itself (replication.follower).
 """
 
 from __future__ import annotations
@@ -16,13 +16,9 @@ from pathlib import Path
 from faq.errors import CorpusError, DatabaseError, IndexNotFoundError
 from faq.settings import Settings
 from feedback.factory import existing_feedback_store
-from index.build import MANIFEST
-from index.embedders import Embedder, load_embedders
-from index.manifest import IndexManifest
-from index.pipeline import build_index
-from index.published import published_versions
-from index.replication import Follower, SyncStatus
-from index.versions import (
+from index.disk.build import MANIFEST
+from index.disk.manifest import IndexManifest
+from index.disk.versions import (
     VERSIONS,
     current_version,
     ingest_lock,
@@ -34,8 +30,12 @@ from index.versions import (
     switch,
     version_of,
 )
+from index.embedders import Embedder, load_embedders
+from index.pipeline import build_index
 from ingest.corpus import Corpus, load_corpus, with_phrasings
 from ingest.workload import EmbeddingWork, estimate_embedding
+from replication.follower import Follower, SyncStatus
+from replication.published import published_versions
 from usecases.calibrate import CalibrationResult, calibrate_index
 
 Progress = Callable[[int, int], None]  # (texts embedded, texts in all)
@@ -87,7 +87,7 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
     """`build_version`'s work once the corpus is read and the models loaded (what `faq bench` times at each corpus size).
 
     The version is built and calibrated in a hidden staging folder and renamed into versions/ only then: killed at
-    any step, an ingest leaves nothing a rollback, a pruning or a service could take for a version (index.versions)."""
+    any step, an ingest leaves nothing a rollback, a pruning or a service could take for a version (index.disk.versions)."""
     with ingest_lock(index_dir):
         leftovers = remove_leftovers(index_dir)
         staging = staging_path(index_dir)

@@ -104,7 +104,7 @@ class UseOnnx:
         self._tokenize = use_tokenizer(backend.sp)
         model = build_graph(backend).SerializeToString()
         # a few texts (a question) on one thread: the question's e5 runs on the other core meanwhile
-        # (index.search.Searcher._dense_scores), and a 20-token batch is too little work to share; more on every core
+        # (index.ranking.search.Searcher._dense_scores), and a 20-token batch is too little work to share; more on every core
         self._few = inference_session(model, 1)
         self._many = inference_session(model, threads) if threads > 1 else self._few
         self._chunks = reference._NUM_CHUNKS

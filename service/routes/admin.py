@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Request
 from starlette.concurrency import run_in_threadpool
 
-from index.answer import Answerer
+from index.deciding.answer import Answerer
 from service.deps import AdminDep, FeedbackDep, StateDep
 from service.lifecycle import reload
 from service.schemas import ErrorResponse, PhrasingOut, PhrasingReview, ReloadResponse

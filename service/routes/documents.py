@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from index.answer import Answerer
+from index.deciding.answer import Answerer
 from ingest.helpcenter import MAX_TOPICS, HelpCenter
 from service.deps import AnswererDep, StateDep
 from service.present import calibration_of

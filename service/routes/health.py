@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from index.replication import SyncStatus
+from replication.follower import SyncStatus
 from service.deps import StateDep
 from service.present import calibration_of
 

@@ -9,7 +9,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from feedback.store import FeedbackStore, Surface, new_query_id
-from index.answer import Answer
+from index.deciding.answer import Answer
 from service.deps import ServingDep
 from service.observe import note_answer
 from service.present import below_threshold, log_answer, to_filters, to_results, to_short_answer

@@ -199,7 +199,7 @@ def test_no_answer_shows_the_help_centers_contacts(sites: Sites, visit: Any, scr
 def test_related_outcome_shows_the_entries_as_related_articles_then_the_contacts(sites: Sites, visit: Any) -> None:
     v = visit(sites.plain)
 
-    def as_related(route: Any) -> None:  # the service's own response, graded related (index.decide decides which)
+    def as_related(route: Any) -> None:  # the service's own response, graded related (index.deciding.decide decides which)
         response = route.fetch()
         body = response.json()
         body.update(outcome="related", answerable=False, answer=None)

@@ -24,12 +24,12 @@ from faq.language import Detector
 from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
-from index.background import strip_terms
+from index.disk.storage import LoadedIndex
 from index.embedders import Embedder
-from index.entries import searchable
-from index.lexical import analyzer
-from index.signals import DenseSignal, EntryScores, QueryBank, Signal, zscore
-from index.storage import LoadedIndex
+from index.ranking.background import strip_terms
+from index.ranking.entries import searchable
+from index.ranking.lexical import analyzer
+from index.ranking.signals import DenseSignal, EntryScores, QueryBank, Signal, zscore
 from ingest.models import Chunk
 
 _RRF_K = 60
@@ -92,13 +92,13 @@ class Ranking:
 class Learnt:
     """What calibration learns about one index from labelled questions (kept in its manifest).
 
-    `background`: words left out of questions before scoring (index.background).
+    `background`: words left out of questions before scoring (index.ranking.background).
     `out_of_scope`: questions the FAQ is known not to answer; a question close to one of them is
-    less likely answerable, whatever entry ranks first (index.answer).
-    `query_bank`: per dense model, how real questions score against each entry (index.signals).
+    less likely answerable, whatever entry ranks first (index.deciding.answer).
+    `query_bank`: per dense model, how real questions score against each entry (index.ranking.signals).
     `phrasing_discount`: how much less an entry's known phrasing counts than its own question.
     `off_topic`: generic off-topic questions (label-free calibration's); a question much closer to
-    one of them than to anything in the FAQ is not the FAQ's to answer (index.answer).
+    one of them than to anything in the FAQ is not the FAQ's to answer (index.deciding.answer).
     """
 
     background: frozenset[str] = frozenset()
@@ -117,7 +117,7 @@ class Searcher:
     def __init__(self, index: LoadedIndex, config: RetrievalConfig, embedder: Embedder, ensemble: Sequence[Embedder] = (),
                  learnt: Learnt = Learnt()) -> None:
         """`ensemble`: the loaded models of `config.ensemble`, in its order (index.pipeline.open_searcher pairs them).
-        `index`: its entry table is built once per index (index.entries.searchable): pass the same searchable index to
+        `index`: its entry table is built once per index (index.ranking.entries.searchable): pass the same searchable index to
         every searcher opened on it."""
         index = searchable(index)
         if len(ensemble) != len(config.ensemble):
@@ -290,7 +290,7 @@ class Searcher:
     def _dense_scores(self, question: str, position: int | None = None,
                       timings: list[tuple[str, float]] | None = None) -> list[EntryScores]:
         """Each dense signal's scores, the primary's first; past EXACT_LIMIT vectors the ensemble members score
-        the entries the primary found (index.signals.DenseSignal.score). Each signal's time (its embedding and its
+        the entries the primary found (index.ranking.signals.DenseSignal.score). Each signal's time (its embedding and its
         scoring) is added to `timings`.
 
         The members embed the question on the searcher's threads while the primary embeds it on this one: a lone

@@ -27,10 +27,10 @@ from pathlib import Path
 import numpy as np
 
 from faq.errors import CorpusError
-from index.answer import Calibration
-from index.evidence import Norms, Spread, words
-from index.lexical import Analyzer
-from index.search import Searcher
+from index.deciding.answer import Calibration
+from index.deciding.evidence import Norms, Spread, words
+from index.ranking.lexical import Analyzer
+from index.ranking.search import Searcher
 from ingest.models import Entry
 
 OFF_TOPIC_FILE = Path(__file__).resolve().parent / "data" / "off_topic.jsonl"

@@ -2,7 +2,7 @@
 
 Built once per loaded index (`SearchableIndex.table`) and shared by every searcher opened on it:
 calibration opens several on one index, and each used to lay the entries out and build BM25 again.
-The index on disk (index.storage.LoadedIndex) knows nothing of it: `searchable` adds it to a loaded index.
+The index on disk (index.disk.storage.LoadedIndex) knows nothing of it: `searchable` adds it to a loaded index.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from index.build import LEXICAL
-from index.records import Records
-from index.signals import EntryLayout, LexicalSignal
-from index.storage import LoadedIndex, load_index
+from index.disk.build import LEXICAL
+from index.disk.records import Records
+from index.disk.storage import LoadedIndex, load_index
+from index.ranking.signals import EntryLayout, LexicalSignal
 
 
 class Column:
@@ -35,7 +35,7 @@ class EntryTable:
     """Entry positions, filter columns, translation groups, the entry layout and (on first use) BM25."""
 
     def __init__(self, records: Records, lexical: Path | None = None) -> None:
-        """`lexical`: where the index keeps its BM25 (index.build), loaded rather than built when it is there."""
+        """`lexical`: where the index keeps its BM25 (index.disk.build), loaded rather than built when it is there."""
         entries = records.entries
         self.records = records
         self._lexical = lexical
@@ -83,5 +83,5 @@ def searchable(index: LoadedIndex) -> SearchableIndex:
 
 
 def open_index(path: str | Path, embedder_name: str | None = None) -> SearchableIndex:
-    """`load_index` (index.storage: the folder loaded and checked), ready to search."""
+    """`load_index` (index.disk.storage: the folder loaded and checked), ready to search."""
     return searchable(load_index(path, embedder_name))

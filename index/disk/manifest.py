@@ -10,7 +10,7 @@ FORMAT_VERSION = 1
 
 
 class QueryBankInfo(BaseModel):
-    """How the calibration questions scored against each entry with one model (index.signals.QueryBank)."""
+    """How the calibration questions scored against each entry with one model (index.ranking.signals.QueryBank)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -30,13 +30,13 @@ class CalibrationInfo(BaseModel):
     retrieval: str = Field(description="the retrieval configuration the threshold applies to")
     source: str
     questions: int
-    background_terms: tuple[str, ...] = Field((), description="index terms left out of questions before scoring (index.background)")
-    out_of_scope: tuple[str, ...] = Field((), description="questions known not to be answered by this FAQ (index.answer)")
-    query_bank: dict[str, QueryBankInfo] = Field(default_factory=dict, description="per dense model (index.signals)")
+    background_terms: tuple[str, ...] = Field((), description="index terms left out of questions before scoring (index.ranking.background)")
+    out_of_scope: tuple[str, ...] = Field((), description="questions known not to be answered by this FAQ (index.deciding.answer)")
+    query_bank: dict[str, QueryBankInfo] = Field(default_factory=dict, description="per dense model (index.ranking.signals)")
     phrasing_discount: float = Field(0.0, ge=0, description="how much less a known phrasing counts than the entry's question")
-    off_topic: tuple[str, ...] = Field((), description="label-free: the bundled off-topic questions kept for this FAQ (index.label_free)")
+    off_topic: tuple[str, ...] = Field((), description="label-free: the bundled off-topic questions kept for this FAQ (index.deciding.label_free)")
     off_topic_margin: float | None = Field(None, description="label-free: refuse questions this much closer to an off-topic question than to the FAQ")
-    norms: dict | None = Field(None, description="the decision's per-corpus scale (index.evidence.Norms); None: calibrated before the "
+    norms: dict | None = Field(None, description="the decision's per-corpus scale (index.deciding.evidence.Norms); None: calibrated before the "
                                                  "decision model, decided by `threshold` alone")
     answer_at: float | None = Field(None, description="labelled: the answer probability from which to answer (None: the shipped model's)")
     known_weight: float = Field(0.0, ge=0, description="labelled: how much closeness to a known out-of-scope question counts against answering")
@@ -54,7 +54,7 @@ class IndexManifest(BaseModel):
     dim: int = Field(gt=0)
     extra_embedders: dict[str, int] = Field(default_factory=dict, description="ensemble members: name -> dimension")
     sentence_model: str | None = Field(
-        None, description="the model whose sentence vectors the folder stores for short answers (index.sentence_vectors); "
+        None, description="the model whose sentence vectors the folder stores for short answers (index.disk.sentence_vectors); "
                           "None: none stored, each passage's sentences are embedded on first use")
     corpus_checksum: str
     document_count: int = Field(ge=0)

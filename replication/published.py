@@ -10,7 +10,7 @@ reader never sees a version whose files are not all in. A change of the served v
 is announced on CHANNEL (NOTIFY), so followers need not wait for their next poll. Its files do not change afterwards, except
 manifest.json, which `faq calibrate` republishes in place (a few kilobytes; the vectors stay). A
 download reads in one snapshot and checks every file's size and sha256 before anything is renamed
-into place (index.replication). The local index folder of each replica is a cache of this.
+into place (replication.follower). The local index folder of each replica is a cache of this.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 
 from faq.database import apply_migrations, load_migrations, open_pool
 from faq.errors import DatabaseError, IndexError_, IndexNotFoundError, ReplicationError
-from index.build import MANIFEST
-from index.versions import beyond_keep, earlier_than
+from index.disk.build import MANIFEST
+from index.disk.versions import beyond_keep, earlier_than
 
 if TYPE_CHECKING:
     import psycopg
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["CHANNEL", "CHUNK_BYTES", "PublishedFile", "PublishedVersions", "connect_in_background", "published_versions"]
 
 CHUNK_BYTES = 1 << 20  # a row per MiB: large enough for few rows, small enough to stream
-COMPONENT = "index"
+COMPONENT = "index"  # its rows in schema_migrations: named before the move to replication/, as databases know it
 CHANNEL = "faq_index_served"  # NOTIFY'd when the served version or its manifest changes: followers wake at once
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")  # as the table's CHECK: no "..", no hidden files
 
@@ -69,7 +69,7 @@ class PublishedVersions:
             return
         with self._connection("create the index version tables"):  # says "Cannot reach" while the server is away
             pass
-        apply_migrations(self._pool, COMPONENT, load_migrations("index"))
+        apply_migrations(self._pool, COMPONENT, load_migrations("replication"))
         self._migrated = True
 
     def publish(self, folder: Path, version: str) -> tuple[PublishedFile, ...]:

@@ -2,7 +2,7 @@
 
 `Follower.sync` is one step, run every FAQ_RELOAD_POLL_SECONDS or as soon as `Announcements` hears
 of a change: read the served version; when the local folder lacks it, download it
-into a temporary folder beside the others, verified file by file (index.published), and rename it
+into a temporary folder beside the others, verified file by file (replication.published), and rename it
 into versions/; when its manifest was republished (`faq calibrate`), replace only the manifest;
 then point CURRENT at it. The service's watcher (service.lifecycle) swaps the new files in as it
 does for a local `faq ingest`. A step that cannot reach the database, or gets a file that fails its
@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from faq.errors import FaqError, IndexNotFoundError
-from index.build import MANIFEST
-from index.published import CHANNEL, PublishedVersions
-from index.versions import POINTER, VERSIONS, current_version, prune, switch
+from index.disk.build import MANIFEST
+from index.disk.versions import POINTER, VERSIONS, current_version, prune, switch
+from replication.published import CHANNEL, PublishedVersions
 
 if TYPE_CHECKING:
     import psycopg
@@ -76,7 +76,7 @@ def fetch_manifest(registry: PublishedVersions, root: Path, version: str) -> Non
 
 
 class Announcements:
-    """Wakes a follower as soon as the database announces a change (LISTEN on index.published.CHANNEL).
+    """Wakes a follower as soon as the database announces a change (LISTEN on replication.published.CHANNEL).
 
     Polling stays the fallback: `wait` returns after `seconds` anyway, and a connection that cannot
     be made or is lost only means waiting the full time; the next wait connects again."""

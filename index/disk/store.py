@@ -1,6 +1,6 @@
 """Vector storage: inner product over normalised vectors, which is cosine similarity.
 
-`VectorStore` is what the rest of the index uses (index.storage, index.signals). Builds and loads
+`VectorStore` is what the rest of the index uses (index.disk.storage, index.ranking.signals). Builds and loads
 use `FaissStore`; `NumpyStore` is the brute-force reference that satisfies the same contract
 (tests/test_vector_store.py runs one suite over both).
 """
@@ -24,7 +24,7 @@ IndexType = Literal["auto", "flat", "ivf"]
 # One question on one thread (2 cores, `faq bench --corpus-sizes`): exact search reads every vector, 4.4 ms
 # for 20,000 of 384 dimensions, the largest stage of a question at 10,000 entries. IVF (4·sqrt(n) lists)
 # reads the lists nearest the question, at least IVF_SCAN vectors (three times the 1024 candidates a
-# question asks for, index.signals): 1.6 ms there (5.3 ms exact), recall@10 1.000 and recall@1024 0.93 against exact
+# question asks for, index.ranking.signals): 1.6 ms there (5.3 ms exact), recall@10 1.000 and recall@1024 0.93 against exact
 # search for real questions on the 10,000-entry synthetic FAQ.
 FLAT_UP_TO = 8192
 NPROBE = 16

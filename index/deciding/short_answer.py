@@ -2,7 +2,7 @@
 
 Sentences are scored by a sentence model (USE) plus a small bonus for shared terms and for coming early; without
 a sentence model, by shared terms and position. The sentences' vectors come from the index when it stores them
-(index.sentence_vectors), else are embedded on first use (~10 ms a passage); the question's is the one the
+(index.disk.sentence_vectors), else are embedded on first use (~10 ms a passage); the question's is the one the
 ranking computed. A sentence that only introduces what follows ("... incluant :") or is very short takes the next
 one along; otherwise its better neighbour joins it when that scores within `_NEIGHBOUR_MARGIN` of it.
 """
@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from faq.text import normalize
+from index.disk.sentence_vectors import Spans
 from index.embedders import Embedder, model_for
-from index.lexical import Analyzer, analyzer as analyzer_of
-from index.sentence_vectors import Spans
+from index.ranking.lexical import Analyzer, analyzer as analyzer_of
 
 # a sentence ends at a line break, or after . ! ? (and any closing quote or bracket) before a space
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"»)\]]*[ \t]+(?=[A-ZÀ-ÖØ-Þ(«\"0-9])|\n+")
@@ -96,7 +96,7 @@ class ShortAnswerer:
 
     def __init__(self, analyzer: Analyzer, sentence_model: Embedder | None = None,
                  stored: Mapping[str, tuple[Spans, np.ndarray]] | None = None, cache_size: int = 4096) -> None:
-        """`stored`: the index's sentence vectors by passage text (index.sentence_vectors.SentenceVectors.by_passage),
+        """`stored`: the index's sentence vectors by passage text (index.disk.sentence_vectors.SentenceVectors.by_passage),
         the sentence model's own; a passage missing from it has its sentences embedded on first use."""
         self.analyzer = analyzer
         self.model = sentence_model
@@ -155,7 +155,7 @@ class ShortAnswerer:
     def extract(self, question: str, passage: str, lang: str | None = None,
                 query_vectors: Mapping[str, np.ndarray] | None = None, marks: Marks | None = None) -> ShortAnswer | None:
         """The short answer in `passage`. `query_vectors`: the question's vectors by model name as the ranking embedded
-        them (index.search.Ranking.query_vectors), so the sentence model's is not embedded again; `marks`: the
+        them (index.ranking.search.Ranking.query_vectors), so the sentence model's is not embedded again; `marks`: the
         passage's highlights when the caller has them already."""
         spans = sentences(passage)
         if not spans:

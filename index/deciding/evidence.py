@@ -28,8 +28,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from index.entries import EntryTable
-from index.lexical import analyzer
+from index.ranking.entries import EntryTable
+from index.ranking.lexical import analyzer
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 TERSE_WORDS = 3  # a question of at most this many words is a search-box query: it scores lower everywhere

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from index.answer import DECISION_DEPTH, Calibration, abstention_score, decider_for, off_topic
-from index.evidence import Norms
-from index.search import Searcher
+from index.deciding.answer import DECISION_DEPTH, Calibration, abstention_score, decider_for, off_topic
+from index.deciding.evidence import Norms
+from index.ranking.search import Searcher
 from ingest.corpus import Corpus
 from ingest.questions import read_questions
 
-# how much a question's closeness to a known out-of-scope question counts against answering it (index.decide), tried per index
+# how much a question's closeness to a known out-of-scope question counts against answering it (index.deciding.decide), tried per index
 KNOWN_WEIGHTS = (0.0, 2.0, 4.0, 8.0)
 
 
@@ -42,7 +42,7 @@ def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precisi
               answer_rate: float = 0.97, norms: Norms | None = None) -> Calibration:
     """The old similarity threshold (kept for `Answer.score` and indexes without norms), and with `norms` the decision's
     refinement: the threshold on the answer probability and the weight of known out-of-scope questions that put the
-    most dev questions right end to end (index.decide)."""
+    most dev questions right end to end (index.deciding.decide)."""
     scores, correct, in_scope, rankings, nearest = [], [], [], [], []
     known = {text: j for j, text in enumerate(searcher.learnt.out_of_scope)}
     for q in questions:

@@ -1,4 +1,4 @@
-"""From a question to a response: the ranking, the decision (index.decide) and the short answer, with a cache.
+"""From a question to a response: the ranking, the decision (index.deciding.decide) and the short answer, with a cache.
 
 `score` stays the old abstention score (the top entry's mean dense similarity, less half the
 question's similarity to the nearest known out-of-scope question), for the eval's tables and for
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from index.decide import Calibration, Decider, Decision, Outcome, abstention_score
-from index.evidence import CorpusTerms
-from index.search import Filters, Hit, Ranking, Searcher, check_top_k
-from index.short_answer import ShortAnswer, ShortAnswerer
+from index.deciding.decide import Calibration, Decider, Decision, Outcome, abstention_score
+from index.deciding.evidence import CorpusTerms
+from index.deciding.short_answer import ShortAnswer, ShortAnswerer
+from index.ranking.search import Filters, Hit, Ranking, Searcher, check_top_k
 
 # entries the decision sees, whatever top_k asks for: it weighs the models' agreement over them (as trained: eval.decision)
 DECISION_DEPTH = 20

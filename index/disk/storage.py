@@ -1,6 +1,6 @@
 """Loading an index folder and checking that its parts agree with each other and with the embedder.
 
-What searching builds from a loaded index (its entry table, BM25) is the ranking's: index.entries.SearchableIndex."""
+What searching builds from a loaded index (its entry table, BM25) is the ranking's: index.ranking.entries.SearchableIndex."""
 
 from __future__ import annotations
 
@@ -12,13 +12,13 @@ import numpy as np
 from pydantic import ValidationError
 
 from faq.errors import IndexError_, IndexMismatchError
-from index.build import MANIFEST, RECORDS, vectors_file
-from index.hubness import hubness_file, load as load_hubness
-from index.manifest import FORMAT_VERSION, IndexManifest
-from index.records import Records
-from index.sentence_vectors import SentenceVectors, load as load_sentences
-from index.store import FaissStore, VectorStore
-from index.versions import resolve
+from index.disk.build import MANIFEST, RECORDS, vectors_file
+from index.disk.hubness import hubness_file, load as load_hubness
+from index.disk.manifest import FORMAT_VERSION, IndexManifest
+from index.disk.records import Records
+from index.disk.sentence_vectors import SentenceVectors, load as load_sentences
+from index.disk.store import FaissStore, VectorStore
+from index.disk.versions import resolve
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,9 @@ class LoadedIndex:
     store: VectorStore
     records: Records
     extra_stores: dict[str, VectorStore]
-    # by embedder name: each vector's mean cosine to its nearest others (index.hubness); absent for older indexes
+    # by embedder name: each vector's mean cosine to its nearest others (index.disk.hubness); absent for older indexes
     neighbourhoods: dict[str, np.ndarray] = field(default_factory=dict)
-    # each chunk's sentence vectors for short answers (index.sentence_vectors); None for an index without them
+    # each chunk's sentence vectors for short answers (index.disk.sentence_vectors); None for an index without them
     sentence_vectors: SentenceVectors | None = None
 
 

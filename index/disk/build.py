@@ -3,8 +3,8 @@
 Each entry gets several vectors: its question title (embedded as a query, since customers'
 questions resemble it most) and each chunk with its section and question titles prepended
 (embedded as a passage). Search takes the best vector per entry. Given a sentence model and the short
-answerer's sentence split, each chunk's sentences are embedded too, for short answers (index.sentence_vectors);
-given a lexical index of the records, it is stored beside the vectors (BM25: index.signals.LexicalSignal).
+answerer's sentence split, each chunk's sentences are embedded too, for short answers (index.disk.sentence_vectors);
+given a lexical index of the records, it is stored beside the vectors (BM25: index.ranking.signals.LexicalSignal).
 The caller that knows the ranking and the short answer gives both (index.pipeline.build_index); without them
 the folder is still a whole index: BM25 is then built when it is opened, and sentences embedded on first use.
 """
@@ -23,12 +23,12 @@ from typing import Protocol
 import numpy as np
 
 from faq.text import normalize
+from index.disk.hubness import hubness_file, neighbourhood, save as save_hubness
+from index.disk.manifest import IndexManifest
+from index.disk.records import Records
+from index.disk.sentence_vectors import SentenceSplit, SentenceVectors, save as save_sentences
+from index.disk.store import FaissStore, VectorStore
 from index.embedders import Embedder
-from index.hubness import hubness_file, neighbourhood, save as save_hubness
-from index.manifest import IndexManifest
-from index.records import Records
-from index.sentence_vectors import SentenceSplit, SentenceVectors, save as save_sentences
-from index.store import FaissStore, VectorStore
 from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_entries
 from ingest.corpus import Corpus
 from ingest.models import Chunk
@@ -36,7 +36,7 @@ from ingest.models import Chunk
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 RECORDS = "records.json"
-LEXICAL = "bm25"  # the BM25 index of the chunks (index.signals.LexicalSignal), when the build is given one
+LEXICAL = "bm25"  # the BM25 index of the chunks (index.ranking.signals.LexicalSignal), when the build is given one
 PER_CALL = 64  # texts per encode call: several of an engine's batches (so lanes and threads stay busy), and a progress step
 
 Progress = Callable[[int, int], None]

@@ -1,4 +1,4 @@
-"""Each vector's mean cosine to its nearest other vectors: what the CSLS hubness correction subtracts (index.signals).
+"""Each vector's mean cosine to its nearest other vectors: what the CSLS hubness correction subtracts (index.ranking.signals).
 
 Computed once when an index is built and stored beside its vectors (`vectors.hubness.npy` for
 `vectors.faiss`), so opening an index costs nothing and a question's correction is a lookup for
@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from faq.errors import IndexError_
-from index.store import VectorStore
+from index.disk.store import VectorStore
 
 log = logging.getLogger("faq.index")
 

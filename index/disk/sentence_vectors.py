@@ -1,7 +1,7 @@
 """Each chunk's sentence vectors, embedded by the sentence model when the index is built and stored beside it.
 
 The short answer scores the best passage's sentences against the question with the sentence model (USE,
-index.short_answer). Embedding a passage's sentences the first time it won cost ~10 ms on the question path
+index.deciding.short_answer). Embedding a passage's sentences the first time it won cost ~10 ms on the question path
 (229 of 544 quebec-en test questions paid it); the build embeds them all at once, in batches. Two arrays per
 index, written as the other arrays are (`np.save`, loaded memory-mapped):
 
@@ -35,7 +35,7 @@ Spans = tuple[tuple[int, int], ...]
 class SentenceSplit:
     """What the build needs to store sentence vectors: the sentence model, and the short answerer's own way of splitting
     a passage (`split`: each sentence's (start, end)) and of writing each sentence as that model embeds it (`texts`).
-    The caller gives them (index.pipeline.build_index: index.short_answer's), so the stored spans are the ones the
+    The caller gives them (index.pipeline.build_index: index.deciding.short_answer's), so the stored spans are the ones the
     short answerer looks up."""
 
     model: Embedder

@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Protocol
 
-from index.lexical import Analyzer
+from index.ranking.lexical import Analyzer
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 

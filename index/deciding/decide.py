@@ -28,8 +28,8 @@ from typing import Literal
 import numpy as np
 
 from faq.junk import junk_reason
-from index.evidence import FEATURES, CorpusTerms, Evidence, Norms, gather
-from index.search import Ranking
+from index.deciding.evidence import FEATURES, CorpusTerms, Evidence, Norms, gather
+from index.ranking.search import Ranking
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "decider.json"
 Outcome = Literal["answer", "related", "none"]

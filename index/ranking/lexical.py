@@ -1,6 +1,6 @@
 """BM25 over FAQ chunks with language-aware analysis: elision, stopwords, Snowball stems, accent folding.
 
-Built with the index and stored beside it (index.signals.LexicalSignal.save): building it takes
+Built with the index and stored beside it (index.ranking.signals.LexicalSignal.save): building it takes
 seconds past 10,000 entries, and every searcher and service worker would otherwise build it again.
 """
 

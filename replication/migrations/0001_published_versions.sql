@@ -1,4 +1,4 @@
--- Index versions published for every replica (index.published): each file of a version folder as
+-- Index versions published for every replica (replication.published): each file of a version folder as
 -- chunked bytea rows with its size and sha256; a version is complete only once all of its files are in.
 
 CREATE TABLE index_versions (

@@ -20,11 +20,11 @@ import numpy as np
 
 from faq.retrieval import Aggregate
 from faq.text import normalize
+from index.disk.hubness import EXACT_UP_TO, at_open as hubness_at_open
+from index.disk.records import Records
+from index.disk.store import VectorStore
 from index.embedders import Embedder
-from index.hubness import EXACT_UP_TO, at_open as hubness_at_open
-from index.lexical import Bm25
-from index.records import Records
-from index.store import VectorStore
+from index.ranking.lexical import Bm25
 
 # above this many vectors, only the nearest ones are scored exactly; the rest get the floor score
 EXACT_LIMIT = EXACT_UP_TO
@@ -124,7 +124,7 @@ class DenseSignal:
     ) -> None:
         """Every scoring choice comes from the searcher's RetrievalConfig (faq.retrieval): no defaults here.
 
-        `neighbourhood`: each vector's mean cosine to its nearest others, as the index stores it (index.hubness);
+        `neighbourhood`: each vector's mean cosine to its nearest others, as the index stores it (index.disk.hubness);
         None for an index built before it was stored."""
         self.name = embedder.name
         self.embedder = embedder
