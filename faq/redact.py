@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from faq.settings import Settings
+from typing import Protocol
 
 __all__ = ["DEFAULT_PHONE_REGIONS", "PATTERN_NAME", "Redactor", "Span", "compile_patterns", "redact"]
 
@@ -88,6 +85,16 @@ def _iban_ok(candidate: str) -> bool:
     return iban.is_valid(candidate.upper())
 
 
+class RedactionSettings(Protocol):
+    """What `Redactor.from_settings` reads: faq.settings.Settings has both (this module does not import it: it imports this one)."""
+
+    @property
+    def redact_phone_regions(self) -> Sequence[str]: ...
+
+    @property
+    def redact_patterns(self) -> Mapping[str, str]: ...
+
+
 @dataclass(frozen=True)
 class Redactor:
     """What to find: phone numbers valid in `phone_regions`, and a team's `patterns` ((name, regex), from compile_patterns)."""
@@ -96,7 +103,7 @@ class Redactor:
     patterns: tuple[tuple[str, re.Pattern[str]], ...] = field(default=())
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Redactor:
+    def from_settings(cls, settings: RedactionSettings) -> Redactor:
         return cls(phone_regions=tuple(settings.redact_phone_regions), patterns=compile_patterns(settings.redact_patterns))
 
     def redact(self, text: str) -> str:
