@@ -1,10 +1,10 @@
-"""Train and measure the answer / related / none decision (index.decide) across many help centers.
+"""Train and measure the answer / related / none decision (index.deciding.decide) across many help centers.
 
     python -m eval.decision rank              # index each dev corpus, calibrate it label-free, rank its questions (cached)
     python -m eval.decision loco              # leave-one-corpus-out on dev (choose) and test (report), the table per corpus
     python -m eval.decision sweep             # dev means over the answer threshold (leave-one-corpus-out)
     python -m eval.decision boosted           # logistic vs gradient-boosted answer model, same evidence, same constraints
-    python -m eval.decision ship              # train on every corpus's dev questions, write index/data/decider.json
+    python -m eval.decision ship              # train on every corpus's dev questions, write index/deciding/data/decider.json
 
 Everything per corpus is label-free, as on day one: the norms come from the FAQ itself and the
 bundled off-topic lines. Models and thresholds are chosen on `dev` questions only; `test`
@@ -33,7 +33,7 @@ from index.deciding.label_free import MARGIN, document_frequencies, off_topic_qu
 from index.disk.build import MANIFEST
 from index.embedders import Embedder, EmbeddingCache
 from index.pipeline import build_index, fit_label_free
-from index.ranking.entries import open_index as load_index  # ready to search: the decision reads its entry table
+from index.ranking.entries import open_index  # ready to search: the decision reads its entry table
 from index.ranking.search import Ranking
 from ingest.corpus import load_corpus
 
@@ -118,7 +118,7 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
     path = work / "indexes" / f"{dev.name}-{key}"
     if not (path / MANIFEST).exists():
         build_index(corpus, [e.model for e in embedders], path)
-    index = load_index(path, embedders[0].name)
+    index = open_index(path, embedders[0].name)
     searcher, found = fit_label_free(index, RetrievalConfig(), list(embedders), off_topic_questions("dev"))
     calibration = found.calibration
     df = document_frequencies(searcher)
@@ -268,7 +268,7 @@ def probabilities(model: DecisionModel, X: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def outcomes(pa: np.ndarray, pd: np.ndarray, junk: np.ndarray, answer_at: float, related_at: float) -> np.ndarray:
-    """index.decide.grade over arrays (tests/test_decide.py holds them equal), with junk refused as the decider does."""
+    """index.deciding.decide.grade over arrays (tests/test_decide.py holds them equal), with junk refused as the decider does."""
     # answered only when the question is also about this help center: on dev and test as good or better than without
     # (test mean e2e 0.877 against 0.874, generic shown 0.187 against 0.205), and it holds a degenerate labelled threshold
     out = np.where((pa >= answer_at) & (pd >= related_at), "answer", np.where(pd >= related_at, "related", "none"))

@@ -1,8 +1,8 @@
 """The one place that says answer, related or none for a ranked question, how confident, and why.
 
 Two logistic models, trained once on many help centers' questions (eval.decision) and shipped in
-`index/data/decider.json`, weigh the question's evidence (index.evidence), put on this corpus's own
-scale by its `Norms` (fitted on day one without labels, index.label_free):
+`index/deciding/data/decider.json`, weigh the question's evidence (index.deciding.evidence), put on this corpus's own
+scale by its `Norms` (fitted on day one without labels, index.deciding.label_free):
 
 - `answer`: the probability that the first entry answers the question: `confidence`;
 - `domain`: the probability that the question is about what this help center covers at all, even
@@ -12,7 +12,7 @@ The outcome: `answer` when the first is likely enough to be right (a short answe
 `related` when the question is about this help center but no entry is sure (the entries are shown
 as related articles, with the contact card); `none` when nothing here is relevant. Plain rules stay
 as guards before any score: junk ("😀", "merci", "asdfgh") and an empty ranking are `none`.
-Labelled questions refine a corpus's thresholds (index.calibrate); the models stay the same.
+Labelled questions refine a corpus's thresholds (index.deciding.calibrate); the models stay the same.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What a ranking says about whether the FAQ answers a question: named numbers the decision weighs (index.decide).
+"""What a ranking says about whether the FAQ answers a question: named numbers the decision weighs (index.deciding.decide).
 
 One similarity score does not carry the evidence: a terse "refund" scores low against every entry
 yet the refund entry is plainly meant; a cross-lingual question scores lower than the same question

@@ -1,7 +1,7 @@
 """Calibrating a new FAQ's "no answer" threshold without a single labelled question.
 
 A help center's FAQ arrives with no labelled questions. What it does have on day one: its own
-entries, and the bundled set of generic off-topic messages (`index/data/off_topic.jsonl`: greetings,
+entries, and the bundled set of generic off-topic messages (`index/deciding/data/off_topic.jsonl`: greetings,
 chit-chat, other businesses' questions, general knowledge, keyboard mash, emoji, in six languages).
 The abstention score (the top entry's mean dense similarity) of those messages against *this*
 corpus says where "nothing in this FAQ" lies for it, whatever its size, language or wording; the
@@ -130,7 +130,7 @@ def kept_off_topic(searcher: Searcher, off_topic: Sequence[str],
 
 def fit_norms(searcher: Searcher, kept_scores: np.ndarray, entries: Sequence[Entry], full: Sequence[Scored]) -> Norms:
     """Where this corpus's own questions (`full`: `entries` ranked with their own vectors left out), terse versions of
-    them and the kept off-topic lines score: the scale every help center's evidence is put on (index.evidence)."""
+    them and the kept off-topic lines score: the scale every help center's evidence is put on (index.deciding.evidence)."""
     df = document_frequencies(searcher)
     short = [_scored(searcher, terse_version(e.question, searcher.analyzer, df), e.id) for e in entries]
     models = list(full[0].by_model) if full else []
