@@ -295,8 +295,8 @@ def _print_reply(reply) -> None:  # noqa: ANN001 (cli.remote.Reply; imported laz
 
 
 app.command("eval")(evaluate.eval_)
-app.command()(evaluate.load)
-app.command()(evaluate.bench)
+for _command in evaluate.MOVED:  # faq bench, faq load: now scripts of the benchmark lab; typed, they say so
+    app.command(_command, hidden=True, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(evaluate.moved(_command))
 app.add_typer(models.models_app, name="models")
 
 if __name__ == "__main__":

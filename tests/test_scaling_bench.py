@@ -1,4 +1,4 @@
-"""`faq bench --corpus-sizes` (eval.scaling): every stage of the query path timed, and the answerer left as it was."""
+"""`python -m benchmarks.bench --parts sizes` (benchmarks.scaling): every stage of the query path timed, and the answerer left as it was."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import eval.scaling as scaling
-from cli.main import app
+import benchmarks.scaling as scaling
+from benchmarks.bench import app
 from faq.settings import Settings
 from index.deciding.answer import Answerer
 
@@ -85,7 +85,7 @@ def test_each_size_asks_every_question_once_and_never_right_after_another_size()
 
 def test_bench_on_an_index_it_cannot_open_says_why_in_one_line(fake_raw_index_dir, tmp_path):
     # the fake index was built with the fake model; the configured one is e5-onnx
-    result = CliRunner().invoke(app, ["bench", "--parts", "stages", "--index", str(fake_raw_index_dir), "--out", str(tmp_path)])
+    result = CliRunner().invoke(app, ["--parts", "stages", "--index", str(fake_raw_index_dir), "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert "error:" in result.output and "Traceback" not in result.output and "faq ingest" in result.output
     assert not (tmp_path / "bench.json").exists()

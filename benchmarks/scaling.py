@@ -1,12 +1,12 @@
-"""`faq bench --corpus-sizes`: the whole query path, stage by stage, at growing corpus sizes.
+"""`python -m benchmarks.bench --parts sizes`: the whole query path, stage by stage, at growing corpus sizes.
 
-Each size is a synthetic corpus of real FAQ text (eval.synthetic), built and calibrated through
+Each size is a synthetic corpus of real FAQ text (benchmarks.synthetic), built and calibrated through
 `usecases.versions.build_loaded`, as `faq ingest` builds one, then opened with `open_answerer`
 and asked real questions from the eval sets with the real models: language detection, background
 words, both dense models (embedding, search, hubness, query bank), BM25, fusion, ranking, the
 known and off-topic questions, the short answer. Up to `REAL_UP_TO` entries the corpus is
 embedded by the real models; past it by `PooledEmbedder` (real vectors of the corpus's pieces,
-see eval.synthetic), which only changes where the index's vectors come from.
+see benchmarks.synthetic), which only changes where the index's vectors come from.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from benchmarks.synthetic import PooledEmbedder, all_pieces, composition_fidelity, real_text, synthetic_corpus
 from eval.datasets import ROOT, load_dataset
 from eval.metrics import percentiles
-from eval.synthetic import PooledEmbedder, all_pieces, composition_fidelity, real_text, synthetic_corpus
 from faq.settings import Settings
 from index.deciding.answer import Answerer
 from index.embedders import Embedder, load_embedders

@@ -1,4 +1,4 @@
-"""`faq bench`: where the time goes. A benchmark, not a test: numbers depend on the machine and its load.
+"""`python -m benchmarks.bench`: where the time goes. A benchmark, not a test: numbers depend on the machine and its load.
 
 Measures in process: cold start to a warm answerer, per-stage query latency (each embedder, BM25,
 vector search + fusion, short answer), ingest throughput and resident memory. Then `faq serve` as a
@@ -19,14 +19,18 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Optional
 
 import faiss
 import httpx
 import numpy as np
+import typer
 
-from eval.load import QUESTIONS, run_load
+from benchmarks.load import QUESTIONS, run_load
+from cli.shell import console, fail
 from eval.metrics import percentiles
+from faq.errors import FaqError, InvalidRequestError
+from faq.settings import Settings, get_settings
 
 
 def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
@@ -289,10 +293,10 @@ def _wait_ready(url: str, server: subprocess.Popen, started: float, timeout: flo
 
 
 def to_markdown(result: dict[str, Any]) -> str:
-    """The parts that ran, in the order `faq bench` runs them."""
-    from eval import scaling
+    """The parts that ran, in the order the bench runs them."""
+    from benchmarks import scaling
 
-    lines = ["# faq bench", ""]
+    lines = ["# benchmarks.bench", ""]
     if result.get("stages"):
         stages = result["stages"]
         lines += [f"In process: cold start to a warm answerer {stages['cold_start_s']} s; peak RSS {stages['rss_mb']} MB; "
@@ -316,7 +320,7 @@ def to_markdown(result: dict[str, Any]) -> str:
             lines += ["", f"New questions in alternating blocks ({window['questions_each']} each way, same minutes): p50 "
                           f"{window['http_p50_ms']} ms over HTTP (one client, one worker) against {window['in_process_p50_ms']} ms "
                           f"in process, {window['overhead_ms']} ms for HTTP, the service's middlewares and the query log."]
-        elif alone and one:  # the same kind of question (eval.load.QUESTIONS, each new) both ways, in this run
+        elif alone and one:  # the same kind of question (benchmarks.load.QUESTIONS, each new) both ways, in this run
             lines += ["", f"Over HTTP with one client and one worker, p50 {one['p50_ms']} ms against {alone['p50_ms']} ms in process: "
                           f"{round(one['p50_ms'] - alone['p50_ms'], 1)} ms for HTTP, the service's middlewares and the query log."]
     if result.get("ingest_passages_per_s"):
@@ -359,3 +363,82 @@ def write_plot(result: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+app = typer.Typer(add_completion=False)
+
+
+BENCH_PARTS = ("stages", "http", "ingest", "faiss", "sizes")
+
+
+@app.command()
+def main(
+    sizes: Annotated[list[int], typer.Option("--size", help="synthetic corpus sizes for the FAISS index types (repeatable)")] = [10_000, 100_000],  # noqa: B006
+    out: Annotated[Path, typer.Option(help="folder for bench.json, bench.md and bench.png")] = Path("var/bench"),
+    index: Annotated[Optional[Path], typer.Option("--index", help="index folder to time queries on (default FAQ_INDEX_DIR)")] = None,
+    clients: Annotated[list[int], typer.Option("--clients", "-c", help="concurrent HTTP clients (repeatable)")] = [1, 8, 32],  # noqa: B006
+    seconds: Annotated[float, typer.Option(min=1, max=600, help="seconds of HTTP load per client count")] = 10.0,
+    workers: Annotated[list[int], typer.Option("--workers", help="service worker processes to compare (repeatable)")] = [1, 2],  # noqa: B006
+    corpus_sizes: Annotated[str, typer.Option(help="synthetic FAQ sizes (entries, comma-separated) to time the whole query path on")] = "12,400,10000",
+    parts: Annotated[str, typer.Option(help=f"what to run, comma-separated: {', '.join(BENCH_PARTS)}")] = ",".join(BENCH_PARTS),
+) -> None:
+    """Where the time goes: cold start, per-stage query latency, the HTTP service under load, ingest rate, memory, FAISS index types,
+    and the query path at growing corpus sizes."""
+    import json
+
+    chosen = [p.strip() for p in parts.split(",") if p.strip()]
+    unknown = sorted(set(chosen) - set(BENCH_PARTS))
+    if unknown:
+        fail(InvalidRequestError(f"unknown bench part(s) {', '.join(unknown)}; choose from {', '.join(BENCH_PARTS)}"))
+    try:
+        entries = [int(n) for n in corpus_sizes.split(",") if n.strip()] if "sizes" in chosen else []
+    except ValueError:
+        fail(InvalidRequestError(f"--corpus-sizes takes entry counts separated by commas, e.g. 12,400,10000; got {corpus_sizes!r}"))
+    if any(n < 1 for n in entries):
+        fail(InvalidRequestError(f"every corpus size must be at least 1 entry; got {corpus_sizes!r}"))
+    settings = get_settings()
+    try:
+        result = _bench(chosen, index or settings.index_dir, settings, sizes, clients, seconds, workers, entries)
+    except FaqError as e:  # an index built with another model, a port taken, …: one line, not a traceback
+        fail(e)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    markdown = to_markdown(result)
+    (out / "bench.md").write_text(markdown, encoding="utf-8")
+    write_plot(result, out / "bench.png")
+    console.print(markdown)
+
+
+def _bench(chosen: list[str], index_dir: Path, settings: Settings, sizes: list[int], clients: list[int], seconds: float,
+           workers: list[int], entries: list[int]) -> dict:
+    """The chosen parts' measurements, keyed as bench.json has them."""
+    import json
+
+    from benchmarks import scaling
+    from eval.datasets import DATASETS
+
+    result: dict = {}
+    if "stages" in chosen:
+        console.print("timing query stages…")
+        result["stages"] = stage_latency(index_dir)
+    if "http" in chosen:
+        result["http"] = []
+        for n in workers:
+            console.print(f"starting faq serve with {n} worker(s), then {clients} clients for {seconds:g} s each…")
+            result["http"].append(http_service(index_dir, clients, seconds, n))
+    if "ingest" in chosen:
+        faq_file = DATASETS / "quebec-covid-faq" / "en_2020-05_crowd" / "faq.jsonl"
+        passages = [json.loads(line)["answer"][:560] for line in faq_file.read_text(encoding="utf-8").splitlines()[:64]]
+        console.print(f"timing ingest on {len(passages)} passages of ~110 tokens…")
+        result["ingest_passages_per_s"] = ingest_throughput(passages)
+    if "faiss" in chosen:
+        console.print(f"timing FAISS index types on {sizes}…")
+        result["faiss"] = faiss_types(sizes)
+    if entries:
+        console.print(f"timing the query path on synthetic FAQs of {', '.join(map(str, entries))} entries…")
+        result["corpus_sizes"] = scaling.corpus_sizes(entries, scaling.WORK, settings, progress=lambda m: console.print(f"  {m}"))
+    return result
+
+
+if __name__ == "__main__":
+    app()
