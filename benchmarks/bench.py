@@ -1,7 +1,7 @@
 """`python -m benchmarks.bench`: where the time goes. A benchmark, not a test: numbers depend on the machine and its load.
 
-Measures in process: cold start to a warm answerer, per-stage query latency (each embedder, BM25,
-vector search + fusion, short answer), ingest throughput and resident memory. Then `faq serve` as a
+Measures in process: cold start to a warm answerer, per-stage query latency (the answer's own stage timings: each
+model's embedding and scoring, BM25, the ranking, the short answer), ingest throughput and resident memory. Then `faq serve` as a
 user starts it (1 and 2 workers): cold start to ready, throughput and latency at 1/8/32 clients,
 repeated questions, RSS and PSS of every process. And FAISS index types (flat, HNSW, IVF) on
 synthetic vectors with recall@10 against exact search.
@@ -52,7 +52,10 @@ def rss_mb() -> float:
 
 
 def stage_latency(index_dir: Path, rounds: int = 5) -> dict[str, Any]:
-    """Cold start, then each stage of a query timed alone over the same questions (new text each round)."""
+    """Cold start, then new questions answered uncached, each timed end to end and stage by stage by the answer itself
+    (Answer.timings, what /metrics observes): each signal's `score:<model>` (a dense model's embedding included; the
+    ensemble members embed beside the primary, on the searcher's threads), `rank` (the whole ranking), `short answer`
+    (decision, highlights and short answer) and `answer` (the whole, as the answerer timed it)."""
     from faq.settings import Settings
     from index.pipeline import open_answerer
 
@@ -61,24 +64,14 @@ def stage_latency(index_dir: Path, rounds: int = 5) -> dict[str, Any]:
     answerer = open_answerer(index_dir, settings.retrieval())
     answerer.answer("warm up", top_k=1)
     cold = time.perf_counter() - started
-    searcher = answerer.searcher
-    questions = [f"{q} {i}" for i in range(rounds) for q in QUESTIONS]
-    # end to end on texts the stages did not embed: USE remembers its last questions, which made it look free
-    unseen = [f"{q} {i}" for i in range(rounds, 2 * rounds) for q in QUESTIONS]
-    together = [f"{q} {i}" for i in range(2 * rounds, 3 * rounds) for q in QUESTIONS]  # the dense models side by side: unseen too
+    questions = [f"{q} {i}" for i in range(rounds) for q in QUESTIONS]  # new text each round: nothing cached, USE's included
     stages: dict[str, list[float]] = {}
-    for question, other, both in zip(questions, unseen, together):
-        for signal, _ in searcher.signals:  # each alone: a question runs the dense ones side by side (next row)
-            stages.setdefault(f"score:{signal.name.split(':')[0]} (alone)", []).extend(_timed(lambda: signal.score(question), 1))
-        stages.setdefault("dense models side by side", []).extend(_timed(lambda: searcher._dense_scores(both), 1))
-        results = [(signal.score(question), w) for signal, w in searcher.signals]
-        stages.setdefault("fusion+rank", []).extend(_timed(lambda: searcher.fuse(results), 1))
-        ranking = searcher.rank(question, limit=1)
-        top = ranking.hits[0].chunk.text
-        if answerer.extractor is not None:  # with the question vectors the ranking computed, as an answer does
-            stages.setdefault("short answer", []).extend(
-                _timed(lambda: answerer.extractor.extract(question, top, query_vectors=ranking.query_vectors), 1))
-        stages.setdefault("end to end (uncached)", []).extend(_timed(lambda: answerer.answer_uncached(other, 5), 1))
+    for question in questions:
+        started = time.perf_counter()
+        answer = answerer.answer_uncached(question, 5)
+        stages.setdefault("end to end (uncached)", []).append((time.perf_counter() - started) * 1000)
+        for stage, seconds in answer.timings:
+            stages.setdefault(stage, []).append(seconds * 1000)
     stages["end to end (cached)"] = _timed(lambda: answerer.answer(QUESTIONS[0]), len(questions))
     return {"cold_start_s": round(cold, 3), "questions": len(questions), "rss_mb": rss_mb(),
             "idle_cpu_ms": idle_cpu_after_question(answerer), "stages": {k: _pcts(v) for k, v in stages.items()}}
@@ -292,6 +285,12 @@ def _wait_ready(url: str, server: subprocess.Popen, started: float, timeout: flo
     raise RuntimeError(f"faq serve was not ready after {timeout} s")
 
 
+STAGES_NOTE = ("Stages as each answer timed itself (Answer.timings, the service's faq_stage_duration_seconds): `score:<model>` is "
+               "that model's embedding of the question and its scoring (the ensemble members embed beside the primary, on "
+               "other threads), `rank` the whole ranking (every score, fusion, ordering, known questions), `short answer` the "
+               "decision, highlights and short answer, `answer` all of it.")
+
+
 def to_markdown(result: dict[str, Any]) -> str:
     """The parts that ran, in the order the bench runs them."""
     from benchmarks import scaling
@@ -301,6 +300,7 @@ def to_markdown(result: dict[str, Any]) -> str:
         stages = result["stages"]
         lines += [f"In process: cold start to a warm answerer {stages['cold_start_s']} s; peak RSS {stages['rss_mb']} MB; "
                   f"CPU burnt in a 50 ms pause after a question {stages.get('idle_cpu_ms', '–')} ms.", "",
+                  STAGES_NOTE, "",
                   "| stage | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|"]
         lines += [f"| {k} | {v['p50_ms']} | {v['p95_ms']} | {v['p99_ms']} |" for k, v in stages["stages"].items()]
     if result.get("http"):

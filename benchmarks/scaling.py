@@ -2,9 +2,10 @@
 
 Each size is a synthetic corpus of real FAQ text (benchmarks.synthetic), built and calibrated through
 `usecases.versions.build_loaded`, as `faq ingest` builds one, then opened with `open_answerer`
-and asked real questions from the eval sets with the real models: language detection, background
-words, both dense models (embedding, search, hubness, query bank), BM25, fusion, ranking, the
-known and off-topic questions, the short answer. Up to `REAL_UP_TO` entries the corpus is
+and asked real questions from the eval sets with the real models; each answer times its own stages
+(Answer.timings): each dense model's embedding and scoring (search, hubness, query bank), BM25, the
+whole ranking (language, background words, fusion, ordering, the known and off-topic questions),
+the decision and the short answer. Up to `REAL_UP_TO` entries the corpus is
 embedded by the real models; past it by `PooledEmbedder` (real vectors of the corpus's pieces,
 see benchmarks.synthetic), which only changes where the index's vectors come from.
 """
@@ -14,10 +15,8 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +27,12 @@ from faq.settings import Settings
 from index.deciding.answer import Answerer
 from index.embedders import Embedder, load_embedders
 from index.pipeline import open_answerer
-from index.ranking.signals import DenseSignal
 from usecases.versions import build_loaded
 
 REAL_UP_TO = 1000
 WORK = ROOT / "var" / "bench-work"  # the synthetic indexes while measured, and the pieces' vectors (kept: minutes to embed)
-QUESTIONS = 60
+QUESTIONS = 120  # timed a size, each end to end and stage by stage (the answer's own stage timings)
 WARM_UP = 3
-_CLASS = object()  # a method found on the class, not set on the instance
 
 
 def bench_questions(count: int = QUESTIONS, seed: int = 0) -> list[str]:
@@ -44,95 +41,26 @@ def bench_questions(count: int = QUESTIONS, seed: int = 0) -> list[str]:
     return random.Random(seed).sample(sorted(set(pool)), count + WARM_UP)
 
 
-def _question_sets(seed: int) -> tuple[list[str], list[str], list[str]]:
-    """Warm-up questions, the questions timed end to end, and others timed stage by stage: the same for every size."""
-    questions = bench_questions(2 * QUESTIONS, seed)
-    return questions[:WARM_UP], questions[WARM_UP : WARM_UP + QUESTIONS], questions[WARM_UP + QUESTIONS :]
+def _question_sets(seed: int) -> tuple[list[str], list[str]]:
+    """Warm-up questions, and the questions timed, end to end and stage by stage: the same for every size."""
+    questions = bench_questions(QUESTIONS, seed)
+    return questions[:WARM_UP], questions[WARM_UP:]
 
 
-class StageClock:
-    """Milliseconds spent in named methods of the answerer's parts, by wrapping them on the instances for one pass."""
-
-    def __init__(self) -> None:
-        self.spent: dict[str, float] = {}
-        self.elsewhere: set[str] = set()  # stages that ran on another thread than the one that made the clock
-        self._thread = threading.get_ident()
-
-    @contextmanager
-    def watching(self, targets: Sequence[tuple[str, object, str]]) -> Iterator[None]:
-        """`targets`: (stage, object, method name); each call's time is added to the stage's."""
-        saved = [(owner, method, vars(owner).get(method, _CLASS)) for _, owner, method in targets]
-        for stage, owner, method in targets:
-            setattr(owner, method, self._timed(stage, getattr(owner, method)))
-        try:
-            yield
-        finally:
-            for owner, method, before in reversed(saved):
-                if before is _CLASS:
-                    delattr(owner, method)
-                else:
-                    setattr(owner, method, before)
-
-    def _timed(self, stage: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.spent[stage] = self.spent.get(stage, 0.0) + (time.perf_counter() - started) * 1000
-                if threading.get_ident() != self._thread:
-                    self.elsewhere.add(stage)
-
-        return timed
-
-
-def _stage_pass(answerer: Answerer, question: str, top_k: int = 5) -> dict[str, float]:
-    """One question answered uncached with every stage of the query path timed (ms).
-
-    An ensemble member embeds the question on the searcher's threads while the primary embeds it on this one
-    (index.ranking.search.Searcher._dense_scores): its embedding is reported as beside the primary's, not taken out of
-    its scoring (that gave a negative search+score), and the ranking's own time is what this thread spent in
-    `rank` outside the other stages, waiting for a member included."""
-    searcher = answerer.searcher
-    targets: list[tuple[str, object, str]] = [("language", searcher, "detect"), ("background words", searcher, "_strip"),
-                                              ("fusion", searcher, "_fuse"), ("rank", searcher, "rank")]
-    for signal, _ in searcher.signals:
-        name = signal.name.split(":")[0]
-        targets.append((f"{name} score", signal, "score"))
-        if isinstance(signal, DenseSignal):
-            targets.append((f"{name} embed", signal, "embed"))
-    clock = StageClock()
-    with clock.watching(targets):
-        started = time.perf_counter()
-        answerer.answer_uncached(question, top_k)
-        total = (time.perf_counter() - started) * 1000
-    spent = clock.spent
-    dense = [signal.name.split(":")[0] for signal, _ in searcher.signals if isinstance(signal, DenseSignal)]
-    beside: set[str] = set()  # stages another thread spent while this one ran the rest of `rank`
-    for name in dense:  # a dense signal's own work, its question's embedding apart
-        embed = f"{name} embed"
-        if embed in clock.elsewhere:
-            stage = f"{name} embed (beside {dense[0]})"
-            beside.add(stage)
-            spent[stage] = spent.pop(embed)
-            spent[f"{name} search+score"] = spent.pop(f"{name} score")
-        elif embed in spent:
-            spent[f"{name} search+score"] = spent.pop(f"{name} score") - spent[embed]
-    inner = sum(v for k, v in spent.items() if k != "rank" and k not in beside)
-    spent["rank: order, groups, hits, known questions"] = spent["rank"] - inner
-    spent["answer: decision, short answer, highlights"] = total - spent.pop("rank")
-    return spent
+def _stage_pass(answerer: Answerer, question: str, top_k: int = 5) -> tuple[float, dict[str, float]]:
+    """One question answered uncached: its time end to end (ms, this clock) and each stage's as the answer timed it
+    (Answer.timings, ms): `score:<model>` per signal (a dense model's embedding included; an ensemble member embeds beside
+    the primary, on the searcher's threads), `rank` (the whole ranking), `short answer` (decision, highlights and short
+    answer) and `answer` (all of it)."""
+    started = time.perf_counter()
+    answer = answerer.answer_uncached(question, top_k)
+    took = (time.perf_counter() - started) * 1000
+    return took, {stage: seconds * 1000 for stage, seconds in answer.timings}
 
 
 def _turn(questions: Sequence[str], step: int, size: int, sizes: int) -> str:
     """The question size number `size` asks at `step`: the list started `size / sizes` of the way through."""
     return questions[(step + size * len(questions) // sizes) % len(questions)]
-
-
-def _end_to_end(answerer: Answerer, question: str, top_k: int = 5) -> float:
-    started = time.perf_counter()
-    answerer.answer_uncached(question, top_k)
-    return (time.perf_counter() - started) * 1000
 
 
 def build_size(size: int, work: Path, settings: Settings, models: list[Embedder], seed: int = 0, real_up_to: int = REAL_UP_TO,
@@ -165,13 +93,13 @@ def build_size(size: int, work: Path, settings: Settings, models: list[Embedder]
 def corpus_sizes(sizes: Sequence[int], work: Path, settings: Settings, seed: int = 0, real_up_to: int = REAL_UP_TO,
                  progress: Callable[[str], None] = lambda _: None) -> list[dict[str, Any]]:
     """One row per size, smallest first. Every size is built and opened first; then each question is asked of every
-    size in turn (end to end, then stage by stage), so a machine whose load drifts weighs on every size alike."""
+    size in turn (timed end to end and stage by stage at once), so a machine whose load drifts weighs on every size alike."""
     models = load_embedders(settings.retrieval())
     for m in models:
         m.warm_up()
-    warm, timed, staged = _question_sets(seed)
+    warm, timed = _question_sets(seed)
     built = [build_size(n, work, settings, models, seed, real_up_to, progress) for n in sorted(sizes)]
-    progress(f"asking {len(timed)} questions of every size in turn, then {len(staged)} others stage by stage")
+    progress(f"asking {len(timed)} questions of every size in turn")
     timings: list[dict[str, list[float]]] = [{"end to end": []} for _ in built]
     load = os.getloadavg()[0]
     for question in warm:
@@ -181,10 +109,9 @@ def corpus_sizes(sizes: Sequence[int], work: Path, settings: Settings, seed: int
     # in the same order, but from another place in the list, so that no size gets a question another just asked.
     for step in range(len(timed)):
         for i, (times, (_, answerer)) in enumerate(zip(timings, built)):
-            times["end to end"].append(_end_to_end(answerer, _turn(timed, step, i, len(built))))
-    for step in range(len(staged)):  # other questions again, for the same reason
-        for i, (times, (_, answerer)) in enumerate(zip(timings, built)):
-            for stage, ms in _stage_pass(answerer, _turn(staged, step, i, len(built))).items():
+            took, stages = _stage_pass(answerer, _turn(timed, step, i, len(built)))
+            times["end to end"].append(took)
+            for stage, ms in stages.items():
                 times.setdefault(stage, []).append(ms)
     load = round((load + os.getloadavg()[0]) / 2, 1)
     rows = [{**row, "stages": {k: percentiles(v, digits=3) for k, v in times.items()}, "load_average": load}
@@ -201,7 +128,9 @@ def to_markdown(rows: Sequence[dict[str, Any]]) -> str:
         return ""
     stages = list(dict.fromkeys(s for r in rows for s in r["stages"]))
     head = " | ".join(f"{r['entries']:,} entries" for r in rows)
-    lines = ["Query path by corpus size (p50 / p95 ms, uncached, real models embedding the question):", "",
+    lines = ["Query path by corpus size (p50 / p95 ms, uncached, real models embedding the question; the stages as each answer "
+             "timed itself: `score:<model>` its embedding and scoring, `rank` the whole ranking, `short answer` the decision, "
+             "highlights and short answer):", "",
              f"| stage | {head} |", "|---" * (len(rows) + 1) + "|"]
     for stage in stages:
         cells = [f"{r['stages'][stage]['p50']} / {r['stages'][stage]['p95']}" if stage in r["stages"] else "–" for r in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
+import benchmarks.load
 from benchmarks.bench import app as bench
 from benchmarks.load import app as load
 from cli.main import app as faq
@@ -33,3 +34,15 @@ def test_the_scripts_take_the_commands_options():
 def test_the_load_script_refuses_another_machine_in_one_line():
     result = CliRunner().invoke(load, ["--url", "http://example.com", "-c", "1", "--seconds", "1"])
     assert result.exit_code == 1 and "load runs only against this machine" in " ".join(result.output.split())
+
+
+def test_the_stage_part_reports_the_answers_own_stages(fake_index_dir, fake_models, monkeypatch):
+    import index.pipeline
+    from benchmarks.bench import STAGES_NOTE, stage_latency, to_markdown
+
+    monkeypatch.setattr(index.pipeline, "load_embedders", lambda config: list(fake_models))
+    result = stage_latency(fake_index_dir, rounds=1)
+    signals = [f"score:{m.name.split(':')[0]}" for m in fake_models] + ["score:bm25"]
+    assert set(result["stages"]) == {"end to end (uncached)", *signals, "rank", "short answer", "answer", "end to end (cached)"}
+    assert result["questions"] == len(benchmarks.load.QUESTIONS)
+    assert STAGES_NOTE in to_markdown({"stages": result})
