@@ -1,7 +1,13 @@
-"""`faq eval`, `faq load`, `faq bench`: measuring answers and speed (the work is in eval/)."""
+"""`faq eval`: measuring answers (the work is in eval/); and where `faq load` and `faq bench` went.
+
+The load run and the benchmarks are the benchmark lab's (benchmarks/ in a source checkout, not installed): they read
+the checkout (its datasets, var/) and time this code on this machine, so they are scripts of the checkout,
+`python -m benchmarks.load` and `python -m benchmarks.bench`. The old commands stay, hidden, to say so."""
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -9,7 +15,6 @@ import typer
 
 from cli.shell import console, fail as _fail
 from faq.errors import FaqError, InvalidRequestError
-from faq.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from eval.datasets import EvalSet
@@ -110,100 +115,18 @@ def _metric(value: float | None) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
-def load(
-    url: Annotated[str, typer.Option(help="a service on this machine")] = "http://127.0.0.1:8000",
-    clients: Annotated[list[int], typer.Option("--clients", "-c", help="concurrent clients (repeatable)")] = [1, 8, 32],  # noqa: B006
-    seconds: Annotated[float, typer.Option(min=1, max=600)] = 60.0,
-    max_requests: Annotated[int, typer.Option(min=1, max=1_000_000)] = 200_000,
-    unique: Annotated[bool, typer.Option("--unique/--repeated", help="new questions (embedding every time) or a fixed set (cache hits)")] = True,
-) -> None:
-    """Drive a running service with concurrent clients for a fixed time (loopback only); report throughput and latency."""
-    import asyncio
-
-    from rich.table import Table
-
-    from eval.load import run_load
-
-    table = Table("clients", "seconds", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
-    for n in clients:
-        try:
-            r = asyncio.run(run_load(url, n, seconds, max_requests, unique))
-        except FaqError as e:
-            _fail(e)
-        table.add_row(str(n), str(r.seconds), str(r.requests), str(r.throughput), str(r.p50_ms), str(r.p95_ms),
-                      str(r.p99_ms), ", ".join(f"{k}: {v}" for k, v in r.errors.items()) or "0")
-    console.print(table)
+# the commands the benchmark lab took over, and the script each one is now
+MOVED = {"bench": "benchmarks.bench", "load": "benchmarks.load"}
 
 
-BENCH_PARTS = ("stages", "http", "ingest", "faiss", "sizes")
+def moved(command: str) -> Callable[[typer.Context], None]:
+    """`faq <command>`, hidden: one line saying which script of a source checkout does it now, with the same arguments."""
+    script = MOVED[command]
 
+    def stub(ctx: typer.Context) -> None:
+        given = shlex.join(ctx.args)
+        _fail(FaqError(f"faq {command} moved to the benchmark lab, which is not installed with the package: from a source "
+                       f"checkout's root, run python -m {script}{' ' + given if given else ''}"))
 
-def bench(
-    sizes: Annotated[list[int], typer.Option("--size", help="synthetic corpus sizes for the FAISS index types (repeatable)")] = [10_000, 100_000],  # noqa: B006
-    out: Annotated[Path, typer.Option(help="folder for bench.json, bench.md and bench.png")] = Path("var/bench"),
-    index: Annotated[Optional[Path], typer.Option("--index", help="index folder to time queries on (default FAQ_INDEX_DIR)")] = None,
-    clients: Annotated[list[int], typer.Option("--clients", "-c", help="concurrent HTTP clients (repeatable)")] = [1, 8, 32],  # noqa: B006
-    seconds: Annotated[float, typer.Option(min=1, max=600, help="seconds of HTTP load per client count")] = 10.0,
-    workers: Annotated[list[int], typer.Option("--workers", help="service worker processes to compare (repeatable)")] = [1, 2],  # noqa: B006
-    corpus_sizes: Annotated[str, typer.Option(help="synthetic FAQ sizes (entries, comma-separated) to time the whole query path on")] = "12,400,10000",
-    parts: Annotated[str, typer.Option(help=f"what to run, comma-separated: {', '.join(BENCH_PARTS)}")] = ",".join(BENCH_PARTS),
-) -> None:
-    """Where the time goes: cold start, per-stage query latency, the HTTP service under load, ingest rate, memory, FAISS index types,
-    and the query path at growing corpus sizes."""
-    import json
-
-    from eval.bench import to_markdown, write_plot
-
-    chosen = [p.strip() for p in parts.split(",") if p.strip()]
-    unknown = sorted(set(chosen) - set(BENCH_PARTS))
-    if unknown:
-        _fail(InvalidRequestError(f"unknown bench part(s) {', '.join(unknown)}; choose from {', '.join(BENCH_PARTS)}"))
-    try:
-        entries = [int(n) for n in corpus_sizes.split(",") if n.strip()] if "sizes" in chosen else []
-    except ValueError:
-        _fail(InvalidRequestError(f"--corpus-sizes takes entry counts separated by commas, e.g. 12,400,10000; got {corpus_sizes!r}"))
-    if any(n < 1 for n in entries):
-        _fail(InvalidRequestError(f"every corpus size must be at least 1 entry; got {corpus_sizes!r}"))
-    settings = get_settings()
-    try:
-        result = _bench(chosen, index or settings.index_dir, settings, sizes, clients, seconds, workers, entries)
-    except FaqError as e:  # an index built with another model, a port taken, …: one line, not a traceback
-        _fail(e)
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    markdown = to_markdown(result)
-    (out / "bench.md").write_text(markdown, encoding="utf-8")
-    write_plot(result, out / "bench.png")
-    console.print(markdown)
-
-
-def _bench(chosen: list[str], index_dir: Path, settings: Settings, sizes: list[int], clients: list[int], seconds: float,
-           workers: list[int], entries: list[int]) -> dict:
-    """The chosen parts' measurements, keyed as bench.json has them."""
-    import json
-
-    from eval import scaling
-    from eval.bench import faiss_types, http_service, ingest_throughput, stage_latency
-    from eval.datasets import DATASETS
-
-    result: dict = {}
-    if "stages" in chosen:
-        console.print("timing query stages…")
-        result["stages"] = stage_latency(index_dir)
-    if "http" in chosen:
-        result["http"] = []
-        for n in workers:
-            console.print(f"starting faq serve with {n} worker(s), then {clients} clients for {seconds:g} s each…")
-            result["http"].append(http_service(index_dir, clients, seconds, n))
-    if "ingest" in chosen:
-        faq_file = DATASETS / "quebec-covid-faq" / "en_2020-05_crowd" / "faq.jsonl"
-        passages = [json.loads(line)["answer"][:560] for line in faq_file.read_text(encoding="utf-8").splitlines()[:64]]
-        console.print(f"timing ingest on {len(passages)} passages of ~110 tokens…")
-        result["ingest_passages_per_s"] = ingest_throughput(passages)
-    if "faiss" in chosen:
-        console.print(f"timing FAISS index types on {sizes}…")
-        result["faiss"] = faiss_types(sizes)
-    if entries:
-        console.print(f"timing the query path on synthetic FAQs of {', '.join(map(str, entries))} entries…")
-        result["corpus_sizes"] = scaling.corpus_sizes(entries, scaling.WORK, settings, progress=lambda m: console.print(f"  {m}"))
-    return result
+    stub.__doc__ = f"Moved: python -m {script} from a source checkout."
+    return stub

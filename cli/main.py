@@ -140,11 +140,9 @@ def serve(
     from rich.markup import escape
 
     from feedback.factory import open_feedback_store
-    from index.disk.versions import resolve
     from ingest.helpcenter import load_helpcenter
     from service.app import create_app
-    from usecases.calibrate import recalibrate_if_stale
-    from usecases.versions import fetch_published, publish_calibration
+    from usecases.fit_to_serve import Fitness, follow_published, make_fit_to_serve
 
     settings = get_settings()
     if index is not None:  # the workers build their app from FAQ_* settings: pass the choice on to them too
@@ -155,41 +153,32 @@ def serve(
     except FaqError as e:
         fail(e)
     try:  # a replica gets the version the database serves rather than building its own
-        followed = fetch_published(settings)
-        if followed is not None and followed.fetched:
-            console.print(f"fetched index version {followed.fetched} from the database")
-    except FaqError as e:  # with a local index to serve, say why it may be behind; without one, building it would diverge
-        try:
-            _, local = resolve(settings.index_dir)
-        except FaqError:
-            fail(e)
-        console.print(f"[yellow]serving the local index version {local}[/]: {escape(str(e))}")
-    try:
-        path, _ = resolve(settings.index_dir)
-        manifest = _read_manifest(path)
-        built_with, configured = manifest.embedder, _primary_name(settings)
-    except FaqError:
-        console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
-        path = None
-    else:
-        if built_with != configured:  # its vectors cannot be searched with the configured model: a new version
-            console.print(f"index built with {built_with}, configured {configured}: building it again from {settings.corpus}")
-            path = None
-    try:
-        if path is None:
-            build(settings.corpus, settings.index_dir, settings)
-        else:
-            info = manifest.calibration
-            result = recalibrate_if_stale(path, settings)
-            if result is not None:
-                console.print("index not calibrated: calibrating it" if info is None else
-                              f"index calibrated for {info.retrieval!r}: recalibrated it for {settings.retrieval().key()!r}",
-                              markup=False)
-                say_calibration(result)
-                if publish_calibration(settings.index_dir, settings):
-                    console.print("republished its manifest to the database: the other replicas reload it")
+        followed = follow_published(settings)
+    except FaqError as e:  # and without a local index to serve, building one would diverge
+        fail(e)
+    if followed.fetched:
+        console.print(f"fetched index version {followed.fetched} from the database")
+    if followed.behind:
+        console.print(f"[yellow]serving the local index version {followed.local}[/]: {escape(followed.behind)}")
+
+    def rebuild(found: Fitness) -> None:
+        if found.manifest is None:
+            console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
+        else:  # its vectors cannot be searched with the configured model: a new version
+            console.print(f"index built with {found.manifest.embedder}, configured {found.model}: building it again from {settings.corpus}")
+        build(settings.corpus, settings.index_dir, settings)
+
+    try:  # the rule (usecases.fit_to_serve): build a missing index or one of another model, recalibrate a stale one
+        made = make_fit_to_serve(settings, rebuild)
     except FaqError as e:
         fail(e)
+    if made.calibration is not None:
+        info = made.found.manifest.calibration if made.found.manifest else None
+        console.print("index not calibrated: calibrating it" if info is None else
+                      f"index calibrated for {info.retrieval!r}: recalibrated it for {made.found.retrieval!r}", markup=False)
+        say_calibration(made.calibration)
+        if made.republished:
+            console.print("republished its manifest to the database: the other replicas reload it")
     try:  # the app reads it too; checked here so a malformed file is one line, not a worker's traceback
         load_helpcenter(settings.corpus, settings.helpcenter)
     except FaqError as e:
@@ -218,19 +207,6 @@ def rate_limit_line(settings: Settings) -> str:
         return whole
     per_minute, burst = per_worker(settings.rate_limit_per_minute, settings.rate_limit_burst, settings.workers)
     return f"{whole}, shared out: {per_minute:g}/min, burst {burst:g} in each of {settings.workers} workers"
-
-
-def _read_manifest(path: Path):  # noqa: ANN202
-    from index.disk.storage import read_manifest
-
-    return read_manifest(path)
-
-
-def _primary_name(settings: Settings) -> str:
-    """The name the configured primary model writes into an index's manifest (no model loads)."""
-    from index.embedders import load_embedder
-
-    return load_embedder(settings.embedder).name
 
 
 @app.command()
@@ -319,8 +295,8 @@ def _print_reply(reply) -> None:  # noqa: ANN001 (cli.remote.Reply; imported laz
 
 
 app.command("eval")(evaluate.eval_)
-app.command()(evaluate.load)
-app.command()(evaluate.bench)
+for _command in evaluate.MOVED:  # faq bench, faq load: now scripts of the benchmark lab; typed, they say so
+    app.command(_command, hidden=True, context_settings={"allow_extra_args": True, "ignore_unknown_options": True})(evaluate.moved(_command))
 app.add_typer(models.models_app, name="models")
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@
     ├── InvalidRequestError  a caller asked for something outside the limits (faq.limits)
     ├── UnknownQueryError    feedback names a query id this service never issued
     ├── DatabaseError        the shared database (FAQ_DATABASE_URL) cannot be reached or migrated
-    └── PeerError            the comparison pipeline (eval.peer) cannot run
+    └── PeerError            the comparison pipeline (benchmarks.peer) cannot run
 
 Every message says the rule, the value that broke it and the fix.
 """

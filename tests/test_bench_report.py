@@ -1,6 +1,6 @@
-"""faq bench's report (eval.bench.to_markdown): what it says about HTTP against in process."""
+"""The bench's report (benchmarks.bench.to_markdown): what it says about HTTP against in process."""
 
-from eval.bench import to_markdown
+from benchmarks.bench import to_markdown
 
 RUN = {"workers": 1, "cold_start_to_ready_s": 5.0, "clients": {"1": {"req_per_s": 37.0, "p50_ms": 25.0, "p95_ms": 40.0, "p99_ms": 45.0, "errors": 0}},
        "cached_1_client": {"req_per_s": 300.0, "p50_ms": 3.0, "p95_ms": 4.0, "p99_ms": 9.0}, "memory": {"rss_mb": 745.0, "pss_mb": 714.0}}

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.synthetic import synthetic_corpus
+from benchmarks.synthetic import synthetic_corpus
 from faq.errors import IndexError_
 from faq.retrieval import RetrievalConfig
 from index.disk.hubness import hubness_file, neighbourhood

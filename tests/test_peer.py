@@ -1,4 +1,4 @@
-"""The LangChain peer of `python -m eval.peer` (issue 8) finds the right entry on the bundled FAQ, by entry id.
+"""The LangChain peer of `python -m benchmarks.peer` (issue 8) finds the right entry on the bundled FAQ, by entry id.
 
 Needs the `st` and `bench` extras (pip install -e '.[st,bench]'); skipped without them. The e5 folder
 is built once for this module (about 5 s, 470 MB in the session's tmp dir): test_st_backend's
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.peer import PeerPipeline, build_peer, load_embeddings, peer_ask
+from benchmarks.peer import PeerPipeline, build_peer, load_embeddings, peer_ask
 from ingest import load_corpus
 from tools.convert_e5 import convert_e5
 

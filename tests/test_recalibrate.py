@@ -7,7 +7,7 @@ import pytest
 
 from faq.settings import Settings
 from index.disk.storage import load_index
-from usecases.calibrate import recalibrate_if_stale
+from usecases.fit_to_serve import recalibrate_if_stale
 
 from conftest import CALIBRATION_SET, CORPUS
 

@@ -24,7 +24,7 @@ import httpx
 import psycopg
 import pytest
 
-from eval.load import LoadResult
+from benchmarks.load import LoadResult
 
 from conftest import ADMIN_TOKEN, CORPUS
 from nginxserver import render, start_nginx
@@ -216,13 +216,13 @@ def test_an_ingest_elsewhere_switches_both_replicas_and_a_rollback_switches_both
            f"(between replicas {max(seen.values()) - min(seen.values()):.2f} s)")
 
 
-LOAD = ("import asyncio, dataclasses, json, sys; from eval.load import run_load; print('started', flush=True); "
+LOAD = ("import asyncio, dataclasses, json, sys; from benchmarks.load import run_load; print('started', flush=True); "
         "print(json.dumps(dataclasses.asdict(asyncio.run(run_load(sys.argv[1], clients=int(sys.argv[2]), "
         "seconds=float(sys.argv[3]), max_requests=20_000)))))")
 
 
 def start_load(fleet: Fleet, url: str, seconds: float, clients: int) -> subprocess.Popen:
-    """eval.load in a process of its own (clients hammering a dead replica must not starve the others of
+    """benchmarks.load in a process of its own (clients hammering a dead replica must not starve the others of
     this one's GIL); returns once its imports are done and the requests begin."""
     process = subprocess.Popen([sys.executable, "-c", LOAD, url, str(clients), str(seconds)], cwd=ROOT, env=fleet.env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -1,4 +1,4 @@
-"""The synthetic corpora of `faq bench --corpus-sizes` (eval.synthetic): real text recombined, deterministic, unique."""
+"""The synthetic corpora of `python -m benchmarks.bench --parts sizes` (benchmarks.synthetic): real text recombined, deterministic, unique."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from eval.synthetic import PooledEmbedder, RealText, real_text, synthetic_corpus
+from benchmarks.synthetic import PooledEmbedder, RealText, real_text, synthetic_corpus
 from index.disk.storage import load_index
 from index.embedders import normalised
 from index.pipeline import build_index

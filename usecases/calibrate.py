@@ -1,6 +1,6 @@
 """Calibrating an index: on labelled questions when a set labels its entries, label-free otherwise.
 
-The CLI (`faq calibrate`, `faq ingest`, `faq serve`), the eval and the tests call these; they
+The CLI (`faq calibrate`, `faq ingest`), `faq serve`'s repair (usecases.fit_to_serve), the eval and the tests call these; they
 return what was done and print nothing.
 """
 
@@ -21,7 +21,6 @@ from index.disk.storage import LoadedIndex, load_index
 from index.embedders import Embedder, load_embedders
 from index.pipeline import MIN_QUERY_BANK, calibration_info, fit, fit_label_free, store_calibration
 from ingest.corpus import Corpus
-from usecases.answering import unfit_to_serve
 
 
 @dataclass(frozen=True)
@@ -59,16 +58,6 @@ def calibrate_index(index_dir: Path, questions_file: Path | None, settings: Sett
         return _labelled(index, f"{questions_file} (dev)", questions, settings, models)
     why = f"{questions_file} does not label this FAQ's entries" if questions else "no labelled questions for this FAQ"
     return _label_free(index, settings, why, models)
-
-
-def recalibrate_if_stale(index_dir: Path, settings: Settings) -> CalibrationResult | None:
-    """Recalibrate an index never calibrated, or calibrated for another configuration (an upgrade, a changed FAQ_* setting).
-
-    Otherwise it would be served without its threshold, background words or query bank (an
-    uncalibrated index answers everything). None when it was calibrated for these settings."""
-    if unfit_to_serve(settings, index_dir) is None:
-        return None
-    return calibrate_index(index_dir, settings.calibration_set, settings)
 
 
 def logged_questions(settings: Settings) -> list[str]:

@@ -84,7 +84,7 @@ def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: P
 
 def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Sequence[Embedder],
                  progress: Progress | None = None) -> BuildResult:
-    """`build_version`'s work once the corpus is read and the models loaded (what `faq bench` times at each corpus size).
+    """`build_version`'s work once the corpus is read and the models loaded (what `python -m benchmarks.bench --parts sizes` times at each corpus size).
 
     The version is built and calibrated in a hidden staging folder and renamed into versions/ only then: killed at
     any step, an ingest leaves nothing a rollback, a pruning or a service could take for a version (index.disk.versions)."""

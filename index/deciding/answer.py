@@ -92,7 +92,7 @@ class Answerer:
         return cached if cached.question == question else replace(cached, question=question)
 
     def answer_uncached(self, question: str, top_k: int, filters: Filters | None = None) -> Answer:
-        """Rank, decide and extract, never from the cache (what `faq bench` times end to end)."""
+        """Rank, decide and extract, never from the cache (what the benchmark lab times end to end)."""
         started = time.perf_counter()
         ranking = self.searcher.rank(question, filters, limit=max(top_k, DECISION_DEPTH))
         ranked = time.perf_counter()

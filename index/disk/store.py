@@ -21,7 +21,7 @@ T = TypeVar("T")
 
 
 IndexType = Literal["auto", "flat", "ivf"]
-# One question on one thread (2 cores, `faq bench --corpus-sizes`): exact search reads every vector, 4.4 ms
+# One question on one thread (2 cores, `benchmarks.bench --parts sizes`): exact search reads every vector, 4.4 ms
 # for 20,000 of 384 dimensions, the largest stage of a question at 10,000 entries. IVF (4·sqrt(n) lists)
 # reads the lists nearest the question, at least IVF_SCAN vectors (three times the 1024 candidates a
 # question asks for, index.ranking.signals): 1.6 ms there (5.3 ms exact), recall@10 1.000 and recall@1024 0.93 against exact

@@ -1,7 +1,7 @@
 """ONNX Runtime sessions whose threads stop spinning when a run ends.
 
 By default ONNX Runtime's pool threads keep spinning for a while after each run, waiting for more
-work: after one question, a 2-thread pool burnt 42 ms of CPU during a 50 ms pause (`faq bench --parts
+work: after one question, a 2-thread pool burnt 42 ms of CPU during a 50 ms pause (`python -m benchmarks.bench --parts
 stages` reports it as the CPU burnt in a pause after a question). On a 2-core machine that spin takes
 the cores from everything the process does next (the event loop writing the response, the other
 model, BM25) and from every other process on the host: a pool each for e5 and USE made e5 + USE

@@ -265,10 +265,6 @@ class Searcher:
         check_top_k(top_k)
         return self.rank(question, filters, limit=top_k).hits
 
-    def fuse(self, results: list[tuple[EntryScores, float]]) -> np.ndarray:
-        """One score per entry from each signal's scores and weight (public for `faq bench`'s stage timings)."""
-        return self._fuse(results)
-
     def _fuse(self, results: list[tuple[EntryScores, float]]) -> np.ndarray:
         if len(results) == 1:
             return results[0][0].scores.astype(np.float64)

@@ -1,4 +1,4 @@
-"""FAQ corpora of any size made from real FAQ text, for `faq bench`'s corpus-size runs.
+"""FAQ corpora of any size made from real FAQ text, for the bench's corpus-size runs (benchmarks.scaling).
 
 The real text is the bundled watch-shop FAQ and the two Québec COVID-19 FAQs (French and English).
 A synthetic corpus is cut into sections of `SECTION_SIZE` entries, each section in one language

@@ -7,7 +7,7 @@ Ours is `default` as users run it (the primary e5 engine + USE + BM25, calibrate
 `dense` (the e5 engine alone) for a model-for-model comparison; the engine is FAQ_EMBEDDER's (default: the default's). Everything runs sequentially here, after a
 warm-up, so latency and throughput compare like with like; it is a benchmark, not a test.
 
-    python -m eval.peer [--out var/bench] [--model var/models/multilingual-e5-small]
+    python -m benchmarks.peer [--out var/bench] [--model var/models/multilingual-e5-small]
 
 LangChain is the optional `bench` extra (and the model needs the `st` extra); it is imported lazily.
 """
@@ -283,7 +283,7 @@ def to_markdown(result: dict[str, Any]) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the comparison, write peer.json and peer.md into --out, print the table."""
-    parser = argparse.ArgumentParser(prog="python -m eval.peer", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.peer", description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=Path("var/bench"), help="folder for peer.json and peer.md")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="the sentence-transformers e5 folder (faq models build-e5)")
     parser.add_argument("-d", "--dataset", action="append", dest="datasets", help=f"repeatable; default {', '.join(DEFAULT_DATASETS)}")

@@ -1,7 +1,7 @@
-"""`faq bench`: where the time goes. A benchmark, not a test: numbers depend on the machine and its load.
+"""`python -m benchmarks.bench`: where the time goes. A benchmark, not a test: numbers depend on the machine and its load.
 
-Measures in process: cold start to a warm answerer, per-stage query latency (each embedder, BM25,
-vector search + fusion, short answer), ingest throughput and resident memory. Then `faq serve` as a
+Measures in process: cold start to a warm answerer, per-stage query latency (the answer's own stage timings: each
+model's embedding and scoring, BM25, the ranking, the short answer), ingest throughput and resident memory. Then `faq serve` as a
 user starts it (1 and 2 workers): cold start to ready, throughput and latency at 1/8/32 clients,
 repeated questions, RSS and PSS of every process. And FAISS index types (flat, HNSW, IVF) on
 synthetic vectors with recall@10 against exact search.
@@ -19,14 +19,18 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Optional
 
 import faiss
 import httpx
 import numpy as np
+import typer
 
-from eval.load import QUESTIONS, run_load
+from benchmarks.load import QUESTIONS, run_load
+from cli.shell import console, fail
 from eval.metrics import percentiles
+from faq.errors import FaqError, InvalidRequestError
+from faq.settings import Settings, get_settings
 
 
 def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
@@ -48,7 +52,10 @@ def rss_mb() -> float:
 
 
 def stage_latency(index_dir: Path, rounds: int = 5) -> dict[str, Any]:
-    """Cold start, then each stage of a query timed alone over the same questions (new text each round)."""
+    """Cold start, then new questions answered uncached, each timed end to end and stage by stage by the answer itself
+    (Answer.timings, what /metrics observes): each signal's `score:<model>` (a dense model's embedding included; the
+    ensemble members embed beside the primary, on the searcher's threads), `rank` (the whole ranking), `short answer`
+    (decision, highlights and short answer) and `answer` (the whole, as the answerer timed it)."""
     from faq.settings import Settings
     from index.pipeline import open_answerer
 
@@ -57,24 +64,14 @@ def stage_latency(index_dir: Path, rounds: int = 5) -> dict[str, Any]:
     answerer = open_answerer(index_dir, settings.retrieval())
     answerer.answer("warm up", top_k=1)
     cold = time.perf_counter() - started
-    searcher = answerer.searcher
-    questions = [f"{q} {i}" for i in range(rounds) for q in QUESTIONS]
-    # end to end on texts the stages did not embed: USE remembers its last questions, which made it look free
-    unseen = [f"{q} {i}" for i in range(rounds, 2 * rounds) for q in QUESTIONS]
-    together = [f"{q} {i}" for i in range(2 * rounds, 3 * rounds) for q in QUESTIONS]  # the dense models side by side: unseen too
+    questions = [f"{q} {i}" for i in range(rounds) for q in QUESTIONS]  # new text each round: nothing cached, USE's included
     stages: dict[str, list[float]] = {}
-    for question, other, both in zip(questions, unseen, together):
-        for signal, _ in searcher.signals:  # each alone: a question runs the dense ones side by side (next row)
-            stages.setdefault(f"score:{signal.name.split(':')[0]} (alone)", []).extend(_timed(lambda: signal.score(question), 1))
-        stages.setdefault("dense models side by side", []).extend(_timed(lambda: searcher._dense_scores(both), 1))
-        results = [(signal.score(question), w) for signal, w in searcher.signals]
-        stages.setdefault("fusion+rank", []).extend(_timed(lambda: searcher.fuse(results), 1))
-        ranking = searcher.rank(question, limit=1)
-        top = ranking.hits[0].chunk.text
-        if answerer.extractor is not None:  # with the question vectors the ranking computed, as an answer does
-            stages.setdefault("short answer", []).extend(
-                _timed(lambda: answerer.extractor.extract(question, top, query_vectors=ranking.query_vectors), 1))
-        stages.setdefault("end to end (uncached)", []).extend(_timed(lambda: answerer.answer_uncached(other, 5), 1))
+    for question in questions:
+        started = time.perf_counter()
+        answer = answerer.answer_uncached(question, 5)
+        stages.setdefault("end to end (uncached)", []).append((time.perf_counter() - started) * 1000)
+        for stage, seconds in answer.timings:
+            stages.setdefault(stage, []).append(seconds * 1000)
     stages["end to end (cached)"] = _timed(lambda: answerer.answer(QUESTIONS[0]), len(questions))
     return {"cold_start_s": round(cold, 3), "questions": len(questions), "rss_mb": rss_mb(),
             "idle_cpu_ms": idle_cpu_after_question(answerer), "stages": {k: _pcts(v) for k, v in stages.items()}}
@@ -288,15 +285,22 @@ def _wait_ready(url: str, server: subprocess.Popen, started: float, timeout: flo
     raise RuntimeError(f"faq serve was not ready after {timeout} s")
 
 
-def to_markdown(result: dict[str, Any]) -> str:
-    """The parts that ran, in the order `faq bench` runs them."""
-    from eval import scaling
+STAGES_NOTE = ("Stages as each answer timed itself (Answer.timings, the service's faq_stage_duration_seconds): `score:<model>` is "
+               "that model's embedding of the question and its scoring (the ensemble members embed beside the primary, on "
+               "other threads), `rank` the whole ranking (every score, fusion, ordering, known questions), `short answer` the "
+               "decision, highlights and short answer, `answer` all of it.")
 
-    lines = ["# faq bench", ""]
+
+def to_markdown(result: dict[str, Any]) -> str:
+    """The parts that ran, in the order the bench runs them."""
+    from benchmarks import scaling
+
+    lines = ["# benchmarks.bench", ""]
     if result.get("stages"):
         stages = result["stages"]
         lines += [f"In process: cold start to a warm answerer {stages['cold_start_s']} s; peak RSS {stages['rss_mb']} MB; "
                   f"CPU burnt in a 50 ms pause after a question {stages.get('idle_cpu_ms', '–')} ms.", "",
+                  STAGES_NOTE, "",
                   "| stage | p50 ms | p95 ms | p99 ms |", "|---|---|---|---|"]
         lines += [f"| {k} | {v['p50_ms']} | {v['p95_ms']} | {v['p99_ms']} |" for k, v in stages["stages"].items()]
     if result.get("http"):
@@ -316,7 +320,7 @@ def to_markdown(result: dict[str, Any]) -> str:
             lines += ["", f"New questions in alternating blocks ({window['questions_each']} each way, same minutes): p50 "
                           f"{window['http_p50_ms']} ms over HTTP (one client, one worker) against {window['in_process_p50_ms']} ms "
                           f"in process, {window['overhead_ms']} ms for HTTP, the service's middlewares and the query log."]
-        elif alone and one:  # the same kind of question (eval.load.QUESTIONS, each new) both ways, in this run
+        elif alone and one:  # the same kind of question (benchmarks.load.QUESTIONS, each new) both ways, in this run
             lines += ["", f"Over HTTP with one client and one worker, p50 {one['p50_ms']} ms against {alone['p50_ms']} ms in process: "
                           f"{round(one['p50_ms'] - alone['p50_ms'], 1)} ms for HTTP, the service's middlewares and the query log."]
     if result.get("ingest_passages_per_s"):
@@ -359,3 +363,82 @@ def write_plot(result: dict[str, Any], path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+app = typer.Typer(add_completion=False)
+
+
+BENCH_PARTS = ("stages", "http", "ingest", "faiss", "sizes")
+
+
+@app.command()
+def main(
+    sizes: Annotated[list[int], typer.Option("--size", help="synthetic corpus sizes for the FAISS index types (repeatable)")] = [10_000, 100_000],  # noqa: B006
+    out: Annotated[Path, typer.Option(help="folder for bench.json, bench.md and bench.png")] = Path("var/bench"),
+    index: Annotated[Optional[Path], typer.Option("--index", help="index folder to time queries on (default FAQ_INDEX_DIR)")] = None,
+    clients: Annotated[list[int], typer.Option("--clients", "-c", help="concurrent HTTP clients (repeatable)")] = [1, 8, 32],  # noqa: B006
+    seconds: Annotated[float, typer.Option(min=1, max=600, help="seconds of HTTP load per client count")] = 10.0,
+    workers: Annotated[list[int], typer.Option("--workers", help="service worker processes to compare (repeatable)")] = [1, 2],  # noqa: B006
+    corpus_sizes: Annotated[str, typer.Option(help="synthetic FAQ sizes (entries, comma-separated) to time the whole query path on")] = "12,400,10000",
+    parts: Annotated[str, typer.Option(help=f"what to run, comma-separated: {', '.join(BENCH_PARTS)}")] = ",".join(BENCH_PARTS),
+) -> None:
+    """Where the time goes: cold start, per-stage query latency, the HTTP service under load, ingest rate, memory, FAISS index types,
+    and the query path at growing corpus sizes."""
+    import json
+
+    chosen = [p.strip() for p in parts.split(",") if p.strip()]
+    unknown = sorted(set(chosen) - set(BENCH_PARTS))
+    if unknown:
+        fail(InvalidRequestError(f"unknown bench part(s) {', '.join(unknown)}; choose from {', '.join(BENCH_PARTS)}"))
+    try:
+        entries = [int(n) for n in corpus_sizes.split(",") if n.strip()] if "sizes" in chosen else []
+    except ValueError:
+        fail(InvalidRequestError(f"--corpus-sizes takes entry counts separated by commas, e.g. 12,400,10000; got {corpus_sizes!r}"))
+    if any(n < 1 for n in entries):
+        fail(InvalidRequestError(f"every corpus size must be at least 1 entry; got {corpus_sizes!r}"))
+    settings = get_settings()
+    try:
+        result = _bench(chosen, index or settings.index_dir, settings, sizes, clients, seconds, workers, entries)
+    except FaqError as e:  # an index built with another model, a port taken, …: one line, not a traceback
+        fail(e)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    markdown = to_markdown(result)
+    (out / "bench.md").write_text(markdown, encoding="utf-8")
+    write_plot(result, out / "bench.png")
+    console.print(markdown)
+
+
+def _bench(chosen: list[str], index_dir: Path, settings: Settings, sizes: list[int], clients: list[int], seconds: float,
+           workers: list[int], entries: list[int]) -> dict:
+    """The chosen parts' measurements, keyed as bench.json has them."""
+    import json
+
+    from benchmarks import scaling
+    from eval.datasets import DATASETS
+
+    result: dict = {}
+    if "stages" in chosen:
+        console.print("timing query stages…")
+        result["stages"] = stage_latency(index_dir)
+    if "http" in chosen:
+        result["http"] = []
+        for n in workers:
+            console.print(f"starting faq serve with {n} worker(s), then {clients} clients for {seconds:g} s each…")
+            result["http"].append(http_service(index_dir, clients, seconds, n))
+    if "ingest" in chosen:
+        faq_file = DATASETS / "quebec-covid-faq" / "en_2020-05_crowd" / "faq.jsonl"
+        passages = [json.loads(line)["answer"][:560] for line in faq_file.read_text(encoding="utf-8").splitlines()[:64]]
+        console.print(f"timing ingest on {len(passages)} passages of ~110 tokens…")
+        result["ingest_passages_per_s"] = ingest_throughput(passages)
+    if "faiss" in chosen:
+        console.print(f"timing FAISS index types on {sizes}…")
+        result["faiss"] = faiss_types(sizes)
+    if entries:
+        console.print(f"timing the query path on synthetic FAQs of {', '.join(map(str, entries))} entries…")
+        result["corpus_sizes"] = scaling.corpus_sizes(entries, scaling.WORK, settings, progress=lambda m: console.print(f"  {m}"))
+    return result
+
+
+if __name__ == "__main__":
+    app()

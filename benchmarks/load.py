@@ -1,6 +1,8 @@
 """A load run against a service on this machine: N concurrent clients for a fixed time, then stop.
 
 Loopback only, bounded in time and in request count, so it can never flood anything else.
+
+    python -m benchmarks.load [--url http://127.0.0.1:8000] [-c 1 -c 8 -c 32] [--seconds 60] [--repeated]
 """
 
 from __future__ import annotations
@@ -11,12 +13,15 @@ import random
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlparse
 
 import httpx
 import numpy as np
+import typer
 
-from faq.errors import InvalidRequestError
+from cli.shell import console, fail
+from faq.errors import FaqError, InvalidRequestError
 
 QUESTIONS = [
     "Combien de temps dure la garantie ?", "Quels moyens de paiement acceptez-vous ?", "où est mon colis",
@@ -82,3 +87,32 @@ async def run_load(url: str, clients: int, seconds: float, max_requests: int = 2
     p50, p95, p99 = np.percentile(latencies, [50, 95, 99]) if latencies else (0.0, 0.0, 0.0)
     return LoadResult(clients, round(elapsed, 2), len(latencies) + sum(errors.values()), dict(errors),
                       round(len(latencies) / elapsed, 1), round(float(p50), 1), round(float(p95), 1), round(float(p99), 1))
+
+
+app = typer.Typer(add_completion=False, help="Drive a running service with concurrent clients for a fixed time (loopback only).")
+
+
+@app.command()
+def main(
+    url: Annotated[str, typer.Option(help="a service on this machine")] = "http://127.0.0.1:8000",
+    clients: Annotated[list[int], typer.Option("--clients", "-c", help="concurrent clients (repeatable)")] = [1, 8, 32],  # noqa: B006
+    seconds: Annotated[float, typer.Option(min=1, max=600)] = 60.0,
+    max_requests: Annotated[int, typer.Option(min=1, max=1_000_000)] = 200_000,
+    unique: Annotated[bool, typer.Option("--unique/--repeated", help="new questions (embedding every time) or a fixed set (cache hits)")] = True,
+) -> None:
+    """Drive a running service with concurrent clients for a fixed time (loopback only); report throughput and latency."""
+    from rich.table import Table
+
+    table = Table("clients", "seconds", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
+    for n in clients:
+        try:
+            r = asyncio.run(run_load(url, n, seconds, max_requests, unique))
+        except FaqError as e:
+            fail(e)
+        table.add_row(str(n), str(r.seconds), str(r.requests), str(r.throughput), str(r.p50_ms), str(r.p95_ms),
+                      str(r.p99_ms), ", ".join(f"{k}: {v}" for k, v in r.errors.items()) or "0")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()
