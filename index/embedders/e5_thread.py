@@ -83,7 +83,7 @@ class EngineThread:
         omp_set_num_threads = getattr(getattr(model, "_lib", None), "omp_set_num_threads", None)  # the engine's own libgomp
         sizer = TeamSizer((threads, 1) if threads > 1 and omp_set_num_threads is not None else (threads,))
         # without it the sizer has one size and never probes, so this is never called
-        set_threads: Callable[[int], object] = omp_set_num_threads or (lambda size: None)
+        set_threads: Callable[[int], object] = omp_set_num_threads if omp_set_num_threads is not None else (lambda size: None)
 
         def timed(size: int) -> float:
             set_threads(size)
