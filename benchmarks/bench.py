@@ -42,7 +42,7 @@ def _timed(fn: Callable[[], Any], repeat: int) -> list[float]:
     return out
 
 
-def _pcts(ms: list[float]) -> dict[str, float]:
+def _pcts(ms: list[float]) -> dict[str, float | None]:
     """`percentiles` to the microsecond, keyed p50_ms… (FAISS searches take tens of microseconds)."""
     return {f"{k}_ms": v for k, v in percentiles(ms, digits=3).items()}
 

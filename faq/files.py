@@ -11,7 +11,7 @@ from typing import BinaryIO
 __all__ = ["write_atomically"]
 
 
-def write_atomically(path: Path, content: bytes | str | Callable[[BinaryIO], None]) -> None:
+def write_atomically(path: Path, content: bytes | str | Callable[[BinaryIO], object]) -> None:
     """Write `content` (bytes, UTF-8 text, or a function writing to the open file) into a hidden temporary file
     beside `path`, fsync it, and rename it over `path`; on any failure the temporary file is removed and `path`
     is untouched. The file gets the process's usual permissions (umask), so a service running as another user

@@ -20,7 +20,7 @@ from index.deciding.label_free import LabelFreeFit, fit_threshold, off_topic_que
 from index.deciding.short_answer import ShortAnswerer, sentence_model as sentence_model_of, sentence_texts, sentences
 from index.disk.build import MANIFEST, Progress, build_folder
 from index.disk.known import Vectors as KnownVectors, load_known, save_known
-from index.disk.manifest import CalibrationInfo, IndexManifest, QueryBankInfo
+from index.disk.manifest import CalibrationInfo, CalibrationMethod, IndexManifest, QueryBankInfo
 from index.disk.sentence_vectors import SentenceSplit
 from index.disk.storage import LoadedIndex, read_manifest
 from index.disk.versions import resolve
@@ -103,8 +103,9 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     0.856, watch-faq 0.797 both; adding the FAQ's own questions to them: 0.752, 0.854, 0.797).
     Background words and known out-of-scope questions need labels, so they stay empty."""
     index = searchable(index)  # one entry table for every searcher opened while fitting
-    final_embedders, embedders = embedders, [EmbeddingCache(e) for e in embedders]
-    _remember_own_questions(index, embedders)
+    caches = [EmbeddingCache(e) for e in embedders]
+    final_embedders, embedders = embedders, [*caches]
+    _remember_own_questions(index, caches)
     learnt = Learnt()
     questions = list(dict.fromkeys(traffic))
     if len(questions) < MIN_QUERY_BANK:
@@ -138,7 +139,7 @@ def _top_entry(searcher: Searcher) -> Callable[[str], str | None]:
 
 
 def calibration_info(searcher: Searcher, calibration: Calibration, config: RetrievalConfig, source: str,
-                     questions: int, method: str = "labelled") -> CalibrationInfo:
+                     questions: int, method: CalibrationMethod = "labelled") -> CalibrationInfo:
     """What the manifest keeps of a fit: enough for `open_answerer` to rebuild the same searcher."""
     learnt = searcher.learnt
     return CalibrationInfo(threshold=round(calibration.threshold, 5), scale=round(calibration.scale, 5), method=method,

@@ -111,10 +111,14 @@ def _faq_list(path: Path, document_id: str, title: str, text: str, headings: tup
 def _details_entry(path: Path, document_id: str, number: int, details: Tag, lang: str, url: str) -> Entry:
     """A `<details>`: its summary is the question, the rest the answer, the heading above it the section."""
     summary = details.find("summary")
+    if summary is None:  # the caller passes only <details> with a <summary>
+        raise CorpusError(path, details.sourceline, "a <details> has no <summary>: it is the question")
     question = inline_text(summary)
     line = summary.sourceline or 0
     body = copy.copy(details)
-    body.find("summary").decompose()
+    copied = body.find("summary")  # the copy of `summary`
+    if copied is not None:
+        copied.decompose()
     above = details.find_previous(("h2", "h3", "h4"))
     if not question:
         raise CorpusError(path, line or None, "a <details> has an empty <summary>: it is the question")

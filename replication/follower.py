@@ -103,9 +103,9 @@ class Announcements:
         """Return after `seconds`, or as soon as a change is announced (one that came since the last wait: at once)."""
         import psycopg
 
-        if await self.listen():
+        if await self.listen() and (connection := self._connection) is not None:  # listening: it is open
             try:
-                async for _ in self._connection.notifies(timeout=seconds, stop_after=1):
+                async for _ in connection.notifies(timeout=seconds, stop_after=1):
                     pass
                 return
             except (psycopg.Error, OSError):

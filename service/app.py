@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
         store = await run_in_threadpool(open_feedback_store, settings)  # DatabaseError here: startup fails, saying why
         app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
         follower, announcements = open_follower(settings) or (None, None)
-        if follower is not None:  # an empty index folder gets the published version before the first load
+        if follower is not None and announcements is not None:  # an empty index folder gets the published version before the first load
             await announcements.listen()
             await run_in_threadpool(follow, app, follower)
         app.state.service = await run_in_threadpool(load_state, settings, store, models)
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
         if watcher is not None:
             watcher.cancel()
             await asyncio.wait({watcher}, timeout=5)  # out of its LISTEN before that connection closes
-        if follower is not None:
+        if follower is not None and announcements is not None:
             await announcements.close()
             follower.close()
         store.close()

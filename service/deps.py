@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 
 from faq.settings import Settings
@@ -82,9 +83,10 @@ def check_origin(request: Request) -> None:
 def role_of_token(token: str, settings: Settings) -> Role | None:
     """Whose token this is (admin or agent), compared in constant time; None for neither."""
     given = token.encode()
-    for role, token in (("admin", settings.admin_token), ("agent", settings.agent_token)):
-        if token is not None and hmac.compare_digest(given, token.get_secret_value().encode()):
-            return role  # type: ignore[return-value]
+    tokens: tuple[tuple[Role, SecretStr | None], ...] = (("admin", settings.admin_token), ("agent", settings.agent_token))
+    for role, secret in tokens:
+        if secret is not None and hmac.compare_digest(given, secret.get_secret_value().encode()):
+            return role
     return None
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from asgi_correlation_id import correlation_id
 from fastapi import FastAPI, Request
@@ -84,9 +86,17 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
                         headers={"X-Request-ID": request_id} if request_id else None)
 
 
+E = TypeVar("E", bound=Exception)
+
+
+def _handle(app: FastAPI, kind: type[E], handler: Callable[[Request, E], Awaitable[JSONResponse]]) -> None:
+    """`handler` answers the `kind` errors: it is given only those, which Starlette's signature (any Exception) cannot say."""
+    app.add_exception_handler(kind, handler)  # type: ignore[arg-type]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
-    app.add_exception_handler(InvalidRequestError, _invalid)
-    app.add_exception_handler(DatabaseError, _database)
-    app.add_exception_handler(Exception, _unexpected)
+    _handle(app, RequestValidationError, _validation)
+    _handle(app, StarletteHTTPException, _http)
+    _handle(app, InvalidRequestError, _invalid)
+    _handle(app, DatabaseError, _database)
+    _handle(app, Exception, _unexpected)

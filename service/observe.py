@@ -48,7 +48,8 @@ def route_template(app: Any, scope: Scope, original: Scope) -> str:
     for candidate in iter_route_contexts(app.routes):  # the included routers' routes, with their prefixes
         match, _ = candidate.matches(original)
         if match is not Match.NONE:
-            return f"{candidate.path}/{{path}}" if isinstance(candidate.original_route, Mount) else candidate.path
+            template = candidate.path or UNMATCHED  # a route without a path (none of ours) has no template
+            return f"{template}/{{path}}" if isinstance(candidate.original_route, Mount) else template
     return UNMATCHED
 
 

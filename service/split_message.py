@@ -128,7 +128,7 @@ def _names_only(rest: str) -> bool:
 def _is_sign_off(line: str) -> bool:
     """"Cordialement", "Best regards, Anna", "Merci d'avance, Paul": a formula, then at most a name."""
     found = _SIGN_OFF.match(line)
-    return bool(found) and not line.endswith("?") and _names_only(line[found.end():])
+    return found is not None and not line.endswith("?") and _names_only(line[found.end():])
 
 
 def _is_pleasantry(sentence: str) -> bool:

@@ -58,7 +58,7 @@ def parse(value: str | None, admin_token: str, now: float | None = None) -> Sess
         return None
     if int(expiry) <= (time.time() if now is None else now):
         return None
-    return Session(role, session_id, int(expiry))  # type: ignore[arg-type]
+    return Session(role, session_id, int(expiry))
 
 
 def set_cookie(response: Response, request: Request, admin_token: str, role: Role = "admin") -> None:

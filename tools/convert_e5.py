@@ -187,10 +187,10 @@ def convert_e5(out: str | Path = DEFAULT_OUT, *, source: Path | None = None, tok
             "weights_sha256": weights_sha, "position_offset": _POSITION_OFFSET, "made_by": "faq models build-e5",
         }
         (tmp / "conversion.json").write_text(json.dumps(provenance, indent=2) + "\n", encoding="utf-8")
-        for file in tmp.rglob("*"):
-            if file.is_file():
-                os.chmod(file, 0o644)  # safetensors writes 0600; the service may run as another user
-                with open(file, "rb") as f:
+        for written in tmp.rglob("*"):
+            if written.is_file():
+                os.chmod(written, 0o644)  # safetensors writes 0600; the service may run as another user
+                with open(written, "rb") as f:
                     os.fsync(f.fileno())
         if out.exists():
             out.rmdir()  # checked empty above

@@ -45,7 +45,7 @@ def calibrate_index(index_dir: Path, questions_file: Path | None, settings: Sett
     index = load_index(index_dir)  # once: its records resolve the questions' titles, then it is fitted (the searcher checks its embedder)
     corpus = Corpus(index.records.documents, index.records.entries, index.manifest.corpus_checksum)
     has_file = questions_file is not None and questions_file.exists()
-    questions = read_labelled(questions_file, split="dev", corpus=corpus) if has_file else []
+    questions = read_labelled(questions_file, split="dev", corpus=corpus) if questions_file is not None and has_file else []
     known = entry_ids or {e.id for e in corpus.entries}
     labelled = bool(questions) and all(q.relevant <= known for q in questions)
     if required and not labelled:

@@ -16,7 +16,7 @@ import numpy as np
 
 from index.deciding.decide import Calibration, Decider, Decision, Outcome, abstention_score
 from index.deciding.evidence import CorpusTerms
-from index.deciding.short_answer import ShortAnswer, ShortAnswerer
+from index.deciding.short_answer import Marks, ShortAnswer, ShortAnswerer
 from index.ranking.search import Filters, Hit, Ranking, Searcher, check_top_k
 
 # entries the decision sees, whatever top_k asks for: it weighs the models' agreement over them (as trained: eval.decision)
@@ -101,7 +101,8 @@ class Answerer:
         hits = ranking.hits[:top_k]
         score = abstention_score(hits[0].similarity, nearest) if hits else -1.0
         answerable, confidence = decision.answerable, decision.confidence
-        short, marks = None, ()
+        short: ShortAnswer | None = None
+        marks: tuple[Marks, ...] = ()
         if self.extractor is not None:
             marks = self.extractor.highlights_of(question, [(h.chunk.text, h.chunk.lang) for h in hits])
             if answerable:

@@ -123,11 +123,11 @@ class ShortAnswerer:
                 store[passage] = cached
         return cached
 
-    def _sentence_vectors(self, passage: str, spans: list[tuple[int, int]]) -> np.ndarray:
+    def _sentence_vectors(self, model: Embedder, passage: str, spans: list[tuple[int, int]]) -> np.ndarray:
         stored = self._stored.get(passage)
         if stored is not None and stored[0] == tuple(spans):
             return stored[1]
-        return self._per_passage(self._vectors, passage, lambda: self.model.encode_passages(sentence_texts(passage, spans)))
+        return self._per_passage(self._vectors, passage, lambda: model.encode_passages(sentence_texts(passage, spans)))
 
     def _analyzer(self, lang: str | None) -> Analyzer:
         """The passage's language's (a multilingual FAQ), else the index's."""
@@ -163,11 +163,12 @@ class ShortAnswerer:
         if marks is None:
             marks = self.highlights(question, passage, lang)
         overlap = np.array([sum(1 for s, e in marks if a <= s and e <= b) for a, b in spans], dtype=np.float32)
-        if self.model is not None and len(spans) > 1:
-            vectors = self._sentence_vectors(passage, spans)
-            query = (query_vectors or {}).get(self.model.name)
+        model = self.model
+        if model is not None and len(spans) > 1:
+            vectors = self._sentence_vectors(model, passage, spans)
+            query = (query_vectors or {}).get(model.name)
             if query is None:
-                query = self.model.encode_queries([normalize(question)])[0]
+                query = model.encode_queries([normalize(question)])[0]
             # earlier sentences carry the main answer more often: a small position prior
             # (chosen on the watch-faq dev split: fact found in 0.617 of answers vs 0.574 without)
             score = vectors @ query + 0.05 * np.minimum(overlap, 3) - 0.02 * np.arange(len(spans))

@@ -78,7 +78,7 @@ def build_folder(
     embedders = [embedder] if not isinstance(embedder, Sequence) else list(embedder)
     out = Path(out)
     chunks = chunk_entries(corpus, max_chars=max_chars, overlap=overlap)
-    first_chunk = {}
+    first_chunk: dict[str, int] = {}
     for i, chunk in enumerate(chunks):
         first_chunk.setdefault(chunk.entry_id, i)
 
@@ -90,7 +90,7 @@ def build_folder(
             query_kinds.append(kind)
     passage_texts = [passage_text(c) for c in chunks]
     sentence_embedder = sentences.model if sentences is not None else None
-    sentence_rows, sentence_list = sentences.rows(chunks) if sentences is not None else (None, [])
+    sentence_rows, sentence_list = sentences.rows(chunks) if sentences is not None else (np.empty((0, 3), np.int32), [])
     distinct_sentences = list(dict.fromkeys(sentence_list))
 
     total = (len(query_texts) + len(passage_texts)) * len(embedders) + len(distinct_sentences)
@@ -111,10 +111,10 @@ def build_folder(
     stored_sentences = None
     if sentence_embedder is not None:
         report = (lambda n, before=done: progress(before + n, total)) if progress else None
-        vectors = embedded(distinct_sentences, sentence_embedder.encode_passages, sentence_embedder.dim, report)
+        distinct_vectors = embedded(distinct_sentences, sentence_embedder.encode_passages, sentence_embedder.dim, report)
         row_of = {text: i for i, text in enumerate(distinct_sentences)}
         stored_sentences = SentenceVectors(sentence_embedder.name, sentence_rows,
-                                           vectors[np.array([row_of[t] for t in sentence_list], dtype=np.int64)])
+                                           distinct_vectors[np.array([row_of[t] for t in sentence_list], dtype=np.int64)])
 
     records = Records(
         documents=corpus.documents,

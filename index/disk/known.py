@@ -34,7 +34,8 @@ def save_known(folder: Path, vectors: Vectors) -> None:
         arrays[f"texts_{i}"] = np.array(texts, dtype=str)
         arrays[f"vectors_{i}"] = (np.stack([by_text[t] for t in texts]).astype(np.float32) if texts
                                   else np.empty((0, 0), np.float32))
-    write_atomically(folder / KNOWN, lambda f: np.savez(f, **arrays))
+    # numpy's stubs type **kwds as if a key could be savez's own allow_pickle: these are model_N, texts_N, vectors_N
+    write_atomically(folder / KNOWN, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
 
 
 def load_known(folder: Path) -> dict[str, dict[str, np.ndarray]]:

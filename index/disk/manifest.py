@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 FORMAT_VERSION = 1
+CalibrationMethod = Literal["labelled", "label-free"]
 
 
 class QueryBankInfo(BaseModel):
@@ -25,7 +26,7 @@ class CalibrationInfo(BaseModel):
 
     threshold: float
     scale: float = Field(gt=0)
-    method: Literal["labelled", "label-free"] = Field(
+    method: CalibrationMethod = Field(
         "labelled", description="labelled: from a set of labelled questions; label-free: from the FAQ itself and generic off-topic questions")
     retrieval: str = Field(description="the retrieval configuration the threshold applies to")
     source: str

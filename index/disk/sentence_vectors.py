@@ -45,7 +45,8 @@ class SentenceSplit:
     def rows(self, chunks: Sequence[Chunk]) -> tuple[np.ndarray, list[str]]:
         """(chunk, start, end) of each sentence of the chunks of two sentences or more, and its text as the short
         answer embeds it (a one-sentence passage is its own short answer: nothing to score)."""
-        rows, texts = [], []
+        rows: list[tuple[int, int, int]] = []
+        texts: list[str] = []
         for i, chunk in enumerate(chunks):
             spans = self.split(chunk.text)
             if len(spans) > 1:

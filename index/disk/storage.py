@@ -5,6 +5,7 @@ What searching builds from a loaded index (its entry table, BM25) is the ranking
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,7 +31,7 @@ class LoadedIndex:
     manifest: IndexManifest
     store: VectorStore
     records: Records
-    extra_stores: dict[str, VectorStore]
+    extra_stores: Mapping[str, VectorStore]
     # by embedder name: each vector's mean cosine to its nearest others (index.disk.hubness); absent for older indexes
     neighbourhoods: dict[str, np.ndarray] = field(default_factory=dict)
     # each chunk's sentence vectors for short answers (index.disk.sentence_vectors); None for an index without them

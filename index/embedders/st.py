@@ -16,13 +16,17 @@ import hashlib
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from faq.errors import EmbedderError
 from index.embedders.base import NO_ROLES, Role, normalised
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
 
 PREFIX = "sentence-transformers:"
 EXTRA_HINT = "pip install 'faq-answers[st]'"
@@ -114,34 +118,40 @@ class SentenceTransformerEmbedder:
         self.threads = threads
         self.batch_size = batch_size
         self._resolved: tuple[Path, str] | None = None
-        self._model = None
+        self._model: SentenceTransformer | None = None
         self._dim: int | None = None
         self._prompts: dict[bool, str | None] = {}
         self._lock = threading.Lock()
 
-    @property
-    def folder(self) -> Path:
+    def _resolve(self) -> tuple[Path, str]:
         if self._resolved is None:
             self._resolved = resolve_model(self.model)
-        return self._resolved[0]
+        return self._resolved
+
+    @property
+    def folder(self) -> Path:
+        return self._resolve()[0]
 
     @property
     def name(self) -> str:
         """Backend, model and weights digest, e.g. "sentence-transformers:multilingual-e5-small@fc8ff2d3b2fc" (no torch needed)."""
-        folder = self.folder
-        return f"{PREFIX}{self._resolved[1]}@{weights_fingerprint(folder)}"
+        folder, spec = self._resolve()
+        return f"{PREFIX}{spec}@{weights_fingerprint(folder)}"
 
     @property
     def dim(self) -> int:
-        self.warm_up()
-        return self._dim
+        return self._loaded()[1]
 
     def warm_up(self) -> None:
-        if self._model is not None:
-            return
+        self._loaded()
+
+    def _loaded(self) -> tuple[SentenceTransformer, int]:
+        """The model and its dimension, loaded on first use."""
+        if self._model is not None and self._dim is not None:
+            return self._model, self._dim
         with self._lock:
-            if self._model is not None:
-                return
+            if self._model is not None and self._dim is not None:
+                return self._model, self._dim
             folder = self.folder
             _offline()
             try:
@@ -164,14 +174,18 @@ class SentenceTransformerEmbedder:
             model.eval()
             self._prompts = {True: _prompt(model.prompts, ("query",)), False: _prompt(model.prompts, _PASSAGE_PROMPTS)}
             dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension  # renamed in 6.0
-            self._dim = int(dimension())
+            dim = dimension()
+            if dim is None:
+                raise EmbedderError(f"The sentence-transformers model at {folder} does not say the size of its vectors "
+                                    "(no embedding dimension). Rebuild it with faq models build-e5, or give a complete model folder.")
+            self._dim = int(dim)
             self._model = model
+            return model, self._dim
 
     def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
-        self.warm_up()
+        model, dim = self._loaded()
         if not texts:
-            return np.empty((0, self._dim), np.float32)
-        model = self._model
+            return np.empty((0, dim), np.float32)
         # encode_query/encode_document (sentence-transformers >= 5) also route asymmetric (Router) models.
         encode = getattr(model, "encode_query" if is_query else "encode_document", model.encode)
         with self._lock:  # two cores: concurrent forwards only fight over them
@@ -188,9 +202,10 @@ class SentenceTransformerEmbedder:
         return self._encode(texts, False)
 
 
-def _prompt(prompts: dict[str, str] | None, names: Sequence[str]) -> str | None:
+def _prompt(prompts: Mapping[str, str | None] | None, names: Sequence[str]) -> str | None:
     """The first non-empty prompt among `names`: sentence-transformers >= 5 adds empty "query"/"document" defaults that must not hide "passage"."""
     for name in names:
-        if (prompts or {}).get(name):
-            return prompts[name]
+        prompt = (prompts or {}).get(name)
+        if prompt:
+            return prompt
     return None

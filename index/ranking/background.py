@@ -30,8 +30,11 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 class Labelled(Protocol):
-    text: str
-    relevant: frozenset[str]
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def relevant(self) -> frozenset[str]: ...
 
 
 def strip_terms(question: str, terms: frozenset[str], analyzer: Analyzer) -> str:

@@ -29,7 +29,7 @@ from index.embedders import Embedder
 from index.ranking.background import strip_terms
 from index.ranking.entries import searchable
 from index.ranking.lexical import analyzer
-from index.ranking.signals import DenseSignal, EntryScores, QueryBank, Signal, zscore
+from index.ranking.signals import DenseScores, DenseSignal, EntryScores, QueryBank, Signal, zscore
 from ingest.models import Chunk
 
 _RRF_K = 60
@@ -198,7 +198,7 @@ class Searcher:
         position = self._position[leave_out] if leave_out is not None else None
         timings: list[tuple[str, float]] = []
         dense = self._dense_scores(question, position, timings)  # the dense signals come first in self.signals
-        results = [(scores, weight) for scores, (_, weight) in zip(dense, self.signals)]
+        results: list[tuple[EntryScores, float]] = [(scores, weight) for scores, (_, weight) in zip(dense, self.signals)]
         for signal, weight in self.signals[len(dense):]:
             started = time.perf_counter()
             results.append((signal.score(question), weight))
@@ -284,7 +284,7 @@ class Searcher:
         return total
 
     def _dense_scores(self, question: str, position: int | None = None,
-                      timings: list[tuple[str, float]] | None = None) -> list[EntryScores]:
+                      timings: list[tuple[str, float]] | None = None) -> list[DenseScores]:
         """Each dense signal's scores, the primary's first; past EXACT_LIMIT vectors the ensemble members score
         the entries the primary found (index.ranking.signals.DenseSignal.score). Each signal's time (its embedding and its
         scoring) is added to `timings`.

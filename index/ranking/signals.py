@@ -48,6 +48,14 @@ class EntryScores:
 
 
 @dataclass(frozen=True)
+class DenseScores(EntryScores):
+    """A dense signal's: the entries' `similarity` and the question vector `query` are always there."""
+
+    similarity: np.ndarray
+    query: np.ndarray
+
+
+@dataclass(frozen=True)
 class QueryBank:
     """Per entry, the mean and spread of one dense model's scores over a bank of real questions."""
 
@@ -149,7 +157,7 @@ class DenseSignal:
         return self.embedder.encode_queries([normalize(q) for q in questions])
 
     def score(self, question: str, leave_out: int | None = None, candidates: np.ndarray | None = None,
-              query: np.ndarray | None = None) -> EntryScores:
+              query: np.ndarray | None = None) -> DenseScores:
         """`leave_out`: an entry (records position) scored as if its own question and phrasings were
         not indexed, its answer side standing for both sides; label-free calibration scores each FAQ
         question so, as an unseen paraphrase of it.
@@ -201,7 +209,7 @@ class DenseSignal:
         if self.bank is not None:
             per_entry = (scores - self.bank.mean) / (self.bank.std + 1e-6)
             ranked = ((1 - self.bank_weight) * zscore(scores) + self.bank_weight * zscore(per_entry)).astype(np.float32)
-        return EntryScores(ranked, chunks, matched, scores, query[0], nearest, candidates)
+        return DenseScores(ranked, chunks, matched, scores, query[0], nearest, candidates)
 
     def _scored(self, query: np.ndarray, candidates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(cosines, vector rows) scored for the question, and the candidate entries (None: every vector was, best first)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -50,7 +50,7 @@ def feedback(request: FeedbackRequest, store: FeedbackDep, answerer: AnswererDep
     return FeedbackResponse()
 
 
-ADMIN_ERRORS = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
+ADMIN_ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}}
 
 
 def _gaps(store: FeedbackDep, answerer: AnswererDep) -> list[Gap]:
