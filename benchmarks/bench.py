@@ -141,11 +141,11 @@ def faiss_types(sizes: list[int], dim: int = 384, queries: int = 200, seed: int 
             index.add(data)
             build = time.perf_counter() - started
             if kind.startswith("ivf"):
-                index.nprobe = 16
+                faiss.ParameterSpace().set_index_parameter(index, "nprobe", 16)
             recall = _recall(index, q, truth)
             if kind.startswith("hnsw"):  # the smallest search breadth that reaches 0.95, if any does
                 for ef in (64, 128, 256, 512):
-                    index.hnsw.efSearch = ef
+                    faiss.ParameterSpace().set_index_parameter(index, "efSearch", ef)
                     recall = _recall(index, q, truth)
                     if recall >= 0.95:
                         break
@@ -242,6 +242,8 @@ def same_window_overhead(url: str, index_dir: Path, blocks: int = 8, per_block: 
     over_http: list[float] = []
     in_process: list[float] = []
     where = urlsplit(url)
+    if where.hostname is None:
+        raise ValueError(f"{url} names no host")
     connection = http.client.HTTPConnection(where.hostname, where.port, timeout=30)
 
     def post(question: str) -> None:

@@ -15,6 +15,7 @@ LangChain is the optional `bench` extra (and the model needs the `st` extra); it
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.metadata
 import importlib.util
 import json
@@ -150,8 +151,8 @@ def measure(ask: Ask, questions: Sequence[EvalQuery], warm_up: Sequence[str]) ->
 
     Warm-up questions come from the dev split, so none of them is in our answer cache when timed.
     """
-    for q in warm_up:
-        ask(q)
+    for text in warm_up:
+        ask(text)
     ranked: list[list[str]] = []
     took: list[float] = []
     started = time.perf_counter()
@@ -217,7 +218,7 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
                 asks[f"ours:{system}"] = _ours(system, evalset, embedders, Path(tmp) / system)
             progress(f"{name}: building {PEER}")
             pipeline = build_peer(evalset.corpus, peer_embeddings)
-            asks[PEER] = (lambda q, p=pipeline: peer_ask(p, q), pipeline.build_s, None)
+            asks[PEER] = (functools.partial(peer_ask, pipeline), pipeline.build_s, None)
             rows: dict[str, Any] = {}
             for label, (ask, build_s, setup_s) in asks.items():
                 progress(f"{name}: timing {label} on {len(questions)} questions")

@@ -69,8 +69,8 @@ def build_size(size: int, work: Path, settings: Settings, models: list[Embedder]
     text = real_text()
     synthetic = synthetic_corpus(size, seed, text)
     pooled = size > real_up_to
-    builders: list[Embedder] = ([PooledEmbedder(m, synthetic, all_pieces(text), work / "pieces") for m in models] if pooled
-                                else models)
+    pooled_models = [PooledEmbedder(m, synthetic, all_pieces(text), work / "pieces") for m in models] if pooled else []
+    builders: list[Embedder] = [*pooled_models] if pooled else models
     root = work / f"synthetic-{size}"
     shutil.rmtree(root, ignore_errors=True)
     progress(f"{size} entries: building ({'pooled vectors' if pooled else 'real models'})")
@@ -86,7 +86,7 @@ def build_size(size: int, work: Path, settings: Settings, models: list[Embedder]
         "open_s": round(open_s, 3), "calibration": built.calibration.method,
     }
     if pooled:
-        row["pooled_vs_real_cosine"] = {m.name.split(":")[0]: composition_fidelity(m, synthetic, b) for m, b in zip(models, builders)}
+        row["pooled_vs_real_cosine"] = {m.name.split(":")[0]: composition_fidelity(m, synthetic, b) for m, b in zip(models, pooled_models)}
     return row, answerer
 
 

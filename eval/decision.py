@@ -121,6 +121,8 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
     index = open_index(path, embedders[0].name)
     searcher, found = fit_label_free(index, RetrievalConfig(), list(embedders), off_topic_questions("dev"))
     calibration = found.calibration
+    norms = calibration.norms
+    assert norms is not None, "a label-free fit always has its norms"
     df = document_frequencies(searcher)
     examples = list(dev.examples)
     # synthetic terse versions of a third of the longer in-scope questions
@@ -128,7 +130,7 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
         if e.scope == "in" and not is_terse(e.text) and _share(e.text, 0.33, salt="terse"):
             examples.append(replace(e, text=terse_version(e.text, searcher.analyzer, df), kind="synthetic-terse"))
     # rankings depend on the index and its label-free calibration (the off-topic lines kept, the query bank)
-    norms_key = hashlib.sha256(json.dumps(calibration.norms.to_dict()).encode()).hexdigest()[:8]
+    norms_key = hashlib.sha256(json.dumps(norms.to_dict()).encode()).hexdigest()[:8]
     cache = work / "rankings" / f"{dev.name}-{key}-{norms_key}.pkl"
     ranked: dict[str, Ranked] = pickle.loads(cache.read_bytes()) if cache.exists() else {}
     entries = index.records.entries
@@ -137,8 +139,8 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
             ranked[text] = Ranked.of(searcher.rank(text, limit=LIMIT))
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_bytes(pickle.dumps(ranked))
-    for e in embedders:
-        e.save()
+    for model in embedders:
+        model.save()
     duplicates = _duplicates(index)
     cases = [Case(dev.name, dev.group, e, ranked[e.text], calibration.threshold) for e in examples]
     # near-domain out of scope: a third of the in-scope questions, and every FAQ question (dev), with their entry left out
@@ -151,7 +153,7 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
         cases.append(Case(dev.name, dev.group, Example(entry.question, frozenset(), "near", "faq-question-left-out", "dev", entry.lang),
                           ranked[entry.question].without(frozenset(duplicates.get(entry.id, {entry.id}))), calibration.threshold))
     table = index.table
-    return CorpusRun(dev.name, dev.group, calibration.norms, calibration.threshold, frozenset(table.langs), tuple(cases),
+    return CorpusRun(dev.name, dev.group, norms, calibration.threshold, frozenset(table.langs), tuple(cases),
                      CorpusTerms(table))
 
 
@@ -395,7 +397,7 @@ def main(argv: Sequence[str]) -> None:
         dev = t.split == "dev"
         corpora = np.unique(t.corpus[dev])
         for name, answer in (("logistic", pa), ("boosted", loco_boosted(t, "dev"))):
-            best = (-1.0, 0.0, {})
+            best: tuple[float, float, dict[str, float]] = (-1.0, 0.0, {})
             for at in np.arange(0.05, 0.9, 0.01):
                 ms = [metrics(outcomes(answer, pd, t.junk, at, r), t, dev & (t.corpus == c)) for c in corpora]
                 m = mean_metrics(ms)

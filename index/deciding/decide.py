@@ -200,7 +200,7 @@ class Decider:
         if calibration.rule == "threshold":
             if score >= calibration.threshold:
                 return Decision("answer", confidence, p_domain, "threshold", evidence.as_dict())
-            graded: Outcome = "related" if p_domain >= self.related_at else "none"
+            graded = "related" if p_domain >= self.related_at else "none"
             return Decision(graded, confidence, p_domain, "threshold", evidence.as_dict())
         return Decision(grade(p_answer, p_domain, self.answer_at, self.related_at), p_answer, p_domain, "model", evidence.as_dict())
 

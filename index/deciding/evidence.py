@@ -138,7 +138,7 @@ class Evidence:
         return np.array(self.values, dtype=np.float64)
 
 
-def gather(question: str, similarities: Sequence[float], fused: Sequence[float], signal_names: Sequence[str],
+def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Sequence[float] | np.ndarray, signal_names: Sequence[str],
            signal_values: np.ndarray, entry_ids: Sequence[str], norms: Norms, terms: CorpusTerms | None,
            question_lang: str, faq_langs: frozenset[str], off_topic_margin: float | None,
            known_out_of_scope: float) -> Evidence:
