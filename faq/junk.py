@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from faq.text import normalize, strip_accents
+from faq.text import WORD, normalize, strip_accents
 
 # folded forms (lowercase, no accents, punctuation as a space): "d'accord" is "d accord"
 PLEASANTRIES: frozenset[str] = frozenset(
@@ -60,14 +60,13 @@ _ROW_RUNS: frozenset[str] = frozenset(
 )
 _ROW_SETS: tuple[frozenset[str], ...] = tuple(frozenset(r) for r in _ROWS)
 _VOWELS = frozenset("aeiouy")  # accents are folded first: "é" is "e"
-_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 _LATIN = re.compile(r"[a-z]+")
 _STRETCH = re.compile(r"(.)\1{2,}")  # "merciii", "coool"
 
 
 def fold(question: str) -> list[str]:
     """The question's words, lowercased and accent-folded; punctuation, emoji and symbols dropped."""
-    return _WORD.findall(strip_accents(normalize(question)).casefold())
+    return WORD.findall(strip_accents(normalize(question)).casefold())  # letters (with their marks) and digits of any script
 
 
 def is_mash(word: str) -> bool:
