@@ -12,7 +12,8 @@ import bm25s
 import numpy as np
 import pytest
 
-from faq.junk import fold
+from faq.junk import fold, junk_reason
+from faq.language import detect
 from faq.text import WORD, slugify, strip_accents, strip_all_marks
 from index.pipeline import build_index
 from index.ranking.entries import open_index
@@ -122,3 +123,28 @@ def test_an_index_built_before_analyzer_2_loads_and_ranks_exactly_as_before(tmp_
     # the same index built now finds the Japanese and Arabic entries the old analyzer missed
     assert fresh.score("カードが使えない").scores[2] > 0 and not recorded["カードが使えない"][2]
     assert fresh.score("注文が届かない").scores[3] > 0
+
+
+@pytest.mark.parametrize("message", [
+    "谢谢！", "您好", "ありがとうございます。", "こんにちは", "감사합니다!", "안녕하세요", "शुक्रिया", "नमस्ते", "धन्यवाद",
+    "شكرًا جزيلًا", "مرحبا و شكرا", "السلام عليكم", "Спасибо большое!", "Здравствуйте", "Teşekkürler", "Merhaba",
+    "Dziękuję bardzo", "Cześć", "Tack så mycket", "Hej", "Dank je wel", "Goedemorgen",
+])
+def test_greetings_and_thanks_in_every_listed_language_are_refused(message: str) -> None:
+    assert junk_reason(message) == "greeting or thanks only"
+
+
+@pytest.mark.parametrize("question", ["谢谢，我的订单在哪里？", "Спасибо, а где мой заказ?", "こんにちは、注文はいつ届きますか",
+                                      "شكرا، أين طلبي؟", "धन्यवाद, मेरा ऑर्डर कहाँ है?", "Teşekkürler, siparişim nerede?"])
+def test_a_question_after_thanks_is_not_junk(question: str) -> None:
+    assert junk_reason(question) is None
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("ar", "كيف أتتبع شحنتي؟"), ("zh", "我的订单什么时候发货？"), ("ja", "注文はいつ届きますか？"), ("ko", "배송은 얼마나 걸리나요?"),
+    ("hi", "मेरा ऑर्डर कब आएगा?"), ("ru", "Когда придёт мой заказ?"), ("tr", "Siparişim ne zaman gelir?"),
+    ("pl", "Kiedy przyjdzie moje zamówienie?"), ("nl", "Wanneer komt mijn bestelling aan?"), ("sv", "När kommer min beställning?"),
+    ("fr", "Quand vais-je recevoir ma commande ?"), ("en", "When will my order arrive?"),
+])
+def test_the_question_language_among_the_common_ones(lang: str, text: str) -> None:
+    assert detect(text) == lang
