@@ -5,8 +5,10 @@ The bundled sets are named (`load_dataset`); a team's own FAQ and questions file
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -126,8 +128,33 @@ def _watch_multi() -> EvalSet:
     return EvalSet("watch-faq-multi", folder, queries)
 
 
+LANGS = ("ar", "zh", "ja", "hi", "ru")  # watch-faq-langs: the FAQ and 28 questions translated by hand (its make.py)
+
+
+def _watch_lang(lang: str, crosslingual: bool) -> EvalSet:
+    """28 watch-faq questions translated into `lang`, over the FAQ in that language (`watch-faq-LANG`) or over the
+    French original (`watch-faq-LANG-x`, cross-lingual). `watch-faq-langs-fr` is the same 28 in their original words."""
+    folder = DATASETS / "watch-faq-langs"
+    doc = "enigme-ba793-faq" if crosslingual else f"enigme-ba793-faq-{lang}"
+    queries = []
+    for line in (folder / f"queries.{lang}.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        relevant = frozenset(f"{doc}:{i.partition(':')[2]}" for i in row["relevant_entry_ids"])
+        queries.append(EvalQuery(row["query_id"], row["text"], relevant, None, row["kind"], row["lang"], row["split"]))
+    return EvalSet(f"watch-faq-{lang}" + ("-x" if crosslingual else ""), ROOT / "corpus" if crosslingual else folder / lang, tuple(queries))
+
+
+def _watch_langs_fr() -> EvalSet:
+    ids = {json.loads(line)["query_id"].rpartition("-")[0]
+           for line in (DATASETS / "watch-faq-langs" / "queries.ru.jsonl").read_text(encoding="utf-8").splitlines()}
+    base = _watch()
+    return EvalSet("watch-faq-langs-fr", base.corpus, tuple(q for q in base.queries if q.id in ids))
+
+
 # the other sets whose questions are out of scope for a set: the two Quebec FAQs answer each other's questions
-_OTHERS = {"watch-faq": ("quebec-fr", "quebec-en"), "watch-faq-multi": ("quebec-fr", "quebec-en"), "quebec-fr": ("watch-faq",), "quebec-en": ("watch-faq",)}
+_OTHERS = {"watch-faq": ("quebec-fr", "quebec-en"), "watch-faq-multi": ("quebec-fr", "quebec-en"), "quebec-fr": ("watch-faq",), "quebec-en": ("watch-faq",),
+           "watch-faq-langs-fr": ("quebec-fr", "quebec-en"),
+           **{f"watch-faq-{la}{x}": ("quebec-fr", "quebec-en") for la in LANGS for x in ("", "-x")}}
 
 
 def with_out_of_scope(evalset: EvalSet) -> EvalSet:
@@ -142,11 +169,13 @@ def with_out_of_scope(evalset: EvalSet) -> EvalSet:
     return EvalSet(f"{evalset.name}+oos", evalset.corpus, evalset.queries + tuple(extra))
 
 
-LOADERS = {
+LOADERS: dict[str, Callable[[], EvalSet]] = {
     "watch-faq": _watch,
     "watch-faq-multi": _watch_multi,
     "quebec-fr": lambda: _quebec("fr_2020-03", "quebec-fr"),
     "quebec-en": lambda: _quebec("en_2020-05_crowd", "quebec-en"),
+    "watch-faq-langs-fr": _watch_langs_fr,
+    **{f"watch-faq-{la}{x}": functools.partial(_watch_lang, la, bool(x)) for la in LANGS for x in ("", "-x")},
 }
 
 

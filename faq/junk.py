@@ -5,7 +5,7 @@ near some entry, and on a small or loosely calibrated FAQ it can clear the thres
 refused by three plain rules before any score, whatever the index:
 
 - no words: no letter or digit at all ("😀😀", "???");
-- greeting or thanks only: every word belongs to a pleasantry of `PLEASANTRIES` (fr/en/es/de/it/pt),
+- greeting or thanks only: every word belongs to a pleasantry of `PLEASANTRIES` (fr/en/es/de/it/pt/nl/sv/tr/pl/ru/ar/hi/zh/ja/ko),
   after lowercasing, accent folding and dropping punctuation ("ok merci", "thanks!", "hi there");
 - keyboard mash: every word is mash (`is_mash`): a letter repeated, keys along one keyboard row, or no
   vowel on one row ("jjjjjjj", "asdfghjkl", "xcvbn").
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from faq.text import normalize, strip_accents
+from faq.text import WORD, normalize, strip_accents
 
 # folded forms (lowercase, no accents, punctuation as a space): "d'accord" is "d accord"
 PLEASANTRIES: frozenset[str] = frozenset(
@@ -45,9 +45,34 @@ PLEASANTRIES: frozenset[str] = frozenset(
         # pt
         "ola", "oi", "bom dia", "boa tarde", "boa noite", "obrigado", "obrigada", "muito obrigado",
         "muito obrigada", "valeu", "perfeito", "tchau", "ate logo",
+        # nl
+        "goedemorgen", "goedemiddag", "goedenavond", "dag", "dank je", "dank u", "dankjewel", "dank je wel", "dank u wel",
+        "bedankt", "tot ziens", "doei", "alstublieft",
+        # sv
+        "hej", "hej hej", "tack", "tack sa mycket", "tusen tack", "god morgon", "god dag", "god kvall", "hej da", "varsagod",
+        # tr (ı has no accent to fold: "teşekkürler" is "tesekkurler", "tamam" stays)
+        "merhaba", "selam", "tesekkurler", "tesekkur ederim", "cok tesekkurler", "cok tesekkur ederim", "sagol", "sag ol",
+        "gunaydin", "gunaydın", "iyi gunler", "iyi aksamlar", "tamam", "lutfen", "hosca kal", "gorusuruz",
+        # pl
+        "dzien dobry", "czesc", "witam", "dziekuje", "dziekuje bardzo", "dzieki", "bardzo dziekuje", "do widzenia", "prosze",
+        # ru
+        "привет", "здравствуйте", "добрый день", "доброе утро", "добрый вечер", "спасибо", "спасибо большое",
+        "большое спасибо", "благодарю", "пожалуйста", "хорошо", "ок", "до свидания", "пока",
+        # ar (marks are kept: the forms with and without tanween)
+        "مرحبا", "مرحبًا", "اهلا", "أهلا", "أهلًا", "السلام عليكم", "صباح الخير", "مساء الخير", "شكرا", "شكرًا",
+        "شكرا جزيلا", "شكرًا جزيلًا", "مع السلامة", "تمام", "من فضلك",
+        # hi
+        "नमस्ते", "नमस्कार", "धन्यवाद", "बहुत धन्यवाद", "शुक्रिया", "बहुत शुक्रिया", "ठीक है", "अलविदा", "कृपया",
+        # zh (no spaces: a greeting is one word)
+        "你好", "您好", "嗨", "谢谢", "謝謝", "谢谢你", "谢谢您", "多谢", "非常感谢", "感谢", "再见", "再見", "好的", "早上好", "晚上好",
+        # ja
+        "こんにちは", "こんばんは", "おはよう", "おはようございます", "ありがとう", "ありがとうございます", "ありがとうございました",
+        "どうも", "どうもありがとう", "さようなら", "よろしくお願いします", "了解です",
+        # ko
+        "안녕하세요", "안녕", "감사합니다", "고맙습니다", "고마워요", "고마워", "네", "좋아요", "안녕히 계세요",
     }
 )
-_JOINERS = frozenset({"et", "and", "y", "und", "e"})  # between two of them: "merci et bonne journée", "ok and thanks"
+_JOINERS = frozenset({"et", "and", "y", "und", "e", "en", "och", "ve", "i", "и", "و", "और"})  # between two of them: "merci et bonne journée", "ok and thanks"
 _PHRASES: frozenset[tuple[str, ...]] = frozenset(tuple(p.split()) for p in PLEASANTRIES)
 _PHRASE_WORDS: frozenset[str] = frozenset(w for p in _PHRASES for w in p)
 _LONGEST = max(len(p) for p in _PHRASES)
@@ -60,14 +85,13 @@ _ROW_RUNS: frozenset[str] = frozenset(
 )
 _ROW_SETS: tuple[frozenset[str], ...] = tuple(frozenset(r) for r in _ROWS)
 _VOWELS = frozenset("aeiouy")  # accents are folded first: "é" is "e"
-_WORD = re.compile(r"[^\W_]+")  # letters and digits of any script
 _LATIN = re.compile(r"[a-z]+")
 _STRETCH = re.compile(r"(.)\1{2,}")  # "merciii", "coool"
 
 
 def fold(question: str) -> list[str]:
     """The question's words, lowercased and accent-folded; punctuation, emoji and symbols dropped."""
-    return _WORD.findall(strip_accents(normalize(question)).casefold())
+    return WORD.findall(strip_accents(normalize(question)).casefold())  # letters (with their marks) and digits of any script
 
 
 def is_mash(word: str) -> bool:

@@ -17,11 +17,14 @@ from functools import lru_cache
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 UNKNOWN = "unknown"
-COMMON = ("fr", "en", "es", "de", "it", "pt", "nl")
+# the FAQ's languages are added to these (`candidates`); issue #31 added ar, zh, ja, ko, hi, ru, tr, pl, sv
+COMMON = ("fr", "en", "es", "de", "it", "pt", "nl", "ar", "zh", "ja", "ko", "hi", "ru", "tr", "pl", "sv")
 # under 2 words of 2+ letters ("ok", "bjr", "👍") or a normalised probability under this: too little to tell
 MIN_WORDS = 2
 MIN_PROBABILITY = 0.5
 _WORD = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+# Chinese, Japanese and Thai put no space between words: two of their characters count as a word
+_UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LOCK = threading.Lock()
 
 
@@ -46,7 +49,8 @@ def _known() -> frozenset[str]:
 
 def detect(text: str, langs: tuple[str, ...] = COMMON) -> str:
     """An ISO 639-1 code, or "unknown" for text too short or too ambiguous to tell."""
-    if len(_WORD.findall(text)) < MIN_WORDS:
+    unspaced = len(_UNSPACED.findall(text))
+    if (len(_WORD.findall(text)) if not unspaced else unspaced // 2) < MIN_WORDS:
         return UNKNOWN
     with _LOCK:  # the identifier is not documented as thread-safe; a call takes ~0.06 ms
         lang, probability = _identifier(tuple(sorted(langs))).classify(text)

@@ -30,8 +30,48 @@ def normalize(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# Combining marks (Unicode categories Mn, Mc, Me) of the Basic Multilingual Plane: Devanagari vowel signs and
+# virama, Thai vowels and tone marks, Arabic harakat, Latin accents… Python's \w leaves them out, so r"\w+"
+# cuts "क्या" into "क", "य" and "ขอบคุณ" into "ขอบค", "ณ"; WORD keeps a letter and its marks together.
+_MARKS = "".join(c for c in map(chr, range(0x10000)) if unicodedata.category(c)[0] == "M")
+WORD = re.compile(f"(?:[^\\W_]|[{re.escape(_MARKS)}])+")
+
+
+def _foldable(base: int) -> bool:
+    """Whether the marks on this base character are accents that customers leave out and search may drop:
+    Latin (é, ç, ş, ő, ệ) and Greek (ά, ΐ: tonos and dialytika, as Greek search engines fold them). Not Cyrillic
+    (й is a letter of its own, not и with a breve; ё folds to е by hand), nor Kana (ド is not ト), Devanagari (the
+    marks of क्या are its vowels), Thai, Hangul jamo or Arabic: there a mark is part of the letter or the word."""
+    return (base < 0x250 or 0x1E00 <= base <= 0x1EFF or 0x2C60 <= base <= 0x2C7F or 0xA720 <= base <= 0xA7FF
+            or 0xFF00 <= base <= 0xFF5E or 0x370 <= base <= 0x3FF or 0x1F00 <= base <= 0x1FFF)
+
+
+_YO = str.maketrans("ёЁ", "еЕ")
+
+
 def strip_accents(text: str) -> str:
-    """'réparation' -> 'reparation': customers often type without accents."""
+    """'réparation' -> 'reparation', 'ά' -> 'α', 'ё' -> 'е': customers often type without accents.
+
+    Only where the accent is one: a mark on a Latin or Greek letter. Marks of other scripts are part of
+    their letters and stay (カード, क्या, ขอบคุณ, й come out unchanged); the text comes out NFC."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).translate(_YO))
+    kept = []
+    base = 0
+    for c in decomposed:
+        if unicodedata.combining(c):
+            if _foldable(base):
+                continue
+        else:
+            base = ord(c)
+        kept.append(c)
+    return unicodedata.normalize("NFC", "".join(kept))
+
+
+def strip_all_marks(text: str) -> str:
+    """Every combining mark removed, whatever its script: the folding before issue #31, which turns カード into
+    カート and क्या into कया. Kept only for BM25 indexes built with it (index.ranking.lexical, analyzer 1)."""
     decomposed = unicodedata.normalize("NFD", text)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 

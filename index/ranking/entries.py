@@ -17,7 +17,8 @@ import numpy as np
 from index.disk.build import LEXICAL
 from index.disk.records import Records
 from index.disk.storage import LoadedIndex, load_index
-from index.ranking.signals import EntryLayout, LexicalSignal
+from index.ranking.lexical import Analyzer, analyzer
+from index.ranking.signals import EntryLayout, LexicalSignal, saved_analyzer
 
 
 class Column:
@@ -59,6 +60,15 @@ class EntryTable:
     def lexical(self) -> LexicalSignal:
         """BM25 over the chunks, loaded (or built) the first time a configuration with a lexical weight asks for it."""
         return LexicalSignal(self.records, self.layout, self.lang, self._lexical)
+
+    @cached_property
+    def analyzer(self) -> Analyzer:
+        """The index language's analyzer, the one its BM25 was built with (an index saved before analyzer 2 keeps 1):
+        background words and the question's terms must be the index's terms."""
+        if "lexical" in self.__dict__:  # BM25 loaded (or built): its own
+            return next((bm25.analyzer for _, bm25 in self.lexical.parts if bm25.analyzer.lang == self.lang),
+                        analyzer(self.lang, self.lexical.analyzers[0]))
+        return analyzer(self.lang, saved_analyzer(self._lexical, self.lang))
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:

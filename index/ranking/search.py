@@ -28,7 +28,6 @@ from index.disk.storage import LoadedIndex
 from index.embedders import Embedder
 from index.ranking.background import strip_terms
 from index.ranking.entries import searchable
-from index.ranking.lexical import analyzer
 from index.ranking.signals import DenseScores, DenseSignal, EntryScores, QueryBank, Signal, zscore
 from ingest.models import Chunk
 
@@ -155,7 +154,7 @@ class Searcher:
             self.signals.append((member, weight))
         if lexical_weight > 0:
             self.signals.append((table.lexical, lexical_weight))
-        self.analyzer = analyzer(table.lang)  # the index language's: background words are its terms
+        self.analyzer = table.analyzer  # the index language's, as its BM25 has it: background words are its terms
         self.signal_names = tuple(signal.name.split(":")[0] for signal, _ in self.signals)
         self.entry_ids = table.ids
         self._position = table.position

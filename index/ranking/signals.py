@@ -24,7 +24,7 @@ from index.disk.hubness import EXACT_UP_TO, at_open as hubness_at_open
 from index.disk.records import Records
 from index.disk.store import VectorStore
 from index.embedders import Embedder
-from index.ranking.lexical import Bm25
+from index.ranking.lexical import ANALYZER, ANALYZERS, Bm25
 
 # above this many vectors, only the nearest ones are scored exactly; the rest get the floor score
 EXACT_LIMIT = EXACT_UP_TO
@@ -230,9 +230,27 @@ class DenseSignal:
         return np.concatenate((found_sims, self.store.take(rest) @ query[0])), np.concatenate((found, rest)), candidates
 
 
-# bump when the analyzer or the text BM25 indexes changes: BM25 stored with older indexes is then rebuilt at open
-LEXICAL_FORMAT = 1
+# bump when the text BM25 indexes or the manifest changes: BM25 stored with older indexes is then rebuilt at open.
+# 1: parts [name, lang, chunks], built with analyzer 1; 2: parts [name, lang, chunks, analyzer] (index.ranking.lexical),
+# each part searched with the analyzer it was built with, so an index saved before analyzer 2 ranks as it did
+LEXICAL_FORMAT = 2
 _LEXICAL_MANIFEST = "lexical.json"
+
+
+def saved_analyzers(manifest: object) -> dict[str, int]:
+    """The analyzer each language's part of a saved BM25 was built with, from its `lexical.json` ({} when unreadable)."""
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("parts"), list):
+        return {}
+    if manifest.get("format") == 1:
+        return {str(p[1]): 1 for p in manifest["parts"] if isinstance(p, list) and len(p) == 3}
+    if manifest.get("format") == LEXICAL_FORMAT:
+        return {str(p[1]): p[3] for p in manifest["parts"] if isinstance(p, list) and len(p) == 4 and p[3] in ANALYZERS}
+    return {}
+
+
+def saved_analyzer(folder: Path | None, lang: str) -> int:
+    """The analyzer of `lang` in the BM25 saved in `folder` (index.disk.build), else the current one."""
+    return saved_analyzers(_read_json(folder / _LEXICAL_MANIFEST)).get(lang, ANALYZER) if folder is not None else ANALYZER
 
 
 class LexicalSignal:
@@ -246,7 +264,8 @@ class LexicalSignal:
         the question is analysed by each, and each chunk keeps the score of its own language's.
 
         `saved`: the folder `save` wrote for these records; loaded instead of built, unless it was
-        written for other chunks or by another format (then built, as for an index without one)."""
+        written for other chunks or by another format (then built, as for an index without one). Loaded,
+        each part analyses questions with the analyzer it was built with (`lexical.json` says which)."""
         self.layout = layout
         self._n = len(records.chunks)
         langs = sorted({c.lang for c in records.chunks})
@@ -255,15 +274,33 @@ class LexicalSignal:
         else:
             chunk_langs = np.array([c.lang for c in records.chunks])
             self._plan = [(la, la, np.flatnonzero(chunk_langs == la)) for la in langs]
-        if saved is not None and _read_json(saved / _LEXICAL_MANIFEST) == self._fingerprint():
-            self.parts = [(rows, Bm25.load(saved / name, la)) for name, la, rows in self._plan]
+        versions = self._saved(_read_json(saved / _LEXICAL_MANIFEST)) if saved is not None else None
+        if versions is not None:
+            assert saved is not None
+            self.analyzers = versions
+            self.parts = [(rows, Bm25.load(saved / name, la, v)) for (name, la, rows), v in zip(self._plan, versions)]
             return
         alts = {e.id: " ".join(e.alt_questions) for e in records.entries}
         texts = [f"{c.section} {c.question} {c.question} {alts[c.entry_id] if c.part == 0 else ''} {c.text}" for c in records.chunks]
+        self.analyzers = [ANALYZER] * len(self._plan)
         self.parts = [(rows, Bm25.build([texts[i] for i in rows], la)) for _, la, rows in self._plan]
 
+    def _saved(self, manifest: object) -> list[int] | None:
+        """Each part's analyzer when `manifest` was written for these parts by this bm25s, else None (to build)."""
+        if not isinstance(manifest, dict) or manifest.get("bm25s") != bm25s.__version__:
+            return None
+        parts = [[name, la, len(rows)] for name, la, rows in self._plan]
+        if manifest.get("format") == 1 and manifest.get("parts") == parts:
+            return [1] * len(parts)
+        found = manifest.get("parts")
+        if (manifest.get("format") != LEXICAL_FORMAT or not isinstance(found, list) or len(found) != len(parts)
+                or any(not isinstance(f, list) or f[:3] != p or len(f) != 4 or f[3] not in ANALYZERS for f, p in zip(found, parts))):
+            return None
+        return [int(f[3]) for f in found]
+
     def _fingerprint(self) -> dict:
-        return {"format": LEXICAL_FORMAT, "bm25s": bm25s.__version__, "parts": [[name, la, len(rows)] for name, la, rows in self._plan]}
+        return {"format": LEXICAL_FORMAT, "bm25s": bm25s.__version__,
+                "parts": [[name, la, len(rows), v] for (name, la, rows), v in zip(self._plan, self.analyzers)]}
 
     def save(self, folder: Path) -> None:
         """One bm25s index per part, then `lexical.json` saying what they were built for (written last)."""
