@@ -18,6 +18,7 @@ def test_ruff_finds_nothing():
     assert ran.returncode == 0, ran.stdout + ran.stderr
 
 
+@pytest.mark.slow  # a cold run takes ~20 s: make test runs it, make test-fast leaves it to the editor
 @pytest.mark.skipif(importlib.util.find_spec("mypy") is None, reason="mypy is not installed (it is in the test lock: make test installs it)")
 def test_mypy_finds_nothing():
     """The packages pyproject's [tool.mypy] `files` names. Its cache (.mypy_cache, ignored by git) makes a run after the
