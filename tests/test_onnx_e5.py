@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,7 +19,6 @@ import pytest
 
 from index.embedders.e5_bin import read_e5_bin
 from index.embedders.e5_build import BUILDER_VERSION, RECIPE_VERSION, ensure_model
-from index.embedders.e5_lanes import Lanes
 from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer
 from index.embedders.onnx_e5 import OnnxE5Embedder
 from ingest import load_corpus
@@ -200,48 +200,65 @@ def test_another_source_gets_another_cached_file(tmp_path):
     assert a.path != b.path and a.source_sha256 != b.source_sha256
 
 
-# --- the lanes --------------------------------------------------------------------------------
+# --- running the session: on the caller's thread, `lanes` at once, one caller a run -----------------
 
 
-def _echo(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    return (ids * mask).sum(axis=1, keepdims=True).astype(np.float32)
+class _Watched:
+    """A session stand-in: the real one's rows, the most runs seen at once, and each run's rows; fails when told."""
+
+    def __init__(self, session, fail: bool = False) -> None:
+        self.session, self.fail = session, fail
+        self.running = self.most = 0
+        self.rows: list[int] = []
+        self.threads: set[str] = set()
+        self._lock = threading.Lock()
+
+    def run(self, outputs, feeds):
+        with self._lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+            self.rows.append(len(next(iter(feeds.values()))))
+            self.threads.add(threading.current_thread().name)
+        try:
+            time.sleep(0.01)  # long enough for the callers to overlap
+            if self.fail:
+                raise RuntimeError("engine failed")
+            return self.session.run(outputs, feeds)
+        finally:
+            with self._lock:
+                self.running -= 1
 
 
-@pytest.mark.parametrize("lanes", [1, 2])
-def test_callers_at_once_each_get_their_own_rows(lanes):
-    runner = Lanes(_echo, lanes)
-    jobs = [np.arange(1, n + 2, dtype=np.int64).reshape(1, -1).repeat(n % 3 + 1, axis=0) for n in range(40)]
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda ids: runner.submit(ids, np.ones_like(ids)).result(), jobs))
-    for ids, got in zip(jobs, results):
-        np.testing.assert_array_equal(got, _echo(ids, np.ones_like(ids)))
+@pytest.fixture
+def watched(tiny_bin, tmp_path_factory):
+    model = OnnxE5Embedder(threads=2, lanes=2, source=tiny_bin, cache_dir=tmp_path_factory.mktemp("cache"), passage_batch=3)
+    model.warm_up()
+    model._session = _Watched(model._session)
+    return model
 
 
-@pytest.mark.parametrize("mix_callers, runs", [(True, [1, 3]), (False, [1, 1, 1, 1])])
-def test_jobs_waiting_together_run_as_one_batch_unless_the_engine_must_not_mix_callers(mix_callers, runs):
-    calls, started, release = [], threading.Event(), threading.Event()
-
-    def run(ids, mask):
-        started.set()
-        release.wait(5)
-        calls.append(len(ids))
-        return _echo(ids, mask)
-
-    runner = Lanes(run, lanes=1, mix_callers=mix_callers)
-    first = runner.submit(np.ones((1, 3), np.int64), np.ones((1, 3), np.int64))
-    assert started.wait(5)  # the first job holds the lane
-    waiting = [runner.submit(np.ones((1, 2 + i), np.int64), np.ones((1, 2 + i), np.int64)) for i in range(3)]
-    release.set()
-    assert first.result().tolist() == [[3.0]] and [w.result().tolist() for w in waiting] == [[[2.0]], [[3.0]], [[4.0]]]
-    assert calls == runs  # mixed: the three that waited shared one run, padded to the longest
+def test_questions_from_many_threads_run_at_most_lanes_at_once_each_alone_on_its_callers_thread(watched):
+    questions = [f"ab {i}" for i in range(16)]
+    with ThreadPoolExecutor(8, thread_name_prefix="client") as clients:
+        list(clients.map(lambda q: watched.encode_queries([q]), questions))
+    session = watched._session
+    assert session.most == watched.lanes == 2  # bounded, and both slots used
+    assert session.rows == [1] * len(questions)  # never two callers' questions in one run
+    assert all(name.startswith("client") for name in session.threads)  # no hand-over to another thread
 
 
-def test_an_error_in_a_batch_reaches_its_callers():
-    def run(ids, mask):
-        raise RuntimeError("engine failed")
+def test_passages_keep_lanes_batches_in_flight(watched):
+    watched.encode_passages(TEXTS * 3)
+    assert watched._session.most == 2 and len(watched._session.rows) == -(-len(TEXTS) * 3 // 3)  # a run per batch of 3 texts
 
+
+@pytest.mark.parametrize("kind", ["queries", "passages"])
+def test_an_engine_error_is_raised_in_the_caller(watched, kind):
+    watched._session.fail = True
     with pytest.raises(RuntimeError, match="engine failed"):
-        Lanes(run).submit(np.ones((1, 2), np.int64), np.ones((1, 2), np.int64)).result()
+        getattr(watched, f"encode_{kind}")(["ab"] if kind == "queries" else TEXTS)
+    watched._session.fail = False
+    assert watched.encode_queries(["ab"]).shape == (1, HIDDEN)  # the slots were given back
 
 
 # --- the embedder, on the tiny model ----------------------------------------------------------

