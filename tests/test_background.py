@@ -43,3 +43,12 @@ def test_calibration_stores_the_words_it_learnt_in_the_manifest(index_dir):
 @pytest.mark.model
 def test_the_hub_question_no_longer_takes_a_shipping_question(searcher):
     assert searcher.search("combien coute l'envoie d'une montre ?", top_k=1)[0].entry_id == "enigme-ba793-faq:2.1"
+
+
+def test_a_background_word_in_hindi_or_thai_is_left_out_whole():
+    """`\\w+` cut घड़ी into घड and ी (and Thai words at every vowel mark), so a background word was left half in the question."""
+    hi = analyzer("hi")
+    watch = frozenset(hi.terms("घड़ी"))
+    assert strip_terms("मेरी घड़ी कब आएगी?", watch, hi) == "मेरी कब आएगी?"
+    th = analyzer("th")
+    assert strip_terms("นาฬิกา ส่งเมื่อไร", frozenset(th.terms("นาฬิกา")), th) == "ส่งเมื่อไร"

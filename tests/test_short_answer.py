@@ -79,3 +79,20 @@ def test_highlights_of_many_passages_analyse_the_question_once_per_language():
                 ("Aucun délai.", "fr")]
     ShortAnswerer(counting).highlights_of(question, passages)
     assert counting.calls == 1
+
+
+def test_highlights_keep_hindi_and_thai_words_whole():
+    """Words with marks (issue #31): `\\w+` cut घड़ी at its nukta and vowel sign, and Thai words at every vowel mark,
+    so the matched word was marked in pieces or not at all."""
+    passage = "हाँ, घड़ी की वारंटी दो साल की है।"
+    marks = highlights("क्या घड़ी की वारंटी है?", passage, analyzer("hi"))
+    assert [passage[a:b] for a, b in marks] == ["घड़ी", "वारंटी"]
+    passage = "นาฬิกากันน้ำได้ 50 เมตร"
+    marks = highlights("นาฬิกา กันน้ำ", passage, analyzer("th"))
+    assert [passage[a:b] for a, b in marks] == ["นาฬิกากันน้ำ"]
+
+
+def test_highlights_of_a_japanese_run_mark_the_matched_bigrams_only():
+    passage = "カードの有効期限をご確認ください。"
+    marks = highlights("有効期限はいつ", passage, analyzer("ja"))
+    assert [passage[a:b] for a, b in marks] == ["有効期限"]

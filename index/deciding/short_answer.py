@@ -17,14 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from faq.text import normalize
+from faq.text import WORD, normalize
 from index.disk.sentence_vectors import Spans
 from index.embedders import Embedder, model_for
 from index.ranking.lexical import Analyzer, analyzer as analyzer_of
 
 # a sentence ends at a line break, or after . ! ? (and any closing quote or bracket) before a space
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"»)\]]*[ \t]+(?=[A-ZÀ-ÖØ-Þ(«\"0-9])|\n+")
-_WORD = re.compile(r"\w+", re.UNICODE)
 _SHORT = 60
 # chosen on the watch-faq dev split (answers with the labelled fact / mean length in characters):
 # one sentence 0.62 / 141, margin 0.1 0.76 / 186, 0.2 0.87 / 232, always two sentences 0.91 / 263
@@ -50,7 +49,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
         end = m.start() if m else len(text)
         piece = text[start:end]
         a, b = start + (len(piece) - len(piece.lstrip())), start + len(piece.rstrip())
-        if b > a and _WORD.search(text[a:b]):
+        if b > a and WORD.search(text[a:b]):
             spans.append((a, b))
         start = m.end() if m else len(text)
     return spans
@@ -70,13 +69,9 @@ Words = tuple[tuple[int, int, str], ...]
 
 
 def word_terms(passage: str, analyzer: Analyzer) -> Words:
-    """(start, end, index term) of each passage word that has one."""
-    out = []
-    for m in _WORD.finditer(passage):
-        terms = analyzer.terms(m.group(0))
-        if terms:
-            out.append((m.start(), m.end(), terms[0]))
-    return tuple(out)
+    """(start, end, index term) of each passage word that has one, as the analyzer cuts words (Analyzer.spans): क्या
+    whole, not cut at its virama as `\\w+` did; a run of Chinese or Japanese as its overlapping bigrams."""
+    return tuple(analyzer.spans(passage))
 
 
 def highlights(question: str, passage: str, analyzer: Analyzer, words: Words | None = None) -> Marks:
@@ -85,10 +80,19 @@ def highlights(question: str, passage: str, analyzer: Analyzer, words: Words | N
 
 
 def marked(wanted: frozenset[str], passage: str, analyzer: Analyzer, words: Words | None = None) -> Marks:
-    """Spans of the passage's words whose index term is one of `wanted` (a question's terms)."""
+    """Spans of the passage's words whose index term is one of `wanted` (a question's terms); overlapping ones (the
+    bigrams of an unspaced script) or touching as one span."""
     if not wanted:
         return ()
-    return tuple((a, b) for a, b, term in (word_terms(passage, analyzer) if words is None else words) if term in wanted)
+    out: list[tuple[int, int]] = []
+    for a, b, term in word_terms(passage, analyzer) if words is None else words:
+        if term not in wanted:
+            continue
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return tuple(out)
 
 
 class ShortAnswerer:

@@ -20,6 +20,7 @@ built before analyzer 2 still loads and ranks exactly as it did:
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -143,6 +144,36 @@ class Analyzer:
             if at < len(word) and (term := self._term(word[at:])) is not None:
                 out.append(term)
         return out
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, term) of `text`'s words that have an index term, at their place in `text` (highlights, background
+        words). Words as `terms` cuts them: runs of `\\w` with analyzer 1; with 2, words keep their marks (क्या is one word,
+        not three) and a run of an unspaced script gives one span per bigram, overlapping (注文が: 注文, 文が)."""
+        out: list[tuple[int, int, str]] = []
+        for m in (_WORD_1 if self.version == 1 else WORD).finditer(text):
+            word, at = m.group(0), m.start()
+            if self.version == 1 or not _UNSPACED.search(word):
+                self._span(out, text, at, m.end())
+                continue
+            for run in _UNSPACED.finditer(word):  # "iphoneのケース": "iphone", then the bigrams of "のケース"
+                start = m.start() + run.start()
+                if start > at:
+                    self._span(out, text, at, start)
+                units = _clusters(run.group(0))
+                ends = list(itertools.accumulate(map(len, units), initial=start))
+                if len(units) == 1:
+                    self._span(out, text, ends[0], ends[1])
+                for i in range(len(units) - 1):
+                    self._span(out, text, ends[i], ends[i + 2])
+                at = m.start() + run.end()
+            if at < m.end():
+                self._span(out, text, at, m.end())
+        return out
+
+    def _span(self, out: list[tuple[int, int, str]], text: str, start: int, end: int) -> None:
+        found = self.terms(text[start:end])
+        if found:
+            out.append((start, end, found[0]))
 
     def _terms_1(self, text: str) -> list[str]:
         text = normalize(text).lower()
