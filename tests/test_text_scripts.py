@@ -15,6 +15,7 @@ import pytest
 from faq.junk import fold, junk_reason
 from faq.language import detect
 from faq.text import WORD, slugify, strip_accents, strip_all_marks
+from index.deciding.evidence import CorpusTerms
 from index.pipeline import build_index
 from index.ranking.entries import open_index
 from index.ranking.lexical import ANALYZER, Analyzer, analyzer, bigrams, normalize_arabic
@@ -123,6 +124,36 @@ def test_an_index_built_before_analyzer_2_loads_and_ranks_exactly_as_before(tmp_
     # the same index built now finds the Japanese and Arabic entries the old analyzer missed
     assert fresh.score("カードが使えない").scores[2] > 0 and not recorded["カードが使えない"][2]
     assert fresh.score("注文が届かない").scores[3] > 0
+
+
+def _old_index(tmp_path: Path, fake_embedder) -> Path:
+    """An index of lexical-v1's corpus whose BM25 is the one written before analyzer 2."""
+    path = tmp_path / "index"
+    build_index(load_corpus(V1 / "corpus"), [fake_embedder], path)
+    shutil.rmtree(path / "bm25")
+    shutil.copytree(V1 / "bm25", path / "bm25")
+    manifest = json.loads((path / "bm25" / "lexical.json").read_text(encoding="utf-8"))
+    manifest["bm25s"] = bm25s.__version__
+    (path / "bm25" / "lexical.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return path
+
+
+def test_the_decisions_term_evidence_uses_the_analyzers_the_index_was_built_with(tmp_path: Path, fake_embedder) -> None:
+    """Coverage and known terms compare the question's terms with BM25's vocabulary: an old index's are analyzer 1's,
+    so the question and the entries must be analysed with 1 too (analyzer 2's क्या, घड़ी are not in its vocabulary)."""
+    old = open_index(_old_index(tmp_path, fake_embedder)).table
+    terms = CorpusTerms(old)
+    question = "क्या घड़ी की वारंटी है"
+    asked = terms.question_terms(question)
+    assert asked == set(Analyzer(old.lang, 1).terms(question)) and asked <= terms.vocabulary
+    assert asked <= terms.of_entry("shop:5")  # the Hindi entry, analysed as its BM25 part was
+    assert terms.of_entry("shop:3") == frozenset(Analyzer("ja", 1).terms("支払い カードが使えません カードの有効期限と住所をご確認ください。"
+                                                                          "カートに商品を入れてから決済してください。"))
+    assert old.analyzer_of("ko").version == 1  # a language the index has no part for: the index's version
+    shutil.rmtree(tmp_path / "index" / "bm25")  # built again now: analyzer 2 throughout
+    fresh = open_index(tmp_path / "index").table
+    assert {fresh.analyzer_of(lang).version for lang in ("fr", "ja", "hi", "ko")} == {ANALYZER}
+    assert CorpusTerms(fresh).question_terms(question) == set(analyzer(fresh.lang).terms(question))
 
 
 @pytest.mark.parametrize("message", [

@@ -29,7 +29,6 @@ from functools import lru_cache
 import numpy as np
 
 from index.ranking.entries import EntryTable
-from index.ranking.lexical import analyzer
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 TERSE_WORDS = 3  # a question of at most this many words is a search-box query: it scores lower everywhere
@@ -113,7 +112,9 @@ class CorpusTerms:
     def __init__(self, table: EntryTable, cache_size: int = 4096) -> None:
         self._table = table
         self.vocabulary = table.vocabulary
-        self.analyzer = analyzer(table.lang)
+        # the analyzers the index's BM25 was built with, so the question's terms and the entries' are its vocabulary's:
+        # an index saved before analyzer 2 (issue #31) keeps analyzer 1, whose Japanese or Hindi terms 2 does not make
+        self.analyzer = table.analyzer_of(table.lang)
         self.of_entry = lru_cache(maxsize=cache_size)(self._of_entry)
 
     def question_terms(self, question: str) -> set[str]:
@@ -122,7 +123,7 @@ class CorpusTerms:
     def _of_entry(self, entry_id: str) -> frozenset[str]:
         e = self._table.records.entries[self._table.position[entry_id]]
         text = " ".join((e.section, e.question, *e.alt_questions, e.answer))
-        return frozenset(analyzer(e.lang).terms(text)) | frozenset(self.analyzer.terms(text))
+        return frozenset(self._table.analyzer_of(e.lang).terms(text)) | frozenset(self.analyzer.terms(text))
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,14 @@ class EntryTable:
                         analyzer(self.lang, self.lexical.analyzers[0]))
         return analyzer(self.lang, saved_analyzer(self._lexical, self.lang))
 
+    def analyzer_of(self, lang: str) -> Analyzer:
+        """The analyzer the index's BM25 analyses `lang` with: its part's for that language, else the analyzer of that
+        language in the version the index language's part was built with (an index saved before analyzer 2 keeps 1)."""
+        for _, bm25 in self.lexical.parts:
+            if bm25.analyzer.lang == lang:
+                return bm25.analyzer
+        return analyzer(lang, self.analyzer.version)
+
     @cached_property
     def vocabulary(self) -> frozenset[str]:
         """Every index term BM25 knows in this corpus: the decision asks which of a question's words the FAQ uses at all."""
