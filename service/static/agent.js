@@ -156,7 +156,7 @@ function group(suggestion, index) {
           class: `confidence ${suggestion.answerable ? "ok" : "low"}`,
           text: t("agent.confidence", { p: Math.round(suggestion.confidence * 100) }),
         }))),
-    el("blockquote", { class: "detected", text: suggestion.question }),
+    el("blockquote", { class: "detected", dir: "auto", text: suggestion.question }),
   );
   if (!suggestion.answerable) {
     const none = suggestion.outcome === "none";

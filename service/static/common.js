@@ -201,11 +201,25 @@ export function localized(value) {
   return value[lang] ?? value[helpcenter.default_language] ?? Object.values(value)[0] ?? "";
 }
 
-/** The UI string `key` in the current language, with `{name}` placeholders filled from `params` as plain text. */
+// Languages written right to left (ISO 639: Arabic, Hebrew, Persian, Urdu, Yiddish, Pashto, Sindhi, Uyghur,
+// Central Kurdish, Dhivehi; "iw" is Hebrew's old code).
+const RTL_LANGS = new Set(["ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "ckb", "dv"]);
+// a strong right-to-left character: Hebrew, Arabic, Syriac, Thaana, N'Ko… and their presentation forms
+const RTL_CHAR = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]|[\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+
+/** "rtl" for a language written right to left ("ar", "fa-IR"), else "ltr". */
+export function dirOf(code) {
+  return typeof code === "string" && RTL_LANGS.has(code.split(/[-_]/)[0].toLowerCase()) ? "rtl" : "ltr";
+}
+
+/** The UI string `key` in the current language, with `{name}` placeholders filled from `params` as plain text.
+ * A parameter with right-to-left letters (an Arabic question in a French sentence) is isolated (U+2068 … U+2069),
+ * so its own direction cannot reorder the sentence around it. */
 export function t(key, params = {}) {
   if (key === "brand") return helpcenter.name;
   const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+  const fill = (value) => (RTL_CHAR.test(value) ? `\u2068${value}\u2069` : value);
+  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? fill(String(params[name])) : `{${name}}`));
 }
 
 /**
@@ -231,6 +245,7 @@ export function statusLine(element) {
 /** Fill every [data-i18n] (textContent), [data-i18n-placeholder], [data-i18n-aria-label] under root. */
 export function applyStrings(root = document) {
   document.documentElement.lang = lang;
+  document.documentElement.dir = dirOf(lang);
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
   for (const el of root.querySelectorAll("[data-i18n-aria-label]")) el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
@@ -304,7 +319,7 @@ export function topicChips(onPick) {
   if (!topics.length) return null;
   return el("div", { class: "topics", role: "group", "aria-label": t("topics.label") },
     el("span", { class: "topics-label", text: t("topics.label") }),
-    topics.map((topic) => el("button", { type: "button", class: "chip topic-chip", text: topic, onclick: () => onPick(topic) })));
+    topics.map((topic) => el("button", { type: "button", class: "chip topic-chip", dir: "auto", text: topic, onclick: () => onPick(topic) })));
 }
 
 /** Wire the language button: toggles fr/en, remembers it, re-applies strings and calls onChange to re-render. */
@@ -370,9 +385,15 @@ export function sendFeedback(queryId, entryId, verdict) {
   return postJSON("/v1/feedback", { query_id: queryId, entry_id: entryId, verdict });
 }
 
-/** Create an element with attributes and children (strings become text nodes, never HTML). */
+/** Create an element with attributes and children (strings become text nodes, never HTML).
+ * An element given a `lang` (the FAQ's text, a result's) gets its direction: `dir="rtl"` for a language written right
+ * to left, `dir="auto"` (from its first strong letter) when the language is not known; none otherwise (the page's). */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
+  if ("lang" in attrs && !("dir" in attrs)) {
+    if (!attrs.lang) node.dir = "auto";
+    else if (dirOf(attrs.lang) === "rtl") node.dir = "rtl";
+  }
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === "class") node.className = value;

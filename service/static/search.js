@@ -274,7 +274,7 @@ function renderBrowse() {
   for (const doc of documents) {
     for (const section of doc.sections) {
       const headingId = uniqueId("section");
-      cards.push(el("section", { class: "topic", "aria-labelledby": headingId },
+      cards.push(el("section", { class: "topic", "aria-labelledby": headingId, lang: doc.lang },
         el("h3", { id: headingId, text: section.title }),
         el("ul", {}, section.questions.map((q) => el("li", {},
           el("button", {

@@ -108,6 +108,13 @@
     return node;
   }
 
+  // languages written right to left, and a strong right-to-left letter (Hebrew, Arabic, Syriac, Thaana, N'Ko…)
+  const RTL_LANGS = new Set(["ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "ckb", "dv"]);
+  const RTL_CHAR = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/;
+  const isRtl = (code) => typeof code === "string" && RTL_LANGS.has(code.split(/[-_]/)[0].toLowerCase());
+  /** The `dir` of the FAQ's text in `code`: "rtl" for a right-to-left language, "auto" when unknown, else none (the box's). */
+  const textDir = (code) => (!code ? "auto" : isRtl(code) ? "rtl" : null);
+
   /** `url` when it is an http(s) address, else null: only those become links (never javascript:). */
   function safeUrl(url) {
     if (typeof url !== "string" || !url) return null;
@@ -178,7 +185,9 @@
 
     t(key, params = {}) {
       const text = STRINGS[this.uiLang][key] ?? STRINGS.en[key] ?? key;
-      return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+      // a right-to-left question inside an English or French sentence is isolated (U+2068 … U+2069)
+      const fill = (value) => (RTL_CHAR.test(value) ? `\u2068${value}\u2069` : value);
+      return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? fill(String(params[name])) : `{${name}}`));
     }
 
     connectedCallback() {
@@ -203,7 +212,7 @@
       sheet.addEventListener("error", show);
       const inputId = uniqueId("q");
       this.input = el("input", { id: inputId, class: "input", type: "search", autocomplete: "off", spellcheck: "false",
-        enterkeyhint: "search", maxlength: "500" });
+        enterkeyhint: "search", maxlength: "500", dir: "auto" });
       this.label = el("label", { class: "label", for: inputId });
       this.spinner = el("span", { class: "spinner", "aria-hidden": "true", hidden: true });
       this.form = el("form", { class: "form", role: "search" }, this.label, el("div", { class: "field" }, this.input, this.spinner));
@@ -241,6 +250,7 @@
 
     #applyStrings() {
       this.box.lang = this.uiLang;
+      this.box.dir = isRtl(this.uiLang) ? "rtl" : "ltr"; // the UI's own, not the host page's (it inherits through the shadow root)
       this.label.textContent = this.t("label");
       this.input.placeholder = this.getAttribute("placeholder") || this.t("placeholder");
     }
@@ -365,13 +375,14 @@
       const title = url ? el("a", { href: url, target: "_blank", rel: "noopener", text: result.question }) : result.question;
       const card = el("article", { class: answer ? "card is-best" : "card", "aria-labelledby": titleId, lang: result.lang || null },
         answer ? el("p", { class: "badge", text: this.t("best") }) : null,
-        el("h3", { class: "title", id: titleId }, title),
+        el("h3", { class: "title", id: titleId, dir: textDir(result.lang) }, title),
         answer
-          ? el("p", { class: "answer short", lang: answer.lang || null }, highlighted(answer.text, answer.highlights, answer.start))
-          : el("p", { class: "answer" }, opening(result)),
+          ? el("p", { class: "answer short", lang: answer.lang || null, dir: textDir(answer.lang || result.lang) },
+            highlighted(answer.text, answer.highlights, answer.start))
+          : el("p", { class: "answer", dir: textDir(result.lang) }, opening(result)),
         el("p", { class: "citation" }, el("span", { class: "cite-label", text: this.t("source") }), " ",
-          url ? el("a", { href: url, target: "_blank", rel: "noopener", text: `${result.document} › ${result.citation}` })
-            : `${result.document} › ${result.citation}`),
+          el(url ? "a" : "bdi", { href: url, target: url ? "_blank" : null, rel: url ? "noopener" : null, dir: textDir(result.lang) ?? "auto",
+            text: `${result.document} › ${result.citation}` })),
       );
       if (answer) card.append(this.#feedback(data.query_id, result.entry_id, titleId));
       return card;
