@@ -71,4 +71,3 @@ def test_label_free_calibration_learns_background_words_from_traffic_only(fake_r
     no_background = RetrievalConfig(background=False)
     searcher, _ = fit_label_free(load_index(fake_raw_index_dir), no_background, fake_models, off_topic, traffic)
     assert len(calls) == 1 and not searcher.learnt.background
-
