@@ -34,7 +34,8 @@ def normalize(text: str) -> str:
 # virama, Thai vowels and tone marks, Arabic harakat, Latin accents… Python's \w leaves them out, so r"\w+"
 # cuts "क्या" into "क", "य" and "ขอบคุณ" into "ขอบค", "ณ"; WORD keeps a letter and its marks together.
 _MARKS = "".join(c for c in map(chr, range(0x10000)) if unicodedata.category(c)[0] == "M")
-WORD = re.compile(f"(?:[^\\W_]|[{re.escape(_MARKS)}])+")
+# a mark only after a letter or digit: "❤️" (a symbol and its emoji variation selector, a mark) has no word
+WORD = re.compile(f"(?:[^\\W_][{re.escape(_MARKS)}]*)+")
 
 
 def _foldable(base: int) -> bool:

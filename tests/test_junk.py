@@ -13,7 +13,7 @@ from conftest import ROOT
 NO_WORDS, GREETING, MASH = "no words", "greeting or thanks only", "keyboard mash"
 
 JUNK = [
-    ("😀😀", NO_WORDS), ("👍", NO_WORDS), ("🙏🏽", NO_WORDS), ("???", NO_WORDS), ("...", NO_WORDS), ("?!", NO_WORDS),
+    ("😀😀", NO_WORDS), ("👍", NO_WORDS), ("🙏🏽", NO_WORDS), ("❤️", NO_WORDS), ("🤷\u200d♂️", NO_WORDS), ("✌️ ☀️", NO_WORDS), ("???", NO_WORDS), ("...", NO_WORDS), ("?!", NO_WORDS),
     ("-_-", NO_WORDS), ("« » ; : !", NO_WORDS),
     ("asdfghjkl", MASH), ("qsdfgh", MASH), ("jjjjjjj", MASH), ("xcvbn", MASH), ("QWERTY", MASH), ("azertyuiop", MASH),
     ("lkjhgf", MASH), ("dfkjg", MASH), ("asdfgh jjjj", MASH), ("qwertz!!", MASH), ("zzzz", MASH),
