@@ -250,3 +250,28 @@ def test_a_site_whose_pages_all_fail_is_one_clear_error(site, tmp_path):
     site.pages.clear()
     with pytest.raises(CorpusError, match="no page of the site could be read .*HTTP 404"):
         load_site(f"{site.origin}/sitemap.xml", options(tmp_path))
+
+
+def test_faq_ingest_url_indexes_the_site_and_lists_each_failed_page(site, tmp_path, monkeypatch, fake_everywhere):
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from faq.settings import get_settings
+
+    for name, value in {"FAQ_DATA_DIR": tmp_path / "data", "FAQ_SITE_TIMEOUT": 0.5, "FAQ_SITE_MAX_PAGE_BYTES": 100_000,
+                        "FAQ_CORPUS": f"{site.origin}/sitemap.xml", "FAQ_INDEX_DIR": tmp_path / "index"}.items():
+        monkeypatch.setenv(name, str(value))
+    get_settings.cache_clear()
+    try:
+        assert get_settings().corpus == f"{site.origin}/sitemap.xml"  # an address stays one (a Path would fold its //)
+        first = CliRunner().invoke(app, ["ingest"])
+        second = CliRunner().invoke(app, ["ingest", f"{site.origin}/sitemap.xml"])
+    finally:
+        get_settings.cache_clear()
+    assert first.exit_code == 0, first.output
+    out = " ".join(first.output.split())
+    assert f"read 25 page(s) from sitemap {site.origin}/sitemap.xml (0 unchanged since the last run" in out
+    assert "1 page(s) left out: robots.txt disallows them" in out and "5 page(s) failed (the others are indexed)" in out
+    assert f"{site.origin}/help/missing: HTTP 404 Not Found" in out and "indexed 25 entries" in out
+    assert second.exit_code == 0 and "(25 unchanged since the last run" in " ".join(second.output.split())
+    assert (tmp_path / "data" / "site-cache" / "pages.json").is_file()
