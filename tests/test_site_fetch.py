@@ -275,3 +275,19 @@ def test_faq_ingest_url_indexes_the_site_and_lists_each_failed_page(site, tmp_pa
     assert f"{site.origin}/help/missing: HTTP 404 Not Found" in out and "indexed 25 entries" in out
     assert second.exit_code == 0 and "(25 unchanged since the last run" in " ".join(second.output.split())
     assert (tmp_path / "data" / "site-cache" / "pages.json").is_file()
+
+
+def test_hreflang_alternates_make_the_questions_of_two_faq_lists_translations(tmp_path):
+    def faq_list(lang: str, questions: list[str]) -> str:
+        items = "".join(f"<details><summary>{q}</summary><p>Answer {n} ({lang}).</p></details>" for n, q in enumerate(questions))
+        return (f'<html lang="{lang}"><head><title>FAQ</title><link rel="canonical" href="https://help.example.com/{lang}/faq">'
+                '<link rel="alternate" hreflang="fr" href="/fr/faq"><link rel="alternate" hreflang="en" href="/en/faq">'
+                f"</head><body><main><h1>FAQ</h1>{items}</main></body></html>")
+
+    (tmp_path / "faq-fr.html").write_text(faq_list("fr", ["Livraison ?", "Retours ?"]), encoding="utf-8")
+    (tmp_path / "faq-en.html").write_text(faq_list("en", ["Shipping?", "Returns?"]), encoding="utf-8")
+    (tmp_path / "other.html").write_text("<html><body><h1>Alone</h1><p>No alternates.</p></body></html>", encoding="utf-8")
+    groups = {e.question: e.group for e in load_corpus(tmp_path).entries}
+    assert groups == {"Livraison ?": "hreflang:https://help.example.com/en/faq#1", "Shipping?": "hreflang:https://help.example.com/en/faq#1",
+                      "Retours ?": "hreflang:https://help.example.com/en/faq#2", "Returns?": "hreflang:https://help.example.com/en/faq#2",
+                      "Alone": ""}
