@@ -19,6 +19,7 @@ from faq.limits import MAX_TOP_K
 from faq.settings import Settings, get_settings
 
 if TYPE_CHECKING:  # the use cases import the models' code: loaded only by the commands that need it
+    from ingest.site import SiteCorpus
     from ingest.workload import EmbeddingWork
     from usecases.calibrate import CalibrationResult
 
@@ -36,7 +37,7 @@ def _settings_first() -> None:
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="index versions root or folder (default FAQ_INDEX_DIR)")]
 
 
-def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
+def build(corpus: Path | str, index_dir: Path, settings: Settings) -> str:
     """`faq ingest` with a progress bar: build, calibrate and switch to a new version; returns its name."""
     from usecases.versions import build_version
 
@@ -54,6 +55,8 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
 
         result = build_version(corpus, index_dir, settings, progress=step, estimated=warn)
     m = result.manifest
+    if result.site is not None:
+        say_site(result.site)
     for note in result.notes:
         console.print(f"[dim]{note}[/]")
     if result.phrasings:
@@ -68,6 +71,23 @@ def build(corpus: Path, index_dir: Path, settings: Settings) -> str:
     if result.published:
         console.print("published it to the database (FAQ_DATABASE_URL): every replica follows within a poll")
     return result.version
+
+
+def say_site(site: SiteCorpus) -> None:
+    """What a site's fetch read, and every page that failed, with why."""
+    from rich.markup import escape
+
+    fetched = site.fetch
+    console.print(f"read {len(site.files)} page(s) from {escape(fetched.source)} ({fetched.not_modified} unchanged since "
+                  f"the last run, {fetched.requests} requests)")
+    if fetched.disallowed:
+        console.print(f"[dim]{len(fetched.disallowed)} page(s) left out: robots.txt disallows them[/]")
+    if fetched.left_out:
+        console.print(f"[yellow]{fetched.left_out} more page(s) not read: over FAQ_SITE_MAX_PAGES[/]")
+    if site.failures:
+        console.print(f"[yellow]{len(site.failures)} page(s) failed[/] (the others are indexed):")
+        for failure in site.failures:
+            console.print(f"  {escape(str(failure))}")
 
 
 def say_calibration(result: CalibrationResult) -> None:
@@ -94,13 +114,18 @@ def say_calibration(result: CalibrationResult) -> None:
 
 @app.command()
 def ingest(
-    corpus: Annotated[Optional[Path], typer.Argument(help="FAQ file or folder (.txt, .md, .jsonl); default FAQ_CORPUS")] = None,
+    corpus: Annotated[Optional[str], typer.Argument(help="FAQ file or folder (.txt, .md, .jsonl, .csv, .json, .html), or a "
+                                                         "help center's site (https://…/sitemap.xml or a start page); "
+                                                         "default FAQ_CORPUS")] = None,
     index: IndexOption = None,
 ) -> None:
     """Build the index from a corpus; the served index is replaced only once the new one is complete."""
+    from ingest.fetch import is_site
+
     settings = get_settings()
     try:
-        build(corpus or settings.corpus, index or settings.index_dir, settings)
+        source: Path | str = settings.corpus if corpus is None else corpus if is_site(corpus) else Path(corpus)
+        build(source, index or settings.index_dir, settings)
     except FaqError as e:
         fail(e)
 

@@ -9,7 +9,7 @@ from pydantic import AliasChoices, Field, IPvAnyNetwork, SecretStr, ValidationEr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from faq.errors import SettingsError
-from faq.limits import DEFAULT_MAX_EMBED_CHARS, DEFAULT_TOP_K, MAX_TOP_K
+from faq.limits import DEFAULT_MAX_EMBED_CHARS, DEFAULT_TOP_K, MAX_FILE_BYTES, MAX_TOP_K
 from faq.redact import DEFAULT_PHONE_REGIONS, compile_patterns
 from faq.retrieval import Aggregate, Fusion, RetrievalConfig, check_embedder_name, parse_ensemble
 
@@ -23,7 +23,13 @@ class Settings(BaseSettings):
     # password does not end up in a startup error, a terminal's scrollback or a process manager's log
     model_config = SettingsConfigDict(env_prefix="FAQ_", env_file=".env", extra="ignore", frozen=True, hide_input_in_errors=True)
 
-    corpus: Path = Field(Path("corpus"), description="FAQ file or folder that `faq serve` indexes when there is no index")
+    corpus: Path | str = Field(Path("corpus"), description="FAQ file or folder that `faq serve` indexes when there is no index, "
+                                                           "or a help center's site: its https://…/sitemap.xml or a start page")
+    site_max_pages: int = Field(500, ge=1, le=100_000, description="pages `faq ingest URL` reads from a site at most")
+    site_concurrency: int = Field(4, ge=1, le=32, description="requests `faq ingest URL` sends a site at once")
+    site_timeout: float = Field(15.0, gt=0, le=300, description="seconds a site's page may take in all before it is a failure")
+    site_max_page_bytes: int = Field(5 * 1024 * 1024, ge=1024, le=MAX_FILE_BYTES, description="bytes a site's page may have "
+                                     "before it is a failure (too large)")
     helpcenter: Path | None = Field(None, description="the help center's name, contacts and topics (JSON); "
                                                       "default: helpcenter.json in the corpus folder, or beside a single-file corpus")
     index_dir: Path = Field(Path("var/index"), description="index versions root (or a single index folder) the service loads")
@@ -82,6 +88,18 @@ class Settings(BaseSettings):
     max_chunk_chars: int = Field(1200, ge=200, le=8000, description="longer answers are split into overlapping chunks")
     max_embed_chars: int = Field(DEFAULT_MAX_EMBED_CHARS, ge=1, description="characters `faq ingest` embeds at most "
                                  "(questions and chunks): a larger corpus is refused before embedding, rather than run for hours")
+
+    @field_validator("corpus", mode="before")
+    @classmethod
+    def _path_or_site(cls, value: object) -> object:
+        """An http(s) address stays text (a Path would fold its `//`); anything else is a path."""
+        if isinstance(value, str) and not value.lower().startswith(("http://", "https://")):
+            return Path(value)
+        return value
+
+    def site_cache(self) -> Path:
+        """Where `faq ingest URL` keeps the pages' ETags, dates and bodies between runs (conditional requests)."""
+        return self.data_dir / "site-cache"
 
     @field_validator("embedder")
     @classmethod

@@ -106,12 +106,14 @@ def helpcenter_path(corpus: Path, override: Path | None = None) -> Path:
     return corpus / FILE_NAME if corpus.is_dir() else corpus.parent / FILE_NAME
 
 
-def load_helpcenter(corpus: Path, override: Path | None = None) -> HelpCenter:
-    """Read and check the help center's file; neutral defaults when the corpus has none.
+def load_helpcenter(corpus: Path | str, override: Path | None = None) -> HelpCenter:
+    """Read and check the help center's file; neutral defaults when the corpus has none (a site has none: FAQ_HELPCENTER).
 
     A file named by FAQ_HELPCENTER must exist: a wrong path would otherwise quietly drop the contacts.
     """
-    path = helpcenter_path(corpus, override)
+    if isinstance(corpus, str) and override is None:  # a site's address
+        return HelpCenter()
+    path = helpcenter_path(Path(corpus), override)
     if not path.is_file():
         if override is not None:
             raise HelpCenterError(path, None, "no such file (named by FAQ_HELPCENTER); fix the path or unset it "

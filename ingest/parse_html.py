@@ -7,12 +7,19 @@ the headings of one level (two at least) end with "?" (each heading of that leve
 = the text up to the next heading of the same or a higher level, section = the heading above it).
 Otherwise the page is **one article** (question = title) whose `h2`-`h6` split it when it is long.
 The url is `<link rel="canonical">` or `<meta property="og:url">`, else empty.
+
+A page with `<link rel="alternate" hreflang="…" href="…">` alternates is one language of a page that
+exists in several: its entries are translations of the alternates' entries at the same place (the
+article, or the n-th question of a FAQ list). Their group is the smallest alternate address (relative
+ones resolved against the page's url when it has one), which every language version of the page lists.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup, Tag
 
@@ -31,6 +38,24 @@ def parse_html(path: Path, text: str, document_id: str, lang: str) -> ParsedFile
         soup = parse_markup(text)
     except MarkupError as e:
         raise CorpusError(path, e.line or None, e.reason) from e
+    group = _alternates_group(soup)  # before the page's boilerplate is dropped
+    parsed = _parse_page(path, soup, document_id, lang)
+    if not group:
+        return parsed
+    entries = tuple(replace(e, group=f"{group}#{e.local_id}") for e in parsed.entries)
+    return replace(parsed, entries=entries)
+
+
+def _alternates_group(soup: BeautifulSoup) -> str:
+    """The key the language versions of a page share: the smallest of the addresses its hreflang alternates give."""
+    base = _url(soup)
+    hrefs = {urljoin(base, str(tag["href"]).strip()) if base else str(tag["href"]).strip()
+             for tag in soup.find_all("link", href=True, hreflang=True)
+             if "alternate" in (tag.get("rel") or []) and str(tag["href"]).strip()}
+    return f"hreflang:{min(hrefs)}" if hrefs else ""
+
+
+def _parse_page(path: Path, soup: BeautifulSoup, document_id: str, lang: str) -> ParsedFile:
     url = _url(soup)
     page_lang = lang_of(soup.html.get("lang") if soup.html else None, lang)
     root = soup.find("main") or soup.find("article") or soup.body or soup

@@ -33,6 +33,8 @@ from index.disk.versions import (
 from index.embedders import Embedder, load_embedders
 from index.pipeline import build_index
 from ingest.corpus import Corpus, load_corpus, with_phrasings
+from ingest.fetch import SiteOptions, is_site
+from ingest.site import SiteCorpus, load_site
 from ingest.workload import EmbeddingWork, estimate_embedding
 from replication.follower import Follower, SyncStatus
 from replication.published import published_versions
@@ -53,6 +55,7 @@ class BuildResult:
     notes: tuple[str, ...] = ()  # what the parsers left out on purpose (drafts of a help-center export)
     published: bool = False  # uploaded to the database and served by every replica (FAQ_DATABASE_URL)
     leftovers: tuple[str, ...] = ()  # what interrupted builds left, removed before this one
+    site: SiteCorpus | None = None  # what was fetched, when the corpus is a site's address
 
 
 @dataclass(frozen=True)
@@ -61,14 +64,27 @@ class Rollback:
     was: str | None
 
 
-def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: Progress | None = None,
+def site_options(settings: Settings) -> SiteOptions:
+    return SiteOptions(max_pages=settings.site_max_pages, concurrency=settings.site_concurrency, timeout=settings.site_timeout,
+                       max_page_bytes=settings.site_max_page_bytes, cache_dir=settings.site_cache())
+
+
+def read_corpus(corpus: Path | str, settings: Settings) -> tuple[Corpus, SiteCorpus | None]:
+    """A corpus file or folder, or a help center's site (its sitemap or a start page, fetched: ingest.fetch)."""
+    if is_site(corpus):
+        site = load_site(str(corpus), site_options(settings))
+        return site.corpus, site
+    return load_corpus(corpus), None
+
+
+def build_version(corpus: Path | str, index_dir: Path, settings: Settings, progress: Progress | None = None,
                   estimated: Estimated | None = None) -> BuildResult:
     """Parse, chunk, embed and calibrate a new index version beside the served one, then switch to it.
 
     The served version stays untouched until the pointer switch, so a crash or a bad corpus file
     leaves searches running on the last good index. A corpus past FAQ_MAX_EMBED_CHARS is refused
-    before any model loads."""
-    loaded = load_corpus(corpus)
+    before any model loads. A site's pages are fetched first; a page that fails is reported, not fatal."""
+    loaded, site = read_corpus(corpus, settings)
     with existing_feedback_store(settings) as store:
         accepted = store.accepted_phrasings() if store else {}
     loaded = with_phrasings(loaded, accepted) if accepted else loaded
@@ -79,7 +95,7 @@ def build_version(corpus: Path, index_dir: Path, settings: Settings, progress: P
     if estimated is not None:
         estimated(work)
     result = build_loaded(loaded, index_dir, settings, load_embedders(settings.retrieval()), progress)
-    return replace(result, phrasings=sum(len(v) for v in accepted.values()))
+    return replace(result, phrasings=sum(len(v) for v in accepted.values()), site=site)
 
 
 def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Sequence[Embedder],
