@@ -178,3 +178,24 @@ def test_the_keys_are_the_stored_rows_keys(corpus, tmp_path):
     assert keys.shape == (read_manifest(tmp_path / "v1").vector_count, 16) and len({k.tobytes() for k in keys}) > 1
 
 
+
+
+def test_with_a_database_an_ingest_on_another_replica_reuses_the_published_vectors(fake_everywhere, pg_url, tmp_path):
+    """Published versions carry their keys, so a replica that follows the database has the vectors to reuse."""
+    from replication.follower import Follower
+    from replication.published import published_versions
+    from usecases.versions import build_version
+
+    from conftest import CORPUS
+
+    def on(host: str) -> Settings:
+        return Settings(index_dir=tmp_path / host, corpus=CORPUS, data_dir=tmp_path / f"data-{host}", database_url=pg_url)
+
+    first = build_version(CORPUS, tmp_path / "a", on("a"))
+    assert first.published and first.changes is not None and first.changes.texts_embedded > 0
+    with published_versions(pg_url) as registry:
+        Follower(registry, tmp_path / "b", keep=3).step()
+    assert (resolve(tmp_path / "b")[0] / keys_file("vectors.faiss")).exists()
+    second = build_version(CORPUS, tmp_path / "b", on("b"))
+    assert second.published and second.changes is not None and second.changes.reused_from == first.version
+    assert second.changes.texts_embedded == 0 and second.changes.texts_reused == first.changes.texts_embedded
