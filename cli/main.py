@@ -63,6 +63,9 @@ def build(corpus: Path | str, index_dir: Path, settings: Settings) -> str:
         console.print(f"with {result.phrasings} accepted phrasing(s) from {settings.data_dir}")
     console.print(f"[green]indexed[/] {m.entry_count} entries ({m.chunk_count} chunks, {m.vector_count} vectors) "
                   f"from {result.documents} document(s) in {m.build_seconds:.1f}s")
+    if (c := result.changes) is not None and c.reused_from is not None:
+        console.print(f"{c.added} entries added, {c.changed} changed, {c.removed} removed since {c.reused_from}: "
+                      f"embedded {c.texts_embedded} texts, reused {c.texts_reused}")
     say_calibration(result.calibration)
     removed = f" (removed {len(result.removed)} old)" if result.removed else ""
     if result.leftovers:
@@ -118,16 +121,51 @@ def ingest(
                                                          "help center's site (https://…/sitemap.xml or a start page); "
                                                          "default FAQ_CORPUS")] = None,
     index: IndexOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object at the end (and nothing else on stdout)")] = False,
 ) -> None:
-    """Build the index from a corpus; the served index is replaced only once the new one is complete."""
+    """Build the index from a corpus; the served index is replaced only once the new one is complete.
+
+    Only the texts the served version did not embed are embedded (index.disk.reuse)."""
     from ingest.fetch import is_site
 
     settings = get_settings()
+    root = index or settings.index_dir
+    source: Path | str = settings.corpus if corpus is None else corpus if is_site(corpus) else Path(corpus)
+    if as_json:
+        return ingest_json(source, root, settings)
     try:
-        source: Path | str = settings.corpus if corpus is None else corpus if is_site(corpus) else Path(corpus)
-        build(source, index or settings.index_dir, settings)
+        build(source, root, settings)
     except FaqError as e:
         fail(e)
+
+
+def ingest_json(corpus: Path | str, index_dir: Path, settings: Settings) -> None:
+    """`faq ingest --json`: one object on stdout, for scripts and CI; a refused ingest exits 1 with `switched: false`,
+    the version still served and the reason."""
+    import json
+
+    from index.disk.versions import current_version
+    from usecases.versions import build_version
+
+    try:
+        result = build_version(corpus, index_dir, settings)
+    except FaqError as e:
+        typer.echo(json.dumps({"switched": False, "version": current_version(index_dir), "reason": str(e)}, ensure_ascii=False))
+        raise typer.Exit(code=1) from None
+    m, c = result.manifest, result.changes
+    typer.echo(json.dumps({
+        "switched": True, "version": result.version, "reason": None,
+        "entries": m.entry_count, "documents": result.documents, "chunks": m.chunk_count, "vectors": m.vector_count,
+        "entries_added": c.added if c else None, "entries_changed": c.changed if c else None,
+        "entries_removed": c.removed if c else None,
+        "texts_embedded": c.texts_embedded if c else None, "texts_reused": c.texts_reused if c else None,
+        "reused_from": c.reused_from if c else None, "build_seconds": m.build_seconds,
+        "calibration": result.calibration.method, "phrasings": result.phrasings, "notes": list(result.notes),
+        "removed_versions": list(result.removed), "leftovers": list(result.leftovers), "published": result.published,
+        "pages_fetched": len(result.site.fetch.pages) if result.site else None,
+        "pages_unchanged": sum(p.not_modified for p in result.site.fetch.pages) if result.site else None,
+        "pages_failed": [{"url": f.url, "reason": f.reason, "status": f.status} for f in result.site.failures] if result.site else None,
+    }, ensure_ascii=False))
 
 
 @app.command(name="calibrate")

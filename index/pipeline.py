@@ -21,6 +21,7 @@ from index.deciding.short_answer import ShortAnswerer, sentence_model as sentenc
 from index.disk.build import MANIFEST, Progress, build_folder
 from index.disk.known import Vectors as KnownVectors, load_known, save_known
 from index.disk.manifest import CalibrationInfo, CalibrationMethod, IndexManifest, QueryBankInfo
+from index.disk.reuse import VectorPool
 from index.disk.sentence_vectors import SentenceSplit
 from index.disk.storage import LoadedIndex, read_manifest
 from index.disk.versions import resolve
@@ -39,15 +40,16 @@ MIN_QUERY_BANK = 20  # fewer questions than this say too little about how each e
 
 
 def build_index(corpus: Corpus, embedder: Embedder | Sequence[Embedder], out: str | Path, *, max_chars: int = DEFAULT_MAX_CHARS,
-                overlap: int = DEFAULT_OVERLAP, progress: Progress | None = None) -> IndexManifest:
+                overlap: int = DEFAULT_OVERLAP, progress: Progress | None = None, reuse: VectorPool | None = None) -> IndexManifest:
     """Embed the corpus with each embedder (the first is primary) and write the index folder at `out` (index.disk.build), with
     what the ranking and the short answer keep beside the vectors: BM25 over the chunks (index.ranking.signals.LexicalSignal) and,
-    with a sentence model among the embedders, each chunk's sentence vectors split as the short answerer splits them."""
+    with a sentence model among the embedders, each chunk's sentence vectors split as the short answerer splits them.
+    `reuse`: vectors earlier builds made (index.disk.reuse): only texts it does not hold are embedded."""
     embedders = [embedder] if not isinstance(embedder, Sequence) else list(embedder)
     model = sentence_model_of(embedders)
     return build_folder(corpus, embedders, out, max_chars=max_chars, overlap=overlap, progress=progress,
                         sentences=SentenceSplit(model, sentences, sentence_texts) if model is not None else None,
-                        lexical=lambda records: LexicalSignal(records, EntryLayout(records), records.lang))
+                        lexical=lambda records: LexicalSignal(records, EntryLayout(records), records.lang), reuse=reuse)
 
 
 def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], learnt: Learnt = Learnt()) -> Searcher:

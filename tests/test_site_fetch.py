@@ -277,6 +277,30 @@ def test_faq_ingest_url_indexes_the_site_and_lists_each_failed_page(site, tmp_pa
     assert (tmp_path / "data" / "site-cache" / "pages.json").is_file()
 
 
+def test_faq_ingest_url_json_counts_the_pages_read_unchanged_and_failed(site, tmp_path, monkeypatch, fake_everywhere):
+    import json
+
+    from typer.testing import CliRunner
+
+    from cli.main import app
+    from faq.settings import get_settings
+
+    for name, value in {"FAQ_DATA_DIR": tmp_path / "data", "FAQ_SITE_TIMEOUT": 0.5, "FAQ_SITE_MAX_PAGE_BYTES": 100_000,
+                        "FAQ_INDEX_DIR": tmp_path / "index"}.items():
+        monkeypatch.setenv(name, str(value))
+    get_settings.cache_clear()
+    try:
+        first = CliRunner().invoke(app, ["ingest", f"{site.origin}/sitemap.xml", "--json"])
+        second = CliRunner().invoke(app, ["ingest", f"{site.origin}/sitemap.xml", "--json"])
+    finally:
+        get_settings.cache_clear()
+    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
+    one, two = json.loads(first.stdout), json.loads(second.stdout)
+    assert (one["pages_fetched"], one["pages_unchanged"], len(one["pages_failed"])) == (25, 0, 5)
+    assert {"url": f"{site.origin}/help/missing", "reason": "HTTP 404 Not Found", "status": 404} in one["pages_failed"]
+    assert (two["pages_fetched"], two["pages_unchanged"], two["texts_embedded"], two["entries_changed"]) == (25, 25, 0, 0)
+
+
 def test_hreflang_alternates_make_the_questions_of_two_faq_lists_translations(tmp_path):
     def faq_list(lang: str, questions: list[str]) -> str:
         items = "".join(f"<details><summary>{q}</summary><p>Answer {n} ({lang}).</p></details>" for n, q in enumerate(questions))

@@ -13,11 +13,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from faq.errors import CorpusError, DatabaseError, IndexNotFoundError
+from faq.errors import CorpusError, DatabaseError, IndexError_, IndexNotFoundError
 from faq.settings import Settings
 from feedback.factory import existing_feedback_store
-from index.disk.build import MANIFEST
+from index.disk.build import MANIFEST, RECORDS
 from index.disk.manifest import IndexManifest
+from index.disk.records import Records
+from index.disk.reuse import VectorPool
 from index.disk.versions import (
     VERSIONS,
     current_version,
@@ -26,6 +28,7 @@ from index.disk.versions import (
     promote,
     prune,
     remove_leftovers,
+    resolve,
     staging_path,
     switch,
     version_of,
@@ -34,6 +37,7 @@ from index.embedders import Embedder, load_embedders
 from index.pipeline import build_index
 from ingest.corpus import Corpus, load_corpus, with_phrasings
 from ingest.fetch import SiteOptions, is_site
+from ingest.models import Entry
 from ingest.site import SiteCorpus, load_site
 from ingest.workload import EmbeddingWork, estimate_embedding
 from replication.follower import Follower, SyncStatus
@@ -56,6 +60,20 @@ class BuildResult:
     published: bool = False  # uploaded to the database and served by every replica (FAQ_DATABASE_URL)
     leftovers: tuple[str, ...] = ()  # what interrupted builds left, removed before this one
     site: SiteCorpus | None = None  # what was fetched, when the corpus is a site's address
+    changes: Changes | None = None  # what the corpus changed since the served version, and what was embedded or reused
+
+
+@dataclass(frozen=True)
+class Changes:
+    """An ingest against the version served before it: entries added, changed (any field: question, answer, section,
+    phrasings…) and removed, by id, and the texts embedded or reused (index.disk.reuse), over every model."""
+
+    reused_from: str | None  # the version whose vectors were reused (None: a first build, or nothing reusable)
+    added: int
+    changed: int
+    removed: int
+    texts_embedded: int
+    texts_reused: int
 
 
 @dataclass(frozen=True)
@@ -107,8 +125,11 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
     with ingest_lock(index_dir):
         leftovers = remove_leftovers(index_dir)
         staging = staging_path(index_dir)
+        served = _served(index_dir)
+        pool = VectorPool.from_folders([served] if served is not None else [])
         try:
-            manifest = build_index(loaded, list(models), staging, max_chars=settings.max_chunk_chars, progress=progress)
+            manifest = build_index(loaded, list(models), staging, max_chars=settings.max_chunk_chars, progress=progress,
+                                   reuse=pool)
             calibration = calibrate_index(staging, settings.calibration_set, settings, {e.id for e in loaded.entries},
                                           models=models)
             name = version_of(staging)
@@ -122,7 +143,30 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
         switch(index_dir, name)
         removed = prune(index_dir, settings.keep_versions, served_before)
     return BuildResult(name, manifest, len(loaded.documents), 0, calibration, tuple(removed), loaded.notes,
-                       published=settings.database_url is not None, leftovers=tuple(leftovers))
+                       published=settings.database_url is not None, leftovers=tuple(leftovers),
+                       changes=_changes(served, loaded, pool))
+
+
+def _served(index_dir: Path) -> Path | None:
+    """The folder of the version served now, whose vectors a new build reuses; None when there is none."""
+    try:
+        return resolve(index_dir)[0]
+    except IndexNotFoundError:
+        return None
+
+
+def _changes(served: Path | None, loaded: Corpus, pool: VectorPool) -> Changes:
+    before: dict[str, Entry] = {}
+    if served is not None:
+        try:
+            before = {e.id: e for e in Records.load(served / RECORDS).entries}
+        except IndexError_:
+            before = {}
+    after = {e.id: e for e in loaded.entries}
+    return Changes(reused_from=served.name if served is not None and pool.sources else None,
+                   added=sum(i not in before for i in after), removed=sum(i not in after for i in before),
+                   changed=sum(i in before and before[i] != e for i, e in after.items()),
+                   texts_embedded=pool.embedded, texts_reused=pool.reused)
 
 
 def _publish(settings: Settings, folder: Path, version: str) -> None:

@@ -26,7 +26,8 @@ from faq.text import normalize
 from index.disk.hubness import hubness_file, neighbourhood, save as save_hubness
 from index.disk.manifest import IndexManifest
 from index.disk.records import Records
-from index.disk.sentence_vectors import SentenceSplit, SentenceVectors, save as save_sentences
+from index.disk.reuse import VectorPool, keys_file, save_keys
+from index.disk.sentence_vectors import SentenceSplit, SentenceVectors, files as sentence_files, save as save_sentences
 from index.disk.store import FaissStore, VectorStore
 from index.embedders import Embedder
 from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_entries
@@ -69,11 +70,14 @@ def build_folder(
     progress: Progress | None = None,
     sentences: SentenceSplit | None = None,
     lexical: Callable[[Records], Saved] | None = None,
+    reuse: VectorPool | None = None,
 ) -> IndexManifest:
     """Embed the corpus with each embedder (the first is primary) and write the folder at `out`, replacing any index there only once complete.
 
     `sentences`: the sentence model and split whose sentence vectors to store (None: none stored); `lexical`: makes
-    the lexical index of the records, written under LEXICAL (None: none written)."""
+    the lexical index of the records, written under LEXICAL (None: none written); `reuse`: vectors earlier builds made,
+    by key (index.disk.reuse): a text whose key it holds is not embedded again, and the pool counts what was reused
+    and what embedded (None: every text is embedded). Each vectors file is written with its keys."""
     started = time.perf_counter()
     embedders = [embedder] if not isinstance(embedder, Sequence) else list(embedder)
     out = Path(out)
@@ -93,28 +97,43 @@ def build_folder(
     sentence_rows, sentence_list = sentences.rows(chunks) if sentences is not None else (np.empty((0, 3), np.int32), [])
     distinct_sentences = list(dict.fromkeys(sentence_list))
 
-    total = (len(query_texts) + len(passage_texts)) * len(embedders) + len(distinct_sentences)
+    pool = reuse if reuse is not None else VectorPool()
+    plans = [(model, [(query_texts, model.encode_queries, pool.plan(model.name, "query", query_texts, model.dim)),
+                      (passage_texts, model.encode_passages, pool.plan(model.name, "passage", passage_texts, model.dim))])
+             for model in embedders]
+    sentence_plan = (pool.plan(sentence_embedder.name, "passage", distinct_sentences, sentence_embedder.dim)
+                     if sentence_embedder is not None else None)
+    total = sum(len(p.missing) for _, parts in plans for *_, p in parts) + (len(sentence_plan.missing) if sentence_plan else 0)
     done = 0
+
+    def encoder(encode: Callable[[list[str]], np.ndarray], dim: int) -> Callable[[Sequence[str]], np.ndarray]:
+        def run(texts: Sequence[str]) -> np.ndarray:
+            nonlocal done
+            report = (lambda n, before=done: progress(before + n, total)) if progress else None
+            vectors = embedded(texts, encode, dim, report)
+            done += len(texts)
+            return vectors
+        return run
+
     stores: dict[str, VectorStore] = {}
     neighbourhoods: dict[str, np.ndarray] = {}
-    for model in embedders:
-        vectors = []
-        for texts, encode in ((query_texts, model.encode_queries), (passage_texts, model.encode_passages)):
-            report = (lambda n, before=done: progress(before + n, total)) if progress else None
-            vectors.append(embedded(texts, encode, model.dim, report))
-            done += len(texts)
+    keys: dict[str, list[bytes]] = {}
+    for model, parts in plans:
+        vectors = [pool.fill(planned, encoder(encode, model.dim), texts, model.dim) for texts, encode, planned in parts]
         name = vectors_file(model.name, model is embedders[0])
         matrix = np.vstack(vectors)
         stores[name] = FaissStore.build(matrix)
         neighbourhoods[hubness_file(name)] = neighbourhood(stores[name], matrix)
+        keys[keys_file(name)] = [k for *_, planned in parts for k in planned.keys]
     primary = embedders[0]
     stored_sentences = None
-    if sentence_embedder is not None:
-        report = (lambda n, before=done: progress(before + n, total)) if progress else None
-        distinct_vectors = embedded(distinct_sentences, sentence_embedder.encode_passages, sentence_embedder.dim, report)
+    if sentence_embedder is not None and sentence_plan is not None:
+        distinct_vectors = pool.fill(sentence_plan, encoder(sentence_embedder.encode_passages, sentence_embedder.dim),
+                                     distinct_sentences, sentence_embedder.dim)
         row_of = {text: i for i, text in enumerate(distinct_sentences)}
-        stored_sentences = SentenceVectors(sentence_embedder.name, sentence_rows,
-                                           distinct_vectors[np.array([row_of[t] for t in sentence_list], dtype=np.int64)])
+        rows = np.array([row_of[t] for t in sentence_list], dtype=np.int64)
+        stored_sentences = SentenceVectors(sentence_embedder.name, sentence_rows, distinct_vectors[rows])
+        keys[keys_file(sentence_files(sentence_embedder.name)[0])] = [sentence_plan.keys[i] for i in rows]
 
     records = Records(
         documents=corpus.documents,
@@ -138,7 +157,7 @@ def build_folder(
         build_seconds=round(time.perf_counter() - started, 3),
     )
     _write_atomically(out, stores, neighbourhoods, lexical(records) if lexical is not None else None, records, manifest,
-                      stored_sentences)
+                      stored_sentences, keys)
     return manifest
 
 
@@ -162,7 +181,8 @@ def embedded(texts: Sequence[str], encode: Callable[[list[str]], np.ndarray], di
 
 
 def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods: dict[str, np.ndarray], lexical: Saved | None,
-                      records: Records, manifest: IndexManifest, sentence_vectors: SentenceVectors | None = None) -> None:
+                      records: Records, manifest: IndexManifest, sentence_vectors: SentenceVectors | None = None,
+                      keys: dict[str, list[bytes]] | None = None) -> None:
     """Write into a sibling temporary folder, then rename it into place: readers never see half an index."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
@@ -174,11 +194,13 @@ def _write_atomically(out: Path, stores: dict[str, VectorStore], neighbourhoods:
             save_hubness(tmp / name, values)
         if lexical is not None:
             lexical.save(tmp / LEXICAL)
+        for name, row_keys in (keys or {}).items():
+            save_keys(tmp / name, row_keys)
         records.save(tmp / RECORDS)
         sentence_files = save_sentences(tmp, sentence_vectors) if sentence_vectors is not None else ()
         (tmp / MANIFEST).write_text(manifest.model_dump_json(indent=2), encoding="utf-8")
         bm25_files = [p.relative_to(tmp) for p in (tmp / LEXICAL).rglob("*") if p.is_file()]
-        for name in (*stores, *neighbourhoods, *bm25_files, *sentence_files, RECORDS, MANIFEST):
+        for name in (*stores, *neighbourhoods, *(keys or {}), *bm25_files, *sentence_files, RECORDS, MANIFEST):
             with open(tmp / name, "rb") as f:
                 os.fsync(f.fileno())
         if out.exists():
