@@ -67,6 +67,20 @@ def serving(app: FastAPI) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+def app_for_corpus(corpus: Path, root: Path, models: list, **settings: object) -> FastAPI:
+    """The service of a corpus folder, indexed with `models` (fakes) under `root` and calibrated label-free."""
+    from index import build_index
+    from ingest import load_corpus
+    from usecases.calibrate import calibrate_index
+
+    index = root / "index"
+    config = Settings(corpus=corpus, index_dir=index, data_dir=root / "data", calibration_set=None, reload_poll_seconds=0,
+                      **settings)
+    build_index(load_corpus(corpus), models, index)
+    calibrate_index(index, None, config, models=models)
+    return create_app(config, models=models)
+
+
 @pytest.fixture(scope="session")
 def base_url(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The bundled watch-shop FAQ, with its corpus/helpcenter.json."""

@@ -8,13 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from faq.settings import Settings
-from index import build_index
-from ingest import load_corpus
-from service import create_app
-from usecases.calibrate import calibrate_index
-
-from .conftest import guarded_page, serving
+from .conftest import app_for_corpus, guarded_page, serving
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 expect = sync_api.expect
@@ -64,11 +58,7 @@ def bike_url(tmp_path_factory: pytest.TempPathFactory, embedder, use_embedder) -
     (corpus / "velocite-faq.fr.md").write_text(BIKE_FAQ, encoding="utf-8")
     (corpus / "helpcenter.json").write_text(json.dumps(HELPCENTER, ensure_ascii=False), encoding="utf-8")
     models = [embedder, use_embedder]
-    index = root / "index"
-    settings = Settings(corpus=corpus, index_dir=index, data_dir=root / "data", calibration_set=None, reload_poll_seconds=0)
-    build_index(load_corpus(corpus), models, index)
-    calibrate_index(index, None, settings, models=models)
-    with serving(create_app(settings, models=models)) as url:
+    with serving(app_for_corpus(corpus, root, models)) as url:
         yield url
 
 

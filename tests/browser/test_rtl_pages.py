@@ -17,13 +17,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from faq.settings import Settings
-from index import build_index
-from ingest import load_corpus
-from service import create_app
-from usecases.calibrate import calibrate_index
-
-from .conftest import guarded_page, serving
+from .conftest import app_for_corpus, guarded_page, serving
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 expect = sync_api.expect
@@ -52,11 +46,7 @@ def rtl_url(tmp_path_factory: pytest.TempPathFactory, fake_models: list[Any]) ->
     (corpus / "watch-faq.ja.jsonl").write_text(json.dumps(entry, ensure_ascii=False) + "\n", encoding="utf-8")
     (corpus / "watch-faq.ja.manifest.json").write_text(json.dumps({"id": "watch-faq-ja", "title": "時計のFAQ", "lang": "ja"}),
                                                         encoding="utf-8")
-    index = root / "index"
-    settings = Settings(corpus=corpus, index_dir=index, data_dir=root / "data", calibration_set=None, reload_poll_seconds=0)
-    build_index(load_corpus(corpus), fake_models, index)
-    calibrate_index(index, None, settings, models=fake_models)
-    with serving(create_app(settings, models=fake_models)) as url:
+    with serving(app_for_corpus(corpus, root, fake_models)) as url:
         yield url
 
 
@@ -204,9 +194,4 @@ def _widget_service(tmp_path: Path, fake_models: list[Any], host: str) -> Any:
     root = tmp_path / "widget"
     corpus = root / "corpus"
     shutil.copytree(ARABIC, corpus)
-    index = root / "index"
-    settings = Settings(corpus=corpus, index_dir=index, data_dir=root / "data", calibration_set=None, reload_poll_seconds=0,
-                        cors_origins=[host])
-    build_index(load_corpus(corpus), fake_models, index)
-    calibrate_index(index, None, settings, models=fake_models)
-    return create_app(settings, models=fake_models)
+    return app_for_corpus(corpus, root, fake_models, cors_origins=[host])
