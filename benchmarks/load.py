@@ -103,6 +103,10 @@ def main(
     """Drive a running service with concurrent clients for a fixed time (loopback only); report throughput and latency."""
     from rich.table import Table
 
+    try:
+        check_loopback(url)  # before any event loop: refused in one line, whatever runs around the command
+    except FaqError as e:
+        fail(e)
     table = Table("clients", "seconds", "requests", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors")
     for n in clients:
         try:
