@@ -24,7 +24,7 @@ import numpy as np
 
 from faq.text import normalize
 from index.disk.hubness import hubness_file, neighbourhood, save as save_hubness
-from index.disk.manifest import IndexManifest
+from index.disk.manifest import MANIFEST, IndexManifest
 from index.disk.records import Records
 from index.disk.reuse import VectorPool, keys_file, save_keys
 from index.disk.sentence_vectors import SentenceSplit, SentenceVectors, files as sentence_files, save as save_sentences
@@ -34,7 +34,6 @@ from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP, chunk_entries
 from ingest.corpus import Corpus
 from ingest.models import Chunk
 
-MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 RECORDS = "records.json"
 LEXICAL = "bm25"  # the BM25 index of the chunks (index.ranking.signals.LexicalSignal), when the build is given one

@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 FORMAT_VERSION = 1
+MANIFEST = "manifest.json"  # the file in an index folder: written last, so a folder with it is complete
 CalibrationMethod = Literal["labelled", "label-free"]
 
 

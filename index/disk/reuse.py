@@ -30,7 +30,7 @@ from typing import Literal
 
 import numpy as np
 
-from index.disk.manifest import FORMAT_VERSION
+from index.disk.manifest import FORMAT_VERSION, MANIFEST
 from index.disk.store import FaissStore
 
 log = logging.getLogger("faq.index")
@@ -101,7 +101,7 @@ class VectorPool:
         pool = cls()
         for folder in folders:
             try:
-                manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+                manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
             if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:

@@ -31,10 +31,10 @@ from pathlib import Path
 
 from faq.errors import IndexBusyError, IndexNotFoundError
 from faq.files import write_atomically
+from index.disk.manifest import MANIFEST
 
 POINTER = "CURRENT"
 VERSIONS = "versions"
-MANIFEST = "manifest.json"
 STAGING = ".build-"  # a version being built and calibrated: versions/.build-NAME
 LOCK = ".ingest.lock"
 FETCH_LEFTOVER_SECONDS = 3600  # a replica's download (.fetch-*) older than this was interrupted, not in progress
