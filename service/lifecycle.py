@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from faq.errors import FaqError
 from faq.settings import Settings
 from feedback.store import FeedbackStore
+from index.disk.manifest import MANIFEST
 from index.disk.versions import resolve
 from index.embedders import Embedder
 from replication.follower import Announcements, Follower, SyncStatus
@@ -40,7 +41,7 @@ def index_fingerprint(root: Path) -> Fingerprint | None:
     """
     try:
         path, version = resolve(root)
-        stat = (path / "manifest.json").stat()
+        stat = (path / MANIFEST).stat()
     except (FaqError, OSError):
         return None
     return version, stat.st_ino, stat.st_mtime_ns, stat.st_size

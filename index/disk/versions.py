@@ -42,7 +42,7 @@ FETCH_LEFTOVER_SECONDS = 3600  # a replica's download (.fetch-*) older than this
 
 def resolve(root: Path) -> tuple[Path, str]:
     """The folder of the served index under `root`, and its version name."""
-    if (root / "manifest.json").exists():
+    if (root / MANIFEST).exists():
         return root, root.name
     pointer = root / POINTER
     if not pointer.exists():
