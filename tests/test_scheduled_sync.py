@@ -164,29 +164,33 @@ def answers(index_dir: Path, questions: list[str]) -> dict[str, tuple]:
     return out
 
 
-@pytest.fixture
-def site_synced(tmp_path, monkeypatch) -> Iterator[dict]:
-    """The loopback site synced once, changed (3 pages, 1 added, 1 removed), synced again; what was embedded each time."""
+@pytest.fixture(scope="module")
+def site_synced(tmp_path_factory) -> Iterator[dict]:
+    """The loopback site synced once, changed (3 pages, 1 added, 1 removed), synced again; what was embedded each time.
+    Once for the module: the tests below each read one part of it."""
     import usecases.versions
 
     models = [RecordingEmbedder(FakeEmbedder()), RecordingEmbedder(fake_use())]
-    monkeypatch.setattr(usecases.versions, "load_embedders", lambda config: models)
+    tmp_path = tmp_path_factory.mktemp("site-sync")
     (tmp_path / "saved").mkdir()
     site = Site(tmp_path / "saved")
-    try:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(usecases.versions, "load_embedders", lambda config: models)
         settings = settings_for(tmp_path, f"{site.origin}/sitemap.xml", site_timeout=0.5, site_max_page_bytes=100_000)
-        first = sync_once(settings)
-        embedded_first = recorded(models)
-        entries = {e.id: e for e in resolve_entries(settings.index_dir)}
-        questions = [e.question for e in entries.values()]
-        before = answers(settings.index_dir, questions)
-        change_site(site)
-        second = sync_once(settings)
-        yield {"first": first, "second": second, "embedded_first": embedded_first, "embedded": recorded(models),
+        try:
+            first = sync_once(settings)
+            embedded_first = recorded(models)
+            entries = {e.id: e for e in resolve_entries(settings.index_dir)}
+            questions = [e.question for e in entries.values()]
+            before = answers(settings.index_dir, questions)
+            change_site(site)
+            second = sync_once(settings)
+        finally:
+            site.close()
+        synced = {"first": first, "second": second, "embedded_first": embedded_first, "embedded": recorded(models),
                "entries_after": {e.id: e for e in resolve_entries(settings.index_dir)},
                "entries": entries, "before": before, "after": answers(settings.index_dir, questions), "index": settings.index_dir}
-    finally:
-        site.close()
+    yield synced
 
 
 def resolve_entries(index_dir: Path) -> tuple:
@@ -350,3 +354,49 @@ def test_queries_are_answered_while_a_sync_runs(fake_everywhere, fake_models, co
         finally:
             builds.release.set()
         assert wait_for(lambda: sync_state(c))["outcome"] == "switched"
+
+
+# --- replicas (PostgreSQL): one syncs and publishes, the other follows, no query fails ---------------------------
+
+
+def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versions(fake_everywhere, fake_models, corpus_dir,
+                                                                                    pg_url, tmp_path):
+    """Both replicas have FAQ_SYNC_INTERVAL; one holds the advisory lock, syncs and publishes, the other follows the
+    database. Questions go to both in a loop while two edits of the corpus are synced and switched to."""
+    a, b = (settings_for(tmp_path, corpus_dir, name, database_url=pg_url, sync_interval=1, reload_poll_seconds=0.1)
+            for name in ("a", "b"))
+    first = build_version(corpus_dir, a.index_dir, a).version  # published: b starts empty and fetches it
+    with TestClient(create_app(a, models=fake_models)) as ca, TestClient(create_app(b, models=fake_models)) as cb:
+        stop, failures = threading.Event(), []
+        served: dict[str, list[str]] = {"a": [], "b": []}
+
+        def ask(name: str, c: TestClient) -> None:
+            while not stop.is_set():
+                r = c.post("/v1/query", json={"question": QUESTION})
+                if r.status_code != 200:
+                    failures.append((name, r.status_code, r.text[:200]))
+                else:
+                    served[name].append(r.json()["index_version"])
+
+        threads = [threading.Thread(target=ask, args=(name, c)) for name, c in (("a", ca), ("b", cb)) for _ in range(2)]
+        for t in threads:
+            t.start()
+        try:
+            versions = [first]
+            for new in ("apparaîtra sous trois jours ouvrables.", "apparaîtra sous deux jours ouvrables."):
+                edit(corpus_dir, ANSWER if len(versions) == 1 else "apparaîtra sous trois jours ouvrables.", new)
+                last = wait_for(lambda: (s := sync_state(ca) or sync_state(cb)) and s["version"] not in versions and s, 30)
+                versions.append(last["version"])
+                for c in (ca, cb):
+                    wait_for(lambda c=c: c.get("/readyz").json()["index_version"] == versions[-1], 30)
+            time.sleep(0.3)
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        holders = [c.get("/readyz").json()["sync"]["this_process_syncs"] for c in (ca, cb)]
+    print(f"\nSYNC replicas: {len(served['a'])} + {len(served['b'])} questions answered, {len(failures)} failed, "
+          f"versions served a={sorted(set(served['a']))} b={sorted(set(served['b']))}")
+    assert failures == []
+    assert sorted(holders) == [False, True]  # exactly one replica syncs
+    assert set(served["a"]) == set(served["b"]) == set(versions) and len(versions) == 3  # both switched twice under load
