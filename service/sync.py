@@ -1,6 +1,7 @@
 """The scheduled sync in the service (FAQ_SYNC_INTERVAL): a task that, every interval, runs usecases.sync's tick on a
 thread of its own, never on the event loop nor on the pool that runs the questions' handlers, so a sync of minutes
-blocks no query. When the tick switched the served version, this process swaps it in at once (service.lifecycle.reload:
+blocks no query. A daemon thread: a service told to stop does not wait for a build to finish (an interrupted build
+leaves nothing served nor published, and the next one removes its staging folder: usecases.versions). When the tick switched the served version, this process swaps it in at once (service.lifecycle.reload:
 requests in flight finish on the version they began with); the other workers and replicas follow as after `faq ingest`.
 """
 
@@ -8,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastapi import FastAPI
 
@@ -19,14 +22,14 @@ from service.lifecycle import index_fingerprint, reload
 from usecases.sync import Syncer, SyncReport, SyncState, open_sync_lock
 
 log = logging.getLogger("faq.sync")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class ScheduledSync:
-    """The running sync of one app: its task, and the one thread its ticks run on."""
+    """The running sync of one app: its task and its syncer (which holds the lock)."""
 
     task: asyncio.Task[None]
-    executor: ThreadPoolExecutor
     syncer: Syncer
 
     @classmethod
@@ -36,24 +39,50 @@ class ScheduledSync:
             return None
         syncer = Syncer(settings, open_sync_lock(settings))
         app.state.sync = SyncState(settings.sync_interval)
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="faq-sync")
-        task = asyncio.create_task(sync_every(app, syncer, settings.sync_interval, executor))
-        return cls(task, executor, syncer)
+        return cls(asyncio.create_task(sync_every(app, syncer, settings.sync_interval)), syncer)
 
     async def stop(self) -> None:
-        """Stop ticking; a sync in progress finishes on its thread, then the lock is released."""
+        """Stop ticking and release the lock (another process takes it at its next tick); a sync in progress is left to
+        its daemon thread, which ends with the process."""
         self.task.cancel()
         await asyncio.wait({self.task}, timeout=5)
-        self.executor.submit(self.syncer.close)
-        self.executor.shutdown(wait=False)
+        self.syncer.close()
 
 
-async def sync_every(app: FastAPI, syncer: Syncer, every: float, executor: ThreadPoolExecutor) -> None:
-    """Tick every `every` seconds (the first one `every` after the start: `faq serve` has just built or checked the index)."""
-    loop = asyncio.get_running_loop()
+async def sync_every(app: FastAPI, syncer: Syncer, every: float) -> None:
+    """Tick every `every` seconds (the first one `every` after the start: `faq serve` has just built or checked the index);
+    one tick at a time, so a sync longer than the interval delays the next one."""
     while True:
         await asyncio.sleep(every)
-        await loop.run_in_executor(executor, tick, app, syncer)
+        await in_daemon_thread(tick, app, syncer)
+
+
+async def in_daemon_thread(work: Callable[[FastAPI, Syncer], T], app: FastAPI, syncer: Syncer) -> T:
+    """`work` on a new daemon thread, awaited without blocking the loop."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[T] = loop.create_future()
+
+    def settle(result: T | None, error: BaseException | None) -> None:
+        if done.cancelled():
+            return
+        if error is not None:
+            done.set_exception(error)
+        else:
+            done.set_result(result)  # type: ignore[arg-type]  # T when there is no error
+
+    def run() -> None:
+        result, error = None, None
+        try:
+            result = work(app, syncer)
+        except BaseException as e:  # handed to the awaiting task, which re-raises it
+            error = e
+        try:
+            loop.call_soon_threadsafe(settle, result, error)
+        except RuntimeError:  # the loop closed meanwhile (the service stopped): nobody waits any more
+            pass
+
+    threading.Thread(target=run, name="faq-sync", daemon=True).start()
+    return await done
 
 
 def tick(app: FastAPI, syncer: Syncer) -> SyncState:

@@ -400,3 +400,27 @@ def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versio
     assert failures == []
     assert sorted(holders) == [False, True]  # exactly one replica syncs
     assert set(served["a"]) == set(served["b"]) == set(versions) and len(versions) == 3  # both switched twice under load
+
+
+# --- faq serve --workers 2: one worker syncs -----------------------------------------------------------------------
+
+
+@pytest.mark.slow  # two worker processes start: ~10-20 s
+def test_of_two_worker_processes_one_syncs_and_both_show_its_last_sync(fake_index_dir, tmp_path):
+    """The corpus is the index's own, so the sync finds it unchanged (and loads no model in the workers)."""
+    import httpx
+
+    from fake_workers import two_fake_workers
+
+    shutil.copytree(fake_index_dir, tmp_path / "index")
+    settings = {"FAQ_INDEX_DIR": str(tmp_path / "index"), "FAQ_DATA_DIR": str(tmp_path / "data"), "FAQ_CORPUS": str(CORPUS),
+                "FAQ_RATE_LIMIT_PER_MINUTE": "0", "FAQ_SYNC_INTERVAL": "1", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    with two_fake_workers(settings) as base:
+        def both_synced() -> list[dict] | None:  # a new connection each: the kernel hands them to either worker
+            seen = [httpx.get(f"{base}/readyz").json()["sync"] for _ in range(12)]
+            return seen if {s["this_process_syncs"] for s in seen} == {True, False} and all(s["last"] for s in seen) else None
+
+        seen = wait_for(both_synced, 30)
+        metrics = httpx.get(f"{base}/metrics").text  # every worker's files: the holder's figures
+    assert {s["last"]["outcome"] for s in seen} == {"unchanged"}
+    assert 'faq_sync_last{figure="success"} 1.0' in metrics and 'faq_syncs_total{outcome="unchanged"}' in metrics
