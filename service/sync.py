@@ -1,8 +1,10 @@
 """The scheduled sync in the service (FAQ_SYNC_INTERVAL): a task that, every interval, runs usecases.sync's tick on a
 thread of its own, never on the event loop nor on the pool that runs the questions' handlers, so a sync of minutes
 blocks no query. A daemon thread: a service told to stop does not wait for a build to finish (an interrupted build
-leaves nothing served nor published, and the next one removes its staging folder: usecases.versions). When the tick switched the served version, this process swaps it in at once (service.lifecycle.reload:
-requests in flight finish on the version they began with); the other workers and replicas follow as after `faq ingest`.
+leaves nothing served nor published, and the next one removes its staging folder: usecases.versions).
+
+When the tick switched the served version, this process swaps it in at once (service.lifecycle.reload: requests in
+flight finish on the version they began with); the other workers and replicas follow as after `faq ingest`.
 """
 
 from __future__ import annotations
