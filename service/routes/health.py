@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from replication.follower import SyncStatus
 from service.deps import StateDep
 from service.present import calibration_of
+from usecases.sync import SyncState
 
 router = APIRouter(tags=["health"])
 
@@ -33,17 +34,20 @@ async def readyz(state: StateDep, request: Request) -> JSONResponse:
     followed: SyncStatus | None = request.app.state.replication
     if state.answerer is None:
         return JSONResponse(status_code=503, content={"status": "not ready", "reason": state.not_ready_reason,
-                                                      **replication_of(followed, None)})
+                                                      **replication_of(followed, None),
+                                                      **sync_of(request.app.state.sync)})
     index = state.answerer.searcher.index
     manifest = index.manifest
     if state.not_ready_reason:  # the last reload failed: still answering from the last good version
         return JSONResponse(status_code=503, content={"status": "not ready", "reason": state.not_ready_reason,
-                                                      "serving": index.version, **replication_of(followed, index.version)})
+                                                      "serving": index.version, **replication_of(followed, index.version),
+                                                      **sync_of(request.app.state.sync)})
     return JSONResponse(
         content={"status": "ready", "index_version": index.version, "embedder": manifest.embedder, "entries": manifest.entry_count,
                  "built_at": manifest.built_at,
                  "calibrated": state.answerer.calibration is not None, **calibration_of(manifest),
-                 "load_seconds": round(state.load_seconds, 3), **replication_of(followed, index.version)}
+                 "load_seconds": round(state.load_seconds, 3), **replication_of(followed, index.version),
+                 **sync_of(request.app.state.sync)}
     )
 
 
@@ -57,3 +61,18 @@ def replication_of(followed: SyncStatus | None, serving: str | None) -> dict:
                             "error": followed.error, "checked_at": checked,
                             "last_fetch": ({"what": followed.last_fetch[0], "seconds": followed.last_fetch[1]}
                                            if followed.last_fetch else None)}}
+
+
+def sync_of(state: SyncState | None) -> dict:
+    """The `sync` field: absent without FAQ_SYNC_INTERVAL. A failed last sync leaves the service ready (its version stays)."""
+    if state is None:
+        return {}
+    last = state.last
+    return {"sync": {"interval_seconds": state.interval, "this_process_syncs": state.holder,
+                     "last": None if last is None else {
+                         "at": datetime.fromtimestamp(last.started_at, timezone.utc).isoformat(timespec="seconds"),
+                         "seconds": round(last.seconds, 3), "outcome": last.outcome, "version": last.version,
+                         "pages_fetched": last.pages_fetched, "pages_unchanged": last.pages_unchanged,
+                         "pages_failed": last.pages_failed, "entries_added": last.entries_added,
+                         "entries_changed": last.entries_changed, "entries_removed": last.entries_removed,
+                         "texts_embedded": last.texts_embedded, "error": last.error}}}
