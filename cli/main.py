@@ -59,7 +59,7 @@ def build(corpus: Path | str, index_dir: Path, settings: Settings, check: CheckO
         try:
             result = build_version(corpus, index_dir, settings, progress=step, estimated=warn, check=check)
         except CheckRefusedError as e:
-            say_check(e.report)
+            say_check(e.report, verdict=False)  # the refusal is the error line `fail` prints
             raise
     m = result.manifest
     if result.site is not None:
@@ -85,11 +85,11 @@ def build(corpus: Path | str, index_dir: Path, settings: Settings, check: CheckO
     return result.version
 
 
-def say_check(report: CheckReport) -> None:
-    """The regression check: scores before and after, each question that moved, and the verdict."""
+def say_check(report: CheckReport, verdict: bool = True) -> None:
+    """The regression check: scores before and after, each question that moved, and (with `verdict`) the verdict."""
     from usecases.regression_check import report_lines
 
-    for line in report_lines(report):
+    for line in report_lines(report)[:None if verdict else -1]:
         console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 

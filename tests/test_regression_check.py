@@ -15,12 +15,13 @@ from typer.testing import CliRunner
 
 from eval.clients import Prediction
 from eval.datasets import EvalQuery
+from eval.metrics import contains_fact as eval_contains_fact
 from eval.run import score_query, summarize
 from faq.errors import CorpusError
 from faq.settings import Settings
 from feedback.factory import open_feedback_store
 from index.disk.versions import VERSIONS, current_version, resolve
-from ingest.corpus import Corpus
+from ingest.corpus import Corpus, load_corpus
 from service import create_app
 from usecases.regression_check import (
     LAST_CHECK,
@@ -30,6 +31,7 @@ from usecases.regression_check import (
     QuestionResult,
     Reply,
     compare,
+    contains_fact,
     last_check,
     report_lines,
     scores,
@@ -50,6 +52,32 @@ def saved_questions(corpus: Corpus, folder: Path) -> Path:
     path = folder / "saved.jsonl"
     rows = [{"text": first_sentence(e.answer), "relevant_entry_ids": [e.id]} for e in corpus.entries]
     rows.append({"text": "Quel temps fera-t-il demain à Lyon ?", "relevant_entry_ids": []})
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+BIKES = {  # a small FAQ whose answers are one sentence each, so the answer shown is the whole answer
+    "How do I book a bike?": "Book online or at the shop counter.",
+    "Can I cancel a booking?": "Cancel for free up to 48 hours before.",
+    "Do you rent electric bikes?": "Yes, twelve electric bikes with a 60 km battery.",
+    "Is a helmet included?": "Every rental includes a helmet and a lock.",
+    "Where is the shop?": "The shop is at 4 harbour street, next to the ferry.",
+    "What are the opening hours?": "We open every day from 9 am to 7 pm.",
+}
+
+
+def bikes(folder: Path, answers: dict[str, str] = BIKES) -> Corpus:
+    folder.mkdir(exist_ok=True)
+    page = "# Pedal & Co\n\n## Renting\n\n" + "".join(f"### {q}\n{a}\n\n" for q, a in answers.items())
+    (folder / "pedal.en.md").write_text(page, encoding="utf-8")
+    return load_corpus(folder)
+
+
+def titles_with_facts(folder: Path) -> Path:
+    """Saved questions as teams often write them: each entry asked by its own title, with a fact its answer must state."""
+    path = folder / "facts.jsonl"
+    facts = ["online", "48 hours", "60 km", "helmet", "harbour street", "9 am"]
+    rows = [{"text": q, "relevant_questions": [q], "fact": f} for q, f in zip(BIKES, facts, strict=True)]
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
 
@@ -107,6 +135,24 @@ def test_a_broken_change_is_refused_and_the_served_version_stays_untouched(corpu
     kept = last_check(settings.index_dir)
     assert kept is not None and kept["passed"] is False and kept["reason"] == str(refused.value)
     assert kept["candidate"] == report.candidate and kept["changed"] == len(report.changes)
+
+
+def test_an_answer_replaced_by_anothers_is_caught_by_its_fact_when_the_entry_is_still_found(settings, fake_models, tmp_path):
+    check = CheckOptions(questions=titles_with_facts(tmp_path))
+    corpus = bikes(tmp_path / "bikes")
+    served = build_loaded(corpus, settings.index_dir, settings, fake_models, check=check)
+    assert served.check is not None and served.check.after.answer_accuracy == 1.0
+    swapped = dict(BIKES, **{"Do you rent electric bikes?": BIKES["Is a helmet included?"]})
+    with pytest.raises(CheckRefusedError) as refused:
+        build_loaded(bikes(tmp_path / "bikes", swapped), settings.index_dir, settings, fake_models, check=check)
+    report = refused.value.report
+    assert report.before is not None and report.before.hit_at_1 == report.after.hit_at_1 == 1.0  # the title still finds it
+    assert report.after.answer_accuracy == round(5 / 6, 4)
+    assert str(refused.value).startswith("answer accuracy of the saved questions fell from 1.000 to 0.833 (-0.167)")
+    (moved,) = report.changes
+    assert moved.before == replace(moved.after, fact_found=True) and moved.after.fact_found is False
+    assert any("; fact found -> missing]" in line for line in report_lines(report))
+    assert current_version(settings.index_dir) == served.version
 
 
 def test_an_unchanged_corpus_passes_with_nothing_moved(corpus, settings, check, fake_models):
@@ -192,20 +238,27 @@ def test_a_malformed_saved_questions_file_fails_before_anything_is_built(corpus,
 
 def test_the_checks_scores_are_faq_evals_on_the_same_answers():
     """hit@1 and end-to-end accuracy mean what `faq eval` means by them (eval.run.summarize)."""
-    questions = [CheckQuestion("a", "a?", frozenset({"e1"})), CheckQuestion("b", "b?", frozenset({"e2"})),
+    questions = [CheckQuestion("a", "a?", frozenset({"e1"}), fact="24 mois"), CheckQuestion("b", "b?", frozenset({"e2"}), fact="USDC"),
                  CheckQuestion("c", "c?", frozenset({"e3"})), CheckQuestion("d", "d?", frozenset()),
                  CheckQuestion("e", "e?", frozenset()), CheckQuestion("f", "f?", None, asked=9)]
+    shown = ["La garantie dure 24 Mois.", "Nous acceptons l’USDC.", "Oui.", "Non.", "Peut-être.", "Oui."]
     replies = [Reply("e1", "answer"), Reply("e2", "related"), Reply("e1", "answer"), Reply("e1", "related"), Reply("e2", "answer"),
                Reply("e3", "answer")]
+    replies = [replace(r, fact_found=contains_fact(text, q.fact) if q.fact else None) for q, r, text in zip(questions, replies, shown, strict=True)]
     results = [QuestionResult(q, None, r) for q, r in zip(questions, replies, strict=True)]
     mine = scores(results, before=False)
 
-    rows = [score_query(EvalQuery(q.id, q.text, q.relevant or frozenset(), None, "question", "fr", "test"),
-                        lambda _, r=r: Prediction([r.entry] if r.entry else [], None, None, r.outcome == "answer", None, None, 0.0))
-            for q, r in zip(questions[:5], replies[:5], strict=True)]
+    def client(r: Reply, text: str):  # noqa: ANN202
+        return lambda _: Prediction([r.entry] if r.entry else [], text, None, r.outcome == "answer", None, None, 0.0)
+
+    rows = [score_query(EvalQuery(q.id, q.text, q.relevant or frozenset(), q.fact, "question", "fr", "test"), client(r, text))
+            for q, r, text in zip(questions[:5], replies[:5], shown[:5], strict=True)]
     theirs = summarize(rows)
-    assert (mine.hit_at_1, mine.end_to_end) == (theirs["hit@1"], theirs["end_to_end_accuracy"]) == (0.6667, 0.4)
+    assert (mine.hit_at_1, mine.end_to_end, mine.answer_accuracy) == \
+        (theirs["hit@1"], theirs["end_to_end_accuracy"], theirs["answer_accuracy"]) == (0.6667, 0.4, 1.0)
     assert (mine.questions, mine.in_scope) == (5, 3)
+    assert [contains_fact(t, f) for t, f in [("24 Mois", "24 mois"), ("l’USDC", "l'USDC"), (None, "x"), ("x", "y")]] == \
+        [eval_contains_fact(t, f) for t, f in [("24 Mois", "24 mois"), ("l’USDC", "l'USDC"), (None, "x"), ("x", "y")]]
 
 
 def test_a_drop_of_exactly_the_tolerance_passes_and_a_larger_one_is_refused():

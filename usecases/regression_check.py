@@ -8,8 +8,12 @@ of the served version and of the new one:
 
 For each it keeps the first entry and the outcome (answer, related, none) before and after. The saved questions are
 scored as `faq eval` scores them (eval.run.score_query: hit@1 over the in-scope ones; end to end, over all of them, the
-right entry given as an answer, or an out-of-scope question not answered), and the switch is refused when either
-drops by more than the tolerance (default 0.02), unless forced. Logged questions only report what moved.
+right entry given as an answer, or an out-of-scope question not answered; answer accuracy, over the in-scope ones that
+give a `fact`, the answer shown holding it), and the switch is refused when any drops by more than the tolerance
+(default 0.02), unless forced. Answer accuracy is what catches an entry whose answer was replaced by another's: its
+question still finds it (hit@1 and end to end barely move), but the answer no longer says what the team expects.
+Logged questions have no labels: they only report what moved. The scores are eval's definitions, written again here
+(eval/ is a layer above the use cases); tests/test_regression_check.py pins them to eval's on the same answers.
 
 The last check's summary is kept beside the versions (`LAST_CHECK` in the versions root, written atomically), where
 the team pages read it (GET /v1/admin/check).
@@ -27,6 +31,7 @@ from typing import Any
 from faq.errors import FaqError
 from faq.files import write_atomically
 from faq.settings import Settings
+from faq.text import normalize
 from feedback.factory import existing_feedback_store
 from index.deciding.answer import Answerer
 from index.deciding.decide import Outcome
@@ -37,9 +42,9 @@ from ingest.corpus import Corpus
 from ingest.models import Entry
 from ingest.questions import read_questions
 
-__all__ = ["DEFAULT_TOLERANCE", "LAST_CHECK", "LOGGED_QUESTIONS", "CheckOptions", "CheckQuestion", "CheckRefusedError",
-           "CheckReport", "QuestionResult", "Reply", "Scores", "answer_all", "check_questions", "compare", "last_check",
-           "report_lines", "run_check", "save_check"]
+__all__ = ["CheckOptions", "CheckQuestion", "CheckRefusedError", "CheckReport", "DEFAULT_TOLERANCE", "LAST_CHECK",
+           "LOGGED_QUESTIONS", "QuestionResult", "Reply", "Scores", "answer_all", "check_questions", "compare",
+           "contains_fact", "last_check", "report_lines", "run_check", "save_check"]
 
 LAST_CHECK = "last-check.json"  # in the versions root, beside CURRENT
 DEFAULT_TOLERANCE = 0.02
@@ -73,6 +78,7 @@ class CheckQuestion:
     text: str
     relevant: frozenset[str] | None
     asked: int = 0
+    fact: str | None = None  # a saved question's expected words in the answer shown (the questions file's "fact")
 
     @property
     def saved(self) -> bool:
@@ -81,10 +87,12 @@ class CheckQuestion:
 
 @dataclass(frozen=True)
 class Reply:
-    """What one version did with one question: its first entry and the outcome."""
+    """What one version did with one question: its first entry, the outcome and, for a saved question with a fact, whether
+    the answer shown (the short answer, else the first passage) holds it."""
 
     entry: str | None
     outcome: Outcome
+    fact_found: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -117,6 +125,7 @@ class Scores:
     in_scope: int
     hit_at_1: float | None
     end_to_end: float | None
+    answer_accuracy: float | None = None  # over the in-scope questions with a fact
 
 
 @dataclass(frozen=True)
@@ -156,6 +165,7 @@ class CheckReport:
             "questions": len(self.results), "saved_questions": len(saved), "logged_questions": len(self.results) - len(saved),
             "hit_at_1": {"before": self.before.hit_at_1 if self.before else None, "after": self.after.hit_at_1},
             "end_to_end": {"before": self.before.end_to_end if self.before else None, "after": self.after.end_to_end},
+            "answer_accuracy": {"before": self.before.answer_accuracy if self.before else None, "after": self.after.answer_accuracy},
             "changed": len(changes), "passed": self.passed, "forced": self.forced, "switched": self.switched,
             "reason": self.refused, "tolerance": self.tolerance, "note": self.note,
             "changes": [_change_dict(r) for r in changes[:SHOWN_CHANGES]],
@@ -179,7 +189,7 @@ def check_questions(options: CheckOptions, corpus: Corpus, served_entries: Seque
     if options.questions is not None:
         known = {e.id: e for e in served_entries} | {e.id: e for e in corpus.entries}
         rows = read_questions(options.questions, Corpus((), tuple(known.values()), ""), check_ids=False)
-        saved = [CheckQuestion(row.id, row.text, row.relevant) for row in rows]
+        saved = [CheckQuestion(row.id, row.text, row.relevant, fact=row.fact) for row in rows]
     logged: list[CheckQuestion] = []
     if options.logged > 0:
         with existing_feedback_store(settings) as store:
@@ -193,18 +203,28 @@ def answer_all(answerer: Answerer, questions: Sequence[CheckQuestion]) -> list[R
     replies = []
     for q in questions:
         answer = answerer.answer(q.text, top_k=1)
-        replies.append(Reply(answer.hits[0].entry_id if answer.hits else None, answer.outcome))
+        shown = answer.short_answer.text if answer.short_answer is not None else answer.hits[0].chunk.text if answer.hits else None
+        found = contains_fact(shown, q.fact) if q.fact and q.relevant else None
+        replies.append(Reply(answer.hits[0].entry_id if answer.hits else None, answer.outcome, found))
     return replies
 
 
+def contains_fact(text: str | None, fact: str | None) -> bool:
+    """eval.metrics.contains_fact: case- and typography-insensitive containment."""
+    if not text or not fact:
+        return False
+    return normalize(fact).casefold() in normalize(text).casefold()
+
+
 def scores(results: Sequence[QuestionResult], before: bool) -> Scores:
-    """eval.run.summarize's hit@1 and end_to_end_accuracy over the saved questions' replies of one side."""
+    """eval.run.summarize's hit@1, end_to_end_accuracy and answer_accuracy over the saved questions' replies of one side."""
     saved = [r for r in results if r.question.relevant is not None]
     inside = [r for r in saved if r.question.relevant]
     reply = (lambda r: r.before) if before else (lambda r: r.after)  # noqa: E731
     hits = [(reply(r) or Reply(None, "none")).entry in (r.question.relevant or ()) for r in inside]
     right = [bool(r.right(reply(r))) for r in saved]
-    return Scores(len(saved), len(inside), _mean(hits), _mean(right))
+    facts = [bool((reply(r) or Reply(None, "none")).fact_found) for r in inside if r.question.fact]
+    return Scores(len(saved), len(inside), _mean(hits), _mean(right), _mean(facts))
 
 
 def compare(questions: Sequence[CheckQuestion], before: Sequence[Reply] | None, after: Sequence[Reply], served: str | None,
@@ -265,14 +285,18 @@ def report_lines(report: CheckReport) -> list[str]:
     if saved:
         old = report.before
         lines.append(f"  saved questions: hit@1 {_delta(old.hit_at_1 if old else None, report.after.hit_at_1)}, "
-                     f"end to end {_delta(old.end_to_end if old else None, report.after.end_to_end)}")
+                     f"end to end {_delta(old.end_to_end if old else None, report.after.end_to_end)}"
+                     + (f", answer accuracy (facts) {_delta(old.answer_accuracy if old else None, report.after.answer_accuracy)}"
+                        if report.after.answer_accuracy is not None else ""))
     changes = sorted(report.changes, key=lambda r: (not r.question.saved, -r.question.asked))
     if report.before is not None:
         lines.append(f"  {len(changes)} question(s) changed entry or outcome" + (":" if changes else ""))
     for r in changes:
         assert r.before is not None
         kind = "saved" if r.question.saved else f"logged ({r.question.asked}x)"
-        verdict = f"  [{_mark(r.right(r.before))} -> {_mark(r.right(r.after))}]" if r.question.saved else ""
+        fact = (f"; fact {_found(r.before.fact_found)} -> {_found(r.after.fact_found)}"
+                if r.before.fact_found != r.after.fact_found else "")
+        verdict = f"  [{_mark(r.right(r.before))} -> {_mark(r.right(r.after))}{fact}]" if r.question.saved else ""
         lines.append(f"    {kind} {json.dumps(r.question.text, ensure_ascii=False)}: "
                      f"{_reply(r.before)} -> {_reply(r.after)}{verdict}")
     if report.refused and report.forced:
@@ -286,7 +310,8 @@ def report_lines(report: CheckReport) -> list[str]:
 
 def _refusal(before: Scores, after: Scores, tolerance: float, served: str | None) -> str | None:
     drops = [f"{name} of the saved questions fell from {old:.3f} to {new:.3f} (-{old - new:.3f})"
-             for name, old, new in (("hit@1", before.hit_at_1, after.hit_at_1), ("end-to-end accuracy", before.end_to_end, after.end_to_end))
+             for name, old, new in (("hit@1", before.hit_at_1, after.hit_at_1), ("end-to-end accuracy", before.end_to_end, after.end_to_end),
+                                    ("answer accuracy", before.answer_accuracy, after.answer_accuracy))
              if old is not None and new is not None and old - new > tolerance + _EPSILON]
     if not drops:
         return None
@@ -310,12 +335,17 @@ def _reply(reply: Reply) -> str:
     return f"{reply.entry or 'no entry'} ({reply.outcome})"
 
 
+def _found(found: bool | None) -> str:
+    return "-" if found is None else "found" if found else "missing"
+
+
 def _mark(right: bool | None) -> str:
     return "?" if right is None else "right" if right else "wrong"
 
 
 def _change_dict(r: QuestionResult) -> Mapping[str, Any]:
-    side = lambda reply: {"entry": reply.entry, "outcome": reply.outcome} if reply is not None else None  # noqa: E731
+    side = lambda reply: {"entry": reply.entry, "outcome": reply.outcome, "fact_found": reply.fact_found} if reply is not None else None  # noqa: E731
     return {"question": r.question.text, "saved": r.question.saved, "asked": r.question.asked,
             "relevant": sorted(r.question.relevant) if r.question.relevant is not None else None,
-            "before": side(r.before), "after": side(r.after), "right_before": r.right(r.before), "right_after": r.right(r.after)}
+            "before": side(r.before), "after": side(r.after), "right_before": r.right(r.before), "right_after": r.right(r.after),
+            "fact": r.question.fact}
