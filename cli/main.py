@@ -259,16 +259,30 @@ def serve(
         console.print(f"[yellow]serving the local index version {followed.local}[/]: {escape(followed.behind)}")
 
     def rebuild(found: Fitness) -> None:
+        from usecases.regression_check import CheckRefusedError
+
         if found.manifest is None:
             console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
+        elif found.drift is not None and found.repair is None:  # FAQ_CORPUS was edited since the served version was built
+            console.print(f"{found.drift.describe()}: building it again", markup=False, soft_wrap=True)
         else:  # its vectors cannot be searched with the configured model: a new version
             console.print(f"index built with {found.manifest.embedder}, configured {found.model}: building it again from {settings.corpus}")
-        build(settings.corpus, settings.index_dir, settings)
+        try:
+            build(settings.corpus, settings.index_dir, settings)
+        except CheckRefusedError as e:
+            if found.repair == "build":  # the served version cannot be served either
+                raise
+            console.print(f"[yellow]serving version {found.drift.version if found.drift else '?'} as it is[/]: "
+                          f"the new build was refused ({escape(str(e))})", soft_wrap=True)
 
     try:  # the rule (usecases.fit_to_serve): build a missing index or one of another model, recalibrate a stale one
         made = make_fit_to_serve(settings, rebuild)
     except FaqError as e:
         fail(e)
+    if made.found.drift is not None and not made.built:
+        console.print(f"[yellow]serving version {made.found.drift.version} as it is[/]: {escape(made.found.drift.describe())}"
+                      + (" (with FAQ_DATABASE_URL, faq ingest builds and publishes one for every replica)"
+                         if made.found.drift.same_faq else ""), soft_wrap=True)
     if made.calibration is not None:
         info = made.found.manifest.calibration if made.found.manifest else None
         console.print("index not calibrated: calibrating it" if info is None else

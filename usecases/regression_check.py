@@ -274,8 +274,8 @@ def last_check(root: Path) -> dict[str, Any] | None:
 
 
 def report_lines(report: CheckReport) -> list[str]:
-    """The check in plain lines for the terminal: the scores before and after, then each question whose entry or outcome
-    moved (saved ones first, marked right or wrong), then the verdict."""
+    """The check in plain lines for the terminal: the scores before and after, then each question whose entry, outcome or
+    fact found moved (saved ones first, marked right or wrong), then the verdict."""
     saved = sum(r.question.saved for r in report.results)
     against = f"the served version {report.served}" if report.served else "no served version"
     lines = [f"check of {report.candidate} against {against}: {saved} saved question(s), "
@@ -290,7 +290,7 @@ def report_lines(report: CheckReport) -> list[str]:
                         if report.after.answer_accuracy is not None else ""))
     changes = sorted(report.changes, key=lambda r: (not r.question.saved, -r.question.asked))
     if report.before is not None:
-        lines.append(f"  {len(changes)} question(s) changed entry or outcome" + (":" if changes else ""))
+        lines.append(f"  {len(changes)} question(s) changed entry, outcome or fact found" + (":" if changes else ""))
     for r in changes:
         assert r.before is not None
         kind = "saved" if r.question.saved else f"logged ({r.question.asked}x)"

@@ -4,7 +4,8 @@ import { table } from "./team-session.js";
 
 const box = document.getElementById("last-check");
 const score = (v) => (v === null || v === undefined ? "—" : v.toFixed(3));
-const side = (s) => (s ? `${s.entry || "no entry"} (${s.outcome})` : "—");
+const fact = (found) => (found === true ? ", fact found" : found === false ? ", fact missing" : "");
+const side = (s) => (s ? `${s.entry || "no entry"} (${s.outcome}${fact(s.fact_found)})` : "—");
 const mark = (right) => (right === null || right === undefined ? "" : right ? "right" : "wrong");
 
 function verdict(c) {
@@ -18,14 +19,15 @@ function render(c) {
     el("p", { class: c.passed ? "" : "team-check-refused", text: verdict(c) }),
     el("p", { text: `Checked ${c.checked_at}: ${c.saved_questions} saved and ${c.logged_questions} most-asked logged questions, `
       + `hit@1 ${score(c.hit_at_1.before)} → ${score(c.hit_at_1.after)}, end to end ${score(c.end_to_end.before)} → ${score(c.end_to_end.after)}, `
+      + `answer accuracy ${score(c.answer_accuracy.before)} → ${score(c.answer_accuracy.after)}, `
       + `${c.changed} changed.` }),
   ];
   if (c.note) parts.push(el("p", { class: "team-legend", text: c.note }));
-  parts.push(table("Questions whose entry or outcome changed", [
+  parts.push(table("Questions whose entry, outcome or fact found changed", [
     ["Question", (r) => (r.saved ? r.question : `${r.question} (asked ${r.asked}×)`)],
     ["Before", (r) => `${side(r.before)} ${mark(r.right_before)}`],
     ["After", (r) => `${side(r.after)} ${mark(r.right_after)}`],
-  ], c.changes, "No question changed entry or outcome."));
+  ], c.changes, "No question changed entry, outcome or fact found."));
   box.replaceChildren(...parts);
 }
 
