@@ -32,8 +32,10 @@ from usecases.regression_check import (
     Reply,
     compare,
     contains_fact,
+    forget_in_check,
     last_check,
     report_lines,
+    save_check,
     scores,
 )
 from usecases.versions import build_loaded
@@ -344,3 +346,15 @@ def test_with_a_database_a_refused_version_is_never_published(corpus, fake_model
         served_now = registry.served()
         assert served_now is not None and served_now[0] == served.version
     assert current_version(settings.index_dir) == served.version and on_disk(settings) == [served.version]
+
+
+def test_faq_forget_removes_a_logged_question_from_the_last_check_too(tmp_path):
+    questions = [CheckQuestion("logged:1", "Commande de Mme DUPONT perdue", None, asked=3),
+                 CheckQuestion("logged:2", "Où est mon colis ?", None, asked=2)]
+    report = compare(questions, [Reply("e1", "answer"), Reply("e2", "answer")], [Reply("e2", "none"), Reply("e1", "none")],
+                     "v1", "v2", CheckOptions())
+    save_check(tmp_path, report)
+    assert forget_in_check(tmp_path, "dupont") == 1
+    kept = last_check(tmp_path)
+    assert kept is not None and [c["question"] for c in kept["changes"]] == ["Où est mon colis ?"]
+    assert forget_in_check(tmp_path, "dupont") == 0 and forget_in_check(tmp_path / "nothing-here", "colis") == 0

@@ -44,7 +44,7 @@ from ingest.questions import read_questions
 
 __all__ = ["CheckOptions", "CheckQuestion", "CheckRefusedError", "CheckReport", "DEFAULT_TOLERANCE", "LAST_CHECK",
            "LOGGED_QUESTIONS", "QuestionResult", "Reply", "Scores", "answer_all", "check_questions", "compare",
-           "contains_fact", "last_check", "report_lines", "run_check", "save_check"]
+           "contains_fact", "forget_in_check", "last_check", "report_lines", "run_check", "save_check"]
 
 LAST_CHECK = "last-check.json"  # in the versions root, beside CURRENT
 DEFAULT_TOLERANCE = 0.02
@@ -271,6 +271,19 @@ def last_check(root: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return found if isinstance(found, dict) else None
+
+
+def forget_in_check(root: Path, value: str) -> int:
+    """`faq forget`: drop the last check's questions containing `value` (any case), as the query log's are; how many."""
+    found = last_check(root)
+    needle = value.strip().casefold()
+    if found is None or not needle or not isinstance(found.get("changes"), list):
+        return 0
+    kept = [c for c in found["changes"] if needle not in str(c.get("question", "")).casefold()]
+    removed = len(found["changes"]) - len(kept)
+    if removed:
+        write_atomically(root / LAST_CHECK, json.dumps({**found, "changes": kept}, ensure_ascii=False, indent=2))
+    return removed
 
 
 def report_lines(report: CheckReport) -> list[str]:
