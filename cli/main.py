@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the use cases import the models' code: loaded only by the c
     from ingest.site import SiteCorpus
     from ingest.workload import EmbeddingWork
     from usecases.calibrate import CalibrationResult
+    from usecases.regression_check import CheckOptions, CheckReport
 
 app = typer.Typer(help="Question answering over a help-center FAQ.", no_args_is_help=True, add_completion=False)
 
@@ -37,8 +38,10 @@ def _settings_first() -> None:
 IndexOption = Annotated[Optional[Path], typer.Option("--index", help="index versions root or folder (default FAQ_INDEX_DIR)")]
 
 
-def build(corpus: Path | str, index_dir: Path, settings: Settings) -> str:
-    """`faq ingest` with a progress bar: build, calibrate and switch to a new version; returns its name."""
+def build(corpus: Path | str, index_dir: Path, settings: Settings, check: CheckOptions | None = None) -> str:
+    """`faq ingest` with a progress bar: build, calibrate, check and switch to a new version; returns its name.
+    A refused check prints what changed, then raises CheckRefusedError."""
+    from usecases.regression_check import CheckRefusedError
     from usecases.versions import build_version
 
     with Progress(TextColumn("[bold]embedding[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
@@ -53,7 +56,11 @@ def build(corpus: Path | str, index_dir: Path, settings: Settings) -> str:
             if (warning := work.warning()) is not None:
                 console.print(f"[yellow]{warning}[/]")
 
-        result = build_version(corpus, index_dir, settings, progress=step, estimated=warn)
+        try:
+            result = build_version(corpus, index_dir, settings, progress=step, estimated=warn, check=check)
+        except CheckRefusedError as e:
+            say_check(e.report, verdict=False)  # the refusal is the error line `fail` prints
+            raise
     m = result.manifest
     if result.site is not None:
         say_site(result.site)
@@ -67,6 +74,8 @@ def build(corpus: Path | str, index_dir: Path, settings: Settings) -> str:
         console.print(f"{c.added} entries added, {c.changed} changed, {c.removed} removed since {c.reused_from}: "
                       f"embedded {c.texts_embedded} texts, reused {c.texts_reused}")
     say_calibration(result.calibration)
+    if result.check is not None:
+        say_check(result.check)
     removed = f" (removed {len(result.removed)} old)" if result.removed else ""
     if result.leftovers:
         console.print(f"removed what an interrupted ingest left in {index_dir}: {', '.join(result.leftovers)}")
@@ -74,6 +83,14 @@ def build(corpus: Path | str, index_dir: Path, settings: Settings) -> str:
     if result.published:
         console.print("published it to the database (FAQ_DATABASE_URL): every replica follows within a poll")
     return result.version
+
+
+def say_check(report: CheckReport, verdict: bool = True) -> None:
+    """The regression check: scores before and after, each question that moved, and (with `verdict`) the verdict."""
+    from usecases.regression_check import report_lines
+
+    for line in report_lines(report)[:None if verdict else -1]:
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
 
 
 def say_site(site: SiteCorpus) -> None:
@@ -122,35 +139,51 @@ def ingest(
                                                          "default FAQ_CORPUS")] = None,
     index: IndexOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object at the end (and nothing else on stdout)")] = False,
+    check: Annotated[Optional[Path], typer.Option("--check", help="saved questions (JSONL, the questions-file format) to answer with "
+                                                                  "the served version and the new one before switching; default FAQ_CHECK_SET")] = None,
+    tolerance: Annotated[Optional[float], typer.Option(min=0, max=1, help="refuse to switch when the saved questions' hit@1 or "
+                                                                          "end-to-end accuracy drops by more than this; default "
+                                                                          "FAQ_CHECK_TOLERANCE (0.02)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="switch even when the check refuses (it is still run and reported)")] = False,
 ) -> None:
-    """Build the index from a corpus; the served index is replaced only once the new one is complete.
+    """Build the index from a corpus; the served index is replaced only once the new one is complete and checked.
 
-    Only the texts the served version did not embed are embedded (index.disk.reuse)."""
+    Only the texts the served version did not embed are embedded (index.disk.reuse). Before switching, the saved
+    questions and the 200 most-asked logged ones are answered by both versions (usecases.regression_check)."""
+    from dataclasses import replace
+
     from ingest.fetch import is_site
+    from usecases.regression_check import CheckOptions
 
     settings = get_settings()
     root = index or settings.index_dir
     source: Path | str = settings.corpus if corpus is None else corpus if is_site(corpus) else Path(corpus)
+    options = replace(CheckOptions.from_settings(settings), force=force)
+    options = replace(options, questions=check if check is not None else options.questions,
+                      tolerance=tolerance if tolerance is not None else options.tolerance)
     if as_json:
-        return ingest_json(source, root, settings)
+        return ingest_json(source, root, settings, options)
     try:
-        build(source, root, settings)
+        build(source, root, settings, options)
     except FaqError as e:
         fail(e)
 
 
-def ingest_json(corpus: Path | str, index_dir: Path, settings: Settings) -> None:
+def ingest_json(corpus: Path | str, index_dir: Path, settings: Settings, check: CheckOptions | None = None) -> None:
     """`faq ingest --json`: one object on stdout, for scripts and CI; a refused ingest exits 1 with `switched: false`,
-    the version still served and the reason."""
+    the version still served and the reason (with the check's summary when the regression check refused it)."""
     import json
 
     from index.disk.versions import current_version
+    from usecases.regression_check import CheckRefusedError
     from usecases.versions import build_version
 
     try:
-        result = build_version(corpus, index_dir, settings)
+        result = build_version(corpus, index_dir, settings, check=check)
     except FaqError as e:
-        typer.echo(json.dumps({"switched": False, "version": current_version(index_dir), "reason": str(e)}, ensure_ascii=False))
+        refused = e.report.summary() if isinstance(e, CheckRefusedError) else None
+        typer.echo(json.dumps({"switched": False, "version": current_version(index_dir), "reason": str(e), "check": refused},
+                              ensure_ascii=False))
         raise typer.Exit(code=1) from None
     m, c = result.manifest, result.changes
     typer.echo(json.dumps({
@@ -165,6 +198,7 @@ def ingest_json(corpus: Path | str, index_dir: Path, settings: Settings) -> None
         "pages_fetched": len(result.site.fetch.pages) if result.site else None,
         "pages_unchanged": sum(p.not_modified for p in result.site.fetch.pages) if result.site else None,
         "pages_failed": [{"url": f.url, "reason": f.reason, "status": f.status} for f in result.site.failures] if result.site else None,
+        "check": result.check.summary() if result.check else None,
     }, ensure_ascii=False))
 
 
@@ -225,16 +259,30 @@ def serve(
         console.print(f"[yellow]serving the local index version {followed.local}[/]: {escape(followed.behind)}")
 
     def rebuild(found: Fitness) -> None:
+        from usecases.regression_check import CheckRefusedError
+
         if found.manifest is None:
             console.print(f"no index at {settings.index_dir}: building it from {settings.corpus}")
+        elif found.drift is not None and found.repair is None:  # FAQ_CORPUS was edited since the served version was built
+            console.print(f"{found.drift.describe()}: building it again", markup=False, soft_wrap=True)
         else:  # its vectors cannot be searched with the configured model: a new version
             console.print(f"index built with {found.manifest.embedder}, configured {found.model}: building it again from {settings.corpus}")
-        build(settings.corpus, settings.index_dir, settings)
+        try:
+            build(settings.corpus, settings.index_dir, settings)
+        except CheckRefusedError as e:
+            if found.repair == "build":  # the served version cannot be served either
+                raise
+            console.print(f"[yellow]serving version {found.drift.version if found.drift else '?'} as it is[/]: "
+                          f"the new build was refused ({escape(str(e))})", soft_wrap=True)
 
     try:  # the rule (usecases.fit_to_serve): build a missing index or one of another model, recalibrate a stale one
         made = make_fit_to_serve(settings, rebuild)
     except FaqError as e:
         fail(e)
+    if made.found.drift is not None and not made.built:
+        console.print(f"[yellow]serving version {made.found.drift.version} as it is[/]: {escape(made.found.drift.describe())}"
+                      + (" (with FAQ_DATABASE_URL, faq ingest builds and publishes one for every replica)"
+                         if made.found.drift.same_faq else ""), soft_wrap=True)
     if made.calibration is not None:
         info = made.found.manifest.calibration if made.found.manifest else None
         console.print("index not calibrated: calibrating it" if info is None else
@@ -315,9 +363,12 @@ def ask(
 def forget(value: Annotated[str, typer.Argument(help="text to remove: every stored question containing it (any case) goes")]) -> None:
     """Delete every stored question containing VALUE (query log, its verdicts, phrasings), in the configured store."""
     from feedback.factory import existing_feedback_store
+    from usecases.regression_check import forget_in_check
 
     settings = get_settings()
     try:
+        if (in_check := forget_in_check(settings.index_dir, value)):
+            console.print(f"removed {in_check} question(s) from the last regression check ({settings.index_dir})")
         with existing_feedback_store(settings) as store:
             if store is None:
                 console.print(f"nothing is stored yet (no {settings.data_dir}/feedback.sqlite3): removed 0 questions")

@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         Path("eval/datasets/watch-faq/queries.jsonl"),
         description="labelled questions (JSONL) whose dev split calibrates the 'no answer' threshold at ingest",
     )
+    check_set: Path | None = Field(None, description="the team's saved questions (a questions file, JSONL) `faq ingest` answers with "
+                                   "the served version and the new one before switching (`faq ingest --check FILE` overrides it)")
+    check_tolerance: float = Field(0.02, ge=0, le=1, description="how much the saved questions' hit@1 or end-to-end accuracy may "
+                                   "drop before `faq ingest` refuses to switch (`--tolerance`)")
     data_dir: Path = Field(Path("var/data"), description="feedback and analytics database (SQLite) lives here, when no database_url is set")
     database_url: SecretStr | None = Field(
         None, description="PostgreSQL URL (postgresql://user:pass@host/db) for state shared by replicas: feedback, "

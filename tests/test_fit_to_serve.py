@@ -194,3 +194,76 @@ def test_the_serve_command_recalibrates_then_serves(fake_raw_index_dir, fake_eve
     assert "index not calibrated: calibrating it" in result.output and "building" not in result.output
     assert served and served[0]["port"] == 8123
     assert read_manifest(path).calibration is not None
+
+
+@pytest.fixture
+def edited_faq(tmp_path, fake_models) -> tuple[Settings, Path]:
+    """The bundled FAQ copied and indexed (a versions root), so a test can edit it after the build; and its text file."""
+    from ingest.corpus import load_corpus, with_phrasings
+    from usecases.versions import build_loaded
+
+    folder = tmp_path / "corpus"
+    shutil.copytree(CORPUS, folder)
+    settings = Settings(index_dir=tmp_path / "index", corpus=folder, calibration_set=None, data_dir=tmp_path / "data")
+    loaded = load_corpus(folder)
+    accepted = {loaded.entries[0].id: ("Je peux payer en bitcoin ?",)}  # a phrasing accepted before that ingest
+    build_loaded(with_phrasings(loaded, accepted), settings.index_dir, settings, fake_models)
+    return settings, next(folder.glob("*.txt"))
+
+
+def test_faq_serve_leaves_an_index_of_faq_corpus_alone_whatever_phrasings_it_was_built_with(edited_faq, configured_fake):
+    settings, _ = edited_faq
+    made = make_fit_to_serve(settings, lambda found: pytest.fail("built an index of FAQ_CORPUS as it is"))
+    assert made.found.fit and made.found.drift is None and not made.built
+
+
+def test_faq_serve_builds_again_when_faq_corpus_was_edited_since(edited_faq, configured_fake):
+    settings, text = edited_faq
+    text.write_text(text.read_text(encoding="utf-8").replace("24 mois", "36 mois"), encoding="utf-8")
+    built = []
+    made = make_fit_to_serve(settings, built.append)
+    assert made.built and built == [made.found] and made.found.repair is None
+    drift = made.found.drift
+    assert drift is not None and drift.same_faq and (drift.added, drift.changed, drift.removed) == (0, 1, 0)
+    assert drift.describe() == (f"FAQ_CORPUS={settings.corpus} changed since version {drift.version} was built: "
+                                "0 entries added, 1 changed, 0 removed")
+
+
+def test_faq_serve_serves_an_index_of_another_faq_as_it_is_and_says_so(edited_faq, configured_fake, tmp_path):
+    settings, _ = edited_faq
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pedal.en.md").write_text("# Pedal & Co\n\n## Booking\n\n### How do I book a bike?\nOnline.\n", encoding="utf-8")
+    elsewhere = Settings(index_dir=settings.index_dir, corpus=other, calibration_set=None, data_dir=settings.data_dir)
+    made = make_fit_to_serve(elsewhere, lambda found: pytest.fail("replaced an index of another FAQ"))
+    drift = made.found.drift
+    assert not made.built and drift is not None and not drift.same_faq and (drift.added, drift.removed) == (1, 12)
+    assert drift.describe() == (f"version {drift.version} holds another FAQ than FAQ_CORPUS={other} (no document in common); "
+                                f"run faq ingest to index {other}, or set FAQ_CORPUS to the FAQ you indexed")
+
+
+def test_with_a_database_faq_serve_only_reports_an_edited_corpus(edited_faq, configured_fake):
+    settings, text = edited_faq
+    text.write_text(text.read_text(encoding="utf-8").replace("24 mois", "36 mois"), encoding="utf-8")
+    replica = settings.model_copy(update={"database_url": "postgresql://unused"})  # never connected: nothing is built
+    made = make_fit_to_serve(replica, lambda found: pytest.fail("a replica built its own version"))
+    assert not made.built and made.found.drift is not None and made.found.drift.changed == 1
+
+
+def test_the_serve_command_says_why_it_builds_again_then_serves_the_edited_faq(edited_faq, fake_everywhere, configured_fake,
+                                                                               monkeypatch):
+    settings, text = edited_faq
+    text.write_text(text.read_text(encoding="utf-8").replace("24 mois", "36 mois"), encoding="utf-8")
+    before = read_manifest(settings.index_dir / "versions" / (settings.index_dir / "CURRENT").read_text().strip())
+    monkeypatch.setattr("uvicorn.run", lambda app, **where: None)
+    for key, value in {"FAQ_DATA_DIR": settings.data_dir, "FAQ_CORPUS": settings.corpus, "FAQ_CALIBRATION_SET": CALIBRATION_SET}.items():
+        monkeypatch.setenv(key, str(value))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["serve", "--index", str(settings.index_dir)])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert f"FAQ_CORPUS={settings.corpus} changed since version" in result.output and "1 changed" in result.output
+    after = read_manifest(settings.index_dir / "versions" / (settings.index_dir / "CURRENT").read_text().strip())
+    assert after.corpus_checksum != before.corpus_checksum

@@ -9,7 +9,10 @@ An index is fit to serve when
 Who may repair what:
 - `faq serve` (`make_fit_to_serve`) builds a new version from FAQ_CORPUS when 1 or 4 fails (a new build is calibrated,
   so 2 and 3 follow), and recalibrates the served version when only 2 or 3 fails (then republishes its manifest with
-  FAQ_DATABASE_URL, so every replica reloads it).
+  FAQ_DATABASE_URL, so every replica reloads it). It also builds again when FAQ_CORPUS was edited since the served
+  version was built (`corpus_drift`: entries added, changed or removed in a document the version holds); a version
+  of another FAQ altogether (no document in common: `faq ingest OTHER` on purpose, or FAQ_CORPUS pointed elsewhere) is
+  served as it is, and said so, as is any drift with FAQ_DATABASE_URL (the replicas serve the database's version).
 - Every other way in only checks (`unfit_to_serve`): `uvicorn service.asgi:app` and the service's first load, a reload
   (POST /v1/admin/reload, the pointer watcher) and `faq ask` refuse an unfit index with the reason and the command that
   fixes it, which /readyz reports while the last good index (if any) keeps answering.
@@ -23,16 +26,21 @@ search with, `faq serve` the configured one (FAQ_EMBEDDER, not loaded); without 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
 from faq.errors import FaqError
 from faq.settings import Settings
+from index.disk.build import RECORDS
 from index.disk.manifest import IndexManifest
+from index.disk.records import Records
 from index.disk.storage import read_manifest
 from index.disk.versions import resolve
 from index.embedders import load_embedder
+from ingest.corpus import load_corpus
+from ingest.fetch import is_site
+from ingest.models import Entry
 from usecases.calibrate import CalibrationResult, calibrate_index
 from usecases.versions import fetch_published, publish_calibration
 
@@ -41,6 +49,26 @@ Repair = Literal["build", "calibrate"]
 # what `faq serve` does about each problem; the others only refuse
 REPAIRS: dict[Problem, Repair] = {"no index": "build", "built with another model": "build",
                                   "not calibrated": "calibrate", "calibrated for other settings": "calibrate"}
+
+
+@dataclass(frozen=True)
+class Drift:
+    """FAQ_CORPUS as it reads now against the entries the served version was built from (by id; phrasings accepted since
+    are not counted: they join at the next ingest)."""
+
+    version: str
+    corpus: str
+    added: int
+    changed: int
+    removed: int
+    same_faq: bool  # a document in common: the FAQ was edited since; else the version is of another FAQ
+
+    def describe(self) -> str:
+        if not self.same_faq:
+            return (f"version {self.version} holds another FAQ than FAQ_CORPUS={self.corpus} (no document in common); "
+                    f"run faq ingest to index {self.corpus}, or set FAQ_CORPUS to the FAQ you indexed")
+        return (f"FAQ_CORPUS={self.corpus} changed since version {self.version} was built: {self.added} entries added, "
+                f"{self.changed} changed, {self.removed} removed")
 
 
 @dataclass(frozen=True)
@@ -54,6 +82,7 @@ class Fitness:
     error: FaqError | None = None  # why no index could be read ("no index")
     retrieval: str = ""  # the configured retrieval's key
     model: str | None = None  # the model the questions would be embedded with, when the caller named it
+    drift: Drift | None = None  # `faq serve`: how FAQ_CORPUS differs from what the served version was built from
 
     @property
     def fit(self) -> bool:
@@ -131,6 +160,31 @@ def recalibrate_if_stale(index_dir: Path, settings: Settings) -> CalibrationResu
     return calibrate_index(index_dir, settings.calibration_set, settings)
 
 
+def corpus_drift(settings: Settings, path: Path) -> Drift | None:
+    """How FAQ_CORPUS differs from the entries of the version at `path`; None when it does not, when it is a site (not
+    fetched at start) or when either cannot be read (the served version keeps answering; `faq ingest` says why)."""
+    if is_site(settings.corpus):
+        return None
+    try:
+        after = {e.id: e for e in load_corpus(settings.corpus).entries}
+        records = Records.load(path / RECORDS)
+    except FaqError:
+        return None
+    before = {e.id: e for e in records.entries}
+    added = sum(i not in before for i in after)
+    removed = sum(i not in after for i in before)
+    changed = sum(i in before and not _same(before[i], e) for i, e in after.items())
+    if not (added or changed or removed):
+        return None
+    same_faq = bool({d.id for d in records.documents} & {e.document_id for e in after.values()})
+    return Drift(path.name, str(settings.corpus), added, changed, removed, same_faq)
+
+
+def _same(built: Entry, now: Entry) -> bool:
+    """The entry as built holds the corpus's entry: the same fields, its phrasings plus any accepted since."""
+    return replace(built, alt_questions=()) == replace(now, alt_questions=()) and set(now.alt_questions) <= set(built.alt_questions)
+
+
 @dataclass(frozen=True)
 class Followed:
     """A replica's index before it serves (FAQ_DATABASE_URL): the version fetched, or why the local one is served."""
@@ -160,7 +214,7 @@ class MadeFit:
     """What `faq serve` did before serving: `found` is the index as it was."""
 
     found: Fitness
-    built: bool = False
+    built: bool = False  # a new version was built (`found.drift`: because FAQ_CORPUS changed)
     calibration: CalibrationResult | None = None  # the served version recalibrated
     republished: str | None = None  # the version whose new manifest went to the database (every replica reloads it)
 
@@ -168,9 +222,16 @@ class MadeFit:
 def make_fit_to_serve(settings: Settings, build: Callable[[Fitness], object]) -> MadeFit:
     """`faq serve`'s repair: a new version when there is no index or it was built with another model than FAQ_EMBEDDER
     (`build`, given what was found, builds FAQ_CORPUS into FAQ_INDEX_DIR: `faq ingest`'s work, calibrated and switched
-    to); a recalibration of the served version when it is uncalibrated or calibrated for other settings."""
+    to); a recalibration of the served version when it is uncalibrated or calibrated for other settings. A new version too
+    when FAQ_CORPUS was edited since the served one was built (`corpus_drift`), without FAQ_DATABASE_URL; otherwise the
+    drift is only reported (`found.drift`)."""
     found = check_fit(settings, model=configured_model(settings))
     if found.repair == "build":
+        build(found)
+        return MadeFit(found, built=True)
+    drift = corpus_drift(settings, found.path) if found.path is not None else None
+    found = replace(found, drift=drift)
+    if drift is not None and drift.same_faq and settings.database_url is None:
         build(found)
         return MadeFit(found, built=True)
     if found.repair == "calibrate":

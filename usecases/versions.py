@@ -43,6 +43,7 @@ from ingest.workload import EmbeddingWork, estimate_embedding
 from replication.follower import Follower, SyncStatus
 from replication.published import published_versions
 from usecases.calibrate import CalibrationResult, calibrate_index
+from usecases.regression_check import CheckOptions, CheckRefusedError, CheckReport, check_questions, run_check, save_check
 
 Progress = Callable[[int, int], None]  # (texts embedded, texts in all)
 Estimated = Callable[[EmbeddingWork], None]  # told the work before the models load (`faq ingest` warns when it is long)
@@ -61,6 +62,7 @@ class BuildResult:
     leftovers: tuple[str, ...] = ()  # what interrupted builds left, removed before this one
     site: SiteCorpus | None = None  # what was fetched, when the corpus is a site's address
     changes: Changes | None = None  # what the corpus changed since the served version, and what was embedded or reused
+    check: CheckReport | None = None  # the regression check against the served version (None: no question to ask)
 
 
 @dataclass(frozen=True)
@@ -96,12 +98,13 @@ def read_corpus(corpus: Path | str, settings: Settings) -> tuple[Corpus, SiteCor
 
 
 def build_version(corpus: Path | str, index_dir: Path, settings: Settings, progress: Progress | None = None,
-                  estimated: Estimated | None = None) -> BuildResult:
-    """Parse, chunk, embed and calibrate a new index version beside the served one, then switch to it.
+                  estimated: Estimated | None = None, check: CheckOptions | None = None) -> BuildResult:
+    """Parse, chunk, embed and calibrate a new index version beside the served one, check it, then switch to it.
 
     The served version stays untouched until the pointer switch, so a crash or a bad corpus file
     leaves searches running on the last good index. A corpus past FAQ_MAX_EMBED_CHARS is refused
-    before any model loads. A site's pages are fetched first; a page that fails is reported, not fatal."""
+    before any model loads. A site's pages are fetched first; a page that fails is reported, not fatal.
+    `check`: the regression check's options (default: FAQ_CHECK_SET, FAQ_CHECK_TOLERANCE; usecases.regression_check)."""
     loaded, site = read_corpus(corpus, settings)
     with existing_feedback_store(settings) as store:
         accepted = store.accepted_phrasings() if store else {}
@@ -112,27 +115,38 @@ def build_version(corpus: Path | str, index_dir: Path, settings: Settings, progr
                                         f"{settings.max_embed_chars:,}; raise FAQ_MAX_EMBED_CHARS to index it")
     if estimated is not None:
         estimated(work)
-    result = build_loaded(loaded, index_dir, settings, load_embedders(settings.retrieval()), progress)
+    result = build_loaded(loaded, index_dir, settings, load_embedders(settings.retrieval()), progress, check)
     return replace(result, phrasings=sum(len(v) for v in accepted.values()), site=site)
 
 
 def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Sequence[Embedder],
-                 progress: Progress | None = None) -> BuildResult:
+                 progress: Progress | None = None, check: CheckOptions | None = None) -> BuildResult:
     """`build_version`'s work once the corpus is read and the models loaded (what `python -m benchmarks.bench --parts sizes` times at each corpus size).
 
     The version is built and calibrated in a hidden staging folder and renamed into versions/ only then: killed at
-    any step, an ingest leaves nothing a rollback, a pruning or a service could take for a version (index.disk.versions)."""
+    any step, an ingest leaves nothing a rollback, a pruning or a service could take for a version (index.disk.versions).
+    Between calibrating and switching (and publishing, with FAQ_DATABASE_URL), the regression check asks the saved and
+    most-asked questions of both versions (usecases.regression_check); a refused check raises CheckRefusedError, the
+    staging folder removed and the served version untouched, its report saved beside the versions either way."""
+    check = check or CheckOptions.from_settings(settings)
     with ingest_lock(index_dir):
         leftovers = remove_leftovers(index_dir)
         staging = staging_path(index_dir)
         served = _served(index_dir)
+        questions = check_questions(check, loaded, _entries(served), settings)  # a malformed file fails before embedding
         pool = VectorPool.from_folders([served] if served is not None else [])
+        report: CheckReport | None = None
         try:
             manifest = build_index(loaded, list(models), staging, max_chars=settings.max_chunk_chars, progress=progress,
                                    reuse=pool)
             calibration = calibrate_index(staging, settings.calibration_set, settings, {e.id for e in loaded.entries},
                                           models=models)
             name = version_of(staging)
+            if questions:
+                report = run_check(questions, served, staging, name, settings, models, check)
+                save_check(index_dir, report)
+                if not report.switched:
+                    raise CheckRefusedError(report)
             if settings.database_url is not None:  # before the local switch: a version the database refused is served nowhere
                 _publish(settings, staging, name)
             promote(staging)
@@ -144,7 +158,7 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
         removed = prune(index_dir, settings.keep_versions, served_before)
     return BuildResult(name, manifest, len(loaded.documents), 0, calibration, tuple(removed), loaded.notes,
                        published=settings.database_url is not None, leftovers=tuple(leftovers),
-                       changes=_changes(served, loaded, pool))
+                       changes=_changes(served, loaded, pool), check=report)
 
 
 def _served(index_dir: Path) -> Path | None:
@@ -155,13 +169,18 @@ def _served(index_dir: Path) -> Path | None:
         return None
 
 
+def _entries(served: Path | None) -> tuple[Entry, ...]:
+    """The served version's entries; none when there is no version, or it cannot be read."""
+    if served is None:
+        return ()
+    try:
+        return Records.load(served / RECORDS).entries
+    except IndexError_:
+        return ()
+
+
 def _changes(served: Path | None, loaded: Corpus, pool: VectorPool) -> Changes:
-    before: dict[str, Entry] = {}
-    if served is not None:
-        try:
-            before = {e.id: e for e in Records.load(served / RECORDS).entries}
-        except IndexError_:
-            before = {}
+    before = {e.id: e for e in _entries(served)}
     after = {e.id: e for e in loaded.entries}
     return Changes(reused_from=served.name if served is not None and pool.sources else None,
                    added=sum(i not in before for i in after), removed=sum(i not in after for i in before),

@@ -1,14 +1,25 @@
-"""The team's sign-in: POST the admin or agent token once, get a signed HttpOnly cookie (service.team_session)."""
+"""The team's sign-in: POST the admin or agent token once, get a signed HttpOnly cookie (service.team_session); and the
+last regression check `faq ingest` ran before switching versions, for the team's home page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from typing import Any
 
-from service.deps import SettingsDep, StateDep, check_origin, role_of_token, session_of
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel
+
+from service.deps import AdminDep, SettingsDep, StateDep, check_origin, role_of_token, session_of
 from service.schemas import AdminStatus, ErrorResponse, SessionRequest
 from service.team_session import clear_cookie, set_cookie
+from usecases.regression_check import last_check
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
+
+
+class LastCheck(BaseModel):
+    """`check`: the summary `faq ingest --json` prints (usecases.regression_check.CheckReport.summary); null before any."""
+
+    check: dict[str, Any] | None
 
 
 @router.get("/session", response_model=AdminStatus)
@@ -45,3 +56,9 @@ def sign_out(request: Request, state: StateDep) -> Response:
     response = Response(status_code=204)
     clear_cookie(response, request)
     return response
+
+
+@router.get("/check", response_model=LastCheck, responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
+def last_regression_check(settings: SettingsDep, _: AdminDep) -> LastCheck:
+    """The last regression check `faq ingest` ran before switching versions: scores before and after, what moved, the verdict."""
+    return LastCheck(check=last_check(settings.index_dir))

@@ -2,7 +2,10 @@
 import { say, signedIn } from "./team-session.js";
 
 const VIEWS = {
-  "/team": async () => say("Signed in."),
+  "/team": async () => {
+    say("Signed in.");
+    await (await import("./team-check.js")).load();
+  },
   "/team/analytics": async () => (await import("./team-analytics.js")).load(),
   "/team/phrasings": async () => (await import("./team-phrasings.js")).load(),
 };
