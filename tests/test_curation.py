@@ -6,11 +6,23 @@ to a pin's example has cosine 1 with it; the threshold itself is measured with t
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from fastapi.testclient import TestClient
 
 from faq.curation import NO_RULES, Hidden, Pin, Rules, Synonym
+from faq.settings import Settings
 from feedback.store import FeedbackStore
 from index.deciding.answer import Answerer
+from service import create_app
+
+from conftest import ADMIN_TOKEN, CORPUS
+from fakes import FakeEmbedder
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
 WARRANTY = "enigme-ba793-faq:3.1"
 PAYMENT = "enigme-ba793-faq:1.1"
@@ -142,3 +154,74 @@ def test_the_answer_cache_is_per_rules_version(fake_answerer: Answerer) -> None:
     assert _top(fake_answerer, question) == WARRANTY
     assert _top(fake_answerer, question, Rules(12, hidden=(Hidden(1, entry_id=WARRANTY),))) != WARRANTY
     assert _top(fake_answerer, question, Rules(13)) == WARRANTY
+
+
+# --- the admin API -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path: Path) -> Iterator[TestClient]:
+    """A service of its own over the calibrated fake index (rules would change the shared `fake_client`'s answers)."""
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
+    with TestClient(create_app(settings, models=fake_models)) as client:
+        yield client
+
+
+def test_admin_rules_need_the_admin_token(app_client: TestClient) -> None:
+    response = app_client.get("/v1/admin/pins")
+    assert response.status_code == 401
+
+
+def test_bad_rules_are_4xx_with_a_clear_message(app_client: TestClient) -> None:
+    response = app_client.post("/v1/admin/synonyms", json={"lang": "de", "terms": ["Pfand"]}, headers=ADMIN)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"].startswith("a synonym group needs at least 2 non-empty value(s); got 1")
+    response = app_client.post("/v1/admin/pins", json={"examples": ["x ?"], "entry_id": "nope:1"}, headers=ADMIN)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"].startswith("Unknown entry id 'nope:1': the served FAQ has no such entry.")
+    response = app_client.post("/v1/admin/hidden", json={"section": "Nope"}, headers=ADMIN)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "Unknown section 'Nope': no entry of the served FAQ is in it."
+    response = app_client.delete("/v1/admin/pins/4", headers=ADMIN)
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "no pin rule with id 4"
+
+
+def test_a_pin_added_by_the_api_answers_at_once_and_is_counted(app_client: TestClient) -> None:
+    question = "Est-ce que vous livrez sur la lune ?"
+    response = app_client.post("/v1/admin/pins", json={"examples": [question], "entry_id": PAYMENT}, headers=ADMIN)
+    assert response.status_code == 201
+    pin = response.json()
+    assert (pin["entry_id"], pin["kind"], pin["stale"]) == (PAYMENT, "answer", False)
+    body = app_client.post("/v1/query", json={"question": question}).json()
+    assert (body["outcome"], body["results"][0]["entry_id"]) == ("answer", PAYMENT)
+    listed = app_client.get("/v1/admin/pins", headers=ADMIN).json()
+    assert [(p["id"], p["fired"]) for p in listed] == [(pin["id"], 1)]
+    tried = app_client.post("/v1/admin/try", json={"question": question, "kind": "pin", "id": pin["id"]}, headers=ADMIN).json()
+    assert tried["with_rule"]["entries"][0] == PAYMENT and tried["with_rule"]["rules_fired"] == [f"pin:{pin['id']}"]
+    assert tried["without_rule"]["rules_fired"] == []
+    assert app_client.delete(f"/v1/admin/pins/{pin['id']}", headers=ADMIN).status_code == 204
+    after = app_client.post("/v1/query", json={"question": question}).json()
+    assert after["outcome"] != "answer" or after["results"][0]["entry_id"] != PAYMENT
+
+
+def test_a_rule_whose_entry_left_the_faq_is_listed_stale(app_client: TestClient) -> None:
+    store: FeedbackStore = app_client.app.state.service.feedback  # type: ignore[attr-defined]
+    store.add_hidden("a script", entry_id="gone:1")
+    store.add_synonym("a script", "fr", ["BA-793"], ["montre"])
+    assert [(h["entry_id"], h["stale"]) for h in app_client.get("/v1/admin/hidden", headers=ADMIN).json()] == [("gone:1", True)]
+    assert app_client.get("/v1/admin/synonyms", headers=ADMIN).json()[0]["targets"] == ["montre"]
+
+
+def test_a_rule_added_on_one_replica_applies_on_another_within_5_s(fake_index_dir: Path, fake_models: list[FakeEmbedder],
+                                                                    tmp_path: Path, pg_url: str) -> None:
+    question = "Est-ce que vous livrez sur la lune ?"
+    apps = [create_app(Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / name, admin_token=ADMIN_TOKEN,
+                                database_url=pg_url), models=fake_models) for name in ("a", "b")]
+    with TestClient(apps[0]) as a, TestClient(apps[1]) as b:
+        assert b.post("/v1/query", json={"question": question}).json()["results"][0]["entry_id"] != PAYMENT
+        assert a.post("/v1/admin/pins", json={"examples": [question], "entry_id": PAYMENT}, headers=ADMIN).status_code == 201
+        started = time.monotonic()
+        while b.post("/v1/query", json={"question": question}).json()["results"][0]["entry_id"] != PAYMENT:
+            assert time.monotonic() - started < 5, "replica B did not apply the pin within 5 s"
+            time.sleep(0.1)
+        assert time.monotonic() - started < 5

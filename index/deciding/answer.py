@@ -93,11 +93,13 @@ class Answerer:
             self._cache.move_to_end(key)
         return cached if cached.question == question else replace(cached, question=question)
 
-    def answer_uncached(self, question: str, top_k: int, filters: Filters | None = None, rules: Rules = NO_RULES) -> Answer:
+    def answer_uncached(self, question: str, top_k: int, filters: Filters | None = None, rules: Rules = NO_RULES,
+                        remember: bool = True) -> Answer:
         """Rank, decide and extract, never from the cache (what the benchmark lab times end to end). `rules`: the team's
-        (faq.curation), compiled for this index once per version (Searcher.curate)."""
+        (faq.curation), compiled for this index once per version (Searcher.curate; `remember=False`: for this question only)."""
         started = time.perf_counter()
-        ranking = self.searcher.rank(question, filters, limit=max(top_k, DECISION_DEPTH), curated=self.searcher.curate(rules))
+        curated = self.searcher.curate(rules, remember)
+        ranking = self.searcher.rank(question, filters, limit=max(top_k, DECISION_DEPTH), curated=curated)
         ranked = time.perf_counter()
         nearest = off_topic(ranking)
         decision = self.decider.decide(question, ranking, nearest)

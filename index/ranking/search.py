@@ -181,9 +181,10 @@ class Searcher:
         self._curated: Curated | None = None
         self._curating = threading.Lock()
 
-    def curate(self, rules: Rules) -> Curated | None:
+    def curate(self, rules: Rules, remember: bool = True) -> Curated | None:
         """`rules` compiled for this index (None without rules), once per rules version: the pins' examples are embedded
-        then, never per question. A replica's new rules version is compiled by the first question that brings it."""
+        then, never per question. A replica's new rules version is compiled by the first question that brings it.
+        `remember=False`: compiled for one question (the admin's "try"), leaving the rules in force compiled."""
         if not rules:
             return None
         done = self._curated
@@ -193,13 +194,17 @@ class Searcher:
             done = self._curated
             if done is not None and done.rules == rules:
                 return done
-            sections = [e.section for e in self.index.records.entries]
-            analyzer_of: Callable[[str], Analyzer] = (self.table.analyzer_of if self.config.lexical_weight > 0
-                                                      else lambda lang: analyzer_for(lang, self.analyzer.version))
-            embedders = [lambda texts, s=signal: s.embed([self._strip(t) for t in texts]) for signal in self._dense()]
-            self._curated = compile_rules(rules, self._position, sections, analyzer_of, embedders, self.pin_threshold,
-                                          self.dense_synonyms)
+            if not remember:
+                return self._compile(rules)
+            self._curated = self._compile(rules)
             return self._curated
+
+    def _compile(self, rules: Rules) -> Curated:
+        sections = [e.section for e in self.index.records.entries]
+        analyzer_of: Callable[[str], Analyzer] = (self.table.analyzer_of if self.config.lexical_weight > 0
+                                                  else lambda lang: analyzer_for(lang, self.analyzer.version))
+        embedders = [lambda texts, s=signal: s.embed([self._strip(t) for t in texts]) for signal in self._dense()]
+        return compile_rules(rules, self._position, sections, analyzer_of, embedders, self.pin_threshold, self.dense_synonyms)
 
     def _known_vectors(self, signal: DenseSignal, questions: list[str]) -> np.ndarray:
         """The vectors of calibration's known questions: stored with the calibration (Learnt.vectors) where it has
