@@ -82,6 +82,11 @@ PINS: list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]] = [
 ]
 
 
+def _pins() -> tuple[Pin, ...]:
+    return tuple(Pin(i + 1, "never" if kind == "never" else "answer", examples, entry)
+                 for i, (kind, entry, examples, _) in enumerate(PINS))
+
+
 def _questions(path: Path, splits: tuple[str, ...] = ("dev", "test")) -> list[tuple[str, list[str]]]:
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [(r["text"], r["relevant_entry_ids"]) for r in rows if r.get("split", "dev") in splits]
@@ -94,7 +99,7 @@ def _seen(answer: Answer) -> tuple[str | None, str]:
 def synonyms(answerers: dict[str, Answerer], dense: bool) -> list[dict]:
     sets = {"watch": _questions(WATCH_QUESTIONS), "rental": _questions(RENTAL_QUESTIONS)}
     out = []
-    for name, answerer in answerers.items():
+    for answerer in answerers.values():
         answerer.searcher.dense_synonyms = dense
     for where, question, right, rule in CASES:
         answerer = answerers[where]
@@ -114,7 +119,7 @@ def synonyms(answerers: dict[str, Answerer], dense: bool) -> list[dict]:
 
 def pins(answerer: Answerer) -> dict:
     searcher = answerer.searcher
-    rules = Rules(1, pins=tuple(Pin(i + 1, kind, examples, entry) for i, (kind, entry, examples, _) in enumerate(PINS)))  # type: ignore[arg-type]
+    rules = Rules(1, pins=_pins())
     curated = searcher.curate(rules, remember=False)
     assert curated is not None
 
@@ -146,7 +151,7 @@ def end_to_end(answerer: Answerer, threshold: float) -> dict:
     """The pins in force through Answerer.answer at `threshold`: paraphrases answered with their pin's entry (or none
     for the never pin), and dev questions whose top entry or outcome changed."""
     answerer.searcher.pin_threshold = threshold
-    rules = Rules(2, pins=tuple(Pin(i + 1, kind, examples, entry) for i, (kind, entry, examples, _) in enumerate(PINS)))  # type: ignore[arg-type]
+    rules = Rules(2, pins=_pins())
     right = 0
     total = 0
     for kind, entry, _, paraphrases in PINS:
@@ -168,7 +173,7 @@ def speed(answerer: Answerer, runs: int = 300) -> dict:
     words = [f"mot{i}" for i in range(300)]
     rules = Rules(3, synonyms=tuple(Synonym(i + 1, "fr", (words[i], words[i + 100], words[i + 200])) for i in range(99))
                   + (Synonym(100, "fr", ("remboursement", "rembourser", "argent en retour")),),
-                  pins=tuple(Pin(i + 1, "answer", (f"question épinglée numéro {i} sur {words[i]} ?",) * 1 + (f"autre exemple {i}",),
+                  pins=tuple(Pin(i + 1, "answer", (f"question épinglée numéro {i} sur {words[i]} ?", f"autre exemple {i}"),
                                  "enigme-ba793-faq:1.1") for i in range(100)))
     answerer.searcher.curate(rules)  # compiled once per version, not per question
     questions = [q for q, _ in _questions(WATCH_QUESTIONS)]
