@@ -121,7 +121,7 @@ def version(db: Db) -> int:
 
 
 def load(db: Db) -> Rules:
-    """Every rule, oldest first, with the version they were read at (read in the same transaction)."""
+    """Every rule, oldest first, with the version read just before them."""
     at = version(db)
     synonyms = tuple(Synonym(int(i), lang, tuple(json.loads(t)), tuple(json.loads(g)))
                      for i, lang, t, g in db.rows("SELECT id, lang, terms, targets FROM rule_synonyms ORDER BY id"))

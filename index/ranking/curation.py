@@ -95,7 +95,7 @@ class Curated:
 
     def pin(self, query_vectors: Sequence[np.ndarray]) -> PinMatch | None:
         """The pin with the example closest to the question (mean cosine over the dense models), if at the threshold."""
-        if not self.pins:
+        if not self.pins or not self.pin_vectors:
             return None
         # vectors are L2-normalised: the inner product is the cosine
         similarity = np.mean([vectors @ q for vectors, q in zip(self.pin_vectors, query_vectors)], axis=0)
