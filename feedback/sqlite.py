@@ -36,6 +36,17 @@ CREATE TABLE IF NOT EXISTS phrasings (
     status TEXT NOT NULL DEFAULT 'candidate', source_query_id TEXT, UNIQUE (entry_id, text)
 );
 CREATE TABLE IF NOT EXISTS revoked_sessions (id TEXT PRIMARY KEY, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS rule_synonyms (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, lang TEXT NOT NULL, terms TEXT NOT NULL, targets TEXT NOT NULL DEFAULT '[]', ts REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rule_pins (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, entry_id TEXT, examples TEXT NOT NULL, ts REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS rule_hidden (id INTEGER PRIMARY KEY AUTOINCREMENT, entry_id TEXT, section TEXT, ts REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS rule_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, kind TEXT NOT NULL,
+    rule_id INTEGER NOT NULL, detail TEXT NOT NULL
+);
 CREATE INDEX IF NOT EXISTS queries_question ON queries (question);
 CREATE INDEX IF NOT EXISTS feedback_query ON feedback (query_id);
 CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);
@@ -43,7 +54,7 @@ CREATE INDEX IF NOT EXISTS feedback_entry ON feedback (entry_id, verdict);
 
 # Columns added after the first release: an older database gets them on open (ALTER TABLE … ADD COLUMN
 # is cheap in SQLite: existing rows read NULL, nothing is rewritten).
-_ADDED_COLUMNS = {"queries": {"lang": "TEXT", "session": "TEXT", "outcome": "TEXT"}}
+_ADDED_COLUMNS = {"queries": {"lang": "TEXT", "session": "TEXT", "outcome": "TEXT", "rules": "TEXT"}}
 
 
 class SqliteFeedbackStore(FeedbackStore):

@@ -15,13 +15,15 @@ from __future__ import annotations
 import time
 import uuid
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Literal
 
+from faq.curation import Hidden, Pin, RuleKind, Rules, Synonym
 from faq.errors import UnknownQueryError
 from faq.redact import Redactor
-from feedback import reports
+from feedback import curation, reports
 from feedback.sql import Db
 
 __all__ = ["SQLITE_FILE", "FeedbackStore", "Forgotten", "Phrasing", "Surface", "UnknownQueryError", "Verdict"]
@@ -86,20 +88,20 @@ class FeedbackStore(ABC):
 
     def log_query(self, question: str, surface: Surface, answerable: bool, confidence: float, top_entry: str | None,
                   lang: str | None = None, session: str | None = None, ts: float | None = None, query_id: str | None = None,
-                  outcome: str | None = None) -> str:
+                  outcome: str | None = None, rules: Sequence[str] = ()) -> str:
         """Log one asked question; its id is what feedback names. `session`: the search box's id for one burst
         of typing (analytics count only its last query). `query_id`: one `new_query_id` gave (the service sends it
         before the row is written), else a new one. `outcome`: answer, related or none (index.deciding.decide); when not
-        given, answer or none as `answerable` says."""
+        given, answer or none as `answerable` says. `rules`: the keys of the team's rules that fired ("pin:3")."""
         outcome = outcome or ("answer" if answerable else "none")
         query_id = query_id or new_query_id()
         if time.time() >= self._next_purge:
             self.purge_expired()
         with self._db() as db:
-            db.run("INSERT INTO queries (id, ts, surface, question, answerable, confidence, top_entry, lang, session, outcome) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            db.run("INSERT INTO queries (id, ts, surface, question, answerable, confidence, top_entry, lang, session, outcome, rules) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                    (query_id, time.time() if ts is None else ts, surface, self.redactor.redact(question.strip()), bool(answerable),
-                    confidence, top_entry, lang, session, outcome))
+                    confidence, top_entry, lang, session, outcome, ",".join(rules) or None))
         return query_id
 
     def purge_expired(self, now: float | None = None) -> int:
@@ -207,6 +209,57 @@ class FeedbackStore(ABC):
         """Distinct counted questions with no confident answer, most asked first."""
         with self._db() as db:
             return reports.unanswered(db, limit)
+
+    # --- the team's rules (feedback.curation): `who` is written in the audit row of each change -----------------
+
+    def rules(self) -> Rules:
+        """Every rule in force, with the version read before them: a change landing in between is read again at the
+        next poll (its version is newer), so no write lock is taken for a read."""
+        with self._db() as db:
+            return curation.load(db)
+
+    def rules_version(self) -> int:
+        """The last rule change's audit id: one indexed read, what replicas poll to see a change."""
+        with self._db() as db:
+            return curation.version(db)
+
+    def add_synonym(self, who: str, lang: str, terms: Sequence[str], targets: Sequence[str] = ()) -> Synonym:
+        """A group of equivalent terms, or one-way terms -> targets. Raises ValueError for an empty group."""
+        with self._db(transaction=True) as db:
+            return curation.add_synonym(db, who, lang, terms, targets)
+
+    def edit_synonym(self, who: str, rule_id: int, lang: str, terms: Sequence[str], targets: Sequence[str] = ()) -> Synonym:
+        with self._db(transaction=True) as db:
+            return curation.edit_synonym(db, who, rule_id, lang, terms, targets)
+
+    def add_pin(self, who: str, kind: str, examples: Sequence[str], entry_id: str | None = None) -> Pin:
+        """Questions like `examples` get `entry_id` as the answer (kind "answer") or no answer (kind "never")."""
+        with self._db(transaction=True) as db:
+            return curation.add_pin(db, who, kind, examples, entry_id)
+
+    def edit_pin(self, who: str, rule_id: int, kind: str, examples: Sequence[str], entry_id: str | None = None) -> Pin:
+        with self._db(transaction=True) as db:
+            return curation.edit_pin(db, who, rule_id, kind, examples, entry_id)
+
+    def add_hidden(self, who: str, entry_id: str | None = None, section: str | None = None) -> Hidden:
+        """An entry or a section out of every answer, until the rule is deleted."""
+        with self._db(transaction=True) as db:
+            return curation.add_hidden(db, who, entry_id, section)
+
+    def delete_rule(self, who: str, kind: RuleKind, rule_id: int) -> None:
+        """Raises LookupError for an unknown id."""
+        with self._db(transaction=True) as db:
+            curation.delete(db, who, kind, rule_id)
+
+    def rules_audit(self, limit: int = 200) -> list[curation.AuditRow]:
+        """Who changed which rule when, newest first."""
+        with self._db() as db:
+            return curation.audit(db, limit)
+
+    def rule_fires(self) -> dict[str, int]:
+        """How many logged questions each rule fired for."""
+        with self._db() as db:
+            return curation.fires(db)
 
     def queries_csv(self) -> str:
         """Every logged query as CSV, with the `counted` column analytics go by."""

@@ -11,11 +11,13 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
+from faq.curation import NO_RULES
 from faq.redact import Redactor
 from faq.settings import Settings, get_settings
 from feedback.factory import open_feedback_store
 from index.embedders import Embedder
 from ingest.helpcenter import load_helpcenter
+from service.curation import load_rules, watch_rules
 from service.errors import install_error_handlers
 from service.lifecycle import follow, load_state, open_follower, watch_pointer
 from service.metrics import Metrics
@@ -23,7 +25,7 @@ from service.middleware import BodyLimit, RateLimit, SecurityHeaders, per_worker
 from service.observe import ObserveRequests, valid_request_id
 from service.openapi import document_limits
 from service.pages import mount_pages
-from service.routes import admin, documents, feedback, health, metrics, query, suggest, team
+from service.routes import admin, curation, documents, feedback, health, metrics, query, suggest, team
 from service.state import ServiceState
 from service.sync import ScheduledSync
 
@@ -46,10 +48,13 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
             await run_in_threadpool(follow, app, follower)
         app.state.service = await run_in_threadpool(load_state, settings, store, models)
         observed.served(None, app.state.service)
+        app.state.rules = await run_in_threadpool(load_rules, store)
+        rules_watcher = asyncio.create_task(watch_rules(app))
         watcher = (asyncio.create_task(watch_pointer(app, settings.reload_poll_seconds, follower, announcements))
                    if settings.reload_poll_seconds else None)
         syncing = ScheduledSync.start(app, settings)  # None unless FAQ_SYNC_INTERVAL is set
         yield
+        rules_watcher.cancel()
         if syncing is not None:
             await syncing.stop()
         if watcher is not None:
@@ -74,6 +79,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.state.models = models  # what a reload uses when no index is being served yet
     app.state.metrics = observed
     app.state.sync = None  # the scheduled sync's state (usecases.sync.SyncState) with FAQ_SYNC_INTERVAL
+    app.state.rules = NO_RULES  # the team's rules in force (service.curation), read at start and polled
     app.state.replication = None  # the follower's last status (replication.follower.SyncStatus) with FAQ_DATABASE_URL
     install_error_handlers(app)
     app.include_router(health.router)
@@ -82,6 +88,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.include_router(suggest.router)
     app.include_router(feedback.router)
     app.include_router(admin.router)
+    app.include_router(curation.router)
     app.include_router(team.router)
     app.include_router(metrics.router)
     mount_pages(app)

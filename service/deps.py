@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 from starlette.concurrency import run_in_threadpool
 
+from faq.curation import NO_RULES, Rules
 from faq.settings import Settings
 from feedback.store import FeedbackStore
 from index.deciding.answer import Answerer
@@ -161,11 +162,12 @@ class Serving:
     answerer: Answerer
     feedback: FeedbackStore
     settings: Settings
+    rules: Rules = NO_RULES  # the team's rules in force when the request came (service.curation)
 
 
 async def get_serving(request: Request) -> Serving:
     state: ServiceState = request.app.state.service
-    return Serving(await get_answerer(state), await get_feedback(state), request.app.state.settings)
+    return Serving(await get_answerer(state), await get_feedback(state), request.app.state.settings, request.app.state.rules)
 
 
 ServingDep = Annotated[Serving, Depends(get_serving)]

@@ -62,5 +62,5 @@ def mount_pages(app: FastAPI) -> None:
 
     for name, media_type in WIDGET_FILES.items():
         widget_file(name, media_type)
-    for path in ("/team", "/team/analytics", "/team/phrasings"):  # one page; team.js shows the path's view
+    for path in ("/team", "/team/analytics", "/team/phrasings", "/team/rules"):  # one page; team.js shows the path's view
         app.add_api_route(path, lambda: FileResponse(STATIC / "team.html"), include_in_schema=False, methods=["GET"])

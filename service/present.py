@@ -53,7 +53,7 @@ def log_answer(store: FeedbackStore, question: str, surface: Surface, answer: An
     """Record the query for analytics (with its detected language and typing session); feedback refers to the returned id."""
     top = answer.hits[0].entry_id if answer.hits else None
     return store.log_query(question, surface, answer.answerable, answer.confidence, top, lang=answer.question_lang, session=session,
-                           query_id=query_id, outcome=answer.outcome)
+                           query_id=query_id, outcome=answer.outcome, rules=answer.rules_fired)
 
 
 def calibration_of(manifest: IndexManifest) -> dict[str, str | None]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from faq.curation import NO_RULES, Rules
 from index.deciding.decide import Calibration, Decider, Decision, Outcome, abstention_score
 from index.deciding.evidence import CorpusTerms
 from index.deciding.short_answer import Marks, ShortAnswer, ShortAnswerer
@@ -50,6 +51,7 @@ class Answer:
     lang: str = ""  # the first result's language: the question's whenever the FAQ has that version
     # seconds per stage when it was computed (the ranking's signals, "rank", "short answer", "answer"); a cached answer keeps them
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+    rules_fired: tuple[str, ...] = ()  # the team's rules that shaped this answer ("synonym:3", "pin:1"): analytics count them
 
 
 class Answerer:
@@ -67,23 +69,23 @@ class Answerer:
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
-    def answer(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer:
-        """The answer for a question, from the cache when the same question was asked before."""
+    def answer(self, question: str, top_k: int = 5, filters: Filters | None = None, rules: Rules = NO_RULES) -> Answer:
+        """The answer for a question, from the cache when the same question was asked before under the same rules."""
         check_top_k(top_k)
-        cached = self.cached(question, top_k, filters)
+        cached = self.cached(question, top_k, filters, rules)
         if cached is not None:
             return cached
-        answer = self.answer_uncached(question, top_k, filters)
-        key = _cache_key(question, top_k, filters)
+        answer = self.answer_uncached(question, top_k, filters, rules)
+        key = _cache_key(question, top_k, filters, rules)
         with self._lock:
             self._cache[key] = answer
             while len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return answer
 
-    def cached(self, question: str, top_k: int = 5, filters: Filters | None = None) -> Answer | None:
-        """The answer if this question was asked before, else None; never embeds, so an event loop may call it."""
-        key = _cache_key(question, top_k, filters)
+    def cached(self, question: str, top_k: int = 5, filters: Filters | None = None, rules: Rules = NO_RULES) -> Answer | None:
+        """The answer if this question was asked before under these rules, else None; never embeds, so an event loop may call it."""
+        key = _cache_key(question, top_k, filters, rules)
         with self._lock:
             cached = self._cache.get(key)
             if cached is None:
@@ -91,10 +93,13 @@ class Answerer:
             self._cache.move_to_end(key)
         return cached if cached.question == question else replace(cached, question=question)
 
-    def answer_uncached(self, question: str, top_k: int, filters: Filters | None = None) -> Answer:
-        """Rank, decide and extract, never from the cache (what the benchmark lab times end to end)."""
+    def answer_uncached(self, question: str, top_k: int, filters: Filters | None = None, rules: Rules = NO_RULES,
+                        remember: bool = True) -> Answer:
+        """Rank, decide and extract, never from the cache (what the benchmark lab times end to end). `rules`: the team's
+        (faq.curation), compiled for this index once per version (Searcher.curate; `remember=False`: for this question only)."""
         started = time.perf_counter()
-        ranking = self.searcher.rank(question, filters, limit=max(top_k, DECISION_DEPTH))
+        curated = self.searcher.curate(rules, remember)
+        ranking = self.searcher.rank(question, filters, limit=max(top_k, DECISION_DEPTH), curated=curated)
         ranked = time.perf_counter()
         nearest = off_topic(ranking)
         decision = self.decider.decide(question, ranking, nearest)
@@ -111,7 +116,7 @@ class Answerer:
         done = time.perf_counter()
         timings = (*ranking.timings, ("rank", ranked - started), ("short answer", done - ranked), ("answer", done - started))
         return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short, marks, nearest,
-                      ranking.lang, decision.outcome, decision, hits[0].chunk.lang if hits else "", timings)
+                      ranking.lang, decision.outcome, decision, hits[0].chunk.lang if hits else "", timings, ranking.rules_fired)
 
 
 def decider_for(searcher: Searcher, calibration: Calibration | None) -> Decider:
@@ -121,5 +126,6 @@ def decider_for(searcher: Searcher, calibration: Calibration | None) -> Decider:
     return Decider(calibration, terms, frozenset(table.langs))
 
 
-def _cache_key(question: str, top_k: int, filters: Filters | None) -> tuple:
-    return " ".join(question.split()).casefold(), top_k, filters
+def _cache_key(question: str, top_k: int, filters: Filters | None, rules: Rules = NO_RULES) -> tuple:
+    # a store's rules are named by their version; rules made by hand (version 0) by their content
+    return " ".join(question.split()).casefold(), top_k, filters, rules.version or (hash(rules) if rules else 0)

@@ -136,7 +136,7 @@ class Decision:
     outcome: Outcome
     confidence: float  # the probability that the first entry answers the question
     relevance: float  # the probability that the question is about this help center
-    reason: str  # what decided: "model", "junk", "no entries", "off-topic", "threshold" (an index without norms)
+    reason: str  # what decided: "model", "junk", "no entries", "pin", "off-topic", "threshold" (an index without norms)
     evidence: Mapping[str, float] = field(default_factory=dict, compare=False)
 
     @property
@@ -176,6 +176,10 @@ class Decider:
             return Decision("none", 0.0, 0.0, "junk")
         if not ranking.hits:
             return Decision("none", 0.0, 0.0, "no entries")
+        if ranking.pin is not None:  # the team's rule (index.ranking.curation): its entry is first, or no answer at all
+            if ranking.pin.pin.kind == "never":
+                return Decision("none", 0.0, 0.0, "pin")
+            return Decision("answer", 1.0, 1.0, "pin")
         calibration = self.calibration
         if calibration is None:  # never calibrated: everything ranked is an answer (faq serve calibrates first)
             return Decision("answer", 1.0, 1.0, "uncalibrated")

@@ -11,14 +11,16 @@ With one signal the score is that signal's own (a cosine similarity, unless a qu
 
 from __future__ import annotations
 
+import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from faq.curation import Rules
 from faq.errors import IndexMismatchError, InvalidRequestError
 from faq.language import Detector
 from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
@@ -27,7 +29,9 @@ from faq.text import normalize
 from index.disk.storage import LoadedIndex
 from index.embedders import Embedder
 from index.ranking.background import strip_terms
+from index.ranking.curation import PIN_THRESHOLD, Curated, PinMatch, compile_rules
 from index.ranking.entries import searchable
+from index.ranking.lexical import Analyzer, analyzer as analyzer_for
 from index.ranking.signals import DenseScores, DenseSignal, EntryScores, QueryBank, Signal, zscore
 from ingest.models import Chunk
 
@@ -85,6 +89,9 @@ class Ranking:
     # a dense model's cosine similarity, BM25's raw score (0: no shared term). The decision weighs their agreement.
     signal_names: tuple[str, ...] = ()
     signal_values: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.float32), compare=False)
+    # the team's rules (index.ranking.curation): the pin that put its entry first, or a "never" pin, and every rule that fired
+    pin: PinMatch | None = None
+    rules_fired: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,6 +176,42 @@ class Searcher:
         self.detect = Detector(table.langs)
         self._group = table.group
         self._versions = table.versions
+        self.pin_threshold = PIN_THRESHOLD  # index.ranking.curation; tests with fake models set their own
+        # synonyms expand the question the dense models embed too: on the cases of benchmarks.curation, BM25 alone fixed
+        # 1 of 5 (a question's BM25 weighs 0.2 of the fusion), with the dense question too 4 of 5 (README "Curation")
+        self.dense_synonyms = True
+        self._curated: Curated | None = None
+        self._curating = threading.Lock()
+
+    def curate(self, rules: Rules, remember: bool = True) -> Curated | None:
+        """`rules` compiled for this index (None without rules), once per rules version: the pins' examples are embedded
+        then, never per question. A replica's new rules version is compiled by the first question that brings it.
+        `remember=False`: compiled for one question (the admin's "try"), leaving the rules in force compiled."""
+        if not rules:
+            return None
+        done = self._curated
+        if done is not None and self._fresh(done, rules):
+            return done
+        with self._curating:
+            done = self._curated
+            if done is not None and self._fresh(done, rules):
+                return done
+            if not remember:
+                return self._compile(rules)
+            self._curated = self._compile(rules)
+            return self._curated
+
+    def _fresh(self, done: Curated, rules: Rules) -> bool:
+        """`done` compiled these rules (the same version, or by hand the same content) with today's settings."""
+        same = done.rules is rules or (rules.version and done.rules.version == rules.version) or done.rules == rules
+        return bool(same) and done.threshold == self.pin_threshold and done.dense == self.dense_synonyms
+
+    def _compile(self, rules: Rules) -> Curated:
+        sections = [e.section for e in self.index.records.entries]
+        analyzer_of: Callable[[str], Analyzer] = (self.table.analyzer_of if self.config.lexical_weight > 0
+                                                  else lambda lang: analyzer_for(lang, self.analyzer.version))
+        embedders = [lambda texts, s=signal: s.embed([self._strip(t) for t in texts]) for signal in self._dense()]
+        return compile_rules(rules, self._position, sections, analyzer_of, embedders, self.pin_threshold, self.dense_synonyms)
 
     def _known_vectors(self, signal: DenseSignal, questions: list[str]) -> np.ndarray:
         """The vectors of calibration's known questions: stored with the calibration (Learnt.vectors) where it has
@@ -187,20 +230,23 @@ class Searcher:
         return {name: dict(vectors) for name, vectors in self._embedded.items()}
 
     def rank(self, question: str, filters: Filters | None = None, limit: int | None = None,
-             leave_out: str | None = None) -> Ranking:
+             leave_out: str | None = None, curated: Curated | None = None) -> Ranking:
         """The entries that pass the filters, best first; only the first `limit` become hits (all when None).
 
         `leave_out` (an entry id): the dense models score that entry without its own question and
-        phrasings (see DenseSignal.score), for label-free calibration."""
+        phrasings (see DenseSignal.score), for label-free calibration. `curated`: the team's rules (`curate`): hidden
+        entries left out, synonyms added to BM25's question, a pin's entry put first."""
         lang = self.detect(question)
         question = self._strip(question)
         position = self._position[leave_out] if leave_out is not None else None
         timings: list[tuple[str, float]] = []
-        dense = self._dense_scores(question, position, timings)  # the dense signals come first in self.signals
+        expanded, fired = curated.expand(question, (lang, self.table.lang)) if curated is not None else (question, ())
+        # the dense signals come first in self.signals
+        dense = self._dense_scores(expanded if curated is not None and curated.dense else question, position, timings)
         results: list[tuple[EntryScores, float]] = [(scores, weight) for scores, (_, weight) in zip(dense, self.signals)]
         for signal, weight in self.signals[len(dense):]:
             started = time.perf_counter()
-            results.append((signal.score(question), weight))
+            results.append((signal.score(expanded), weight))
             timings.append((_stage(signal), time.perf_counter() - started))
         fused = self._fuse(results)
         primary = results[0][0]
@@ -213,6 +259,21 @@ class Searcher:
             closest = dense[self._off_topic_model]
             margin = float((self._off_topic @ closest.query).max()) - closest.nearest
         allowed = self._mask(filters)
+        filtered_out = 0 if allowed is None else int((~allowed).sum())
+        pin = None
+        if curated is not None:
+            if curated.hidden is not None:
+                top = int(np.argmax(fused if allowed is None else np.where(allowed, fused, -np.inf)))
+                fired = (*fired, *curated.hiding(top))  # counted when a hidden entry would have come first
+                allowed = ~curated.hidden if allowed is None else allowed & ~curated.hidden
+            pin = curated.pin([r.query for r in dense])
+            if pin is not None and pin.position is not None and allowed is not None and not allowed[pin.position]:
+                pin = None  # its entry hidden or filtered out: the pin does not apply
+            if pin is not None:
+                fired = (*fired, pin.pin.key)
+                if pin.position is not None:
+                    fused = fused.copy()
+                    fused[pin.position] = fused.max() + 1.0
         pairs = self._ranked(fused, allowed, lang, limit)
         ranked = np.array([i for i, _ in pairs], dtype=np.int64)
         similarity = np.mean([r.similarity[ranked] for r in dense], axis=0)  # for the hits only
@@ -222,12 +283,12 @@ class Searcher:
             Hit(rank=r + 1, score=float(fused[i]), similarity=float(similarity[r]), chunk=chunks[shown[j]])
             for r, (i, j) in enumerate(pairs)
         ]
-        filtered_out = 0 if allowed is None else int((~allowed).sum())
         vectors = {signal.name: scores.query for signal, scores in zip(self._dense(), dense)}
         per_signal = np.array([(r.similarity if r.similarity is not None else r.scores)[ranked] for r, _ in results],
                               dtype=np.float32).T.reshape(len(ranked), len(results))
         return Ranking(hits=hits, filtered_out=filtered_out, known_out_of_scope=known, off_topic_margin=margin, lang=lang,
-                       query_vectors=vectors, timings=tuple(timings), signal_names=self.signal_names, signal_values=per_signal)
+                       query_vectors=vectors, timings=tuple(timings), signal_names=self.signal_names, signal_values=per_signal,
+                       pin=pin, rules_fired=fired)
 
     def _ranked(self, fused: np.ndarray, allowed: np.ndarray | None, lang: str, limit: int | None) -> list[tuple[int, int]]:
         """The first `limit` (ranked entry, entry shown) pairs, sorting only as many entries as they need: the best

@@ -29,9 +29,9 @@ async def query(request: QueryRequest, serving: ServingDep, http: Request) -> Re
     answerer, feedback = serving.answerer, serving.feedback
     filters = to_filters(request.filters)
     top_k = request.top_k or serving.settings.default_top_k
-    answer = cached = answerer.cached(request.question, top_k, filters)
+    answer = cached = answerer.cached(request.question, top_k, filters, serving.rules)
     if answer is None:
-        answer = await run_in_threadpool(answerer.answer, request.question, top_k, filters)
+        answer = await run_in_threadpool(answerer.answer, request.question, top_k, filters, serving.rules)
     note_answer(http, request.surface, answer, cached is not None, answerer.searcher.index.version)
     asked = (request.question, request.surface, answer, request.session)
     query_id, background = new_query_id(), None

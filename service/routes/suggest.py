@@ -21,8 +21,9 @@ def suggest(request: SuggestRequest, answerer: AnswererDep, feedback: FeedbackDe
     started = time.perf_counter()
     suggestions = []
     for question in split_questions(request.message):
-        cached = answerer.cached(question, request.top_k)
-        answer = cached or answerer.answer(question, top_k=request.top_k)
+        rules = http.app.state.rules  # the team's rules (service.curation)
+        cached = answerer.cached(question, request.top_k, rules=rules)
+        answer = cached or answerer.answer(question, top_k=request.top_k, rules=rules)
         note_answer(http, "agent", answer, cached is not None, answerer.searcher.index.version)
         query_id = log_answer(feedback, question, "agent", answer)
         suggestions.append(Suggestion(

@@ -1,4 +1,4 @@
-// The team pages (/team, /team/analytics, /team/phrasings): one page, the view picked by the path.
+// The team pages (/team, /team/analytics, /team/phrasings, /team/rules): one page, the view picked by the path.
 import { say, signedIn } from "./team-session.js";
 
 const VIEWS = {
@@ -8,6 +8,7 @@ const VIEWS = {
   },
   "/team/analytics": async () => (await import("./team-analytics.js")).load(),
   "/team/phrasings": async () => (await import("./team-phrasings.js")).load(),
+  "/team/rules": async () => (await import("./team-rules.js")).load(),
 };
 
 const path = window.location.pathname.replace(/\/+$/, "") || "/team";

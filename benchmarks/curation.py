@@ -1,0 +1,222 @@
+"""`python -m benchmarks.curation WATCH_INDEX RENTAL_INDEX`: the team's rules (issue #33) measured with the configured
+models (default e5-onnx-int8 + USE) on two indexes `faq ingest` built: the bundled watch FAQ (`corpus/`) and the German
+rental FAQ of the tests (`tests/fixtures/rental-de`).
+
+- synonyms: each case's question with and without its one rule, and every other question of the sets (watch-faq dev
+  and test, the rental questions) answered with it: which changed top entry or outcome. Measured twice: the synonyms
+  expanding BM25's question only, then the dense models' question too (the default: Searcher.dense_synonyms).
+- pins: the pins below, their examples embedded, and the paraphrases written for them (not the examples): the mean
+  cosine of each to its pin's closest example; the watch-faq dev questions' to the pins of other entries (any pin,
+  for a "never" pin). The threshold is the lowest that no such dev question reaches; the paraphrases answered at it.
+- speed: a question's p50 time with 100 synonym groups and 100 pins against none (interleaved, 300 runs each), and the
+  rules' own work alone (expanding the question, comparing it with the 200 pin examples).
+
+Writes var/bench/curation.json.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from eval.datasets import ROOT
+from faq.curation import NO_RULES, Pin, Rules, Synonym
+from faq.retrieval import RetrievalConfig
+from index.deciding.answer import Answer, Answerer
+from index.embedders import load_embedders
+from index.pipeline import open_answerer
+
+RENTAL_QUESTIONS = ROOT / "tests" / "fixtures" / "rental-de" / "questions.jsonl"
+WATCH_QUESTIONS = ROOT / "eval" / "datasets" / "watch-faq" / "queries.jsonl"
+
+# (language, the question, its right entry, the one rule): the German case of the issue, and cases found among the
+# watch-faq dev questions the default configuration gets wrong
+CASES: list[tuple[str, str, str, Synonym]] = [
+    ("rental", "muss ich Pfand hinterlegen?", "mietwagen-faq:1.1", Synonym(1, "de", ("Pfand", "Kaution"))),
+    ("watch", "Quelle est la procédure pour renvoyer un article ?", "enigme-ba793-faq:4.1",
+     Synonym(2, "fr", ("renvoyer",), ("retour",))),
+    ("watch", "ou je vois l'etat de mes comandes sur mon conte btomic ?", "enigme-ba793-faq:1.2",
+     Synonym(3, "fr", ("état", "statut"))),
+    ("watch", "L'orologio è arrivato rotto, cosa devo fare?", "enigme-ba793-faq:4.2",
+     Synonym(4, "it", ("rotto",), ("endommagé",))),
+    ("watch", "Ma montre est arrivée avec le verre rayé, que dois-je faire ?", "enigme-ba793-faq:4.2",
+     Synonym(5, "fr", ("rayé",), ("endommagé",))),
+]
+
+# pins on the watch FAQ: (kind, entry, examples, paraphrases written for the measurement, never the examples)
+PINS: list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]] = [
+    ("answer", "enigme-ba793-faq:1.1",
+     ("Puis-je payer en bitcoin ?", "Acceptez-vous les cryptomonnaies ?", "Est-ce que je peux régler en plusieurs fois ?"),
+     ("On peut payer en crypto chez vous ?", "Vous prenez le bitcoin ?", "Le paiement en ethereum est-il possible ?",
+      "Je voudrais payer en cryptomonnaie, c'est possible ?", "Paiement en 3 fois possible ?",
+      "Est-il possible de payer en plusieurs mensualités ?", "Puis-je régler ma montre en bitcoins ?",
+      "Acceptez-vous le paiement en crypto-monnaie ?")),
+    ("answer", "enigme-ba793-faq:3.3",
+     ("Combien coûte une réparation ?", "La réparation est-elle payante ?", "Je dois payer si j'ai cassé ma montre moi-même ?"),
+     ("Quel est le prix d'une réparation ?", "Est-ce que la réparation est gratuite ?",
+      "Combien je vais payer pour faire réparer ma montre ?", "La réparation me coûtera combien ?",
+      "Faut-il payer pour réparer la montre ?", "J'ai cassé ma montre, la réparation est à mes frais ?",
+      "Les réparations sont-elles facturées ?", "Combien ça coûte de réparer ma montre ?")),
+    ("answer", "enigme-ba793-faq:2.2",
+     ("Quand vais-je recevoir ma montre ?", "Combien de jours pour la livraison ?", "Délai de livraison ?"),
+     ("En combien de temps ma commande sera livrée ?", "Quand est-ce que je reçois mon colis ?",
+      "Combien de temps prend la livraison ?", "Ma montre arrive dans combien de jours ?",
+      "Quel est le délai de livraison en France ?", "Il faut combien de jours pour être livré ?",
+      "Quand arrivera ma commande ?", "Livraison en combien de jours ?")),
+    ("never", None,
+     ("Vendez-vous des montres Rolex ?", "Pouvez-vous racheter ma vieille montre ?", "Où se trouve votre magasin physique ?"),
+     ("Est-ce que vous avez des Rolex en stock ?", "Vous vendez aussi des Rolex ?", "Rachetez-vous les montres d'occasion ?",
+      "Je voudrais vous revendre ma montre, c'est possible ?", "Avez-vous une boutique où je peux venir ?",
+      "Quelle est l'adresse de votre magasin ?", "Reprenez-vous les anciennes montres ?", "Puis-je visiter votre boutique ?")),
+    ("answer", "enigme-ba793-faq:4.1",
+     ("Je veux renvoyer ma montre", "Comment retourner un article ?", "Procédure de retour ?"),
+     ("Comment je fais pour renvoyer ma commande ?", "Je souhaite retourner la montre, comment faire ?",
+      "Quelle est la démarche pour un retour ?", "Je voudrais vous renvoyer l'article", "Comment vous retourner un produit ?",
+      "Renvoyer une montre, comment ça marche ?", "Je veux faire un retour", "Marche à suivre pour retourner ma montre ?")),
+]
+
+
+def _pins() -> tuple[Pin, ...]:
+    return tuple(Pin(i + 1, "never" if kind == "never" else "answer", examples, entry)
+                 for i, (kind, entry, examples, _) in enumerate(PINS))
+
+
+def _questions(path: Path, splits: tuple[str, ...] = ("dev", "test")) -> list[tuple[str, list[str]]]:
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [(r["text"], r["relevant_entry_ids"]) for r in rows if r.get("split", "dev") in splits]
+
+
+def _seen(answer: Answer) -> tuple[str | None, str]:
+    return (answer.hits[0].entry_id if answer.hits else None), answer.outcome
+
+
+def synonyms(answerers: dict[str, Answerer], dense: bool) -> list[dict]:
+    sets = {"watch": _questions(WATCH_QUESTIONS), "rental": _questions(RENTAL_QUESTIONS)}
+    out = []
+    for answerer in answerers.values():
+        answerer.searcher.dense_synonyms = dense
+    for where, question, right, rule in CASES:
+        answerer = answerers[where]
+        rules = Rules(rule.id, synonyms=(rule,))
+        before, after = answerer.answer_uncached(question, 5), answerer.answer_uncached(question, 5, rules=rules)
+        changed = []
+        for q, relevant in sets[where]:
+            was, now = _seen(answerer.answer_uncached(q, 5)), _seen(answerer.answer_uncached(q, 5, rules=rules))
+            if q != question and was != now:
+                changed.append({"question": q, "relevant": relevant, "before": was, "after": now})
+        out.append({"question": question, "right": right, "rule": f"{rule.lang}: {' = '.join(rule.terms)}"
+                    + (f" -> {', '.join(rule.targets)}" if rule.targets else ""),
+                    "before": _seen(before), "after": _seen(after), "fixed": _seen(after) == (right, "answer"),
+                    "others_changed": changed, "others": len(sets[where]) - 1})
+    return out
+
+
+def pins(answerer: Answerer) -> dict:
+    searcher = answerer.searcher
+    rules = Rules(1, pins=_pins())
+    curated = searcher.curate(rules, remember=False)
+    assert curated is not None
+
+    def per_pin(question: str) -> np.ndarray:
+        """The question's mean cosine to each pin's closest example."""
+        ranking = searcher.rank(question, limit=1)
+        vectors = [ranking.query_vectors[s.name] for s in searcher._dense()]
+        similarity = np.mean([v @ q for v, q in zip(curated.pin_vectors, vectors)], axis=0)
+        return np.array([similarity[curated.pin_rows == p].max() for p in range(len(PINS))])
+
+    own = [(float(per_pin(q)[p]), p) for p, (_, _, _, paraphrases) in enumerate(PINS) for q in paraphrases]
+    wrong = []
+    for question, relevant in _questions(WATCH_QUESTIONS, ("dev",)):
+        sims = per_pin(question)
+        for p, (kind, entry, _, _) in enumerate(PINS):
+            if (kind == "never" and relevant) or (kind == "answer" and entry not in relevant):
+                wrong.append((float(sims[p]), question, p))
+    worst = max(wrong)
+    threshold = round(worst[0] + 0.005, 3)
+    answered_at = lambda t: sum(s >= t for s, _ in own) / len(own)  # noqa: E731
+    return {"threshold": threshold, "paraphrases": len(own), "answered_at_threshold": answered_at(threshold),
+            "answered_at": {str(t): answered_at(t) for t in (0.70, 0.75, 0.78, 0.80, 0.82, 0.85)},
+            "closest_wrong_dev": {"similarity": worst[0], "question": worst[1], "pin": worst[2] + 1},
+            "missed": sorted((round(s, 3), PINS[p][3][0]) for s, p in own if s < threshold)[:10],
+            "paraphrase_similarity": {"min": min(s for s, _ in own), "median": statistics.median(s for s, _ in own)}}
+
+
+def end_to_end(answerer: Answerer, threshold: float) -> dict:
+    """The pins in force through Answerer.answer at `threshold`: paraphrases answered with their pin's entry (or none
+    for the never pin), and dev questions whose top entry or outcome changed."""
+    answerer.searcher.pin_threshold = threshold
+    rules = Rules(2, pins=_pins())
+    right = 0
+    total = 0
+    for kind, entry, _, paraphrases in PINS:
+        for q in paraphrases:
+            got = answerer.answer_uncached(q, 5, rules=rules)
+            total += 1
+            right += (got.outcome == "none") if kind == "never" else (_seen(got) == (entry, "answer"))
+    dev = _questions(WATCH_QUESTIONS, ("dev",))
+    before = {q: _seen(answerer.answer_uncached(q, 5)) for q, _ in dev}
+    after = {q: _seen(answerer.answer_uncached(q, 5, rules=rules)) for q, _ in dev}
+    lost = [q for q, relevant in dev if relevant and before[q][0] in relevant and after[q][0] not in relevant]
+    changed = [{"question": q, "relevant": relevant, "before": before[q], "after": after[q]} for q, relevant in dev
+               if before[q] != after[q]]
+    return {"paraphrases_right": right / total, "dev_taken_from_right_entry": lost, "dev_changed": changed}
+
+
+def speed(answerer: Answerer, runs: int = 300) -> dict:
+    """p50 of Answerer.answer_uncached with 100 synonym groups and 100 pins against none, interleaved."""
+    words = [f"mot{i}" for i in range(300)]
+    rules = Rules(3, synonyms=tuple(Synonym(i + 1, "fr", (words[i], words[i + 100], words[i + 200])) for i in range(99))
+                  + (Synonym(100, "fr", ("remboursement", "rembourser", "argent en retour")),),
+                  pins=tuple(Pin(i + 1, "answer", (f"question épinglée numéro {i} sur {words[i]} ?", f"autre exemple {i}"),
+                                 "enigme-ba793-faq:1.1") for i in range(100)))
+    answerer.searcher.curate(rules)  # compiled once per version, not per question
+    questions = [q for q, _ in _questions(WATCH_QUESTIONS)]
+    times: dict[str, list[float]] = {"none": [], "rules": []}
+    for i in range(runs):
+        q = questions[i % len(questions)]
+        pair = (("none", NO_RULES), ("rules", rules))
+        for name, r in pair if i % 2 else pair[::-1]:  # each first in turn: the second of a pair finds warmer caches
+            started = time.perf_counter()
+            answerer.answer_uncached(q, 5, rules=r)
+            times[name].append((time.perf_counter() - started) * 1000)
+    p50 = {name: statistics.median(t) for name, t in times.items()}
+    curated = answerer.searcher.curate(rules)
+    assert curated is not None
+    lone: list[float] = []
+    vectors = [np.zeros(v.shape[1], np.float32) for v in curated.pin_vectors]
+    for q in questions * 3:
+        started = time.perf_counter()
+        curated.expand(q, ("fr",))
+        curated.pin(vectors)
+        lone.append((time.perf_counter() - started) * 1000)
+    return {"runs": runs, "p50_ms_without": p50["none"], "p50_ms_with": p50["rules"], "p50_added_ms": p50["rules"] - p50["none"],
+            "rules_alone_p50_ms": statistics.median(lone)}
+
+
+def main(watch: Annotated[Path, typer.Argument(help="the watch FAQ's index (faq ingest corpus --index DIR)")],
+         rental: Annotated[Path, typer.Argument(help="the German rental FAQ's index (faq ingest tests/fixtures/rental-de)")],
+         dense: Annotated[bool, typer.Option(help="also measure synonyms expanding the dense question")] = True,
+         out: Path = ROOT / "var" / "bench" / "curation.json") -> None:
+    config = RetrievalConfig()
+    models = load_embedders(config)
+    answerers = {"watch": open_answerer(watch, config, models), "rental": open_answerer(rental, config, models)}
+    report: dict = {"synonyms_lexical": synonyms(answerers, dense=False)}
+    if dense:
+        report["synonyms_lexical_and_dense"] = synonyms(answerers, dense=True)
+        answerers["watch"].searcher.dense_synonyms = answerers["rental"].searcher.dense_synonyms = False
+    report["pins"] = pins(answerers["watch"])
+    report["pins_end_to_end"] = end_to_end(answerers["watch"], report["pins"]["threshold"])
+    report["speed"] = speed(answerers["watch"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,147 @@
+"""The team's rules (faq.curation) applied to one searcher's index at query time, without re-embedding the FAQ.
+
+`Curated` is a `Rules` compiled once per rules version for one searcher: the hidden entries as a mask, the synonyms
+as analysed term sequences per language, the pins' example questions embedded by each dense model. The searcher
+(index.ranking.search.Searcher.rank) asks it three things per question, each a few microseconds:
+
+- `expand`: the question with the synonyms of the terms it says appended, for BM25 and (`dense`, the searcher's
+  default) for the dense models, so nothing is embedded twice (README "Curation" for the measurement);
+- `hidden`: the entries no question may get;
+- `pin`: the pin whose examples the question is closest to, when close enough (`PIN_THRESHOLD`, measured).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from faq.curation import Pin, Rules
+from index.ranking.lexical import Analyzer
+
+__all__ = ["PIN_THRESHOLD", "Curated", "PinMatch", "compile_rules"]
+
+# mean cosine (over the dense models: e5 int8 + USE) between a question and a pin's closest example at or above which
+# the pin fires. Measured (benchmarks/curation.py, README "Curation"): the closest watch-faq dev question to a pin of
+# another entry scored 0.795, so 0.80 takes no dev question from its right entry; 60% of the paraphrases written for
+# the pins reach it (0.70 would fire on 88%, and take dev questions).
+PIN_THRESHOLD = 0.80
+
+
+@dataclass(frozen=True)
+class PinMatch:
+    pin: Pin
+    similarity: float
+    position: int | None  # the pinned entry's position in the index (None: a "never" pin, or its entry is gone)
+
+
+@dataclass(frozen=True)
+class _Variant:
+    terms: tuple[str, ...]  # one synonym term as the analyzer cuts it
+    extra: str  # what a question saying it is also searched for
+    key: str  # the rule's key ("synonym:3")
+
+
+@dataclass(frozen=True)
+class Curated:
+    """One rules version compiled for one searcher; built by `compile_rules`."""
+
+    rules: Rules
+    hidden: np.ndarray | None  # True for the entries taken out of every result; None: none hidden
+    stale: frozenset[str]  # keys of rules whose entry or section this index does not have
+    pin_vectors: tuple[np.ndarray, ...] = ()  # per dense model, the examples' vectors (examples × dim), rows in `pin_rows` order
+    pin_rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # each example row's pin (index into `pins`)
+    pins: tuple[Pin, ...] = ()
+    pin_positions: tuple[int | None, ...] = ()
+    threshold: float = PIN_THRESHOLD
+    dense: bool = False  # expand the question the dense models embed too
+    _synonyms: dict[str, tuple[Analyzer, dict[str, list[_Variant]]]] = field(default_factory=dict, repr=False)
+    _positions: dict[str, int] = field(default_factory=dict, repr=False)
+    _sections: Sequence[str] = field(default=(), repr=False)
+
+    @property
+    def version(self) -> int:
+        return self.rules.version
+
+    def expand(self, question: str, langs: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+        """The question with the synonyms it triggers appended, and the keys of those rules (in rule order).
+
+        `langs`: the question's detected language and the index's; a rule of another language does not apply."""
+        extra: list[str] = []
+        fired: list[str] = []
+        for lang in dict.fromkeys(langs):
+            found = self._synonyms.get(lang)
+            if found is None:
+                continue
+            analyzer, by_first = found
+            terms = analyzer.terms(question)
+            for i, term in enumerate(terms):
+                for variant in by_first.get(term, ()):
+                    n = len(variant.terms)
+                    if tuple(terms[i:i + n]) == variant.terms and variant.extra not in extra:
+                        extra.append(variant.extra)
+                        if variant.key not in fired:
+                            fired.append(variant.key)
+        return (f"{question} {' '.join(extra)}" if extra else question), tuple(fired)
+
+    def hiding(self, position: int) -> tuple[str, ...]:
+        """The keys of the hidden rules that take the entry at `position` out (none when it is not hidden)."""
+        if self.hidden is None or not self.hidden[position]:
+            return ()
+        return tuple(h.key for h in self.rules.hidden
+                     if (h.entry_id is not None and self._positions.get(h.entry_id) == position)
+                     or (h.section is not None and self._sections[position] == h.section))
+
+    def pin(self, query_vectors: Sequence[np.ndarray]) -> PinMatch | None:
+        """The pin with the example closest to the question (mean cosine over the dense models), if at the threshold."""
+        if not self.pins or not self.pin_vectors:
+            return None
+        # vectors are L2-normalised: the inner product is the cosine
+        similarity = np.mean([vectors @ q for vectors, q in zip(self.pin_vectors, query_vectors)], axis=0)
+        best = int(np.argmax(similarity))
+        if similarity[best] < self.threshold:
+            return None
+        p = int(self.pin_rows[best])
+        return PinMatch(self.pins[p], float(similarity[best]), self.pin_positions[p])
+
+
+def compile_rules(rules: Rules, position: dict[str, int], sections: Sequence[str], analyzer_of: Callable[[str], Analyzer],
+                  embedders: Sequence[Callable[[list[str]], np.ndarray]], threshold: float = PIN_THRESHOLD,
+                  dense: bool = False) -> Curated:
+    """Compile `rules` for an index whose entries are at `position` (by id) with `sections` (by position).
+
+    `analyzer_of(lang)`: the analyzer the index's BM25 cuts that language with; `embedders`: each dense model's
+    question embedding (as the searcher embeds a question: background words already stripped by the caller)."""
+    n = len(sections)
+    stale: set[str] = set()
+    hidden = np.zeros(n, dtype=bool)
+    for h in rules.hidden:
+        if h.entry_id is not None:
+            if h.entry_id in position:
+                hidden[position[h.entry_id]] = True
+            else:
+                stale.add(h.key)
+        elif h.section is not None:
+            in_section = np.fromiter((s == h.section for s in sections), dtype=bool, count=n)
+            if not in_section.any():
+                stale.add(h.key)
+            hidden |= in_section
+    synonyms: dict[str, tuple[Analyzer, dict[str, list[_Variant]]]] = {}
+    for s in rules.synonyms:
+        analyzer, by_first = synonyms.setdefault(s.lang, (analyzer_of(s.lang), {}))
+        cut = {t: tuple(analyzer.terms(t)) for t in (*s.terms, *s.targets)}
+        for term in s.terms:
+            if not cut[term]:
+                continue  # a stopword alone: it never reaches BM25
+            others = s.targets or tuple(t for t in s.terms if cut[t] != cut[term])
+            if others:
+                by_first.setdefault(cut[term][0], []).append(_Variant(cut[term], " ".join(others), s.key))
+    pins = tuple(p for p in rules.pins if p.kind == "never" or p.entry_id in position)
+    stale |= {p.key for p in rules.pins if p not in pins}
+    examples = [x for p in pins for x in p.examples]
+    rows = np.array([i for i, p in enumerate(pins) for _ in p.examples], dtype=np.int64)
+    vectors = tuple(np.asarray(embed(examples), dtype=np.float32) for embed in embedders) if examples else ()
+    positions = tuple(position[p.entry_id] if p.entry_id is not None else None for p in pins)
+    return Curated(rules, hidden if hidden.any() else None, frozenset(stale), vectors, rows, pins, positions, threshold, dense,
+                   synonyms, position, sections)

@@ -1,0 +1,227 @@
+"""The team's rules (issue #33): stored with an audit row in both backends, applied at query time without re-embedding.
+
+Ranking and decision tests run on the bundled FAQ indexed with the fake models (tests/fakes.py): a question identical
+to a pin's example has cosine 1 with it; the threshold itself is measured with the real models (benchmarks/curation.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from faq.curation import NO_RULES, Hidden, Pin, Rules, Synonym
+from faq.settings import Settings
+from feedback.store import FeedbackStore
+from index.deciding.answer import Answerer
+from service import create_app
+
+from conftest import ADMIN_TOKEN, CORPUS
+from fakes import FakeEmbedder
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+WARRANTY = "enigme-ba793-faq:3.1"
+PAYMENT = "enigme-ba793-faq:1.1"
+
+
+# --- storage: both backends ---------------------------------------------------------------------------------------
+
+def test_rules_are_stored_versioned_and_audited(feedback_store: FeedbackStore) -> None:
+    assert feedback_store.rules() == Rules() and feedback_store.rules_version() == 0
+    group = feedback_store.add_synonym("alice", "DE", [" Pfand ", "Kaution", "Pfand"])
+    one_way = feedback_store.add_synonym("alice", "fr", ["BA-793"], ["montre"])
+    pin = feedback_store.add_pin("bob", "answer", ["Puis-je payer en bitcoin ?"], PAYMENT)
+    never = feedback_store.add_pin("bob", "never", ["Quel temps fait-il ?"])
+    hidden = feedback_store.add_hidden("carol", section="Commandes et paiements")
+    assert group == Synonym(group.id, "de", ("Pfand", "Kaution"))
+    assert feedback_store.rules_version() == 5
+    edited = feedback_store.edit_synonym("dave", group.id, "de", ["Pfand", "Kaution", "Sicherheitsleistung"])
+    feedback_store.delete_rule("erin", "pin", never.id)
+    rules = feedback_store.rules()
+    assert rules == Rules(7, (edited, one_way), (pin,), (hidden,))
+    audit = feedback_store.rules_audit()
+    assert [(who, action, kind, rule_id) for _, _, who, action, kind, rule_id, _ in audit[:2]] == [
+        ("erin", "delete", "pin", never.id), ("dave", "edit", "synonym", group.id)]
+    assert len(audit) == 7
+
+
+def test_bad_rules_are_refused_with_the_reason(feedback_store: FeedbackStore) -> None:
+    with pytest.raises(ValueError, match="a synonym group needs at least 2 non-empty value"):
+        feedback_store.add_synonym("a", "de", ["Pfand", "  "])
+    with pytest.raises(ValueError, match="names its language"):
+        feedback_store.add_synonym("a", " ", ["Pfand", "Kaution"])
+    with pytest.raises(ValueError, match="an answer pin names the entry"):
+        feedback_store.add_pin("a", "answer", ["x?"])
+    with pytest.raises(ValueError, match="a pin's examples needs at least 1"):
+        feedback_store.add_pin("a", "never", [])
+    with pytest.raises(ValueError, match="either an entry"):
+        feedback_store.add_hidden("a", entry_id="e1", section="s")
+    with pytest.raises(LookupError, match="no synonym rule with id 9"):
+        feedback_store.edit_synonym("a", 9, "de", ["a", "b"])
+    with pytest.raises(LookupError, match="no hidden rule with id 9"):
+        feedback_store.delete_rule("a", "hidden", 9)
+    assert feedback_store.rules_version() == 0  # nothing refused left a trace
+
+
+def test_rule_fires_are_counted_from_the_query_log(feedback_store: FeedbackStore) -> None:
+    feedback_store.log_query("a", "api", True, 0.9, "e1", rules=["pin:1", "synonym:2"])
+    feedback_store.log_query("b", "api", True, 0.9, "e1", rules=["pin:1"])
+    feedback_store.log_query("c", "api", True, 0.9, "e1")
+    assert feedback_store.rule_fires() == {"pin:1": 2, "synonym:2": 1}
+
+
+# --- applied at query time (fake models) ---------------------------------------------------------------------------
+
+def _top(answerer: Answerer, question: str, rules: Rules = NO_RULES) -> str:
+    return answerer.answer(question, top_k=5, rules=rules).hits[0].entry_id
+
+
+def test_a_hidden_entry_is_never_a_result(fake_answerer: Answerer) -> None:
+    question = "Quelle est la durée de la garantie de ma montre ?"
+    assert _top(fake_answerer, question) == WARRANTY
+    rules = Rules(0, hidden=(Hidden(1, entry_id=WARRANTY),))
+    answer = fake_answerer.answer(question, top_k=20, rules=rules)
+    assert WARRANTY not in [h.entry_id for h in answer.hits]
+    assert answer.rules_fired == ("hidden:1",)
+
+
+def test_a_hidden_section_takes_all_its_entries_out(fake_answerer: Answerer) -> None:
+    section = next(e.section for e in fake_answerer.searcher.index.records.entries if e.id == PAYMENT)
+    rules = Rules(0, hidden=(Hidden(2, section=section),))
+    hits = fake_answerer.answer("moyens de paiement acceptés", top_k=20, rules=rules).hits
+    assert hits and section not in {h.chunk.section for h in hits}
+
+
+def test_a_synonym_adds_its_group_to_the_lexical_question(fake_answerer: Answerer) -> None:
+    question = "combien de temps dure la zorglub ?"
+    searcher = fake_answerer.searcher
+    rules = Rules(0, synonyms=(Synonym(3, "fr", ("zorglub", "garantie")),))
+    curated = searcher.curate(rules)
+    assert curated is not None
+    assert curated.expand(searcher._strip(question), ("fr",)) == (f"{searcher._strip(question)} garantie", ("synonym:3",))
+    assert curated.expand(question, ("de",))[1] == ()  # a French rule does not apply to a German question
+    without = [h.entry_id for h in searcher.rank(question, limit=50).hits]
+    with_rule = searcher.rank(question, limit=50, curated=curated)
+    assert with_rule.rules_fired == ("synonym:3",)
+    assert [h.entry_id for h in with_rule.hits].index(WARRANTY) < without.index(WARRANTY)
+
+
+def test_a_one_way_synonym_does_not_expand_backwards(fake_answerer: Answerer) -> None:
+    curated = fake_answerer.searcher.curate(Rules(0, synonyms=(Synonym(4, "fr", ("BA-793",), ("montre",)),)))
+    assert curated is not None
+    assert curated.expand("ma BA-793 est rayée", ("fr",)) == ("ma BA-793 est rayée montre", ("synonym:4",))
+    assert curated.expand("ma montre est rayée", ("fr",)) == ("ma montre est rayée", ())
+
+
+def test_a_pin_answers_with_its_entry(fake_answerer: Answerer) -> None:
+    question = "Est-ce que vous livrez sur la lune ?"
+    rules = Rules(0, pins=(Pin(5, "answer", (question,), PAYMENT),))
+    answer = fake_answerer.answer(question, rules=rules)
+    assert (answer.hits[0].entry_id, answer.outcome, answer.decision and answer.decision.reason) == (PAYMENT, "answer", "pin")
+    assert answer.rules_fired == ("pin:5",)
+    assert answer.short_answer is not None
+    unrelated = fake_answerer.answer("Quelle est la durée de la garantie ?", rules=rules)
+    assert unrelated.hits[0].entry_id == WARRANTY and "pin:5" not in unrelated.rules_fired
+
+
+def test_a_never_pin_makes_the_outcome_none(fake_answerer: Answerer) -> None:
+    question = next(e.question for e in fake_answerer.searcher.index.records.entries if e.id == WARRANTY)  # its own title
+    assert fake_answerer.answer(question).outcome == "answer"
+    answer = fake_answerer.answer(question, rules=Rules(0, pins=(Pin(6, "never", (question,)),)))
+    assert (answer.outcome, answer.rules_fired) == ("none", ("pin:6",))
+
+
+def test_a_pin_to_a_hidden_entry_does_not_apply(fake_answerer: Answerer) -> None:
+    question = "Est-ce que vous livrez sur la lune ?"
+    rules = Rules(0, pins=(Pin(7, "answer", (question,), PAYMENT),), hidden=(Hidden(8, entry_id=PAYMENT),))
+    answer = fake_answerer.answer(question, top_k=20, rules=rules)
+    assert PAYMENT not in [h.entry_id for h in answer.hits] and "pin:7" not in answer.rules_fired
+
+
+def test_rules_naming_missing_entries_are_stale(fake_answerer: Answerer) -> None:
+    rules = Rules(0, pins=(Pin(9, "answer", ("x ?",), "gone:1"),), hidden=(Hidden(10, entry_id="gone:2"), Hidden(11, section="Nope")))
+    curated = fake_answerer.searcher.curate(rules)
+    assert curated is not None and curated.stale == {"pin:9", "hidden:10", "hidden:11"}
+    assert fake_answerer.answer("x ?", rules=rules).rules_fired == ()
+
+
+def test_the_answer_cache_is_per_rules_version(fake_answerer: Answerer) -> None:
+    question = "Quelle est la durée de la garantie ?"
+    assert _top(fake_answerer, question) == WARRANTY
+    assert _top(fake_answerer, question, Rules(12, hidden=(Hidden(1, entry_id=WARRANTY),))) != WARRANTY
+    assert _top(fake_answerer, question, Rules(13)) == WARRANTY
+
+
+# --- the admin API -------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def app_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path: Path) -> Iterator[TestClient]:
+    """A service of its own over the calibrated fake index (rules would change the shared `fake_client`'s answers)."""
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
+    with TestClient(create_app(settings, models=fake_models)) as client:
+        yield client
+
+
+def test_admin_rules_need_the_admin_token(app_client: TestClient) -> None:
+    response = app_client.get("/v1/admin/pins")
+    assert response.status_code == 401
+
+
+def test_bad_rules_are_4xx_with_a_clear_message(app_client: TestClient) -> None:
+    response = app_client.post("/v1/admin/synonyms", json={"lang": "de", "terms": ["Pfand"]}, headers=ADMIN)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"].startswith("a synonym group needs at least 2 non-empty value(s); got 1")
+    response = app_client.post("/v1/admin/pins", json={"examples": ["x ?"], "entry_id": "nope:1"}, headers=ADMIN)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"].startswith("Unknown entry id 'nope:1': the served FAQ has no such entry.")
+    response = app_client.post("/v1/admin/hidden", json={"section": "Nope"}, headers=ADMIN)
+    assert response.status_code == 422
+    assert response.json()["error"]["message"] == "Unknown section 'Nope': no entry of the served FAQ is in it."
+    response = app_client.delete("/v1/admin/pins/4", headers=ADMIN)
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "no pin rule with id 4"
+
+
+def test_a_pin_added_by_the_api_answers_at_once_and_is_counted(app_client: TestClient) -> None:
+    question = "Est-ce que vous livrez sur la lune ?"
+    response = app_client.post("/v1/admin/pins", json={"examples": [question], "entry_id": PAYMENT}, headers=ADMIN)
+    assert response.status_code == 201
+    pin = response.json()
+    assert (pin["entry_id"], pin["kind"], pin["stale"]) == (PAYMENT, "answer", False)
+    body = app_client.post("/v1/query", json={"question": question}).json()
+    assert (body["outcome"], body["results"][0]["entry_id"]) == ("answer", PAYMENT)
+    listed = app_client.get("/v1/admin/pins", headers=ADMIN).json()
+    assert [(p["id"], p["fired"]) for p in listed] == [(pin["id"], 1)]
+    tried = app_client.post("/v1/admin/try", json={"question": question, "kind": "pin", "id": pin["id"]}, headers=ADMIN).json()
+    assert tried["with_rule"]["entries"][0] == PAYMENT and tried["with_rule"]["rules_fired"] == [f"pin:{pin['id']}"]
+    assert tried["without_rule"]["rules_fired"] == []
+    assert app_client.delete(f"/v1/admin/pins/{pin['id']}", headers=ADMIN).status_code == 204
+    after = app_client.post("/v1/query", json={"question": question}).json()
+    assert after["outcome"] != "answer" or after["results"][0]["entry_id"] != PAYMENT
+
+
+def test_a_rule_whose_entry_left_the_faq_is_listed_stale(app_client: TestClient) -> None:
+    store: FeedbackStore = app_client.app.state.service.feedback  # type: ignore[attr-defined]
+    store.add_hidden("a script", entry_id="gone:1")
+    store.add_synonym("a script", "fr", ["BA-793"], ["montre"])
+    assert [(h["entry_id"], h["stale"]) for h in app_client.get("/v1/admin/hidden", headers=ADMIN).json()] == [("gone:1", True)]
+    assert app_client.get("/v1/admin/synonyms", headers=ADMIN).json()[0]["targets"] == ["montre"]
+
+
+def test_a_rule_added_on_one_replica_applies_on_another_within_5_s(fake_index_dir: Path, fake_models: list[FakeEmbedder],
+                                                                    tmp_path: Path, pg_url: str) -> None:
+    question = "Est-ce que vous livrez sur la lune ?"
+    apps = [create_app(Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / name, admin_token=ADMIN_TOKEN,
+                                database_url=pg_url), models=fake_models) for name in ("a", "b")]
+    with TestClient(apps[0]) as a, TestClient(apps[1]) as b:
+        assert b.post("/v1/query", json={"question": question}).json()["results"][0]["entry_id"] != PAYMENT
+        assert a.post("/v1/admin/pins", json={"examples": [question], "entry_id": PAYMENT}, headers=ADMIN).status_code == 201
+        started = time.monotonic()
+        while b.post("/v1/query", json={"question": question}).json()["results"][0]["entry_id"] != PAYMENT:
+            assert time.monotonic() - started < 5, "replica B did not apply the pin within 5 s"
+            time.sleep(0.1)
+        assert time.monotonic() - started < 5
