@@ -28,6 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from index.embedders.use import LANGUAGES as USE_LANGUAGES
 from index.ranking.entries import EntryTable
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -37,7 +38,7 @@ FEATURES: tuple[str, ...] = (
     "z_own", "z_off", "z_own_primary", "z_own_usem3", "gap_sim", "gap_fused", "agree_primary", "agree_usem3",
     "agree_bm25", "bm25_matched", "cover_top", "known_terms", "known_not_top", "log_words", "terse", "questions",
     "lang_mismatch", "off_topic_margin", "known_out_of_scope", "terse_x_z_own", "mismatch_x_z_own", "mismatch_x_cover",
-    "unknown_same_lang",
+    "unknown_same_lang", "outside", "outside_x_z_primary",
 )
 
 
@@ -139,23 +140,35 @@ class Evidence:
         return np.array(self.values, dtype=np.float64)
 
 
+def secondary_languages(signal_names: Sequence[str]) -> frozenset[str] | None:
+    """The languages of the second dense model when it covers only some (USE: 15 of them), else None."""
+    return USE_LANGUAGES if "usem3" in signal_names[1:] else None
+
+
 def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Sequence[float] | np.ndarray, signal_names: Sequence[str],
            signal_values: np.ndarray, entry_ids: Sequence[str], norms: Norms, terms: CorpusTerms | None,
            question_lang: str, faq_langs: frozenset[str], off_topic_margin: float | None,
            known_out_of_scope: float) -> Evidence:
-    """Evidence from the ranked entries (best first: their mean dense similarity, fused score, each signal's value)."""
+    """Evidence from the ranked entries (best first: their mean dense similarity, fused score, each signal's value).
+
+    When the question's or the FAQ's language is not one the second dense model (USE) was trained on,
+    its similarities and the off-topic margin it measures are noise (USE puts Hindi text anywhere):
+    `outside` says so, so the primary model's evidence can be weighed instead."""
     if not len(similarities):
         return Evidence(tuple(0.0 for _ in FEATURES))
     terse = is_terse(question)
+    by_model = norms.own_terse_by_model if terse else norms.own_by_model
+    columns = {name: j for j, name in enumerate(signal_names)}
+    primary = signal_names[0] if signal_names else ""
+    secondary_langs = secondary_languages(signal_names)
+    outside = secondary_langs is not None and (
+        (question_lang not in secondary_langs and question_lang not in ("unknown", "und", "")) or bool(faq_langs - secondary_langs))
     s1 = float(similarities[0])
     s2 = float(similarities[1]) if len(similarities) > 1 else s1 - 0.1
     own = norms.own_terse if terse else norms.own
     z_own = own.z(s1)
     values: dict[str, float] = {"z_own": z_own, "z_off": norms.off_topic.z(s1), "gap_sim": (s1 - s2) / max(norms.own.std, 1e-3),
                                 "gap_fused": float(fused[0] - fused[1]) if len(fused) > 1 else 1.0}
-    by_model = norms.own_terse_by_model if terse else norms.own_by_model
-    columns = {name: j for j, name in enumerate(signal_names)}
-    primary = signal_names[0] if signal_names else ""
     for key, name in (("primary", primary), ("usem3", "usem3")):
         j = columns.get(name)
         if j is None or name not in by_model:
@@ -194,5 +207,6 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
         "mismatch_x_cover": float(mismatch) * cover,
         # words the corpus never uses, in a question in its own language: "étanche" asked of a FAQ that never says it
         "unknown_same_lang": 0.0 if mismatch else unknown,
+        "outside": float(outside), "outside_x_z_primary": float(outside) * values["z_own_primary"],
     })
     return Evidence(tuple(float(values[name]) for name in FEATURES))

