@@ -17,7 +17,9 @@ from faq.curation import NO_RULES, Hidden, Pin, Rules, Synonym
 from faq.settings import Settings
 from feedback.store import FeedbackStore
 from index.deciding.answer import Answerer
+from ingest.helpcenter import HelpCenter
 from service import create_app
+from service.routes.documents import helpcenter_of
 
 from conftest import ADMIN_TOKEN, CORPUS
 from fakes import FakeEmbedder
@@ -225,3 +227,31 @@ def test_a_rule_added_on_one_replica_applies_on_another_within_5_s(fake_index_di
             assert time.monotonic() - started < 5, "replica B did not apply the pin within 5 s"
             time.sleep(0.1)
         assert time.monotonic() - started < 5
+
+
+# --- the listings leave hidden entries out ------------------------------------------------------------------------
+
+def _listed(body: dict) -> dict[str, bool]:
+    return {q["entry_id"]: q["hidden"] for d in body["documents"] for s in d["sections"] for q in s["questions"]}
+
+
+def test_hidden_entries_and_sections_are_not_listed_but_for_an_admin(app_client: TestClient) -> None:
+    everything = app_client.get("/v1/documents").json()
+    sections = {s["title"]: [q["entry_id"] for q in s["questions"]] for d in everything["documents"] for s in d["sections"]}
+    section = next(t for t, ids in sections.items() if WARRANTY not in ids and PAYMENT not in ids)
+    assert not any(_listed(everything).values())
+
+    app_client.post("/v1/admin/hidden", json={"entry_id": WARRANTY}, headers=ADMIN).raise_for_status()
+    app_client.post("/v1/admin/hidden", json={"section": section}, headers=ADMIN).raise_for_status()
+    public = app_client.get("/v1/documents").json()
+    gone = {WARRANTY, *sections[section]}
+    assert set(_listed(public)) == set(_listed(everything)) - gone
+    assert section not in {s["title"] for d in public["documents"] for s in d["sections"]}
+    answerer = app_client.app.state.service.answerer  # type: ignore[attr-defined]
+    rules = app_client.app.state.rules  # type: ignore[attr-defined]
+    assert section in helpcenter_of(HelpCenter(), answerer).topics  # this FAQ's helpcenter.json names topics of its own
+    assert section not in helpcenter_of(HelpCenter(), answerer, rules).topics
+
+    assert app_client.get("/v1/documents", params={"include_hidden": True}).status_code == 401
+    admin = app_client.get("/v1/documents", params={"include_hidden": True}, headers=ADMIN).json()
+    assert _listed(admin) == {e: e in gone for e in _listed(everything)}

@@ -43,7 +43,7 @@ def _served(state: ServiceState) -> Answerer:
 def _check_entry(state: ServiceState, entry_id: str | None) -> None:
     if entry_id is not None and entry_id not in _served(state).searcher.table.ids:
         raise HTTPException(status_code=422, detail=f"Unknown entry id {entry_id!r}: the served FAQ has no such entry. "
-                                                    "Entry ids are listed by GET /v1/documents/{document_id}.")
+                                                    "Entry ids are listed by GET /v1/documents.")
 
 
 def _check_section(state: ServiceState, section: str | None) -> None:

@@ -70,7 +70,7 @@ function tryBox() {
 export async function load() {
   try {
     const [synonyms, pins, hidden, docs] = await Promise.all([getJSON("/v1/admin/synonyms"), getJSON("/v1/admin/pins"),
-      getJSON("/v1/admin/hidden"), getJSON("/v1/documents")]);
+      getJSON("/v1/admin/hidden"), getJSON("/v1/documents?include_hidden=true")]);
     const entries = docs.documents.flatMap((d) => d.sections.flatMap((s) => s.questions));
     const sections = [...new Set(docs.documents.flatMap((d) => d.sections.map((s) => s.title)))];
     const title = Object.fromEntries(entries.map((q) => [q.entry_id, q.question]));
