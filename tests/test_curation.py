@@ -49,6 +49,8 @@ def test_rules_are_stored_versioned_and_audited(feedback_store: FeedbackStore) -
     assert [(who, action, kind, rule_id) for _, _, who, action, kind, rule_id, _ in audit[:2]] == [
         ("erin", "delete", "pin", never.id), ("dave", "edit", "synonym", group.id)]
     assert len(audit) == 7
+    older = feedback_store.rules_audit(limit=2, before=audit[1][0])  # the next page: older than the second row
+    assert [row[0] for row in older] == [audit[2][0], audit[3][0]]
 
 
 def test_bad_rules_are_refused_with_the_reason(feedback_store: FeedbackStore) -> None:
@@ -255,3 +257,22 @@ def test_hidden_entries_and_sections_are_not_listed_but_for_an_admin(app_client:
     assert app_client.get("/v1/documents", params={"include_hidden": True}).status_code == 401
     admin = app_client.get("/v1/documents", params={"include_hidden": True}, headers=ADMIN).json()
     assert _listed(admin) == {e: e in gone for e in _listed(everything)}
+
+
+def test_the_audit_log_is_admin_only_newest_first_and_paged(app_client: TestClient) -> None:
+    assert app_client.get("/v1/admin/rules/audit").status_code == 401
+    added = app_client.post("/v1/admin/synonyms", json={"lang": "de", "terms": ["Pfand", "Kaution"]}, headers=ADMIN).json()
+    app_client.put(f"/v1/admin/synonyms/{added['id']}", json={"lang": "de", "terms": ["Pfand", "Kaution", "Sicherheit"]},
+                   headers=ADMIN).raise_for_status()
+    app_client.post("/v1/admin/hidden", json={"entry_id": WARRANTY}, headers=ADMIN).raise_for_status()
+    app_client.delete(f"/v1/admin/synonyms/{added['id']}", headers=ADMIN).raise_for_status()
+
+    page = app_client.get("/v1/admin/rules/audit", params={"limit": 3}, headers=ADMIN).json()
+    assert [(c["action"], c["kind"]) for c in page["changes"]] == [("delete", "synonym"), ("add", "hidden"), ("edit", "synonym")]
+    assert page["changes"][1]["detail"] == {"entry_id": WARRANTY, "section": None}
+    assert page["changes"][0]["who"] == "admin token" and page["changes"][0]["at"].endswith("+00:00")
+    assert page["next_before"] == page["changes"][-1]["id"]
+    rest = app_client.get("/v1/admin/rules/audit", params={"limit": 3, "before": page["next_before"]}, headers=ADMIN).json()
+    assert [(c["action"], c["rule_id"]) for c in rest["changes"]] == [("add", added["id"])] and rest["next_before"] is None
+    assert rest["changes"][0]["detail"]["terms"] == ["Pfand", "Kaution"]
+    assert app_client.get("/v1/admin/rules/audit", params={"limit": 0}, headers=ADMIN).status_code == 422
