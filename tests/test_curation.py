@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -276,3 +277,31 @@ def test_the_audit_log_is_admin_only_newest_first_and_paged(app_client: TestClie
     assert [(c["action"], c["rule_id"]) for c in rest["changes"]] == [("add", added["id"])] and rest["next_before"] is None
     assert rest["changes"][0]["detail"]["terms"] == ["Pfand", "Kaution"]
     assert app_client.get("/v1/admin/rules/audit", params={"limit": 0}, headers=ADMIN).status_code == 422
+
+
+def test_below_the_threshold_an_answer_pin_fires_only_by_a_margin_over_the_other_entries() -> None:
+    """PIN_FLOOR and PIN_MARGIN (measured in benchmarks/curation.py --margins): between the floor and the threshold, an
+    answer pin fires when its closest example is closer, by the margin, than any other entry's question; a never pin
+    only at the threshold."""
+    import numpy as np
+
+    from index.ranking.curation import Curated
+
+    def unit(cos: float) -> list[float]:
+        return [cos, float(np.sqrt(1 - cos * cos))]
+
+    pins = (Pin(1, "answer", ("a", "b"), PAYMENT), Pin(2, "never", ("c",)))
+    examples = np.array([[1.0, 0.0], [0.0, 1.0], unit(0.184)], dtype=np.float32)  # c: closer to the question than a
+    curated = Curated(Rules(1, pins=pins), None, frozenset(), (examples,), np.array([0, 0, 1]), pins, (3, None),
+                      threshold=0.80, floor=0.70, margin=0.05)
+    question = np.array(unit(0.75), dtype=np.float32)  # cosine 0.75 to a, below the threshold; ~0.79 to c
+    assert 0.75 < float(examples[2] @ question) < 0.80
+    seen: list[int] = []
+    match = curated.pin([question], lambda entry: seen.append(entry) or 0.69)
+    assert match is not None and match.pin.id == 1 and match.position == 3 and seen == [3]
+    assert curated.pin([question], lambda entry: 0.71) is None  # the margin is not there
+    assert curated.pin([question]) is None  # nothing to weigh it against: the threshold alone
+    assert replace(curated, floor=0.76).pin([question], lambda entry: 0.0) is None  # under the floor
+    at_threshold = np.array(unit(0.81), dtype=np.float32)
+    match = curated.pin([at_threshold], lambda entry: 0.99)  # the threshold needs no margin
+    assert match is not None and match.pin.id == 1 and match == curated.pin([at_threshold])
