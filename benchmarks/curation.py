@@ -8,6 +8,7 @@ rental FAQ of the tests (`tests/fixtures/rental-de`).
 - pins: the pins below, their examples embedded, and the paraphrases written for them (not the examples): the mean
   cosine of each to its pin's closest example; the watch-faq dev questions' to the pins of other entries (any pin,
   for a "never" pin). The threshold is the lowest that no such dev question reaches; the paraphrases answered at it.
+  End to end, with the threshold alone and with the floor and margin below it (`--margins`: over a grid of both).
 - speed: a question's p50 time with 100 synonym groups and 100 pins against none (interleaved, 300 runs each), and the
   rules' own work alone (expanding the question, comparing it with the 200 pin examples).
 
@@ -31,6 +32,7 @@ from faq.retrieval import RetrievalConfig
 from index.deciding.answer import Answer, Answerer
 from index.embedders import load_embedders
 from index.pipeline import open_answerer
+from index.ranking.curation import PIN_FLOOR, PIN_MARGIN
 
 RENTAL_QUESTIONS = ROOT / "tests" / "fixtures" / "rental-de" / "questions.jsonl"
 WATCH_QUESTIONS = ROOT / "eval" / "datasets" / "watch-faq" / "queries.jsonl"
@@ -147,10 +149,12 @@ def pins(answerer: Answerer) -> dict:
             "paraphrase_similarity": {"min": min(s for s, _ in own), "median": statistics.median(s for s, _ in own)}}
 
 
-def end_to_end(answerer: Answerer, threshold: float) -> dict:
-    """The pins in force through Answerer.answer at `threshold`: paraphrases answered with their pin's entry (or none
+def end_to_end(answerer: Answerer, threshold: float, floor: float = PIN_FLOOR, margin: float = PIN_MARGIN) -> dict:
+    """The pins in force through Answerer.answer at `threshold` (and below it, at `floor` with `margin` over the other
+    entries' questions; a floor of 1 or more: the threshold alone): paraphrases answered with their pin's entry (or none
     for the never pin), and dev questions whose top entry or outcome changed."""
     answerer.searcher.pin_threshold = threshold
+    answerer.searcher.pin_floor, answerer.searcher.pin_margin = floor, margin
     rules = Rules(2, pins=_pins())
     right = 0
     total = 0
@@ -165,7 +169,21 @@ def end_to_end(answerer: Answerer, threshold: float) -> dict:
     lost = [q for q, relevant in dev if relevant and before[q][0] in relevant and after[q][0] not in relevant]
     changed = [{"question": q, "relevant": relevant, "before": before[q], "after": after[q]} for q, relevant in dev
                if before[q] != after[q]]
-    return {"paraphrases_right": right / total, "dev_taken_from_right_entry": lost, "dev_changed": changed}
+    return {"threshold": threshold, "floor": floor, "margin": margin, "paraphrases_right": right / total,
+            "dev_taken_from_right_entry": lost, "dev_changed": changed}
+
+
+def margins(answerer: Answerer, threshold: float) -> list[dict]:
+    """end_to_end over floors and margins (the choice of PIN_FLOOR and PIN_MARGIN): paraphrases right, dev questions
+    taken from their right entry, dev answers changed."""
+    out = []
+    for floor in (0.65, 0.70, 0.72, 0.75, 0.78):
+        for margin in (-0.05, 0.0, 0.02, 0.05, 0.08, 0.10):
+            got = end_to_end(answerer, threshold, floor, margin)
+            out.append({"floor": floor, "margin": margin, "paraphrases_right": got["paraphrases_right"],
+                        "dev_taken": len(got["dev_taken_from_right_entry"]), "dev_changed": len(got["dev_changed"])})
+            typer.echo(json.dumps(out[-1]))
+    return out
 
 
 def speed(answerer: Answerer, runs: int = 300) -> dict:
@@ -202,6 +220,7 @@ def speed(answerer: Answerer, runs: int = 300) -> dict:
 def main(watch: Annotated[Path, typer.Argument(help="the watch FAQ's index (faq ingest corpus --index DIR)")],
          rental: Annotated[Path, typer.Argument(help="the German rental FAQ's index (faq ingest tests/fixtures/rental-de)")],
          dense: Annotated[bool, typer.Option(help="also measure synonyms expanding the dense question")] = True,
+         grid: Annotated[bool, typer.Option("--margins", help="also measure pins over floors and margins (PIN_FLOOR, PIN_MARGIN)")] = False,
          out: Path = ROOT / "var" / "bench" / "curation.json") -> None:
     config = RetrievalConfig()
     models = load_embedders(config)
@@ -211,7 +230,11 @@ def main(watch: Annotated[Path, typer.Argument(help="the watch FAQ's index (faq 
         report["synonyms_lexical_and_dense"] = synonyms(answerers, dense=True)
         answerers["watch"].searcher.dense_synonyms = answerers["rental"].searcher.dense_synonyms = False
     report["pins"] = pins(answerers["watch"])
+    report["pins_end_to_end_threshold_only"] = end_to_end(answerers["watch"], report["pins"]["threshold"], floor=1.0)
     report["pins_end_to_end"] = end_to_end(answerers["watch"], report["pins"]["threshold"])
+    if grid:
+        report["pins_margins"] = margins(answerers["watch"], report["pins"]["threshold"])
+    answerers["watch"].searcher.pin_floor, answerers["watch"].searcher.pin_margin = PIN_FLOOR, PIN_MARGIN
     report["speed"] = speed(answerers["watch"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")

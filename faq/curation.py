@@ -70,5 +70,9 @@ class Rules:
     def __bool__(self) -> bool:
         return bool(self.synonyms or self.pins or self.hidden)
 
+    def hides(self, entry_id: str, section: str) -> bool:
+        """Whether a hidden rule takes out the entry `entry_id` of section `section` (what the listings leave out)."""
+        return any(h.entry_id == entry_id or (h.section is not None and h.section == section) for h in self.hidden)
+
 
 NO_RULES = Rules()

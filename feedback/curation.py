@@ -131,10 +131,11 @@ def load(db: Db) -> Rules:
     return Rules(at, synonyms, pins, hidden)
 
 
-def audit(db: Db, limit: int = 200) -> list[AuditRow]:
-    """The last changes, newest first."""
+def audit(db: Db, limit: int = 200, before: int | None = None) -> list[AuditRow]:
+    """The last changes, newest first; with `before`, the page of changes older than that audit id (keyset paging)."""
+    where, args = ("WHERE id < ? ", (before, limit)) if before is not None else ("", (limit,))
     return [(int(r[0]), float(r[1]), r[2], r[3], r[4], int(r[5]), r[6])
-            for r in db.rows("SELECT id, ts, who, action, kind, rule_id, detail FROM rule_audit ORDER BY id DESC LIMIT ?", (limit,))]
+            for r in db.rows(f"SELECT id, ts, who, action, kind, rule_id, detail FROM rule_audit {where}ORDER BY id DESC LIMIT ?", args)]
 
 
 def fires(db: Db) -> dict[str, int]:

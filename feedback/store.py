@@ -251,10 +251,10 @@ class FeedbackStore(ABC):
         with self._db(transaction=True) as db:
             curation.delete(db, who, kind, rule_id)
 
-    def rules_audit(self, limit: int = 200) -> list[curation.AuditRow]:
-        """Who changed which rule when, newest first."""
+    def rules_audit(self, limit: int = 200, before: int | None = None) -> list[curation.AuditRow]:
+        """Who changed which rule when, newest first; `before`: only the changes older than that audit id (the next page)."""
         with self._db() as db:
-            return curation.audit(db, limit)
+            return curation.audit(db, limit, before)
 
     def rule_fires(self) -> dict[str, int]:
         """How many logged questions each rule fired for."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -73,3 +73,18 @@ class TryResponse(BaseModel):
     question: str
     with_rule: Tried
     without_rule: Tried
+
+
+class AuditOut(BaseModel):
+    id: int = Field(description="the change's audit id (the rules' version after it)")
+    at: str = Field(description="when, ISO 8601 UTC")
+    who: str = Field(description="'admin token', or the team session that made it ('admin session 1a2b3c4d')")
+    action: str = Field(description="add, edit or delete")
+    kind: str = Field(description="synonym, pin or hidden")
+    rule_id: int
+    detail: dict[str, Any] = Field(description="the rule as stored by the change (empty for a delete)")
+
+
+class AuditPage(BaseModel):
+    changes: list[AuditOut] = Field(description="newest first")
+    next_before: int | None = Field(None, description="pass as `before` for the next (older) page; null: this was the last")

@@ -94,6 +94,7 @@ class QueryResponse(BaseModel):
 class QuestionInfo(BaseModel):
     entry_id: str
     question: str
+    hidden: bool = Field(False, description="taken out of answers by a hidden rule (listed only with include_hidden, for admins)")
 
 
 class SectionInfo(BaseModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,9 @@ from faq.curation import NO_RULES, Hidden, Pin, Rules, Synonym
 from faq.settings import Settings
 from feedback.store import FeedbackStore
 from index.deciding.answer import Answerer
+from ingest.helpcenter import HelpCenter
 from service import create_app
+from service.routes.documents import helpcenter_of
 
 from conftest import ADMIN_TOKEN, CORPUS
 from fakes import FakeEmbedder
@@ -47,6 +50,8 @@ def test_rules_are_stored_versioned_and_audited(feedback_store: FeedbackStore) -
     assert [(who, action, kind, rule_id) for _, _, who, action, kind, rule_id, _ in audit[:2]] == [
         ("erin", "delete", "pin", never.id), ("dave", "edit", "synonym", group.id)]
     assert len(audit) == 7
+    older = feedback_store.rules_audit(limit=2, before=audit[1][0])  # the next page: older than the second row
+    assert [row[0] for row in older] == [audit[2][0], audit[3][0]]
 
 
 def test_bad_rules_are_refused_with_the_reason(feedback_store: FeedbackStore) -> None:
@@ -225,3 +230,78 @@ def test_a_rule_added_on_one_replica_applies_on_another_within_5_s(fake_index_di
             assert time.monotonic() - started < 5, "replica B did not apply the pin within 5 s"
             time.sleep(0.1)
         assert time.monotonic() - started < 5
+
+
+# --- the listings leave hidden entries out ------------------------------------------------------------------------
+
+def _listed(body: dict) -> dict[str, bool]:
+    return {q["entry_id"]: q["hidden"] for d in body["documents"] for s in d["sections"] for q in s["questions"]}
+
+
+def test_hidden_entries_and_sections_are_not_listed_but_for_an_admin(app_client: TestClient) -> None:
+    everything = app_client.get("/v1/documents").json()
+    sections = {s["title"]: [q["entry_id"] for q in s["questions"]] for d in everything["documents"] for s in d["sections"]}
+    section = next(t for t, ids in sections.items() if WARRANTY not in ids and PAYMENT not in ids)
+    assert not any(_listed(everything).values())
+
+    app_client.post("/v1/admin/hidden", json={"entry_id": WARRANTY}, headers=ADMIN).raise_for_status()
+    app_client.post("/v1/admin/hidden", json={"section": section}, headers=ADMIN).raise_for_status()
+    public = app_client.get("/v1/documents").json()
+    gone = {WARRANTY, *sections[section]}
+    assert set(_listed(public)) == set(_listed(everything)) - gone
+    assert section not in {s["title"] for d in public["documents"] for s in d["sections"]}
+    answerer = app_client.app.state.service.answerer  # type: ignore[attr-defined]
+    rules = app_client.app.state.rules  # type: ignore[attr-defined]
+    assert section in helpcenter_of(HelpCenter(), answerer).topics  # this FAQ's helpcenter.json names topics of its own
+    assert section not in helpcenter_of(HelpCenter(), answerer, rules).topics
+
+    assert app_client.get("/v1/documents", params={"include_hidden": True}).status_code == 401
+    admin = app_client.get("/v1/documents", params={"include_hidden": True}, headers=ADMIN).json()
+    assert _listed(admin) == {e: e in gone for e in _listed(everything)}
+
+
+def test_the_audit_log_is_admin_only_newest_first_and_paged(app_client: TestClient) -> None:
+    assert app_client.get("/v1/admin/rules/audit").status_code == 401
+    added = app_client.post("/v1/admin/synonyms", json={"lang": "de", "terms": ["Pfand", "Kaution"]}, headers=ADMIN).json()
+    app_client.put(f"/v1/admin/synonyms/{added['id']}", json={"lang": "de", "terms": ["Pfand", "Kaution", "Sicherheit"]},
+                   headers=ADMIN).raise_for_status()
+    app_client.post("/v1/admin/hidden", json={"entry_id": WARRANTY}, headers=ADMIN).raise_for_status()
+    app_client.delete(f"/v1/admin/synonyms/{added['id']}", headers=ADMIN).raise_for_status()
+
+    page = app_client.get("/v1/admin/rules/audit", params={"limit": 3}, headers=ADMIN).json()
+    assert [(c["action"], c["kind"]) for c in page["changes"]] == [("delete", "synonym"), ("add", "hidden"), ("edit", "synonym")]
+    assert page["changes"][1]["detail"] == {"entry_id": WARRANTY, "section": None}
+    assert page["changes"][0]["who"] == "admin token" and page["changes"][0]["at"].endswith("+00:00")
+    assert page["next_before"] == page["changes"][-1]["id"]
+    rest = app_client.get("/v1/admin/rules/audit", params={"limit": 3, "before": page["next_before"]}, headers=ADMIN).json()
+    assert [(c["action"], c["rule_id"]) for c in rest["changes"]] == [("add", added["id"])] and rest["next_before"] is None
+    assert rest["changes"][0]["detail"]["terms"] == ["Pfand", "Kaution"]
+    assert app_client.get("/v1/admin/rules/audit", params={"limit": 0}, headers=ADMIN).status_code == 422
+
+
+def test_below_the_threshold_an_answer_pin_fires_only_by_a_margin_over_the_other_entries() -> None:
+    """PIN_FLOOR and PIN_MARGIN (measured in benchmarks/curation.py --margins): between the floor and the threshold, an
+    answer pin fires when its closest example is closer, by the margin, than any other entry's question; a never pin
+    only at the threshold."""
+    import numpy as np
+
+    from index.ranking.curation import Curated
+
+    def unit(cos: float) -> list[float]:
+        return [cos, float(np.sqrt(1 - cos * cos))]
+
+    pins = (Pin(1, "answer", ("a", "b"), PAYMENT), Pin(2, "never", ("c",)))
+    examples = np.array([[1.0, 0.0], [0.0, 1.0], unit(0.184)], dtype=np.float32)  # c: closer to the question than a
+    curated = Curated(Rules(1, pins=pins), None, frozenset(), (examples,), np.array([0, 0, 1]), pins, (3, None),
+                      threshold=0.80, floor=0.70, margin=0.05)
+    question = np.array(unit(0.75), dtype=np.float32)  # cosine 0.75 to a, below the threshold; ~0.79 to c
+    assert 0.75 < float(examples[2] @ question) < 0.80
+    seen: list[int] = []
+    match = curated.pin([question], lambda entry: seen.append(entry) or 0.69)
+    assert match is not None and match.pin.id == 1 and match.position == 3 and seen == [3]
+    assert curated.pin([question], lambda entry: 0.71) is None  # the margin is not there
+    assert curated.pin([question]) is None  # nothing to weigh it against: the threshold alone
+    assert replace(curated, floor=0.76).pin([question], lambda entry: 0.0) is None  # under the floor
+    at_threshold = np.array(unit(0.81), dtype=np.float32)
+    match = curated.pin([at_threshold], lambda entry: 0.99)  # the threshold needs no margin
+    assert match is not None and match.pin.id == 1 and match == curated.pin([at_threshold])

@@ -358,3 +358,22 @@ def test_faq_forget_removes_a_logged_question_from_the_last_check_too(tmp_path):
     kept = last_check(tmp_path)
     assert kept is not None and [c["question"] for c in kept["changes"]] == ["Où est mon colis ?"]
     assert forget_in_check(tmp_path, "dupont") == 0 and forget_in_check(tmp_path / "nothing-here", "colis") == 0
+
+
+def test_both_versions_answer_under_the_teams_rules_in_force(corpus, settings, check, fake_models):
+    """Issue #33: the check asks both versions with the store's rules (a hidden entry is no one's first entry)."""
+    hidden = corpus.entries[BROKEN].id
+    build_loaded(corpus, settings.index_dir, settings, fake_models, check=check)
+    with open_feedback_store(settings) as store:
+        store.add_hidden("team", entry_id=hidden)
+        version = store.rules_version()
+    result = build_loaded(corpus, settings.index_dir, settings, fake_models, check=check)
+
+    report = result.check
+    assert report is not None and report.before is not None and report.rules.version == version
+    assert [h.entry_id for h in report.rules.hidden] == [hidden]
+    assert all(r.after.entry != hidden and r.before is not None and r.before.entry != hidden for r in report.results)
+    warranty = next(r for r in report.results if r.question.relevant == frozenset({hidden}))
+    assert warranty.right(warranty.before) is False and warranty.right(warranty.after) is False
+    assert report.summary()["rules"] == {"version": version, "synonyms": 0, "pins": 0, "hidden": 1}
+    assert f"under the team's rules version {version}: 0 synonym(s), 0 pin(s), 1 hidden" in report_lines(report)[1]

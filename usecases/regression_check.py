@@ -17,6 +17,9 @@ Logged questions have no labels: they only report what moved. The scores are eva
 
 The last check's summary is kept beside the versions (`LAST_CHECK` in the versions root, written atomically), where
 the team pages read it (GET /v1/admin/check).
+
+Both versions answer under the team's rules in force (issue #33: synonyms, pins, hidden entries; `check_rules`, the
+feedback store's, as the service and `faq eval --rules` read them), so the check compares what customers would get.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from faq.curation import NO_RULES, Rules
 from faq.errors import FaqError
 from faq.files import write_atomically
 from faq.settings import Settings
@@ -43,7 +47,7 @@ from ingest.models import Entry
 from ingest.questions import read_questions
 
 __all__ = ["CheckOptions", "CheckQuestion", "CheckRefusedError", "CheckReport", "DEFAULT_TOLERANCE", "LAST_CHECK",
-           "LOGGED_QUESTIONS", "QuestionResult", "Reply", "Scores", "answer_all", "check_questions", "compare",
+           "LOGGED_QUESTIONS", "QuestionResult", "Reply", "Scores", "answer_all", "check_questions", "check_rules", "compare",
            "contains_fact", "forget_in_check", "last_check", "report_lines", "run_check", "save_check"]
 
 LAST_CHECK = "last-check.json"  # in the versions root, beside CURRENT
@@ -143,6 +147,7 @@ class CheckReport:
     forced: bool = False
     note: str | None = None
     checked_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    rules: Rules = NO_RULES  # the team's rules both versions answered under
 
     @property
     def passed(self) -> bool:
@@ -169,6 +174,8 @@ class CheckReport:
             "changed": len(changes), "passed": self.passed, "forced": self.forced, "switched": self.switched,
             "reason": self.refused, "tolerance": self.tolerance, "note": self.note,
             "changes": [_change_dict(r) for r in changes[:SHOWN_CHANGES]],
+            "rules": {"version": self.rules.version, "synonyms": len(self.rules.synonyms), "pins": len(self.rules.pins),
+                      "hidden": len(self.rules.hidden)},
         }
 
 
@@ -198,11 +205,18 @@ def check_questions(options: CheckOptions, corpus: Corpus, served_entries: Seque
     return (*saved, *logged)
 
 
-def answer_all(answerer: Answerer, questions: Sequence[CheckQuestion]) -> list[Reply]:
-    """Each question's first entry and outcome, as the service would answer it."""
+def check_rules(settings: Settings) -> Rules:
+    """The team's rules in force: the configured feedback store's (FAQ_DATABASE_URL, else the data folder's SQLite),
+    as the service loads them; none when nothing was ever stored there."""
+    with existing_feedback_store(settings) as store:
+        return store.rules() if store is not None else NO_RULES
+
+
+def answer_all(answerer: Answerer, questions: Sequence[CheckQuestion], rules: Rules = NO_RULES) -> list[Reply]:
+    """Each question's first entry and outcome, as the service would answer it under `rules`."""
     replies = []
     for q in questions:
-        answer = answerer.answer(q.text, top_k=1)
+        answer = answerer.answer(q.text, top_k=1, rules=rules)
         shown = answer.short_answer.text if answer.short_answer is not None else answer.hits[0].chunk.text if answer.hits else None
         found = contains_fact(shown, q.fact) if q.fact and q.relevant else None
         replies.append(Reply(answer.hits[0].entry_id if answer.hits else None, answer.outcome, found))
@@ -228,34 +242,36 @@ def scores(results: Sequence[QuestionResult], before: bool) -> Scores:
 
 
 def compare(questions: Sequence[CheckQuestion], before: Sequence[Reply] | None, after: Sequence[Reply], served: str | None,
-            candidate: str, options: CheckOptions, note: str | None = None) -> CheckReport:
+            candidate: str, options: CheckOptions, note: str | None = None, rules: Rules = NO_RULES) -> CheckReport:
     """The report of two versions' replies to the same questions, and whether the switch is refused."""
     results = tuple(QuestionResult(q, before[i] if before is not None else None, after[i]) for i, q in enumerate(questions))
     old = scores(results, before=True) if before is not None else None
     new = scores(results, before=False)
     refused = _refusal(old, new, options.tolerance, served) if old is not None else None
     return CheckReport(served, candidate, options.tolerance, results, old, new, refused, options.force and refused is not None,
-                       note)
+                       note, rules=rules)
 
 
 def run_check(questions: Sequence[CheckQuestion], served: Path | None, candidate: Path, candidate_name: str,
-              settings: Settings, models: Sequence[Embedder], options: CheckOptions) -> CheckReport:
-    """Ask `questions` of the served version's folder (None: there is none) and of the new one, with the same models.
+              settings: Settings, models: Sequence[Embedder], options: CheckOptions, rules: Rules = NO_RULES) -> CheckReport:
+    """Ask `questions` of the served version's folder (None: there is none) and of the new one, with the same models,
+    both under the team's `rules` (check_rules).
 
     The served version is compared only when fit to compare: built with the same model and calibrated for the configured
     retrieval (else its answers say nothing of this change, and the note says why)."""
     config = settings.retrieval()
-    after = answer_all(open_answerer(candidate, config, models), questions)
+    after = answer_all(open_answerer(candidate, config, models), questions, rules)
     if served is None:
-        return compare(questions, None, after, None, candidate_name, options, "no version was served before: nothing to compare with")
+        return compare(questions, None, after, None, candidate_name, options, "no version was served before: nothing to compare with",
+                       rules)
     manifest = read_manifest(served)
     if manifest.embedder != models[0].name or manifest.calibration is None or manifest.calibration.retrieval != config.key():
         why = (f"built with {manifest.embedder}, the new one with {models[0].name}" if manifest.embedder != models[0].name
                else "not calibrated for the configured retrieval")
         return compare(questions, None, after, served.name, candidate_name, options,
-                       f"the served version {served.name} is {why}: its answers are not compared")
-    before = answer_all(open_answerer(served, config, models), questions)
-    return compare(questions, before, after, served.name, candidate_name, options)
+                       f"the served version {served.name} is {why}: its answers are not compared", rules)
+    before = answer_all(open_answerer(served, config, models), questions, rules)
+    return compare(questions, before, after, served.name, candidate_name, options, rules=rules)
 
 
 def save_check(root: Path, report: CheckReport) -> None:
@@ -295,6 +311,9 @@ def report_lines(report: CheckReport) -> list[str]:
              f"{len(report.results) - saved} most-asked logged question(s)"]
     if report.note:
         lines.append(f"  {report.note}")
+    if report.rules:
+        lines.append(f"  under the team's rules version {report.rules.version}: {len(report.rules.synonyms)} synonym(s), "
+                     f"{len(report.rules.pins)} pin(s), {len(report.rules.hidden)} hidden")
     if saved:
         old = report.before
         lines.append(f"  saved questions: hit@1 {_delta(old.hit_at_1 if old else None, report.after.hit_at_1)}, "

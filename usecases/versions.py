@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from faq.curation import NO_RULES
 from faq.errors import CorpusError, DatabaseError, IndexError_, IndexNotFoundError
 from faq.settings import Settings
 from feedback.factory import existing_feedback_store
@@ -43,7 +44,15 @@ from ingest.workload import EmbeddingWork, estimate_embedding
 from replication.follower import Follower, SyncStatus
 from replication.published import published_versions
 from usecases.calibrate import CalibrationResult, calibrate_index
-from usecases.regression_check import CheckOptions, CheckRefusedError, CheckReport, check_questions, run_check, save_check
+from usecases.regression_check import (
+    CheckOptions,
+    CheckRefusedError,
+    CheckReport,
+    check_questions,
+    check_rules,
+    run_check,
+    save_check,
+)
 
 Progress = Callable[[int, int], None]  # (texts embedded, texts in all)
 Estimated = Callable[[EmbeddingWork], None]  # told the work before the models load (`faq ingest` warns when it is long)
@@ -134,6 +143,7 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
         staging = staging_path(index_dir)
         served = _served(index_dir)
         questions = check_questions(check, loaded, _entries(served), settings)  # a malformed file fails before embedding
+        rules = check_rules(settings) if questions else NO_RULES  # both versions answer under the team's rules in force
         pool = VectorPool.from_folders([served] if served is not None else [])
         report: CheckReport | None = None
         try:
@@ -143,7 +153,7 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
                                           models=models)
             name = version_of(staging)
             if questions:
-                report = run_check(questions, served, staging, name, settings, models, check)
+                report = run_check(questions, served, staging, name, settings, models, check, rules)
                 save_check(index_dir, report)
                 if not report.switched:
                     raise CheckRefusedError(report)

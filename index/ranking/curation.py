@@ -7,7 +7,9 @@ as analysed term sequences per language, the pins' example questions embedded by
 - `expand`: the question with the synonyms of the terms it says appended, for BM25 and (`dense`, the searcher's
   default) for the dense models, so nothing is embedded twice (README "Curation" for the measurement);
 - `hidden`: the entries no question may get;
-- `pin`: the pin whose examples the question is closest to, when close enough (`PIN_THRESHOLD`, measured).
+- `pin`: the pin whose examples the question is closest to, when close enough (`PIN_THRESHOLD`, measured), or, for
+  an answer pin, when closer than `PIN_FLOOR` and by `PIN_MARGIN` more than to any other entry's own question or
+  phrasing (a pin's examples are phrasings the team adds to its entry: they win where they are the nearest).
 """
 
 from __future__ import annotations
@@ -20,13 +22,22 @@ import numpy as np
 from faq.curation import Pin, Rules
 from index.ranking.lexical import Analyzer
 
-__all__ = ["PIN_THRESHOLD", "Curated", "PinMatch", "compile_rules"]
+__all__ = ["PIN_FLOOR", "PIN_MARGIN", "PIN_THRESHOLD", "Curated", "PinMatch", "compile_rules"]
 
 # mean cosine (over the dense models: e5 int8 + USE) between a question and a pin's closest example at or above which
 # the pin fires. Measured (benchmarks/curation.py, README "Curation"): the closest watch-faq dev question to a pin of
 # another entry scored 0.795, so 0.80 takes no dev question from its right entry; 60% of the paraphrases written for
 # the pins reach it (0.70 would fire on 88%, and take dev questions).
 PIN_THRESHOLD = 0.80
+# below the threshold, an answer pin still fires at PIN_FLOOR or more when its closest example is PIN_MARGIN closer to
+# the question than the closest question or phrasing of any other entry (mean over the dense models of each model's
+# closest). Measured end to end (python -m benchmarks.curation ... --margins, watch FAQ, the 5 pins' 40 paraphrases, the
+# 76 dev questions): paraphrases answered with their pin's result 92.5% -> 95% (37 -> 38 of 40), no dev question taken
+# from its right entry, the same 2 dev answers changed as at the threshold alone (both wrong -> right). A narrow window:
+# floors 0.70-0.78 give the same; a margin of 0.02 takes 1 dev question (0 or less: 2), 0.05 to 0.08 none, 0.10 or more
+# gains nothing. 0.08, the safe end: taking a dev question from its entry is the worse error.
+PIN_FLOOR = 0.75
+PIN_MARGIN = 0.08
 
 
 @dataclass(frozen=True)
@@ -56,6 +67,8 @@ class Curated:
     pin_positions: tuple[int | None, ...] = ()
     threshold: float = PIN_THRESHOLD
     dense: bool = False  # expand the question the dense models embed too
+    floor: float = PIN_FLOOR
+    margin: float = PIN_MARGIN
     _synonyms: dict[str, tuple[Analyzer, dict[str, list[_Variant]]]] = field(default_factory=dict, repr=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
     _sections: Sequence[str] = field(default=(), repr=False)
@@ -93,22 +106,37 @@ class Curated:
                      if (h.entry_id is not None and self._positions.get(h.entry_id) == position)
                      or (h.section is not None and self._sections[position] == h.section))
 
-    def pin(self, query_vectors: Sequence[np.ndarray]) -> PinMatch | None:
-        """The pin with the example closest to the question (mean cosine over the dense models), if at the threshold."""
+    def pin(self, query_vectors: Sequence[np.ndarray], elsewhere: Callable[[int], float] | None = None) -> PinMatch | None:
+        """The pin with the example closest to the question (mean cosine over the dense models), if at the threshold;
+        else the answer pin with the closest example at the floor or above and by the margin closer than
+        `elsewhere(position)`, the question's cosine to the closest question or phrasing of any entry but the pin's."""
         if not self.pins or not self.pin_vectors:
             return None
         # vectors are L2-normalised: the inner product is the cosine
         similarity = np.mean([vectors @ q for vectors, q in zip(self.pin_vectors, query_vectors)], axis=0)
         best = int(np.argmax(similarity))
-        if similarity[best] < self.threshold:
+        if similarity[best] >= self.threshold:
+            p = int(self.pin_rows[best])
+            return PinMatch(self.pins[p], float(similarity[best]), self.pin_positions[p])
+        if elsewhere is None or similarity[best] < self.floor:
             return None
-        p = int(self.pin_rows[best])
-        return PinMatch(self.pins[p], float(similarity[best]), self.pin_positions[p])
+        tried: set[int] = set()
+        for row in np.argsort(-similarity, kind="stable"):  # the examples at the floor or above, closest first
+            if similarity[row] < self.floor:
+                break
+            p = int(self.pin_rows[row])
+            position = self.pin_positions[p]
+            if position is None or p in tried:
+                continue  # a "never" pin fires at the threshold only; a pin is weighed at its closest example
+            tried.add(p)
+            if similarity[row] >= elsewhere(position) + self.margin:
+                return PinMatch(self.pins[p], float(similarity[row]), position)
+        return None
 
 
 def compile_rules(rules: Rules, position: dict[str, int], sections: Sequence[str], analyzer_of: Callable[[str], Analyzer],
                   embedders: Sequence[Callable[[list[str]], np.ndarray]], threshold: float = PIN_THRESHOLD,
-                  dense: bool = False) -> Curated:
+                  dense: bool = False, floor: float = PIN_FLOOR, margin: float = PIN_MARGIN) -> Curated:
     """Compile `rules` for an index whose entries are at `position` (by id) with `sections` (by position).
 
     `analyzer_of(lang)`: the analyzer the index's BM25 cuts that language with; `embedders`: each dense model's
@@ -144,4 +172,4 @@ def compile_rules(rules: Rules, position: dict[str, int], sections: Sequence[str
     vectors = tuple(np.asarray(embed(examples), dtype=np.float32) for embed in embedders) if examples else ()
     positions = tuple(position[p.entry_id] if p.entry_id is not None else None for p in pins)
     return Curated(rules, hidden if hidden.any() else None, frozenset(stale), vectors, rows, pins, positions, threshold, dense,
-                   synonyms, position, sections)
+                   floor, margin, synonyms, position, sections)

@@ -49,10 +49,24 @@ class EntryScores:
 
 @dataclass(frozen=True)
 class DenseScores(EntryScores):
-    """A dense signal's: the entries' `similarity` and the question vector `query` are always there."""
+    """A dense signal's: the entries' `similarity` and the question vector `query` are always there. `scored`: the plain
+    cosines of the vectors it scored and their rows, `layout`: the index's (vector -> entry, passage or not), kept by
+    reference (no copy, nothing computed per question) for `asked_elsewhere`, which a pin may ask for."""
 
     similarity: np.ndarray
     query: np.ndarray
+    scored: tuple[np.ndarray, np.ndarray] | None = None
+    layout: tuple[np.ndarray, np.ndarray] | None = None
+
+    def asked_elsewhere(self, entry: int) -> float:
+        """The plain cosine of the closest question-side vector (a question, a phrasing) of any entry but `entry`;
+        -inf when none was scored."""
+        if self.scored is None or self.layout is None:
+            return float("-inf")
+        sims, rows = self.scored
+        vector_entry, is_passage = self.layout
+        keep = ~is_passage[rows] & (vector_entry[rows] != entry)
+        return float(sims[keep].max()) if keep.any() else float("-inf")
 
 
 @dataclass(frozen=True)
@@ -176,6 +190,7 @@ class DenseSignal:
             keep &= ~((self.vector_entry[np.maximum(rows, 0)] == leave_out) & ~self.is_passage[np.maximum(rows, 0)])
         sims, rows = sims[keep], rows[keep]
         nearest = float(sims.max()) if len(sims) else 0.0
+        scored = (sims, rows)  # before the hubness penalty: plain cosines
         if self.penalty is not None:
             sims = sims - self.penalty[rows]
         if self.penalty is not None or candidates is not None:  # best first (an exhaustive search comes so)
@@ -209,7 +224,8 @@ class DenseSignal:
         if self.bank is not None:
             per_entry = (scores - self.bank.mean) / (self.bank.std + 1e-6)
             ranked = ((1 - self.bank_weight) * zscore(scores) + self.bank_weight * zscore(per_entry)).astype(np.float32)
-        return DenseScores(ranked, chunks, matched, scores, query[0], nearest, candidates)
+        return DenseScores(ranked, chunks, matched, scores, query[0], nearest, candidates, scored=scored,
+                           layout=(self.vector_entry, self.is_passage))
 
     def _scored(self, query: np.ndarray, candidates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """(cosines, vector rows) scored for the question, and the candidate entries (None: every vector was, best first)."""

@@ -1,4 +1,5 @@
-"""The team's rules under /v1/admin/ (issue #33): synonyms, pins, hidden entries; list, add, edit, delete, try.
+"""The team's rules under /v1/admin/ (issue #33): synonyms, pins, hidden entries; list, add, edit, delete, try; and
+who changed them when (GET /v1/admin/rules/audit).
 
 Admin only. A change is stored with an audit row (who: the admin token or the team session) and is in force on this
 worker at once, on every other worker and replica within service.curation.RULES_POLL_SECONDS. Entry ids and sections
@@ -7,15 +8,29 @@ are checked against the served FAQ; a rule whose entry has since left the FAQ is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Annotated, TypeVar
 
-from fastapi import APIRouter, HTTPException, Path, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 
 from faq.curation import NO_RULES, Hidden, Pin, RuleKind, Rules, Synonym
 from index.deciding.answer import Answer, Answerer
 from service.curation import refresh_rules
-from service.curation_schemas import HiddenIn, HiddenOut, PinIn, PinOut, SynonymIn, SynonymOut, Tried, TryRequest, TryResponse
+from service.curation_schemas import (
+    AuditOut,
+    AuditPage,
+    HiddenIn,
+    HiddenOut,
+    PinIn,
+    PinOut,
+    SynonymIn,
+    SynonymOut,
+    Tried,
+    TryRequest,
+    TryResponse,
+)
 from service.deps import AdminDep, FeedbackDep, StateDep, session_of
 from service.schemas import ErrorResponse
 from service.state import ServiceState
@@ -43,7 +58,7 @@ def _served(state: ServiceState) -> Answerer:
 def _check_entry(state: ServiceState, entry_id: str | None) -> None:
     if entry_id is not None and entry_id not in _served(state).searcher.table.ids:
         raise HTTPException(status_code=422, detail=f"Unknown entry id {entry_id!r}: the served FAQ has no such entry. "
-                                                    "Entry ids are listed by GET /v1/documents/{document_id}.")
+                                                    "Entry ids are listed by GET /v1/documents.")
 
 
 def _check_section(state: ServiceState, section: str | None) -> None:
@@ -183,3 +198,25 @@ def try_rule(body: TryRequest, store: FeedbackDep, state: StateDep, _: AdminDep)
     with_rule = answerer.answer_uncached(body.question, body.top_k, rules=rules, remember=False)
     without_rule = answerer.answer_uncached(body.question, body.top_k, rules=without, remember=False)
     return TryResponse(question=body.question, with_rule=_tried(with_rule), without_rule=_tried(without_rule))
+
+
+@router.get("/rules/audit", response_model=AuditPage)
+def rules_audit(store: FeedbackDep, _: AdminDep,
+                limit: Annotated[int, Query(ge=1, le=500, description="changes per page")] = 50,
+                before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="only changes older than this audit id "
+                                                                                    "(the previous page's next_before)")] = None,
+                ) -> AuditPage:
+    """Who added, edited or deleted which rule when, newest first, a page at a time (deleted rules' rows stay)."""
+    rows = store.rules_audit(limit + 1, before)  # one more: is there a next page?
+    changes = [AuditOut(id=i, at=datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="seconds"), who=who, action=action,
+                        kind=kind, rule_id=rule_id, detail=_detail(detail))
+               for i, ts, who, action, kind, rule_id, detail in rows[:limit]]
+    return AuditPage(changes=changes, next_before=changes[-1].id if len(rows) > limit else None)
+
+
+def _detail(text: str) -> dict:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}

@@ -352,6 +352,10 @@ export async function postJSON(url, body, { signal } = {}) {
   return requestJSON(url, { method: "POST", body: JSON.stringify(body), signal });
 }
 
+export async function putJSON(url, body, { signal } = {}) {
+  return requestJSON(url, { method: "PUT", body: JSON.stringify(body), signal });
+}
+
 export async function getJSON(url, { signal } = {}) {
   return requestJSON(url, { method: "GET", signal });
 }

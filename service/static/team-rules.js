@@ -1,9 +1,12 @@
-// /team/rules: the team's synonyms, pins and hidden entries (/v1/admin/synonyms, pins, hidden): list, add, delete, try.
-import { el, getJSON, postJSON } from "./common.js";
+// /team/rules: the team's synonyms, pins and hidden entries (/v1/admin/synonyms, pins, hidden): list, add, edit, delete,
+// try; and the last changes of the audit log (/v1/admin/rules/audit).
+import { el, getJSON, postJSON, putJSON } from "./common.js";
 import { say } from "./team-session.js";
 
 const root = document.getElementById("rules");
 const split = (text) => text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean); // an example question may hold a comma
+const AUDIT_SHOWN = 10;
 
 async function remove(path, id, what) {
   const response = await fetch(`/v1/admin/${path}/${id}`, { method: "DELETE", headers: { accept: "application/json" } });
@@ -15,31 +18,73 @@ async function remove(path, id, what) {
   await load();
 }
 
-function card(path, rule, text) {
-  const del = el("button", { type: "button", class: "secondary", text: "Delete",
-    onclick: () => remove(path, rule.id, text).catch((err) => say(err.message)) });
-  return el("li", { class: "team-card team-rule" },
-    el("p", {}, el("strong", { text }), rule.stale ? el("span", { class: "team-state team-state-rejected", text: " stale: its entry left the FAQ" }) : ""),
-    el("p", { class: "team-rule-fired", text: `fired ${rule.fired} time${rule.fired === 1 ? "" : "s"}` }),
-    el("p", {}, del));
+// One rule kind: its form's fields ([name, label, kind, options]), a rule's values in them, and the request body of values.
+const KINDS = {
+  synonym: {
+    path: "synonyms",
+    fields: [["lang", "Language (de, fr…)"], ["terms", "Terms, comma-separated"], ["targets", "One way to (optional)"]],
+    values: (s) => ({ lang: s.lang, terms: s.terms.join(", "), targets: s.targets.join(", ") }),
+    body: (v) => ({ lang: v.lang, terms: split(v.terms), targets: split(v.targets) }),
+  },
+  pin: {
+    path: "pins",
+    fields: [["kind", "Kind", "select", ["answer", "never"]], ["entry_id", "Entry id (answer pins)", "input", "rule-entries"],
+      ["examples", "Example questions, one a line", "textarea"]],
+    values: (p) => ({ kind: p.kind, entry_id: p.entry_id ?? "", examples: p.examples.join("\n") }),
+    body: (v) => ({ kind: v.kind, examples: lines(v.examples), entry_id: v.entry_id.trim() || null }),
+  },
+  hidden: {
+    path: "hidden",
+    fields: [["entry_id", "Entry id", "input", "rule-entries"], ["section", "or a section", "input", "rule-sections"]],
+    body: (v) => ({ entry_id: v.entry_id.trim() || null, section: v.section.trim() || null }),
+  },
+};
+
+function card(kind, rule, text) {
+  const { path } = KINDS[kind];
+  const node = el("li", { class: "team-card team-rule" });
+  const show = () => {
+    const del = el("button", { type: "button", class: "secondary", text: "Delete",
+      onclick: () => remove(path, rule.id, text).catch((err) => say(err.message)) });
+    const edit = KINDS[kind].values ? el("button", { type: "button", class: "secondary", text: "Edit", onclick: () => {
+      node.replaceChildren(form(kind, {
+        rule, onCancel: show,
+        submit: (body) => putJSON(`/v1/admin/${path}/${rule.id}`, body),
+      }));
+      node.querySelector("input, select, textarea")?.focus();
+    } }) : null;
+    node.replaceChildren(
+      el("p", {}, el("strong", { text }), rule.stale ? el("span", { class: "team-state team-state-rejected", text: " stale: its entry left the FAQ" }) : ""),
+      el("p", { class: "team-rule-fired", text: `fired ${rule.fired} time${rule.fired === 1 ? "" : "s"}` }),
+      el("p", {}, edit, edit ? " " : null, del));
+  };
+  show();
+  return node;
 }
 
-function form(title, fields, submit) {
-  const inputs = fields.map(([name, label, kind, options]) => {
-    const id = `rule-${title}-${name}`.replace(/\W+/g, "-");
-    const input = kind === "select" ? el("select", { id, name }, options.map((o) => el("option", { value: o, text: o })))
-      : kind === "textarea" ? el("textarea", { id, name, rows: "3" }) : el("input", { id, name, type: "text", list: options || null });
+/** The add form of a rule kind, or with `rule` its edit form (prefilled; Save sends a PUT, Cancel puts the card back). */
+function form(kind, { rule = null, onCancel = null, submit }) {
+  const { fields, values, body } = KINDS[kind];
+  const prefix = rule ? `rule-${kind}-${rule.id}` : `rule-${kind}`;
+  const filled = rule ? values(rule) : {};
+  const inputs = fields.map(([name, label, type, options]) => {
+    const id = `${prefix}-${name}`.replace(/\W+/g, "-");
+    const input = type === "select" ? el("select", { id, name }, options.map((o) => el("option", { value: o, text: o })))
+      : type === "textarea" ? el("textarea", { id, name, rows: "3" }) : el("input", { id, name, type: "text", list: options || null });
+    if (name in filled) input.value = filled[name];
     return [name, input, el("label", { for: id, text: label })];
   });
+  const verb = rule ? "Save" : "Add";
   const node = el("form", { class: "team-rule-form" },
     ...inputs.flatMap(([, input, label]) => [el("p", {}, label, " ", input)]),
-    el("p", {}, el("button", { type: "submit", class: "primary", text: `Add ${title}` })));
+    el("p", {}, el("button", { type: "submit", class: "primary", text: `${verb} ${kind}` }),
+      onCancel ? " " : null, onCancel ? el("button", { type: "button", class: "secondary", text: "Cancel", onclick: onCancel }) : null));
   node.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const values = Object.fromEntries(inputs.map(([name, input]) => [name, input.value]));
+    const got = Object.fromEntries(inputs.map(([name, input]) => [name, input.value]));
     try {
-      await submit(values);
-      say(`${title[0].toUpperCase()}${title.slice(1)} added.`);
+      await submit(body(got));
+      say(`${kind[0].toUpperCase()}${kind.slice(1)} ${rule ? "saved" : "added"}.`);
       await load();
     } catch (err) {
       say(err.message);
@@ -67,33 +112,48 @@ function tryBox() {
   return node;
 }
 
+/** One audit row in a line: when, who, what. */
+function change(c) {
+  const d = c.detail ?? {};
+  const what = c.action === "delete" ? ""
+    : c.kind === "synonym" ? `: ${(d.terms ?? []).join(", ")}${d.targets?.length ? ` → ${d.targets.join(", ")}` : ""}`
+    : c.kind === "pin" ? `: ${(d.examples ?? []).join(" / ")} → ${d.entry_id ?? "never answer"}`
+    : `: ${d.entry_id ? `entry ${d.entry_id}` : `section ${d.section}`}`;
+  const when = new Date(c.at);
+  return el("li", { class: "team-audit-row" },
+    el("time", { datetime: c.at, text: Number.isNaN(when.getTime()) ? c.at : when.toLocaleString() }),
+    ` · ${c.who} · ${c.action} ${c.kind} #${c.rule_id}${what}`);
+}
+
 export async function load() {
   try {
-    const [synonyms, pins, hidden, docs] = await Promise.all([getJSON("/v1/admin/synonyms"), getJSON("/v1/admin/pins"),
-      getJSON("/v1/admin/hidden"), getJSON("/v1/documents")]);
+    const [synonyms, pins, hidden, docs, audit] = await Promise.all([getJSON("/v1/admin/synonyms"), getJSON("/v1/admin/pins"),
+      getJSON("/v1/admin/hidden"), getJSON("/v1/documents?include_hidden=true"), getJSON(`/v1/admin/rules/audit?limit=${AUDIT_SHOWN}`)]);
     const entries = docs.documents.flatMap((d) => d.sections.flatMap((s) => s.questions));
     const sections = [...new Set(docs.documents.flatMap((d) => d.sections.map((s) => s.title)))];
     const title = Object.fromEntries(entries.map((q) => [q.entry_id, q.question]));
     const named = (id) => (title[id] ? `${title[id]} (${id})` : id);
-    const list = (path, rules, text) => (rules.length ? el("ul", { class: "team-rules" }, rules.map((r) => card(path, r, text(r))))
+    const list = (kind, rules, text) => (rules.length ? el("ul", { class: "team-rules" }, rules.map((r) => card(kind, r, text(r))))
       : el("p", { class: "team-empty", text: "None yet." }));
+    const add = (kind) => form(kind, { submit: (body) => postJSON(`/v1/admin/${KINDS[kind].path}`, body) });
     root.replaceChildren(
       el("datalist", { id: "rule-entries" }, entries.map((q) => el("option", { value: q.entry_id, text: q.question }))),
       el("datalist", { id: "rule-sections" }, sections.map((s) => el("option", { value: s }))),
       el("section", { class: "team-card" }, el("h2", { text: "Try a question" }), tryBox()),
       el("h2", { text: `Synonyms (${synonyms.length})` }),
-      list("synonyms", synonyms, (s) => `${s.lang}: ${s.targets.length ? `${s.terms.join(", ")} → ${s.targets.join(", ")}` : s.terms.join(" = ")}`),
-      form("synonym", [["lang", "Language (de, fr…)"], ["terms", "Terms, comma-separated"], ["targets", "One way to (optional)"]],
-        (v) => postJSON("/v1/admin/synonyms", { lang: v.lang, terms: split(v.terms), targets: split(v.targets) })),
+      list("synonym", synonyms, (s) => `${s.lang}: ${s.targets.length ? `${s.terms.join(", ")} → ${s.targets.join(", ")}` : s.terms.join(" = ")}`),
+      add("synonym"),
       el("h2", { text: `Pinned answers (${pins.length})` }),
-      list("pins", pins, (p) => `${p.examples.join(" / ")} → ${p.kind === "never" ? "never answer" : named(p.entry_id)}`),
-      form("pin", [["kind", "Kind", "select", ["answer", "never"]], ["entry_id", "Entry id (answer pins)", "input", "rule-entries"],
-        ["examples", "Example questions, one a line", "textarea"]],
-        (v) => postJSON("/v1/admin/pins", { kind: v.kind, examples: split(v.examples), entry_id: v.entry_id.trim() || null })),
+      list("pin", pins, (p) => `${p.examples.join(" / ")} → ${p.kind === "never" ? "never answer" : named(p.entry_id)}`),
+      add("pin"),
       el("h2", { text: `Hidden (${hidden.length})` }),
       list("hidden", hidden, (h) => (h.entry_id ? `entry ${named(h.entry_id)}` : `section ${h.section}`)),
-      form("hidden", [["entry_id", "Entry id", "input", "rule-entries"], ["section", "or a section", "input", "rule-sections"]],
-        (v) => postJSON("/v1/admin/hidden", { entry_id: v.entry_id.trim() || null, section: v.section.trim() || null })),
+      add("hidden"),
+      el("section", { class: "team-card team-audit", "aria-labelledby": "rules-audit" },
+        el("h2", { id: "rules-audit", text: "Recent changes" }),
+        audit.changes.length ? el("ol", { class: "team-audit-list" }, audit.changes.map(change))
+          : el("p", { class: "team-empty", text: "No change yet." }),
+        audit.next_before ? el("p", { class: "team-empty", text: `The last ${AUDIT_SHOWN} shown; all of them: GET /v1/admin/rules/audit.` }) : null),
     );
   } catch (err) {
     say(err.message);

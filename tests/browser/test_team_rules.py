@@ -1,5 +1,6 @@
 """The team's rules page (/team/rules) in a real browser, on the fake-model service: add a synonym and a pin, try a
-question with and without them, delete a rule."""
+question with and without them, edit a synonym and a pin, hide an entry (still named on this page, gone from the search
+page's browse list), read the recent changes, delete a rule."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ expect = sync_api.expect
 pytestmark = [pytest.mark.browser]
 
 PAYMENT = "enigme-ba793-faq:1.1"
+WARRANTY = "enigme-ba793-faq:3.1"
 
 
 @pytest.fixture(scope="module")
@@ -47,5 +49,52 @@ def test_the_rules_page_adds_tries_and_deletes_rules(browser, rules_url, screens
         page.get_by_role("button", name="Try").click()
         expect(page.locator(".team-rule-try")).to_contain_text(f"With the rules: answer, {PAYMENT}")
         page.screenshot(path=str(screenshots / "team-rules.png"), full_page=True)
+
+        synonym = page.locator(".team-rule").first
+        synonym.get_by_role("button", name="Edit").click()
+        expect(synonym.get_by_label("Terms, comma-separated")).to_have_value("remboursement, argent en retour")
+        synonym.get_by_label("Terms, comma-separated").fill("remboursement, argent en retour, rembourser")
+        synonym.get_by_role("button", name="Save synonym").click()
+        expect(page.locator(".team-rule").first).to_contain_text("fr: remboursement = argent en retour = rembourser")
+        pin = page.locator(".team-rule").nth(1)
+        pin.get_by_role("button", name="Edit").click()
+        expect(pin.get_by_label("Entry id (answer pins)")).to_have_value(PAYMENT)
+        pin.get_by_label("Example questions, one a line").fill("Livrez-vous sur la lune, ou sur Mars ?\nEt sur Vénus ?")
+        pin.get_by_role("button", name="Cancel").click()
+        expect(page.locator(".team-rule").nth(1)).to_contain_text("Est-ce que vous livrez sur la lune ? →")
+        pin.get_by_role("button", name="Edit").click()
+        pin.get_by_label("Example questions, one a line").fill("Livrez-vous sur la lune, ou sur Mars ?\nEt sur Vénus ?")
+        pin.get_by_role("button", name="Save pin").click()
+        expect(page.locator(".team-rule").nth(1)).to_contain_text("Livrez-vous sur la lune, ou sur Mars ? / Et sur Vénus ? →")
+
+        page.get_by_label("Entry id", exact=True).fill(WARRANTY)
+        page.get_by_role("button", name="Add hidden").click()
+        expect(page.get_by_role("heading", name="Hidden (1)")).to_be_visible()
+        expect(page.locator(".team-rule").nth(2)).to_contain_text(f"({WARRANTY})")  # named by its question: admins list it
+        changes = page.locator(".team-audit-row")
+        expect(changes).to_have_count(5)
+        expect(changes.first).to_contain_text("admin session")
+        expect(changes.first).to_contain_text(f"add hidden #1: entry {WARRANTY}")
+        expect(changes.nth(1)).to_contain_text("edit pin #1: Livrez-vous sur la lune, ou sur Mars ? / Et sur Vénus ?")
+        page.screenshot(path=str(screenshots / "team-rules-edited.png"), full_page=True)
+
         page.locator(".team-rule").first.get_by_role("button", name="Delete").click()
         expect(page.get_by_role("heading", name="Synonyms (0)")).to_be_visible()
+        expect(page.locator(".team-audit-row").first).to_contain_text("delete synonym #1")
+
+
+def test_the_search_page_does_not_list_a_hidden_entry(browser, rules_url):
+    with guarded_page(browser, rules_url) as page:
+        page.goto("/")
+        listed = page.locator(".topic-question")
+        expect(listed.first).to_be_visible()
+        titles = listed.all_text_contents()
+        response = page.request.post(f"{rules_url}/v1/admin/hidden", data={"entry_id": PAYMENT},
+                                     headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        assert response.status == 201
+        try:
+            page.reload()
+            expect(listed).to_have_count(len(titles) - 1)
+        finally:
+            page.request.delete(f"{rules_url}/v1/admin/hidden/{response.json()['id']}",
+                                headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
