@@ -15,6 +15,7 @@ from faq.retrieval import RetrievalConfig
 from faq.text import normalize
 from index.deciding.answer import Answerer, Calibration
 from index.deciding.calibrate import LabelledQuestion, calibrate
+from index.deciding.decide import shipped_model
 from index.deciding.evidence import Norms
 from index.deciding.label_free import LabelFreeFit, fit_threshold, off_topic_questions
 from index.deciding.short_answer import ShortAnswerer, sentence_model as sentence_model_of, sentence_texts, sentences
@@ -162,7 +163,8 @@ def calibration_info(searcher: Searcher, calibration: Calibration, config: Retri
                            phrasing_discount=learnt.phrasing_discount, off_topic=learnt.off_topic,
                            off_topic_margin=calibration.off_topic_margin,
                            norms=calibration.norms.to_dict() if calibration.norms is not None else None,
-                           answer_at=calibration.answer_at, known_weight=calibration.known_weight, rule=calibration.rule)
+                           answer_at=calibration.answer_at, known_weight=calibration.known_weight, rule=calibration.rule,
+                           decision_model=shipped_model().version if calibration.answer_at is not None else "")
 
 
 def learnt_from(info: CalibrationInfo, vectors: KnownVectors | None = None) -> Learnt:
@@ -177,8 +179,17 @@ def learnt_from(info: CalibrationInfo, vectors: KnownVectors | None = None) -> L
 def calibration_from(info: CalibrationInfo) -> Calibration:
     """The decision's calibration as the manifest keeps it (the inverse of `calibration_info`'s part)."""
     norms = Norms.from_dict(info.norms) if info.norms is not None else None
+    answer_at = info.answer_at if answer_at_current(info) else None
+    if answer_at != info.answer_at:
+        log.warning("the index's answer threshold was chosen for another decision model (%r): the shipped model's own is used "
+                    "until faq calibrate (or faq serve) recalibrates it", info.decision_model or "before versions")
     return Calibration(info.threshold, info.scale, info.off_topic_margin, method=info.method, norms=norms,
-                       answer_at=info.answer_at, known_weight=info.known_weight, rule=info.rule)
+                       answer_at=answer_at, known_weight=info.known_weight, rule=info.rule)
+
+
+def answer_at_current(info: CalibrationInfo) -> bool:
+    """Whether a labelled answer threshold was chosen for the decision model that ships now (its probabilities moved)."""
+    return info.answer_at is None or info.decision_model == shipped_model().version
 
 
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:

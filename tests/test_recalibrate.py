@@ -6,7 +6,9 @@ import shutil
 import pytest
 
 from faq.settings import Settings
+from index.deciding.decide import shipped_model
 from index.disk.storage import load_index
+from index.pipeline import calibration_from
 from usecases.fit_to_serve import recalibrate_if_stale
 
 from conftest import CALIBRATION_SET, CORPUS
@@ -31,3 +33,32 @@ def test_an_index_calibrated_for_another_configuration_is_recalibrated(index_dir
 def test_an_index_calibrated_for_this_configuration_is_left_alone(fake_index_dir):
     settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, calibration_set=CALIBRATION_SET)
     assert not recalibrate_if_stale(fake_index_dir, settings)
+
+
+def _with_calibration(src, dst, **changes):
+    shutil.copytree(src, dst)
+    manifest = json.loads((dst / "manifest.json").read_text(encoding="utf-8"))
+    manifest["calibration"].update(changes)
+    (dst / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return load_index(dst).manifest.calibration
+
+
+def test_a_labelled_answer_threshold_chosen_for_another_decision_model_is_set_aside(fake_index_dir, tmp_path):
+    info = _with_calibration(fake_index_dir, tmp_path / "index", answer_at=0.9, decision_model="1")
+    assert calibration_from(info).answer_at is None  # the shipped model's own threshold decides
+
+
+def test_a_labelled_answer_threshold_chosen_for_the_shipped_decision_model_is_kept(fake_index_dir, tmp_path):
+    info = _with_calibration(fake_index_dir, tmp_path / "index", answer_at=0.9, decision_model=shipped_model().version)
+    assert calibration_from(info).answer_at == 0.9
+
+
+@pytest.mark.model
+def test_an_index_calibrated_for_another_decision_model_is_recalibrated(index_dir, tmp_path):
+    stale = tmp_path / "index"
+    _with_calibration(index_dir, stale, answer_at=0.9, decision_model="1")
+    settings = Settings(index_dir=stale, corpus=CORPUS, calibration_set=CALIBRATION_SET)
+
+    assert recalibrate_if_stale(stale, settings)
+
+    assert load_index(stale).manifest.calibration.decision_model in ("", shipped_model().version)

@@ -38,6 +38,7 @@ from index.disk.records import Records
 from index.disk.storage import read_manifest
 from index.disk.versions import resolve
 from index.embedders import load_embedder
+from index.pipeline import answer_at_current
 from ingest.corpus import load_corpus
 from ingest.fetch import is_site
 from ingest.models import Entry
@@ -154,8 +155,13 @@ def recalibrate_if_stale(index_dir: Path, settings: Settings) -> CalibrationResu
     """Recalibrate an index never calibrated, or calibrated for another configuration (an upgrade, a changed FAQ_* setting).
 
     Otherwise it would be served without its threshold, background words or query bank (an uncalibrated index answers
-    everything). None when it was calibrated for these settings (its model is not looked at)."""
-    if unfit_to_serve(settings, index_dir) is None:
+    everything), and one whose labelled answer threshold was chosen for another shipped decision model. None when it
+    was calibrated for these settings (its embedding model is not looked at)."""
+    found = check_fit(settings, index_dir)
+    if found.error is not None:
+        raise found.error
+    calibration = found.manifest.calibration if found.manifest is not None else None
+    if found.reason is None and (calibration is None or answer_at_current(calibration)):
         return None
     return calibrate_index(index_dir, settings.calibration_set, settings)
 

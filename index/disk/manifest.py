@@ -41,6 +41,8 @@ class CalibrationInfo(BaseModel):
     norms: dict | None = Field(None, description="the decision's per-corpus scale (index.deciding.evidence.Norms); None: calibrated before the "
                                                  "decision model, decided by `threshold` alone")
     answer_at: float | None = Field(None, description="labelled: the answer probability from which to answer (None: the shipped model's)")
+    decision_model: str = Field("", description="labelled: the version of the shipped decision model `answer_at` was chosen "
+                                                "for (index.deciding.decide.shipped_model); another version ignores it")
     known_weight: float = Field(0.0, ge=0, description="labelled: how much closeness to a known out-of-scope question counts against answering")
     rule: Literal["model", "threshold"] = Field("model", description="labelled: answer by the model's probability, or by `threshold` "
                                                                      "when the dev questions said it does better")
