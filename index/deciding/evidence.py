@@ -101,8 +101,20 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+# Chinese, Japanese and Southeast Asian scripts put no space between words: a run of them is one \w+ match
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
+CHARS_PER_WORD = 2  # about what a Chinese or Japanese word averages
+
+
+def word_count(text: str) -> int:
+    """Words in the question, a run of unspaced script counted as its characters over CHARS_PER_WORD: 买满多少钱包邮 is a
+    sentence, not one terse word."""
+    unspaced = sum(-(-len(run) // CHARS_PER_WORD) for run in _UNSPACED.findall(text))
+    return len(words(_UNSPACED.sub(" ", text))) + unspaced
+
+
 def is_terse(text: str) -> bool:
-    return len(words(text)) <= TERSE_WORDS
+    return word_count(text) <= TERSE_WORDS
 
 
 class CorpusTerms:
@@ -195,7 +207,7 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
             known = len(in_corpus) / len(asked)
             known_not_top = len(in_corpus - top) / len(asked)
             unknown = 1.0 - known
-    n_words = len(words(question))
+    n_words = word_count(question)
     mismatch = (question_lang not in faq_langs and question_lang not in ("unknown", "und", "")) or (
         latin_share(question) < 0.5 and bool(faq_langs & LATIN_LANGS))
     values.update({
