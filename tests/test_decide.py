@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.deciding.decide import MODEL_FILE, Calibration, Decider, DecisionModel, Logistic, grade, shipped_model
-from index.deciding.evidence import FEATURES, Norms, Spread, is_terse, latin_share
+from index.deciding.evidence import FEATURES, Norms, Spread, is_terse, latin_share, word_count
 from index.deciding.label_free import terse_version
 from index.ranking.lexical import analyzer
 from index.ranking.search import Hit, Ranking
@@ -206,3 +206,14 @@ def test_faq_calibrate_says_which_rule_answers(rule, said, capsys):
                            answer_at=0.4 if rule == "model" else None, norms=NORMS.to_dict())
     say_calibration(CalibrationResult("labelled", info, 10))
     assert said in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_chinese_or_japanese_sentence_is_not_a_terse_query():
+    assert not is_terse("买满多少钱包邮？")  # "how much to spend for free shipping?": one \w+ run, seven characters
+    assert not is_terse("荷物の追跡ってどうやるの")
+    assert is_terse("退货")  # "returns": a search-box keyword
+
+
+def test_words_of_spaced_scripts_are_counted_as_before():
+    assert word_count("Est-ce que la montre est étanche ?") == 7
+    assert word_count("환불 가능한가요?") == 2  # Korean puts spaces between words
