@@ -131,7 +131,7 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
             manifest = build_index(loaded, list(models), staging, max_chars=settings.max_chunk_chars, progress=progress,
                                    reuse=pool)
             calibration = calibrate_index(staging, settings.calibration_set, settings, {e.id for e in loaded.entries},
-                                          models=models)
+                                          models=models, earlier=served)
             name = version_of(staging)
             if settings.database_url is not None:  # before the local switch: a version the database refused is served nowhere
                 _publish(settings, staging, name)
@@ -156,17 +156,26 @@ def _served(index_dir: Path) -> Path | None:
 
 
 def _changes(served: Path | None, loaded: Corpus, pool: VectorPool) -> Changes:
-    before: dict[str, Entry] = {}
+    before: dict[str, tuple] = {}
     if served is not None:
         try:
-            before = {e.id: e for e in Records.load(served / RECORDS).entries}
+            records = Records.load(served / RECORDS)
+            titles = {d.id: d.title for d in records.documents}
+            before = {e.id: _content(e, titles) for e in records.entries}
         except IndexError_:
             before = {}
-    after = {e.id: e for e in loaded.entries}
+    titles = {d.id: d.title for d in loaded.documents}
+    after = {e.id: _content(e, titles) for e in loaded.entries}
     return Changes(reused_from=served.name if served is not None and pool.sources else None,
                    added=sum(i not in before for i in after), removed=sum(i not in after for i in before),
                    changed=sum(i in before and before[i] != e for i, e in after.items()),
                    texts_embedded=pool.embedded, texts_reused=pool.reused)
+
+
+def _content(entry: Entry, titles: dict[str, str]) -> tuple:
+    """What an entry says and where it links, not where it sits in its file: an entry whose text is unchanged is not
+    counted as changed when an edit above it moved its character offsets or line (a .txt or .md corpus)."""
+    return (entry.question, entry.answer, entry.section, titles.get(entry.document_id, ""), entry.url, entry.lang, entry.alt_questions, entry.group)
 
 
 def _publish(settings: Settings, folder: Path, version: str) -> None:

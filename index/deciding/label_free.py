@@ -19,8 +19,8 @@ enough of them. Labelled questions, when a set labels this FAQ, take precedence 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -90,6 +90,9 @@ class LabelFreeFit:
     off_topic_dropped: int
     faq_questions: int
     faq_median: float
+    # the questions fitting embedded (or took from an earlier fit's `embedded`), by model and text: kept with the index
+    # (index.disk.known.CALIBRATION_QUERIES) for the next ingest's calibration
+    embedded: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
