@@ -65,8 +65,9 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class Changes:
-    """An ingest against the version served before it: entries added, changed (any field: question, answer, section,
-    phrasings…) and removed, by id, and the texts embedded or reused (index.disk.reuse), over every model."""
+    """An ingest against the version served before it: entries added, changed (in what they say: question, answer,
+    section, title, url, lang, phrasings; not where they sit in their file) and removed, by id, and the texts embedded or
+    reused (index.disk.reuse), over every model."""
 
     reused_from: str | None  # the version whose vectors were reused (None: a first build, or nothing reusable)
     added: int
