@@ -20,7 +20,7 @@ from index.deciding.evidence import Norms
 from index.deciding.label_free import LabelFreeFit, fit_threshold, off_topic_questions
 from index.deciding.short_answer import ShortAnswerer, sentence_model as sentence_model_of, sentence_texts, sentences
 from index.disk.build import MANIFEST, Progress, build_folder
-from index.disk.known import Vectors as KnownVectors, load_known, save_known
+from index.disk.known import CALIBRATION_QUERIES, Vectors as KnownVectors, load_known, save_known
 from index.disk.manifest import CalibrationInfo, CalibrationMethod, IndexManifest, QueryBankInfo
 from index.disk.reuse import VectorPool
 from index.disk.sentence_vectors import SentenceSplit
@@ -98,16 +98,20 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
 
 
 def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], off_topic: Sequence[str],
-                   traffic: Sequence[str] = ()) -> tuple[Searcher, LabelFreeFit]:
+                   traffic: Sequence[str] = (), earlier: KnownVectors | None = None) -> tuple[Searcher, LabelFreeFit]:
     """Calibrate without labelled questions (index.deciding.label_free): what a new FAQ gets on day one.
 
     `traffic`: real questions from the query log, labels unused; enough of them make the query bank.
     Until then the off-topic questions do (dev hit@1: quebec-fr 0.741 -> 0.769, quebec-en 0.863 ->
     0.856, watch-faq 0.797 both; adding the FAQ's own questions to them: 0.752, 0.854, 0.797).
     Enough of them also teach background words (index.ranking.background.learn_from_traffic), the query bank then
-    made again from the questions without them. Known out-of-scope questions need labels, so they stay empty."""
+    made again from the questions without them. Known out-of-scope questions need labels, so they stay empty.
+
+    `earlier`: what an earlier fit embedded (LabelFreeFit.embedded, by model and text), reused rather than embedded
+    again: a re-ingest embeds only the terse versions of new or changed questions. A question is embedded alone, as
+    each is ranked, so its vector is the one a fit without `earlier` gets (the own questions' come from the index)."""
     index = searchable(index)  # one entry table for every searcher opened while fitting
-    caches = [EmbeddingCache(e) for e in embedders]
+    caches = [EmbeddingCache(e, (earlier or {}).get(e.name)) for e in embedders]
     final_embedders, embedders = embedders, [*caches]
     _remember_own_questions(index, caches)
     learnt = Learnt()
@@ -129,6 +133,7 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     learnt = replace(learnt, off_topic=found.off_topic)
     # the kept lines were embedded while fitting: their vectors come from the cache, not from the models again
     learnt = replace(learnt, vectors=open_searcher(index, config, embedders, learnt).known_question_vectors())
+    found = replace(found, embedded={cache.name: dict(cache.embedded) for cache in caches})
     return open_searcher(index, config, final_embedders, learnt), found
 
 
@@ -226,15 +231,18 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     return Answerer(open_searcher(index, config, embedders, learnt), calibration, short_answerer(index, embedders))
 
 
-def store_calibration(path: str | Path, info: CalibrationInfo, vectors: KnownVectors | None = None) -> None:
+def store_calibration(path: str | Path, info: CalibrationInfo, vectors: KnownVectors | None = None,
+                      embedded: KnownVectors | None = None) -> None:
     """Write the calibration into the manifest; the old manifest stays whole until the rename.
 
     `vectors`: the known questions' (Learnt.vectors), written first, so a reader of the new
-    manifest finds them. Only the manifest is read: the caller fitted on the loaded index, so its
-    vectors were checked then."""
+    manifest finds them. `embedded`: every question a label-free fit embedded (LabelFreeFit.embedded), for the
+    next one. Only the manifest is read: the caller fitted on the loaded index, so its vectors were checked then."""
     folder, _ = resolve(Path(path))
     if vectors:
         save_known(folder, vectors)
+    if embedded:
+        save_known(folder, embedded, CALIBRATION_QUERIES)
     manifest_path = folder / MANIFEST
     updated = read_manifest(folder).model_copy(update={"calibration": info})
     write_atomically(manifest_path, updated.model_dump_json(indent=2))

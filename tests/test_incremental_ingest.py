@@ -13,6 +13,8 @@ from typer.testing import CliRunner
 
 from faq.retrieval import RetrievalConfig
 from faq.settings import Settings
+from faq.text import normalize
+from index.deciding.label_free import off_topic_questions
 from index.disk.build import build_folder
 from index.disk.reuse import VectorPool, keys_file
 from index.disk.storage import read_manifest
@@ -137,6 +139,45 @@ def test_an_ingest_reuses_the_served_versions_vectors_and_counts_the_changes(cor
     assert 0 < c.texts_embedded < c.texts_reused
     served = resolve(settings.index_dir)[0]
     assert served.name == second.version and read_manifest(served).entry_count == len(corpus.entries)
+
+
+def test_a_reingest_calibrates_as_a_full_build_and_embeds_only_new_calibration_questions(corpus, settings, tmp_path):
+    """Label-free calibration keeps the questions it embedded (terse versions, off-topic lines) with the index
+    (index.disk.known.CALIBRATION_QUERIES): the next ingest's calibration takes them from the served version, and
+    its norms, threshold and answers are the full build's."""
+    build_loaded(corpus, settings.index_dir, settings, recording())
+    after = changed(corpus)
+    again = recording()
+    second = build_loaded(after, settings.index_dir, settings, again)
+    full_models = recording()
+    full_dir = tmp_path / "full-index"
+    full = build_loaded(after, full_dir, settings.model_copy(update={"index_dir": full_dir}), full_models)
+    assert second.calibration.info == full.calibration.info  # norms, threshold, scale, off-topic lines, query bank
+    assert second.calibration.info.norms is not None and second.calibration.info.method == "label-free"
+
+    asked_again = [(m.name, t) for m in again for t in m.questions]
+    asked_full = [(m.name, t) for m in full_models for t in m.questions]
+    assert set(asked_again) < set(asked_full) and len(asked_again) * 10 < len(asked_full)
+    assert not set(asked_again) & {(m.name, normalize(q)) for m in again for q in off_topic_questions("dev")}
+
+    models = [FakeEmbedder(), fake_use()]
+    answerers = [open_answerer(d, RetrievalConfig(), models) for d in (settings.index_dir, full_dir)]
+    for question in QUESTIONS:
+        answers = [a.answer(question) for a in answerers]
+        assert [h.entry_id for h in answers[0].hits] == [h.entry_id for h in answers[1].hits], question
+        assert answers[0].outcome == answers[1].outcome and answers[0].confidence == answers[1].confidence
+
+
+def test_an_entry_moved_in_its_file_is_not_counted_as_changed(corpus, settings, fake_models):
+    """Entries are compared by what they say (question, answer, section, title, url, lang, phrasings), not by their
+    character offsets or line: an edit above an entry of a .txt or .md file moves every entry below it."""
+    build_loaded(corpus, settings.index_dir, settings, fake_models)
+    entries = [replace(e, start=e.start + 40, end=e.end + 40, answer_start=e.answer_start + 40, line=e.line + 2)
+               for e in corpus.entries]
+    entries[3] = replace(entries[3], answer=entries[3].answer + " Voir aussi la page des tarifs.")
+    moved = build_loaded(replace(corpus, entries=tuple(entries), checksum=corpus.checksum + "-moved"), settings.index_dir,
+                         settings, fake_models)
+    assert moved.changes is not None and (moved.changes.added, moved.changes.changed, moved.changes.removed) == (0, 1, 0)
 
 
 def test_faq_ingest_json_prints_one_object(tmp_path, fake_everywhere, monkeypatch):

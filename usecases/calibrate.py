@@ -16,6 +16,7 @@ from faq.settings import Settings
 from feedback.factory import existing_feedback_store
 from index.deciding.calibrate import LabelledQuestion, read_labelled
 from index.deciding.label_free import QUANTILE, off_topic_questions
+from index.disk.known import CALIBRATION_QUERIES, Vectors as KnownVectors, load_known
 from index.disk.manifest import CalibrationInfo
 from index.disk.storage import LoadedIndex, load_index
 from index.embedders import Embedder, load_embedders
@@ -37,11 +38,14 @@ class CalibrationResult:
 
 
 def calibrate_index(index_dir: Path, questions_file: Path | None, settings: Settings, entry_ids: set[str] | None = None,
-                    required: bool = False, models: Sequence[Embedder] | None = None) -> CalibrationResult:
+                    required: bool = False, models: Sequence[Embedder] | None = None,
+                    earlier: Path | None = None) -> CalibrationResult:
     """Calibrate on the dev split of labelled questions when they label this corpus, label-free otherwise.
 
     `required`: the file was named by the user (`faq calibrate FILE`), so one that labels no entry of
-    this corpus is an error rather than a reason to fall back. `models`: already loaded for the settings."""
+    this corpus is an error rather than a reason to fall back. `models`: already loaded for the settings.
+    `earlier`: an index folder whose label-free calibration's question vectors may be reused (the version served
+    before a re-ingest; by default this index's own, from its last calibration)."""
     index = load_index(index_dir)  # once: its records resolve the questions' titles, then it is fitted (the searcher checks its embedder)
     corpus = Corpus(index.records.documents, index.records.entries, index.manifest.corpus_checksum)
     has_file = questions_file is not None and questions_file.exists()
@@ -57,7 +61,7 @@ def calibrate_index(index_dir: Path, questions_file: Path | None, settings: Sett
     if labelled:
         return _labelled(index, f"{questions_file} (dev)", questions, settings, models)
     why = f"{questions_file} does not label this FAQ's entries" if questions else "no labelled questions for this FAQ"
-    return _label_free(index, settings, why, models)
+    return _label_free(index, settings, why, models, load_known(earlier or index.path, CALIBRATION_QUERIES))
 
 
 def logged_questions(settings: Settings) -> list[str]:
@@ -75,15 +79,16 @@ def _labelled(index: LoadedIndex, source: str, questions: list[LabelledQuestion]
     return CalibrationResult("labelled", info, len(questions))
 
 
-def _label_free(index: LoadedIndex, settings: Settings, why: str, models: list[Embedder]) -> CalibrationResult:
+def _label_free(index: LoadedIndex, settings: Settings, why: str, models: list[Embedder],
+                earlier: KnownVectors | None = None) -> CalibrationResult:
     config = settings.retrieval()
     traffic = logged_questions(settings)
     off_topic = off_topic_questions("dev")
-    searcher, found = fit_label_free(index, config, models, off_topic, traffic)
+    searcher, found = fit_label_free(index, config, models, off_topic, traffic, earlier)
     logged = len(traffic) if len(traffic) >= MIN_QUERY_BANK else 0
     source = (f"label-free: {found.faq_questions} FAQ questions, {found.off_topic_used} bundled off-topic questions"
               + (f" ({found.off_topic_dropped} too close to this FAQ left out)" if found.off_topic_dropped else "")
               + (f", query bank from {logged} logged questions" if logged else ""))
     info = calibration_info(searcher, found.calibration, config, source, len(off_topic), method="label-free")
-    store_calibration(index.path, info, searcher.learnt.vectors)
+    store_calibration(index.path, info, searcher.learnt.vectors, found.embedded)
     return CalibrationResult("label-free", info, len(off_topic), why, QUANTILE, found.off_topic_used, logged)

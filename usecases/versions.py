@@ -76,8 +76,9 @@ class BuildResult:
 
 @dataclass(frozen=True)
 class Changes:
-    """An ingest against the version served before it: entries added, changed (any field: question, answer, section,
-    phrasings…) and removed, by id, and the texts embedded or reused (index.disk.reuse), over every model."""
+    """An ingest against the version served before it: entries added, changed (in what they say: question, answer,
+    section, title, url, lang, phrasings; not where they sit in their file) and removed, by id, and the texts embedded or
+    reused (index.disk.reuse), over every model."""
 
     reused_from: str | None  # the version whose vectors were reused (None: a first build, or nothing reusable)
     added: int
@@ -150,7 +151,7 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
             manifest = build_index(loaded, list(models), staging, max_chars=settings.max_chunk_chars, progress=progress,
                                    reuse=pool)
             calibration = calibrate_index(staging, settings.calibration_set, settings, {e.id for e in loaded.entries},
-                                          models=models)
+                                          models=models, earlier=served)
             name = version_of(staging)
             if questions:
                 report = run_check(questions, served, staging, name, settings, models, check, rules)
@@ -190,12 +191,26 @@ def _entries(served: Path | None) -> tuple[Entry, ...]:
 
 
 def _changes(served: Path | None, loaded: Corpus, pool: VectorPool) -> Changes:
-    before = {e.id: e for e in _entries(served)}
-    after = {e.id: e for e in loaded.entries}
+    before: dict[str, tuple] = {}
+    if served is not None:
+        try:
+            records = Records.load(served / RECORDS)
+            titles = {d.id: d.title for d in records.documents}
+            before = {e.id: _content(e, titles) for e in records.entries}
+        except IndexError_:
+            before = {}
+    titles = {d.id: d.title for d in loaded.documents}
+    after = {e.id: _content(e, titles) for e in loaded.entries}
     return Changes(reused_from=served.name if served is not None and pool.sources else None,
                    added=sum(i not in before for i in after), removed=sum(i not in after for i in before),
                    changed=sum(i in before and before[i] != e for i, e in after.items()),
                    texts_embedded=pool.embedded, texts_reused=pool.reused)
+
+
+def _content(entry: Entry, titles: dict[str, str]) -> tuple:
+    """What an entry says and where it links, not where it sits in its file: an entry whose text is unchanged is not
+    counted as changed when an edit above it moved its character offsets or line (a .txt or .md corpus)."""
+    return (entry.question, entry.answer, entry.section, titles.get(entry.document_id, ""), entry.url, entry.lang, entry.alt_questions, entry.group)
 
 
 def _publish(settings: Settings, folder: Path, version: str) -> None:

@@ -21,11 +21,14 @@ from faq.files import write_atomically
 log = logging.getLogger("faq.index")
 
 KNOWN = "known-questions.npz"
+# every question label-free calibration embedded itself (terse versions of the FAQ's questions, off-topic lines), in the
+# same format: the next ingest's calibration takes their vectors from the served version instead of embedding them again
+CALIBRATION_QUERIES = "calibration-queries.npz"
 
 Vectors = Mapping[str, Mapping[str, np.ndarray]]  # model name -> text as embedded -> vector
 
 
-def save_known(folder: Path, vectors: Vectors) -> None:
+def save_known(folder: Path, vectors: Vectors, file: str = KNOWN) -> None:
     """Write atomically (a reader sees the old file or the new one)."""
     arrays: dict[str, np.ndarray] = {}
     for i, (name, by_text) in enumerate(sorted(vectors.items())):
@@ -35,12 +38,12 @@ def save_known(folder: Path, vectors: Vectors) -> None:
         arrays[f"vectors_{i}"] = (np.stack([by_text[t] for t in texts]).astype(np.float32) if texts
                                   else np.empty((0, 0), np.float32))
     # numpy's stubs type **kwds as if a key could be savez's own allow_pickle: these are model_N, texts_N, vectors_N
-    write_atomically(folder / KNOWN, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
+    write_atomically(folder / file, lambda f: np.savez(f, **arrays))  # type: ignore[arg-type]
 
 
-def load_known(folder: Path) -> dict[str, dict[str, np.ndarray]]:
+def load_known(folder: Path, file: str = KNOWN) -> dict[str, dict[str, np.ndarray]]:
     """What `save_known` wrote; empty when there is no file or it cannot be read (the questions are then embedded)."""
-    path = folder / KNOWN
+    path = folder / file
     try:
         with np.load(path, allow_pickle=False) as saved:
             count = sum(1 for key in saved.files if key.startswith("model_"))

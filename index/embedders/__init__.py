@@ -7,7 +7,7 @@ ONNX Runtime, int8 or float32, and USE) are imported here; the optional ones onl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -28,9 +28,13 @@ class EmbeddingCache:
     Not for serving or timing: latencies measured through it leave out the embedding time.
     """
 
-    def __init__(self, model: Embedder) -> None:
+    def __init__(self, model: Embedder, earlier: Mapping[str, np.ndarray] | None = None) -> None:
+        """`earlier`: vectors this model gave these texts before (an earlier calibration's `embedded`), taken instead
+        of embedding them again."""
         self.model, self.name, self.dim, self.roles = model, model.name, model.dim, model.roles
         self._queries: dict[str, np.ndarray] = {}
+        self._earlier = earlier or {}
+        self.embedded: dict[str, np.ndarray] = {}  # every text asked and not remembered: embedded here, or taken from `earlier`
 
     def warm_up(self) -> None:
         self.model.warm_up()
@@ -38,8 +42,15 @@ class EmbeddingCache:
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         missing = [t for t in dict.fromkeys(texts) if t not in self._queries]
         if missing:
-            for t, v in zip(missing, self.model.encode_queries(missing)):
-                self._queries[t] = v
+            known = self._earlier
+            fresh = [t for t in missing if t not in known or known[t].shape != (self.dim,)]
+            if fresh:
+                for t, v in zip(fresh, self.model.encode_queries(fresh)):
+                    self._queries[t] = v
+            for t in missing:
+                if t not in self._queries:
+                    self._queries[t] = np.asarray(known[t], dtype=np.float32)
+                self.embedded[t] = self._queries[t]
         if not texts:
             return np.empty((0, self.dim), np.float32)
         return np.stack([self._queries[t] for t in texts])
