@@ -61,6 +61,13 @@ def detect(text: str, langs: tuple[str, ...] = COMMON) -> str:
     return str(lang) if probability >= MIN_PROBABILITY else UNKNOWN
 
 
+def preload(faq_langs: Iterable[str]) -> None:
+    """Load the identifier a Detector of these FAQ languages uses (~0.9-1.9 s): a service starting does it on a thread
+    of its own while the models load (usecases.answering), not on its warm-up question."""
+    with _LOCK:
+        _identifier(candidates(faq_langs))
+
+
 class Detector:
     """Detects among one FAQ's languages and the common ones; the model loads on first use, once per process."""
 

@@ -460,3 +460,17 @@ def test_int8_questions_asked_together_get_nearly_the_vectors_they_get_alone(onn
 @pytest.mark.model
 def test_int8_questions_asked_at_once_by_many_callers_get_exactly_the_vectors_they_get_alone(onnx_e5_int8):
     _assert_asked_at_once_as_alone(onnx_e5_int8, LANGUAGES * 3)  # never batched with another caller's question
+
+
+def test_the_tokenizer_read_back_from_its_cache_gives_the_same_ids(tiny_bin: Path, tmp_path: Path) -> None:
+    f = read_e5_bin(tiny_bin)
+    cache = tmp_path / "models" / "sp.model"
+    texts = [f.vocabulary.pieces[i] * 3 for i in range(5, 12)] + ["", "<s> x", "\u00e9t\u00e9 " * 4]
+    made = E5Tokenizer(f.vocabulary, f.header.max_positions)
+    written = E5Tokenizer(f.vocabulary, f.header.max_positions, cache)
+    assert cache.exists()
+    read_back = E5Tokenizer(f.vocabulary, f.header.max_positions, cache)
+    for tokenizer in (written, read_back):
+        assert tokenizer.content_ids(texts, QUERY) == made.content_ids(texts, QUERY)
+    cache.write_bytes(b"not a model")  # a damaged cache is made again, not served
+    assert E5Tokenizer(f.vocabulary, f.header.max_positions, cache).content_ids(texts, QUERY) == made.content_ids(texts, QUERY)
