@@ -474,3 +474,17 @@ def test_the_tokenizer_read_back_from_its_cache_gives_the_same_ids(tiny_bin: Pat
         assert tokenizer.content_ids(texts, QUERY) == made.content_ids(texts, QUERY)
     cache.write_bytes(b"not a model")  # a damaged cache is made again, not served
     assert E5Tokenizer(f.vocabulary, f.header.max_positions, cache).content_ids(texts, QUERY) == made.content_ids(texts, QUERY)
+
+
+def test_the_vocabulary_is_cut_into_the_pieces_each_decoded_alone() -> None:
+    from index.embedders.e5_bin import _pieces
+
+    pieces = ["▁été", "", "a", "日本", "\U0001F600", "<s>"]
+    encoded = [p.encode() for p in pieces]
+    offsets = np.cumsum([0, *map(len, encoded)]).astype(np.uint32)
+    blob = memoryview(b"".join(encoded))
+    assert _pieces(blob, offsets) == tuple(pieces)
+    inside = offsets.copy()
+    inside[1] = 4  # the second piece would start inside "é" (bytes 3-4)
+    with pytest.raises(UnicodeDecodeError):
+        _pieces(blob, inside)
