@@ -13,8 +13,12 @@ import re
 import threading
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
-from py3langid.langid import MODEL_FILE, LanguageIdentifier
+import numpy as np
+from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+from faq.files import write_atomically
 
 UNKNOWN = "unknown"
 # the FAQ's languages are added to these (`candidates`); issue #31 added ar, zh, ja, ko, hi, ru, tr, pl, sv
@@ -28,15 +32,61 @@ _UNSPACED = re.compile("[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf
 _LOCK = threading.Lock()
 
 
+CACHE = Path("var/models/langid")  # the restricted models, one file per candidate set (`_identifier`)
+
+
 @lru_cache(maxsize=4)
 def _identifier(langs: tuple[str, ...]) -> LanguageIdentifier:
+    cache = _cache_file(langs)
+    identifier = _read_cached(cache) if cache is not None else None
+    if identifier is not None:
+        return identifier
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     identifier.set_languages(list(langs))
     # set_languages keeps the whole model (100,053 n-grams x 142 classes, 28 MB) to restrict it again later; this one is
     # never restricted again (one per candidate set): keep only its columns (4.6 MB for 16 languages), the same scores
     if hasattr(identifier, "_full_model"):
         identifier._full_model = identifier.nb_ptc, identifier.nb_pc, identifier.nb_classes
+    if cache is not None:
+        _store(identifier, cache)
     return identifier
+
+
+def _cache_file(langs: tuple[str, ...]) -> Path | None:
+    """Where the model restricted to `langs` is kept: reading py3langid's LZMA-compressed model took 0.9-3 s of a
+    service's start (benchmarks.startup), reading this back a few hundredths. Named after py3langid's model file (its
+    size and modification time: a reinstall is a new file) and the languages."""
+    try:
+        stat = (MODEL_DIR / MODEL_FILE).stat()
+    except OSError:
+        return None
+    return CACHE / f"py3langid-{stat.st_size}-{stat.st_mtime_ns}-{'-'.join(langs)}.npz"
+
+
+def _read_cached(path: Path) -> LanguageIdentifier | None:
+    """The identifier as `_identifier` makes it, from the arrays `_store` wrote; None when missing or unreadable."""
+    from py3langid.modelio import _to_array
+
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            classes = data["classes"].tolist()
+            identifier = LanguageIdentifier(data["ptc"], data["pc"], classes, _to_array(data["nextmove"]),
+                                            data["output"].tolist(), norm_probs=True, tk_row=_to_array(data["row"]))
+    except (OSError, ValueError, KeyError):
+        return None
+    return identifier
+
+
+def _store(identifier: LanguageIdentifier, path: Path) -> None:
+    arrays = {"ptc": identifier.nb_ptc, "pc": identifier.nb_pc, "classes": np.array(identifier.nb_classes),
+              "nextmove": np.frombuffer(identifier.tk_nextmove, dtype=f"u{identifier.tk_nextmove.itemsize}"),
+              "row": np.frombuffer(identifier.tk_row, dtype=f"u{identifier.tk_row.itemsize}"),
+              "output": np.array(identifier.tk_output, dtype=np.int64)}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, lambda f: np.savez(f, **arrays))
+    except OSError:  # a read-only models folder: loaded from py3langid's file at every start, as before the cache
+        pass
 
 
 def candidates(faq_langs: Iterable[str]) -> tuple[str, ...]:
@@ -59,6 +109,13 @@ def detect(text: str, langs: tuple[str, ...] = COMMON) -> str:
     with _LOCK:  # the identifier is not documented as thread-safe; a call takes ~0.06 ms
         lang, probability = _identifier(tuple(sorted(langs))).classify(text)
     return str(lang) if probability >= MIN_PROBABILITY else UNKNOWN
+
+
+def preload(faq_langs: Iterable[str]) -> None:
+    """Load the identifier a Detector of these FAQ languages uses (~0.9-1.9 s): a service starting does it on a thread
+    of its own while the models load (usecases.answering), not on its warm-up question."""
+    with _LOCK:
+        _identifier(candidates(faq_langs))
 
 
 class Detector:

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-
-from langchain_text_splitters import RecursiveCharacterTextSplitter
+from typing import TYPE_CHECKING
 
 from faq.errors import InvalidRequestError
 from ingest.corpus import Corpus
 from ingest.models import Chunk, Heading
+
+if TYPE_CHECKING:  # imported when chunking: langchain's 0.3 s of imports are not a serving process's (benchmarks.startup)
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 # multilingual-e5-small reads 512 tokens; French runs ~3.5 characters a token, and the
 # section and question titles are prepended when embedding, so 1200 characters leaves room.
@@ -33,6 +35,8 @@ def chunk_entries(corpus: Corpus, max_chars: int = DEFAULT_MAX_CHARS, overlap: i
     """All chunks of the corpus, in corpus order."""
     if not 0 <= overlap < max_chars:
         raise InvalidRequestError(f"chunk overlap must be between 0 and max_chars ({max_chars}); got {overlap}. Lower the overlap.")
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
     splitter = RecursiveCharacterTextSplitter(
         chunk_size=max_chars, chunk_overlap=overlap, separators=_SEPARATORS,
         keep_separator="end", add_start_index=True, strip_whitespace=True,

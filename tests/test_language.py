@@ -1,0 +1,19 @@
+"""The language identifier's disk cache: the model restricted to a FAQ's candidates, read back, scores as the one made."""
+
+
+def test_the_identifier_read_back_from_its_cache_scores_as_the_one_made(tmp_path, monkeypatch):
+    import numpy as np
+
+    import faq.language as language
+
+    monkeypatch.setattr(language, "CACHE", tmp_path)
+    langs = language.candidates(["fr"])
+    made = language._identifier.__wrapped__(langs)  # written to the cache
+    (cached,) = tmp_path.iterdir()
+    read_back = language._read_cached(cached)
+    assert read_back is not None and read_back.nb_classes == made.nb_classes
+    assert np.array_equal(read_back.nb_ptc, made.nb_ptc) and list(read_back.tk_nextmove) == list(made.tk_nextmove)
+    for text in ("Comment changer le bracelet de ma montre ?", "How long does the battery last?", "Wie lange hält der Akku?"):
+        assert read_back.classify(text) == made.classify(text)
+    cached.write_bytes(b"damaged")
+    assert language._read_cached(cached) is None  # made again from py3langid's file, not served
