@@ -49,7 +49,7 @@ test: $(BIN)/.installed-test chromium postgres nginx  ## install with the test, 
 	FAQ_REQUIRE_POSTGRES=1 FAQ_REQUIRE_NGINX=1 $(BIN)/python -m pytest
 
 test-fast: $(BIN)/.installed-test  ## the quick run while developing: fake embedders only (no slow, browser, torch or real-model tests), on every core
-	$(BIN)/python -m pytest -n auto --maxprocesses 4 -m "not slow and not browser and not st and not model"
+	$(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile -m "not slow and not browser and not st and not model"
 
 clean:
 	rm -rf $(VENV) var artifacts *.egg-info

@@ -47,6 +47,22 @@ def _column(salt: str, trigram: str, dim: int) -> tuple[int, float]:
     return digest % dim, 1.0 if digest >> 63 else -1.0
 
 
+@lru_cache(maxsize=65536)  # a function of its arguments: the suite's many builds and calibrations embed the same texts
+def _text_vector(salt: str, dim: int, text: str) -> np.ndarray:
+    """The vector of one text (read-only: it is shared by every caller that embeds the same text)."""
+    vector = np.zeros(dim, dtype=np.float32)
+    for gram in trigrams(text) or [_NO_WORD]:
+        column, sign = _column(salt, gram, dim)
+        vector[column] += sign
+    norm = np.linalg.norm(vector)
+    if norm == 0:  # the signs cancelled out exactly: fall back on the no-word feature
+        column, sign = _column(salt, _NO_WORD, dim)
+        vector[column], norm = sign, 1.0
+    vector /= norm
+    vector.flags.writeable = False
+    return vector
+
+
 def trigrams(text: str) -> list[str]:
     """The features of a text: the boundary-marked character trigrams of its folded words, in order."""
     grams = []
@@ -72,15 +88,7 @@ class FakeEmbedder:
         self.warmed = True  # nothing to load; recorded so tests can see that the service warmed its models
 
     def _vector(self, text: str) -> np.ndarray:
-        vector = np.zeros(self.dim, dtype=np.float32)
-        for gram in trigrams(text) or [_NO_WORD]:
-            column, sign = _column(self.salt, gram, self.dim)
-            vector[column] += sign
-        norm = np.linalg.norm(vector)
-        if norm == 0:  # the signs cancelled out exactly: fall back on the no-word feature
-            column, sign = _column(self.salt, _NO_WORD, self.dim)
-            vector[column], norm = sign, 1.0
-        return vector / norm
+        return _text_vector(self.salt, self.dim, text)
 
     def _encode(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

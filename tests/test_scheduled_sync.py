@@ -359,6 +359,12 @@ def test_queries_are_answered_while_a_sync_runs(fake_everywhere, fake_models, co
 # --- replicas (PostgreSQL): one syncs and publishes, the other follows, no query fails ---------------------------
 
 
+# end to end and timing-bound (two replicas, PostgreSQL, two sync intervals, four threads asking in a loop): ~10 s, the
+# slowest test of make test-fast. What it puts together stays in the fast run: test_queries_are_answered_while_a_sync_runs
+# (queries during a sync), test_of_two_replicas_one_holds_the_database_sync_lock_until_it_stops (one replica syncs),
+# test_replicas.py::test_two_services_follow_a_publication_and_a_rollback (the other follows the database) and
+# test_robustness.py::test_queries_during_repeated_swaps_never_fail_and_come_from_one_version (no query fails at a switch).
+@pytest.mark.slow
 def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versions(fake_everywhere, fake_models, corpus_dir,
                                                                                     pg_url, tmp_path):
     """Both replicas have FAQ_SYNC_INTERVAL; one holds the advisory lock, syncs and publishes, the other follows the
