@@ -30,8 +30,9 @@ AuditRow = tuple[int, float, str, str, str, int, str]  # id, ts, who, action, ki
 
 def _clean(values: Sequence[str], what: str, at_least: int) -> tuple[str, ...]:
     """Stripped, blank and repeated values dropped (case kept); ValueError when fewer than `at_least` remain."""
-    out = tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
-    if len(out) < at_least:
+    filled = [v.strip() for v in values if v and v.strip()]
+    out = tuple(dict.fromkeys(filled))
+    if len(filled) < at_least:  # "a" and " a" are two values the schema accepts: kept as one
         raise ValueError(f"{what} needs at least {at_least} non-empty value(s); got {len(out)}: {list(values)!r}")
     if len(out) > MAX_TERMS or any(len(v) > MAX_TEXT for v in out):
         raise ValueError(f"{what}: at most {MAX_TERMS} values of {MAX_TEXT} characters each")

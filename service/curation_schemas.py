@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from faq.curation import PinKind
 from faq.limits import MAX_QUESTION_CHARS, MAX_TOP_K
 from index.deciding.decide import Outcome
 
 _TERMS = Field(max_length=50, description="at most 50, each up to 500 characters")
+# a term or an example: not blank (the schema says what the store accepts, so a client generating requests from it
+# never meets a 422 it could not foresee). A character str.strip() keeps: JSON schema's \s leaves out \x1c-\x1f and
+# \x85, which Python counts as spaces
+_VISIBLE = r"[^\s\x1c-\x1f\x85]"
+Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=_VISIBLE)]
+_FILLED = {"type": "string", "pattern": _VISIBLE}
 
 
 class SynonymIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # two-way: 2 terms at least; one way: a term and a target at least
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"terms": {"minItems": 2}}}, {"properties": {"targets": {"minItems": 1}}, "required": ["targets"]}]})
 
     lang: str = Field(min_length=1, max_length=20, description="the language the terms are in ('de', 'fr'): each is analysed its own way")
-    terms: list[str] = Field(max_length=50, description="equivalent terms (at least 2), or with `targets` the terms that expand one way")
-    targets: list[str] = Field(default_factory=list, max_length=50, description="one way: a question saying a term is also searched for these")
+    terms: list[Text] = Field(min_length=1, max_length=50, json_schema_extra={"uniqueItems": True},
+                              description="equivalent terms (at least 2), or with `targets` the terms that expand one way")
+    targets: list[Text] = Field(default_factory=list, max_length=50, json_schema_extra={"uniqueItems": True},
+                                description="one way: a question saying a term is also searched for these")
 
 
 class SynonymOut(SynonymIn):
@@ -28,10 +38,14 @@ class SynonymOut(SynonymIn):
 
 
 class PinIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # an answer pin names its entry; a "never" pin needs none
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"kind": {"const": "never"}}, "required": ["kind"]},
+        {"properties": {"entry_id": _FILLED}, "required": ["entry_id"]}]})
 
     kind: PinKind = Field("answer", description="answer: questions like the examples get the entry as the answer; never: no answer")
-    examples: list[str] = Field(max_length=50, description="example questions (at least 1)")
+    examples: list[Text] = Field(min_length=1, max_length=50, json_schema_extra={"uniqueItems": True},
+                                 description="example questions (at least 1)")
     entry_id: str | None = Field(None, max_length=500, description="the entry an answer pin answers with (by id)")
 
 
@@ -42,7 +56,9 @@ class PinOut(PinIn):
 
 
 class HiddenIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # an entry or a section
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"entry_id": _FILLED}, "required": ["entry_id"]}, {"properties": {"section": _FILLED}, "required": ["section"]}]})
 
     entry_id: str | None = Field(None, max_length=500, description="an entry to take out of every answer")
     section: str | None = Field(None, max_length=500, description="or a whole section")
@@ -55,7 +71,9 @@ class HiddenOut(HiddenIn):
 
 
 class TryRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # all rules against none, or one rule named by kind and id
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"properties": {"kind": {"type": "null"}}}, {"properties": {"id": {"type": "integer"}}, "required": ["id"]}]})
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     kind: Literal["synonym", "pin", "hidden"] | None = Field(None, description="the rule to try; none: all rules against none")

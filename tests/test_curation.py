@@ -181,10 +181,10 @@ def test_bad_rules_are_4xx_with_a_clear_message(app_client: TestClient) -> None:
     assert response.status_code == 422
     assert response.json()["error"]["message"].startswith("a synonym group needs at least 2 non-empty value(s); got 1")
     response = app_client.post("/v1/admin/pins", json={"examples": ["x ?"], "entry_id": "nope:1"}, headers=ADMIN)
-    assert response.status_code == 422
+    assert response.status_code == 404  # the entry it names is not found
     assert response.json()["error"]["message"].startswith("Unknown entry id 'nope:1': the served FAQ has no such entry.")
     response = app_client.post("/v1/admin/hidden", json={"section": "Nope"}, headers=ADMIN)
-    assert response.status_code == 422
+    assert response.status_code == 404
     assert response.json()["error"]["message"] == "Unknown section 'Nope': no entry of the served FAQ is in it."
     response = app_client.delete("/v1/admin/pins/4", headers=ADMIN)
     assert response.status_code == 404

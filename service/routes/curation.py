@@ -57,13 +57,13 @@ def _served(state: ServiceState) -> Answerer:
 
 def _check_entry(state: ServiceState, entry_id: str | None) -> None:
     if entry_id is not None and entry_id not in _served(state).searcher.table.ids:
-        raise HTTPException(status_code=422, detail=f"Unknown entry id {entry_id!r}: the served FAQ has no such entry. "
+        raise HTTPException(status_code=404, detail=f"Unknown entry id {entry_id!r}: the served FAQ has no such entry. "
                                                     "Entry ids are listed by GET /v1/documents.")
 
 
 def _check_section(state: ServiceState, section: str | None) -> None:
     if section is not None and section not in {e.section for e in _served(state).searcher.index.records.entries}:
-        raise HTTPException(status_code=422, detail=f"Unknown section {section!r}: no entry of the served FAQ is in it.")
+        raise HTTPException(status_code=404, detail=f"Unknown section {section!r}: no entry of the served FAQ is in it.")
 
 
 def _stale(state: ServiceState, entry_id: str | None = None, section: str | None = None) -> bool:
@@ -126,7 +126,7 @@ def list_pins(store: FeedbackDep, state: StateDep, _: AdminDep) -> list[PinOut]:
     return [_pin_out(p, state, fires) for p in store.rules().pins]
 
 
-@router.post("/pins", response_model=PinOut, status_code=201)
+@router.post("/pins", response_model=PinOut, status_code=201, responses={404: {"model": ErrorResponse}})
 def add_pin(body: PinIn, store: FeedbackDep, state: StateDep, request: Request, _: AdminDep) -> PinOut:
     """Questions like the examples get this entry first and as the answer (kind answer), or no answer (kind never)."""
     _check_entry(state, body.entry_id)
@@ -148,7 +148,7 @@ def list_hidden(store: FeedbackDep, state: StateDep, _: AdminDep) -> list[Hidden
     return [_hidden_out(h, state, fires) for h in store.rules().hidden]
 
 
-@router.post("/hidden", response_model=HiddenOut, status_code=201)
+@router.post("/hidden", response_model=HiddenOut, status_code=201, responses={404: {"model": ErrorResponse}})
 def add_hidden(body: HiddenIn, store: FeedbackDep, state: StateDep, request: Request, _: AdminDep) -> HiddenOut:
     """Take an entry or a section out of every answer, without re-ingesting."""
     _check_entry(state, body.entry_id)
