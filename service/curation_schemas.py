@@ -16,7 +16,7 @@ _TERMS = Field(max_length=50, description="at most 50, each up to 500 characters
 # \x85, which Python counts as spaces
 _VISIBLE = r"[^\s\x1c-\x1f\x85]"
 Text = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=_VISIBLE)]
-_FILLED = {"type": "string", "pattern": _VISIBLE}
+_FILLED: dict[str, Any] = {"type": "string", "pattern": _VISIBLE}
 
 
 class SynonymIn(BaseModel):
