@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from index.embedders.e5_bin import read_e5_bin
-from index.embedders.e5_build import BUILDER_VERSION, RECIPE_VERSION, ensure_model
+from index.embedders.e5_build import BUILDER_VERSION, RECIPE_VERSION, ensure_model, mapped_copy
 from index.embedders.e5_tokenizer import PASSAGE, QUERY, E5Tokenizer, _viterbi
 from index.embedders.onnx_e5 import OnnxE5Embedder
 from ingest import load_corpus
@@ -74,6 +74,29 @@ def test_padding_a_row_does_not_change_its_mean(tiny_bin, tmp_path):
     a = session.run(None, {"input_ids": alone, "attention_mask": np.ones_like(alone)})[0]
     b = session.run(None, {"input_ids": padded, "attention_mask": (padded != 1).astype(np.int64)})[0]
     np.testing.assert_allclose(a, b, atol=1e-6)
+
+
+@pytest.mark.parametrize("variant", ["fp32", "int8"])
+def test_the_memory_mapped_copy_gives_the_same_vectors_bit_for_bit(tiny_bin, tmp_path, variant):
+    built = ensure_model(tiny_bin, tmp_path, variant)
+    mapped = mapped_copy(built)
+    assert mapped != built.path and mapped.with_suffix(".data").stat().st_size > 0
+    ids = np.array([[0, 5, 9, 2], [0, 7, 2, 1]], np.int64)
+    feed = {"input_ids": ids, "attention_mask": (ids != 1).astype(np.int64)}
+    assert np.array_equal(_session(mapped).run(None, feed)[0], _session(built.path).run(None, feed)[0])
+
+
+def test_the_memory_mapped_copy_is_made_once_and_remade_when_damaged(tiny_bin, tmp_path):
+    built = ensure_model(tiny_bin, tmp_path)
+    mapped = mapped_copy(built)
+    made = mapped.with_suffix(".data").stat().st_mtime_ns
+    assert mapped_copy(built) == mapped and mapped.with_suffix(".data").stat().st_mtime_ns == made
+    with mapped.with_suffix(".data").open("r+b") as f:  # an interrupted copy: its side file cut short
+        f.truncate(10)
+    mapped_copy(built)
+    ids = np.array([[0, 5, 9, 2]], np.int64)
+    feed = {"input_ids": ids, "attention_mask": np.ones_like(ids)}
+    assert np.array_equal(_session(mapped).run(None, feed)[0], _session(built.path).run(None, feed)[0])
 
 
 def test_a_session_s_threads_stop_spinning_when_a_run_ends():

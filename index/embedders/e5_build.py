@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,6 +63,37 @@ def ensure_model(source: Path, cache_dir: Path = DEFAULT_CACHE, variant: Variant
             "onnx_sha256": sha256_file(path), "bytes": path.stat().st_size}
     write_atomically(record, lambda f: f.write(json.dumps(info, indent=1).encode() + b"\n"))
     return BuiltModel(path, file, source_sha, variant, rebuilt=True)
+
+
+def mapped_copy(built: BuiltModel) -> Path:
+    """The built model with its weights in a side file (`.data`) that ONNX Runtime memory-maps: a session then keeps
+    31 MB private instead of 87 (int8), and workers share the pages they read. Same vectors, bit for bit (tests).
+
+    Made once beside the model, checked by the model's recorded checksum and both files' sizes; the side file, then
+    the graph, then the record are renamed into place, so a crash leaves no copy that passes the check."""
+    target = built.path.with_name(built.path.stem + "-mapped.onnx")
+    data, record = target.with_suffix(".data"), target.with_suffix(".json")
+    model_sha = json.loads(built.path.with_suffix(".json").read_text(encoding="utf-8"))["onnx_sha256"]
+    try:
+        info = json.loads(record.read_text(encoding="utf-8"))
+        if (info.get("model_sha256") == model_sha and target.stat().st_size == info.get("bytes")
+                and data.stat().st_size == info.get("data_bytes")):
+            return target
+    except (OSError, ValueError, AttributeError):
+        pass
+    import onnx
+
+    model = onnx.load(built.path)
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".e5-mapped-") as tmp:
+        graph = Path(tmp) / target.name
+        onnx.save_model(model, graph, save_as_external_data=True, all_tensors_to_one_file=True, location=data.name,
+                        size_threshold=1024)
+        (Path(tmp) / data.name).chmod(0o644)  # readable as the graph is: by every worker, whoever made it
+        os.replace(Path(tmp) / data.name, data)
+        os.replace(graph, target)
+    info = {"model_sha256": model_sha, "bytes": target.stat().st_size, "data_bytes": data.stat().st_size}
+    write_atomically(record, lambda f: f.write(json.dumps(info, indent=1).encode() + b"\n"))
+    return target
 
 
 def _verified(path: Path, record: Path, source_sha: str, variant: Variant) -> bool:

@@ -27,7 +27,7 @@ import numpy as np
 from faq.errors import EmbedderError
 from index.embedders.base import NO_ROLES, Role, normalised
 from index.embedders.e5_bin import bundled_weights
-from index.embedders.e5_build import DEFAULT_CACHE, RECIPE_VERSION, Variant, ensure_model
+from index.embedders.e5_build import DEFAULT_CACHE, RECIPE_VERSION, Variant, ensure_model, mapped_copy
 from index.embedders.e5_graph import INPUTS
 from index.embedders.e5_tokenizer import PASSAGE, QUERY, SENTENCEPIECE_VERSION, E5Tokenizer, Windows
 from index.embedders.ort_session import inference_session
@@ -75,7 +75,7 @@ class OnnxE5Embedder:
             built = ensure_model(self.source or bundled_weights(), self.cache_dir, self.variant)
             # the session on a thread while the tokenizer loads here: both mostly native code (benchmarks.startup)
             with ThreadPoolExecutor(1, thread_name_prefix="e5-onnx-load") as pool:
-                opening = pool.submit(inference_session, str(built.path), self.threads, self.lanes)
+                opening = pool.submit(inference_session, str(mapped_copy(built)), self.threads, self.lanes)
                 tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions,
                                         self.cache_dir / f"e5-small-{built.source_sha256[:16]}-sp{SENTENCEPIECE_VERSION}.model")
                 try:
