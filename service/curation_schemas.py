@@ -24,7 +24,8 @@ class SynonymIn(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
         {"properties": {"terms": {"minItems": 2}}}, {"properties": {"targets": {"minItems": 1}}, "required": ["targets"]}]})
 
-    lang: str = Field(min_length=1, max_length=20, description="the language the terms are in ('de', 'fr'): each is analysed its own way")
+    lang: str = Field(min_length=1, max_length=20, pattern=_VISIBLE,
+                      description="the language the terms are in ('de', 'fr'): each is analysed its own way")
     terms: list[Text] = Field(min_length=1, max_length=50, json_schema_extra={"uniqueItems": True},
                               description="equivalent terms (at least 2), or with `targets` the terms that expand one way")
     targets: list[Text] = Field(default_factory=list, max_length=50, json_schema_extra={"uniqueItems": True},
@@ -38,9 +39,9 @@ class SynonymOut(SynonymIn):
 
 
 class PinIn(BaseModel):
-    # an answer pin names its entry; a "never" pin needs none
+    # an answer pin names its entry; a "never" pin names none
     model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
-        {"properties": {"kind": {"const": "never"}}, "required": ["kind"]},
+        {"properties": {"kind": {"const": "never"}, "entry_id": {"type": "null"}}, "required": ["kind"]},
         {"properties": {"entry_id": _FILLED}, "required": ["entry_id"]}]})
 
     kind: PinKind = Field("answer", description="answer: questions like the examples get the entry as the answer; never: no answer")
