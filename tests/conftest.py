@@ -9,7 +9,7 @@ fixture, and an unmarked test that warms a real model up fails at once.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -195,6 +195,21 @@ def fake_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path_
     settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN)
     with TestClient(create_app(settings, models=fake_models)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def faq_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """Sets FAQ_* variables for commands run in process (CliRunner): `faq_env(index_dir=…, corpus=…)`. The cached
+    settings are read again after each call and after the test."""
+    from faq.settings import get_settings
+
+    def set_env(**values: object) -> None:
+        for key, value in values.items():
+            monkeypatch.setenv(f"FAQ_{key.upper()}", str(value))
+        get_settings.cache_clear()
+
+    yield set_env
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -251,18 +251,13 @@ def test_with_a_database_faq_serve_only_reports_an_edited_corpus(edited_faq, con
 
 
 def test_the_serve_command_says_why_it_builds_again_then_serves_the_edited_faq(edited_faq, fake_everywhere, configured_fake,
-                                                                               monkeypatch):
+                                                                               monkeypatch, faq_env):
     settings, text = edited_faq
     text.write_text(text.read_text(encoding="utf-8").replace("24 mois", "36 mois"), encoding="utf-8")
     before = read_manifest(settings.index_dir / "versions" / (settings.index_dir / "CURRENT").read_text().strip())
     monkeypatch.setattr("uvicorn.run", lambda app, **where: None)
-    for key, value in {"FAQ_DATA_DIR": settings.data_dir, "FAQ_CORPUS": settings.corpus, "FAQ_CALIBRATION_SET": CALIBRATION_SET}.items():
-        monkeypatch.setenv(key, str(value))
-    get_settings.cache_clear()
-    try:
-        result = CliRunner().invoke(app, ["serve", "--index", str(settings.index_dir)])
-    finally:
-        get_settings.cache_clear()
+    faq_env(data_dir=settings.data_dir, corpus=settings.corpus, calibration_set=CALIBRATION_SET)
+    result = CliRunner().invoke(app, ["serve", "--index", str(settings.index_dir)])
     assert result.exit_code == 0, result.output
     assert f"FAQ_CORPUS={settings.corpus} changed since version" in result.output and "1 changed" in result.output
     after = read_manifest(settings.index_dir / "versions" / (settings.index_dir / "CURRENT").read_text().strip())

@@ -180,36 +180,30 @@ def test_an_entry_moved_in_its_file_is_not_counted_as_changed(corpus, settings, 
     assert moved.changes is not None and (moved.changes.added, moved.changes.changed, moved.changes.removed) == (0, 1, 0)
 
 
-def test_faq_ingest_json_prints_one_object(tmp_path, fake_everywhere, monkeypatch):
+def test_faq_ingest_json_prints_one_object(tmp_path, fake_everywhere, faq_env):
     from cli.main import app
-    from faq.settings import get_settings
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     page = "# Pedal & Co\n\n## Booking\n\n### How do I book a bike?\nOnline or at the shop.\n\n### Can I cancel?\nUp to 48 hours before.\n"
     (corpus / "pedal.en.md").write_text(page, encoding="utf-8")
-    for key, value in {"FAQ_INDEX_DIR": tmp_path / "index", "FAQ_DATA_DIR": tmp_path / "data", "FAQ_CORPUS": corpus}.items():
-        monkeypatch.setenv(key, str(value))
-    get_settings.cache_clear()
-    try:
-        first = CliRunner().invoke(app, ["ingest", "--json"])
-        assert first.exit_code == 0, first.output
-        out = json.loads(first.stdout)
-        assert out["entries"] == 2 and out["entries_added"] == 2 and out["texts_reused"] == 0 and out["texts_embedded"] > 0
-        assert out["switched"] is True and out["version"] == resolve(tmp_path / "index")[1]
+    faq_env(index_dir=tmp_path / "index", data_dir=tmp_path / "data", corpus=corpus)
+    first = CliRunner().invoke(app, ["ingest", "--json"])
+    assert first.exit_code == 0, first.output
+    out = json.loads(first.stdout)
+    assert out["entries"] == 2 and out["entries_added"] == 2 and out["texts_reused"] == 0 and out["texts_embedded"] > 0
+    assert out["switched"] is True and out["version"] == resolve(tmp_path / "index")[1]
 
-        (corpus / "pedal.en.md").write_text(page.replace("Up to 48 hours before.", "Up to 24 hours before."), encoding="utf-8")
-        second = json.loads(CliRunner().invoke(app, ["ingest", "--json"]).stdout)
-        assert (second["entries_added"], second["entries_changed"], second["entries_removed"]) == (0, 1, 0)
-        assert second["texts_reused"] > 0 and second["reused_from"] == out["version"] and second["version"] != out["version"]
+    (corpus / "pedal.en.md").write_text(page.replace("Up to 48 hours before.", "Up to 24 hours before."), encoding="utf-8")
+    second = json.loads(CliRunner().invoke(app, ["ingest", "--json"]).stdout)
+    assert (second["entries_added"], second["entries_changed"], second["entries_removed"]) == (0, 1, 0)
+    assert second["texts_reused"] > 0 and second["reused_from"] == out["version"] and second["version"] != out["version"]
 
-        (corpus / "pedal.en.md").write_text("not a faq", encoding="utf-8")
-        failed = CliRunner().invoke(app, ["ingest", "--json"])
-        assert failed.exit_code == 1
-        refused = json.loads(failed.stdout)
-        assert refused["switched"] is False and refused["version"] == second["version"] and refused["reason"]
-    finally:
-        get_settings.cache_clear()
+    (corpus / "pedal.en.md").write_text("not a faq", encoding="utf-8")
+    failed = CliRunner().invoke(app, ["ingest", "--json"])
+    assert failed.exit_code == 1
+    refused = json.loads(failed.stdout)
+    assert refused["switched"] is False and refused["version"] == second["version"] and refused["reason"]
 
 
 def test_the_keys_are_the_stored_rows_keys(corpus, tmp_path):

@@ -275,9 +275,8 @@ def test_a_drop_of_exactly_the_tolerance_passes_and_a_larger_one_is_refused():
         "from 1.000 to 0.960 (-0.040), more than the tolerance 0.02: version v1 stays served")
 
 
-def test_faq_ingest_json_carries_the_check_and_a_refusal(corpus, tmp_path, fake_everywhere, monkeypatch):
+def test_faq_ingest_json_carries_the_check_and_a_refusal(corpus, tmp_path, fake_everywhere, faq_env):
     from cli.main import app
-    from faq.settings import get_settings
 
     saved = saved_questions(corpus, tmp_path)
     folder = tmp_path / "corpus"
@@ -285,38 +284,32 @@ def test_faq_ingest_json_carries_the_check_and_a_refusal(corpus, tmp_path, fake_
     seed = next(CORPUS.glob("*.txt"))
     for path in CORPUS.iterdir():
         (folder / path.name).write_bytes(path.read_bytes())
-    for key, value in {"FAQ_INDEX_DIR": tmp_path / "index", "FAQ_DATA_DIR": tmp_path / "data", "FAQ_CORPUS": folder,
-                       "FAQ_CHECK_SET": saved}.items():
-        monkeypatch.setenv(key, str(value))
-    get_settings.cache_clear()
-    try:
-        first = CliRunner().invoke(app, ["ingest", "--json"])
-        assert first.exit_code == 0, first.output
-        out = json.loads(first.stdout)
-        assert out["check"]["saved_questions"] == len(corpus.entries) + 1 and out["check"]["hit_at_1"]["before"] is None
+    faq_env(index_dir=tmp_path / "index", data_dir=tmp_path / "data", corpus=folder, check_set=saved)
+    first = CliRunner().invoke(app, ["ingest", "--json"])
+    assert first.exit_code == 0, first.output
+    out = json.loads(first.stdout)
+    assert out["check"]["saved_questions"] == len(corpus.entries) + 1 and out["check"]["hit_at_1"]["before"] is None
 
-        text = seed.read_text(encoding="utf-8")
-        donor, warranty = corpus.entries[DONOR].answer, corpus.entries[BROKEN].answer
-        assert text.count(warranty) == 1
-        (folder / seed.name).write_text(text.replace(warranty, donor), encoding="utf-8")
-        failed = CliRunner().invoke(app, ["ingest", "--json"])
-        assert failed.exit_code == 1
-        refused = json.loads(failed.stdout)
-        assert refused["switched"] is False and refused["version"] == out["version"]
-        c = refused["check"]
-        assert c["passed"] is False and c["reason"] == refused["reason"] and c["changed"] >= 1
-        assert c["hit_at_1"]["before"] > c["hit_at_1"]["after"] and c["served"] == out["version"]
-        assert {"question", "before", "after", "right_before", "right_after"} <= set(c["changes"][0])
+    text = seed.read_text(encoding="utf-8")
+    donor, warranty = corpus.entries[DONOR].answer, corpus.entries[BROKEN].answer
+    assert text.count(warranty) == 1
+    (folder / seed.name).write_text(text.replace(warranty, donor), encoding="utf-8")
+    failed = CliRunner().invoke(app, ["ingest", "--json"])
+    assert failed.exit_code == 1
+    refused = json.loads(failed.stdout)
+    assert refused["switched"] is False and refused["version"] == out["version"]
+    c = refused["check"]
+    assert c["passed"] is False and c["reason"] == refused["reason"] and c["changed"] >= 1
+    assert c["hit_at_1"]["before"] > c["hit_at_1"]["after"] and c["served"] == out["version"]
+    assert {"question", "before", "after", "right_before", "right_after"} <= set(c["changes"][0])
 
-        printed = CliRunner().invoke(app, ["ingest", "--tolerance", "0.5"])
-        assert printed.exit_code == 0, printed.output
-        assert "saved questions: hit@1 " in printed.stdout and "passed (tolerance 0.5)" in printed.stdout
-        assert resolve(tmp_path / "index")[1] != out["version"]
+    printed = CliRunner().invoke(app, ["ingest", "--tolerance", "0.5"])
+    assert printed.exit_code == 0, printed.output
+    assert "saved questions: hit@1 " in printed.stdout and "passed (tolerance 0.5)" in printed.stdout
+    assert resolve(tmp_path / "index")[1] != out["version"]
 
-        forced = CliRunner().invoke(app, ["ingest", "--check", str(saved), "--tolerance", "0", "--force"])
-        assert forced.exit_code == 0, forced.output
-    finally:
-        get_settings.cache_clear()
+    forced = CliRunner().invoke(app, ["ingest", "--check", str(saved), "--tolerance", "0", "--force"])
+    assert forced.exit_code == 0, forced.output
 
 
 def test_the_team_api_shows_the_last_check(corpus, settings, check, fake_models):
