@@ -363,12 +363,17 @@ def ask(
 def forget(value: Annotated[str, typer.Argument(help="text to remove: every stored question containing it (any case) goes")]) -> None:
     """Delete every stored question containing VALUE (query log, its verdicts, phrasings), in the configured store."""
     from feedback.factory import existing_feedback_store
-    from usecases.regression_check import forget_in_check
+    from replication.published import published_versions
+    from usecases.regression_check import forget_in_check, forget_in_shared_check
 
     settings = get_settings()
     try:
         if (in_check := forget_in_check(settings.index_dir, value)):
             console.print(f"removed {in_check} question(s) from the last regression check ({settings.index_dir})")
+        if settings.database_url is not None:
+            with published_versions(settings.database_url.get_secret_value()) as shared:
+                if (in_shared := forget_in_shared_check(shared, value)):
+                    console.print(f"removed {in_shared} question(s) from the last regression check in the database")
         with existing_feedback_store(settings) as store:
             if store is None:
                 console.print(f"nothing is stored yet (no {settings.data_dir}/feedback.sqlite3): removed 0 questions")

@@ -129,6 +129,11 @@ class Follower:
         self._last = SyncStatus(current_version(root), None)
         self._published: str | None = None  # the database's served version when last read (kept while it is away)
 
+    @property
+    def registry(self) -> PublishedVersions:
+        """The database it follows, which the service reads the last check from too (closed with the follower)."""
+        return self._registry
+
     def close(self) -> None:
         self._registry.close()
 

@@ -4,6 +4,7 @@
     index_files      each file's relative path, size, sha256 and number of chunks
     index_chunks     the file's bytes, CHUNK_BYTES a row (bytea)
     index_served     one row: the version the replicas serve
+    index_last_runs  the last regression check and the last scheduled sync, a row each (record_run, last_run)
 
 A version is uploaded in one transaction: a crash or a lost connection leaves nothing behind, and a
 reader never sees a version whose files are not all in. A change of the served version or of its manifest
@@ -18,12 +19,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import socket
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from faq.database import apply_migrations, load_migrations, open_pool
 from faq.errors import DatabaseError, IndexError_, IndexNotFoundError, ReplicationError
@@ -34,11 +36,13 @@ if TYPE_CHECKING:
     import psycopg
     from psycopg_pool import ConnectionPool
 
-__all__ = ["CHANNEL", "CHUNK_BYTES", "PublishedFile", "PublishedVersions", "connect_in_background", "published_versions"]
+__all__ = ["CHANNEL", "CHUNK_BYTES", "PublishedFile", "PublishedVersions", "RunKind", "connect_in_background",
+           "published_versions"]
 
 CHUNK_BYTES = 1 << 20  # a row per MiB: large enough for few rows, small enough to stream
 COMPONENT = "index"  # its rows in schema_migrations: named before the move to replication/, as databases know it
 CHANNEL = "faq_index_served"  # NOTIFY'd when the served version or its manifest changes: followers wake at once
+RunKind = Literal["check", "sync"]  # index_last_runs.kind: the last regression check, the last scheduled sync
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")  # as the table's CHECK: no "..", no hidden files
 
 
@@ -156,6 +160,23 @@ class PublishedVersions:
             for published in wanted:
                 _download(db, version, published, into)
         return wanted
+
+    def record_run(self, kind: RunKind, body: dict[str, Any]) -> None:
+        """Replace the last run of `kind` with `body` (its JSON summary), so replicas on other hosts show it too."""
+        from psycopg.types.json import Jsonb
+
+        self.migrate()
+        with self._connection(f"record the last {kind}") as db:
+            db.execute("INSERT INTO index_last_runs (kind, body, host) VALUES (%s, %s, %s) ON CONFLICT (kind) "
+                       "DO UPDATE SET body = EXCLUDED.body, host = EXCLUDED.host, recorded_at = now()",
+                       (kind, Jsonb(body), socket.gethostname()))
+
+    def last_run(self, kind: RunKind) -> dict[str, Any] | None:
+        """The last run of `kind` any replica recorded; None before the first."""
+        self.migrate()
+        with self._connection(f"read the last {kind}") as db:
+            row = db.execute("SELECT body FROM index_last_runs WHERE kind = %s", (kind,)).fetchone()
+        return row[0] if row and isinstance(row[0], dict) else None
 
     @staticmethod
     def _complete(db: psycopg.Connection) -> list[str]:

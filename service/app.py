@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
         store = await run_in_threadpool(open_feedback_store, settings)  # DatabaseError here: startup fails, saying why
         app.state.service = ServiceState(answerer=None, feedback=store, not_ready_reason="starting")
         follower, announcements = open_follower(settings) or (None, None)
+        app.state.published = follower.registry if follower is not None else None
         if follower is not None and announcements is not None:  # an empty index folder gets the published version before the first load
             await announcements.listen()
             await run_in_threadpool(follow, app, follower)
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, models: Sequence[Embedder] | No
     app.state.sync = None  # the scheduled sync's state (usecases.sync.SyncState) with FAQ_SYNC_INTERVAL
     app.state.rules = NO_RULES  # the team's rules in force (service.curation), read at start and polled
     app.state.replication = None  # the follower's last status (replication.follower.SyncStatus) with FAQ_DATABASE_URL
+    app.state.published = None  # the database of published versions and last runs (replication.published) with FAQ_DATABASE_URL
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(query.router)

@@ -154,3 +154,11 @@ def test_an_unreachable_database_is_a_database_error_saying_what_was_being_done(
             registry.served()
     finally:
         registry.close()
+
+
+def test_the_last_run_of_a_kind_is_replaced_by_the_next_and_kinds_are_apart(registry):
+    assert registry.last_run("check") is None
+    registry.record_run("check", {"candidate": "v1"})
+    registry.record_run("check", {"candidate": "v2"})
+    registry.record_run("sync", {"outcome": "unchanged"})
+    assert registry.last_run("check") == {"candidate": "v2"} and registry.last_run("sync") == {"outcome": "unchanged"}

@@ -33,10 +33,12 @@ from usecases.regression_check import (
     compare,
     contains_fact,
     forget_in_check,
+    forget_in_shared_check,
     last_check,
     report_lines,
     save_check,
     scores,
+    shown_check,
 )
 from usecases.versions import build_loaded
 
@@ -351,6 +353,39 @@ def test_faq_forget_removes_a_logged_question_from_the_last_check_too(tmp_path):
     kept = last_check(tmp_path)
     assert kept is not None and [c["question"] for c in kept["changes"]] == ["Où est mon colis ?"]
     assert forget_in_check(tmp_path, "dupont") == 0 and forget_in_check(tmp_path / "nothing-here", "colis") == 0
+
+
+def replica(tmp_path: Path, name: str, pg_url: str) -> Settings:
+    """A replica's settings: its own index folder (its host's disk), the deployment's database."""
+    return Settings(index_dir=tmp_path / name / "index", data_dir=tmp_path / name / "data", corpus=CORPUS, calibration_set=None,
+                    admin_token=ADMIN_TOKEN, database_url=pg_url, reload_poll_seconds=0)
+
+
+def test_a_check_run_on_one_replica_shows_on_the_team_page_of_another(corpus, fake_models, check, pg_url, tmp_path):
+    a, b = replica(tmp_path, "a", pg_url), replica(tmp_path, "b", pg_url)
+    served = build_loaded(corpus, a.index_dir, a, fake_models, check=check)
+    with pytest.raises(CheckRefusedError):
+        build_loaded(broken(corpus), a.index_dir, a, fake_models, check=check)
+    with TestClient(create_app(b, models=fake_models)) as client:
+        response = client.get("/v1/admin/check", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert response.status_code == 200 and not (b.index_dir / LAST_CHECK).exists()
+    shown = response.json()["check"]
+    assert shown == json.loads((a.index_dir / LAST_CHECK).read_text(encoding="utf-8"))
+    assert shown["passed"] is False and shown["served"] == served.version
+
+
+def test_faq_forget_removes_a_logged_question_from_the_databases_last_check_too(pg_url):
+    from replication.published import published_versions
+
+    questions = [CheckQuestion("logged:1", "Commande de Mme DUPONT perdue", None, asked=3),
+                 CheckQuestion("logged:2", "Où est mon colis ?", None, asked=2)]
+    report = compare(questions, [Reply("e1", "answer"), Reply("e2", "answer")], [Reply("e2", "none"), Reply("e1", "none")],
+                     "v1", "v2", CheckOptions())
+    with published_versions(pg_url) as registry:
+        registry.record_run("check", report.summary())
+        assert forget_in_shared_check(registry, "dupont") == 1
+        kept = shown_check(Path("unused"), registry)
+    assert kept is not None and [c["question"] for c in kept["changes"]] == ["Où est mon colis ?"]
 
 
 def test_both_versions_answer_under_the_teams_rules_in_force(corpus, settings, check, fake_models):

@@ -21,6 +21,7 @@ from faq.settings import Settings, get_settings
 from index.disk.versions import current_version, resolve
 from index.pipeline import open_answerer
 from replication.leader import AdvisoryLock, FileLock
+from replication.published import connect_in_background
 from service import create_app
 from tests.test_site_fetch import Site
 from usecases.sync import Syncer, sync_once
@@ -406,6 +407,26 @@ def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versio
     assert failures == []
     assert sorted(holders) == [False, True]  # exactly one replica syncs
     assert set(served["a"]) == set(served["b"]) == set(versions) and len(versions) == 3  # both switched twice under load
+
+
+def test_a_sync_on_one_replica_shows_in_the_readyz_of_another(fake_everywhere, fake_models, corpus_dir, pg_url, tmp_path):
+    """Replica a (another host: its own index folder) holds the lock and syncs; b's /readyz shows a's last sync."""
+    a, b = (settings_for(tmp_path, corpus_dir, name, database_url=pg_url, sync_interval=1, reload_poll_seconds=0.1)
+            for name in ("a", "b"))
+    build_version(corpus_dir, a.index_dir, a)
+    edit(corpus_dir)
+    syncer = Syncer(a, AdvisoryLock(pg_url), shared=connect_in_background(pg_url))
+    try:
+        ran = syncer.tick()
+        assert ran.holder is True and ran.last is not None and ran.last.outcome == "switched"
+        with TestClient(create_app(b, models=fake_models)) as c:
+            shown = wait_for(lambda: sync_state(c))
+            ready = c.get("/readyz").json()
+    finally:
+        syncer.close()
+    assert ready["sync"]["this_process_syncs"] is False and ready["index_version"] == ran.last.version
+    assert shown["outcome"] == "switched" and shown["version"] == ran.last.version and shown["entries_changed"] == 1
+    assert not (b.index_dir / ".last-sync.json").exists()
 
 
 # --- faq serve --workers 2: one worker syncs -----------------------------------------------------------------------

@@ -16,7 +16,8 @@ Logged questions have no labels: they only report what moved. The scores are eva
 (eval/ is a layer above the use cases); tests/test_regression_check.py pins them to eval's on the same answers.
 
 The last check's summary is kept beside the versions (`LAST_CHECK` in the versions root, written atomically), where
-the team pages read it (GET /v1/admin/check).
+the team pages read it (GET /v1/admin/check). With FAQ_DATABASE_URL it is recorded in the database too (share_check),
+and every replica's team page reads it there (shown_check): the host that ran `faq ingest` is not the one asked.
 
 Both versions answer under the team's rules in force (issue #33: synonyms, pins, hidden entries; `check_rules`, the
 feedback store's, as the service and `faq eval --rules` read them), so the check compares what customers would get.
@@ -25,6 +26,7 @@ feedback store's, as the service and `faq eval --rules` read them), so the check
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from faq.curation import NO_RULES, Rules
-from faq.errors import FaqError
+from faq.errors import DatabaseError, FaqError
 from faq.files import write_atomically
 from faq.settings import Settings
 from faq.text import normalize
@@ -45,10 +47,14 @@ from index.pipeline import open_answerer
 from ingest.corpus import Corpus
 from ingest.models import Entry
 from ingest.questions import read_questions
+from replication.published import PublishedVersions, published_versions
 
 __all__ = ["CheckOptions", "CheckQuestion", "CheckRefusedError", "CheckReport", "DEFAULT_TOLERANCE", "LAST_CHECK",
            "LOGGED_QUESTIONS", "QuestionResult", "Reply", "Scores", "answer_all", "check_questions", "check_rules", "compare",
-           "contains_fact", "forget_in_check", "last_check", "report_lines", "run_check", "save_check"]
+           "contains_fact", "forget_in_check", "forget_in_shared_check", "last_check", "report_lines", "run_check", "save_check",
+           "share_check", "shown_check"]
+
+log = logging.getLogger("faq.check")
 
 LAST_CHECK = "last-check.json"  # in the versions root, beside CURRENT
 DEFAULT_TOLERANCE = 0.02
@@ -289,17 +295,47 @@ def last_check(root: Path) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
+def share_check(settings: Settings, report: CheckReport) -> None:
+    """With FAQ_DATABASE_URL, record the check's summary for every replica's team page; a database away only loses
+    that copy (said in the log), never the check's verdict nor the local file."""
+    if settings.database_url is None:
+        return
+    try:
+        with published_versions(settings.database_url.get_secret_value()) as registry:
+            registry.record_run("check", report.summary())
+    except DatabaseError as e:
+        log.warning("the regression check was not recorded in the database (the other replicas do not show it): %s", e)
+
+
+def shown_check(root: Path, shared: PublishedVersions | None) -> dict[str, Any] | None:
+    """The check the team page shows: the database's with one (`shared`: replicas on other hosts ran it), else the file's.
+    Raises DatabaseError when the database cannot be read."""
+    return shared.last_run("check") if shared is not None else last_check(root)
+
+
 def forget_in_check(root: Path, value: str) -> int:
     """`faq forget`: drop the last check's questions containing `value` (any case), as the query log's are; how many."""
-    found = last_check(root)
+    kept, removed = _without_questions(last_check(root), value)
+    if kept is not None and removed:
+        write_atomically(root / LAST_CHECK, json.dumps(kept, ensure_ascii=False, indent=2))
+    return removed
+
+
+def forget_in_shared_check(shared: PublishedVersions, value: str) -> int:
+    """`faq forget` with FAQ_DATABASE_URL: the same in the database's copy of the last check."""
+    kept, removed = _without_questions(shared.last_run("check"), value)
+    if kept is not None and removed:
+        shared.record_run("check", kept)
+    return removed
+
+
+def _without_questions(found: dict[str, Any] | None, value: str) -> tuple[dict[str, Any] | None, int]:
+    """The summary without its changes whose question contains `value` (any case), and how many went."""
     needle = value.strip().casefold()
     if found is None or not needle or not isinstance(found.get("changes"), list):
-        return 0
+        return found, 0
     kept = [c for c in found["changes"] if needle not in str(c.get("question", "")).casefold()]
-    removed = len(found["changes"]) - len(kept)
-    if removed:
-        write_atomically(root / LAST_CHECK, json.dumps({**found, "changes": kept}, ensure_ascii=False, indent=2))
-    return removed
+    return {**found, "changes": kept}, len(found["changes"]) - len(kept)
 
 
 def report_lines(report: CheckReport) -> list[str]:

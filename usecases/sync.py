@@ -5,7 +5,8 @@ One syncer at a time (replication.leader): with FAQ_DATABASE_URL the replica hol
 and publishes, and the others follow the published version as after any `faq ingest` (replication.follower); without
 it, the worker of `faq serve --workers N` holding a file lock in the index folder syncs, and the others reload the
 pointer it switched. The holder writes what its last sync did beside the index (LAST_SYNC), so every worker of the host
-reports the same. A sync that fails (the site down, a malformed file, a refused build) changes nothing served.
+reports the same; with FAQ_DATABASE_URL it records it in the database too, where the replicas of other hosts read it.
+A sync that fails (the site down, a malformed file, a refused build) changes nothing served.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Literal
 
-from faq.errors import FaqError, IndexNotFoundError
+from faq.errors import DatabaseError, FaqError, IndexNotFoundError
 from faq.files import write_atomically
 from faq.settings import Settings
 from feedback.factory import existing_feedback_store
@@ -27,6 +28,7 @@ from index.disk.versions import resolve
 from ingest.corpus import with_phrasings
 from ingest.site import SiteCorpus
 from replication.leader import SYNC_LOCK, AdvisoryLock, FileLock, HeldLock
+from replication.published import PublishedVersions
 from usecases.versions import BuildResult, build_version, read_corpus
 
 __all__ = ["LAST_SYNC", "SyncReport", "SyncState", "Syncer", "open_sync_lock", "sync_once"]
@@ -123,14 +125,19 @@ def open_sync_lock(settings: Settings) -> HeldLock:
 class Syncer:
     """One process's side of the scheduled sync; `tick` is called every FAQ_SYNC_INTERVAL, off the event loop."""
 
-    def __init__(self, settings: Settings, lock: HeldLock, build: Build | None = None) -> None:
+    def __init__(self, settings: Settings, lock: HeldLock, build: Build | None = None,
+                 shared: PublishedVersions | None = None) -> None:
+        """`shared`: the database where the holder records its last sync and the others read it (FAQ_DATABASE_URL)."""
         assert settings.sync_interval is not None
         self._settings = settings
         self._lock = lock
         self._build = build
+        self._shared = shared
 
     def close(self) -> None:
         self._lock.close()
+        if self._shared is not None:
+            self._shared.close()
 
     def tick(self) -> SyncState:
         """Sync when this process holds the lock (taking it when free), else read what the holder last did."""
@@ -141,13 +148,34 @@ class Syncer:
             report = SyncReport(time.time(), 0.0, "failed", None, error=str(e))
             return SyncState(interval, holder=False, last=report, ran=True)
         if not holder:
-            return SyncState(interval, holder=False, last=read_last(self._settings.index_dir))
+            return SyncState(interval, holder=False, last=self._holders_last())
         report = sync_once(self._settings, self._build)
+        self._record(report)
+        return SyncState(interval, holder=True, last=report, ran=True)
+
+    def _record(self, report: SyncReport) -> None:
+        """Beside the index for this host's workers, and in the database for other hosts' replicas; a failure to record
+        is said in the log and changes nothing served."""
         try:
             write_atomically(self._settings.index_dir / LAST_SYNC, json.dumps(asdict(report)))
         except OSError as e:
             log.warning("could not record the last sync in %s: %s", self._settings.index_dir / LAST_SYNC, e)
-        return SyncState(interval, holder=True, last=report, ran=True)
+        if self._shared is not None:
+            try:
+                self._shared.record_run("sync", asdict(report))
+            except DatabaseError as e:
+                log.warning("could not record the last sync in the database: %s", e)
+
+    def _holders_last(self) -> SyncReport | None:
+        """The holder's last sync: the database's when there is one (the holder may be on another host), else this host's
+        file; the file's too while the database cannot be read."""
+        if self._shared is not None:
+            try:
+                found = self._shared.last_run("sync")
+                return SyncReport.from_json(found) if found is not None else None
+            except (DatabaseError, TypeError) as e:
+                log.warning("could not read the last sync from the database: %s", e)
+        return read_last(self._settings.index_dir)
 
 
 def read_last(index_dir: Path) -> SyncReport | None:

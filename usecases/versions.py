@@ -52,6 +52,7 @@ from usecases.regression_check import (
     check_rules,
     run_check,
     save_check,
+    share_check,
 )
 
 Progress = Callable[[int, int], None]  # (texts embedded, texts in all)
@@ -156,6 +157,7 @@ def build_loaded(loaded: Corpus, index_dir: Path, settings: Settings, models: Se
             if questions:
                 report = run_check(questions, served, staging, name, settings, models, check, rules)
                 save_check(index_dir, report)
+                share_check(settings, report)
                 if not report.switched:
                     raise CheckRefusedError(report)
             if settings.database_url is not None:  # before the local switch: a version the database refused is served nowhere

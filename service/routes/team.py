@@ -1,5 +1,6 @@
 """The team's sign-in: POST the admin or agent token once, get a signed HttpOnly cookie (service.team_session); and the
-last regression check `faq ingest` ran before switching versions, for the team's home page."""
+last regression check `faq ingest` ran before switching versions, for the team's home page (with FAQ_DATABASE_URL the
+database's, so every replica shows the check whichever host ran it)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel
 from service.deps import AdminDep, SettingsDep, StateDep, check_origin, role_of_token, session_of
 from service.schemas import AdminStatus, ErrorResponse, SessionRequest
 from service.team_session import clear_cookie, set_cookie
-from usecases.regression_check import last_check
+from usecases.regression_check import shown_check
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 
@@ -58,7 +59,8 @@ def sign_out(request: Request, state: StateDep) -> Response:
     return response
 
 
-@router.get("/check", response_model=LastCheck, responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
-def last_regression_check(settings: SettingsDep, _: AdminDep) -> LastCheck:
+@router.get("/check", response_model=LastCheck, responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse},
+                                                          503: {"model": ErrorResponse}})
+def last_regression_check(request: Request, settings: SettingsDep, _: AdminDep) -> LastCheck:
     """The last regression check `faq ingest` ran before switching versions: scores before and after, what moved, the verdict."""
-    return LastCheck(check=last_check(settings.index_dir))
+    return LastCheck(check=shown_check(settings.index_dir, request.app.state.published))
