@@ -279,6 +279,14 @@ def test_the_audit_log_is_admin_only_newest_first_and_paged(app_client: TestClie
     assert app_client.get("/v1/admin/rules/audit", params={"limit": 0}, headers=ADMIN).status_code == 422
 
 
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 501}, {"limit": "ten"}, {"before": 0}, {"before": "x"},
+                                    {"before": 2**63}])
+def test_an_audit_page_out_of_range_is_a_422_saying_which_parameter(app_client: TestClient, params: dict) -> None:
+    response = app_client.get("/v1/admin/rules/audit", params=params, headers=ADMIN)
+    assert response.status_code == 422
+    assert next(iter(params)) in response.text
+
+
 def test_below_the_threshold_an_answer_pin_fires_only_by_a_margin_over_the_other_entries() -> None:
     """PIN_FLOOR and PIN_MARGIN (measured in benchmarks/curation.py --margins): between the floor and the threshold, an
     answer pin fires when its closest example is closer, by the margin, than any other entry's question; a never pin

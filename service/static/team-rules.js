@@ -1,5 +1,5 @@
 // /team/rules: the team's synonyms, pins and hidden entries (/v1/admin/synonyms, pins, hidden): list, add, edit, delete,
-// try; and the last changes of the audit log (/v1/admin/rules/audit).
+// try; and the audit log (/v1/admin/rules/audit), a page at a time.
 import { el, getJSON, postJSON, putJSON } from "./common.js";
 import { say } from "./team-session.js";
 
@@ -125,10 +125,43 @@ function change(c) {
     ` · ${c.who} · ${c.action} ${c.kind} #${c.rule_id}${what}`);
 }
 
+const auditPage = (before) => getJSON(`/v1/admin/rules/audit?limit=${AUDIT_SHOWN}${before ? `&before=${before}` : ""}`);
+
+/** The audit log, AUDIT_SHOWN changes a page: Older follows the page's next_before, Newer goes back the way it came. */
+function auditCard(first) {
+  const newer = []; // the `before` of each page above the one shown (null: the newest)
+  let shown = null;
+  const body = el("div", { class: "team-audit-page" });
+  const turn = async (before, back) => {
+    try {
+      const page = await auditPage(before);
+      if (back) newer.pop();
+      else newer.push(shown);
+      show(page, before);
+    } catch (err) {
+      say(err.message);
+    }
+  };
+  const show = (page, before) => {
+    shown = before;
+    const from = newer.length * AUDIT_SHOWN + 1;
+    body.replaceChildren(
+      page.changes.length ? el("ol", { class: "team-audit-list", start: from }, page.changes.map(change))
+        : el("p", { class: "team-empty", text: "No change yet." }),
+      el("nav", { class: "team-audit-pages", "aria-label": "Pages of changes" },
+        newer.length ? el("button", { type: "button", text: "Newer changes", onclick: () => turn(newer.at(-1), true) }) : null,
+        page.next_before ? el("button", { type: "button", text: "Older changes", onclick: () => turn(page.next_before, false) }) : null),
+    );
+  };
+  show(first, null);
+  return el("section", { class: "team-card team-audit", "aria-labelledby": "rules-audit" },
+    el("h2", { id: "rules-audit", text: "Recent changes" }), body);
+}
+
 export async function load() {
   try {
     const [synonyms, pins, hidden, docs, audit] = await Promise.all([getJSON("/v1/admin/synonyms"), getJSON("/v1/admin/pins"),
-      getJSON("/v1/admin/hidden"), getJSON("/v1/documents?include_hidden=true"), getJSON(`/v1/admin/rules/audit?limit=${AUDIT_SHOWN}`)]);
+      getJSON("/v1/admin/hidden"), getJSON("/v1/documents?include_hidden=true"), auditPage(null)]);
     const entries = docs.documents.flatMap((d) => d.sections.flatMap((s) => s.questions));
     const sections = [...new Set(docs.documents.flatMap((d) => d.sections.map((s) => s.title)))];
     const title = Object.fromEntries(entries.map((q) => [q.entry_id, q.question]));
@@ -149,11 +182,7 @@ export async function load() {
       el("h2", { text: `Hidden (${hidden.length})` }),
       list("hidden", hidden, (h) => (h.entry_id ? `entry ${named(h.entry_id)}` : `section ${h.section}`)),
       add("hidden"),
-      el("section", { class: "team-card team-audit", "aria-labelledby": "rules-audit" },
-        el("h2", { id: "rules-audit", text: "Recent changes" }),
-        audit.changes.length ? el("ol", { class: "team-audit-list" }, audit.changes.map(change))
-          : el("p", { class: "team-empty", text: "No change yet." }),
-        audit.next_before ? el("p", { class: "team-empty", text: `The last ${AUDIT_SHOWN} shown; all of them: GET /v1/admin/rules/audit.` }) : null),
+      auditCard(audit),
     );
   } catch (err) {
     say(err.message);

@@ -98,3 +98,31 @@ def test_the_search_page_does_not_list_a_hidden_entry(browser, rules_url):
         finally:
             page.request.delete(f"{rules_url}/v1/admin/hidden/{response.json()['id']}",
                                 headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+
+
+def test_the_recent_changes_are_paged_older_and_newer(browser, rules_url):
+    """More changes than a page holds (10): Older shows the next ones, numbered on; Newer comes back."""
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    with guarded_page(browser, rules_url) as page:
+        before = page.request.get(f"{rules_url}/v1/admin/rules/audit?limit=500", headers=admin).json()["changes"]
+        added = [page.request.post(f"{rules_url}/v1/admin/synonyms", data={"lang": "fr", "terms": [f"mot{i}", f"terme{i}"]},
+                                   headers=admin).json()["id"] for i in range(12)]
+        try:
+            page.goto("/team/rules")
+            page.get_by_label("Admin token").fill(ADMIN_TOKEN)
+            page.get_by_role("button", name="Sign in").click()
+            rows = page.locator(".team-audit-row")
+            expect(rows).to_have_count(10)
+            expect(rows.first).to_contain_text("add synonym")
+            expect(rows.first).to_contain_text("mot11")
+            expect(page.get_by_role("button", name="Newer changes")).to_have_count(0)
+            page.get_by_role("button", name="Older changes").click()
+            expect(rows).to_have_count(min(10, 2 + len(before)))
+            expect(rows.first).to_contain_text("mot1, terme1")
+            expect(page.locator(".team-audit-list")).to_have_attribute("start", "11")
+            page.get_by_role("button", name="Newer changes").click()
+            expect(rows.first).to_contain_text("mot11")
+            expect(page.get_by_role("button", name="Newer changes")).to_have_count(0)
+        finally:
+            for rule_id in added:
+                page.request.delete(f"{rules_url}/v1/admin/synonyms/{rule_id}", headers=admin)
