@@ -18,6 +18,7 @@ from faq.curation import NO_RULES, Hidden, Pin, Rules, Synonym
 from faq.settings import Settings
 from feedback.store import FeedbackStore
 from index.deciding.answer import Answerer
+from index.ranking.search import Filters
 from ingest.helpcenter import HelpCenter
 from service import create_app
 from service.routes.documents import helpcenter_of
@@ -147,6 +148,38 @@ def test_a_pin_to_a_hidden_entry_does_not_apply(fake_answerer: Answerer) -> None
     assert PAYMENT not in [h.entry_id for h in answer.hits] and "pin:7" not in answer.rules_fired
 
 
+def _section_of(answerer: Answerer, entry_id: str) -> str:
+    return next(e.section for e in answerer.searcher.index.records.entries if e.id == entry_id)
+
+
+def test_a_pin_to_an_entry_the_request_filters_out_does_not_apply(fake_answerer: Answerer) -> None:
+    """The request's filters say what may be shown: a pin does not bring back an entry they exclude (as for a hidden one),
+    and the question is answered from what the filters allow, as without the pin."""
+    question = "Est-ce que vous livrez sur la lune ?"
+    rules = Rules(0, pins=(Pin(14, "answer", (question,), PAYMENT),))
+    elsewhere = Filters(sections=frozenset({_section_of(fake_answerer, WARRANTY)}))
+    pinned = fake_answerer.answer(question, top_k=20, filters=elsewhere, rules=rules)
+    unpinned = fake_answerer.answer(question, top_k=20, filters=elsewhere)
+    assert PAYMENT not in [h.entry_id for h in pinned.hits] and "pin:14" not in pinned.rules_fired
+    assert [h.entry_id for h in pinned.hits] == [h.entry_id for h in unpinned.hits] and pinned.outcome == unpinned.outcome
+
+
+def test_a_never_pin_holds_whatever_the_filters(fake_answerer: Answerer) -> None:
+    """A never pin names no entry the filters could exclude: a question it matches is not answered under any filters."""
+    question = next(e.question for e in fake_answerer.searcher.index.records.entries if e.id == WARRANTY)
+    own_section = Filters(sections=frozenset({_section_of(fake_answerer, WARRANTY)}))
+    answer = fake_answerer.answer(question, filters=own_section, rules=Rules(0, pins=(Pin(15, "never", (question,)),)))
+    assert (answer.outcome, answer.rules_fired) == ("none", ("pin:15",))
+
+
+def test_filters_that_leave_no_entry_fire_no_rule(fake_answerer: Answerer) -> None:
+    question = "Est-ce que vous livrez sur la lune ?"
+    first = fake_answerer.searcher.index.records.entries[0].id  # where an argmax over nothing allowed lands
+    rules = Rules(0, pins=(Pin(16, "answer", (question,), PAYMENT),), hidden=(Hidden(17, entry_id=first),))
+    answer = fake_answerer.answer(question, filters=Filters(langs=frozenset({"xx"})), rules=rules)
+    assert (answer.hits, answer.outcome, answer.rules_fired) == ([], "none", ())
+
+
 def test_rules_naming_missing_entries_are_stale(fake_answerer: Answerer) -> None:
     rules = Rules(0, pins=(Pin(9, "answer", ("x ?",), "gone:1"),), hidden=(Hidden(10, entry_id="gone:2"), Hidden(11, section="Nope")))
     curated = fake_answerer.searcher.curate(rules)
@@ -169,6 +202,16 @@ def app_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path: 
     settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
     with TestClient(create_app(settings, models=fake_models)) as client:
         yield client
+
+
+def test_a_query_whose_filters_exclude_a_pins_entry_is_answered_without_the_pin(app_client: TestClient) -> None:
+    question = "Est-ce que vous livrez sur la lune ?"
+    app_client.post("/v1/admin/pins", json={"examples": [question], "entry_id": PAYMENT}, headers=ADMIN).raise_for_status()
+    section = app_client.post("/v1/query", json={"question": "Quelle est la durée de la garantie ?"}).json()
+    warranty = section["results"][0]["section"]
+    response = app_client.post("/v1/query", json={"question": question, "filters": {"sections": [warranty]}})
+    assert response.status_code == 200
+    assert PAYMENT not in [r["entry_id"] for r in response.json()["results"]]
 
 
 def test_admin_rules_need_the_admin_token(app_client: TestClient) -> None:

@@ -266,13 +266,16 @@ class Searcher:
         pin = None
         if curated is not None:
             if curated.hidden is not None:
-                top = int(np.argmax(fused if allowed is None else np.where(allowed, fused, -np.inf)))
-                fired = (*fired, *curated.hiding(top))  # counted when a hidden entry would have come first
+                if allowed is None or allowed.any():  # filters that allow nothing leave no entry to hide
+                    top = int(np.argmax(fused if allowed is None else np.where(allowed, fused, -np.inf)))
+                    fired = (*fired, *curated.hiding(top))  # counted when a hidden entry would have come first
                 allowed = ~curated.hidden if allowed is None else allowed & ~curated.hidden
             pin = curated.pin([r.query for r in dense],
                               lambda entry: float(np.mean([r.asked_elsewhere(entry) for r in dense])))
             if pin is not None and pin.position is not None and allowed is not None and not allowed[pin.position]:
-                pin = None  # its entry hidden or filtered out: the pin does not apply
+                # its entry hidden or excluded by the request's filters: the pin does not apply, the filters decide what may
+                # be shown (a "never" pin names no entry, so it holds under any filters)
+                pin = None
             if pin is not None:
                 fired = (*fired, pin.pin.key)
                 if pin.position is not None:
