@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,26 @@ class Entry:
     alt_questions: tuple[str, ...] = field(default=())
     url: str = ""  # the article's public address, when the source has one (citations link to it)
     group: str = ""  # entries sharing a non-empty group are translations of each other
+
+
+# where an entry sits in its file (its ids are made from it), not what it says
+PLACE = frozenset({"id", "local_id", "document_id", "start", "end", "answer_start", "line"})
+
+
+def entry_changed(before: Entry, after: Entry, *, titles: tuple[str, str] = ("", ""), moved: bool = False,
+                  phrasings_added: bool = False) -> bool:
+    """Whether `after` says something `before` does not: one definition for `faq ingest`'s change counts (usecases.versions)
+    and the served version's drift from FAQ_CORPUS (usecases.fit_to_serve), which differ only by the two flags.
+
+    `titles`: the titles of their documents (a renamed document changes what its entries cite). `moved`: an entry moved
+    in its file (PLACE: offsets, line) counts as changed, as the index stores where its citations point. `phrasings_added`:
+    `before` may hold phrasings `after` lacks (a built version holds the ones accepted since), only missing ones count."""
+    skipped = {"alt_questions"} | (set() if moved else PLACE)
+    if titles[0] != titles[1] or any(getattr(before, f.name) != getattr(after, f.name) for f in fields(Entry) if f.name not in skipped):
+        return True
+    if phrasings_added:
+        return not set(after.alt_questions) <= set(before.alt_questions)
+    return before.alt_questions != after.alt_questions
 
 
 @dataclass(frozen=True)

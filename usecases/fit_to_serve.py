@@ -41,7 +41,7 @@ from index.embedders import load_embedder
 from index.pipeline import answer_at_current
 from ingest.corpus import load_corpus
 from ingest.fetch import is_site
-from ingest.models import Entry
+from ingest.models import entry_changed
 from usecases.calibrate import CalibrationResult, calibrate_index
 from usecases.versions import fetch_published, publish_calibration
 
@@ -179,16 +179,12 @@ def corpus_drift(settings: Settings, path: Path) -> Drift | None:
     before = {e.id: e for e in records.entries}
     added = sum(i not in before for i in after)
     removed = sum(i not in after for i in before)
-    changed = sum(i in before and not _same(before[i], e) for i, e in after.items())
+    # moved counts: the version's citations point into the file as it was; its phrasings include the ones accepted since
+    changed = sum(i in before and entry_changed(before[i], e, moved=True, phrasings_added=True) for i, e in after.items())
     if not (added or changed or removed):
         return None
     same_faq = bool({d.id for d in records.documents} & {e.document_id for e in after.values()})
     return Drift(path.name, str(settings.corpus), added, changed, removed, same_faq)
-
-
-def _same(built: Entry, now: Entry) -> bool:
-    """The entry as built holds the corpus's entry: the same fields, its phrasings plus any accepted since."""
-    return replace(built, alt_questions=()) == replace(now, alt_questions=()) and set(now.alt_questions) <= set(built.alt_questions)
 
 
 @dataclass(frozen=True)

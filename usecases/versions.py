@@ -38,7 +38,7 @@ from index.embedders import Embedder, load_embedders
 from index.pipeline import build_index
 from ingest.corpus import Corpus, load_corpus, with_phrasings
 from ingest.fetch import SiteOptions, is_site
-from ingest.models import Entry
+from ingest.models import Entry, entry_changed
 from ingest.site import SiteCorpus, load_site
 from ingest.workload import EmbeddingWork, estimate_embedding
 from replication.follower import Follower, SyncStatus
@@ -193,26 +193,25 @@ def _entries(served: Path | None) -> tuple[Entry, ...]:
 
 
 def _changes(served: Path | None, loaded: Corpus, pool: VectorPool) -> Changes:
-    before: dict[str, tuple] = {}
+    """What the new corpus added, changed and removed against the served version: by what each entry says and where it
+    links, not where it sits in its file (an edit above an entry moves its offsets, not its content)."""
+    before: dict[str, Entry] = {}
+    titles_before: dict[str, str] = {}
     if served is not None:
         try:
             records = Records.load(served / RECORDS)
-            titles = {d.id: d.title for d in records.documents}
-            before = {e.id: _content(e, titles) for e in records.entries}
+            titles_before = {d.id: d.title for d in records.documents}
+            before = {e.id: e for e in records.entries}
         except IndexError_:
             before = {}
-    titles = {d.id: d.title for d in loaded.documents}
-    after = {e.id: _content(e, titles) for e in loaded.entries}
+    titles_after = {d.id: d.title for d in loaded.documents}
+    after = {e.id: e for e in loaded.entries}
+    changed = sum(i in before and entry_changed(before[i], e, titles=(titles_before.get(before[i].document_id, ""),
+                                                                         titles_after.get(e.document_id, "")))
+                  for i, e in after.items())
     return Changes(reused_from=served.name if served is not None and pool.sources else None,
-                   added=sum(i not in before for i in after), removed=sum(i not in after for i in before),
-                   changed=sum(i in before and before[i] != e for i, e in after.items()),
+                   added=sum(i not in before for i in after), removed=sum(i not in after for i in before), changed=changed,
                    texts_embedded=pool.embedded, texts_reused=pool.reused)
-
-
-def _content(entry: Entry, titles: dict[str, str]) -> tuple:
-    """What an entry says and where it links, not where it sits in its file: an entry whose text is unchanged is not
-    counted as changed when an edit above it moved its character offsets or line (a .txt or .md corpus)."""
-    return (entry.question, entry.answer, entry.section, titles.get(entry.document_id, ""), entry.url, entry.lang, entry.alt_questions, entry.group)
 
 
 def _publish(settings: Settings, folder: Path, version: str) -> None:
