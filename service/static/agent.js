@@ -6,6 +6,7 @@ import {
   getJSON,
   documentLanguages,
   el,
+  format,
   getHelpCenter,
   getLang,
   langBadge,
@@ -15,7 +16,7 @@ import {
   preview,
   resultActions,
   sendFeedback,
-  setupLanguageSwitch,
+  setupLanguagePicker,
   statusLine,
   t,
   uniqueId,
@@ -58,13 +59,28 @@ const PANEL_STRINGS = {
     "agent.signin.invalid": "This token is not valid.",
     "agent.signin.off": "Marking answers used is off: the service needs FAQ_ADMIN_TOKEN and FAQ_AGENT_TOKEN set.",
   },
+  ar: {
+    "agent.noquestion": "لم يُعثر على أي سؤال في هذه الرسالة",
+    "agent.noquestion.hint": "لا تحتوي إلا على شكر أو تحيات أو توقيع: لا شيء يستدعي الرد.",
+    "agent.strength.strong": "تطابق قوي",
+    "agent.strength.medium": "تطابق متوسط",
+    "agent.strength.weak": "قد يكون ذا صلة",
+    "agent.strength.none": "خارج الأسئلة الشائعة",
+    "agent.copy.short.label": "نسخ الإجابة المختصرة «{q}»",
+    "agent.copy.full": "نسخ الكل",
+    "agent.copy.full.label": "نسخ الإجابة الكاملة «{q}»",
+    "agent.signin.hint": "لتعليم إجابة بأنها استُخدمت، سجّل الدخول برمز الموظف (FAQ_AGENT_TOKEN).",
+    "agent.signin.token": "رمز الموظف",
+    "agent.signin.submit": "تسجيل الدخول",
+    "agent.signin.invalid": "هذا الرمز غير صالح.",
+    "agent.signin.off": "تعليم الإجابات بأنها استُخدمت معطّل: تحتاج الخدمة إلى ضبط FAQ_ADMIN_TOKEN وFAQ_AGENT_TOKEN.",
+  },
 };
 
 function tx(key, params = {}) {
   const known = t(key, params);
   if (known !== key) return known;
-  const text = PANEL_STRINGS[getLang()]?.[key] ?? PANEL_STRINGS.en[key] ?? key;
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? String(params[name]) : `{${name}}`));
+  return format(PANEL_STRINGS[getLang()]?.[key] ?? PANEL_STRINGS.en[key] ?? key, params);
 }
 
 /** "strong" (≥ 0.75), "medium" (answerable, from the threshold), "weak" (outcome related: possibly related only),
@@ -320,7 +336,7 @@ function renderTopics() {
 
 // The form works before this wait (nothing typed is lost); what was drawn meanwhile is drawn again.
 await loadHelpCenter();
-setupLanguageSwitch(document.getElementById("lang-switch"), () => {
+setupLanguagePicker(document.getElementById("lang-picker"), () => {
   renderTopics();
   if (shown) render(shown);
   status.say();

@@ -7,8 +7,7 @@ let helpcenter = { name: "Help center", tagline: null, contact: {}, topics: [], 
 
 const STRINGS = {
   fr: {
-    "lang.switch": "English",
-    "lang.switch.label": "Switch to English",
+    "lang.picker": "Langue",
     "nav.agent": "Espace conseiller",
     "nav.search": "Centre d'aide",
     "skip": "Aller au contenu",
@@ -81,8 +80,7 @@ const STRINGS = {
     "agent.placeholder.results": "Les suggestions apparaîtront ici.",
   },
   en: {
-    "lang.switch": "Français",
-    "lang.switch.label": "Passer en français",
+    "lang.picker": "Language",
     "nav.agent": "Agent panel",
     "nav.search": "Help center",
     "skip": "Skip to content",
@@ -154,7 +152,83 @@ const STRINGS = {
     "agent.recorded.not_relevant": "Recorded: not relevant",
     "agent.placeholder.results": "Suggestions will appear here.",
   },
+  ar: {
+    "lang.picker": "اللغة",
+    "nav.agent": "لوحة موظف الدعم",
+    "nav.search": "مركز المساعدة",
+    "skip": "الانتقال إلى المحتوى",
+    "footer.contact": "خدمة العملاء",
+    "lang.badge": "مكتوب باللغة {lang}",
+    "topics.label": "مواضيع شائعة:",
+
+    "search.title": "كيف يمكننا مساعدتك؟",
+    "search.intro": "اطرح سؤالك بكلماتك الخاصة.",
+    "search.label": "سؤالك",
+    "search.placeholder": "اكتب سؤالك…",
+    "search.hint": "تظهر النتائج أثناء الكتابة.",
+    "search.browse": "الأسئلة الشائعة",
+    "search.searching": "جارٍ البحث…",
+    "search.count.0": "لا توجد نتائج عن «{q}»",
+    "search.count.1": "نتيجة واحدة عن «{q}»",
+    "search.count.n": "عدد النتائج عن «{q}»: {n}",
+    "search.noanswer.status": "لم نعثر على إجابة عن «{q}»",
+    "search.cleared": "تم مسح البحث",
+    "search.best": "أفضل إجابة",
+
+    "result.expand": "عرض الإجابة كاملة",
+    "result.collapse": "إخفاء الإجابة الكاملة",
+    "result.helpful.q": "هل كانت هذه الإجابة مفيدة؟",
+    "result.helpful": "نعم",
+    "result.not_helpful": "لا",
+    "result.thanks": "شكرًا على ملاحظاتك.",
+    "result.feedback.error": "تعذّر تسجيل ملاحظاتك.",
+
+    "noanswer.title": "لم نعثر على إجابة عن سؤالك",
+    "noanswer.text": "لا تتناول الأسئلة الشائعة لدينا هذا الموضوع. يسعد فريق خدمة العملاء مساعدتك:",
+    "noanswer.text.nocontact": "لا تتناول الأسئلة الشائعة لدينا هذا الموضوع. يُرجى التواصل مع الشركة مباشرةً، وسيسعدها مساعدتك.",
+    "noanswer.web": "التواصل",
+    "noanswer.email": "البريد الإلكتروني",
+    "noanswer.phone": "الهاتف",
+    "noanswer.hours": "ساعات العمل",
+    "noanswer.related": "مواضيع قد تكون ذات صلة ({n})",
+    "related.status": "لا توجد إجابة مؤكدة عن «{q}»: مقالات ذات صلة",
+    "related.title": "لا توجد إجابة مؤكدة، لكن هذه المقالات قد تساعدك",
+    "related.text": "إن لم يُجب أيٌّ منها عن سؤالك، فسيسعد فريق خدمة العملاء مساعدتك:",
+    "related.text.nocontact": "إن لم يُجب أيٌّ منها عن سؤالك، فيُرجى التواصل مع الشركة مباشرةً.",
+    "noanswer.asked": "سؤالك: «{q}»",
+
+    "error.generic": "حدث خطأ: {m}",
+    "error.network": "تعذّر الوصول إلى الخدمة. تحقّق من اتصالك ثم أعد المحاولة.",
+    "error.notready": "الخدمة قيد التشغيل؛ أعد المحاولة بعد بضع ثوانٍ.",
+
+    "agent.title": "اقتراحات الإجابات",
+    "agent.intro": "الصق رسالة العميل كاملةً: يحصل كل سؤال يُكتشف فيها على إجابات من الأسئلة الشائعة.",
+    "agent.label": "رسالة العميل",
+    "agent.placeholder": "مرحبًا، لديّ سؤال بخصوص…",
+    "agent.hint": "اضغط Ctrl + Enter لبدء البحث.",
+    "agent.submit": "اقترح إجابات",
+    "agent.busy": "جارٍ تحليل الرسالة…",
+    "agent.empty": "الصق رسالة العميل أولًا.",
+    "agent.count.1": "تم اكتشاف سؤال واحد",
+    "agent.count.n": "عدد الأسئلة المكتشفة: {n}",
+    "agent.question": "السؤال {i}",
+    "agent.noanswer": "لا توجد إجابة موثوقة في الأسئلة الشائعة: تحقّق منها قبل استخدام هذه الاقتراحات.",
+    "agent.none": "لا تتناول الأسئلة الشائعة هذا السؤال: لم يُعثر على شيء ذي صلة.",
+    "agent.confidence": "الثقة {p}٪",
+    "agent.copy": "نسخ",
+    "agent.copy.label": "نسخ الإجابة «{q}»",
+    "agent.copied": "تم النسخ",
+    "agent.copy.failed": "تعذّر النسخ",
+    "agent.used": "استُخدمت",
+    "agent.not_relevant": "غير ذات صلة",
+    "agent.recorded.used": "تم التسجيل: استُخدمت الإجابة",
+    "agent.recorded.not_relevant": "تم التسجيل: غير ذات صلة",
+    "agent.placeholder.results": "ستظهر الاقتراحات هنا.",
+  },
 };
+
+/** The UI languages in the picker, each named in its own language. */
+const LANGUAGE_NAMES = { fr: "Français", en: "English", ar: "العربية" };
 
 const LANG_KEY = "faq.lang";
 let lang = readLang();
@@ -206,6 +280,7 @@ export function localized(value) {
 const RTL_LANGS = new Set(["ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "ckb", "dv"]);
 // a strong right-to-left character: Hebrew, Arabic, Syriac, Thaana, N'Ko… and their presentation forms
 const RTL_CHAR = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]|[\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
+const LETTER = /\p{L}/u;
 
 /** "rtl" for a language written right to left ("ar", "fa-IR"), else "ltr". */
 export function dirOf(code) {
@@ -217,9 +292,16 @@ export function dirOf(code) {
  * so its own direction cannot reorder the sentence around it. */
 export function t(key, params = {}) {
   if (key === "brand") return helpcenter.name;
-  const text = STRINGS[lang][key] ?? STRINGS.en[key] ?? key;
-  const fill = (value) => (RTL_CHAR.test(value) ? `\u2068${value}\u2069` : value);
-  return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? fill(String(params[name])) : `{${name}}`));
+  return format(STRINGS[lang][key] ?? STRINGS.en[key] ?? key, params);
+}
+
+/** `template`'s `{name}` placeholders filled from `params` as plain text, isolated (U+2068 … U+2069) when the value could
+ * reorder the sentence: right-to-left letters in a left-to-right UI, and any letters in a right-to-left UI (a French
+ * question in an Arabic sentence). */
+export function format(template, params = {}) {
+  const rtlUi = dirOf(lang) === "rtl";
+  const fill = (value) => ((rtlUi ? LETTER.test(value) : RTL_CHAR.test(value)) ? `\u2068${value}\u2069` : value);
+  return template.replace(/\{(\w+)\}/g, (_, name) => (name in params ? fill(String(params[name])) : `{${name}}`));
 }
 
 /**
@@ -322,17 +404,25 @@ export function topicChips(onPick) {
     topics.map((topic) => el("button", { type: "button", class: "chip topic-chip", dir: "auto", text: topic, onclick: () => onPick(topic) })));
 }
 
-/** Wire the language button: toggles fr/en, remembers it, re-applies strings and calls onChange to re-render. */
-export function setupLanguageSwitch(button, onChange) {
+/** The UI languages the pages are translated into, as [code, its own name] pairs. */
+export function uiLanguages() {
+  return Object.keys(STRINGS).map((code) => [code, LANGUAGE_NAMES[code] ?? code]);
+}
+
+/**
+ * Wire the language picker (a <select> labelled by a [data-i18n="lang.picker"] label): one option per UI language,
+ * each in its own name and language; a choice is remembered, re-applies the strings and direction, and calls onChange.
+ */
+export function setupLanguagePicker(select, onChange) {
+  select.replaceChildren(...uiLanguages().map(([code, name]) => el("option", { value: code, lang: code, dir: dirOf(code), text: name })));
   const render = () => {
     applyStrings();
-    button.textContent = t("lang.switch");
-    button.lang = lang === "fr" ? "en" : "fr"; // the button's label is written in the other language
-    button.setAttribute("aria-label", t("lang.switch.label"));
+    select.value = lang;
   };
   render();
-  button.addEventListener("click", () => {
-    lang = lang === "fr" ? "en" : "fr";
+  select.addEventListener("change", () => {
+    if (!(select.value in STRINGS) || select.value === lang) return;
+    lang = select.value;
     try { localStorage.setItem(LANG_KEY, lang); } catch { /* not remembered */ }
     render();
     onChange?.();
@@ -390,14 +480,12 @@ export function sendFeedback(queryId, entryId, verdict) {
 }
 
 /** Create an element with attributes and children (strings become text nodes, never HTML).
- * An element given a `lang` (the FAQ's text, a result's) gets its direction: `dir="rtl"` for a language written right
- * to left, `dir="auto"` (from its first strong letter) when the language is not known; none otherwise (the page's). */
+ * An element given a `lang` (the FAQ's text, a result's) gets its own direction whatever the UI's: `dir="rtl"` for a
+ * language written right to left, `dir="ltr"` for another, `dir="auto"` (from its first strong letter) when the language
+ * is not known. */
 export function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
-  if ("lang" in attrs && !("dir" in attrs)) {
-    if (!attrs.lang) node.dir = "auto";
-    else if (dirOf(attrs.lang) === "rtl") node.dir = "rtl";
-  }
+  if ("lang" in attrs && !("dir" in attrs)) node.dir = attrs.lang ? dirOf(attrs.lang) : "auto";
   for (const [name, value] of Object.entries(attrs)) {
     if (value === undefined || value === null || value === false) continue;
     if (name === "class") node.className = value;

@@ -14,7 +14,7 @@ import {
   preview,
   resultActions,
   sendFeedback,
-  setupLanguageSwitch,
+  setupLanguagePicker,
   statusLine,
   t,
   topicChips,
@@ -304,7 +304,7 @@ function renderTopics() {
 // The listeners above are in place before this wait, so nothing typed meanwhile is lost; what was
 // drawn meanwhile is drawn again with the help center's name, contacts and language.
 await loadHelpCenter();
-setupLanguageSwitch(document.getElementById("lang-switch"), () => {
+setupLanguagePicker(document.getElementById("lang-picker"), () => {
   renderBrowse();
   renderTopics();
   if (shown) render(shown);

@@ -3,6 +3,8 @@
 //   <script src="https://<service>/widget.js" defer></script>
 //   <faq-search lang="fr" placeholder="…" service="https://<service>" top-k="5"></faq-search>
 //
+// lang: the UI's language, fr, en or ar (Arabic, right to left); without it the host page's <html lang>.
+//
 // Self-contained (no import, no build step): it renders in a shadow root, so the host's CSS cannot
 // reach inside and its own CSS cannot leak out. Its stylesheet is a <link> to widget.css on the
 // service's origin (a style element would be inline style under the host's CSP), and nothing is
@@ -81,6 +83,37 @@
       notready: "The service is starting; try again in a few seconds.",
       error: "Something went wrong: {m}",
     },
+    ar: {
+      label: "سؤالك",
+      placeholder: "اكتب سؤالك…",
+      searching: "جارٍ البحث…",
+      "count.0": "لا توجد نتائج عن «{q}»",
+      "count.1": "نتيجة واحدة عن «{q}»",
+      "count.n": "عدد النتائج عن «{q}»: {n}",
+      "noanswer.status": "لم نعثر على إجابة عن «{q}»",
+      "related.status": "لا توجد إجابة مؤكدة عن «{q}»: مقالات ذات صلة",
+      "related.title": "لا توجد إجابة مؤكدة، لكن هذه المقالات قد تساعدك",
+      best: "أفضل إجابة",
+      source: "المصدر:",
+      "helpful.q": "هل كانت هذه الإجابة مفيدة؟",
+      helpful: "نعم",
+      not_helpful: "لا",
+      thanks: "شكرًا على ملاحظاتك.",
+      "feedback.error": "تعذّر تسجيل ملاحظاتك.",
+      "noanswer.title": "لم نعثر على إجابة عن سؤالك",
+      "noanswer.text": "لا تتناول الأسئلة الشائعة لدينا هذا الموضوع. يسعد فريق خدمة العملاء مساعدتك:",
+      "noanswer.nocontact": "لا تتناول الأسئلة الشائعة لدينا هذا الموضوع. يُرجى التواصل مع الشركة مباشرةً.",
+      "related.text": "إن لم يُجب أيٌّ منها عن سؤالك، فسيسعد فريق خدمة العملاء مساعدتك:",
+      "related.nocontact": "إن لم يُجب أيٌّ منها عن سؤالك، فيُرجى التواصل مع الشركة مباشرةً.",
+      email: "البريد الإلكتروني",
+      phone: "الهاتف",
+      web: "التواصل",
+      hours: "ساعات العمل",
+      refused: "لا يُسمح لهذا الموقع باستخدام بحث مركز المساعدة: أضف {origin} إلى FAQ_CORS_ORIGINS في إعدادات الخدمة.",
+      network: "تعذّر الوصول إلى الخدمة. تحقّق من اتصالك ثم أعد المحاولة.",
+      notready: "الخدمة قيد التشغيل؛ أعد المحاولة بعد بضع ثوانٍ.",
+      error: "حدث خطأ: {m}",
+    },
   };
 
   /** An error the widget shows; `refused` when the service does not allow this origin (CORS). */
@@ -111,9 +144,11 @@
   // languages written right to left, and a strong right-to-left letter (Hebrew, Arabic, Syriac, Thaana, N'Ko…)
   const RTL_LANGS = new Set(["ar", "he", "iw", "fa", "ur", "yi", "ps", "sd", "ug", "ckb", "dv"]);
   const RTL_CHAR = /[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]/;
+  const LETTER = /\p{L}/u;
   const isRtl = (code) => typeof code === "string" && RTL_LANGS.has(code.split(/[-_]/)[0].toLowerCase());
-  /** The `dir` of the FAQ's text in `code`: "rtl" for a right-to-left language, "auto" when unknown, else none (the box's). */
-  const textDir = (code) => (!code ? "auto" : isRtl(code) ? "rtl" : null);
+  /** The `dir` of the FAQ's text in `code`, whatever the UI's: "rtl" for a right-to-left language, "ltr" for another,
+   * "auto" when unknown. */
+  const textDir = (code) => (!code ? "auto" : isRtl(code) ? "rtl" : "ltr");
 
   /** `url` when it is an http(s) address, else null: only those become links (never javascript:). */
   function safeUrl(url) {
@@ -185,8 +220,10 @@
 
     t(key, params = {}) {
       const text = STRINGS[this.uiLang][key] ?? STRINGS.en[key] ?? key;
-      // a right-to-left question inside an English or French sentence is isolated (U+2068 … U+2069)
-      const fill = (value) => (RTL_CHAR.test(value) ? `\u2068${value}\u2069` : value);
+      // a right-to-left question inside an English or French sentence is isolated (U+2068 … U+2069), as is any text
+      // with letters inside an Arabic one
+      const rtlUi = isRtl(this.uiLang);
+      const fill = (value) => ((rtlUi ? LETTER.test(value) : RTL_CHAR.test(value)) ? `\u2068${value}\u2069` : value);
       return text.replace(/\{(\w+)\}/g, (_, name) => (name in params ? fill(String(params[name])) : `{${name}}`));
     }
 
@@ -382,7 +419,7 @@
           : el("p", { class: "answer", dir: textDir(result.lang) }, opening(result)),
         el("p", { class: "citation" }, el("span", { class: "cite-label", text: this.t("source") }), " ",
           el(url ? "a" : "bdi", { href: url, target: url ? "_blank" : null, rel: url ? "noopener" : null, dir: textDir(result.lang) ?? "auto",
-            text: `${result.document} › ${result.citation}` })),
+            text: `${result.document} ${isRtl(result.lang) ? "‹" : "›"} ${result.citation}` })),  // the path's arrow points its way
       );
       if (answer) card.append(this.#feedback(data.query_id, result.entry_id, titleId));
       return card;

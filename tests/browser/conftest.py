@@ -103,9 +103,10 @@ def browser() -> Iterator[object]:
 
 
 @contextmanager
-def guarded_page(browser, base_url: str) -> Iterator[object]:
-    """A fresh context (empty localStorage, French browser) that only reaches the service: any other request fails the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, locale="fr-FR")
+def guarded_page(browser, base_url: str, locale: str = "fr-FR") -> Iterator[object]:
+    """A fresh context (empty localStorage, a French browser unless `locale` says otherwise) that only reaches the
+    service: any other request fails the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, locale=locale)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
     outside: list[str] = []
     allowed = urlparse(base_url).netloc

@@ -147,7 +147,7 @@ def test_the_agent_panel_is_the_bike_shops(bike_page, screenshots: Path):
 def test_english_pages_badge_french_entries(bike_page):
     page = bike_page
     page.goto("/")
-    page.get_by_role("button", name="Switch to English").click()
+    page.get_by_label("Langue").select_option("en")
     page.get_by_label("Your question").fill("Are helmets provided?")
     card = page.locator(".result-list > li").first
     expect(card.locator(".result-title")).to_contain_text("Les casques sont-ils fournis ?")

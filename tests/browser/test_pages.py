@@ -116,7 +116,7 @@ def test_used_on_the_agent_panel_says_it_is_off_without_agent_sign_in(page):
 def test_keyboard_only_search_and_expand(page):
     page.goto("/")
     box = page.get_by_label("Votre question")
-    for _ in range(10):  # skip link, brand, agent link, language switch, then the search box
+    for _ in range(10):  # skip link, brand, agent link, language picker, then the search box
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement && document.activeElement.id") == "q":
             break
@@ -162,10 +162,10 @@ def test_a_script_message_is_shown_as_text_on_the_agent_panel(page):
     assert dialogs == []
 
 
-def test_english_switch_changes_the_strings_and_is_remembered(page):
+def test_the_language_picker_changes_the_strings_and_is_remembered(page):
     search(page, "combien de temps dure la garantie")
     expect(first_card(page).locator(".result-title")).to_have_text(WARRANTY)
-    page.get_by_role("button", name="Switch to English").click()
+    page.get_by_label("Langue").select_option("en")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("How can we help you?")
     expect(page.get_by_label("Your question")).to_have_value("combien de temps dure la garantie")
@@ -179,7 +179,7 @@ def test_english_switch_changes_the_strings_and_is_remembered(page):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_label("Customer message")).to_be_visible()
     expect(page.get_by_role("button", name="Suggest answers")).to_be_visible()
-    page.get_by_role("button", name="Passer en français").click()
+    page.get_by_label("Language").select_option(label="Français")
     expect(page.get_by_role("button", name="Suggérer des réponses")).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
 
@@ -240,7 +240,7 @@ def test_agent_panel_thanks_only_message_shows_no_question(page):
     expect(page.locator(".no-question")).to_contain_text("Aucune question trouvée dans ce message")
     expect(page.locator(".group")).to_have_count(0)
     expect(page.locator("#status")).to_have_text("Aucune question trouvée dans ce message")
-    page.get_by_role("button", name="Switch to English").click()
+    page.get_by_label("Langue").select_option("en")
     expect(page.locator(".no-question")).to_contain_text("No question found in this message")
     page.evaluate("localStorage.clear()")
 
