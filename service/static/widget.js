@@ -190,6 +190,12 @@
     return fragment;
   }
 
+  /** "Document › Section › Question"; its arrows point the way the path reads: "‹" in a right-to-left FAQ. */
+  function path(result) {
+    const text = `${result.document} › ${result.citation}`;
+    return isRtl(result.lang) ? text.replaceAll(" › ", " ‹ ") : text;
+  }
+
   let uid = 0;
   const uniqueId = (prefix) => `faqw-${prefix}-${++uid}`;
 
@@ -419,7 +425,7 @@
           : el("p", { class: "answer", dir: textDir(result.lang) }, opening(result)),
         el("p", { class: "citation" }, el("span", { class: "cite-label", text: this.t("source") }), " ",
           el(url ? "a" : "bdi", { href: url, target: url ? "_blank" : null, rel: url ? "noopener" : null, dir: textDir(result.lang) ?? "auto",
-            text: `${result.document} ${isRtl(result.lang) ? "‹" : "›"} ${result.citation}` })),  // the path's arrow points its way
+            text: path(result) })),
       );
       if (answer) card.append(this.#feedback(data.query_id, result.entry_id, titleId));
       return card;
