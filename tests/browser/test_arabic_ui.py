@@ -97,6 +97,18 @@ def test_in_the_arabic_ui_a_result_and_the_search_box_sit_on_the_right(arabic_pa
     page.screenshot(path=str(tmp_path / "search-arabic-ui.png"), full_page=True)
 
 
+def test_the_arabic_ui_fits_a_phone_screen(arabic_page: Any, tmp_path: Path) -> None:
+    page = arabic_page
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto("/")
+    page.get_by_label(SEARCH_LABEL).fill(ARABIC_QUESTION)
+    expect(page.locator(".result-title, .related-title").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    picker = page.get_by_label(PICKER_LABEL).bounding_box()
+    assert picker["x"] >= 0 and picker["x"] + picker["width"] <= 360, picker  # the header's picker stays on screen
+    page.screenshot(path=str(tmp_path / "search-arabic-360.png"), full_page=True)
+
+
 def test_the_no_answer_card_is_in_arabic(arabic_page: Any) -> None:
     """The fake models find the Arabic FAQ loosely related to anything Arabic, so the service's answer is made "none"
     (the decision's job, tested elsewhere): what is checked here is the card the page draws for it."""
