@@ -25,7 +25,7 @@ from benchmarks.bench import _descendants, _free_port, _wait_ready
 from benchmarks.load import QUESTIONS
 
 
-def smaps(pid: int) -> dict[str, float]:
+def smaps(pid: int) -> dict[str, Any]:
     """One process's Rss, Pss and private (clean + dirty) MB, and its command line's last words."""
     lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
     fields = {line.split(":")[0]: float(line.split()[1]) / 1024 for line in lines[1:] if line.split()[-1] == "kB"}

