@@ -12,8 +12,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import socket
+import sys
 import tempfile
 from contextlib import ExitStack
+from typing import NoReturn
 
 import uvicorn
 import uvicorn._subprocess
@@ -66,3 +68,20 @@ def serve_workers(app: str, workers: int, host: str, port: int, log_level: str =
                                 log_config=logging_config(log_level.upper()), access_log=False)
         use_forkserver()
         Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def exec_supervisor(app: str, workers: int, host: str, port: int, log_level: str = "info") -> NoReturn:
+    """`serve_workers` in this process made anew: `faq serve` imported the service, the models' libraries and its
+    own checks (71 MB private) that a process which only starts and watches workers never uses. The process (its pid,
+    its signals) stays the one the operator started; what it imported does not. Settings pass through the environment,
+    as they do to the workers."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    code = "import sys; from service.workers import main; main(sys.argv[1:])"  # not -m: pickled classes keep their module
+    os.execv(sys.executable, [sys.executable, "-c", code, app, str(workers), host, str(port), log_level])
+
+
+def main(argv: list[str]) -> None:
+    """`exec_supervisor`'s process: APP WORKERS HOST PORT LOG_LEVEL."""
+    app, workers, host, port, log_level = argv
+    serve_workers(app, int(workers), host, int(port), log_level)

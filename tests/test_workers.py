@@ -45,3 +45,36 @@ def test_what_the_workers_are_forked_from_runs_no_thread_of_its_own():
     count = "import threading, service.preload; print(threading.active_count())"
     done = subprocess.run([sys.executable, "-c", count], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "1"
+
+
+def test_the_supervisor_imports_neither_the_service_nor_the_models_libraries():
+    """It starts and watches the workers: FastAPI, numpy or ONNX Runtime would be ~70 MB it never uses."""
+    import subprocess
+    import sys
+
+    check = "import sys, service.workers; print(sorted({'service.app', 'fastapi', 'numpy', 'onnxruntime'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_faq_serve_becomes_the_supervisor_with_the_same_app_workers_and_address(monkeypatch):
+    import sys
+
+    import service.workers as workers
+
+    execs, served = [], []
+
+    def execv(path, argv):
+        execs.append(argv)
+        raise SystemExit
+
+    monkeypatch.setattr(workers.os, "execv", execv)
+    monkeypatch.setattr(workers, "serve_workers", lambda *args: served.append(args))
+    try:
+        workers.exec_supervisor("service.asgi:app", 3, "127.0.0.1", 8123, "warning")
+    except SystemExit:
+        pass
+    (argv,) = execs
+    assert argv[0] == sys.executable and argv[1] == "-c"
+    workers.main(argv[3:])  # what the new process's code runs
+    assert served == [("service.asgi:app", 3, "127.0.0.1", 8123, "warning")]
