@@ -233,6 +233,10 @@ def serve(
     """Serve the HTTP API; builds the index from the configured corpus first when there is none."""
     import os
 
+    from faq.heap import one_arena
+
+    one_arena()  # before any thread: the models' loading threads leave no half-empty arenas behind (faq.heap)
+
     import uvicorn
     from rich.markup import escape
 
