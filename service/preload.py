@@ -2,7 +2,7 @@
 
 service.workers starts the workers from a multiprocessing forkserver that imports this module first: the workers then
 share the imported modules' memory (code, FastAPI's and pydantic's classes, numpy, ONNX Runtime's library) copy-on-write
-instead of importing them each. Only imports here, and e5's tokenizer tables (pure data): no model, no ONNX Runtime session, no thread pool of ours (a session's
+instead of importing them each. Only imports here, and the models' tokenizer tables (pure data): no model, no ONNX Runtime session, no thread pool of ours (a session's
 threads do not survive a fork); each worker loads its models after it is forked, as a spawned worker did.
 `gc.freeze()` moves what the imports made out of the collector's reach, so a worker's collections do not write to (and
 so copy) the shared pages.
@@ -25,19 +25,23 @@ import usecases.answering  # noqa: F401
 from faq.heap import release_freed_memory
 from faq.settings import Settings
 from index.embedders.onnx_e5 import preload_tokenizer
+from index.embedders.use_tokenizer import preload_processor
 
 
-def _preload_e5_tokenizer() -> None:
-    """e5's tokenizer tables (35 MB, read-only, no thread), when e5 on ONNX Runtime is configured and its file made.
+def _preload_tokenizers() -> None:
+    """The configured models' tokenizer tables, read-only data with no thread: e5's (35 MB) and USE's (45 MB).
 
     Any failure is left to the workers to meet and report (on /readyz), as they would without this."""
     try:
-        if any(name.strip().lower().startswith("e5-onnx") for name in Settings().retrieval().model_names):
+        names = [name.strip().lower() for name in Settings().retrieval().model_names]
+        if any(name.startswith("e5-onnx") for name in names):
             preload_tokenizer()
+        if any(name in ("usem3", "use") for name in names):
+            preload_processor()
     except Exception:  # noqa: BLE001, S110 - the forkserver must start whatever the settings say
         pass
 
 
-_preload_e5_tokenizer()
+_preload_tokenizers()
 release_freed_memory()
 gc.freeze()
