@@ -34,6 +34,15 @@ def smaps(pid: int) -> dict[str, Any]:
             "private": fields.get("Private_Clean", 0.0) + fields.get("Private_Dirty", 0.0), "command": command[-60:]}
 
 
+def _wait_started(log: Path, workers: int, timeout: float = 300.0) -> None:
+    """Until every worker has said it started: /readyz answers as soon as one has, and the others would get no question."""
+    deadline = time.monotonic() + timeout
+    while log.read_text(errors="replace").count("Application startup complete") < workers:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"not all {workers} workers started after {timeout} s")
+        time.sleep(0.2)
+
+
 def serve(index_dir: Path, workers: int, questions: int) -> list[dict[str, Any]]:
     """Every process of one `faq serve --workers N` after `questions` answers."""
     port = _free_port()
@@ -41,14 +50,17 @@ def serve(index_dir: Path, workers: int, questions: int) -> list[dict[str, Any]]
     with tempfile.TemporaryDirectory(prefix="faq-serve-memory-") as data:
         env = {**os.environ, "FAQ_INDEX_DIR": str(index_dir), "FAQ_RATE_LIMIT_PER_MINUTE": "0", "FAQ_DATA_DIR": data,
                "FAQ_RELOAD_POLL_SECONDS": "0"}
-        server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = Path(data) / "serve.log"
+        with log.open("wb") as out:
+            server = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers", str(workers)],
+                                      env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
             _wait_ready(url, server, time.perf_counter())
-            with httpx.Client(base_url=url, timeout=60) as http:
-                for i in range(max(questions, 4 * workers)):  # enough for every worker to have loaded and answered
-                    question = f"{QUESTIONS[i % len(QUESTIONS)]} ({i})"
-                    http.post("/v1/query", json={"question": question, "top_k": 5}).raise_for_status()
+            _wait_started(log, workers)
+            for i in range(max(questions, 4 * workers)):  # enough for every worker to have loaded and answered
+                question = f"{QUESTIONS[i % len(QUESTIONS)]} ({i})"
+                # a connection each: one kept alive would take every question to the same worker
+                httpx.post(f"{url}/v1/query", json={"question": question, "top_k": 5}, timeout=60).raise_for_status()
             time.sleep(1.0)
             return [smaps(pid) for pid in _descendants(server.pid)]
         finally:
