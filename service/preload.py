@@ -2,8 +2,9 @@
 
 service.workers starts the workers from a multiprocessing forkserver that imports this module first: the workers then
 share the imported modules' memory (code, FastAPI's and pydantic's classes, numpy, ONNX Runtime's library) copy-on-write
-instead of importing them each. Only imports here, and the models' tokenizer tables (pure data): no model, no ONNX Runtime session, no thread pool of ours (a session's
-threads do not survive a fork); each worker loads its models after it is forked, as a spawned worker did.
+instead of importing them each. Only imports here, and the models' tokenizer tables (pure data): no model, no ONNX
+Runtime session, no thread pool of ours (a session's threads do not survive a fork); each worker loads its models after
+it is forked, as a spawned worker did.
 `gc.freeze()` moves what the imports made out of the collector's reach, so a worker's collections do not write to (and
 so copy) the shared pages.
 """
