@@ -86,6 +86,9 @@ class Probe:
 
 def measure(index_dir: Path, questions: int, trace: bool, build: bool) -> list[dict[str, Any]]:
     """The steps in this process (a fresh one: run it through `main`)."""
+    from faq.heap import one_arena
+
+    one_arena()  # as `faq serve` and its workers do, before any thread
     probe = Probe(trace)
     probe.mark("python")
     import numpy  # noqa: F401

