@@ -357,7 +357,10 @@ class Searcher:
         question's int8 e5 runs no faster on two threads than on one (one 20-token row is too little work to
         share), so USE takes the other core instead of waiting its turn."""
         signals = self._dense()
-        pending = [self._embedding.submit(_embedded, signal, question) for signal in signals[1:]]
+        # a member whose model says it is cheap (a fake, a cache hit's wrapper of one) is embedded on this thread: handing
+        # a few microseconds of work to another thread costs more than the work
+        pending = [_Inline(_embedded(signal, question)) if _cheap(signal.embedder)
+                   else self._embedding.submit(_embedded, signal, question) for signal in signals[1:]]
         started = time.perf_counter()
         scores = [signals[0].score(question, position)]
         stages = [time.perf_counter() - started]
@@ -406,6 +409,26 @@ def best_first(scores: np.ndarray, candidates: np.ndarray, count: int) -> np.nda
     cut = np.partition(negated, count - 1)[count - 1]
     kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
     return kept[np.argsort(-scores[kept], kind="stable")][:count]
+
+
+class _Inline:
+    """A result computed already, read as a future's is."""
+
+    def __init__(self, value: tuple[np.ndarray, float]) -> None:
+        self.value = value
+
+    def result(self) -> tuple[np.ndarray, float]:
+        return self.value
+
+
+def _cheap(model: object) -> bool:
+    """Whether embedding one question with this model is too little work for a thread of its own: the model says so
+    (`cheap = True`, as tests/fakes.py's fake does); a wrapper (index.embedders.EmbeddingCache) is as cheap as its model."""
+    while model is not None:
+        if getattr(model, "cheap", False) is True:
+            return True
+        model = getattr(model, "model", None)
+    return False
 
 
 def _embedded(signal: DenseSignal, question: str) -> tuple[np.ndarray, float]:
