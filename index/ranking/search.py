@@ -425,8 +425,9 @@ def _cheap(model: object) -> bool:
     """Whether embedding one question with this model is too little work for a thread of its own: the model says so
     (`cheap = True`, as tests/fakes.py's fake does); a wrapper (index.embedders.EmbeddingCache) is as cheap as its model."""
     while model is not None:
-        if getattr(model, "cheap", False) is True:
-            return True
+        cheap = getattr(model, "cheap", None)
+        if cheap is not None:  # said by the model itself, or by a wrapper that does more than its model (waits, say)
+            return cheap is True
         model = getattr(model, "model", None)
     return False
 
