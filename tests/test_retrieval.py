@@ -134,3 +134,19 @@ def test_a_cheap_member_embeds_on_the_calling_thread_and_ranks_the_same(fake_raw
     assert len(member.threads) == 1
     assert (member.threads[0] == threading.current_thread().name) is inline
     assert member.threads[0].startswith("faq-embed") is not inline
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_zscore_is_numpys_formula_bit_for_bit(dtype):
+    import numpy as np
+
+    from index.ranking.signals import zscore
+
+    rng = np.random.default_rng(7)
+    arrays = [(rng.standard_normal(int(n)) * scale + shift).astype(dtype)
+              for n, scale, shift in zip(rng.integers(1, 2000, 300), rng.uniform(1e-3, 100, 300), rng.uniform(-50, 50, 300))]
+    arrays += [np.full(12, 0.25, dtype), np.array([1.0], dtype), rng.random((3, 40)).astype(dtype)]
+    for x in arrays:
+        expected = (x - x.mean()) / (x.std() + 1e-9)
+        got = zscore(x)
+        assert got.dtype == expected.dtype and got.shape == expected.shape and got.tobytes() == expected.tobytes()
