@@ -103,6 +103,11 @@ def _known() -> frozenset[str]:
 
 def detect(text: str, langs: tuple[str, ...] = COMMON) -> str:
     """An ISO 639-1 code, or "unknown" for text too short or too ambiguous to tell."""
+    return _detect(text, tuple(langs))
+
+
+@lru_cache(maxsize=8192)  # calibration ranks the same few hundred questions many times; so does a service its popular ones
+def _detect(text: str, langs: tuple[str, ...]) -> str:
     unspaced = len(_UNSPACED.findall(text))
     if (len(_WORD.findall(text)) if not unspaced else unspaced // 2) < MIN_WORDS:
         return UNKNOWN
