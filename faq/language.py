@@ -19,6 +19,7 @@ import numpy as np
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
 from faq.files import write_atomically
+from faq.limits import MAX_QUESTION_CHARS
 
 UNKNOWN = "unknown"
 # the FAQ's languages are added to these (`candidates`); issue #31 added ar, zh, ja, ko, hi, ru, tr, pl, sv
@@ -103,10 +104,10 @@ def _known() -> frozenset[str]:
 
 def detect(text: str, langs: tuple[str, ...] = COMMON) -> str:
     """An ISO 639-1 code, or "unknown" for text too short or too ambiguous to tell."""
-    return _detect(text, tuple(langs))
+    langs = tuple(langs)
+    return _detect_question(text, langs) if len(text) <= MAX_QUESTION_CHARS else _detect_document(text, langs)
 
 
-@lru_cache(maxsize=8192)  # calibration ranks the same few hundred questions many times; so does a service its popular ones
 def _detect(text: str, langs: tuple[str, ...]) -> str:
     unspaced = len(_UNSPACED.findall(text))
     if (len(_WORD.findall(text)) if not unspaced else unspaced // 2) < MIN_WORDS:
@@ -114,6 +115,14 @@ def _detect(text: str, langs: tuple[str, ...]) -> str:
     with _LOCK:  # the identifier is not documented as thread-safe; a call takes ~0.06 ms
         lang, probability = _identifier(tuple(sorted(langs))).classify(text)
     return str(lang) if probability >= MIN_PROBABILITY else UNKNOWN
+
+
+# `detect` is a pure function of its arguments, and is asked the same texts again: calibration ranks the same few hundred
+# questions many times, a service its popular ones, each ingest detects its documents' language again. Remembered: up to
+# 8,192 texts of a question's length at most (typically short: well under 8 MB), and the last 64 longer ones (a document's
+# sample: 20,000 characters at most)
+_detect_question = lru_cache(maxsize=8192)(_detect)
+_detect_document = lru_cache(maxsize=64)(_detect)
 
 
 def preload(faq_langs: Iterable[str]) -> None:
