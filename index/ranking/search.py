@@ -355,7 +355,8 @@ class Searcher:
 
         The members embed the question on the searcher's threads while the primary embeds it on this one: a lone
         question's int8 e5 runs no faster on two threads than on one (one 20-token row is too little work to
-        share), so USE takes the other core instead of waiting its turn."""
+        share), so USE takes the other core instead of waiting its turn. A member whose model says it is cheap (`_cheap`)
+        embeds on this thread first."""
         signals = self._dense()
         # a member whose model says it is cheap (a fake, a cache hit's wrapper of one) is embedded on this thread: handing
         # a few microseconds of work to another thread costs more than the work
@@ -424,11 +425,13 @@ class _Inline:
 def _cheap(model: object) -> bool:
     """Whether embedding one question with this model is too little work for a thread of its own: the model says so
     (`cheap = True`, as tests/fakes.py's fake does); a wrapper (index.embedders.EmbeddingCache) is as cheap as its model."""
-    while model is not None:
+    for _ in range(4):  # a wrapper of a wrapper of a model at most; a model whose `model` is not a wrapped model stops it
         cheap = getattr(model, "cheap", None)
         if cheap is not None:  # said by the model itself, or by a wrapper that does more than its model (waits, say)
             return cheap is True
         model = getattr(model, "model", None)
+        if model is None:
+            break
     return False
 
 
