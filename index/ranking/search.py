@@ -358,9 +358,13 @@ class Searcher:
 
         The members embed the question on the searcher's threads while the primary embeds it on this one: a lone
         question's int8 e5 runs no faster on two threads than on one (one 20-token row is too little work to
-        share), so USE takes the other core instead of waiting its turn."""
+        share), so USE takes the other core instead of waiting its turn. A member whose model says it is cheap (`_cheap`)
+        embeds on this thread first."""
         signals = self._dense()
-        pending = [self._embedding.submit(_embedded, signal, question) for signal in signals[1:]]
+        # a member whose model says it is cheap (a fake, a cache hit's wrapper of one) is embedded on this thread: handing
+        # a few microseconds of work to another thread costs more than the work
+        pending = [_Inline(_embedded(signal, question)) if _cheap(signal.embedder)
+                   else self._embedding.submit(_embedded, signal, question) for signal in signals[1:]]
         started = time.perf_counter()
         scores = [signals[0].score(question, position)]
         stages = [time.perf_counter() - started]
@@ -409,6 +413,29 @@ def best_first(scores: np.ndarray, candidates: np.ndarray, count: int) -> np.nda
     cut = np.partition(negated, count - 1)[count - 1]
     kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
     return kept[np.argsort(-scores[kept], kind="stable")][:count]
+
+
+class _Inline:
+    """A result computed already, read as a future's is."""
+
+    def __init__(self, value: tuple[np.ndarray, float]) -> None:
+        self.value = value
+
+    def result(self) -> tuple[np.ndarray, float]:
+        return self.value
+
+
+def _cheap(model: object) -> bool:
+    """Whether embedding one question with this model is too little work for a thread of its own: the model says so
+    (`cheap = True`, as tests/fakes.py's fake does); a wrapper (index.embedders.EmbeddingCache) is as cheap as its model."""
+    for _ in range(4):  # a wrapper of a wrapper of a model at most; a model whose `model` is not a wrapped model stops it
+        cheap = getattr(model, "cheap", None)
+        if cheap is not None:  # said by the model itself, or by a wrapper that does more than its model (waits, say)
+            return cheap is True
+        model = getattr(model, "model", None)
+        if model is None:
+            break
+    return False
 
 
 def _embedded(signal: DenseSignal, question: str) -> tuple[np.ndarray, float]:

@@ -6,12 +6,12 @@ import pytest
 
 from faq.settings import Settings
 from service import create_app
-from tests.test_regression_check import broken, saved_questions
 from usecases.regression_check import CheckOptions, CheckRefusedError
 from usecases.versions import build_loaded
 
 from browser.conftest import CORPUS, guarded_page, serving
 from conftest import ADMIN_TOKEN
+from test_regression_check import broken, saved_questions
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 expect = sync_api.expect
