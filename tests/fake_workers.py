@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,8 +33,9 @@ def two_fake_workers(settings: dict[str, str]) -> Iterator[str]:
     yields the base URL and stops them after."""
     port = _free_port()
     env = {**os.environ, **settings, "PYTHONPATH": str(ROOT)}
+    log = tempfile.TemporaryFile()  # the supervisor's and workers' log, shown when the test fails (why a worker went)
     proc = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         ready, deadline = 0, time.monotonic() + 90
@@ -43,6 +45,11 @@ def two_fake_workers(settings: dict[str, str]) -> Iterator[str]:
             except httpx.TransportError:
                 time.sleep(0.2)
         yield base
+    except BaseException:
+        log.seek(0)
+        sys.stderr.write("two_fake_workers' log (last 4 KB):\n" + log.read()[-4096:].decode(errors="replace") + "\n")
+        raise
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+        log.close()
