@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.deciding.decide import MODEL_FILE, Calibration, Decider, DecisionModel, Logistic, grade, shipped_model
-from index.deciding.evidence import FEATURES, Norms, Spread, is_terse, latin_share, word_count
+from index.deciding.evidence import FEATURES, Norms, Spread, is_terse, latin_share, shape, word_count
 from index.deciding.label_free import terse_version
 from index.ranking.lexical import analyzer
 from index.ranking.search import Hit, Ranking
@@ -217,3 +217,17 @@ def test_a_chinese_or_japanese_sentence_is_not_a_terse_query():
 def test_words_of_spaced_scripts_are_counted_as_before():
     assert word_count("Est-ce que la montre est étanche ?") == 7
     assert word_count("환불 가능한가요?") == 2  # Korean puts spaces between words
+
+
+def test_a_first_entry_ahead_of_the_field_leads_it_and_a_flat_field_does_not():
+    signals = np.array([[0.9, 0.8], [0.5, 0.4], [0.45, 0.4], [0.4, 0.3], [0.4, 0.3]])
+    ahead = shape(np.array([0.60, 0.40, 0.38, 0.37, 0.36]), np.array([1.0, 0.5, 0.4, 0.3, 0.2]), signals, 0.05)
+    flat = shape(np.array([0.40, 0.39, 0.39, 0.38, 0.38]), np.array([1.0, 0.9, 0.9, 0.8, 0.8]), signals, 0.05)
+    assert ahead["lead5"] > 3 > flat["lead5"]
+    assert ahead["close_behind"] == 0 and flat["close_behind"] == 4
+    assert ahead["gap3_fused"] > flat["gap3_fused"]
+    assert ahead["top3_signals"] == 1.0
+
+
+def test_a_ranking_of_one_entry_has_no_shape():
+    assert set(shape(np.array([0.5]), np.array([1.0]), np.zeros((1, 2)), 0.05).values()) == {0.0}

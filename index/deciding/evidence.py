@@ -38,7 +38,8 @@ FEATURES: tuple[str, ...] = (
     "z_own", "z_off", "z_own_primary", "z_own_usem3", "gap_sim", "gap_fused", "agree_primary", "agree_usem3",
     "agree_bm25", "bm25_matched", "cover_top", "known_terms", "known_not_top", "log_words", "terse", "questions",
     "lang_mismatch", "off_topic_margin", "known_out_of_scope", "terse_x_z_own", "mismatch_x_z_own", "mismatch_x_cover",
-    "unknown_same_lang", "outside", "outside_x_z_primary",
+    "unknown_same_lang", "outside", "outside_x_z_primary", "lead5", "lead10", "close_behind", "gap3_sim", "gap3_fused",
+    "top3_signals", "sim_rank",
 )
 
 
@@ -157,6 +158,27 @@ def secondary_languages(signal_names: Sequence[str]) -> frozenset[str] | None:
     return USE_LANGUAGES if "usem3" in signal_names[1:] else None
 
 
+def shape(similarity: np.ndarray, fused: np.ndarray, signal_values: np.ndarray, spread: float) -> dict[str, float]:
+    """How the first entry stands out of the ranking: a question whose entry was left out (near the domain) meets a flat
+    field of neighbours, a paraphrase one entry ahead of the rest. On the 20 dev corpora, leave-one-corpus-out, these
+    took dev balanced accuracy 0.737 -> 0.742 and test 0.729 -> 0.740, in-scope questions not answered 0.427 -> 0.393
+    (eval.decision; the first three alone: 0.741)."""
+    if len(similarity) < 2:
+        return dict.fromkeys(("lead5", "lead10", "close_behind", "gap3_sim", "gap3_fused", "top3_signals", "sim_rank"), 0.0)
+    sd = max(spread, 1e-3)
+    s1 = float(similarity[0])
+    top3 = [float(0 in np.argsort(-signal_values[:, j], kind="stable")[:3]) for j in range(signal_values.shape[1])]
+    return {
+        "lead5": (s1 - float(similarity[1:5].mean())) / sd,
+        "lead10": (s1 - float(similarity[1:10].mean())) / sd,
+        "close_behind": float((similarity[1:] >= s1 - 0.5 * sd).sum()),  # entries within half a spread of the first
+        "gap3_sim": (s1 - float(similarity[2])) / sd if len(similarity) > 2 else 1.0,
+        "gap3_fused": float(fused[0] - fused[2]) if len(fused) > 2 else 1.0,
+        "top3_signals": float(np.mean(top3)) if top3 else 1.0,  # the share of signals with the first among their top 3
+        "sim_rank": float((similarity > s1).sum()),  # entries of higher similarity that fusion put behind the first
+    }
+
+
 def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Sequence[float] | np.ndarray, signal_names: Sequence[str],
            signal_values: np.ndarray, entry_ids: Sequence[str], norms: Norms, terms: CorpusTerms | None,
            question_lang: str, faq_langs: frozenset[str], off_topic_margin: float | None,
@@ -220,5 +242,6 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
         # words the corpus never uses, in a question in its own language: "étanche" asked of a FAQ that never says it
         "unknown_same_lang": 0.0 if mismatch else unknown,
         "outside": float(outside), "outside_x_z_primary": float(outside) * values["z_own_primary"],
+        **shape(np.asarray(similarities, dtype=np.float64), np.asarray(fused, dtype=np.float64), signal_values, norms.own.std),
     })
     return Evidence(tuple(float(values[name]) for name in FEATURES))
