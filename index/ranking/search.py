@@ -26,7 +26,7 @@ from faq.language import Detector
 from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
-from index.disk.storage import LoadedIndex
+from index.disk.storage import LoadedIndex, require_embedder
 from index.embedders import Embedder
 from index.ranking.background import strip_terms
 from index.ranking.curation import PIN_FLOOR, PIN_MARGIN, PIN_THRESHOLD, Curated, PinMatch, compile_rules
@@ -133,9 +133,7 @@ class Searcher:
         aggregate, hubness, bank_weight = config.aggregate, config.hubness, config.query_bank
         lexical_weight, fusion = config.lexical_weight, config.fusion
         self.config = config
-        if index.manifest.embedder != embedder.name:
-            raise IndexMismatchError(f"The index at {index.path} was built with {index.manifest.embedder!r}; questions would be "
-                                     f"embedded with {embedder.name!r}. Rebuild it (faq ingest) or configure FAQ_EMBEDDER={index.manifest.embedder!r}.")
+        require_embedder(index.manifest, index.path, embedder.name)
         self.index = index
         self.embedder = embedder
         self.models = (embedder, *ensemble)  # primary first, as index.embedders.load_embedders lists them
