@@ -23,6 +23,7 @@ from typing import Any
 from benchmarks.synthetic import PooledEmbedder, all_pieces, composition_fidelity, real_text, synthetic_corpus
 from eval.datasets import ROOT, load_dataset
 from eval.metrics import percentiles
+from faq.blas import one_blas_thread
 from faq.settings import Settings
 from index.deciding.answer import Answerer
 from index.embedders import Embedder, load_embedders
@@ -99,6 +100,7 @@ def corpus_sizes(sizes: Sequence[int], work: Path, settings: Settings, seed: int
         m.warm_up()
     warm, timed = _question_sets(seed)
     built = [build_size(n, work, settings, models, seed, real_up_to, progress) for n in sorted(sizes)]
+    one_blas_thread()  # as a service answers (usecases.answering): built with the default team, asked with one thread
     progress(f"asking {len(timed)} questions of every size in turn")
     timings: list[dict[str, list[float]]] = [{"end to end": []} for _ in built]
     load = os.getloadavg()[0]

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from faq.blas import one_blas_thread
 from faq.errors import IndexMismatchError
 from faq.heap import release_freed_memory
 from faq.language import preload as preload_language_identifier
@@ -37,6 +38,7 @@ def open_answerer(settings: Settings, index_dir: Path | None = None, models: Seq
         raise IndexMismatchError(reason)
     path = index_dir or settings.index_dir
     load_in_parallel(models, path)
+    one_blas_thread()  # a question's products are small: a thread per core only waits on ONNX Runtime's (faq.blas)
     return open_index_answerer(path, settings.retrieval(), models)
 
 
