@@ -414,6 +414,13 @@ export function uiLanguages() {
  * each in its own name and language; a choice is remembered, re-applies the strings and direction, and calls onChange.
  */
 export function setupLanguagePicker(select, onChange) {
+  // The pages wait for the help center's details before wiring the picker: a language picked meanwhile (a slow
+  // network, a loaded machine) is in the static <select>, whose first option is shown until then. It wins.
+  const early = select.selectedIndex > 0 ? select.value : null;
+  if (early && early in STRINGS && early !== lang) {
+    lang = early;
+    try { localStorage.setItem(LANG_KEY, lang); } catch { /* not remembered */ }
+  }
   select.replaceChildren(...uiLanguages().map(([code, name]) => el("option", { value: code, lang: code, dir: dirOf(code), text: name })));
   const render = () => {
     applyStrings();

@@ -231,6 +231,22 @@ def test_without_contacts_the_no_answer_card_invents_none(bike_page):
     expect(page.locator(".topic-chip")).to_have_count(0)
 
 
+def test_a_language_picked_before_the_help_center_loads_is_kept(bike_page):
+    page = bike_page
+    held = []
+    page.route("**/v1/helpcenter", lambda route: held.append(route))  # the picker is wired only once this answers
+    page.goto("/")
+    page.get_by_label("Langue").select_option("en")
+    for _ in range(100):  # the held request reaches this side while Playwright processes events
+        if held:
+            break
+        page.wait_for_timeout(50)
+    expect(page.get_by_label("Your question")).to_have_count(0)  # not wired yet: still the French page
+    held[0].continue_()
+    expect(page.get_by_label("Your question")).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
 def test_a_question_typed_before_the_help_center_loads_is_answered_then_redrawn(bike_page):
     page = bike_page
     held = []
