@@ -218,7 +218,11 @@ def open_answerer(path: str | Path, config: RetrievalConfig, embedders: Sequence
     share the cores with the first).
     """
     embedders = list(embedders) if embedders is not None else load_embedders(config)
-    index = open_index(path, embedders[0].name)
+    return answerer_of(open_index(path, embedders[0].name), config, embedders)
+
+
+def answerer_of(index: SearchableIndex, config: RetrievalConfig, embedders: list[Embedder]) -> Answerer:
+    """`open_answerer` on an index loaded already (usecases.answering reads its languages first)."""
     for model in embedders:
         model.warm_up()
     info = index.manifest.calibration

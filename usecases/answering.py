@@ -21,7 +21,7 @@ from faq.language import preload as preload_language_identifier
 from faq.settings import Settings
 from index.deciding.answer import Answerer
 from index.embedders import Embedder, load_embedders
-from index.pipeline import open_answerer as open_index_answerer
+from index.pipeline import answerer_of
 from index.ranking.entries import open_index
 from usecases.fit_to_serve import unfit_to_serve
 
@@ -36,18 +36,17 @@ def open_answerer(settings: Settings, index_dir: Path | None = None, models: Seq
     reason = unfit_to_serve(settings, index_dir, models[0].name)
     if reason is not None:
         raise IndexMismatchError(reason)
-    path = index_dir or settings.index_dir
-    load_in_parallel(models, path)
+    index = open_index(index_dir or settings.index_dir, models[0].name)
+    load_in_parallel(models, sorted({entry.lang for entry in index.records.entries}))
     one_blas_thread()  # a question's products are small: a thread per core only waits on ONNX Runtime's (faq.blas)
-    return open_index_answerer(path, settings.retrieval(), models)
+    return answerer_of(index, settings.retrieval(), models)
 
 
-def load_in_parallel(models: Sequence[Embedder], path: Path) -> None:
-    """Each model warmed up, and the language identifier for the index's languages loaded, each on its own thread.
+def load_in_parallel(models: Sequence[Embedder], langs: Sequence[str]) -> None:
+    """Each model warmed up, and the language identifier for the FAQ's languages `langs` loaded, each on its own thread.
 
     Models already loaded return at once. The first failure is raised, once all are done. What the loading freed is
     then given back to the system (faq.heap): 227 MB of heap resident after loading the default models, 195 after."""
-    langs = sorted({entry.lang for entry in open_index(path, models[0].name).records.entries})  # a few ms
     work: list[Callable[[], None]] = [model.warm_up for model in models]
     work.append(lambda: preload_language_identifier(langs))
     with ThreadPoolExecutor(len(work), thread_name_prefix="faq-load") as pool:
