@@ -20,7 +20,6 @@ from typing import TypeVar
 from fastapi import FastAPI
 
 from faq.settings import Settings
-from replication.published import connect_in_background
 from service.lifecycle import index_fingerprint, reload
 from usecases.sync import Syncer, SyncReport, SyncState, open_sync_lock
 
@@ -40,8 +39,8 @@ class ScheduledSync:
         """None when FAQ_SYNC_INTERVAL is unset."""
         if settings.sync_interval is None:
             return None
-        shared = connect_in_background(settings.database_url.get_secret_value()) if settings.database_url is not None else None
-        syncer = Syncer(settings, open_sync_lock(settings), shared=shared)
+        # with FAQ_DATABASE_URL the follower's database (app.state.published, closed after the sync stops), not a second pool
+        syncer = Syncer(settings, open_sync_lock(settings), shared=app.state.published)
         app.state.sync = SyncState(settings.sync_interval)
         return cls(asyncio.create_task(sync_every(app, syncer, settings.sync_interval)), syncer)
 

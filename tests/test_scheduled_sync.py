@@ -415,7 +415,8 @@ def test_a_sync_on_one_replica_shows_in_the_readyz_of_another(fake_everywhere, f
             for name in ("a", "b"))
     build_version(corpus_dir, a.index_dir, a)
     edit(corpus_dir)
-    syncer = Syncer(a, AdvisoryLock(pg_url), shared=connect_in_background(pg_url))
+    shared = connect_in_background(pg_url)
+    syncer = Syncer(a, AdvisoryLock(pg_url), shared=shared)
     try:
         ran = syncer.tick()
         assert ran.holder is True and ran.last is not None and ran.last.outcome == "switched"
@@ -424,6 +425,7 @@ def test_a_sync_on_one_replica_shows_in_the_readyz_of_another(fake_everywhere, f
             ready = c.get("/readyz").json()
     finally:
         syncer.close()
+        shared.close()
     assert ready["sync"]["this_process_syncs"] is False and ready["index_version"] == ran.last.version
     assert shown["outcome"] == "switched" and shown["version"] == ran.last.version and shown["entries_changed"] == 1
     assert not (b.index_dir / ".last-sync.json").exists()

@@ -127,7 +127,8 @@ class Syncer:
 
     def __init__(self, settings: Settings, lock: HeldLock, build: Build | None = None,
                  shared: PublishedVersions | None = None) -> None:
-        """`shared`: the database where the holder records its last sync and the others read it (FAQ_DATABASE_URL)."""
+        """`shared`: the database where the holder records its last sync and the others read it (FAQ_DATABASE_URL); the
+        service's follower owns it and closes it, not this."""
         assert settings.sync_interval is not None
         self._settings = settings
         self._lock = lock
@@ -136,8 +137,6 @@ class Syncer:
 
     def close(self) -> None:
         self._lock.close()
-        if self._shared is not None:
-            self._shared.close()
 
     def tick(self) -> SyncState:
         """Sync when this process holds the lock (taking it when free), else read what the holder last did."""
