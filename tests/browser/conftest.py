@@ -6,6 +6,7 @@ Never `playwright install`: the browser is /usr/bin/chromium from `apt-get insta
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import socket
 import threading
 import time
@@ -141,3 +142,28 @@ def page(browser, base_url: str) -> Iterator[object]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+ARABIC = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "watch-faq-langs" / "ar"  # the watch FAQ in Arabic
+
+
+def arabic_widget_service(tmp_path: Path, models: list, host: str) -> FastAPI:
+    """The Arabic FAQ's service, allowing the page at `host` to call it (CORS): what a widget on another site reaches."""
+    root = tmp_path / "widget"
+    shutil.copytree(ARABIC, root / "corpus")
+    return app_for_corpus(root / "corpus", root, models, cors_origins=[host])
+
+
+@contextmanager
+def widget_page(browser) -> Iterator[tuple[object, list[str]]]:
+    """A fresh French browser's page for a host site embedding the widget (other origins allowed: the widget calls the
+    service's), and the JavaScript errors it raises; closed after."""
+    context = browser.new_context(viewport={"width": 800, "height": 900}, locale="fr-FR")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield page, errors
+    finally:
+        context.close()

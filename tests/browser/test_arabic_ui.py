@@ -17,14 +17,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from .conftest import app_for_corpus, guarded_page, serving
+from .conftest import ARABIC, app_for_corpus, arabic_widget_service, guarded_page, serving, widget_page
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.browser
 
-ARABIC = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "watch-faq-langs" / "ar"
 ARABIC_QUESTION = "كيف أتحقق من حالة طلبي؟"  # the Arabic FAQ's entry 1.2, word for word
 OFF_TOPIC = "ما هي عاصمة أستراليا؟"  # "what is the capital of Australia?"
 
@@ -211,34 +210,24 @@ def test_the_widget_in_arabic_renders_right_to_left(browser: Any, fake_models: l
                                                      html_lang: str, widget_lang: str | None) -> None:
     service: dict[str, str] = {}
     with serving(host(service, html_lang, widget_lang)) as site:
-        root = tmp_path / "widget"
-        shutil.copytree(ARABIC, root / "corpus")
-        with serving(app_for_corpus(root / "corpus", root, fake_models, cors_origins=[site])) as url:
+        with serving(arabic_widget_service(tmp_path, fake_models, site)) as url, widget_page(browser) as (page, errors):
             service["url"] = url
-            context = browser.new_context(viewport={"width": 800, "height": 900}, locale="fr-FR")
-            try:
-                page = context.new_page()
-                page.set_default_timeout(15_000)
-                errors: list[str] = []
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
-                page.goto(site)
-                widget = page.locator("faq-search")
-                box = widget.locator(".faqw")
-                expect(box).to_be_visible()
-                expect(box).to_have_attribute("dir", "rtl")
-                expect(box).to_have_attribute("lang", "ar")
-                expect(widget.locator("label")).to_have_text(SEARCH_LABEL)
-                expect(widget.locator("input")).to_have_attribute("placeholder", SEARCH_PLACEHOLDER)
-                label = widget.locator("label").evaluate(TEXT_BOX)
-                assert abs(label["textRight"] - label["right"]) <= 2 and label["textLeft"] > label["left"] + 100, label
-                widget.locator("input").fill(ARABIC_QUESTION)
-                expect(widget.locator(".title").first).to_be_visible()
-                status = widget.locator(".status").text_content()
-                assert f"«\u2068{ARABIC_QUESTION}\u2069»" in status, status
-                assert "عن" in status, status  # an Arabic sentence
-                path = widget.locator(".citation bdi, .citation a").first.text_content()
-                assert "‹" in path and "›" not in path, path  # an Arabic FAQ's path reads right to left, its arrows too
-                page.screenshot(path=str(tmp_path / "widget-arabic-ui.png"), full_page=True)
-                assert not errors, errors
-            finally:
-                context.close()
+            page.goto(site)
+            widget = page.locator("faq-search")
+            box = widget.locator(".faqw")
+            expect(box).to_be_visible()
+            expect(box).to_have_attribute("dir", "rtl")
+            expect(box).to_have_attribute("lang", "ar")
+            expect(widget.locator("label")).to_have_text(SEARCH_LABEL)
+            expect(widget.locator("input")).to_have_attribute("placeholder", SEARCH_PLACEHOLDER)
+            label = widget.locator("label").evaluate(TEXT_BOX)
+            assert abs(label["textRight"] - label["right"]) <= 2 and label["textLeft"] > label["left"] + 100, label
+            widget.locator("input").fill(ARABIC_QUESTION)
+            expect(widget.locator(".title").first).to_be_visible()
+            status = widget.locator(".status").text_content()
+            assert f"«\u2068{ARABIC_QUESTION}\u2069»" in status, status
+            assert "عن" in status, status  # an Arabic sentence
+            path = widget.locator(".citation bdi, .citation a").first.text_content()
+            assert "‹" in path and "›" not in path, path  # an Arabic FAQ's path reads right to left, its arrows too
+            page.screenshot(path=str(tmp_path / "widget-arabic-ui.png"), full_page=True)
+            assert not errors, errors

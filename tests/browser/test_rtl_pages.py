@@ -17,14 +17,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from .conftest import app_for_corpus, guarded_page, serving
+from .conftest import ARABIC, app_for_corpus, arabic_widget_service, guarded_page, serving, widget_page
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 expect = sync_api.expect
 
 pytestmark = pytest.mark.browser
 
-ARABIC = Path(__file__).resolve().parents[2] / "eval" / "datasets" / "watch-faq-langs" / "ar"
 ARABIC_QUESTION = "كيف أتحقق من حالة طلبي؟"  # the Arabic FAQ's entry 1.2, word for word
 JAPANESE_QUESTION = "腕時計の保証期間と修理の流れを教えてください"
 JAPANESE_ANSWER = ("保証期間はご購入日から二十四か月間で、製造上の欠陥による故障はすべて無償で修理いたします。"
@@ -158,40 +157,24 @@ def test_the_widget_on_an_arabic_site_keeps_its_ui_left_to_right_and_the_faq_rig
         browser: Any, fake_models: list[Any], tmp_path: Path) -> None:
     service: dict[str, str] = {}
     with serving(arabic_host(service)) as host:
-        with serving(_widget_service(tmp_path, fake_models, host)) as url:
+        with serving(arabic_widget_service(tmp_path, fake_models, host)) as url, widget_page(browser) as (page, errors):
             service["url"] = url
-            context = browser.new_context(viewport={"width": 800, "height": 900}, locale="fr-FR")
-            try:
-                page = context.new_page()
-                page.set_default_timeout(15_000)
-                errors: list[str] = []
-                page.on("pageerror", lambda exc: errors.append(str(exc)))
-                page.goto(host)
-                widget = page.locator("faq-search")
-                widget.locator("input").fill(ARABIC_QUESTION)
-                expect(widget.locator(".title").first).to_be_visible()
-                dirs = page.evaluate("""() => {
-                  const root = document.querySelector('faq-search').shadowRoot, d = (e) => getComputedStyle(e).direction;
-                  return { box: d(root.querySelector('.faqw')), input: d(root.querySelector('.input')),
-                           titles: Array.from(root.querySelectorAll('.title'), d), answers: Array.from(root.querySelectorAll('.answer'), d),
-                           status: root.querySelector('.status').textContent };
-                }""")
-                assert dirs["box"] == "ltr" and dirs["input"] == "rtl"
-                assert dirs["titles"] and set(dirs["titles"]) == {"rtl"}
-                assert dirs["answers"] and set(dirs["answers"]) == {"rtl"}
-                assert f"\u2068{ARABIC_QUESTION}\u2069" in dirs["status"]
-                assert page.evaluate(NO_SIDEWAYS_SCROLL)
-                shot = tmp_path / "widget-arabic.png"
-                page.screenshot(path=str(shot), full_page=True)
-                assert shot.stat().st_size > 0
-                assert not errors, errors
-            finally:
-                context.close()
-
-
-def _widget_service(tmp_path: Path, fake_models: list[Any], host: str) -> Any:
-    """The Arabic FAQ's service, allowing `host` to call it (CORS)."""
-    root = tmp_path / "widget"
-    corpus = root / "corpus"
-    shutil.copytree(ARABIC, corpus)
-    return app_for_corpus(corpus, root, fake_models, cors_origins=[host])
+            page.goto(host)
+            widget = page.locator("faq-search")
+            widget.locator("input").fill(ARABIC_QUESTION)
+            expect(widget.locator(".title").first).to_be_visible()
+            dirs = page.evaluate("""() => {
+              const root = document.querySelector('faq-search').shadowRoot, d = (e) => getComputedStyle(e).direction;
+              return { box: d(root.querySelector('.faqw')), input: d(root.querySelector('.input')),
+                       titles: Array.from(root.querySelectorAll('.title'), d), answers: Array.from(root.querySelectorAll('.answer'), d),
+                       status: root.querySelector('.status').textContent };
+            }""")
+            assert dirs["box"] == "ltr" and dirs["input"] == "rtl"
+            assert dirs["titles"] and set(dirs["titles"]) == {"rtl"}
+            assert dirs["answers"] and set(dirs["answers"]) == {"rtl"}
+            assert f"\u2068{ARABIC_QUESTION}\u2069" in dirs["status"]
+            assert page.evaluate(NO_SIDEWAYS_SCROLL)
+            shot = tmp_path / "widget-arabic.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 0
+            assert not errors, errors
