@@ -64,8 +64,16 @@ class SqliteFeedbackStore(FeedbackStore):
         self.path = path
         self._local = threading.local()
         db = self._connect()
-        db.executescript(_SCHEMA)
-        _migrate(db)
+        # one write transaction: two processes opening a new database at once (`faq serve --workers 2`'s workers start
+        # together) each saw a column missing and both added it ("duplicate column name"); the second now waits
+        try:
+            db.executescript("BEGIN IMMEDIATE;" + _SCHEMA)
+            _migrate(db)
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
         super().__init__(redactor, retention_days)
 
     def _connect(self) -> sqlite3.Connection:

@@ -201,3 +201,22 @@ def test_reading_commands_create_no_sqlite_file(fake_everywhere, tmp_path) -> No
     settings = Settings(index_dir=tmp_path / "index", corpus=CORPUS, data_dir=tmp_path / "data", calibration_set=None)
     assert build_version(CORPUS, settings.index_dir, settings).phrasings == 0
     assert not (tmp_path / "data").exists()
+
+
+def test_stores_opened_at_once_on_a_new_database_all_open(tmp_path):
+    """`faq serve --workers 2`'s workers open the new database together: each used to see a column missing and add it."""
+    import threading
+
+    from feedback.sqlite import SqliteFeedbackStore
+
+    for attempt in range(5):
+        path = tmp_path / f"feedback-{attempt}.sqlite3"
+        barrier = threading.Barrier(8)
+
+        def open_one(path: Path = path, barrier: threading.Barrier = barrier) -> None:
+            barrier.wait()
+            SqliteFeedbackStore(path).close()
+
+        with ThreadPoolExecutor(8) as pool:
+            for future in [pool.submit(open_one) for _ in range(8)]:
+                future.result()  # raises what opening raised
