@@ -235,3 +235,19 @@ def test_with_a_database_an_ingest_on_another_replica_reuses_the_published_vecto
     second = build_version(CORPUS, tmp_path / "b", on("b"))
     assert second.published and second.changes is not None and second.changes.reused_from == first.version
     assert second.changes.texts_embedded == 0 and second.changes.texts_reused == first.changes.texts_embedded
+
+
+def test_a_text_given_twice_in_one_build_is_embedded_once_and_both_rows_get_its_vector(corpus, tmp_path):
+    entries = list(corpus.entries)
+    shared = "Puis-je retourner une montre achetée en solde ?"
+    entries[0] = replace(entries[0], alt_questions=(*entries[0].alt_questions, shared))
+    entries[3] = replace(entries[3], alt_questions=(*entries[3].alt_questions, shared))
+    twice = replace(corpus, entries=tuple(entries), checksum=corpus.checksum + "-twice")
+    model, pool = RecordingEmbedder(FakeEmbedder()), VectorPool()
+    build_folder(twice, [model], tmp_path / "v1", reuse=pool)
+    assert model.questions.count(normalize(shared)) == 1
+    assert pool.embedded == len(model.questions) + sum(map(len, model.passage_calls))
+    assert pool.embedded + pool.reused == read_manifest(tmp_path / "v1").vector_count
+    plain = tmp_path / "v2"
+    build_folder(twice, [FakeEmbedder()], plain)  # a deterministic model: the same vectors as embedding each row
+    assert files(tmp_path / "v1") == files(plain)

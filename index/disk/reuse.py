@@ -133,23 +133,21 @@ class VectorPool:
         return pool
 
     def plan(self, model: str, role: Role, texts: Sequence[str], dim: int) -> Planned:
-        """Which of the texts to embed: those whose key the pool does not hold with a vector of `dim` columns."""
+        """Which of the texts to embed: those whose key the pool does not hold with a vector of `dim` columns, each
+        distinct text once (a text given twice, such as a phrasing two entries share, is embedded for its first row)."""
         keys = [text_key(model, role, t) for t in texts]
         known = self._known
-        return Planned(model, role, keys, [i for i, k in enumerate(keys) if k not in known or known[k].shape != (dim,)])
+        unknown = {k: i for i, k in reversed(list(enumerate(keys))) if k not in known or known[k].shape != (dim,)}
+        return Planned(model, role, keys, sorted(unknown.values()))
 
     def fill(self, planned: Planned, encode: Callable[[Sequence[str]], np.ndarray], texts: Sequence[str], dim: int) -> np.ndarray:
         """The vectors of `texts` (as planned): the known ones from the pool, the missing ones from `encode` (given the
         missing texts, in their order); the new vectors join the pool."""
+        if planned.missing:  # first, so that every row of a text given twice reads the one vector embedded for it
+            self.add([planned.keys[i] for i in planned.missing], encode([texts[i] for i in planned.missing]))
         out = np.empty((len(texts), dim), np.float32)
-        missing = set(planned.missing)
         for i, key in enumerate(planned.keys):
-            if i not in missing:
-                out[i] = self._known[key]
-        if planned.missing:
-            fresh = encode([texts[i] for i in planned.missing])
-            out[planned.missing] = fresh
-            self.add([planned.keys[i] for i in planned.missing], fresh)
-        self.reused += len(texts) - len(planned.missing)
+            out[i] = self._known[key]
+        self.reused += len(texts) - len(planned.missing)  # known before, or a repeat of a text embedded here
         self.embedded += len(planned.missing)
         return out
