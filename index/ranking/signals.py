@@ -292,6 +292,10 @@ class LexicalSignal:
         each part analyses questions with the analyzer it was built with (`lexical.json` says which)."""
         self.layout = layout
         self._n = len(records.chunks)
+        per_entry = np.bincount(layout.chunk_entry, minlength=layout.n_entries)[layout.chunk_entry]
+        self._alone = np.flatnonzero(per_entry == 1)  # the chunks that are their entry's only one
+        self._alone_entry = layout.chunk_entry[self._alone]
+        self._shared = per_entry > 1  # by chunk: its entry has others
         langs = sorted({c.lang for c in records.chunks})
         if len(langs) <= 1:
             self._plan = [("all", lang, np.arange(self._n))]
@@ -339,7 +343,11 @@ class LexicalSignal:
             chunk_scores[rows] = bm25.scores(question)
         scores = np.zeros(self.layout.n_entries, dtype=np.float32)
         chunks = self.layout.first_chunk.copy()
-        found = np.flatnonzero(chunk_scores > 0)  # only the chunks sharing a term with the question
+        # an entry of one chunk takes its chunk's score (its chunk is the one shown already): one gather and one write
+        # for all of them, where the scatter below took 1.5 ms a question at 100,000 entries (30,000 chunks matched)
+        alone = chunk_scores[self._alone]
+        scores[self._alone_entry] = np.where(alone > 0, alone, 0)
+        found = np.flatnonzero((chunk_scores > 0) & self._shared)  # the other chunks sharing a term with the question
         if len(found):
             entry, got = self.layout.chunk_entry[found], chunk_scores[found]
             np.maximum.at(scores, entry, got)
