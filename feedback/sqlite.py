@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,7 @@ from feedback.store import FeedbackStore
 
 __all__ = ["SQLITE", "SqliteFeedbackStore"]
 
+BUSY_TIMEOUT = 30.0  # seconds a connection waits for another's write lock
 SQLITE = Dialect("sqlite", seq="rowid", day=lambda ts: f"date({ts}, 'unixepoch')")
 
 _SCHEMA = """
@@ -79,8 +81,8 @@ class SqliteFeedbackStore(FeedbackStore):
     def _connect(self) -> sqlite3.Connection:
         db = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            db.execute("PRAGMA journal_mode=WAL")
+            db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT, isolation_level=None)
+            _wal(db)
             # WAL + NORMAL: a committed row survives a killed process (kill -9); only an OS crash or power
             # cut can lose the last transactions. FULL would add an fsync to every logged query.
             db.execute("PRAGMA synchronous=NORMAL")
@@ -108,6 +110,23 @@ class SqliteFeedbackStore(FeedbackStore):
         if db is not None:
             db.close()
             self._local.db = None
+
+
+def _wal(db: sqlite3.Connection) -> None:
+    """Switch to WAL, waiting out another process's write. SQLite answers "database is locked" at once, without its busy
+    timeout, when this connection would have to upgrade a shared lock while another holds the write lock (waiting could
+    deadlock): two workers opening a new database at once (one setting up the schema) hit it, so it is retried here."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.005
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
 
 
 def _owner_only(path: Path) -> None:

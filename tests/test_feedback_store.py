@@ -204,12 +204,13 @@ def test_reading_commands_create_no_sqlite_file(fake_everywhere, tmp_path) -> No
 
 
 def test_stores_opened_at_once_on_a_new_database_all_open(tmp_path):
-    """`faq serve --workers 2`'s workers open the new database together: each used to see a column missing and add it."""
+    """`faq serve --workers 2`'s workers open the new database together: each used to see a column missing and add it,
+    and one could find the database locked while switching it to WAL (2 of 150 rounds failed before that was retried)."""
     import threading
 
     from feedback.sqlite import SqliteFeedbackStore
 
-    for attempt in range(5):
+    for attempt in range(20):
         path = tmp_path / f"feedback-{attempt}.sqlite3"
         barrier = threading.Barrier(8)
 
