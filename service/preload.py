@@ -25,20 +25,16 @@ import service.app  # noqa: F401 - what service.asgi imports, without making the
 import usecases.answering  # noqa: F401
 from faq.heap import release_freed_memory
 from faq.settings import Settings
-from index.embedders.onnx_e5 import preload_tokenizer
-from index.embedders.use_tokenizer import preload_processor
+from index.embedders import preload_tables
 
 
 def _preload_tokenizers() -> None:
-    """The configured models' tokenizer tables, read-only data with no thread: e5's (35 MB) and USE's (45 MB).
+    """The configured models' tokenizer tables, read-only data with no thread: e5's (35 MB) and USE's (45 MB), as the
+    embedder registry declares them for each backend (index.embedders.preload_tables).
 
     Any failure is left to the workers to meet and report (on /readyz), as they would without this."""
     try:
-        names = [name.strip().lower() for name in Settings().retrieval().model_names]
-        if any(name.startswith("e5-onnx") for name in names):
-            preload_tokenizer()
-        if any(name in ("usem3", "use") for name in names):
-            preload_processor()
+        preload_tables(Settings().retrieval().model_names)
     except Exception:  # noqa: BLE001, S110 - the forkserver must start whatever the settings say
         pass
 

