@@ -1,9 +1,12 @@
-"""`python -m benchmarks.curation WATCH_INDEX RENTAL_INDEX`: the team's rules (issue #33) measured with the configured
-models (default e5-onnx-int8 + USE) on two indexes `faq ingest` built: the bundled watch FAQ (`corpus/`) and the German
-rental FAQ of the tests (`tests/fixtures/rental-de`).
+"""`python -m benchmarks.curation WATCH_INDEX RENTAL_INDEX [--bike INDEX] [--gym INDEX]`: the team's rules (issue #33)
+measured with the configured models (default e5-onnx-int8 + USE) on indexes `faq ingest` built: the bundled watch FAQ
+(`corpus/`), the German rental FAQ of the tests (`tests/fixtures/rental-de/mietwagen-faq.de.md`) and, optionally, an
+English bike-rental FAQ and a Spanish gym FAQ written for these cases (`benchmarks/data/curation/*.md`, each with the
+customers' questions it was tried with beside it).
 
-- synonyms: each case's question with and without its one rule, and every other question of the sets (watch-faq dev
-  and test, the rental questions) answered with it: which changed top entry or outcome. Measured twice: the synonyms
+- cases: each case's question with and without its one rule (a synonym group, or a pin whose examples are other
+  phrasings, never the case's question), and every other question of the sets (watch-faq dev and test, the rental,
+  bike and gym questions) answered with it: which changed top entry or outcome. Measured twice: the synonyms
   expanding BM25's question only, then the dense models' question too (the default: Searcher.dense_synonyms).
 - pins: the pins below, their examples embedded, and the paraphrases written for them (not the examples): the mean
   cosine of each to its pin's closest example; the watch-faq dev questions' to the pins of other entries (any pin,
@@ -36,19 +39,29 @@ from index.ranking.curation import PIN_FLOOR, PIN_MARGIN
 
 RENTAL_QUESTIONS = ROOT / "tests" / "fixtures" / "rental-de" / "questions.jsonl"
 WATCH_QUESTIONS = ROOT / "eval" / "datasets" / "watch-faq" / "queries.jsonl"
+CASES_DATA = ROOT / "benchmarks" / "data" / "curation"
+QUESTIONS = {"watch": WATCH_QUESTIONS, "rental": RENTAL_QUESTIONS, "bike": CASES_DATA / "velo-rent.questions.jsonl",
+             "gym": CASES_DATA / "gimnasio.questions.jsonl"}
 
-# (language, the question, its right entry, the one rule): the German case of the issue, and cases found among the
-# watch-faq dev questions the default configuration gets wrong
-CASES: list[tuple[str, str, str, Synonym]] = [
+# (FAQ, the question, its right entry, the one rule): the German case of the issue, cases found among the watch-faq dev
+# questions the default configuration gets wrong, and among questions tried on the bike and gym FAQs as a new team would.
+# The Italian and Spanish ones no synonym fixes (the question's words appended to a cross-lingual or terse question move
+# the dense models too little): a pin does, its examples other phrasings of the question
+CASES: list[tuple[str, str, str, Synonym | Pin]] = [
     ("rental", "muss ich Pfand hinterlegen?", "mietwagen-faq:1.1", Synonym(1, "de", ("Pfand", "Kaution"))),
     ("watch", "Quelle est la procédure pour renvoyer un article ?", "enigme-ba793-faq:4.1",
      Synonym(2, "fr", ("renvoyer",), ("retour",))),
     ("watch", "ou je vois l'etat de mes comandes sur mon conte btomic ?", "enigme-ba793-faq:1.2",
      Synonym(3, "fr", ("état", "statut"))),
-    ("watch", "L'orologio è arrivato rotto, cosa devo fare?", "enigme-ba793-faq:4.2",
-     Synonym(4, "it", ("rotto",), ("endommagé",))),
     ("watch", "Ma montre est arrivée avec le verre rayé, que dois-je faire ?", "enigme-ba793-faq:4.2",
      Synonym(5, "fr", ("rayé",), ("endommagé",))),
+    ("watch", "L'orologio è arrivato rotto, cosa devo fare?", "enigme-ba793-faq:4.2",
+     Pin(4, "answer", ("Il mio orologio è arrivato danneggiato", "Ho ricevuto un pacco danneggiato",
+                       "Il vetro dell'orologio è rotto alla consegna"), "enigme-ba793-faq:4.2")),
+    ("bike", "Someone nicked my bike", "velo-rent:3.2", Synonym(6, "en", ("nicked", "pinched"), ("stolen",))),
+    ("gym", "¿Cómo cancelo la membresía?", "gimnasio:1.3",
+     Pin(7, "answer", ("Quiero cancelar mi suscripción", "¿Cómo anulo mi membresía?", "Quiero dejar el gimnasio"),
+         "gimnasio:1.3")),
 ]
 
 # pins on the watch FAQ: (kind, entry, examples, paraphrases written for the measurement, never the examples)
@@ -98,22 +111,30 @@ def _seen(answer: Answer) -> tuple[str | None, str]:
     return (answer.hits[0].entry_id if answer.hits else None), answer.outcome
 
 
+def _described(rule: Synonym | Pin) -> str:
+    if isinstance(rule, Pin):
+        return f"pin -> {rule.entry_id}: " + " | ".join(rule.examples)
+    return f"{rule.lang}: {' = '.join(rule.terms)}" + (f" -> {', '.join(rule.targets)}" if rule.targets else "")
+
+
 def synonyms(answerers: dict[str, Answerer], dense: bool) -> list[dict]:
-    sets = {"watch": _questions(WATCH_QUESTIONS), "rental": _questions(RENTAL_QUESTIONS)}
+    """Each case of an FAQ in `answerers` with and without its rule, and what the rule changed elsewhere in its set."""
+    sets = {where: _questions(QUESTIONS[where]) for where in answerers}
     out = []
     for answerer in answerers.values():
         answerer.searcher.dense_synonyms = dense
     for where, question, right, rule in CASES:
+        if where not in answerers:
+            continue
         answerer = answerers[where]
-        rules = Rules(rule.id, synonyms=(rule,))
+        rules = Rules(rule.id, pins=(rule,)) if isinstance(rule, Pin) else Rules(rule.id, synonyms=(rule,))
         before, after = answerer.answer_uncached(question, 5), answerer.answer_uncached(question, 5, rules=rules)
         changed = []
         for q, relevant in sets[where]:
             was, now = _seen(answerer.answer_uncached(q, 5)), _seen(answerer.answer_uncached(q, 5, rules=rules))
             if q != question and was != now:
                 changed.append({"question": q, "relevant": relevant, "before": was, "after": now})
-        out.append({"question": question, "right": right, "rule": f"{rule.lang}: {' = '.join(rule.terms)}"
-                    + (f" -> {', '.join(rule.targets)}" if rule.targets else ""),
+        out.append({"question": question, "right": right, "rule": _described(rule),
                     "before": _seen(before), "after": _seen(after), "fixed": _seen(after) == (right, "answer"),
                     "others_changed": changed, "others": len(sets[where]) - 1})
     return out
@@ -218,13 +239,16 @@ def speed(answerer: Answerer, runs: int = 300) -> dict:
 
 
 def main(watch: Annotated[Path, typer.Argument(help="the watch FAQ's index (faq ingest corpus --index DIR)")],
-         rental: Annotated[Path, typer.Argument(help="the German rental FAQ's index (faq ingest tests/fixtures/rental-de)")],
+         rental: Annotated[Path, typer.Argument(help="the German rental FAQ's index (faq ingest tests/fixtures/rental-de/mietwagen-faq.de.md)")],
+         bike: Annotated[Path | None, typer.Option(help="the bike FAQ's index (faq ingest benchmarks/data/curation/velo-rent.en.md)")] = None,
+         gym: Annotated[Path | None, typer.Option(help="the gym FAQ's index (faq ingest benchmarks/data/curation/gimnasio.es.md)")] = None,
          dense: Annotated[bool, typer.Option(help="also measure synonyms expanding the dense question")] = True,
          grid: Annotated[bool, typer.Option("--margins", help="also measure pins over floors and margins (PIN_FLOOR, PIN_MARGIN)")] = False,
          out: Path = ROOT / "var" / "bench" / "curation.json") -> None:
     config = RetrievalConfig()
     models = load_embedders(config)
     answerers = {"watch": open_answerer(watch, config, models), "rental": open_answerer(rental, config, models)}
+    answerers |= {name: open_answerer(path, config, models) for name, path in (("bike", bike), ("gym", gym)) if path is not None}
     report: dict = {"synonyms_lexical": synonyms(answerers, dense=False)}
     if dense:
         report["synonyms_lexical_and_dense"] = synonyms(answerers, dense=True)
