@@ -134,8 +134,11 @@ def _owner_only(path: Path) -> None:
     -wal and -shm files the database's mode. A file an older release created 0644 is narrowed too."""
     os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if file.exists() and file.stat().st_mode & 0o077:
-            file.chmod(0o600)
+        try:  # another process's last connection closing removes its -wal and -shm at any moment
+            if file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+        except FileNotFoundError:
+            continue
 
 
 def _migrate(db: sqlite3.Connection) -> None:
