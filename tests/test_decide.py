@@ -56,6 +56,15 @@ def test_a_question_far_from_everything_here_is_none_even_when_an_entry_ranks_fi
     assert decision.outcome == "none" and decision.relevance < 0.5
 
 
+def test_a_question_mark_changes_no_evidence_and_no_decision():
+    """The dev data's CLINC questions carry no punctuation and its off-topic lines do: a "?" must not say "off topic"."""
+    decider = Decider(Calibration(0.5, 0.1, None, "label-free", NORMS), None, frozenset({"fr"}), shipped_model())
+    ranking = _ranking(0.78, 0.7, 0.66)
+    with_mark, without = (decider.decide(q, ranking) for q in ("Puis-je payer en bitcoin ?", "Puis-je payer en bitcoin"))
+    assert with_mark.evidence == without.evidence
+    assert (with_mark.outcome, with_mark.confidence) == (without.outcome, without.confidence)
+
+
 def test_junk_is_none_before_any_score():
     decision = _decider(_model_on("z_own", 2.0, 1.0)).decide("merci", _ranking(0.99, 0.5))
     assert (decision.outcome, decision.reason) == ("none", "junk")
