@@ -70,7 +70,7 @@ class Metrics:
                                     registry=r),
             syncs=Counter("faq_syncs", "Scheduled syncs (FAQ_SYNC_INTERVAL) by outcome: switched, unchanged, failed", ["outcome"],
                           registry=r),
-            # one series per figure of the last sync, set by the process that ran it (the others' stay unset)
+            # one series per figure of the last sync: set by the process that ran it, and by the others at their next tick
             sync_last=Gauge("faq_sync_last", "The last scheduled sync: started (unix time), seconds, success (1, or 0 when it "
                             "failed), pages fetched, unchanged and failed, entries added, changed and removed, texts embedded",
                             ["figure"], multiprocess_mode="mostrecent", registry=r),
@@ -103,6 +103,10 @@ class Metrics:
     def synced(self, report: SyncReport) -> None:
         """A scheduled sync ran in this process (usecases.sync)."""
         self.syncs.labels(report.outcome).inc()
+        self.last_sync(report)
+
+    def last_sync(self, report: SyncReport) -> None:
+        """The figures of the last sync, whichever process or replica ran it (`faq_syncs_total` counts this process's)."""
         figures = {"started": report.started_at, "seconds": report.seconds, "success": float(report.outcome != "failed"),
                    "pages_fetched": report.pages_fetched, "pages_unchanged": report.pages_unchanged,
                    "pages_failed": report.pages_failed, "entries_added": report.entries_added,

@@ -106,6 +106,8 @@ def tick(app: FastAPI, syncer: Syncer) -> SyncState:
                 log.exception("reloading the synced version failed")
         _log(report)
         app.state.metrics.synced(report)
+    elif report is not None:  # the holder's, read from the database (another replica) or the shared folder
+        app.state.metrics.last_sync(report)
     app.state.sync = state
     return state
 

@@ -409,8 +409,10 @@ def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versio
     assert set(served["a"]) == set(served["b"]) == set(versions) and len(versions) == 3  # both switched twice under load
 
 
-def test_a_sync_on_one_replica_shows_in_the_readyz_of_another(fake_everywhere, fake_models, corpus_dir, pg_url, tmp_path):
-    """Replica a (another host: its own index folder) holds the lock and syncs; b's /readyz shows a's last sync."""
+def test_a_sync_on_one_replica_shows_in_the_readyz_and_metrics_of_another(fake_everywhere, fake_models, corpus_dir, pg_url,
+                                                                           tmp_path):
+    """Replica a (another host: its own index folder) holds the lock and syncs; b's /readyz and /metrics show a's last
+    sync (b's own count of syncs stays empty: it ran none)."""
     a, b = (settings_for(tmp_path, corpus_dir, name, database_url=pg_url, sync_interval=1, reload_poll_seconds=0.1)
             for name in ("a", "b"))
     build_version(corpus_dir, a.index_dir, a)
@@ -420,15 +422,20 @@ def test_a_sync_on_one_replica_shows_in_the_readyz_of_another(fake_everywhere, f
     try:
         ran = syncer.tick()
         assert ran.holder is True and ran.last is not None and ran.last.outcome == "switched"
-        with TestClient(create_app(b, models=fake_models)) as c:
+        with TestClient(create_app(b, models=fake_models), client=LOOPBACK) as c:
             shown = wait_for(lambda: sync_state(c))
             ready = c.get("/readyz").json()
+            metrics = c.get("/metrics").text
     finally:
         syncer.close()
         shared.close()
     assert ready["sync"]["this_process_syncs"] is False and ready["index_version"] == ran.last.version
     assert shown["outcome"] == "switched" and shown["version"] == ran.last.version and shown["entries_changed"] == 1
     assert not (b.index_dir / ".last-sync.json").exists()
+    started = next(float(line.split()[-1]) for line in metrics.splitlines() if line.startswith('faq_sync_last{figure="started"}'))
+    assert started == pytest.approx(ran.last.started_at)
+    assert 'faq_sync_last{figure="success"} 1.0' in metrics and 'faq_sync_last{figure="entries_changed"} 1.0' in metrics
+    assert 'faq_syncs_total{outcome=' not in metrics
 
 
 # --- faq serve --workers 2: one worker syncs -----------------------------------------------------------------------
