@@ -15,6 +15,9 @@ from ingest.decode import lines_with_offsets
 from ingest.models import Entry
 from ingest.parse_text import ParsedFile
 
+# the keys of a questions file (ingest.questions): a team keeping one beside its FAQ gets told what it is
+QUESTION_FILE_KEYS = frozenset({"relevant_entry_ids", "relevant_questions"})
+
 
 def parse_jsonl(path: Path, text: str, document_id: str, lang: str) -> ParsedFile:
     """Every non-blank line must be an object with a unique id, a question and an answer."""
@@ -30,6 +33,9 @@ def parse_jsonl(path: Path, text: str, document_id: str, lang: str) -> ParsedFil
         if not isinstance(row, dict):
             raise CorpusError(path, number, "each line must be a JSON object like {\"id\": ..., \"question\": ..., \"answer\": ...}")
         local_id = row.get("id", row.get("faq_id"))
+        if local_id is None and "text" in row and QUESTION_FILE_KEYS & row.keys():
+            raise CorpusError(path, number, "this is a questions file (text, relevant_entry_ids), not FAQ entries: keep it "
+                                            "outside the corpus folder and give it to faq eval --queries or faq ingest --check")
         if not isinstance(local_id, (str, int)) or str(local_id).strip() == "":
             raise CorpusError(path, number, "missing \"id\" (or \"faq_id\")")
         local_id = str(local_id).strip()

@@ -117,3 +117,12 @@ def test_one_bad_file_stops_the_whole_folder(tmp_path):
     write(tmp_path, "bad.jsonl", "not json\n")
     with pytest.raises(CorpusError, match=r"bad.jsonl:1: not valid JSON"):
         load_corpus(tmp_path)
+
+
+def test_a_questions_file_in_the_corpus_folder_is_named_as_one(tmp_path):
+    """A team keeping its labelled questions beside the FAQ is told what the file is and where it goes."""
+    write(tmp_path, "faq.md", MARKDOWN)
+    write(tmp_path, "questions.jsonl", json.dumps({"text": "Combien de temps dure la garantie ?",
+                                                   "relevant_entry_ids": ["faq:1.1"]}) + "\n")
+    with pytest.raises(CorpusError, match=r"questions.jsonl:1: this is a questions file .*faq eval --queries or faq ingest --check"):
+        load_corpus(tmp_path)
