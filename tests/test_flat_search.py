@@ -51,6 +51,8 @@ def test_best_first_is_the_start_of_a_stable_sort() -> None:
         count = int(rng.integers(1, n + 2))
         expected = [i for i in np.argsort(-scores, kind="stable") if i in set(candidates)][:count]
         assert best_first(scores, candidates, count).tolist() == expected
+        every = np.argsort(-scores, kind="stable")[:count].tolist()
+        assert best_first(scores, None, count).tolist() == every == best_first(scores, np.arange(n), count).tolist()
 
 
 def test_ranking_the_first_few_equals_the_start_of_ranking_all(flat_searcher: Searcher) -> None:

@@ -32,7 +32,7 @@ from index.ranking.background import strip_terms
 from index.ranking.curation import PIN_FLOOR, PIN_MARGIN, PIN_THRESHOLD, Curated, PinMatch, compile_rules
 from index.ranking.entries import searchable
 from index.ranking.lexical import Analyzer, analyzer as analyzer_for
-from index.ranking.signals import DenseScores, DenseSignal, EntryScores, QueryBank, Signal, zscore
+from index.ranking.signals import DenseScores, DenseSignal, EntryScores, QueryBank, Signal, zscore_in_place
 from ingest.models import Chunk
 
 _RRF_K = 60
@@ -300,12 +300,13 @@ class Searcher:
         `limit` first, more when translations fold into one result (`_one_per_group`)."""
         if limit is not None and limit < 1:
             return []
-        candidates = np.arange(len(fused)) if allowed is None else np.flatnonzero(allowed)
-        wanted = len(candidates) if limit is None else limit
+        candidates = None if allowed is None else np.flatnonzero(allowed)  # None: every entry
+        total = len(fused) if candidates is None else len(candidates)
+        wanted = total if limit is None else limit
         while True:
             order = best_first(fused, candidates, wanted)
             pairs = self._one_per_group(order.tolist(), lang, allowed)
-            if limit is None or len(pairs) >= limit or wanted >= len(candidates):
+            if limit is None or len(pairs) >= limit or wanted >= total:
                 return pairs[:limit]
             wanted *= 2
 
@@ -335,11 +336,12 @@ class Searcher:
             return results[0][0].scores.astype(np.float64)
         total = np.zeros(self.layout.n_entries, dtype=np.float64)
         for scores, weight in results:
-            s = scores.scores.astype(np.float64)
             if not scores.matched.any():
                 continue
-            if self.fusion == "zscore":
-                total += weight * zscore(s)
+            s = scores.scores.astype(np.float64)
+            if self.fusion == "zscore":  # s is this loop's own copy: standardised and weighed in place, then added
+                z = zscore_in_place(s)
+                total += np.multiply(z, weight, out=z)
             elif self.fusion == "linear":
                 total += weight * (s - s.min()) / (s.max() - s.min() + 1e-9)
             else:
@@ -402,14 +404,21 @@ class Searcher:
         return allowed
 
 
-def best_first(scores: np.ndarray, candidates: np.ndarray, count: int) -> np.ndarray:
-    """The `count` best of `candidates` (entry positions, ascending) by score, best first, ties in position order:
-    what a stable sort of every candidate would start with, without sorting them all."""
-    if count >= len(candidates):
-        return candidates[np.argsort(-scores[candidates], kind="stable")]
-    negated = -scores[candidates]
-    cut = np.partition(negated, count - 1)[count - 1]
-    kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
+def best_first(scores: np.ndarray, candidates: np.ndarray | None, count: int) -> np.ndarray:
+    """The `count` best of `candidates` (entry positions, ascending; None: every entry) by score, best first, ties in
+    position order: what a stable sort of every candidate would start with, without sorting them all."""
+    if candidates is None:  # no list of every position, nor a gather of every score through it
+        if count >= len(scores):
+            return np.argsort(-scores, kind="stable")
+        negated = -scores
+        cut = np.partition(negated, count - 1)[count - 1]
+        kept = np.flatnonzero(negated <= cut)
+    else:
+        if count >= len(candidates):
+            return candidates[np.argsort(-scores[candidates], kind="stable")]
+        negated = -scores[candidates]
+        cut = np.partition(negated, count - 1)[count - 1]
+        kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
     return kept[np.argsort(-scores[kept], kind="stable")][:count]
 
 

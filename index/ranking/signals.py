@@ -92,8 +92,25 @@ def zscore(x: np.ndarray) -> np.ndarray:
     n = x.size
     if n == 0:  # numpy's own warnings and NaN for an empty array
         return (x - x.mean()) / (x.std() + 1e-9)
-    centred = x - np.add.reduce(x, axis=None) / n
-    return centred / (np.sqrt(np.add.reduce(centred * centred, axis=None) / n) + 1e-9)
+    return _standardised(x - np.add.reduce(x, axis=None) / n)
+
+
+def zscore_in_place(x: np.ndarray) -> np.ndarray:
+    """`zscore(x)` bit for bit, written over `x` (a float array the caller owns and no longer needs): no array of x's
+    size is allocated but one for the squares, where `zscore` allocates three (100,000 entries: a ranking
+    standardises seven such arrays)."""
+    n = x.size
+    if n == 0 or x.dtype.kind != "f":
+        return zscore(x)
+    return _standardised(np.subtract(x, np.add.reduce(x, axis=None) / n, out=x))
+
+
+def _standardised(centred: np.ndarray) -> np.ndarray:
+    """`centred` divided by its root mean square (+1e-9), in place: zscore's last step."""
+    spread = np.sqrt(np.add.reduce(centred * centred, axis=None) / centred.size) + 1e-9
+    if np.result_type(centred, spread) != centred.dtype:  # (an integer array centred is float already: never here)
+        return centred / spread
+    return np.divide(centred, spread, out=centred)
 
 
 class Signal(Protocol):
@@ -120,18 +137,13 @@ class EntryLayout:
         # each entry's vector rows: entry_rows[entry_start[i]:entry_start[i + 1]]
         self.entry_rows = np.argsort(self.vector_entry, kind="stable")
         self.entry_start = np.searchsorted(self.vector_entry[self.entry_rows], np.arange(self.n_entries + 1))
+        self.entry_count = np.diff(self.entry_start)  # kept: rows_of ran np.diff over every entry twice a question
 
     def rows_of(self, entries: np.ndarray) -> np.ndarray:
         """Every vector row of these entries, entry after entry."""
-        starts, counts = self.entry_start[entries], np.diff(self.entry_start)[entries]
+        starts, counts = self.entry_start[entries], self.entry_count[entries]
         shift = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
         return self.entry_rows[np.arange(int(counts.sum())) + shift]
-
-
-def first_per_entry(entries: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The entries present in `entries` and, for each, `values` at its first occurrence (inputs come best first)."""
-    present, first = np.unique(entries, return_index=True)
-    return present, values[first]
 
 
 class DenseSignal:
@@ -173,6 +185,8 @@ class DenseSignal:
         # scores = (1 - w) z(similarity) + w z(similarity standardised per entry over the bank)
         self.bank = bank if bank is not None and bank_weight > 0 else None
         self.bank_weight = bank_weight
+        # the bank's spread + 1e-6, what score divides by: computed once for the bank it was computed from
+        self._bank_spread: tuple[QueryBank, np.ndarray] | None = None
 
     def embed(self, questions: list[str]) -> np.ndarray:
         """Question vectors, embedded as `score` embeds them."""
@@ -201,37 +215,66 @@ class DenseSignal:
         scored = (sims, rows)  # before the hubness penalty: plain cosines
         if self.penalty is not None:
             sims = sims - self.penalty[rows]
-        if self.penalty is not None or candidates is not None:  # best first (an exhaustive search comes so)
-            order = np.argsort(-sims, kind="stable")
-            sims, rows = sims[order], rows[order]
         n = self.layout.n_entries
         floor = sims.min() if len(sims) else 0.0
-        matched = np.zeros(n, dtype=bool)
         entries = self.vector_entry[rows]
+        # the entries scored, ascending, and `local`: each row's entry among them. Past EXACT_LIMIT they are the candidates,
+        # which own every row scored; each entry's sides are aggregated over these only (every other entry has the floor on
+        # both sides, and (floor + floor) / 2 = floor), with no sort of the rows: an unordered maximum per entry, and for
+        # the chunk shown the first of its best passages in row order, what a stable sort best first then the first
+        # occurrence per entry picked
+        if candidates is not None and len(candidates) and bool(np.all(candidates[1:] > candidates[:-1])):
+            present, local = candidates, np.searchsorted(candidates, entries)
+        else:
+            present, local = np.unique(entries, return_inverse=True)
+        matched = np.zeros(n, dtype=bool)
         matched[entries] = True
         passage = self.is_passage[rows]
+        scores = np.full(n, floor, dtype=np.float32)  # the one array of every entry's size built before standardising
+        sides = []
+        for side in (~passage, passage) if self.aggregate == "mean" else (slice(None),):
+            best = np.full(len(present), floor, dtype=np.float32)
+            np.maximum.at(best, local[side], sims[side])
+            sides.append(best)
         if self.aggregate == "mean":
-            sides = []
-            for side in (~passage, passage):
-                best = np.full(n, floor, dtype=np.float32)
-                present, top = first_per_entry(entries[side], sims[side])  # rows come best first
-                best[present] = np.maximum(top, floor)
-                sides.append(best)
             if leave_out is not None:
-                sides[0][leave_out] = sides[1][leave_out]
-            scores = (sides[0] + sides[1]) / 2
+                at = np.searchsorted(present, leave_out)
+                if at < len(present) and present[at] == leave_out:  # else it has the floor on both sides
+                    sides[0][at] = sides[1][at]
+            scores[present] = (sides[0] + sides[1]) / 2
         else:
-            scores = np.full(n, floor, dtype=np.float32)
-            present, top = first_per_entry(entries, sims)
-            scores[present] = top
+            scores[present] = sides[0]
         chunks = self.layout.first_chunk.copy()
-        # show the answer piece whose own vector came closest (rows arrive best first)
-        present, shown = first_per_entry(entries[passage], self.vector_chunk[rows[passage]])
-        chunks[present] = shown
+        # show the answer piece whose own vector came closest: per entry, the first passage row with its best passage score
+        at, passage_sims = local[passage], sims[passage]
+        if self.aggregate == "mean" and sides[1].dtype == sims.dtype:
+            top = sides[1]  # each entry's best passage score (the floor, the lowest of all, where it has none)
+        else:
+            top = np.full(len(present), -np.inf, dtype=sims.dtype)
+            np.maximum.at(top, at, passage_sims)
+        best_rows = np.flatnonzero(passage_sims == top[at])
+        first = np.full(len(present), len(at), dtype=np.int64)
+        np.minimum.at(first, at[best_rows], best_rows)
+        shown = first < len(at)
+        chunks[present[shown]] = self.vector_chunk[rows[passage][first[shown]]]
         ranked = scores
-        if self.bank is not None:
-            per_entry = (scores - self.bank.mean) / (self.bank.std + 1e-6)
-            ranked = ((1 - self.bank_weight) * zscore(scores) + self.bank_weight * zscore(per_entry)).astype(np.float32)
+        bank = self.bank
+        if bank is not None:
+            if self._bank_spread is None or self._bank_spread[0] is not bank:
+                self._bank_spread = (bank, bank.std + 1e-6)
+            spread = self._bank_spread[1]
+            per_entry = scores - bank.mean
+            if np.result_type(per_entry, spread) == per_entry.dtype:
+                np.divide(per_entry, spread, out=per_entry)
+            else:
+                per_entry = per_entry / spread
+            # (1 - w) z(scores) + w z(per entry), float32, each product and the sum written over the z-scores
+            ranked = zscore(scores)
+            ranked *= 1 - self.bank_weight
+            per_entry = zscore_in_place(per_entry)
+            per_entry *= self.bank_weight
+            ranked = np.add(ranked, per_entry, out=ranked if ranked.dtype == np.result_type(ranked, per_entry) else None)
+            ranked = ranked.astype(np.float32, copy=False)
         return DenseScores(ranked, chunks, matched, scores, query[0], nearest, candidates, scored=scored,
                            layout=(self.vector_entry, self.is_passage))
 
