@@ -109,10 +109,11 @@ def test_bm25_per_entry_equals_the_loop_over_every_chunk(synthetic: SearchableIn
 
 def test_bm25_of_one_chunk_entries_taken_at_once_equals_the_scatter_over_every_matched_chunk(synthetic: SearchableIndex) -> None:
     signal = synthetic.table.lexical
-    assert 0 < len(signal._alone) < len(synthetic.records.entries)  # entries of one chunk and of several
+    layout = synthetic.table.layout
+    alone = np.bincount(layout.chunk_entry)[layout.chunk_entry] == 1
+    assert 0 < alone.sum() < len(synthetic.records.entries)  # entries of one chunk and of several
     scatter = copy.copy(signal)  # every chunk through the scatter, as before
-    scatter._alone, scatter._alone_entry = np.empty(0, np.int64), np.empty(0, np.int64)
-    scatter._shared = np.ones(signal._n, dtype=bool)
+    scatter._routes = signal._routes_of(np.zeros(signal._n, dtype=bool))
     for question in [*QUESTIONS, "montre", "the a of"]:
         fast, slow = signal.score(question), scatter.score(question)
         for field in ("scores", "chunks", "matched"):
