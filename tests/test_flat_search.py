@@ -228,3 +228,17 @@ def test_bm25_stored_by_another_format_is_rebuilt(synthetic_dir: Path, tmp_path:
     (other / "bm25" / "lexical.json").write_text('{"format": 0}', encoding="utf-8")
     index = open_index(other)
     assert [type(bm25._model.scores["data"]) for _, bm25 in index.table.lexical.parts] == [np.ndarray] * 2
+
+
+def test_bm25_scored_beside_the_dense_models_ranks_as_after_them(flat_searcher: Searcher, monkeypatch) -> None:
+    import index.ranking.search as search
+
+    lexical = flat_searcher.signals[-1][0]
+    assert not search._aside(lexical)  # a small index: BM25 after the dense models, on the caller's thread
+    after = [flat_searcher.rank(q, limit=10) for q in QUESTIONS]
+    monkeypatch.setattr(search, "ASIDE_FROM", 0)
+    assert search._aside(lexical)
+    for question, expected in zip(QUESTIONS, after):
+        got = flat_searcher.rank(question, limit=10)
+        assert got.hits == expected.hits and got.signal_values.tobytes() == expected.signal_values.tobytes()
+        assert [name for name, _ in got.timings] == [name for name, _ in expected.timings]
