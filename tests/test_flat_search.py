@@ -242,3 +242,12 @@ def test_bm25_scored_beside_the_dense_models_ranks_as_after_them(flat_searcher: 
         got = flat_searcher.rank(question, limit=10)
         assert got.hits == expected.hits and got.signal_values.tobytes() == expected.signal_values.tobytes()
         assert [name for name, _ in got.timings] == [name for name, _ in expected.timings]
+
+
+def test_a_fused_term_computed_aside_is_the_term_fusion_computes(flat_searcher: Searcher) -> None:
+    for question in QUESTIONS:
+        results = [(signal.score(question), weight) for signal, weight in flat_searcher.signals]
+        lexical, weight = flat_searcher.signals[-1]
+        _, _, term = flat_searcher._scored_aside(lexical, weight, question)
+        ready = flat_searcher._fuse(results, {len(results) - 1: term})
+        assert ready.tobytes() == flat_searcher._fuse(results).tobytes()

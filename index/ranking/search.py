@@ -242,17 +242,23 @@ class Searcher:
         position = self._position[leave_out] if leave_out is not None else None
         timings: list[tuple[str, float]] = []
         expanded, fired = curated.expand(question, (lang, self.table.lang)) if curated is not None else (question, ())
-        # the dense signals come first in self.signals. A large BM25 scores on the searcher's threads meanwhile: it needs
-        # nothing of theirs, and the primary model's embedding leaves the other core idle once USE has embedded
+        # the dense signals come first in self.signals. A large BM25 scores on the searcher's threads meanwhile, with its
+        # part of the fused score: it needs nothing of theirs, and the primary model's embedding leaves the other core idle
+        # once USE has embedded
         later = self.signals[len(self._dense()):]
-        aside = [self._embedding.submit(_scored_by, signal, expanded) if _aside(signal) else None for signal, _ in later]
+        aside = [self._embedding.submit(self._scored_aside, signal, weight, expanded) if _aside(signal) else None
+                 for signal, weight in later]
         dense = self._dense_scores(expanded if curated is not None and curated.dense else question, position, timings)
         results: list[tuple[EntryScores, float]] = [(scores, weight) for scores, (_, weight) in zip(dense, self.signals)]
+        ready: dict[int, np.ndarray | None] = {}
         for (signal, weight), future in zip(later, aside):
-            scores, took = future.result() if future is not None else _scored_by(signal, expanded)
+            if future is not None:
+                scores, took, ready[len(results)] = future.result()
+            else:
+                scores, took = _scored_by(signal, expanded)
             results.append((scores, weight))
             timings.append((_stage(signal), took))
-        fused = self._fuse(results)
+        fused = self._fuse(results, ready)
         primary = results[0][0]
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope
         # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set)
@@ -334,24 +340,35 @@ class Searcher:
         check_top_k(top_k)
         return self.rank(question, filters, limit=top_k).hits
 
-    def _fuse(self, results: list[tuple[EntryScores, float]]) -> np.ndarray:
+    def _fuse(self, results: list[tuple[EntryScores, float]], ready: Mapping[int, np.ndarray | None] | None = None) -> np.ndarray:
+        """The fused score of every entry. `ready`: by position in `results`, a signal's `_term` computed already."""
         if len(results) == 1:
             return results[0][0].scores.astype(np.float64)
         total = np.zeros(self.layout.n_entries, dtype=np.float64)
-        for scores, weight in results:
-            if not scores.matched.any():
-                continue
-            s = scores.scores.astype(np.float64)
-            if self.fusion == "zscore":  # s is this loop's own copy: standardised and weighed in place, then added
-                z = zscore_in_place(s)
-                total += np.multiply(z, weight, out=z)
-            elif self.fusion == "linear":
-                total += weight * (s - s.min()) / (s.max() - s.min() + 1e-9)
-            else:
-                ranks = np.empty(len(s), dtype=np.float64)
-                ranks[np.argsort(-s, kind="stable")] = np.arange(1, len(s) + 1)
-                total += np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
+        for i, (scores, weight) in enumerate(results):
+            term = ready[i] if ready is not None and i in ready else self._term(scores, weight)
+            if term is not None:
+                total += term
         return total
+
+    def _term(self, scores: EntryScores, weight: float) -> np.ndarray | None:
+        """One signal's part of the fused score, by `fusion`; None when it matched nothing (it then adds nothing)."""
+        if not scores.matched.any():
+            return None
+        s = scores.scores.astype(np.float64)
+        if self.fusion == "zscore":  # s is this call's own copy: standardised and weighed in place
+            z = zscore_in_place(s)
+            return np.multiply(z, weight, out=z)
+        if self.fusion == "linear":
+            return weight * (s - s.min()) / (s.max() - s.min() + 1e-9)
+        ranks = np.empty(len(s), dtype=np.float64)
+        ranks[np.argsort(-s, kind="stable")] = np.arange(1, len(s) + 1)
+        return np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
+
+    def _scored_aside(self, signal: Signal, weight: float, question: str) -> tuple[EntryScores, float, np.ndarray | None]:
+        """`signal`'s scores, the seconds they took, and its part of the fused score (`_term`), on a searcher's thread."""
+        scores, took = _scored_by(signal, question)
+        return scores, took, self._term(scores, weight)
 
     def _dense_scores(self, question: str, position: int | None = None,
                       timings: list[tuple[str, float]] | None = None) -> list[DenseScores]:
