@@ -51,6 +51,8 @@ def test_best_first_is_the_start_of_a_stable_sort() -> None:
         count = int(rng.integers(1, n + 2))
         expected = [i for i in np.argsort(-scores, kind="stable") if i in set(candidates)][:count]
         assert best_first(scores, candidates, count).tolist() == expected
+        every = np.argsort(-scores, kind="stable")[:count].tolist()
+        assert best_first(scores, None, count).tolist() == every == best_first(scores, np.arange(n), count).tolist()
 
 
 def test_ranking_the_first_few_equals_the_start_of_ranking_all(flat_searcher: Searcher) -> None:
@@ -107,10 +109,11 @@ def test_bm25_per_entry_equals_the_loop_over_every_chunk(synthetic: SearchableIn
 
 def test_bm25_of_one_chunk_entries_taken_at_once_equals_the_scatter_over_every_matched_chunk(synthetic: SearchableIndex) -> None:
     signal = synthetic.table.lexical
-    assert 0 < len(signal._alone) < len(synthetic.records.entries)  # entries of one chunk and of several
+    layout = synthetic.table.layout
+    alone = np.bincount(layout.chunk_entry)[layout.chunk_entry] == 1
+    assert 0 < alone.sum() < len(synthetic.records.entries)  # entries of one chunk and of several
     scatter = copy.copy(signal)  # every chunk through the scatter, as before
-    scatter._alone, scatter._alone_entry = np.empty(0, np.int64), np.empty(0, np.int64)
-    scatter._shared = np.ones(signal._n, dtype=bool)
+    scatter._routes = signal._routes_of(np.zeros(signal._n, dtype=bool))
     for question in [*QUESTIONS, "montre", "the a of"]:
         fast, slow = signal.score(question), scatter.score(question)
         for field in ("scores", "chunks", "matched"):
@@ -225,3 +228,26 @@ def test_bm25_stored_by_another_format_is_rebuilt(synthetic_dir: Path, tmp_path:
     (other / "bm25" / "lexical.json").write_text('{"format": 0}', encoding="utf-8")
     index = open_index(other)
     assert [type(bm25._model.scores["data"]) for _, bm25 in index.table.lexical.parts] == [np.ndarray] * 2
+
+
+def test_bm25_scored_beside_the_dense_models_ranks_as_after_them(flat_searcher: Searcher, monkeypatch) -> None:
+    import index.ranking.search as search
+
+    lexical = flat_searcher.signals[-1][0]
+    assert not search._aside(lexical)  # a small index: BM25 after the dense models, on the caller's thread
+    after = [flat_searcher.rank(q, limit=10) for q in QUESTIONS]
+    monkeypatch.setattr(search, "ASIDE_FROM", 0)
+    assert search._aside(lexical)
+    for question, expected in zip(QUESTIONS, after):
+        got = flat_searcher.rank(question, limit=10)
+        assert got.hits == expected.hits and got.signal_values.tobytes() == expected.signal_values.tobytes()
+        assert [name for name, _ in got.timings] == [name for name, _ in expected.timings]
+
+
+def test_a_fused_term_computed_aside_is_the_term_fusion_computes(flat_searcher: Searcher) -> None:
+    for question in QUESTIONS:
+        results = [(signal.score(question), weight) for signal, weight in flat_searcher.signals]
+        lexical, weight = flat_searcher.signals[-1]
+        _, _, term = flat_searcher._scored_aside(lexical, weight, question)
+        ready = flat_searcher._fuse(results, {len(results) - 1: term})
+        assert ready.tobytes() == flat_searcher._fuse(results).tobytes()

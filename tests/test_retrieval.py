@@ -140,7 +140,7 @@ def test_a_cheap_member_embeds_on_the_calling_thread_and_ranks_the_same(fake_raw
 def test_zscore_is_numpys_formula_bit_for_bit(dtype):
     import numpy as np
 
-    from index.ranking.signals import zscore
+    from index.ranking.signals import zscore, zscore_in_place
 
     rng = np.random.default_rng(7)
     arrays = [(rng.standard_normal(int(n)) * scale + shift).astype(dtype)
@@ -150,3 +150,18 @@ def test_zscore_is_numpys_formula_bit_for_bit(dtype):
         expected = (x - x.mean()) / (x.std() + 1e-9)
         got = zscore(x)
         assert got.dtype == expected.dtype and got.shape == expected.shape and got.tobytes() == expected.tobytes()
+        mine = x.copy()
+        got = zscore_in_place(mine)  # written over its input, the same bits
+        assert got.dtype == expected.dtype and got.tobytes() == expected.tobytes() and np.shares_memory(got, mine)
+
+
+def test_sorted_unique_is_numpys_unique():
+    import numpy as np
+
+    from index.ranking.signals import sorted_unique
+
+    rng = np.random.default_rng(3)
+    for x in [np.empty(0, np.int64), np.array([5]), np.array([2, 2, 2]), *(rng.integers(0, int(m), int(k)) for m, k in
+                                                                        zip(rng.integers(1, 3000, 50), rng.integers(1, 2000, 50)))]:
+        got, expected = sorted_unique(x), np.unique(x)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)

@@ -32,7 +32,7 @@ from index.ranking.background import strip_terms
 from index.ranking.curation import PIN_FLOOR, PIN_MARGIN, PIN_THRESHOLD, Curated, PinMatch, compile_rules
 from index.ranking.entries import searchable
 from index.ranking.lexical import Analyzer, analyzer as analyzer_for
-from index.ranking.signals import DenseScores, DenseSignal, EntryScores, QueryBank, Signal, zscore
+from index.ranking.signals import DenseScores, DenseSignal, EntryScores, LexicalSignal, QueryBank, Signal, zscore_in_place
 from ingest.models import Chunk
 
 _RRF_K = 60
@@ -242,14 +242,23 @@ class Searcher:
         position = self._position[leave_out] if leave_out is not None else None
         timings: list[tuple[str, float]] = []
         expanded, fired = curated.expand(question, (lang, self.table.lang)) if curated is not None else (question, ())
-        # the dense signals come first in self.signals
+        # the dense signals come first in self.signals. A large BM25 scores on the searcher's threads meanwhile, with its
+        # part of the fused score: it needs nothing of theirs, and the primary model's embedding leaves the other core idle
+        # once USE has embedded
+        later = self.signals[len(self._dense()):]
+        aside = [self._embedding.submit(self._scored_aside, signal, weight, expanded) if _aside(signal) else None
+                 for signal, weight in later]
         dense = self._dense_scores(expanded if curated is not None and curated.dense else question, position, timings)
         results: list[tuple[EntryScores, float]] = [(scores, weight) for scores, (_, weight) in zip(dense, self.signals)]
-        for signal, weight in self.signals[len(dense):]:
-            started = time.perf_counter()
-            results.append((signal.score(expanded), weight))
-            timings.append((_stage(signal), time.perf_counter() - started))
-        fused = self._fuse(results)
+        ready: dict[int, np.ndarray | None] = {}
+        for (signal, weight), future in zip(later, aside):
+            if future is not None:
+                scores, took, ready[len(results)] = future.result()
+            else:
+                scores, took = _scored_by(signal, expanded)
+            results.append((scores, weight))
+            timings.append((_stage(signal), took))
+        fused = self._fuse(results, ready)
         primary = results[0][0]
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope
         # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set)
@@ -300,12 +309,13 @@ class Searcher:
         `limit` first, more when translations fold into one result (`_one_per_group`)."""
         if limit is not None and limit < 1:
             return []
-        candidates = np.arange(len(fused)) if allowed is None else np.flatnonzero(allowed)
-        wanted = len(candidates) if limit is None else limit
+        candidates = None if allowed is None else np.flatnonzero(allowed)  # None: every entry
+        total = len(fused) if candidates is None else len(candidates)
+        wanted = total if limit is None else limit
         while True:
             order = best_first(fused, candidates, wanted)
             pairs = self._one_per_group(order.tolist(), lang, allowed)
-            if limit is None or len(pairs) >= limit or wanted >= len(candidates):
+            if limit is None or len(pairs) >= limit or wanted >= total:
                 return pairs[:limit]
             wanted *= 2
 
@@ -330,23 +340,35 @@ class Searcher:
         check_top_k(top_k)
         return self.rank(question, filters, limit=top_k).hits
 
-    def _fuse(self, results: list[tuple[EntryScores, float]]) -> np.ndarray:
+    def _fuse(self, results: list[tuple[EntryScores, float]], ready: Mapping[int, np.ndarray | None] | None = None) -> np.ndarray:
+        """The fused score of every entry. `ready`: by position in `results`, a signal's `_term` computed already."""
         if len(results) == 1:
             return results[0][0].scores.astype(np.float64)
         total = np.zeros(self.layout.n_entries, dtype=np.float64)
-        for scores, weight in results:
-            s = scores.scores.astype(np.float64)
-            if not scores.matched.any():
-                continue
-            if self.fusion == "zscore":
-                total += weight * zscore(s)
-            elif self.fusion == "linear":
-                total += weight * (s - s.min()) / (s.max() - s.min() + 1e-9)
-            else:
-                ranks = np.empty(len(s), dtype=np.float64)
-                ranks[np.argsort(-s, kind="stable")] = np.arange(1, len(s) + 1)
-                total += np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
+        for i, (scores, weight) in enumerate(results):
+            term = ready[i] if ready is not None and i in ready else self._term(scores, weight)
+            if term is not None:
+                total += term
         return total
+
+    def _term(self, scores: EntryScores, weight: float) -> np.ndarray | None:
+        """One signal's part of the fused score, by `fusion`; None when it matched nothing (it then adds nothing)."""
+        if not scores.matched.any():
+            return None
+        s = scores.scores.astype(np.float64)
+        if self.fusion == "zscore":  # s is this call's own copy: standardised and weighed in place
+            z = zscore_in_place(s)
+            return np.multiply(z, weight, out=z)
+        if self.fusion == "linear":
+            return weight * (s - s.min()) / (s.max() - s.min() + 1e-9)
+        ranks = np.empty(len(s), dtype=np.float64)
+        ranks[np.argsort(-s, kind="stable")] = np.arange(1, len(s) + 1)
+        return np.where(scores.matched, weight / (_RRF_K + ranks), 0.0)
+
+    def _scored_aside(self, signal: Signal, weight: float, question: str) -> tuple[EntryScores, float, np.ndarray | None]:
+        """`signal`'s scores, the seconds they took, and its part of the fused score (`_term`), on a searcher's thread."""
+        scores, took = _scored_by(signal, question)
+        return scores, took, self._term(scores, weight)
 
     def _dense_scores(self, question: str, position: int | None = None,
                       timings: list[tuple[str, float]] | None = None) -> list[DenseScores]:
@@ -402,14 +424,21 @@ class Searcher:
         return allowed
 
 
-def best_first(scores: np.ndarray, candidates: np.ndarray, count: int) -> np.ndarray:
-    """The `count` best of `candidates` (entry positions, ascending) by score, best first, ties in position order:
-    what a stable sort of every candidate would start with, without sorting them all."""
-    if count >= len(candidates):
-        return candidates[np.argsort(-scores[candidates], kind="stable")]
-    negated = -scores[candidates]
-    cut = np.partition(negated, count - 1)[count - 1]
-    kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
+def best_first(scores: np.ndarray, candidates: np.ndarray | None, count: int) -> np.ndarray:
+    """The `count` best of `candidates` (entry positions, ascending; None: every entry) by score, best first, ties in
+    position order: what a stable sort of every candidate would start with, without sorting them all."""
+    if candidates is None:  # no list of every position, nor a gather of every score through it
+        if count >= len(scores):
+            return np.argsort(-scores, kind="stable")
+        negated = -scores
+        cut = np.partition(negated, count - 1)[count - 1]
+        kept = np.flatnonzero(negated <= cut)
+    else:
+        if count >= len(candidates):
+            return candidates[np.argsort(-scores[candidates], kind="stable")]
+        negated = -scores[candidates]
+        cut = np.partition(negated, count - 1)[count - 1]
+        kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
     return kept[np.argsort(-scores[kept], kind="stable")][:count]
 
 
@@ -434,6 +463,21 @@ def _cheap(model: object) -> bool:
         if model is None:
             break
     return False
+
+
+# BM25 over at least this many chunks scores beside the dense models rather than after them (Searcher.rank): 1.0 ms of
+# a question at 100,000 (2 cores), where handing it to a thread costs some 50 us and BM25 over the bundled FAQ 0.1 ms
+ASIDE_FROM = 20_000
+
+
+def _aside(signal: Signal) -> bool:
+    return isinstance(signal, LexicalSignal) and len(signal.layout.chunk_entry) >= ASIDE_FROM
+
+
+def _scored_by(signal: Signal, question: str) -> tuple[EntryScores, float]:
+    """`signal`'s scores for the question and the seconds they took."""
+    started = time.perf_counter()
+    return signal.score(question), time.perf_counter() - started
 
 
 def _embedded(signal: DenseSignal, question: str) -> tuple[np.ndarray, float]:

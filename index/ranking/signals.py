@@ -92,8 +92,35 @@ def zscore(x: np.ndarray) -> np.ndarray:
     n = x.size
     if n == 0:  # numpy's own warnings and NaN for an empty array
         return (x - x.mean()) / (x.std() + 1e-9)
-    centred = x - np.add.reduce(x, axis=None) / n
-    return centred / (np.sqrt(np.add.reduce(centred * centred, axis=None) / n) + 1e-9)
+    return _standardised(x - np.add.reduce(x, axis=None) / n)
+
+
+def zscore_in_place(x: np.ndarray) -> np.ndarray:
+    """`zscore(x)` bit for bit, written over `x` (a float array the caller owns and no longer needs): no array of x's
+    size is allocated but one for the squares, where `zscore` allocates three (100,000 entries: a ranking
+    standardises seven such arrays)."""
+    n = x.size
+    if n == 0 or x.dtype.kind != "f":
+        return zscore(x)
+    return _standardised(np.subtract(x, np.add.reduce(x, axis=None) / n, out=x))
+
+
+def _standardised(centred: np.ndarray) -> np.ndarray:
+    """`centred` divided by its root mean square (+1e-9), in place: zscore's last step."""
+    spread = np.sqrt(np.add.reduce(centred * centred, axis=None) / centred.size) + 1e-9
+    if np.result_type(centred, spread) != centred.dtype:  # (an integer array centred is float already: never here)
+        return centred / spread
+    return np.divide(centred, spread, out=centred)
+
+
+def sorted_unique(x: np.ndarray) -> np.ndarray:
+    """`np.unique(x)` of a 1-d array, by a sort: numpy 2.4's np.unique hashes, 80 us for 1,024 integers where this takes
+    8 (the primary model's candidates, every question past EXACT_LIMIT)."""
+    ordered = np.sort(x)
+    keep = np.empty(len(ordered), dtype=bool)
+    keep[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
+    return ordered[keep]
 
 
 class Signal(Protocol):
@@ -120,18 +147,13 @@ class EntryLayout:
         # each entry's vector rows: entry_rows[entry_start[i]:entry_start[i + 1]]
         self.entry_rows = np.argsort(self.vector_entry, kind="stable")
         self.entry_start = np.searchsorted(self.vector_entry[self.entry_rows], np.arange(self.n_entries + 1))
+        self.entry_count = np.diff(self.entry_start)  # kept: rows_of ran np.diff over every entry twice a question
 
     def rows_of(self, entries: np.ndarray) -> np.ndarray:
         """Every vector row of these entries, entry after entry."""
-        starts, counts = self.entry_start[entries], np.diff(self.entry_start)[entries]
+        starts, counts = self.entry_start[entries], self.entry_count[entries]
         shift = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
         return self.entry_rows[np.arange(int(counts.sum())) + shift]
-
-
-def first_per_entry(entries: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The entries present in `entries` and, for each, `values` at its first occurrence (inputs come best first)."""
-    present, first = np.unique(entries, return_index=True)
-    return present, values[first]
 
 
 class DenseSignal:
@@ -173,6 +195,8 @@ class DenseSignal:
         # scores = (1 - w) z(similarity) + w z(similarity standardised per entry over the bank)
         self.bank = bank if bank is not None and bank_weight > 0 else None
         self.bank_weight = bank_weight
+        # the bank's spread + 1e-6, what score divides by: computed once for the bank it was computed from
+        self._bank_spread: tuple[QueryBank, np.ndarray] | None = None
 
     def embed(self, questions: list[str]) -> np.ndarray:
         """Question vectors, embedded as `score` embeds them."""
@@ -201,37 +225,67 @@ class DenseSignal:
         scored = (sims, rows)  # before the hubness penalty: plain cosines
         if self.penalty is not None:
             sims = sims - self.penalty[rows]
-        if self.penalty is not None or candidates is not None:  # best first (an exhaustive search comes so)
-            order = np.argsort(-sims, kind="stable")
-            sims, rows = sims[order], rows[order]
         n = self.layout.n_entries
         floor = sims.min() if len(sims) else 0.0
-        matched = np.zeros(n, dtype=bool)
         entries = self.vector_entry[rows]
+        # the entries scored, ascending, and `local`: each row's entry among them. Past EXACT_LIMIT they are the candidates,
+        # which own every row scored; each entry's sides are aggregated over these only (every other entry has the floor on
+        # both sides, and (floor + floor) / 2 = floor), with no sort of the rows: an unordered maximum per entry, and for
+        # the chunk shown the first of its best passages in row order, what a stable sort best first then the first
+        # occurrence per entry picked
+        if candidates is not None and len(candidates) and bool(np.all(candidates[1:] > candidates[:-1])):
+            present, local = candidates, np.searchsorted(candidates, entries)
+        else:
+            present = sorted_unique(entries)
+            local = np.searchsorted(present, entries)
+        matched = np.zeros(n, dtype=bool)
         matched[entries] = True
         passage = self.is_passage[rows]
+        scores = np.full(n, floor, dtype=np.float32)  # the one array of every entry's size built before standardising
+        sides = []
+        for side in (~passage, passage) if self.aggregate == "mean" else (slice(None),):
+            best = np.full(len(present), floor, dtype=np.float32)
+            np.maximum.at(best, local[side], sims[side])
+            sides.append(best)
         if self.aggregate == "mean":
-            sides = []
-            for side in (~passage, passage):
-                best = np.full(n, floor, dtype=np.float32)
-                present, top = first_per_entry(entries[side], sims[side])  # rows come best first
-                best[present] = np.maximum(top, floor)
-                sides.append(best)
             if leave_out is not None:
-                sides[0][leave_out] = sides[1][leave_out]
-            scores = (sides[0] + sides[1]) / 2
+                at = np.searchsorted(present, leave_out)
+                if at < len(present) and present[at] == leave_out:  # else it has the floor on both sides
+                    sides[0][at] = sides[1][at]
+            scores[present] = (sides[0] + sides[1]) / 2
         else:
-            scores = np.full(n, floor, dtype=np.float32)
-            present, top = first_per_entry(entries, sims)
-            scores[present] = top
+            scores[present] = sides[0]
         chunks = self.layout.first_chunk.copy()
-        # show the answer piece whose own vector came closest (rows arrive best first)
-        present, shown = first_per_entry(entries[passage], self.vector_chunk[rows[passage]])
-        chunks[present] = shown
+        # show the answer piece whose own vector came closest: per entry, the first passage row with its best passage score
+        at, passage_sims = local[passage], sims[passage]
+        if self.aggregate == "mean" and sides[1].dtype == sims.dtype:
+            top = sides[1]  # each entry's best passage score (the floor, the lowest of all, where it has none)
+        else:
+            top = np.full(len(present), -np.inf, dtype=sims.dtype)
+            np.maximum.at(top, at, passage_sims)
+        best_rows = np.flatnonzero(passage_sims == top[at])
+        first = np.full(len(present), len(at), dtype=np.int64)
+        np.minimum.at(first, at[best_rows], best_rows)
+        shown = first < len(at)
+        chunks[present[shown]] = self.vector_chunk[rows[passage][first[shown]]]
         ranked = scores
-        if self.bank is not None:
-            per_entry = (scores - self.bank.mean) / (self.bank.std + 1e-6)
-            ranked = ((1 - self.bank_weight) * zscore(scores) + self.bank_weight * zscore(per_entry)).astype(np.float32)
+        bank = self.bank
+        if bank is not None:
+            if self._bank_spread is None or self._bank_spread[0] is not bank:
+                self._bank_spread = (bank, bank.std + 1e-6)
+            spread = self._bank_spread[1]
+            per_entry = scores - bank.mean
+            if np.result_type(per_entry, spread) == per_entry.dtype:
+                np.divide(per_entry, spread, out=per_entry)
+            else:
+                per_entry = per_entry / spread
+            # (1 - w) z(scores) + w z(per entry), float32, each product and the sum written over the z-scores
+            ranked = zscore(scores)
+            ranked *= 1 - self.bank_weight
+            per_entry = zscore_in_place(per_entry)
+            per_entry *= self.bank_weight
+            ranked = np.add(ranked, per_entry, out=ranked if ranked.dtype == np.result_type(ranked, per_entry) else None)
+            ranked = ranked.astype(np.float32, copy=False)
         return DenseScores(ranked, chunks, matched, scores, query[0], nearest, candidates, scored=scored,
                            layout=(self.vector_entry, self.is_passage))
 
@@ -246,7 +300,7 @@ class DenseSignal:
             return self.store.take(rows) @ query[0], rows, candidates
         found_sims, found = self.store.search(query, self.candidates)  # the primary: its nearest vectors name them
         found_sims, found = found_sims[0][found[0] >= 0], found[0][found[0] >= 0]
-        candidates = np.unique(self.vector_entry[found])
+        candidates = sorted_unique(self.vector_entry[found])
         rest = self.layout.rows_of(candidates)
         searched = np.zeros(total, dtype=bool)
         searched[found] = True
@@ -293,15 +347,13 @@ class LexicalSignal:
         self.layout = layout
         self._n = len(records.chunks)
         per_entry = np.bincount(layout.chunk_entry, minlength=layout.n_entries)[layout.chunk_entry]
-        self._alone = np.flatnonzero(per_entry == 1)  # the chunks that are their entry's only one
-        self._alone_entry = layout.chunk_entry[self._alone]
-        self._shared = per_entry > 1  # by chunk: its entry has others
         langs = sorted({c.lang for c in records.chunks})
         if len(langs) <= 1:
             self._plan = [("all", lang, np.arange(self._n))]
         else:
             chunk_langs = np.array([c.lang for c in records.chunks])
             self._plan = [(la, la, np.flatnonzero(chunk_langs == la)) for la in langs]
+        self._routes = self._routes_of(per_entry == 1)
         versions = self._saved(_read_json(saved / _LEXICAL_MANIFEST)) if saved is not None else None
         if versions is not None:
             assert saved is not None
@@ -312,6 +364,17 @@ class LexicalSignal:
         texts = [f"{c.section} {c.question} {c.question} {alts[c.entry_id] if c.part == 0 else ''} {c.text}" for c in records.chunks]
         self.analyzers = [ANALYZER] * len(self._plan)
         self.parts = [(rows, Bm25.build([texts[i] for i in rows], la)) for _, la, rows in self._plan]
+
+    def _routes_of(self, alone: np.ndarray) -> list[tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]]:
+        """Per part of the plan, where `score` sends its BM25 scores: the positions whose chunk is `alone` (its entry's
+        only one; None when every position is) and their entries, then the other positions and their chunks."""
+        routes = []
+        for _, _, rows in self._plan:
+            one = alone[rows]
+            at = np.flatnonzero(one)
+            routes.append((None if len(at) == len(rows) else at, self.layout.chunk_entry[rows[at]], np.flatnonzero(~one),
+                           rows[~one]))
+        return routes
 
     def _saved(self, manifest: object) -> list[int] | None:
         """Each part's analyzer when `manifest` was written for these parts by this bm25s, else None (to build)."""
@@ -338,25 +401,33 @@ class LexicalSignal:
         (folder / _LEXICAL_MANIFEST).write_text(json.dumps(self._fingerprint()), encoding="utf-8")
 
     def score(self, question: str) -> EntryScores:
-        chunk_scores = np.zeros(self._n, dtype=np.float32)
-        for rows, bm25 in self.parts:
-            chunk_scores[rows] = bm25.scores(question)
         scores = np.zeros(self.layout.n_entries, dtype=np.float32)
         chunks = self.layout.first_chunk.copy()
-        # an entry of one chunk takes its chunk's score (its chunk is the one shown already): one gather and one write
-        # for all of them, where the scatter below took 1.5 ms a question at 100,000 entries (30,000 chunks matched)
-        alone = chunk_scores[self._alone]
-        scores[self._alone_entry] = np.where(alone > 0, alone, 0)
-        found = np.flatnonzero((chunk_scores > 0) & self._shared)  # the other chunks sharing a term with the question
+        found_chunks, found_scores = [], []
+        # each part's scores go straight to the entries, with no array of every chunk's score in between (at 100,000
+        # entries that array, its two writes and three passes to find the other chunks matched took about 0.3 ms)
+        for (_, bm25), (alone_at, alone_entry, other_at, other_chunk) in zip(self.parts, self._routes):
+            part = np.asarray(bm25.scores(question), dtype=np.float32)
+            # an entry of one chunk takes its chunk's score (its chunk is the one shown already): one gather and one write
+            # for all of them, where the scatter below took 1.5 ms a question at 100,000 entries (30,000 chunks matched)
+            alone = part if alone_at is None else part[alone_at]
+            scores[alone_entry] = np.where(alone > 0, alone, 0)
+            if len(other_at):  # the other chunks sharing a term with the question
+                other = part[other_at]
+                hit = other > 0
+                found_chunks.append(other_chunk[hit])
+                found_scores.append(other[hit])
+        found = np.concatenate(found_chunks) if found_chunks else np.empty(0, np.int64)
         if len(found):
-            entry, got = self.layout.chunk_entry[found], chunk_scores[found]
+            entry, got = self.layout.chunk_entry[found], np.concatenate(found_scores)
             np.maximum.at(scores, entry, got)
             # each entry shows its best chunk; among equal scores the last one, as chunks always were picked
-            best = np.full(len(scores), -1, dtype=np.int64)
             tie = got == scores[entry]
-            np.maximum.at(best, entry[tie], found[tie])
-            shown = best >= 0
-            chunks[shown] = best[shown]
+            shown = sorted_unique(entry[tie])  # every entry matched here has a chunk at its best
+            at = np.searchsorted(shown, entry[tie])
+            best = np.full(len(shown), -1, dtype=np.int64)
+            np.maximum.at(best, at, found[tie])
+            chunks[shown] = best
         return EntryScores(scores, chunks, scores > 0)
 
 
