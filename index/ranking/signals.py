@@ -195,8 +195,8 @@ class DenseSignal:
         # scores = (1 - w) z(similarity) + w z(similarity standardised per entry over the bank)
         self.bank = bank if bank is not None and bank_weight > 0 else None
         self.bank_weight = bank_weight
-        # the bank's spread + 1e-6, what score divides by: computed once for the bank it was computed from
-        self._bank_spread: tuple[QueryBank, np.ndarray] | None = None
+        # the bank's spread + 1e-6, what score divides by, once (the bank is fixed with the signal)
+        self._bank_spread = self.bank.std + 1e-6 if self.bank is not None else None
 
     def embed(self, questions: list[str]) -> np.ndarray:
         """Question vectors, embedded as `score` embeds them."""
@@ -269,11 +269,8 @@ class DenseSignal:
         shown = first < len(at)
         chunks[present[shown]] = self.vector_chunk[rows[passage][first[shown]]]
         ranked = scores
-        bank = self.bank
-        if bank is not None:
-            if self._bank_spread is None or self._bank_spread[0] is not bank:
-                self._bank_spread = (bank, bank.std + 1e-6)
-            spread = self._bank_spread[1]
+        bank, spread = self.bank, self._bank_spread
+        if bank is not None and spread is not None:
             per_entry = scores - bank.mean
             if np.result_type(per_entry, spread) == per_entry.dtype:
                 np.divide(per_entry, spread, out=per_entry)
