@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -383,7 +383,7 @@ class Searcher:
         signals = self._dense()
         # a member whose model says it is cheap (a fake, a cache hit's wrapper of one) is embedded on this thread: handing
         # a few microseconds of work to another thread costs more than the work
-        pending = [_Inline(_embedded(signal, question)) if _cheap(signal.embedder)
+        pending = [_done(_embedded(signal, question)) if _cheap(signal.embedder)
                    else self._embedding.submit(_embedded, signal, question) for signal in signals[1:]]
         started = time.perf_counter()
         scores = [signals[0].score(question, position)]
@@ -426,30 +426,17 @@ class Searcher:
 
 def best_first(scores: np.ndarray, candidates: np.ndarray | None, count: int) -> np.ndarray:
     """The `count` best of `candidates` (entry positions, ascending; None: every entry) by score, best first, ties in
-    position order: what a stable sort of every candidate would start with, without sorting them all."""
-    if candidates is None:  # no list of every position, nor a gather of every score through it
-        if count >= len(scores):
-            return np.argsort(-scores, kind="stable")
-        negated = -scores
-        cut = np.partition(negated, count - 1)[count - 1]
-        kept = np.flatnonzero(negated <= cut)
-    else:
-        if count >= len(candidates):
-            return candidates[np.argsort(-scores[candidates], kind="stable")]
-        negated = -scores[candidates]
-        cut = np.partition(negated, count - 1)[count - 1]
-        kept = candidates[negated <= cut]  # the count best, and any tied with the last of them
+    position order: what a stable sort of every candidate would start with, without sorting them all. With None, no
+    list of every position is made, nor a gather of every score through it."""
+    negated = -scores if candidates is None else -scores[candidates]
+    if count >= len(negated):
+        order = np.argsort(negated, kind="stable")
+        return order if candidates is None else candidates[order]
+    cut = np.partition(negated, count - 1)[count - 1]
+    kept = np.flatnonzero(negated <= cut)  # the count best, and any tied with the last of them
+    if candidates is not None:
+        kept = candidates[kept]
     return kept[np.argsort(-scores[kept], kind="stable")][:count]
-
-
-class _Inline:
-    """A result computed already, read as a future's is."""
-
-    def __init__(self, value: tuple[np.ndarray, float]) -> None:
-        self.value = value
-
-    def result(self) -> tuple[np.ndarray, float]:
-        return self.value
 
 
 def _cheap(model: object) -> bool:
@@ -468,6 +455,13 @@ def _cheap(model: object) -> bool:
 # BM25 over at least this many chunks scores beside the dense models rather than after them (Searcher.rank): 1.0 ms of
 # a question at 100,000 (2 cores), where handing it to a thread costs some 50 us and BM25 over the bundled FAQ 0.1 ms
 ASIDE_FROM = 20_000
+
+
+def _done(value: tuple[np.ndarray, float]) -> Future[tuple[np.ndarray, float]]:
+    """A future holding a result computed on this thread already."""
+    future: Future[tuple[np.ndarray, float]] = Future()
+    future.set_result(value)
+    return future
 
 
 def _aside(signal: Signal) -> bool:
