@@ -37,11 +37,13 @@ from index.ranking.entries import EntryTable
 _WORD = re.compile(r"\w+", re.UNICODE)
 TERSE_WORDS = 3  # a question of at most this many words is a search-box query: it scores lower everywhere
 
+# how the first entry stands out of the ranking (`shape`)
+SHAPE: tuple[str, ...] = ("lead5", "lead10", "close_behind", "gap3_sim", "gap3_fused", "top3_signals", "sim_rank")
 FEATURES: tuple[str, ...] = (
     "z_own", "z_off", "z_own_primary", "z_own_usem3", "gap_sim", "gap_fused", "agree_primary", "agree_usem3",
     "agree_bm25", "bm25_matched", "cover_top", "known_terms", "known_not_top", "log_words", "terse", "lang_mismatch",
     "off_topic_margin", "known_out_of_scope", "terse_x_z_own", "mismatch_x_z_own", "mismatch_x_cover", "unknown_same_lang",
-    "outside", "outside_x_z_primary", "lead5", "lead10", "close_behind", "gap3_sim", "gap3_fused", "top3_signals", "sim_rank",
+    "outside", "outside_x_z_primary", *SHAPE,
 )
 
 
@@ -166,7 +168,7 @@ def shape(similarity: np.ndarray, fused: np.ndarray, signal_values: np.ndarray, 
     took dev balanced accuracy 0.737 -> 0.742 and test 0.729 -> 0.740, in-scope questions not answered 0.427 -> 0.393
     (eval.decision; the first three alone: 0.741)."""
     if len(similarity) < 2:
-        return dict.fromkeys(("lead5", "lead10", "close_behind", "gap3_sim", "gap3_fused", "top3_signals", "sim_rank"), 0.0)
+        return dict.fromkeys(SHAPE, 0.0)
     sd = max(spread, 1e-3)
     s1 = float(similarity[0])
     top3 = [float(0 in np.argsort(-signal_values[:, j], kind="stable")[:3]) for j in range(signal_values.shape[1])]
