@@ -93,27 +93,24 @@ def install(cache: FitCache, module: Any, set_attr: Callable[[Any, str, object],
 
     fit_label_free, fit = module.fit_label_free, module.fit
 
-    def cached_fit_label_free(index, config, embedders, off_topic, traffic=(), earlier=None):  # type: ignore[no-untyped-def]
-        key = digest("label-free", index, config, embedders, off_topic, traffic, earlier or {})
+    def through(key: str | None, run: Callable[[], tuple[Any, Any]], index: Any, config: Any, embedders: Any) -> tuple[Any, Any]:
+        """`run()`'s (searcher, result), kept under `key`; a kept one with its searcher opened as the fit opens it."""
         kept = cache.get(key) if key else None
         if kept is None:
-            searcher, found = fit_label_free(index, config, embedders, off_topic, traffic, earlier)
+            searcher, result = run()
             if key:
-                cache.put(key, (searcher.learnt, found))
-            return searcher, found
-        learnt, found = kept
-        return open_searcher(index, config, embedders, learnt), found
+                cache.put(key, (searcher.learnt, result))
+            return searcher, result
+        learnt, result = kept
+        return open_searcher(index, config, embedders, learnt), result
+
+    def cached_fit_label_free(index, config, embedders, off_topic, traffic=(), earlier=None):  # type: ignore[no-untyped-def]
+        key = digest("label-free", index, config, embedders, off_topic, traffic, earlier or {})
+        return through(key, lambda: fit_label_free(index, config, embedders, off_topic, traffic, earlier), index, config, embedders)
 
     def cached_fit(index, config, embedders, questions):  # type: ignore[no-untyped-def]
         key = digest("labelled", index, config, embedders, questions)
-        kept = cache.get(key) if key else None
-        if kept is None:
-            searcher, calibration = fit(index, config, embedders, questions)
-            if key:
-                cache.put(key, (searcher.learnt, calibration))
-            return searcher, calibration
-        learnt, calibration = kept
-        return open_searcher(index, config, embedders, learnt), calibration
+        return through(key, lambda: fit(index, config, embedders, questions), index, config, embedders)
 
     set_attr(module, "fit_label_free", cached_fit_label_free)
     set_attr(module, "fit", cached_fit)
