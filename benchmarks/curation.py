@@ -117,7 +117,7 @@ def _described(rule: Synonym | Pin) -> str:
     return f"{rule.lang}: {' = '.join(rule.terms)}" + (f" -> {', '.join(rule.targets)}" if rule.targets else "")
 
 
-def synonyms(answerers: dict[str, Answerer], dense: bool) -> list[dict]:
+def cases(answerers: dict[str, Answerer], dense: bool) -> list[dict]:
     """Each case of an FAQ in `answerers` with and without its rule, and what the rule changed elsewhere in its set."""
     sets = {where: _questions(QUESTIONS[where]) for where in answerers}
     out = []
@@ -249,9 +249,9 @@ def main(watch: Annotated[Path, typer.Argument(help="the watch FAQ's index (faq 
     models = load_embedders(config)
     answerers = {"watch": open_answerer(watch, config, models), "rental": open_answerer(rental, config, models)}
     answerers |= {name: open_answerer(path, config, models) for name, path in (("bike", bike), ("gym", gym)) if path is not None}
-    report: dict = {"synonyms_lexical": synonyms(answerers, dense=False)}
+    report: dict = {"synonyms_lexical": cases(answerers, dense=False)}
     if dense:
-        report["synonyms_lexical_and_dense"] = synonyms(answerers, dense=True)
+        report["synonyms_lexical_and_dense"] = cases(answerers, dense=True)
         answerers["watch"].searcher.dense_synonyms = answerers["rental"].searcher.dense_synonyms = False
     report["pins"] = pins(answerers["watch"])
     report["pins_end_to_end_threshold_only"] = end_to_end(answerers["watch"], report["pins"]["threshold"], floor=1.0)
