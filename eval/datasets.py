@@ -128,12 +128,12 @@ def _watch_multi() -> EvalSet:
     return EvalSet("watch-faq-multi", folder, queries)
 
 
-LANGS = ("ar", "zh", "ja", "hi", "ru")  # watch-faq-langs: the FAQ and 28 questions translated by hand (its make.py)
+LANGS = ("ar", "zh", "ja", "hi", "ru")  # watch-faq-langs: the FAQ and all 150 questions translated by hand (its make.py)
 
 
 def _watch_lang(lang: str, crosslingual: bool) -> EvalSet:
-    """28 watch-faq questions translated into `lang`, over the FAQ in that language (`watch-faq-LANG`) or over the
-    French original (`watch-faq-LANG-x`, cross-lingual). `watch-faq-langs-fr` is the same 28 in their original words."""
+    """The 150 watch-faq questions translated into `lang`, over the FAQ in that language (`watch-faq-LANG`) or over the
+    French original (`watch-faq-LANG-x`, cross-lingual). `watch-faq-langs-fr` is the same 150 in their original words."""
     folder = DATASETS / "watch-faq-langs"
     doc = "enigme-ba793-faq" if crosslingual else f"enigme-ba793-faq-{lang}"
     queries = []

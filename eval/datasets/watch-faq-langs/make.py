@@ -1,8 +1,9 @@
 """Writes the FAQ files and questions of watch-faq-langs from the hand translations beside it.
 
 faq-LANG.tsv: id, section, question, answer (\\n for a line break) of the bundled French FAQ, translated by hand
-(same ids, group = id, as watch-faq-multi). questions.tsv: 28 of watch-faq's questions (one dev and one test
-question per entry, two out-of-scope ones per split), translated by hand into each language, same ids.
+(same ids, group = id, as watch-faq-multi). questions.tsv: all 150 of watch-faq's questions (both splits, in scope
+and out of scope), translated by hand into each language, same ids; split and relevant entries come from
+watch-faq's queries.jsonl, which must hold every id of questions.tsv.
 
     python eval/datasets/watch-faq-langs/make.py
 """
