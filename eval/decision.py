@@ -304,6 +304,8 @@ def metrics(outcome: np.ndarray, t: Table, sel: np.ndarray) -> dict[str, float]:
         "balanced": 0.5 * rate(ins & answered & t.right, ins) + 0.5 * rate((near | generic) & ~answered, near | generic),
         "terse_refused": rate(ins & t.terse & (outcome == "none"), ins & t.terse),
         "cross_refused": rate(ins & t.cross & (outcome == "none"), ins & t.cross),
+        "codemixed_refused": rate(ins & (t.kind == "codemixed") & (outcome == "none"), ins & (t.kind == "codemixed")),
+        "codemixed_right": rate(ins & (t.kind == "codemixed") & answered & t.right, ins & (t.kind == "codemixed")),
         "hit@1": rate(ins & t.right, ins), "e2e": rate(sel & e2e_ok, sel),
     }
 
@@ -362,7 +364,7 @@ def run_all(work: Path = WORK, only: Sequence[str] = ()) -> list[CorpusRun]:
 def report(t: Table, out: np.ndarray, split: str) -> str:
     """The table per corpus: the old decision (`today`), the new one, and an index never calibrated (`none`)."""
     lines = ["| corpus | decision | in-scope refused | not answered | wrong answer | near answered | generic answered "
-             "| generic shown | terse refused | cross-lingual refused | hit@1 | e2e |", "|" + "---|" * 12]
+             "| generic shown | terse refused | cross-lingual refused | code-mixed refused | hit@1 | e2e |", "|" + "---|" * 13]
     sel_split = t.split == split
     today = np.where(t.today, "answer", "none")
     never = np.where(t.junk, "none", "answer")
@@ -376,7 +378,7 @@ def report(t: Table, out: np.ndarray, split: str) -> str:
                 m = metrics(outcome, t, sel_split & (t.corpus == corpus))
             lines.append(f"| {corpus} | {name} | {fmt(m['in_refused'])} | {fmt(m['in_not_answered'])} | {fmt(m['wrong_answer'])} | "
                          f"{fmt(m['near_answered'])} | {fmt(m['generic_answered'])} | {fmt(m['generic_shown'])} | {fmt(m['terse_refused'])} | "
-                         f"{fmt(m['cross_refused'])} | {fmt(m['hit@1'])} | {fmt(m['e2e'])} |")
+                         f"{fmt(m['cross_refused'])} | {fmt(m['codemixed_refused'])} | {fmt(m['hit@1'])} | {fmt(m['e2e'])} |")
     return "\n".join(lines)
 
 

@@ -28,6 +28,7 @@ from index.deciding.label_free import off_topic_lines
 CLINC = ROOT.parent / "shared" / "benchmarks" / "clinc150"
 CLINC_FAQ = DATASETS / "clinc150-faq" / "entries.jsonl"
 VARIANTS = DATASETS / "variants"
+CODEMIXED = VARIANTS / "clinc-codemixed.jsonl"  # CLINC queries of both splits written code-mixed (Hinglish, Taglish, Arabizi)
 WORK = ROOT / "var" / "decision"
 FAQ_DOMAINS = ("banking", "credit_cards", "work", "travel", "auto_and_commute", "kitchen_and_dining")
 GENERIC_DOMAINS = ("home", "utility", "small_talk", "meta")
@@ -126,6 +127,7 @@ def clinc_corpora(work: Path = WORK) -> list[DevCorpus]:
     domain_of = {intent: d for d, intents in domains.items() for intent in intents}
     queries = {"dev": data["val"], "test": data["test"]}
     oos = {"dev": data["oos_val"], "test": data["oos_test"]}
+    codemixed = _codemixed_versions()
     out = []
     for domain in FAQ_DOMAINS:
         intents = domains[domain]
@@ -162,9 +164,39 @@ def clinc_corpora(work: Path = WORK) -> list[DevCorpus]:
                         seen[intent] += 1
                         examples.append(Example(text_q, frozenset(), "generic", f"other-domain:{d}", split, "en"))
                 examples += [Example(t, frozenset(), "generic", "oos", split, "en") for t, _ in oos[split]]
+                examples += _codemixed(codemixed, name, domain, left_out, domain_of, split)
                 examples += [Example(line.text, frozenset(), "generic", "off-topic", line.split, line.lang)
                              for line in off_topic_lines() if line.split == split]
             out.append(DevCorpus(name, f"clinc-{domain.replace('_', '-')}", folder / "faq.jsonl", tuple(examples)))
+    return out
+
+
+def _codemixed_versions() -> list[dict[str, str]]:
+    """CLINC queries of both splits written code-mixed (`CODEMIXED`: source, intent, split, text, lang)."""
+    if not CODEMIXED.exists():
+        return []
+    return [json.loads(line) for line in CODEMIXED.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _codemixed(rows: list[dict[str, str]], name: str, domain: str, left_out: set[str], domain_of: dict[str, str],
+               split: str) -> list[Example]:
+    """`split`'s code-mixed questions as asked of the FAQ `name` of `domain`: in scope, near or generic as their CLINC
+    query would be, kind `codemixed` (and cross-lingual too over the French FAQs).
+
+    Customers of many help centers write so ("mera card block ho gaya kya karu"); without such questions the decision
+    meets a sentence of mostly unknown words only in off-topic lines, and learns to refuse it."""
+    out = []
+    for row in rows:
+        if row["split"] != split:
+            continue
+        intent = row["intent"]
+        d = domain_of.get(intent)
+        if d == domain and intent not in left_out:
+            out.append(Example(row["text"], frozenset({f"{name}:{intent}"}), "in", "codemixed", split, row["lang"]))
+        elif d == domain or (d is not None and NEAR_PAIRS.get(domain) == d):
+            out.append(Example(row["text"], frozenset(), "near", "codemixed", split, row["lang"]))
+        else:
+            out.append(Example(row["text"], frozenset(), "generic", "codemixed", split, row["lang"]))
     return out
 
 

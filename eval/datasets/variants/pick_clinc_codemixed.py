@@ -34,7 +34,7 @@ def select():
     domains = json.loads((CLINC / "domains.json").read_text())
     rows = []
     for split, (ins, oos) in SPLITS.items():
-        by_intent = {}
+        by_intent: dict[str, list[str]] = {}
         for text, intent in data[ins]:
             by_intent.setdefault(intent, []).append(text)
         for dom in FAQ_DOMAINS + OTHER_DOMAINS:
