@@ -168,6 +168,7 @@ class PooledEmbedder:
     def __init__(self, model: Embedder, synthetic: Synthetic, pieces: Sequence[str] | None = None, cache: Path | None = None) -> None:
         """`pieces`: what to embed (default: the corpus's own pieces); `all_pieces` makes one cache serve every size."""
         self.model, self.name, self.dim, self.roles = model, model.name, model.dim, model.roles
+        self.languages = model.languages
         self._composed = (synthetic.query_pieces(), synthetic.passage_pieces())
         if pieces is None:
             pieces = sorted({p for composed in synthetic.pieces.values() for p in composed})

@@ -69,6 +69,7 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("default-query-bank", RetrievalConfig(query_bank=0.0)),
     SystemConfig("default-phrasing-discount", RetrievalConfig(phrasing_discounts=(0.0,))),
     SystemConfig("default", RetrievalConfig()),
+    SystemConfig("default-no-use", RetrievalConfig(ensemble=())),
     SystemConfig("default-label-free", RetrievalConfig(), calibration="label-free"),
     SystemConfig("default-label-free-traffic", RetrievalConfig(), calibration="label-free-traffic"),
     SystemConfig("default-uncalibrated", RetrievalConfig(), calibration="none"),

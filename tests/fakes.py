@@ -75,11 +75,13 @@ def trigrams(text: str) -> list[str]:
 class FakeEmbedder:
     """Hashed character trigrams of words into `dim` columns, L2-normalised float32. No weights, no threads."""
 
-    def __init__(self, dim: int = 256, salt: str = "", prefix: str = "fake", roles: frozenset[Role] = NO_ROLES) -> None:
+    def __init__(self, dim: int = 256, salt: str = "", prefix: str = "fake", roles: frozenset[Role] = NO_ROLES,
+                 languages: frozenset[str] | None = None) -> None:
         if dim < 8:
             raise ValueError(f"dim must be at least 8, got {dim}")
         self.dim = dim
         self.roles = roles
+        self.languages = languages
         self.salt = salt
         self.name = f"{prefix}:trigrams-{dim}" + (f"-{salt}" if salt else "")
         self.warmed = False
@@ -109,7 +111,7 @@ class FakeEmbedder:
 
 def fake_use() -> FakeEmbedder:
     """The stand-in for USE in a fake ensemble: named "usem3-…" on purpose (see the module docstring)."""
-    return FakeEmbedder(dim=128, salt="use", prefix="usem3-fake", roles=UseEmbedder.roles)
+    return FakeEmbedder(dim=128, salt="use", prefix="usem3-fake", roles=UseEmbedder.roles, languages=UseEmbedder.languages)
 
 
 class RecordingEmbedder:
@@ -119,6 +121,7 @@ class RecordingEmbedder:
 
     def __init__(self, model: FakeEmbedder) -> None:
         self.model, self.name, self.dim, self.roles = model, model.name, model.dim, model.roles
+        self.languages = model.languages
         self.questions: list[str] = []
         self.passage_calls: list[list[str]] = []
 

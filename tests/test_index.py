@@ -83,6 +83,7 @@ class ExplodingEmbedder:
     def __init__(self, real):
         self.real, self.calls = real, 0
         self.name, self.dim, self.roles = real.name, real.dim, real.roles
+        self.languages = real.languages
 
     def warm_up(self):
         pass

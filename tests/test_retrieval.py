@@ -70,6 +70,7 @@ class _Rendezvous:
 
     def __init__(self, model, barrier) -> None:  # noqa: ANN001 - a FakeEmbedder and a threading.Barrier
         self.model, self.barrier, self.name, self.dim, self.roles = model, barrier, model.name, model.dim, model.roles
+        self.languages = model.languages
 
     def warm_up(self) -> None:
         self.model.warm_up()
@@ -103,6 +104,7 @@ class _Threads:
 
     def __init__(self, model, cheap) -> None:  # noqa: ANN001 - a FakeEmbedder, and True, False or None
         self.model, self.name, self.dim, self.roles = model, model.name, model.dim, model.roles
+        self.languages = model.languages
         if cheap is not None:
             self.cheap = cheap
         self.threads: list[str] = []
@@ -165,3 +167,22 @@ def test_sorted_unique_is_numpys_unique():
                                                                         zip(rng.integers(1, 3000, 50), rng.integers(1, 2000, 50)))]:
         got, expected = sorted_unique(x), np.unique(x)
         assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
+def test_a_model_not_trained_on_the_questions_language_has_no_say_in_its_ranking(fake_raw_index_dir, fake_models):
+    # the fake USE declares USE's languages, which have no Hindi: a Hindi question is ranked as without USE, a French one
+    # with it
+    from faq.retrieval import RetrievalConfig
+    from index.disk.storage import load_index
+    from index.pipeline import open_searcher
+
+    with_use = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models)
+    primary_only = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(ensemble=()), fake_models[:1])
+
+    def ranked(searcher, question):  # noqa: ANN001, ANN202
+        return [(h.entry_id, round(h.score, 5)) for h in searcher.rank(question).hits]
+
+    hindi, french = "मेरी घड़ी की वारंटी कितने समय की है?", "combien de temps dure la garantie de ma montre"
+    assert with_use.rank(hindi).lang == "hi"
+    assert ranked(with_use, hindi) == ranked(primary_only, hindi)
+    assert ranked(with_use, french) != ranked(primary_only, french)

@@ -33,6 +33,7 @@ class EmbeddingCache:
         """`earlier`: vectors this model gave these texts before (an earlier calibration's `embedded`), taken instead
         of embedding them again."""
         self.model, self.name, self.dim, self.roles = model, model.name, model.dim, model.roles
+        self.languages = model.languages
         self._queries: dict[str, np.ndarray] = {}
         self._earlier = earlier or {}
         self.embedded: dict[str, np.ndarray] = {}  # every text asked and not remembered: embedded here, or taken from `earlier`

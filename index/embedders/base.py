@@ -29,6 +29,8 @@ class Embedder(Protocol):
     """Texts to L2-normalised float32 vectors of `dim` columns (so inner product is cosine)."""
 
     roles: frozenset[Role]  # beside search (Role); most models have none
+    # the languages its vectors can be trusted in (USE: the 15 it was trained on); None: any language
+    languages: frozenset[str] | None
 
     # read-only properties: an attribute satisfies them, and so does a property computed on first use (sentence-transformers)
     @property

