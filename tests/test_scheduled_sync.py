@@ -28,7 +28,7 @@ from usecases.versions import build_version
 
 from conftest import CORPUS
 from fakes import FakeEmbedder, RecordingEmbedder, fake_use
-from test_site_fetch import Site
+from test_site_fetch import TIMEOUT, Site
 
 ANSWER = "dépendra de votre banque émettrice ou de la plateforme de paiement."  # the last entry's answer (editing an earlier
 # one shifts the offsets of every entry after it, which build_version counts as changed too)
@@ -177,7 +177,7 @@ def site_synced(tmp_path_factory) -> Iterator[dict]:
     site = Site(tmp_path / "saved")
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(usecases.versions, "load_embedders", lambda config: models)
-        settings = settings_for(tmp_path, f"{site.origin}/sitemap.xml", site_timeout=0.5, site_max_page_bytes=100_000)
+        settings = settings_for(tmp_path, f"{site.origin}/sitemap.xml", site_timeout=TIMEOUT, site_max_page_bytes=100_000)
         try:
             first = sync_once(settings)
             embedded_first = recorded(models)
@@ -239,7 +239,7 @@ def test_the_answers_of_unchanged_pages_stay_the_same(site_synced):
 def test_a_site_that_is_down_fails_the_sync_and_the_served_version_stays(fake_everywhere, tmp_path):
     (tmp_path / "saved").mkdir()
     site = Site(tmp_path / "saved")
-    settings = settings_for(tmp_path, f"{site.origin}/sitemap.xml", site_timeout=0.5, site_max_page_bytes=100_000)
+    settings = settings_for(tmp_path, f"{site.origin}/sitemap.xml", site_timeout=TIMEOUT, site_max_page_bytes=100_000)
     try:
         first = sync_once(settings)
     finally:
