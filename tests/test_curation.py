@@ -260,6 +260,7 @@ def test_a_rule_whose_entry_left_the_faq_is_listed_stale(app_client: TestClient)
     assert app_client.get("/v1/admin/synonyms", headers=ADMIN).json()[0]["targets"] == ["montre"]
 
 
+@pytest.mark.slow  # waits on purpose for the other replica's poll of the rules (service.curation.RULES_POLL_SECONDS, 1 s)
 def test_a_rule_added_on_one_replica_applies_on_another_within_5_s(fake_index_dir: Path, fake_models: list[FakeEmbedder],
                                                                     tmp_path: Path, pg_url: str) -> None:
     question = "Est-ce que vous livrez sur la lune ?"

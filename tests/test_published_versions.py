@@ -148,7 +148,7 @@ def test_previous_is_the_newest_version_before_the_served_one(registry, fake_ind
 
 
 def test_an_unreachable_database_is_a_database_error_saying_what_was_being_done():
-    registry = PublishedVersions(open_pool("postgresql://u:pw@127.0.0.1:1/x", timeout=0.5, wait=False))
+    registry = PublishedVersions(open_pool("postgresql://u:pw@127.0.0.1:1/x", timeout=0.2, wait=False))
     try:
         with pytest.raises(DatabaseError, match="Cannot reach the database to read the served index version"):
             registry.served()

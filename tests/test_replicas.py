@@ -122,7 +122,7 @@ def test_a_follower_that_cannot_reach_the_database_reports_it_and_changes_nothin
     root = tmp_path / "replica"
     shutil.copytree(fake_index_dir, root / "versions" / V1)
     switch(root, V1)
-    follower = Follower(connect_in_background("postgresql://u@127.0.0.1:1/x", timeout=0.5), root, keep=3)
+    follower = Follower(connect_in_background("postgresql://u@127.0.0.1:1/x", timeout=0.2), root, keep=3)
     try:
         status = follower.sync()
     finally:
@@ -131,6 +131,7 @@ def test_a_follower_that_cannot_reach_the_database_reports_it_and_changes_nothin
     assert current_version(root) == V1
 
 
+@pytest.mark.slow  # waits on purpose for the connection pool to reconnect after the server dropped it (psycopg_pool retries after ~1 s)
 def test_a_follower_catches_up_once_the_database_is_back(fake_index_dir, pg_url, tmp_path):
     follower = Follower(connect_in_background(pg_url), tmp_path / "replica", keep=3)
     try:

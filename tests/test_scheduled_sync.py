@@ -59,6 +59,18 @@ def edit(corpus_dir: Path, old: str = ANSWER, new: str = "apparaîtra sous trois
     faq.write_text(text.replace(old, new), encoding="utf-8")
 
 
+@pytest.fixture
+def short_interval(monkeypatch: pytest.MonkeyPatch) -> float:
+    """A sync interval under the 1 s FAQ_SYNC_INTERVAL allows (faq.settings.MIN_SYNC_SECONDS, lowered for the test): the
+    service's first sync comes one interval after it starts, which the tests using this wait for. Only where later
+    syncs, as soon after, cannot change what the test reads (a failed sync fails again; a replica that does not hold
+    the lock only shows another's)."""
+    import faq.settings
+
+    monkeypatch.setattr(faq.settings, "MIN_SYNC_SECONDS", 0.2)
+    return 0.2
+
+
 def settings_for(tmp_path: Path, corpus: Path | str, name: str = "a", **more) -> Settings:
     return Settings(corpus=corpus, index_dir=tmp_path / name / "index", data_dir=tmp_path / name / "data", calibration_set=None,
                     rate_limit_per_minute=0, **more)
@@ -322,8 +334,9 @@ def test_readyz_and_metrics_show_the_last_sync(fake_everywhere, fake_models, cor
     assert 'faq_sync_last{figure="success"} 1.0' in metrics and 'faq_sync_last{figure="entries_changed"} 1.0' in metrics
 
 
-def test_a_failed_sync_is_shown_while_the_served_version_keeps_answering(fake_everywhere, fake_models, corpus_dir, tmp_path):
-    settings = settings_for(tmp_path, corpus_dir, sync_interval=1, reload_poll_seconds=0)
+def test_a_failed_sync_is_shown_while_the_served_version_keeps_answering(fake_everywhere, fake_models, corpus_dir, tmp_path,
+                                                                        short_interval):
+    settings = settings_for(tmp_path, corpus_dir, sync_interval=short_interval, reload_poll_seconds=0)
     first = build_version(corpus_dir, settings.index_dir, settings)
     (corpus_dir / "enigme-ba793-faq.fr.txt").write_text("not a faq", encoding="utf-8")
     with TestClient(create_app(settings, models=fake_models), client=LOOPBACK) as c:
@@ -410,10 +423,10 @@ def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versio
 
 
 def test_a_sync_on_one_replica_shows_in_the_readyz_and_metrics_of_another(fake_everywhere, fake_models, corpus_dir, pg_url,
-                                                                           tmp_path):
+                                                                           tmp_path, short_interval):
     """Replica a (another host: its own index folder) holds the lock and syncs; b's /readyz and /metrics show a's last
     sync (b's own count of syncs stays empty: it ran none)."""
-    a, b = (settings_for(tmp_path, corpus_dir, name, database_url=pg_url, sync_interval=1, reload_poll_seconds=0.1)
+    a, b = (settings_for(tmp_path, corpus_dir, name, database_url=pg_url, sync_interval=short_interval, reload_poll_seconds=0.1)
             for name in ("a", "b"))
     build_version(corpus_dir, a.index_dir, a)
     edit(corpus_dir)
