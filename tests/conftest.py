@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from feedback.store import FeedbackStore
     from index import Searcher
     from index.deciding.answer import Answerer
+    from index.disk.manifest import CalibrationInfo, IndexManifest
     from index.embedders import Embedder, UseEmbedder
     from ingest import Corpus
 
@@ -34,6 +35,12 @@ CORPUS = ROOT / "corpus"
 SEED = CORPUS / "enigme-ba793-faq.fr.txt"
 DOC = "enigme-ba793-faq"
 CALIBRATION_SET = ROOT / "eval" / "datasets" / "watch-faq" / "queries.jsonl"
+
+
+def calibration_of(manifest: IndexManifest) -> CalibrationInfo:
+    """A manifest's calibration; the test fails when the index was not calibrated."""
+    assert manifest.calibration is not None, "the index is not calibrated"
+    return manifest.calibration
 
 
 @pytest.fixture(scope="session")
@@ -94,12 +101,13 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 @pytest.fixture(scope="session")
 def client(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
+    from pydantic import SecretStr
 
     from faq.settings import Settings
     from service import create_app
 
     data = tmp_path_factory.mktemp("data")
-    app = create_app(Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN))
+    app = create_app(Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data, admin_token=SecretStr(ADMIN_TOKEN)))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -243,12 +251,13 @@ def fake_everywhere(monkeypatch: pytest.MonkeyPatch, fake_models: list[FakeEmbed
 def fake_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """`client` over the calibrated fake index: the same settings, no model."""
     from fastapi.testclient import TestClient
+    from pydantic import SecretStr
 
     from faq.settings import Settings
     from service import create_app
 
     data = tmp_path_factory.mktemp("fake-data")
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=data, admin_token=SecretStr(ADMIN_TOKEN))
     with TestClient(create_app(settings, models=fake_models)) as test_client:
         yield test_client
 

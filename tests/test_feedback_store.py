@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from faq.database import RECONNECT_EVERY_S
 from faq.errors import DatabaseError, UnknownQueryError
@@ -114,7 +115,7 @@ def test_a_connection_the_server_killed_is_replaced_on_the_next_call(pg_url: str
 @pytest.mark.slow  # waits on purpose for a database to stop and start again
 def test_the_service_answers_503_while_the_database_is_down_and_recovers_after_it_restarts(
         fake_index_dir, fake_models, tmp_path, postgres_server, pg_url) -> None:
-    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, admin_token=ADMIN_TOKEN, database_url=pg_url, database_timeout=1)
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, admin_token=SecretStr(ADMIN_TOKEN), database_url=pg_url, database_timeout=1)
     with TestClient(create_app(settings, models=fake_models), raise_server_exceptions=False) as client:
         assert client.post("/v1/query", json={"question": "garantie"}).status_code == 200
         postgres_server.halt()

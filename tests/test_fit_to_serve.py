@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 import usecases.fit_to_serve
@@ -20,7 +21,7 @@ from service import create_app
 from usecases.answering import open_answerer, unfit_to_serve
 from usecases.fit_to_serve import check_fit, make_fit_to_serve
 
-from conftest import ADMIN_TOKEN, CALIBRATION_SET, CORPUS
+from conftest import ADMIN_TOKEN, CALIBRATION_SET, CORPUS, calibration_of
 
 OFF_TOPIC = "quelle est la capitale de l'australie ?"
 
@@ -36,7 +37,7 @@ def _calibrated_for_another_configuration(fake_index_dir: Path, tmp_path: Path) 
     path = tmp_path / "index"
     shutil.copytree(fake_index_dir, path)
     manifest = read_manifest(path)
-    info = manifest.calibration.model_copy(update={"retrieval": "some-other-configuration"})
+    info = calibration_of(manifest).model_copy(update={"retrieval": "some-other-configuration"})
     (path / "manifest.json").write_text(manifest.model_copy(update={"calibration": info}).model_dump_json())
     return path
 
@@ -60,7 +61,7 @@ def test_the_app_refuses_an_index_calibrated_for_another_configuration(fake_inde
 def test_a_reload_to_an_uncalibrated_index_keeps_the_calibrated_one_serving(fake_index_dir, fake_raw_index_dir, fake_models, tmp_path):
     path = tmp_path / "index"
     shutil.copytree(fake_index_dir, path)
-    settings = Settings(index_dir=path, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN, reload_poll_seconds=0)
+    settings = Settings(index_dir=path, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN), reload_poll_seconds=0)
     with TestClient(create_app(settings, models=fake_models)) as client:
         shutil.copy(fake_raw_index_dir / "manifest.json", path / "manifest.json")  # the same index, its calibration gone
         reloaded = client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()

@@ -17,7 +17,7 @@ from index.pipeline import store_calibration
 from service import create_app
 from service.lifecycle import index_fingerprint
 
-from conftest import CORPUS
+from conftest import CORPUS, calibration_of
 
 IN_SCOPE = "Comment puis-je suivre mon colis ?"  # the fake embedder matches words, not meaning: a FAQ title's own words
 
@@ -51,7 +51,7 @@ def test_a_recalibrated_manifest_is_served_without_a_restart(fake_index_dir, fak
     with TestClient(create_app(settings, models=fake_models)) as c:
         assert c.post("/v1/query", json={"question": IN_SCOPE}).json()["answerable"] is True
         before = index_fingerprint(root)
-        info = read_manifest(served).calibration
+        info = calibration_of(read_manifest(served))
         store_calibration(served, info.model_copy(update={"threshold": 10.0, "answer_at": 1.01}))  # nothing can score that high
         assert index_fingerprint(root) != before
 

@@ -25,7 +25,7 @@ from replication.published import PublishedVersions, connect_in_background, publ
 from service import create_app
 from usecases.versions import build_version, fetch_published, rollback
 
-from conftest import CORPUS
+from conftest import CORPUS, calibration_of
 
 V1, V2 = "20260101T000000-aaaa", "20260102T000000-bbbb"
 IN_SCOPE = "Combien de temps dure la garantie ?"
@@ -87,10 +87,10 @@ def test_a_republished_manifest_is_fetched_alone(registry, fake_index_dir, tmp_p
     follower = Follower(registry, root, keep=3)
     follower.step()
     vectors = (root / "versions" / V1 / "vectors.faiss").stat().st_ino
-    store_calibration(built, read_manifest(built).calibration.model_copy(update={"threshold": 0.5}))
+    store_calibration(built, calibration_of(read_manifest(built)).model_copy(update={"threshold": 0.5}))
     registry.republish_manifest(built, V1)
     assert follower.step().fetched == f"{V1} (manifest)"
-    assert read_manifest(root).calibration.threshold == 0.5
+    assert calibration_of(read_manifest(root)).threshold == 0.5
     assert (root / "versions" / V1 / "vectors.faiss").stat().st_ino == vectors
 
 
@@ -223,7 +223,7 @@ def test_faq_calibrate_republishes_the_served_manifest(registry, fake_index_dir,
     assert f"republished the manifest of {V1}" in " ".join(result.output.split())
     assert registry.served()[0] == V1 and registry.served()[1] != before[1]
     registry.download(V1, tmp_path / "copy", only="manifest.json")
-    assert read_manifest(tmp_path / "copy").calibration.questions == 1
+    assert calibration_of(read_manifest(tmp_path / "copy")).questions == 1
 
 
 # --- the service ----------------------------------------------------------------------------------

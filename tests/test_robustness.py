@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from faq.settings import Settings
 from feedback.store import SQLITE_FILE
@@ -133,7 +134,7 @@ def two_versions(tmp_path_factory, corpus, fake_embedder, fake_use_embedder):
 def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_versions, tmp_path, fake_models):
     root, v1, v2 = two_versions
     docs = {v1: "enigme-ba793-faq", v2: "other-shop"}
-    settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=ADMIN_TOKEN, reload_poll_seconds=0, rate_limit_per_minute=0)
+    settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=SecretStr(ADMIN_TOKEN), reload_poll_seconds=0, rate_limit_per_minute=0)
     with TestClient(create_app(settings, models=fake_models)) as c:
         models = c.app.state.service.answerer.searcher.models
         stop = threading.Event()
@@ -173,7 +174,7 @@ def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_
 
 def test_broken_new_version_keeps_the_last_good_one_serving(two_versions, tmp_path, fake_models):
     root, v1, _ = two_versions
-    settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=ADMIN_TOKEN, reload_poll_seconds=0)
+    settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=SecretStr(ADMIN_TOKEN), reload_poll_seconds=0)
     with TestClient(create_app(settings, models=fake_models)) as c:
         broken = root / "versions" / "29990101T000000-dead"
         broken.mkdir(parents=True)

@@ -37,7 +37,11 @@ def test_a_member_embedding_beside_the_primary_counts_in_its_score_and_in_the_ra
     member = fake_answerer.searcher.signals[1][0]
     monkeypatch.setattr(member.embedder, "cheap", False)  # a slow model: embedded on the searcher's thread, as a real one is
     embed = member.embed
-    monkeypatch.setattr(member, "embed", lambda texts: (time.sleep(0.05), embed(texts))[1])
+    def slow_embed(texts):
+        time.sleep(0.05)
+        return embed(texts)
+
+    monkeypatch.setattr(member, "embed", slow_embed)
     took, stages = scaling._stage_pass(fake_answerer, f"{QUESTION} slow")
     assert stages[f"score:{member.name.split(':')[0]}"] >= 50 and stages["rank"] >= 50 and took >= 50
     assert all(ms >= 0 for ms in stages.values()), stages

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -34,9 +35,11 @@ ANSWER = "dépendra de votre banque émettrice ou de la plateforme de paiement."
 # one shifts the offsets of every entry after it, which build_version counts as changed too)
 LOOPBACK = ("127.0.0.1", 50000)  # /metrics answers loopback clients
 QUESTION = "Combien de temps faudra-t-il pour que ma commande arrive ?"
+T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], object], seconds: float = 20) -> object:
+def wait_for(check: Callable[[], T | None], seconds: float = 20) -> T:
+    """What `check()` returned once it was truthy, asking again every 50 ms for `seconds` at most."""
     deadline = time.monotonic() + seconds
     while not (found := check()):
         assert time.monotonic() < deadline, "timed out"
@@ -312,7 +315,7 @@ def test_of_two_replicas_one_holds_the_database_sync_lock_until_it_stops(pg_url)
 # --- the service ------------------------------------------------------------------------------------------------
 
 
-def sync_state(c: TestClient) -> dict | None:
+def sync_state(c: TestClient) -> dict[str, Any] | None:
     body = c.get("/readyz").json()
     return body["sync"]["last"]
 
@@ -405,7 +408,11 @@ def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versio
             versions = [first]
             for new in ("apparaîtra sous trois jours ouvrables.", "apparaîtra sous deux jours ouvrables."):
                 edit(corpus_dir, ANSWER if len(versions) == 1 else "apparaîtra sous trois jours ouvrables.", new)
-                last = wait_for(lambda: (s := sync_state(ca) or sync_state(cb)) and s["version"] not in versions and s, 30)
+                def new_sync() -> dict[str, Any] | None:
+                    s = sync_state(ca) or sync_state(cb)
+                    return s if s and s["version"] not in versions else None
+
+                last = wait_for(new_sync, 30)
                 versions.append(last["version"])
                 for c in (ca, cb):
                     wait_for(lambda c=c: c.get("/readyz").json()["index_version"] == versions[-1], 30)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from faq.settings import Settings
 from feedback.sqlite import SqliteFeedbackStore
@@ -111,7 +112,7 @@ def test_each_sign_in_gets_a_session_of_its_own():
 
 
 def _team_client(index_dir: Path, models: list, data_dir: Path, database_url: str | None = None) -> Iterator[TestClient]:
-    settings = Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data_dir, admin_token=ADMIN_TOKEN, database_url=database_url)
+    settings = Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data_dir, admin_token=SecretStr(ADMIN_TOKEN), database_url=database_url)
     with TestClient(create_app(settings, models=models)) as client:
         yield client
 
@@ -172,8 +173,8 @@ def test_a_bearer_token_write_needs_no_origin(team_client):
 
 @pytest.fixture
 def agent_client(fake_index_dir, fake_models, tmp_path) -> Iterator[TestClient]:
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN,
-                        agent_token=AGENT_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN),
+                        agent_token=SecretStr(AGENT_TOKEN))
     with TestClient(create_app(settings, models=fake_models)) as client:
         yield client
 

@@ -1,6 +1,7 @@
 """`faq serve --workers N`: connections to the shared socket do not wait on Nagle's algorithm."""
 
 import socket
+from collections.abc import Callable
 
 from service.workers import _NoDelayConfig
 
@@ -89,7 +90,13 @@ def test_the_forkserver_preloads_the_tables_the_registry_declares_for_the_config
 
     read: list[str] = []
     labels = {registry.preload_tokenizer: "e5", registry._preload_use: "use"}
-    fakes = {tables: (lambda label=label: read.append(label) or True) for tables, label in labels.items()}
+    def reading(label: str) -> Callable[[], bool]:
+        def tables() -> bool:
+            read.append(label)
+            return True
+        return tables
+
+    fakes = {tables: reading(label) for tables, label in labels.items()}
     monkeypatch.setattr(registry, "_BACKENDS", {name: backend._replace(tables=fakes.get(backend.tables))
                                                 for name, backend in registry._BACKENDS.items()})
     for names, expected in [(Settings().retrieval().model_names, ["e5", "use"]), ((" E5-ONNX ", "e5-onnx-int8"), ["e5"]),

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
 import pytest
@@ -21,6 +22,9 @@ from fastapi import FastAPI
 
 from faq.settings import Settings
 from service import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -91,7 +95,7 @@ def base_url(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     reason = _missing()
     if reason:
         pytest.skip(reason)
@@ -104,7 +108,7 @@ def browser() -> Iterator[object]:
 
 
 @contextmanager
-def guarded_page(browser, base_url: str, locale: str = "fr-FR") -> Iterator[object]:
+def guarded_page(browser: Browser, base_url: str, locale: str = "fr-FR") -> Iterator[Page]:
     """A fresh context (empty localStorage, a French browser unless `locale` says otherwise) that only reaches the
     service: any other request fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, locale=locale)
@@ -133,7 +137,7 @@ def guarded_page(browser, base_url: str, locale: str = "fr-FR") -> Iterator[obje
 
 
 @pytest.fixture
-def page(browser, base_url: str) -> Iterator[object]:
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
     with guarded_page(browser, base_url) as p:
         yield p
 
@@ -155,7 +159,7 @@ def arabic_widget_service(tmp_path: Path, models: list, host: str) -> FastAPI:
 
 
 @contextmanager
-def widget_page(browser) -> Iterator[tuple[object, list[str]]]:
+def widget_page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     """A fresh French browser's page for a host site embedding the widget (other origins allowed: the widget calls the
     service's), and the JavaScript errors it raises; closed after."""
     context = browser.new_context(viewport={"width": 800, "height": 900}, locale="fr-FR")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from faq.settings import Settings
 from service import create_app
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.browser]
 @pytest.fixture(scope="module")
 def team_url(fake_index_dir, fake_models, tmp_path_factory) -> Iterator[str]:
     """A fake-model service with admin on, and some traffic made through the API first."""
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path_factory.mktemp("team-data"), admin_token=ADMIN_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path_factory.mktemp("team-data"), admin_token=SecretStr(ADMIN_TOKEN))
     with serving(create_app(settings, models=fake_models)) as url:
         with httpx.Client(base_url=url) as api:
             for partial in ("Livrez-vous au", "Livrez-vous au Japon ?"):
@@ -117,8 +118,8 @@ AGENT_TOKEN = "agent-token-for-the-browser-01"
 
 
 def test_an_agent_signs_in_on_the_panel_to_mark_an_answer_used(browser, fake_index_dir, fake_models, tmp_path):
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN,
-                        agent_token=AGENT_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN),
+                        agent_token=SecretStr(AGENT_TOKEN))
     with serving(create_app(settings, models=fake_models)) as url, guarded_page(browser, url) as page:
         page.goto("/agent")
         page.get_by_label("Message du client").fill("Mon bracelet est cassé, que faire ?")
