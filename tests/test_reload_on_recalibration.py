@@ -35,19 +35,22 @@ def _layout(index_dir: Path, tmp_path: Path, pointer: bool) -> tuple[Path, Path]
     return root, version
 
 
+POLL = 0.05  # the service checks the served manifest this often; the tests ask again as often
+
+
 def _wait_for(c: TestClient, answerable: bool, question: str = IN_SCOPE, seconds: float = 10) -> dict:
     deadline = time.monotonic() + seconds
     while True:
         body = c.post("/v1/query", json={"question": question}).json()
         if body["answerable"] is answerable or time.monotonic() > deadline:
             return body
-        time.sleep(0.2)
+        time.sleep(POLL)
 
 
 @pytest.mark.parametrize("pointer", [False, True], ids=["single-index-folder", "versions-root"])
 def test_a_recalibrated_manifest_is_served_without_a_restart(fake_index_dir, fake_models, tmp_path, pointer):
     root, served = _layout(fake_index_dir, tmp_path, pointer)
-    settings = Settings(index_dir=root, corpus=CORPUS, data_dir=tmp_path / "data", reload_poll_seconds=0.2, rate_limit_per_minute=0)
+    settings = Settings(index_dir=root, corpus=CORPUS, data_dir=tmp_path / "data", reload_poll_seconds=POLL, rate_limit_per_minute=0)
     with TestClient(create_app(settings, models=fake_models)) as c:
         assert c.post("/v1/query", json={"question": IN_SCOPE}).json()["answerable"] is True
         before = index_fingerprint(root)
@@ -66,13 +69,13 @@ def test_a_recalibrated_manifest_is_served_without_a_restart(fake_index_dir, fak
 
 def test_a_corrupt_rewritten_manifest_keeps_the_last_good_index_serving(fake_index_dir, fake_models, tmp_path):
     root, served = _layout(fake_index_dir, tmp_path, pointer=False)
-    settings = Settings(index_dir=root, corpus=CORPUS, data_dir=tmp_path / "data", reload_poll_seconds=0.2, rate_limit_per_minute=0)
+    settings = Settings(index_dir=root, corpus=CORPUS, data_dir=tmp_path / "data", reload_poll_seconds=POLL, rate_limit_per_minute=0)
     with TestClient(create_app(settings, models=fake_models)) as c:
         good = (served / "manifest.json").read_text(encoding="utf-8")
         (served / "manifest.json").write_text("{not json", encoding="utf-8")
         deadline = time.monotonic() + 10
         while c.get("/readyz").status_code == 200 and time.monotonic() < deadline:
-            time.sleep(0.2)
+            time.sleep(POLL)
         ready = c.get("/readyz")
         assert ready.status_code == 503 and "corrupt" in ready.json()["reason"]
         answer = c.post("/v1/query", json={"question": "Quel est le délai de livraison ?"})
@@ -81,5 +84,5 @@ def test_a_corrupt_rewritten_manifest_keeps_the_last_good_index_serving(fake_ind
         (served / "manifest.json").write_text(good, encoding="utf-8")  # fixed in place: seen at the next poll
         deadline = time.monotonic() + 10
         while c.get("/readyz").status_code != 200 and time.monotonic() < deadline:
-            time.sleep(0.2)
+            time.sleep(POLL)
         assert c.get("/readyz").status_code == 200

@@ -195,14 +195,14 @@ def test_broken_new_version_keeps_the_last_good_one_serving(two_versions, tmp_pa
 
 def test_service_follows_the_pointer_without_a_restart(two_versions, tmp_path, fake_models):
     root, v1, v2 = two_versions
-    settings = Settings(index_dir=root, data_dir=tmp_path, reload_poll_seconds=0.2)
+    settings = Settings(index_dir=root, data_dir=tmp_path, reload_poll_seconds=0.05)
     with TestClient(create_app(settings, models=fake_models)) as c:
         assert c.post("/v1/query", json={"question": "garantie"}).json()["index_version"] == v1
         switch(root, v2)
         try:
             deadline = time.monotonic() + 30
             while c.get("/readyz").json().get("index_version") != v2 and time.monotonic() < deadline:
-                time.sleep(0.2)
+                time.sleep(0.05)
             assert c.post("/v1/query", json={"question": "sunday"}).json()["index_version"] == v2
         finally:
             switch(root, v1)
@@ -259,7 +259,7 @@ def test_feedback_committed_before_kill_9_survives(fake_index_dir, fake_models, 
                     break
             except httpx.TransportError:
                 pass
-            time.sleep(0.2)
+            time.sleep(0.05)
         query_id = httpx.post(f"{base}/v1/query", json={"question": "garantie"}).json()["query_id"]
 
         def send(i: int) -> int:
