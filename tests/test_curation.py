@@ -266,7 +266,7 @@ def test_a_rule_added_on_one_replica_applies_on_another_within_5_s(fake_index_di
                                                                     tmp_path: Path, pg_url: str) -> None:
     question = "Est-ce que vous livrez sur la lune ?"
     apps = [create_app(Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / name, admin_token=SecretStr(ADMIN_TOKEN),
-                                database_url=pg_url), models=fake_models) for name in ("a", "b")]
+                                database_url=SecretStr(pg_url)), models=fake_models) for name in ("a", "b")]
     with TestClient(apps[0]) as a, TestClient(apps[1]) as b:
         assert b.post("/v1/query", json={"question": question}).json()["results"][0]["entry_id"] != PAYMENT
         assert a.post("/v1/admin/pins", json={"examples": [question], "entry_id": PAYMENT}, headers=ADMIN).status_code == 201

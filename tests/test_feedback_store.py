@@ -159,7 +159,7 @@ def _first_ok(ask, within: float) -> float | None:
 
 
 def test_the_service_does_not_start_on_an_unreachable_database(fake_index_dir, fake_models, tmp_path) -> None:
-    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, database_url=UNREACHABLE)
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, database_url=SecretStr(UNREACHABLE))
     with pytest.raises(DatabaseError, match=r"postgresql://faq:\*\*\*@127\.0\.0\.1:1/faq") as caught:
         with TestClient(create_app(settings, models=fake_models)):
             pass

@@ -19,7 +19,7 @@ from faq.settings import Settings, get_settings
 from index.disk.storage import read_manifest
 from service import create_app
 from usecases.answering import open_answerer, unfit_to_serve
-from usecases.fit_to_serve import check_fit, make_fit_to_serve
+from usecases.fit_to_serve import Fitness, check_fit, make_fit_to_serve
 
 from conftest import ADMIN_TOKEN, CALIBRATION_SET, CORPUS, calibration_of
 
@@ -99,7 +99,7 @@ def _settings(path: Path, tmp_path: Path) -> Settings:
 def test_a_calibrated_index_of_the_model_is_fit_and_nothing_is_repaired(fake_index_dir, fake_embedder, tmp_path):
     found = check_fit(_settings(fake_index_dir, tmp_path), model=fake_embedder.name)
     assert found.fit and found.problems == () and found.repair is None and found.reason is None
-    assert found.path == fake_index_dir and found.manifest.embedder == fake_embedder.name
+    assert found.path == fake_index_dir and found.manifest is not None and found.manifest.embedder == fake_embedder.name
 
 
 def test_no_index_is_built_by_faq_serve_and_refused_by_the_others_with_its_own_error(fake_embedder, tmp_path):
@@ -117,7 +117,7 @@ def test_a_stale_calibration_is_recalibrated_by_faq_serve_and_refused_by_the_oth
     path = make(fake_raw_index_dir if make is _uncalibrated else fake_index_dir, tmp_path)
     found = check_fit(_settings(path, tmp_path), model=fake_embedder.name)
     assert found.problems == (problem,) and found.repair == "calibrate"
-    assert "run faq serve (it calibrates before serving) or faq calibrate" in found.reason
+    assert "run faq serve (it calibrates before serving) or faq calibrate" in (found.reason or "")
 
 
 def test_an_index_of_another_model_is_built_again_by_faq_serve_and_refused_by_the_others(fake_index_dir, fake_embedder, tmp_path):
@@ -133,7 +133,7 @@ def test_uncalibrated_and_of_another_model_names_the_calibration_first_and_the_f
         fake_raw_index_dir, tmp_path):
     found = check_fit(_settings(_uncalibrated(fake_raw_index_dir, tmp_path), tmp_path), model="fake:an-older-model")
     assert found.problems == ("not calibrated", "built with another model") and found.repair == "build"
-    assert found.reason.endswith("is not calibrated, so it would answer every question; run faq serve (it builds the index "
+    assert (found.reason or "").endswith("is not calibrated, so it would answer every question; run faq serve (it builds the index "
                                  "again from FAQ_CORPUS) or faq ingest")
 
 
@@ -155,7 +155,7 @@ def configured_fake(monkeypatch, fake_embedder):
 def test_faq_serve_recalibrates_a_stale_index_in_place_and_builds_nothing(fake_raw_index_dir, fake_everywhere, configured_fake,
                                                                           fake_embedder, tmp_path):
     settings = _settings(_uncalibrated(fake_raw_index_dir, tmp_path), tmp_path)
-    built = []
+    built: list[Fitness] = []
     made = make_fit_to_serve(settings, built.append)
     assert built == [] and not made.built and made.found.problems == ("not calibrated",)
     assert made.calibration is not None and made.republished is None  # no database
@@ -165,7 +165,7 @@ def test_faq_serve_recalibrates_a_stale_index_in_place_and_builds_nothing(fake_r
 @pytest.mark.parametrize("make", [lambda index, tmp: tmp / "none", _built_with_another_model], ids=["no index", "another model"])
 def test_faq_serve_builds_when_there_is_no_index_or_it_is_another_models(make, fake_index_dir, configured_fake, tmp_path):
     settings = _settings(make(fake_index_dir, tmp_path), tmp_path)
-    built = []
+    built: list[Fitness] = []
     made = make_fit_to_serve(settings, built.append)
     assert made.built and built == [made.found] and made.found.repair == "build" and made.calibration is None
 
@@ -221,7 +221,7 @@ def test_faq_serve_leaves_an_index_of_faq_corpus_alone_whatever_phrasings_it_was
 def test_faq_serve_builds_again_when_faq_corpus_was_edited_since(edited_faq, configured_fake):
     settings, text = edited_faq
     text.write_text(text.read_text(encoding="utf-8").replace("24 mois", "36 mois"), encoding="utf-8")
-    built = []
+    built: list[Fitness] = []
     made = make_fit_to_serve(settings, built.append)
     assert made.built and built == [made.found] and made.found.repair is None
     drift = made.found.drift

@@ -359,7 +359,7 @@ def test_faq_forget_removes_a_logged_question_from_the_last_check_too(tmp_path):
 def replica(tmp_path: Path, name: str, pg_url: str) -> Settings:
     """A replica's settings: its own index folder (its host's disk), the deployment's database."""
     return Settings(index_dir=tmp_path / name / "index", data_dir=tmp_path / name / "data", corpus=CORPUS, calibration_set=None,
-                    admin_token=SecretStr(ADMIN_TOKEN), database_url=pg_url, reload_poll_seconds=0)
+                    admin_token=SecretStr(ADMIN_TOKEN), database_url=SecretStr(pg_url), reload_poll_seconds=0)
 
 
 def test_a_check_run_on_one_replica_shows_on_the_team_page_of_another(corpus, fake_models, check, pg_url, tmp_path):

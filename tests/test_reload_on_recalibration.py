@@ -51,7 +51,8 @@ def _wait_for(c: TestClient, answerable: bool, question: str = IN_SCOPE, seconds
 def test_a_recalibrated_manifest_is_served_without_a_restart(fake_index_dir, fake_models, tmp_path, pointer):
     root, served = _layout(fake_index_dir, tmp_path, pointer)
     settings = Settings(index_dir=root, corpus=CORPUS, data_dir=tmp_path / "data", reload_poll_seconds=POLL, rate_limit_per_minute=0)
-    with TestClient(create_app(settings, models=fake_models)) as c:
+    app = create_app(settings, models=fake_models)
+    with TestClient(app) as c:
         assert c.post("/v1/query", json={"question": IN_SCOPE}).json()["answerable"] is True
         before = index_fingerprint(root)
         info = calibration_of(read_manifest(served))
@@ -60,7 +61,7 @@ def test_a_recalibrated_manifest_is_served_without_a_restart(fake_index_dir, fak
 
         # the cached answer is dropped with the old answerer: the same question is scored again
         assert _wait_for(c, answerable=False)["answerable"] is False
-        assert c.app.state.service.answerer.calibration.threshold == 10.0
+        assert app.state.service.answerer.calibration.threshold == 10.0
         assert c.get("/readyz").status_code == 200
 
         store_calibration(served, info)  # and back

@@ -12,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from cli.main import app as cli
@@ -103,7 +104,7 @@ def test_a_corrupt_chunk_leaves_the_last_good_version_in_place(registry, fake_in
     corrupt(pg_url, V2)
     status = follower.sync()
     assert (status.local, status.published) == (V1, V2)
-    assert f"{V2}/records.json" in status.error and "corrupt" in status.error
+    assert status.error is not None and f"{V2}/records.json" in status.error and "corrupt" in status.error
     assert current_version(root) == V1 and [p.name for p in (root / "versions").iterdir()] == [V1]
 
 
@@ -127,7 +128,7 @@ def test_a_follower_that_cannot_reach_the_database_reports_it_and_changes_nothin
         status = follower.sync()
     finally:
         follower.close()
-    assert status.local == V1 and status.published is None and "Cannot reach the database" in status.error
+    assert status.local == V1 and status.published is None and status.error is not None and "Cannot reach the database" in status.error
     assert current_version(root) == V1
 
 
@@ -157,7 +158,7 @@ def test_a_single_index_folder_cannot_follow(registry, fake_index_dir, tmp_path)
 
 
 def settings_for(root: Path, pg_url: str, tmp_path: Path, **more) -> Settings:
-    return Settings(index_dir=root, corpus=CORPUS, data_dir=tmp_path / "data", database_url=pg_url, **more)
+    return Settings(index_dir=root, corpus=CORPUS, data_dir=tmp_path / "data", database_url=SecretStr(pg_url), **more)
 
 
 def test_an_ingest_publishes_its_version_and_serves_it(fake_everywhere, pg_url, tmp_path):
@@ -203,7 +204,7 @@ def test_keep_versions_applies_to_the_database_too(fake_everywhere, pg_url, tmp_
 def test_a_replica_starting_empty_fetches_the_published_version_instead_of_building(registry, fake_index_dir, pg_url, tmp_path):
     publish_copy(registry, fake_index_dir, tmp_path / "builder", V1)
     status = fetch_published(settings_for(tmp_path / "replica", pg_url, tmp_path))
-    assert status.fetched == V1 and current_version(tmp_path / "replica") == V1
+    assert status is not None and status.fetched == V1 and current_version(tmp_path / "replica") == V1
 
 
 def test_faq_calibrate_republishes_the_served_manifest(registry, fake_index_dir, fake_everywhere, pg_url, tmp_path, monkeypatch):

@@ -135,10 +135,12 @@ def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_
     root, v1, v2 = two_versions
     docs = {v1: "enigme-ba793-faq", v2: "other-shop"}
     settings = Settings(index_dir=root, data_dir=tmp_path, admin_token=SecretStr(ADMIN_TOKEN), reload_poll_seconds=0, rate_limit_per_minute=0)
-    with TestClient(create_app(settings, models=fake_models)) as c:
-        models = c.app.state.service.answerer.searcher.models
+    app = create_app(settings, models=fake_models)
+    with TestClient(app) as c:
+        models = app.state.service.answerer.searcher.models
         stop = threading.Event()
-        seen, failures = [], []
+        seen: list[str] = []
+        failures: list[int | str] = []
 
         def hammer():
             while not stop.is_set():
@@ -167,7 +169,7 @@ def test_queries_during_repeated_swaps_never_fail_and_come_from_one_version(two_
         for t in threads:
             t.join()
         switch(root, v1)
-        assert c.app.state.service.answerer.searcher.models == models  # the same loaded models serve every version
+        assert app.state.service.answerer.searcher.models == models  # the same loaded models serve every version
     assert failures == []
     assert set(seen) == {v1, v2}
 

@@ -84,7 +84,7 @@ def test_each_size_asks_every_question_once_and_never_right_after_another_size()
         for i in range(sizes):
             assert sorted(row[i] for row in asked) == sorted(questions)
         flat = [q for row in asked for q in row]
-        last = {}
+        last: dict[str, int] = {}
         for position, q in enumerate(flat):
             assert position - last.get(q, -100) > 16  # USE remembers 16 questions
             last[q] = position

@@ -415,7 +415,10 @@ def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versio
                 last = wait_for(new_sync, 30)
                 versions.append(last["version"])
                 for c in (ca, cb):
-                    wait_for(lambda c=c: c.get("/readyz").json()["index_version"] == versions[-1], 30)
+                    def serves_it(c: TestClient = c) -> bool:
+                        return c.get("/readyz").json()["index_version"] == versions[-1]
+
+                    wait_for(serves_it, 30)
             time.sleep(0.3)
         finally:
             stop.set()

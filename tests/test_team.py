@@ -99,7 +99,8 @@ def test_gaps_group_near_identical_questions(fake_models):
 
 def test_session_cookie_signature_and_expiry():
     value = sign(ADMIN_TOKEN, now=1000.0)
-    assert parse(value, ADMIN_TOKEN, now=1001.0).role == "admin"
+    session = parse(value, ADMIN_TOKEN, now=1001.0)
+    assert session is not None and session.role == "admin"
     assert parse(value, "another-token-entirely", now=1001.0) is None
     assert parse(value, ADMIN_TOKEN, now=1000.0 + 9 * 3600) is None
     assert parse(value.replace(".", ".0", 1), ADMIN_TOKEN, now=1001.0) is None
@@ -108,7 +109,8 @@ def test_session_cookie_signature_and_expiry():
 
 
 def test_each_sign_in_gets_a_session_of_its_own():
-    assert parse(sign(ADMIN_TOKEN), ADMIN_TOKEN).id != parse(sign(ADMIN_TOKEN), ADMIN_TOKEN).id
+    one, other = parse(sign(ADMIN_TOKEN), ADMIN_TOKEN), parse(sign(ADMIN_TOKEN), ADMIN_TOKEN)
+    assert one is not None and other is not None and one.id != other.id
 
 
 def _team_client(index_dir: Path, models: list, data_dir: Path, database_url: str | None = None) -> Iterator[TestClient]:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import pytest
@@ -72,7 +72,7 @@ def serving(app: FastAPI) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def app_for_corpus(corpus: Path, root: Path, models: list, **settings: object) -> FastAPI:
+def app_for_corpus(corpus: Path, root: Path, models: list, **settings: Any) -> FastAPI:
     """The service of a corpus folder, indexed with `models` (fakes) under `root` and calibrated label-free."""
     from index import build_index
     from ingest import load_corpus
