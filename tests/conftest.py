@@ -19,6 +19,7 @@ import pytest
 # this file too, and runs no test (importing FastAPI, the service and the index here cost it ~1 s of CPU a run).
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
+    from pydantic import SecretStr
 
     from feedback.store import FeedbackStore
     from index import Searcher
@@ -309,13 +310,15 @@ def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest) -> str | None:
+def database_url(request: pytest.FixtureRequest) -> SecretStr | None:
     """Each feedback store backend in turn, as `Settings.database_url`: None (SQLite in the data folder) or a fresh PostgreSQL database."""
-    return None if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    from pydantic import SecretStr
+
+    return None if request.param == "sqlite" else SecretStr(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
-def feedback_store(database_url: str | None, tmp_path: Path) -> Iterator[FeedbackStore]:
+def feedback_store(database_url: SecretStr | None, tmp_path: Path) -> Iterator[FeedbackStore]:
     """An empty feedback store of each backend (`database_url`), closed after the test."""
     from faq.settings import Settings
     from feedback.factory import open_feedback_store

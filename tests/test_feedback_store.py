@@ -18,7 +18,7 @@ from faq.settings import Settings
 from feedback.factory import open_feedback_store
 from feedback.postgres import PostgresFeedbackStore
 from feedback.sqlite import SqliteFeedbackStore
-from feedback.store import FeedbackStore
+from feedback.store import FeedbackStore, Verdict
 from service import create_app
 from usecases.versions import build_version
 
@@ -43,9 +43,10 @@ def _script(store: FeedbackStore) -> None:
     for i, text in enumerate(["gar", "garan", "garantie ?"]):
         store.log_query(text, "search", False, 0.2, None, lang="fr", session="burst-0001", ts=T0 + 100 + min(i, 1))
     store.log_query("garantie ?", "search", True, 0.7, "e1", lang="fr", session="burst-0002", ts=T0 - 86400)
-    for query_id, entry, verdict in [(ids[0], "e1", "helpful"), (ids[1], "e3", "not_relevant"), (ids[2], "e3", "not_relevant"),
-                                     (ids[5], "e2", "not_helpful"), (ids[5], "e2", "click"), (ids[0], "e1", "used"),
-                                     (ids[0], "e1", "used"), (ids[5], "e2", "used")]:
+    verdicts: list[tuple[str, str, Verdict]] = [
+        (ids[0], "e1", "helpful"), (ids[1], "e3", "not_relevant"), (ids[2], "e3", "not_relevant"), (ids[5], "e2", "not_helpful"),
+        (ids[5], "e2", "click"), (ids[0], "e1", "used"), (ids[0], "e1", "used"), (ids[5], "e2", "used")]
+    for query_id, entry, verdict in verdicts:
         store.record(query_id, entry, verdict)
     store.review(1, accept=True)
 

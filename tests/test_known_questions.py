@@ -14,6 +14,7 @@ from faq.settings import Settings
 from index.deciding.label_free import off_topic_questions
 from index.disk.known import KNOWN, load_known
 from index.disk.storage import load_index
+from index.embedders import Embedder
 from index.pipeline import calibration_info, fit_label_free, open_answerer, store_calibration
 
 from conftest import calibration_of
@@ -94,8 +95,9 @@ def test_label_free_calibration_takes_the_faqs_own_question_vectors_from_the_ind
     from faq.text import normalize
 
     counting = [Counting(m) for m in fake_models]
+    models: list[Embedder] = [*counting]
     index = load_index(fake_raw_index_dir)
-    fit_label_free(index, RetrievalConfig(), counting, off_topic_questions("dev"))
+    fit_label_free(index, RetrievalConfig(), models, off_topic_questions("dev"))
     own = {normalize(e.question) for e in index.records.entries}
     assert all(c.questions for c in counting)  # the off-topic lines were embedded
     assert [own & set(c.questions) for c in counting] == [set(), set()]

@@ -75,7 +75,7 @@ def test_an_upload_that_fails_midway_leaves_no_version_behind(registry, fake_ind
         registry.publish(folder, V1)
     assert registry.versions() == []
     with psycopg.connect(pg_url) as db:
-        assert db.execute("SELECT count(*) FROM index_chunks").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM index_chunks").fetchone() == (0,)
 
 
 def test_publishing_a_complete_version_again_changes_nothing(registry, fake_index_dir, tmp_path):

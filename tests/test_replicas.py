@@ -164,7 +164,8 @@ def settings_for(root: Path, pg_url: str, tmp_path: Path, **more) -> Settings:
 def test_an_ingest_publishes_its_version_and_serves_it(fake_everywhere, pg_url, tmp_path):
     result = build_version(CORPUS, tmp_path / "builder", settings_for(tmp_path / "builder", pg_url, tmp_path))
     with published_versions(pg_url) as registry:
-        assert result.published and registry.served()[0] == result.version and registry.versions() == [result.version]
+        served = registry.served()
+        assert result.published and served is not None and served[0] == result.version and registry.versions() == [result.version]
 
 
 def test_an_ingest_the_database_refuses_switches_nothing(fake_everywhere, pg_url, tmp_path):
@@ -186,7 +187,8 @@ def test_rollback_serves_the_previous_published_version_everywhere(fake_everywhe
     done = rollback(root, settings)
     assert (done.version, done.was) == (first, second)
     with published_versions(pg_url) as registry:
-        assert registry.served()[0] == first
+        served = registry.served()
+        assert served is not None and served[0] == first
     assert current_version(root) == first
     with pytest.raises(IndexNotFoundError, match="No earlier index version in the database"):
         rollback(root, settings)

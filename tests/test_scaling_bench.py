@@ -34,9 +34,13 @@ def test_a_member_embedding_beside_the_primary_counts_in_its_score_and_in_the_ra
         fake_answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
     # the member embeds on the searcher's thread while the primary embeds on this one: its score stage holds its embedding,
     # and the ranking waited for it
+    from index.ranking.signals import DenseSignal
+
     member = fake_answerer.searcher.signals[1][0]
+    assert isinstance(member, DenseSignal)
     monkeypatch.setattr(member.embedder, "cheap", False)  # a slow model: embedded on the searcher's thread, as a real one is
     embed = member.embed
+
     def slow_embed(texts):
         time.sleep(0.05)
         return embed(texts)

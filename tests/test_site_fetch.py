@@ -95,7 +95,7 @@ class Site:
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 site.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 path = self.path
-                origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+                origin = site.origin
                 if path == "/robots.txt":
                     lines = "User-agent: *\nDisallow: /help/private/\n" + (f"Sitemap: {origin}/sitemap.xml\n" if site.sitemap else "")
                     return self.send(200, lines.encode(), "text/plain")
@@ -107,7 +107,7 @@ class Site:
                 if path == "/help/old-contact":
                     return self.send(301, Location="/help/en/contact")
                 if path == "/help/partner":
-                    return self.send(302, Location=f"http://localhost:{self.server.server_address[1]}/help/en/contact")
+                    return self.send(302, Location=site.origin.replace("127.0.0.1", "localhost") + "/help/en/contact")
                 if path == "/help/slow":
                     time.sleep(1.5)
                     return self.send(200, b"<html><body><h1>Slow</h1><p>Late.</p></body></html>")

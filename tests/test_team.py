@@ -113,7 +113,7 @@ def test_each_sign_in_gets_a_session_of_its_own():
     assert one is not None and other is not None and one.id != other.id
 
 
-def _team_client(index_dir: Path, models: list, data_dir: Path, database_url: str | None = None) -> Iterator[TestClient]:
+def _team_client(index_dir: Path, models: list, data_dir: Path, database_url: SecretStr | None = None) -> Iterator[TestClient]:
     settings = Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data_dir, admin_token=SecretStr(ADMIN_TOKEN), database_url=database_url)
     with TestClient(create_app(settings, models=models)) as client:
         yield client

@@ -25,6 +25,7 @@ from service import create_app
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
+    from starlette.applications import Starlette
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -52,7 +53,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
+def serving(app: Starlette) -> Iterator[str]:
     """`app` on a free port of 127.0.0.1 in a background thread, until the block ends."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

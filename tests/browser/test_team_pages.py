@@ -111,7 +111,7 @@ def test_the_search_page_sends_one_session_per_typing_burst_and_reports_a_click(
         assert len(queries) >= 2 and len({q["session"] for q in queries}) == 1
         with page.expect_request(lambda r: r.url.endswith("/v1/feedback")) as sent:
             page.locator(".result-list > li").first.locator("button[aria-expanded]").first.click()
-        assert sent.value.post_data_json["verdict"] == "click"
+        assert (sent.value.post_data_json or {})["verdict"] == "click"
 
 
 AGENT_TOKEN = "agent-token-for-the-browser-01"
@@ -131,7 +131,7 @@ def test_an_agent_signs_in_on_the_panel_to_mark_an_answer_used(browser, fake_ind
         token.fill(AGENT_TOKEN)
         with page.expect_response(lambda r: r.url.endswith("/v1/feedback")) as response:
             card.get_by_role("button", name="Se connecter").click()
-        assert response.value.status == 201 and response.value.request.post_data_json["verdict"] == "used"
+        assert response.value.status == 201 and (response.value.request.post_data_json or {})["verdict"] == "used"
         expect(card.locator(".verdict-note")).to_have_text("Enregistré : réponse utilisée")
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as api:
             assert [p["text"] for p in api.get("/v1/admin/phrasings").json()] == ["Mon bracelet est cassé, que faire ?"]
