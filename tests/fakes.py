@@ -54,7 +54,7 @@ def _text_vector(salt: str, dim: int, text: str) -> np.ndarray:
     for gram in trigrams(text) or [_NO_WORD]:
         column, sign = _column(salt, gram, dim)
         vector[column] += sign
-    norm = np.linalg.norm(vector)
+    norm = float(np.linalg.norm(vector))
     if norm == 0:  # the signs cancelled out exactly: fall back on the no-word feature
         column, sign = _column(salt, _NO_WORD, dim)
         vector[column], norm = sign, 1.0
@@ -65,7 +65,7 @@ def _text_vector(salt: str, dim: int, text: str) -> np.ndarray:
 
 def trigrams(text: str) -> list[str]:
     """The features of a text: the boundary-marked character trigrams of its folded words, in order."""
-    grams = []
+    grams: list[str] = []
     for word in _WORD.findall(strip_accents(text.casefold())):
         marked = f"<{word}>"
         grams.extend(marked[i : i + 3] for i in range(len(marked) - 2))

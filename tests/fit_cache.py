@@ -104,11 +104,11 @@ def install(cache: FitCache, module: Any, set_attr: Callable[[Any, str, object],
         learnt, result = kept
         return open_searcher(index, config, embedders, learnt), result
 
-    def cached_fit_label_free(index, config, embedders, off_topic, traffic=(), earlier=None):  # type: ignore[no-untyped-def]
+    def cached_fit_label_free(index, config, embedders, off_topic, traffic=(), earlier=None):
         key = digest("label-free", index, config, embedders, off_topic, traffic, earlier or {})
         return through(key, lambda: fit_label_free(index, config, embedders, off_topic, traffic, earlier), index, config, embedders)
 
-    def cached_fit(index, config, embedders, questions):  # type: ignore[no-untyped-def]
+    def cached_fit(index, config, embedders, questions):
         key = digest("labelled", index, config, embedders, questions)
         return through(key, lambda: fit(index, config, embedders, questions), index, config, embedders)
 

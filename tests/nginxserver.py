@@ -77,7 +77,7 @@ def start_nginx(binary: Path, conf_text: str, prefix: Path, port: int) -> NginxS
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"nginx exited: {process.stderr.read().decode()}")
+            raise RuntimeError(f"nginx exited: {process.stderr.read().decode() if process.stderr else ''}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return NginxServer(process, port, prefix)

@@ -9,9 +9,11 @@ from index.disk.storage import load_index
 from index.pipeline import open_answerer
 from index.ranking.search import Ranking
 
+from conftest import calibration_of
+
 
 def test_calibration_keeps_the_dev_sets_out_of_scope_questions_as_known_ones(fake_index_dir):
-    known = load_index(fake_index_dir).manifest.calibration.out_of_scope
+    known = calibration_of(load_index(fake_index_dir).manifest).out_of_scope
     assert len(known) == 17
     assert "Quel temps fera-t-il demain à Lyon ?" in known
 

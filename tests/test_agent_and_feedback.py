@@ -2,6 +2,7 @@
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from faq.settings import Settings
 from service import create_app
@@ -73,7 +74,7 @@ def test_analytics_needs_the_admin_token(fake_client):
 @pytest.fixture
 def fresh(fake_index_dir, fake_models, tmp_path, database_url):
     """A service with its own empty feedback store (each backend in turn), so counts are exact."""
-    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN, database_url=database_url)
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN), database_url=database_url)
     with TestClient(create_app(settings, models=fake_models)) as c:
         yield c, settings
 
@@ -98,7 +99,7 @@ def test_analytics_counts_are_exact_on_a_scripted_sequence(fresh):
 
 
 def test_feedback_persists_across_a_restart(fake_index_dir, fake_models, tmp_path, database_url):
-    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN, database_url=database_url)
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN), database_url=database_url)
     with TestClient(create_app(settings, models=fake_models)) as client:
         query_id = client.post("/v1/query", json={"question": "où est mon colis ?"}).json()["query_id"]
         assert client.post("/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:2.3",

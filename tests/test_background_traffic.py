@@ -49,7 +49,11 @@ def test_a_word_no_title_has_or_few_questions_say_is_not_background():
 
 def test_the_rule_reads_questions_without_the_word_as_the_searcher_would():
     seen = []
-    learn_from_traffic(lambda q: seen.append(q) or pulled(q), ASKED, TITLES, FR, min_questions=2)
+    def pull(q):
+        seen.append(q)
+        return pulled(q)
+
+    learn_from_traffic(pull, ASKED, TITLES, FR, min_questions=2)
     assert strip_terms(ASKED[0], frozenset({"montr"}), FR) in seen
 
 

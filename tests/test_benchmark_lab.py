@@ -37,11 +37,17 @@ def test_the_load_script_refuses_another_machine_in_one_line():
 
 
 def test_the_stage_part_reports_the_answers_own_stages(fake_index_dir, fake_models, monkeypatch):
+    import functools
+
     import index.pipeline
+    from benchmarks import bench as bench_module
     from benchmarks.bench import STAGES_NOTE, stage_latency, to_markdown
 
     monkeypatch.setattr(index.pipeline, "load_embedders", lambda config: list(fake_models))
+    # of the idle-CPU figure this test only reads that it is there: 2 pauses of 50 ms instead of the bench's 20 (1 s asleep)
+    monkeypatch.setattr(bench_module, "idle_cpu_after_question", functools.partial(bench_module.idle_cpu_after_question, rounds=2))
     result = stage_latency(fake_index_dir, rounds=1)
+    assert result["idle_cpu_ms"] >= 0
     signals = [f"score:{m.name.split(':')[0]}" for m in fake_models] + ["score:bm25"]
     assert set(result["stages"]) == {"end to end (uncached)", *signals, "rank", "short answer", "answer", "end to end (cached)"}
     assert result["questions"] == len(benchmarks.load.QUESTIONS)

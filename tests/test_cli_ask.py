@@ -53,7 +53,12 @@ def test_ask_prints_the_services_error_message(service_url, no_local_models):
 
 def test_ask_falls_back_in_process_when_no_service_answers(monkeypatch, fake_answerer):
     opened = []
-    monkeypatch.setattr(usecases.answering, "open_answerer", lambda settings, index: opened.append(index) or fake_answerer)
+
+    def open_answerer(settings, index):
+        opened.append(index)
+        return fake_answerer
+
+    monkeypatch.setattr(usecases.answering, "open_answerer", open_answerer)
     result = CliRunner().invoke(app, ["ask", QUESTION, "--url", f"http://127.0.0.1:{free_port()}"])
     assert result.exit_code == 0, result.output
     assert opened == [None]
@@ -62,7 +67,12 @@ def test_ask_falls_back_in_process_when_no_service_answers(monkeypatch, fake_ans
 
 def test_ask_with_local_or_an_explicit_index_does_not_ask_the_service(service_url, monkeypatch, fake_answerer, tmp_path):
     opened = []
-    monkeypatch.setattr(usecases.answering, "open_answerer", lambda settings, index: opened.append(index) or fake_answerer)
+
+    def open_answerer(settings, index):
+        opened.append(index)
+        return fake_answerer
+
+    monkeypatch.setattr(usecases.answering, "open_answerer", open_answerer)
     assert CliRunner().invoke(app, ["ask", QUESTION, "--url", service_url, "--local"]).exit_code == 0
     assert CliRunner().invoke(app, ["ask", QUESTION, "--url", service_url, "--index", str(tmp_path)]).exit_code == 0
     assert opened == [None, tmp_path]

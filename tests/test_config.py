@@ -4,7 +4,7 @@ import inspect
 
 import pytest
 from fastapi.testclient import TestClient
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 import faq.errors as errors
 from faq.errors import FaqError, IndexMismatchError
@@ -46,7 +46,7 @@ def test_a_refused_secret_setting_is_never_echoed(field, value):
 
 def test_a_short_admin_token_error_says_the_minimum():
     with pytest.raises(ValidationError, match="admin_token must be at least 16 characters"):
-        Settings(admin_token=SECRET, _env_file=None)
+        Settings(admin_token=SecretStr(SECRET), _env_file=None)
 
 
 def test_faq_serve_with_a_short_admin_token_names_the_variable_not_the_value(tmp_path, monkeypatch):

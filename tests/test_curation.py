@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from faq.curation import NO_RULES, Hidden, Pin, Rules, Synonym
 from faq.settings import Settings
@@ -199,7 +200,7 @@ def test_the_answer_cache_is_per_rules_version(fake_answerer: Answerer) -> None:
 @pytest.fixture
 def app_client(fake_index_dir: Path, fake_models: list[FakeEmbedder], tmp_path: Path) -> Iterator[TestClient]:
     """A service of its own over the calibrated fake index (rules would change the shared `fake_client`'s answers)."""
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN))
     with TestClient(create_app(settings, models=fake_models)) as client:
         yield client
 
@@ -260,11 +261,12 @@ def test_a_rule_whose_entry_left_the_faq_is_listed_stale(app_client: TestClient)
     assert app_client.get("/v1/admin/synonyms", headers=ADMIN).json()[0]["targets"] == ["montre"]
 
 
+@pytest.mark.slow  # waits on purpose for the other replica's poll of the rules (service.curation.RULES_POLL_SECONDS, 1 s)
 def test_a_rule_added_on_one_replica_applies_on_another_within_5_s(fake_index_dir: Path, fake_models: list[FakeEmbedder],
                                                                     tmp_path: Path, pg_url: str) -> None:
     question = "Est-ce que vous livrez sur la lune ?"
-    apps = [create_app(Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / name, admin_token=ADMIN_TOKEN,
-                                database_url=pg_url), models=fake_models) for name in ("a", "b")]
+    apps = [create_app(Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / name, admin_token=SecretStr(ADMIN_TOKEN),
+                                database_url=SecretStr(pg_url)), models=fake_models) for name in ("a", "b")]
     with TestClient(apps[0]) as a, TestClient(apps[1]) as b:
         assert b.post("/v1/query", json={"question": question}).json()["results"][0]["entry_id"] != PAYMENT
         assert a.post("/v1/admin/pins", json={"examples": [question], "entry_id": PAYMENT}, headers=ADMIN).status_code == 201
@@ -348,7 +350,11 @@ def test_below_the_threshold_an_answer_pin_fires_only_by_a_margin_over_the_other
     question = np.array(unit(0.75), dtype=np.float32)  # cosine 0.75 to a, below the threshold; ~0.79 to c
     assert 0.75 < float(examples[2] @ question) < 0.80
     seen: list[int] = []
-    match = curated.pin([question], lambda entry: seen.append(entry) or 0.69)
+    def similarity(entry: int) -> float:
+        seen.append(entry)
+        return 0.69
+
+    match = curated.pin([question], similarity)
     assert match is not None and match.pin.id == 1 and match.position == 3 and seen == [3]
     assert curated.pin([question], lambda entry: 0.71) is None  # the margin is not there
     assert curated.pin([question]) is None  # nothing to weigh it against: the threshold alone

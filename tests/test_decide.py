@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -37,7 +38,7 @@ def _model_on(feature: str, answer_weight: float, domain_weight: float, answer_a
                          answer_at, related_at)
 
 
-def _decider(model: DecisionModel, **calibration: object) -> Decider:
+def _decider(model: DecisionModel, **calibration: Any) -> Decider:
     return Decider(Calibration(0.5, 0.1, None, "label-free", NORMS, **calibration), None, frozenset({"fr"}), model)
 
 

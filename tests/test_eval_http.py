@@ -83,6 +83,7 @@ def test_http_eval_refuses_questions_for_a_corpus_the_service_does_not_serve(fak
     assert f"{fake_base_url} does not serve shop:1" in " ".join(result.output.split())
 
 
+@pytest.mark.slow  # waits on purpose for the service's Retry-After (1 s, the header's smallest value)
 def test_http_eval_waits_out_the_service_s_rate_limit(fake_index_dir, fake_models, tmp_path):
     running = serve(fake_index_dir, tmp_path, fake_models, rate_limit_per_minute=120, rate_limit_burst=1)
     url = next(running)

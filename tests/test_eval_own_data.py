@@ -11,7 +11,7 @@ from cli.main import app
 from faq.settings import Settings
 from index.disk.storage import read_manifest
 
-from conftest import CORPUS
+from conftest import CORPUS, calibration_of
 
 runner = CliRunner()
 
@@ -81,7 +81,7 @@ def test_faq_calibrate_resolves_question_titles_against_the_index(fake_index_dir
     settings = Settings(index_dir=index, corpus=CORPUS, data_dir=tmp_path / "data")
     result = runner.invoke(app, ["calibrate", str(questions), "--index", str(index)], env={"FAQ_DATA_DIR": str(tmp_path / "data")})
     assert result.exit_code == 0, result.output
-    info = read_manifest(index).calibration
+    info = calibration_of(read_manifest(index))
     assert info.questions == 4 and info.source == f"{questions} (dev)"
     assert info.out_of_scope == ("Vous vendez des cartes cadeaux ?",) and info.retrieval == settings.retrieval().key()
 

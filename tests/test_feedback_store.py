@@ -10,6 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from faq.database import RECONNECT_EVERY_S
 from faq.errors import DatabaseError, UnknownQueryError
@@ -17,7 +18,7 @@ from faq.settings import Settings
 from feedback.factory import open_feedback_store
 from feedback.postgres import PostgresFeedbackStore
 from feedback.sqlite import SqliteFeedbackStore
-from feedback.store import FeedbackStore
+from feedback.store import FeedbackStore, Verdict
 from service import create_app
 from usecases.versions import build_version
 
@@ -42,9 +43,10 @@ def _script(store: FeedbackStore) -> None:
     for i, text in enumerate(["gar", "garan", "garantie ?"]):
         store.log_query(text, "search", False, 0.2, None, lang="fr", session="burst-0001", ts=T0 + 100 + min(i, 1))
     store.log_query("garantie ?", "search", True, 0.7, "e1", lang="fr", session="burst-0002", ts=T0 - 86400)
-    for query_id, entry, verdict in [(ids[0], "e1", "helpful"), (ids[1], "e3", "not_relevant"), (ids[2], "e3", "not_relevant"),
-                                     (ids[5], "e2", "not_helpful"), (ids[5], "e2", "click"), (ids[0], "e1", "used"),
-                                     (ids[0], "e1", "used"), (ids[5], "e2", "used")]:
+    verdicts: list[tuple[str, str, Verdict]] = [
+        (ids[0], "e1", "helpful"), (ids[1], "e3", "not_relevant"), (ids[2], "e3", "not_relevant"), (ids[5], "e2", "not_helpful"),
+        (ids[5], "e2", "click"), (ids[0], "e1", "used"), (ids[0], "e1", "used"), (ids[5], "e2", "used")]
+    for query_id, entry, verdict in verdicts:
         store.record(query_id, entry, verdict)
     store.review(1, accept=True)
 
@@ -114,7 +116,7 @@ def test_a_connection_the_server_killed_is_replaced_on_the_next_call(pg_url: str
 @pytest.mark.slow  # waits on purpose for a database to stop and start again
 def test_the_service_answers_503_while_the_database_is_down_and_recovers_after_it_restarts(
         fake_index_dir, fake_models, tmp_path, postgres_server, pg_url) -> None:
-    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, admin_token=ADMIN_TOKEN, database_url=pg_url, database_timeout=1)
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, admin_token=SecretStr(ADMIN_TOKEN), database_url=pg_url, database_timeout=1)
     with TestClient(create_app(settings, models=fake_models), raise_server_exceptions=False) as client:
         assert client.post("/v1/query", json={"question": "garantie"}).status_code == 200
         postgres_server.halt()
@@ -158,7 +160,7 @@ def _first_ok(ask, within: float) -> float | None:
 
 
 def test_the_service_does_not_start_on_an_unreachable_database(fake_index_dir, fake_models, tmp_path) -> None:
-    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, database_url=UNREACHABLE)
+    settings = Settings(index_dir=fake_index_dir, data_dir=tmp_path, database_url=SecretStr(UNREACHABLE))
     with pytest.raises(DatabaseError, match=r"postgresql://faq:\*\*\*@127\.0\.0\.1:1/faq") as caught:
         with TestClient(create_app(settings, models=fake_models)):
             pass

@@ -18,7 +18,12 @@ QUESTIONS = ["Comment changer le bracelet ?", "bonjour", "Quelle est la durée d
 
 def test_a_kept_label_free_fit_is_the_fit_of_the_same_index_built_again(fake_raw_index_dir, fake_models, tmp_path):
     calls = []
-    module = SimpleNamespace(fit_label_free=lambda *a: calls.append(1) or fit_label_free(*a), fit=fit)
+
+    def counted(*a):
+        calls.append(1)
+        return fit_label_free(*a)
+
+    module = SimpleNamespace(fit_label_free=counted, fit=fit)
     install(FitCache(tmp_path / "cache"), module, setattr)
     off_topic = off_topic_questions("dev")
     fitted, found = module.fit_label_free(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models, off_topic)

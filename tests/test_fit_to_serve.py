@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 import usecases.fit_to_serve
@@ -18,9 +19,9 @@ from faq.settings import Settings, get_settings
 from index.disk.storage import read_manifest
 from service import create_app
 from usecases.answering import open_answerer, unfit_to_serve
-from usecases.fit_to_serve import check_fit, make_fit_to_serve
+from usecases.fit_to_serve import Fitness, check_fit, make_fit_to_serve
 
-from conftest import ADMIN_TOKEN, CALIBRATION_SET, CORPUS
+from conftest import ADMIN_TOKEN, CALIBRATION_SET, CORPUS, calibration_of
 
 OFF_TOPIC = "quelle est la capitale de l'australie ?"
 
@@ -36,7 +37,7 @@ def _calibrated_for_another_configuration(fake_index_dir: Path, tmp_path: Path) 
     path = tmp_path / "index"
     shutil.copytree(fake_index_dir, path)
     manifest = read_manifest(path)
-    info = manifest.calibration.model_copy(update={"retrieval": "some-other-configuration"})
+    info = calibration_of(manifest).model_copy(update={"retrieval": "some-other-configuration"})
     (path / "manifest.json").write_text(manifest.model_copy(update={"calibration": info}).model_dump_json())
     return path
 
@@ -60,7 +61,7 @@ def test_the_app_refuses_an_index_calibrated_for_another_configuration(fake_inde
 def test_a_reload_to_an_uncalibrated_index_keeps_the_calibrated_one_serving(fake_index_dir, fake_raw_index_dir, fake_models, tmp_path):
     path = tmp_path / "index"
     shutil.copytree(fake_index_dir, path)
-    settings = Settings(index_dir=path, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN, reload_poll_seconds=0)
+    settings = Settings(index_dir=path, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN), reload_poll_seconds=0)
     with TestClient(create_app(settings, models=fake_models)) as client:
         shutil.copy(fake_raw_index_dir / "manifest.json", path / "manifest.json")  # the same index, its calibration gone
         reloaded = client.post("/v1/admin/reload", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).json()
@@ -98,7 +99,7 @@ def _settings(path: Path, tmp_path: Path) -> Settings:
 def test_a_calibrated_index_of_the_model_is_fit_and_nothing_is_repaired(fake_index_dir, fake_embedder, tmp_path):
     found = check_fit(_settings(fake_index_dir, tmp_path), model=fake_embedder.name)
     assert found.fit and found.problems == () and found.repair is None and found.reason is None
-    assert found.path == fake_index_dir and found.manifest.embedder == fake_embedder.name
+    assert found.path == fake_index_dir and found.manifest is not None and found.manifest.embedder == fake_embedder.name
 
 
 def test_no_index_is_built_by_faq_serve_and_refused_by_the_others_with_its_own_error(fake_embedder, tmp_path):
@@ -116,7 +117,7 @@ def test_a_stale_calibration_is_recalibrated_by_faq_serve_and_refused_by_the_oth
     path = make(fake_raw_index_dir if make is _uncalibrated else fake_index_dir, tmp_path)
     found = check_fit(_settings(path, tmp_path), model=fake_embedder.name)
     assert found.problems == (problem,) and found.repair == "calibrate"
-    assert "run faq serve (it calibrates before serving) or faq calibrate" in found.reason
+    assert "run faq serve (it calibrates before serving) or faq calibrate" in (found.reason or "")
 
 
 def test_an_index_of_another_model_is_built_again_by_faq_serve_and_refused_by_the_others(fake_index_dir, fake_embedder, tmp_path):
@@ -132,7 +133,7 @@ def test_uncalibrated_and_of_another_model_names_the_calibration_first_and_the_f
         fake_raw_index_dir, tmp_path):
     found = check_fit(_settings(_uncalibrated(fake_raw_index_dir, tmp_path), tmp_path), model="fake:an-older-model")
     assert found.problems == ("not calibrated", "built with another model") and found.repair == "build"
-    assert found.reason.endswith("is not calibrated, so it would answer every question; run faq serve (it builds the index "
+    assert (found.reason or "").endswith("is not calibrated, so it would answer every question; run faq serve (it builds the index "
                                  "again from FAQ_CORPUS) or faq ingest")
 
 
@@ -154,7 +155,7 @@ def configured_fake(monkeypatch, fake_embedder):
 def test_faq_serve_recalibrates_a_stale_index_in_place_and_builds_nothing(fake_raw_index_dir, fake_everywhere, configured_fake,
                                                                           fake_embedder, tmp_path):
     settings = _settings(_uncalibrated(fake_raw_index_dir, tmp_path), tmp_path)
-    built = []
+    built: list[Fitness] = []
     made = make_fit_to_serve(settings, built.append)
     assert built == [] and not made.built and made.found.problems == ("not calibrated",)
     assert made.calibration is not None and made.republished is None  # no database
@@ -164,7 +165,7 @@ def test_faq_serve_recalibrates_a_stale_index_in_place_and_builds_nothing(fake_r
 @pytest.mark.parametrize("make", [lambda index, tmp: tmp / "none", _built_with_another_model], ids=["no index", "another model"])
 def test_faq_serve_builds_when_there_is_no_index_or_it_is_another_models(make, fake_index_dir, configured_fake, tmp_path):
     settings = _settings(make(fake_index_dir, tmp_path), tmp_path)
-    built = []
+    built: list[Fitness] = []
     made = make_fit_to_serve(settings, built.append)
     assert made.built and built == [made.found] and made.found.repair == "build" and made.calibration is None
 
@@ -220,7 +221,7 @@ def test_faq_serve_leaves_an_index_of_faq_corpus_alone_whatever_phrasings_it_was
 def test_faq_serve_builds_again_when_faq_corpus_was_edited_since(edited_faq, configured_fake):
     settings, text = edited_faq
     text.write_text(text.read_text(encoding="utf-8").replace("24 mois", "36 mois"), encoding="utf-8")
-    built = []
+    built: list[Fitness] = []
     made = make_fit_to_serve(settings, built.append)
     assert made.built and built == [made.found] and made.found.repair is None
     drift = made.found.drift

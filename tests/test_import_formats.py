@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from faq.errors import CorpusError
 from faq.settings import Settings
@@ -215,7 +216,7 @@ def test_an_index_built_from_a_zendesk_export_cites_url_and_heading_path(tmp_pat
     corpus = load_corpus(ZENDESK)
     build_index(corpus, fake_models, tmp_path / "index")
     calibrate_label_free(tmp_path / "index", fake_models, tmp_path / "data")
-    settings = Settings(index_dir=tmp_path / "index", corpus=ZENDESK, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN)
+    settings = Settings(index_dir=tmp_path / "index", corpus=ZENDESK, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN))
     with TestClient(create_app(settings, models=fake_models)) as client:
         body = client.post("/v1/query", json={"question": "helmets are not provided, members get 20% off helmets", "top_k": 3}).json()
     top = body["results"][0]

@@ -14,8 +14,10 @@ from faq.settings import Settings
 from index.deciding.label_free import off_topic_questions
 from index.disk.known import KNOWN, load_known
 from index.disk.storage import load_index
+from index.embedders import Embedder
 from index.pipeline import calibration_info, fit_label_free, open_answerer, store_calibration
 
+from conftest import calibration_of
 from fakes import RecordingEmbedder as Counting
 
 QUESTIONS = ["Combien de temps dure la garantie ?", "où est mon colis", "Quel temps fera-t-il demain ?", "bonjour"]
@@ -53,7 +55,7 @@ def test_opening_a_label_free_calibration_embeds_none_of_its_off_topic_lines(lab
 
 def test_the_file_holds_each_models_vectors_of_the_known_questions(label_free_dir: Path, fake_models: list) -> None:
     known = load_known(label_free_dir)
-    off_topic = load_index(label_free_dir).manifest.calibration.off_topic
+    off_topic = calibration_of(load_index(label_free_dir).manifest).off_topic
     use = fake_models[1]  # the off-topic margin is measured with USE (here its fake)
     assert set(known[use.name]) == set(off_topic)
     text = off_topic[0]
@@ -93,8 +95,9 @@ def test_label_free_calibration_takes_the_faqs_own_question_vectors_from_the_ind
     from faq.text import normalize
 
     counting = [Counting(m) for m in fake_models]
+    models: list[Embedder] = [*counting]
     index = load_index(fake_raw_index_dir)
-    fit_label_free(index, RetrievalConfig(), counting, off_topic_questions("dev"))
+    fit_label_free(index, RetrievalConfig(), models, off_topic_questions("dev"))
     own = {normalize(e.question) for e in index.records.entries}
     assert all(c.questions for c in counting)  # the off-topic lines were embedded
     assert [own & set(c.questions) for c in counting] == [set(), set()]

@@ -19,7 +19,7 @@ from index.pipeline import calibration_info, fit_label_free, open_answerer, open
 from service import create_app
 from usecases.calibrate import calibrate_index
 
-from conftest import CORPUS
+from conftest import CORPUS, calibration_of
 
 OFF_TOPIC = [
     "Quelle est la capitale de l'Australie ?", "Who won the football world cup in 2018?", "Quel temps fera-t-il demain à Lyon ?",
@@ -86,7 +86,7 @@ def test_a_label_free_index_answers_what_its_faq_answers(answerer, question):
 
 
 def test_the_manifest_says_the_index_was_calibrated_label_free(fake_label_free_dir):
-    info = load_index(fake_label_free_dir).manifest.calibration
+    info = calibration_of(load_index(fake_label_free_dir).manifest)
     assert info.method == "label-free"
     assert not info.background_terms and not info.out_of_scope  # both need labels
 
@@ -115,7 +115,7 @@ def test_ingest_without_labels_calibrates_label_free_and_says_how_to_fix_it(fake
     said = " ".join(capsys.readouterr().out.split())
     assert "label-free" in said and "faq calibrate FILE" in said
     assert "decision model" in said and "No answer\" below" not in said  # what decides now, not the old threshold
-    assert load_index(tmp_path / "index").manifest.calibration.method == "label-free"
+    assert calibration_of(load_index(tmp_path / "index").manifest).method == "label-free"
 
 
 @pytest.mark.model
@@ -143,7 +143,7 @@ def test_logged_questions_become_the_query_bank(fake_index_dir, fake_everywhere,
         for i in range(25):
             store.log_query(f"question numéro {i} sur la livraison ?", "search", True, 0.9, None)
     calibrate_index(copy, None, settings)
-    info = load_index(copy).manifest.calibration
+    info = calibration_of(load_index(copy).manifest)
     assert info.method == "label-free" and info.query_bank and "25 logged questions" in info.source
 
 

@@ -79,6 +79,8 @@ def test_the_torch_cpu_wheel_comes_from_pytorchs_cpu_index_which_fails_fast_when
     assert pins("test.txt")["torch"] == Version("2.13.0+cpu")
     (install,) = [line for line in MAKEFILE.splitlines() if "-r requirements/test.txt" in line and "pip install" in line]
     assert "$(TORCH_INDEX_FLAGS)" in install
-    flags = re.search(r"^TORCH_INDEX_FLAGS := (.*)$", MAKEFILE, re.MULTILINE).group(1)
+    found = re.search(r"^TORCH_INDEX_FLAGS := (.*)$", MAKEFILE, re.MULTILINE)
+    assert found is not None, "the Makefile sets no TORCH_INDEX_FLAGS"
+    flags = found.group(1)
     assert "--extra-index-url $(TORCH_INDEX)" in flags and "--retries 0" in flags and "--timeout" in flags
     assert re.search(r"^TORCH_INDEX \?= https://download\.pytorch\.org/whl/cpu$", MAKEFILE, re.MULTILINE)

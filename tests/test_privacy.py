@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from cli.main import app as cli
@@ -59,7 +60,7 @@ def test_a_team_pattern_from_the_settings_is_redacted_in_the_store(tmp_path: Pat
 # --- retention ---------------------------------------------------------------------------------
 
 
-def test_queries_and_verdicts_older_than_the_retention_are_deleted_when_the_store_opens(database_url: str | None, tmp_path: Path) -> None:
+def test_queries_and_verdicts_older_than_the_retention_are_deleted_when_the_store_opens(database_url: SecretStr | None, tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, database_url=database_url, query_log_days=90)
     now = time.time()
     with open_feedback_store(settings) as store:

@@ -17,6 +17,8 @@ from index.disk.storage import read_manifest
 from index.pipeline import store_calibration
 from replication.published import CHUNK_BYTES, PublishedVersions, published_versions
 
+from conftest import calibration_of
+
 V1, V2, V3, V4 = "20260101T000000-aaaa", "20260102T000000-bbbb", "20260103T000000-cccc", "20260104T000000-dddd"
 
 
@@ -73,7 +75,7 @@ def test_an_upload_that_fails_midway_leaves_no_version_behind(registry, fake_ind
         registry.publish(folder, V1)
     assert registry.versions() == []
     with psycopg.connect(pg_url) as db:
-        assert db.execute("SELECT count(*) FROM index_chunks").fetchone()[0] == 0
+        assert db.execute("SELECT count(*) FROM index_chunks").fetchone() == (0,)
 
 
 def test_publishing_a_complete_version_again_changes_nothing(registry, fake_index_dir, tmp_path):
@@ -114,14 +116,14 @@ def test_a_republished_manifest_replaces_only_the_manifest(registry, fake_index_
     folder = local_version(fake_index_dir, tmp_path, V1)
     before = {f.path: f for f in registry.publish(folder, V1)}
     registry.serve(V1)
-    info = read_manifest(folder).calibration
+    info = calibration_of(read_manifest(folder))
     store_calibration(folder, info.model_copy(update={"threshold": 0.5}))
     republished = registry.republish_manifest(folder, V1)
     assert registry.served() == (V1, republished.sha256) and republished != before["manifest.json"]
     after = {f.path: f for f in registry.files(V1)}
     assert {p: f for p, f in after.items() if p != "manifest.json"} == {p: f for p, f in before.items() if p != "manifest.json"}
     registry.download(V1, tmp_path / "copy", only="manifest.json")
-    assert read_manifest(tmp_path / "copy").calibration.threshold == 0.5
+    assert calibration_of(read_manifest(tmp_path / "copy")).threshold == 0.5
 
 
 def test_a_manifest_of_a_version_never_published_cannot_be_republished(registry, fake_index_dir, tmp_path):
@@ -148,7 +150,7 @@ def test_previous_is_the_newest_version_before_the_served_one(registry, fake_ind
 
 
 def test_an_unreachable_database_is_a_database_error_saying_what_was_being_done():
-    registry = PublishedVersions(open_pool("postgresql://u:pw@127.0.0.1:1/x", timeout=0.5, wait=False))
+    registry = PublishedVersions(open_pool("postgresql://u:pw@127.0.0.1:1/x", timeout=0.2, wait=False))
     try:
         with pytest.raises(DatabaseError, match="Cannot reach the database to read the served index version"):
             registry.served()

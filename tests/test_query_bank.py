@@ -11,13 +11,13 @@ from index.disk.storage import load_index
 from index.pipeline import MIN_QUERY_BANK, fit, open_searcher
 from index.ranking.signals import QueryBank
 
-from conftest import CALIBRATION_SET
+from conftest import CALIBRATION_SET, calibration_of
 
 WARRANTY = "enigme-ba793-faq:3.1"
 
 
 def test_calibration_stores_a_query_bank_for_each_dense_model(fake_index_dir, fake_embedder, fake_use_embedder):
-    bank = load_index(fake_index_dir).manifest.calibration.query_bank
+    bank = calibration_of(load_index(fake_index_dir).manifest).query_bank
     assert set(bank) == {fake_embedder.name, fake_use_embedder.name}
     assert all(len(b.mean) == len(b.std) == 12 for b in bank.values())
 

@@ -11,7 +11,7 @@ from index.disk.storage import load_index
 from index.pipeline import calibration_from
 from usecases.fit_to_serve import recalibrate_if_stale
 
-from conftest import CALIBRATION_SET, CORPUS
+from conftest import CALIBRATION_SET, CORPUS, calibration_of
 
 
 @pytest.mark.model
@@ -25,7 +25,7 @@ def test_an_index_calibrated_for_another_configuration_is_recalibrated(index_dir
 
     assert recalibrate_if_stale(stale, settings)
 
-    info = load_index(stale).manifest.calibration
+    info = calibration_of(load_index(stale).manifest)
     assert info.retrieval == settings.retrieval().key()
     assert info.query_bank and info.out_of_scope and "montr" in info.background_terms
 
@@ -40,7 +40,7 @@ def _with_calibration(src, dst, **changes):
     manifest = json.loads((dst / "manifest.json").read_text(encoding="utf-8"))
     manifest["calibration"].update(changes)
     (dst / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    return load_index(dst).manifest.calibration
+    return calibration_of(load_index(dst).manifest)
 
 
 def test_a_labelled_answer_threshold_chosen_for_another_decision_model_is_set_aside(fake_index_dir, tmp_path):
@@ -61,4 +61,4 @@ def test_an_index_calibrated_for_another_decision_model_is_recalibrated(index_di
 
     assert recalibrate_if_stale(stale, settings)
 
-    assert load_index(stale).manifest.calibration.decision_model in ("", shipped_model().version)
+    assert calibration_of(load_index(stale).manifest).decision_model in ("", shipped_model().version)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from eval.clients import Prediction
@@ -318,7 +319,7 @@ def test_the_team_api_shows_the_last_check(corpus, settings, check, fake_models)
     build_loaded(corpus, settings.index_dir, settings, fake_models, check=check)
     with pytest.raises(CheckRefusedError):
         build_loaded(broken(corpus), settings.index_dir, settings, fake_models, check=check)
-    served = Settings(index_dir=settings.index_dir, data_dir=settings.data_dir, corpus=CORPUS, admin_token=ADMIN_TOKEN)
+    served = Settings(index_dir=settings.index_dir, data_dir=settings.data_dir, corpus=CORPUS, admin_token=SecretStr(ADMIN_TOKEN))
     app = create_app(served, models=fake_models)
     with TestClient(app) as client:
         assert client.get("/v1/admin/check").status_code == 401
@@ -358,7 +359,7 @@ def test_faq_forget_removes_a_logged_question_from_the_last_check_too(tmp_path):
 def replica(tmp_path: Path, name: str, pg_url: str) -> Settings:
     """A replica's settings: its own index folder (its host's disk), the deployment's database."""
     return Settings(index_dir=tmp_path / name / "index", data_dir=tmp_path / name / "data", corpus=CORPUS, calibration_set=None,
-                    admin_token=ADMIN_TOKEN, database_url=pg_url, reload_poll_seconds=0)
+                    admin_token=SecretStr(ADMIN_TOKEN), database_url=SecretStr(pg_url), reload_poll_seconds=0)
 
 
 def test_a_check_run_on_one_replica_shows_on_the_team_page_of_another(corpus, fake_models, check, pg_url, tmp_path):

@@ -90,7 +90,7 @@ class Replica:
         self.process.wait()
 
     def stop(self) -> None:
-        if self.running():
+        if self.process is not None and self.process.poll() is None:  # self.running(), spelt out for mypy
             self.process.terminate()
             try:
                 self.process.wait(timeout=20)
@@ -115,7 +115,9 @@ class Fleet:
 
     def served_at(self) -> tuple[str, float]:
         with psycopg.connect(self.database) as db:
-            version, at = db.execute("SELECT version, extract(epoch FROM served_at) FROM index_served").fetchone()
+            row = db.execute("SELECT version, extract(epoch FROM served_at) FROM index_served").fetchone()
+        assert row is not None, "no version is served"
+        version, at = row
         return version, float(at)
 
     def ensure_running(self) -> None:
@@ -226,6 +228,7 @@ def start_load(fleet: Fleet, url: str, seconds: float, clients: int) -> subproce
     this one's GIL); returns once its imports are done and the requests begin."""
     process = subprocess.Popen([sys.executable, "-c", LOAD, url, str(clients), str(seconds)], cwd=ROOT, env=fleet.env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
     assert process.stdout.readline().strip() == "started", process.stderr.read()
     return process
 

@@ -1,10 +1,21 @@
 """Real questions, real model: the right FAQ entry is in the top 3. The ranking's shape and cache: fake embedders."""
 
+from __future__ import annotations
+
 import threading
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import pytest
 
 from faq.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from index.embedders import Embedder
+
+    from fakes import FakeEmbedder
 
 # (question, expected entry local id): French, English, typos, no accents, colloquial
 TOP3 = [
@@ -68,18 +79,18 @@ class _Rendezvous:
 
     cheap = False  # it waits: the searcher embeds the members on its threads, as for a real model
 
-    def __init__(self, model, barrier) -> None:  # noqa: ANN001 - a FakeEmbedder and a threading.Barrier
-        self.model, self.barrier, self.name, self.dim, self.roles = model, barrier, model.name, model.dim, model.roles
-        self.languages = model.languages
+    def __init__(self, model: FakeEmbedder, barrier: threading.Barrier) -> None:
+        self.model, self.barrier = model, barrier
+        self.name, self.dim, self.roles, self.languages = model.name, model.dim, model.roles, model.languages
 
     def warm_up(self) -> None:
         self.model.warm_up()
 
-    def encode_queries(self, texts):  # noqa: ANN001, ANN201
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         self.barrier.wait(timeout=5)  # raises BrokenBarrierError when the models embed one after the other
         return self.model.encode_queries(texts)
 
-    def encode_passages(self, texts):  # noqa: ANN001, ANN201
+    def encode_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.encode_passages(texts)
 
 
@@ -91,7 +102,7 @@ def test_the_ensemble_member_embeds_the_question_while_the_primary_does(fake_raw
     from index.pipeline import open_searcher
 
     barrier = threading.Barrier(2)
-    models = [_Rendezvous(m, barrier) for m in fake_models]
+    models: list[Embedder] = [_Rendezvous(m, barrier) for m in fake_models]
     searcher = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), models)
     ranking = searcher.rank("combien de temps dure la garantie")
     alone = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models).rank("combien de temps dure la garantie")

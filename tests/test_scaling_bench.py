@@ -34,10 +34,18 @@ def test_a_member_embedding_beside_the_primary_counts_in_its_score_and_in_the_ra
         fake_answerer: Answerer, monkeypatch: pytest.MonkeyPatch) -> None:
     # the member embeds on the searcher's thread while the primary embeds on this one: its score stage holds its embedding,
     # and the ranking waited for it
+    from index.ranking.signals import DenseSignal
+
     member = fake_answerer.searcher.signals[1][0]
+    assert isinstance(member, DenseSignal)
     monkeypatch.setattr(member.embedder, "cheap", False)  # a slow model: embedded on the searcher's thread, as a real one is
     embed = member.embed
-    monkeypatch.setattr(member, "embed", lambda texts: (time.sleep(0.05), embed(texts))[1])
+
+    def slow_embed(texts):
+        time.sleep(0.05)
+        return embed(texts)
+
+    monkeypatch.setattr(member, "embed", slow_embed)
     took, stages = scaling._stage_pass(fake_answerer, f"{QUESTION} slow")
     assert stages[f"score:{member.name.split(':')[0]}"] >= 50 and stages["rank"] >= 50 and took >= 50
     assert all(ms >= 0 for ms in stages.values()), stages
@@ -80,7 +88,7 @@ def test_each_size_asks_every_question_once_and_never_right_after_another_size()
         for i in range(sizes):
             assert sorted(row[i] for row in asked) == sorted(questions)
         flat = [q for row in asked for q in row]
-        last = {}
+        last: dict[str, int] = {}
         for position, q in enumerate(flat):
             assert position - last.get(q, -100) > 16  # USE remembers 16 questions
             last[q] = position

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -28,15 +29,17 @@ from usecases.versions import build_version
 
 from conftest import CORPUS
 from fakes import FakeEmbedder, RecordingEmbedder, fake_use
-from test_site_fetch import Site
+from test_site_fetch import TIMEOUT, Site
 
 ANSWER = "dépendra de votre banque émettrice ou de la plateforme de paiement."  # the last entry's answer (editing an earlier
 # one shifts the offsets of every entry after it, which build_version counts as changed too)
 LOOPBACK = ("127.0.0.1", 50000)  # /metrics answers loopback clients
 QUESTION = "Combien de temps faudra-t-il pour que ma commande arrive ?"
+T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], object], seconds: float = 20) -> object:
+def wait_for(check: Callable[[], T | None], seconds: float = 20) -> T:
+    """What `check()` returned once it was truthy, asking again every 50 ms for `seconds` at most."""
     deadline = time.monotonic() + seconds
     while not (found := check()):
         assert time.monotonic() < deadline, "timed out"
@@ -57,6 +60,18 @@ def edit(corpus_dir: Path, old: str = ANSWER, new: str = "apparaîtra sous trois
     text = faq.read_text(encoding="utf-8")
     assert old in text
     faq.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture
+def short_interval(monkeypatch: pytest.MonkeyPatch) -> float:
+    """A sync interval under the 1 s FAQ_SYNC_INTERVAL allows (faq.settings.MIN_SYNC_SECONDS, lowered for the test): the
+    service's first sync comes one interval after it starts, which the tests using this wait for. Only where later
+    syncs, as soon after, cannot change what the test reads (a failed sync fails again; a replica that does not hold
+    the lock only shows another's)."""
+    import faq.settings
+
+    monkeypatch.setattr(faq.settings, "MIN_SYNC_SECONDS", 0.2)
+    return 0.2
 
 
 def settings_for(tmp_path: Path, corpus: Path | str, name: str = "a", **more) -> Settings:
@@ -177,7 +192,7 @@ def site_synced(tmp_path_factory) -> Iterator[dict]:
     site = Site(tmp_path / "saved")
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setattr(usecases.versions, "load_embedders", lambda config: models)
-        settings = settings_for(tmp_path, f"{site.origin}/sitemap.xml", site_timeout=0.5, site_max_page_bytes=100_000)
+        settings = settings_for(tmp_path, f"{site.origin}/sitemap.xml", site_timeout=TIMEOUT, site_max_page_bytes=100_000)
         try:
             first = sync_once(settings)
             embedded_first = recorded(models)
@@ -239,7 +254,7 @@ def test_the_answers_of_unchanged_pages_stay_the_same(site_synced):
 def test_a_site_that_is_down_fails_the_sync_and_the_served_version_stays(fake_everywhere, tmp_path):
     (tmp_path / "saved").mkdir()
     site = Site(tmp_path / "saved")
-    settings = settings_for(tmp_path, f"{site.origin}/sitemap.xml", site_timeout=0.5, site_max_page_bytes=100_000)
+    settings = settings_for(tmp_path, f"{site.origin}/sitemap.xml", site_timeout=TIMEOUT, site_max_page_bytes=100_000)
     try:
         first = sync_once(settings)
     finally:
@@ -300,7 +315,7 @@ def test_of_two_replicas_one_holds_the_database_sync_lock_until_it_stops(pg_url)
 # --- the service ------------------------------------------------------------------------------------------------
 
 
-def sync_state(c: TestClient) -> dict | None:
+def sync_state(c: TestClient) -> dict[str, Any] | None:
     body = c.get("/readyz").json()
     return body["sync"]["last"]
 
@@ -322,8 +337,9 @@ def test_readyz_and_metrics_show_the_last_sync(fake_everywhere, fake_models, cor
     assert 'faq_sync_last{figure="success"} 1.0' in metrics and 'faq_sync_last{figure="entries_changed"} 1.0' in metrics
 
 
-def test_a_failed_sync_is_shown_while_the_served_version_keeps_answering(fake_everywhere, fake_models, corpus_dir, tmp_path):
-    settings = settings_for(tmp_path, corpus_dir, sync_interval=1, reload_poll_seconds=0)
+def test_a_failed_sync_is_shown_while_the_served_version_keeps_answering(fake_everywhere, fake_models, corpus_dir, tmp_path,
+                                                                        short_interval):
+    settings = settings_for(tmp_path, corpus_dir, sync_interval=short_interval, reload_poll_seconds=0)
     first = build_version(corpus_dir, settings.index_dir, settings)
     (corpus_dir / "enigme-ba793-faq.fr.txt").write_text("not a faq", encoding="utf-8")
     with TestClient(create_app(settings, models=fake_models), client=LOOPBACK) as c:
@@ -392,10 +408,17 @@ def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versio
             versions = [first]
             for new in ("apparaîtra sous trois jours ouvrables.", "apparaîtra sous deux jours ouvrables."):
                 edit(corpus_dir, ANSWER if len(versions) == 1 else "apparaîtra sous trois jours ouvrables.", new)
-                last = wait_for(lambda: (s := sync_state(ca) or sync_state(cb)) and s["version"] not in versions and s, 30)
+                def new_sync() -> dict[str, Any] | None:
+                    s = sync_state(ca) or sync_state(cb)
+                    return s if s and s["version"] not in versions else None
+
+                last = wait_for(new_sync, 30)
                 versions.append(last["version"])
                 for c in (ca, cb):
-                    wait_for(lambda c=c: c.get("/readyz").json()["index_version"] == versions[-1], 30)
+                    def serves_it(c: TestClient = c) -> bool:
+                        return c.get("/readyz").json()["index_version"] == versions[-1]
+
+                    wait_for(serves_it, 30)
             time.sleep(0.3)
         finally:
             stop.set()
@@ -410,10 +433,10 @@ def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versio
 
 
 def test_a_sync_on_one_replica_shows_in_the_readyz_and_metrics_of_another(fake_everywhere, fake_models, corpus_dir, pg_url,
-                                                                           tmp_path):
+                                                                           tmp_path, short_interval):
     """Replica a (another host: its own index folder) holds the lock and syncs; b's /readyz and /metrics show a's last
     sync (b's own count of syncs stays empty: it ran none)."""
-    a, b = (settings_for(tmp_path, corpus_dir, name, database_url=pg_url, sync_interval=1, reload_poll_seconds=0.1)
+    a, b = (settings_for(tmp_path, corpus_dir, name, database_url=pg_url, sync_interval=short_interval, reload_poll_seconds=0.1)
             for name in ("a", "b"))
     build_version(corpus_dir, a.index_dir, a)
     edit(corpus_dir)

@@ -6,6 +6,7 @@ Drives schemathesis' strategies with Hypothesis directly (its pytest plugin does
 import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from pydantic import SecretStr
 
 from faq.settings import Settings
 from service import create_app
@@ -19,7 +20,7 @@ EXAMPLES_PER_OPERATION = 20
 def schema(index_dir, tmp_path_factory):
     # imported here, not at collection: every run collects this file, few run it (it is slow and loads the models)
     schemathesis = pytest.importorskip("schemathesis")
-    app = create_app(Settings(index_dir=index_dir, data_dir=tmp_path_factory.mktemp("fuzz"), admin_token=ADMIN_TOKEN,
+    app = create_app(Settings(index_dir=index_dir, data_dir=tmp_path_factory.mktemp("fuzz"), admin_token=SecretStr(ADMIN_TOKEN),
                               rate_limit_per_minute=0, reload_poll_seconds=0))
     with TestClient(app):  # runs the lifespan: the index is loaded for every generated call
         yield schemathesis.openapi.from_asgi("/openapi.json", app)

@@ -3,6 +3,7 @@ for an index without them (index.disk.sentence_vectors)."""
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,10 +33,17 @@ def without_sentence_vectors(index_dir, copy):
     return copy
 
 
+def sentence_model(index_dir: Path) -> str:
+    """The model whose sentence vectors the index keeps; the test fails when it keeps none."""
+    model = load_index(index_dir).manifest.sentence_model
+    assert model is not None, "the index keeps no sentence vectors"
+    return model
+
+
 def test_build_stores_the_sentence_models_vector_of_each_sentence(fake_index_dir, fake_use_embedder):
     index = load_index(fake_index_dir)
     stored = index.sentence_vectors
-    assert index.manifest.sentence_model == stored.model == fake_use_embedder.name
+    assert stored is not None and index.manifest.sentence_model == stored.model == fake_use_embedder.name
     by_passage = stored.by_passage(index.records.chunks)
     several = [c.text for c in index.records.chunks if len(sentences(c.text)) > 1]
     assert sorted(by_passage) == sorted(several) and len(several) == 11  # the one-sentence chunk has none
@@ -57,6 +65,7 @@ def test_build_embeds_each_distinct_sentence_once(corpus, fake_embedder, fake_us
     index = load_index(tmp_path / "index")
     passages = {passage_text(c) for c in index.records.chunks}
     embedded = [t for call in use.passage_calls for t in call if t not in passages]
+    assert index.sentence_vectors is not None
     stored = [normalize(index.records.chunks[c].text[a:b]) for c, a, b in index.sentence_vectors.spans]
     assert (len(stored), len(embedded)) == (36, 35)  # one sentence stands in two answers
     assert sorted(embedded) == sorted(set(stored))
@@ -104,7 +113,7 @@ def test_stored_vectors_of_other_sentences_are_not_used(fake_use_embedder):
 def test_truncated_sentence_vectors_are_a_clear_error(fake_index_dir, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(fake_index_dir, copy)
-    vectors_file, _ = files(load_index(fake_index_dir).manifest.sentence_model)
+    vectors_file, _ = files(sentence_model(fake_index_dir))
     vectors = np.load(copy / vectors_file)
     np.save(copy / vectors_file, vectors[:-1])
     with pytest.raises(IndexError_, match=r"sentence vectors of .* are inconsistent \(spans are \(36, 3\) int32, not \(35, 3\)"):
@@ -114,7 +123,7 @@ def test_truncated_sentence_vectors_are_a_clear_error(fake_index_dir, tmp_path):
 def test_missing_sentence_vectors_named_by_the_manifest_are_a_clear_error(fake_index_dir, tmp_path):
     copy = tmp_path / "copy"
     shutil.copytree(fake_index_dir, copy)
-    _, spans_file = files(load_index(fake_index_dir).manifest.sentence_model)
+    _, spans_file = files(sentence_model(fake_index_dir))
     (copy / spans_file).unlink()
     with pytest.raises(IndexError_, match="sentence vectors of .* cannot be read .*Rebuild the index with: faq ingest"):
         load_index(copy)
@@ -125,6 +134,7 @@ def test_uses_batched_sentence_vectors_are_the_ones_it_gives_a_passage_alone(ind
     """The build embeds sentences of many passages together, longest first: USE pads a batch to its longest
     sentence, which must not move a vector (a short answer would then depend on how the index was built)."""
     index = load_index(index_dir)
+    assert index.sentence_vectors is not None
     for text, (spans, vectors) in index.sentence_vectors.by_passage(index.records.chunks).items():
         np.testing.assert_allclose(vectors, use_embedder.encode_passages(sentence_texts(text, spans)), atol=1e-5)
 

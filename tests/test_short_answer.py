@@ -27,7 +27,8 @@ def test_ranking_carries_each_dense_models_question_vector(fake_searcher, fake_m
 def test_an_answer_embeds_the_question_once_per_model(fake_index_dir, fake_embedder, fake_use_embedder):
     primary, use = RecordingEmbedder(fake_embedder), RecordingEmbedder(fake_use_embedder)
     answerer = open_answerer(fake_index_dir, RetrievalConfig(), [primary, use])
-    primary.questions.clear(), use.questions.clear()
+    primary.questions.clear()
+    use.questions.clear()
     answer = answerer.answer_uncached(QUESTION, 5)
     assert answer.short_answer is not None
     assert len(primary.questions) == len(use.questions) == 1

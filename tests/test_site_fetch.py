@@ -26,6 +26,9 @@ from ingest.site import file_name, load_site
 ROOT = Path(__file__).resolve().parent.parent
 MULTI = ROOT / "eval/datasets/watch-faq-multi"
 LAST_MODIFIED = "Tue, 01 Dec 2026 10:00:00 GMT"
+# a page's time limit: /help/slow answers after 1.5 s, so every read of the site waits this long for it to fail. The
+# other pages answer from loopback in milliseconds
+TIMEOUT = 0.3
 SPECIAL = ["/help/private/internal-notes", "/help/old-contact", "/help/partner", "/help/missing", "/help/slow",
            "/help/manual.pdf", "/help/huge"]
 
@@ -92,7 +95,7 @@ class Site:
             def do_GET(self) -> None:  # noqa: N802 - http.server's name
                 site.requests.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
                 path = self.path
-                origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+                origin = site.origin
                 if path == "/robots.txt":
                     lines = "User-agent: *\nDisallow: /help/private/\n" + (f"Sitemap: {origin}/sitemap.xml\n" if site.sitemap else "")
                     return self.send(200, lines.encode(), "text/plain")
@@ -104,7 +107,7 @@ class Site:
                 if path == "/help/old-contact":
                     return self.send(301, Location="/help/en/contact")
                 if path == "/help/partner":
-                    return self.send(302, Location=f"http://localhost:{self.server.server_address[1]}/help/en/contact")
+                    return self.send(302, Location=site.origin.replace("127.0.0.1", "localhost") + "/help/en/contact")
                 if path == "/help/slow":
                     time.sleep(1.5)
                     return self.send(200, b"<html><body><h1>Slow</h1><p>Late.</p></body></html>")
@@ -134,7 +137,8 @@ class Site:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # polls for shutdown every 10 ms, not every 0.5 s: close() no longer waits ~0.4 s for the loop to see it
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -151,7 +155,7 @@ def site(tmp_path):
 
 
 def options(tmp_path: Path, **kw) -> SiteOptions:
-    return SiteOptions(**{"timeout": 0.5, "max_page_bytes": 100_000, "cache_dir": tmp_path / "cache", "concurrency": 4, **kw})
+    return SiteOptions(**{"timeout": TIMEOUT, "max_page_bytes": 100_000, "cache_dir": tmp_path / "cache", "concurrency": 4, **kw})
 
 
 def articles(lang: str) -> list[str]:
@@ -170,7 +174,7 @@ def test_a_sitemap_is_read_page_by_page_with_each_failure_said_and_robots_obeyed
     assert failures == {
         "/help/partner": (302, f"redirected to http://localhost:{site.origin.rsplit(':', 1)[1]}/help/en/contact, another site: not followed"),
         "/help/missing": (404, "HTTP 404 Not Found"),
-        "/help/slow": (None, "timed out (over 0.5 s)"),
+        "/help/slow": (None, f"timed out (over {TIMEOUT:g} s)"),
         "/help/manual.pdf": (200, "not HTML (application/pdf)"),
         "/help/huge": (200, "too large (over the limit of 100,000 bytes)"),
     }
@@ -258,7 +262,7 @@ def test_faq_ingest_url_indexes_the_site_and_lists_each_failed_page(site, tmp_pa
     from cli.main import app
     from faq.settings import get_settings
 
-    for name, value in {"FAQ_DATA_DIR": tmp_path / "data", "FAQ_SITE_TIMEOUT": 0.5, "FAQ_SITE_MAX_PAGE_BYTES": 100_000,
+    for name, value in {"FAQ_DATA_DIR": tmp_path / "data", "FAQ_SITE_TIMEOUT": TIMEOUT, "FAQ_SITE_MAX_PAGE_BYTES": 100_000,
                         "FAQ_CORPUS": f"{site.origin}/sitemap.xml", "FAQ_INDEX_DIR": tmp_path / "index"}.items():
         monkeypatch.setenv(name, str(value))
     get_settings.cache_clear()
@@ -285,7 +289,7 @@ def test_faq_ingest_url_json_counts_the_pages_read_unchanged_and_failed(site, tm
     from cli.main import app
     from faq.settings import get_settings
 
-    for name, value in {"FAQ_DATA_DIR": tmp_path / "data", "FAQ_SITE_TIMEOUT": 0.5, "FAQ_SITE_MAX_PAGE_BYTES": 100_000,
+    for name, value in {"FAQ_DATA_DIR": tmp_path / "data", "FAQ_SITE_TIMEOUT": TIMEOUT, "FAQ_SITE_MAX_PAGE_BYTES": 100_000,
                         "FAQ_INDEX_DIR": tmp_path / "index"}.items():
         monkeypatch.setenv(name, str(value))
     get_settings.cache_clear()

@@ -63,6 +63,7 @@ def e5_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def st_embedder(e5_folder: Path) -> SentenceTransformerEmbedder:
     model = load_embedder(f"sentence-transformers:{e5_folder}")
+    assert isinstance(model, SentenceTransformerEmbedder)
     model.warm_up()
     return model
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 
 from faq.settings import Settings
 from feedback.sqlite import SqliteFeedbackStore
@@ -98,7 +99,8 @@ def test_gaps_group_near_identical_questions(fake_models):
 
 def test_session_cookie_signature_and_expiry():
     value = sign(ADMIN_TOKEN, now=1000.0)
-    assert parse(value, ADMIN_TOKEN, now=1001.0).role == "admin"
+    session = parse(value, ADMIN_TOKEN, now=1001.0)
+    assert session is not None and session.role == "admin"
     assert parse(value, "another-token-entirely", now=1001.0) is None
     assert parse(value, ADMIN_TOKEN, now=1000.0 + 9 * 3600) is None
     assert parse(value.replace(".", ".0", 1), ADMIN_TOKEN, now=1001.0) is None
@@ -107,11 +109,12 @@ def test_session_cookie_signature_and_expiry():
 
 
 def test_each_sign_in_gets_a_session_of_its_own():
-    assert parse(sign(ADMIN_TOKEN), ADMIN_TOKEN).id != parse(sign(ADMIN_TOKEN), ADMIN_TOKEN).id
+    one, other = parse(sign(ADMIN_TOKEN), ADMIN_TOKEN), parse(sign(ADMIN_TOKEN), ADMIN_TOKEN)
+    assert one is not None and other is not None and one.id != other.id
 
 
-def _team_client(index_dir: Path, models: list, data_dir: Path, database_url: str | None = None) -> Iterator[TestClient]:
-    settings = Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data_dir, admin_token=ADMIN_TOKEN, database_url=database_url)
+def _team_client(index_dir: Path, models: list, data_dir: Path, database_url: SecretStr | None = None) -> Iterator[TestClient]:
+    settings = Settings(index_dir=index_dir, corpus=CORPUS, data_dir=data_dir, admin_token=SecretStr(ADMIN_TOKEN), database_url=database_url)
     with TestClient(create_app(settings, models=models)) as client:
         yield client
 
@@ -172,8 +175,8 @@ def test_a_bearer_token_write_needs_no_origin(team_client):
 
 @pytest.fixture
 def agent_client(fake_index_dir, fake_models, tmp_path) -> Iterator[TestClient]:
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN,
-                        agent_token=AGENT_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN),
+                        agent_token=SecretStr(AGENT_TOKEN))
     with TestClient(create_app(settings, models=fake_models)) as client:
         yield client
 

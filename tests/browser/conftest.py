@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import pytest
@@ -21,6 +22,10 @@ from fastapi import FastAPI
 
 from faq.settings import Settings
 from service import create_app
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
+    from starlette.applications import Starlette
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -48,7 +53,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
+def serving(app: Starlette) -> Iterator[str]:
     """`app` on a free port of 127.0.0.1 in a background thread, until the block ends."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -68,7 +73,7 @@ def serving(app: FastAPI) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-def app_for_corpus(corpus: Path, root: Path, models: list, **settings: object) -> FastAPI:
+def app_for_corpus(corpus: Path, root: Path, models: list, **settings: Any) -> FastAPI:
     """The service of a corpus folder, indexed with `models` (fakes) under `root` and calibrated label-free."""
     from index import build_index
     from ingest import load_corpus
@@ -91,7 +96,7 @@ def base_url(index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     reason = _missing()
     if reason:
         pytest.skip(reason)
@@ -104,7 +109,7 @@ def browser() -> Iterator[object]:
 
 
 @contextmanager
-def guarded_page(browser, base_url: str, locale: str = "fr-FR") -> Iterator[object]:
+def guarded_page(browser: Browser, base_url: str, locale: str = "fr-FR") -> Iterator[Page]:
     """A fresh context (empty localStorage, a French browser unless `locale` says otherwise) that only reaches the
     service: any other request fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base_url, locale=locale)
@@ -133,7 +138,7 @@ def guarded_page(browser, base_url: str, locale: str = "fr-FR") -> Iterator[obje
 
 
 @pytest.fixture
-def page(browser, base_url: str) -> Iterator[object]:
+def page(browser: Browser, base_url: str) -> Iterator[Page]:
     with guarded_page(browser, base_url) as p:
         yield p
 
@@ -155,7 +160,7 @@ def arabic_widget_service(tmp_path: Path, models: list, host: str) -> FastAPI:
 
 
 @contextmanager
-def widget_page(browser) -> Iterator[tuple[object, list[str]]]:
+def widget_page(browser: Browser) -> Iterator[tuple[Page, list[str]]]:
     """A fresh French browser's page for a host site embedding the widget (other origins allowed: the widget calls the
     service's), and the JavaScript errors it raises; closed after."""
     context = browser.new_context(viewport={"width": 800, "height": 900}, locale="fr-FR")

@@ -224,10 +224,10 @@ def test_the_widget_in_arabic_renders_right_to_left(browser: Any, fake_models: l
             assert abs(label["textRight"] - label["right"]) <= 2 and label["textLeft"] > label["left"] + 100, label
             widget.locator("input").fill(ARABIC_QUESTION)
             expect(widget.locator(".title").first).to_be_visible()
-            status = widget.locator(".status").text_content()
+            status = widget.locator(".status").text_content() or ""
             assert f"«\u2068{ARABIC_QUESTION}\u2069»" in status, status
             assert "عن" in status, status  # an Arabic sentence
-            path = widget.locator(".citation bdi, .citation a").first.text_content()
+            path = widget.locator(".citation bdi, .citation a").first.text_content() or ""
             assert "‹" in path and "›" not in path, path  # an Arabic FAQ's path reads right to left, its arrows too
             page.screenshot(path=str(tmp_path / "widget-arabic-ui.png"), full_page=True)
             assert not errors, errors

@@ -22,7 +22,7 @@ def test_docs_renders_the_operations_without_csp_violations(browser, fake_index_
         page.on("console", lambda msg: console.append(msg.text))
         page.add_init_script(f"({CSP_PROBE})()")
         response = page.goto("/docs")
-        assert "script-src 'self'" in response.headers["content-security-policy"]
+        assert response is not None and "script-src 'self'" in response.headers["content-security-policy"]
         page.locator(".opblock").first.wait_for(state="visible")
         query = page.locator(".opblock.opblock-post", has=page.locator(".opblock-summary-path", has_text="/v1/query"))
         assert query.first.is_visible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -218,7 +219,7 @@ def test_a_browser_in_an_untranslated_language_gets_the_help_centers(browser, bi
 
 def test_without_contacts_the_no_answer_card_invents_none(bike_page):
     page = bike_page
-    neutral = {"name": "Help center", "tagline": None, "contact": {"email": None, "phone": None, "hours": None, "url": None},
+    neutral: dict[str, Any] = {"name": "Help center", "tagline": None, "contact": {"email": None, "phone": None, "hours": None, "url": None},
                "topics": [], "default_language": "en"}
     page.route("**/v1/helpcenter", lambda route: route.fulfill(json=neutral))
     page.goto("/")

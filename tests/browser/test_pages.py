@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Dialog, Route
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
 expect = sync_api.expect
@@ -16,6 +21,14 @@ OUT_OF_SCOPE = "Quel temps fera-t-il demain à Montréal ?"
 TWO_QUESTIONS = ("Bonjour,\nJ'ai reçu ma montre hier mais le verre est rayé. Que dois-je faire ?\n"
                  "Et combien de temps faut-il pour être remboursé ?\nMerci d'avance,\nMarie D.")
 XSS = "<script>alert(1)</script>"
+
+
+def dismissed(dialogs: list[str]) -> Callable[[Dialog], None]:
+    """A dialog handler that keeps each dialog's message and dismisses it."""
+    def handle(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+    return handle
 
 
 def search(page, question: str) -> None:
@@ -143,7 +156,7 @@ def test_keyboard_only_search_and_expand(page):
 
 def test_a_script_query_is_shown_as_text(page):
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("dialog", dismissed(dialogs))
     search(page, XSS)
     status = page.get_by_role("status")
     expect(status).to_contain_text(f"« {XSS} »")
@@ -155,7 +168,7 @@ def test_a_script_query_is_shown_as_text(page):
 
 def test_a_script_message_is_shown_as_text_on_the_agent_panel(page):
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("dialog", dismissed(dialogs))
     suggest(page, f"Pourquoi {XSS} ?")
     expect(page.locator(".detected").first).to_contain_text(XSS)
     assert page.locator("#groups script").count() == 0
@@ -195,9 +208,9 @@ def test_the_pages_link_to_each_other(page):
 def test_a_stale_response_never_replaces_a_newer_one(page):
     page.goto("/")
     # hold the first query's response back until the second one is on screen
-    held = []
+    held: list[Route] = []
 
-    def slow_first(route):
+    def slow_first(route: Route) -> None:
         if not held:
             held.append(route)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from faq.settings import Settings
 from service import create_app
@@ -25,7 +26,7 @@ def test_the_team_page_shows_a_refused_check_and_what_moved(browser, corpus, fak
     build_loaded(corpus, settings.index_dir, settings, fake_models, check=check)
     with pytest.raises(CheckRefusedError):
         build_loaded(broken(corpus), settings.index_dir, settings, fake_models, check=check)
-    served = Settings(index_dir=settings.index_dir, data_dir=settings.data_dir, corpus=CORPUS, admin_token=ADMIN_TOKEN)
+    served = Settings(index_dir=settings.index_dir, data_dir=settings.data_dir, corpus=CORPUS, admin_token=SecretStr(ADMIN_TOKEN))
     with serving(create_app(served, models=fake_models)) as url, guarded_page(browser, url) as page:
         page.goto("/team")
         page.get_by_label("Admin token").fill(ADMIN_TOKEN)

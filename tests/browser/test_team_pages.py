@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from faq.settings import Settings
 from service import create_app
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.browser]
 @pytest.fixture(scope="module")
 def team_url(fake_index_dir, fake_models, tmp_path_factory) -> Iterator[str]:
     """A fake-model service with admin on, and some traffic made through the API first."""
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path_factory.mktemp("team-data"), admin_token=ADMIN_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path_factory.mktemp("team-data"), admin_token=SecretStr(ADMIN_TOKEN))
     with serving(create_app(settings, models=fake_models)) as url:
         with httpx.Client(base_url=url) as api:
             for partial in ("Livrez-vous au", "Livrez-vous au Japon ?"):
@@ -110,15 +111,15 @@ def test_the_search_page_sends_one_session_per_typing_burst_and_reports_a_click(
         assert len(queries) >= 2 and len({q["session"] for q in queries}) == 1
         with page.expect_request(lambda r: r.url.endswith("/v1/feedback")) as sent:
             page.locator(".result-list > li").first.locator("button[aria-expanded]").first.click()
-        assert sent.value.post_data_json["verdict"] == "click"
+        assert (sent.value.post_data_json or {})["verdict"] == "click"
 
 
 AGENT_TOKEN = "agent-token-for-the-browser-01"
 
 
 def test_an_agent_signs_in_on_the_panel_to_mark_an_answer_used(browser, fake_index_dir, fake_models, tmp_path):
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=ADMIN_TOKEN,
-                        agent_token=AGENT_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path / "data", admin_token=SecretStr(ADMIN_TOKEN),
+                        agent_token=SecretStr(AGENT_TOKEN))
     with serving(create_app(settings, models=fake_models)) as url, guarded_page(browser, url) as page:
         page.goto("/agent")
         page.get_by_label("Message du client").fill("Mon bracelet est cassé, que faire ?")
@@ -130,7 +131,7 @@ def test_an_agent_signs_in_on_the_panel_to_mark_an_answer_used(browser, fake_ind
         token.fill(AGENT_TOKEN)
         with page.expect_response(lambda r: r.url.endswith("/v1/feedback")) as response:
             card.get_by_role("button", name="Se connecter").click()
-        assert response.value.status == 201 and response.value.request.post_data_json["verdict"] == "used"
+        assert response.value.status == 201 and (response.value.request.post_data_json or {})["verdict"] == "used"
         expect(card.locator(".verdict-note")).to_have_text("Enregistré : réponse utilisée")
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}) as api:
             assert [p["text"] for p in api.get("/v1/admin/phrasings").json()] == ["Mon bracelet est cassé, que faire ?"]

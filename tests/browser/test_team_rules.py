@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from faq.settings import Settings
 from service import create_app
@@ -25,7 +26,7 @@ WARRANTY = "enigme-ba793-faq:3.1"
 
 @pytest.fixture(scope="module")
 def rules_url(fake_index_dir, fake_models, tmp_path_factory) -> Iterator[str]:
-    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path_factory.mktemp("rules-data"), admin_token=ADMIN_TOKEN)
+    settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path_factory.mktemp("rules-data"), admin_token=SecretStr(ADMIN_TOKEN))
     with serving(create_app(settings, models=fake_models)) as url:
         yield url
 
