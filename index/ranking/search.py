@@ -230,23 +230,33 @@ class Searcher:
         questions with: what `index.pipeline.store_calibration` keeps, so opening the index embeds none of them."""
         return {name: dict(vectors) for name, vectors in self._embedded.items()}
 
-    def _trusted(self, signal: Signal, weight: float, lang: str) -> float:
-        """A dense model's weight for a question in `lang`, by the languages it declares (USE: the 15 it was trained on).
+    def _dense_weights(self, lang: str) -> list[float]:
+        """The dense models' weights for a question in `lang`, by the languages each declares (USE: the 15 it was trained
+        on), their sum kept the configured one so that fused scores keep their scale (the decision reads them).
 
-        None when the model was not trained on that language, or on any of the FAQ's: USE has no Hindi, its vectors for a
-        Hindi question are noise that outweighs e5's, and leaving it out put the right entry first for more of the watch
-        shop's Hindi dev questions asked of the French FAQ (hit@1 0.610 -> 0.780) and of its Hindi version (0.848 -> 0.864).
+        A model has none when it was not trained on that language, or on any of the FAQ's: USE has no Hindi, its vectors
+        for a Hindi question are noise that outweighs e5's, and leaving it out put the right entry first for more of the
+        watch shop's Hindi dev questions asked of the French FAQ (hit@1 0.610 -> 0.780) and of its Hindi version
+        (0.848 -> 0.864).
 
-        `cross_lingual` (RetrievalConfig) times its weight when the question is in another of its languages than the FAQ's: USE was trained to
-        match translations across its languages, e5 was not, and the watch shop's dev questions in Arabic, Chinese,
-        Japanese and Russian asked of the French FAQ got hit@1 0.746 -> 0.797, 0.864 -> 0.881, 0.780 -> 0.915 and
-        0.864 -> 0.915 (the six CLINC FAQs in French asked in English: mean +0.001, from -0.023 to +0.023)."""
-        languages = signal.embedder.languages if isinstance(signal, DenseSignal) else None
-        if languages is None:
-            return weight
-        if languages.isdisjoint(self.table.langs) or (lang != UNKNOWN and lang not in languages):
-            return 0.0
-        return weight * self.config.cross_lingual if lang != UNKNOWN and lang not in self.table.langs else weight
+        It has `cross_lingual` (RetrievalConfig) times its weight when the question is in another of its languages than
+        the FAQ's: USE was trained to match translations across its languages, e5 was not, and the watch shop's dev
+        questions in Arabic, Chinese, Japanese and Russian asked of the French FAQ got hit@1 0.746 -> 0.797,
+        0.864 -> 0.881, 0.780 -> 0.915 and 0.864 -> 0.915 (the six CLINC FAQs in French asked in English: mean +0.001,
+        from -0.023 to +0.023)."""
+        configured = [weight for _, weight in self.signals[: len(self._dense())]]
+        weights = []
+        for (signal, weight) in self.signals[: len(self._dense())]:
+            languages = signal.embedder.languages if isinstance(signal, DenseSignal) else None
+            if languages is None:
+                weights.append(weight)
+            elif languages.isdisjoint(self.table.langs) or (lang != UNKNOWN and lang not in languages):
+                weights.append(0.0)
+            else:
+                weights.append(weight * self.config.cross_lingual if lang != UNKNOWN and lang not in self.table.langs else weight)
+        if weights == configured or not sum(weights):
+            return weights
+        return [w * sum(configured) / sum(weights) for w in weights]
 
     def rank(self, question: str, filters: Filters | None = None, limit: int | None = None,
              leave_out: str | None = None, curated: Curated | None = None) -> Ranking:
@@ -267,8 +277,7 @@ class Searcher:
         aside = [self._embedding.submit(self._scored_aside, signal, weight, expanded) if _aside(signal) else None
                  for signal, weight in later]
         dense = self._dense_scores(expanded if curated is not None and curated.dense else question, position, timings)
-        results: list[tuple[EntryScores, float]] = [(scores, self._trusted(signal, weight, lang))
-                                                    for scores, (signal, weight) in zip(dense, self.signals)]
+        results: list[tuple[EntryScores, float]] = list(zip(dense, self._dense_weights(lang)))
         ready: dict[int, np.ndarray | None] = {}
         for (signal, weight), future in zip(later, aside):
             if future is not None:
