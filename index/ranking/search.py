@@ -234,28 +234,30 @@ class Searcher:
         """The dense models' weights for a question in `lang`, by the languages each declares (USE: the 15 it was trained
         on), their sum kept the configured one so that fused scores keep their scale (the decision reads them).
 
-        A model has none when it was not trained on that language, or on any of the FAQ's: USE has no Hindi, its vectors
-        for a Hindi question are noise that outweighs e5's, and leaving it out put the right entry first for more of the
-        watch shop's Hindi dev questions asked of the French FAQ (hit@1 0.610 -> 0.780) and of its Hindi version
-        (0.848 -> 0.864).
+        A question in the FAQ's language (or one too short to tell) is scored as configured. Asked in another language, a
+        model has none when it was not trained on the question's: USE has no Hindi, its vectors for a Hindi question are
+        noise that outweighs e5's, and leaving it out put the right entry first for more of the watch shop's Hindi dev
+        questions asked of the French FAQ (hit@1 0.610 -> 0.780).
 
-        It has `cross_lingual` (RetrievalConfig) times its weight when the question is in another of its languages than
-        the FAQ's: USE was trained to match translations across its languages, e5 was not, and the watch shop's dev
-        questions in Arabic, Chinese, Japanese and Russian asked of the French FAQ got hit@1 0.746 -> 0.797,
-        0.864 -> 0.881, 0.780 -> 0.915 and 0.864 -> 0.915 (the six CLINC FAQs in French asked in English: mean +0.001,
-        from -0.023 to +0.023)."""
+        It has `cross_lingual` (RetrievalConfig) times its weight when it knows the question's language and the FAQ's:
+        USE was trained to match translations across its languages, e5 was not, and the watch shop's dev questions in
+        Arabic, Chinese, Japanese and Russian asked of the French FAQ got hit@1 0.746 -> 0.797, 0.864 -> 0.881,
+        0.780 -> 0.915 and 0.864 -> 0.915 (the six CLINC FAQs in French asked in English: mean +0.001, from -0.023 to
+        +0.023)."""
         configured = [weight for _, weight in self.signals[: len(self._dense())]]
+        if lang == UNKNOWN or lang in self.table.langs:
+            return configured
         weights = []
         for (signal, weight) in self.signals[: len(self._dense())]:
             languages = signal.embedder.languages if isinstance(signal, DenseSignal) else None
             if languages is None:
                 weights.append(weight)
-            elif languages.isdisjoint(self.table.langs) or (lang != UNKNOWN and lang not in languages):
+            elif lang not in languages:
                 weights.append(0.0)
             else:
-                weights.append(weight * self.config.cross_lingual if lang != UNKNOWN and lang not in self.table.langs else weight)
+                weights.append(weight if languages.isdisjoint(self.table.langs) else weight * self.config.cross_lingual)
         if weights == configured or not sum(weights):
-            return weights
+            return configured
         return [w * sum(configured) / sum(weights) for w in weights]
 
     def rank(self, question: str, filters: Filters | None = None, limit: int | None = None,
