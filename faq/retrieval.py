@@ -28,7 +28,7 @@ class RetrievalConfig:
     embedder: str = "e5-onnx-int8"
     ensemble: tuple[tuple[str, float], ...] = (("usem3", 0.5),)
     # an ensemble member's weight times this on a question in another of its languages than the FAQ's (USE was trained to
-    # match translations; index.ranking.search.Searcher._trusted)
+    # match translations; index.ranking.search.Searcher._dense_weights)
     cross_lingual: float = 2.0
     lexical_weight: float = 0.2
     fusion: Fusion = "zscore"

@@ -112,7 +112,7 @@ class SentenceTransformerEmbedder:
     """A sentence-transformers model on the CPU; queries and passages get the model's own prompts (e5: "query: "/"passage: ")."""
 
     roles: frozenset[Role] = NO_ROLES
-    languages: frozenset[str] | None = None  # multilingual-e5: the languages of its training, about a hundred
+    languages: frozenset[str] | None = None  # any sentence-transformers folder: none declared, trusted in every language
 
     def __init__(self, model: str, threads: int | None = None, batch_size: int = 32) -> None:
         self.model = model.strip()
