@@ -97,6 +97,26 @@ PINS: list[tuple[str, str | None, tuple[str, ...], tuple[str, ...]]] = [
 ]
 
 
+# a second set of paraphrases per pin (in PINS order), written before any rule below the threshold was measured on
+# them and never used to choose one: the held-out rate of the pins (the thresholds are chosen on PINS' paraphrases
+# and the dev questions)
+HELD_OUT: list[tuple[str, ...]] = [
+    ("Est-ce que le bitcoin est accepté comme moyen de paiement ?", "Je peux régler avec des cryptos ?",
+     "Proposez-vous un paiement échelonné ?", "Possible de payer ma montre en quatre fois ?",
+     "Quelles cryptomonnaies acceptez-vous pour payer ?", "Vous acceptez l'USDT ou l'ether ?"),
+    ("Une réparation, c'est combien ?", "Le coût d'une réparation hors garantie ?", "Dois-je payer la réparation de ma montre ?",
+     "Ma montre est cassée par ma faute, qui paie la réparation ?", "Tarif de réparation d'une montre ?",
+     "Vous facturez combien pour réparer ?"),
+    ("Sous combien de jours je serai livré ?", "Quel délai pour recevoir ma montre ?",
+     "Ma commande met combien de temps à arriver ?", "Quand vais-je être livré ?",
+     "Combien de temps faut-il attendre pour la livraison ?", "Les délais d'expédition sont de combien ?"),
+    ("Proposez-vous des Rolex à la vente ?", "Est-ce que je peux vous vendre ma montre ?",
+     "Faites-vous la reprise de montres usagées ?", "Où est votre boutique ?", "Peut-on voir les montres en magasin ?",
+     "Vous avez un showroom ?"),
+    ("Comment renvoyer un produit ?", "Je souhaite retourner ma commande", "Comment se passe un retour ?",
+     "Les étapes pour renvoyer une montre ?", "Je voudrais rendre ma montre, que faire ?", "Comment effectuer un retour ?"),
+]
+
 def _pins() -> tuple[Pin, ...]:
     return tuple(Pin(i + 1, "never" if kind == "never" else "answer", examples, entry)
                  for i, (kind, entry, examples, _) in enumerate(PINS))
