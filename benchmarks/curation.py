@@ -11,7 +11,9 @@ customers' questions it was tried with beside it).
 - pins: the pins below, their examples embedded, and the paraphrases written for them (not the examples): the mean
   cosine of each to its pin's closest example; the watch-faq dev questions' to the pins of other entries (any pin,
   for a "never" pin). The threshold is the lowest that no such dev question reaches; the paraphrases answered at it.
-  End to end, with the threshold alone and with the floor and margin below it (`--margins`: over a grid of both).
+  End to end, with the threshold alone and with the floors and margins below it (`--margins`: over a grid of each
+  kind's): the paraphrases (PINS) and the held-out ones (HELD_OUT, never used to choose a threshold) answered with their
+  pin's result, and the watch-faq dev and test questions a pin took from their right entry or refused.
 - speed: a question's p50 time with 100 synonym groups and 100 pins against none (interleaved, 300 runs each), and the
   rules' own work alone (expanding the question, comparing it with the 200 pin examples).
 
@@ -35,7 +37,7 @@ from faq.retrieval import RetrievalConfig
 from index.deciding.answer import Answer, Answerer
 from index.embedders import load_embedders
 from index.pipeline import open_answerer
-from index.ranking.curation import PIN_FLOOR, PIN_MARGIN
+from index.ranking.curation import NEVER_FLOOR, NEVER_MARGIN, PIN_FLOOR, PIN_MARGIN
 
 RENTAL_QUESTIONS = ROOT / "tests" / "fixtures" / "rental-de" / "questions.jsonl"
 WATCH_QUESTIONS = ROOT / "eval" / "datasets" / "watch-faq" / "queries.jsonl"
@@ -190,41 +192,68 @@ def pins(answerer: Answerer) -> dict:
             "paraphrase_similarity": {"min": min(s for s, _ in own), "median": statistics.median(s for s, _ in own)}}
 
 
-def end_to_end(answerer: Answerer, threshold: float, floor: float = PIN_FLOOR, margin: float = PIN_MARGIN) -> dict:
-    """The pins in force through Answerer.answer at `threshold` (and below it, at `floor` with `margin` over the other
-    entries' questions; a floor of 1 or more: the threshold alone): paraphrases answered with their pin's entry (or none
-    for the never pin), and dev questions whose top entry or outcome changed."""
-    answerer.searcher.pin_threshold = threshold
-    answerer.searcher.pin_floor, answerer.searcher.pin_margin = floor, margin
-    rules = Rules(2, pins=_pins())
-    right = 0
-    total = 0
-    for kind, entry, _, paraphrases in PINS:
-        for q in paraphrases:
-            got = answerer.answer_uncached(q, 5, rules=rules)
-            total += 1
-            right += (got.outcome == "none") if kind == "never" else (_seen(got) == (entry, "answer"))
-    dev = _questions(WATCH_QUESTIONS, ("dev",))
-    before = {q: _seen(answerer.answer_uncached(q, 5)) for q, _ in dev}
-    after = {q: _seen(answerer.answer_uncached(q, 5, rules=rules)) for q, _ in dev}
-    lost = [q for q, relevant in dev if relevant and before[q][0] in relevant and after[q][0] not in relevant]
-    changed = [{"question": q, "relevant": relevant, "before": before[q], "after": after[q]} for q, relevant in dev
-               if before[q] != after[q]]
-    return {"threshold": threshold, "floor": floor, "margin": margin, "paraphrases_right": right / total,
-            "dev_taken_from_right_entry": lost, "dev_changed": changed}
+def end_to_end(answerer: Answerer, threshold: float, floor: float = PIN_FLOOR, margin: float = PIN_MARGIN,
+               never_floor: float = NEVER_FLOOR, never_margin: float = NEVER_MARGIN, test: bool = True) -> dict:
+    """The pins in force through Answerer.answer at `threshold` (and below it, an answer pin at `floor` with `margin` over
+    the other entries' questions, a never pin at `never_floor` with `never_margin` over every entry's; a floor of 1 or
+    more: the threshold alone): paraphrases (PINS, and HELD_OUT) answered with their pin's entry (or none for the never
+    pin); dev (and test) questions whose top entry or outcome changed, those taken from their right entry, and the
+    answerable ones a pin fired on though it is not theirs (`wrong_pin`: an answer pin of another entry, or the never pin
+    refusing them; the guard, whatever the answer was without the pin)."""
+    searcher = answerer.searcher
+    searcher.pin_threshold = threshold
+    searcher.pin_floor, searcher.pin_margin = floor, margin
+    searcher.never_floor, searcher.never_margin = never_floor, never_margin
+    pins = _pins()
+    rules = Rules(2, pins=pins)
+    by_key = {p.key: p for p in pins}
 
+    def right_of(sets: list[tuple[str, ...]]) -> tuple[float, list[str]]:
+        missed = []
+        for (kind, entry, _, _), paraphrases in zip(PINS, sets):
+            for q in paraphrases:
+                got = answerer.answer_uncached(q, 5, rules=rules)
+                if not ((got.outcome == "none") if kind == "never" else (_seen(got) == (entry, "answer"))):
+                    missed.append(q)
+        total = sum(len(x) for x in sets)
+        return (total - len(missed)) / total, missed
 
-def margins(answerer: Answerer, threshold: float) -> list[dict]:
-    """end_to_end over floors and margins (the choice of PIN_FLOOR and PIN_MARGIN): paraphrases right, dev questions
-    taken from their right entry, dev answers changed."""
-    out = []
-    for floor in (0.65, 0.70, 0.72, 0.75, 0.78):
-        for margin in (-0.05, 0.0, 0.02, 0.05, 0.08, 0.10):
-            got = end_to_end(answerer, threshold, floor, margin)
-            out.append({"floor": floor, "margin": margin, "paraphrases_right": got["paraphrases_right"],
-                        "dev_taken": len(got["dev_taken_from_right_entry"]), "dev_changed": len(got["dev_changed"])})
-            typer.echo(json.dumps(out[-1]))
+    right, missed = right_of([paraphrases for *_, paraphrases in PINS])
+    held_right, held_missed = right_of(HELD_OUT)
+    out = {"threshold": threshold, "floor": floor, "margin": margin, "never_floor": never_floor, "never_margin": never_margin,
+           "paraphrases_right": right, "paraphrases_missed": missed, "held_out_right": held_right, "held_out_missed": held_missed}
+    for split in ("dev", "test") if test else ("dev",):
+        questions = _questions(WATCH_QUESTIONS, (split,))
+        before = {q: _seen(answerer.answer_uncached(q, 5)) for q, _ in questions}
+        answers = {q: answerer.answer_uncached(q, 5, rules=rules) for q, _ in questions}
+        after = {q: _seen(a) for q, a in answers.items()}
+        fired = {q: [by_key[k] for k in a.rules_fired if k in by_key] for q, a in answers.items()}
+        out[f"{split}_taken_from_right_entry"] = [q for q, relevant in questions
+                                                 if relevant and before[q][0] in relevant and after[q][0] not in relevant]
+        out[f"{split}_wrong_pin"] = [{"question": q, "relevant": relevant, "pin": p.id, "after": after[q]}
+                                     for q, relevant in questions if relevant for p in fired[q]
+                                     if p.kind == "never" or p.entry_id not in relevant]
+        out[f"{split}_changed"] = [{"question": q, "relevant": relevant, "before": before[q], "after": after[q]}
+                                   for q, relevant in questions if before[q] != after[q]]
     return out
+
+
+def margins(answerer: Answerer, threshold: float) -> dict[str, list[dict]]:
+    """end_to_end over floors and margins, the answer pins' (PIN_FLOOR and PIN_MARGIN, the never pin's as configured),
+    then the never pin's (NEVER_FLOOR and NEVER_MARGIN, the answer pins' as configured): paraphrases right, dev questions
+    taken from their right entry or given a pin not theirs, dev answers changed; the held-out rate beside them, not
+    for choosing."""
+    def row(**kw: float) -> dict:
+        got = end_to_end(answerer, threshold, test=False, **kw)
+        out = kw | {"paraphrases_right": got["paraphrases_right"], "held_out_right": got["held_out_right"],
+                    "dev_taken": len(got["dev_taken_from_right_entry"]), "dev_wrong_pin": len(got["dev_wrong_pin"]),
+                    "dev_changed": len(got["dev_changed"])}
+        typer.echo(json.dumps(out))
+        return out
+    return {"answer": [row(floor=floor, margin=margin) for floor in (0.65, 0.70, 0.72, 0.75, 0.78)
+                       for margin in (-0.05, 0.0, 0.02, 0.05, 0.08, 0.10)],
+            "never": [row(never_floor=floor, never_margin=margin) for floor in (0.55, 0.60, 0.62, 0.65, 0.68, 0.70, 0.75)
+                      for margin in (-0.05, 0.0, 0.02, 0.05, 0.07, 0.08, 0.10)]}
 
 
 def speed(answerer: Answerer, runs: int = 300) -> dict:
@@ -274,11 +303,13 @@ def main(watch: Annotated[Path, typer.Argument(help="the watch FAQ's index (faq 
         report["synonyms_lexical_and_dense"] = cases(answerers, dense=True)
         answerers["watch"].searcher.dense_synonyms = answerers["rental"].searcher.dense_synonyms = False
     report["pins"] = pins(answerers["watch"])
-    report["pins_end_to_end_threshold_only"] = end_to_end(answerers["watch"], report["pins"]["threshold"], floor=1.0)
+    report["pins_end_to_end_threshold_only"] = end_to_end(answerers["watch"], report["pins"]["threshold"], floor=1.0,
+                                                          never_floor=1.0)
     report["pins_end_to_end"] = end_to_end(answerers["watch"], report["pins"]["threshold"])
     if grid:
         report["pins_margins"] = margins(answerers["watch"], report["pins"]["threshold"])
     answerers["watch"].searcher.pin_floor, answerers["watch"].searcher.pin_margin = PIN_FLOOR, PIN_MARGIN
+    answerers["watch"].searcher.never_floor, answerers["watch"].searcher.never_margin = NEVER_FLOOR, NEVER_MARGIN
     report["speed"] = speed(answerers["watch"])
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -332,25 +332,27 @@ def test_an_audit_page_out_of_range_is_a_422_saying_which_parameter(app_client: 
     assert next(iter(params)) in response.text
 
 
+def _unit(cos: float) -> list[float]:
+    """A 2-d unit vector at cosine `cos` to (1, 0)."""
+    return [cos, float((1 - cos * cos) ** 0.5)]
+
+
 def test_below_the_threshold_an_answer_pin_fires_only_by_a_margin_over_the_other_entries() -> None:
     """PIN_FLOOR and PIN_MARGIN (measured in benchmarks/curation.py --margins): between the floor and the threshold, an
-    answer pin fires when its closest example is closer, by the margin, than any other entry's question; a never pin
-    only at the threshold."""
+    answer pin fires when its closest example is closer, by the margin, than any other entry's question."""
     import numpy as np
 
     from index.ranking.curation import Curated
 
-    def unit(cos: float) -> list[float]:
-        return [cos, float(np.sqrt(1 - cos * cos))]
-
+    unit = _unit
     pins = (Pin(1, "answer", ("a", "b"), PAYMENT), Pin(2, "never", ("c",)))
     examples = np.array([[1.0, 0.0], [0.0, 1.0], unit(0.184)], dtype=np.float32)  # c: closer to the question than a
     curated = Curated(Rules(1, pins=pins), None, frozenset(), (examples,), np.array([0, 0, 1]), pins, (3, None),
-                      threshold=0.80, floor=0.70, margin=0.05)
+                      threshold=0.80, floor=0.70, margin=0.05, never_floor=0.80)  # the never pin at the threshold only
     question = np.array(unit(0.75), dtype=np.float32)  # cosine 0.75 to a, below the threshold; ~0.79 to c
     assert 0.75 < float(examples[2] @ question) < 0.80
-    seen: list[int] = []
-    def similarity(entry: int) -> float:
+    seen: list[int | None] = []
+    def similarity(entry: int | None) -> float:
         seen.append(entry)
         return 0.69
 
@@ -362,3 +364,40 @@ def test_below_the_threshold_an_answer_pin_fires_only_by_a_margin_over_the_other
     at_threshold = np.array(unit(0.81), dtype=np.float32)
     match = curated.pin([at_threshold], lambda entry: 0.99)  # the threshold needs no margin
     assert match is not None and match.pin.id == 1 and match == curated.pin([at_threshold])
+
+
+def test_below_the_threshold_a_never_pin_fires_only_by_a_margin_over_every_entry() -> None:
+    """NEVER_FLOOR and NEVER_MARGIN (measured in benchmarks/curation.py --margins): between its floor and the threshold, a
+    never pin fires when its closest example is closer, by its margin, than any entry's question (`elsewhere(None)`)."""
+    import numpy as np
+
+    from index.ranking.curation import Curated
+
+    pins = (Pin(2, "never", ("c",)),)
+    examples = np.array([[1.0, 0.0]], dtype=np.float32)
+    curated = Curated(Rules(1, pins=pins), None, frozenset(), (examples,), np.array([0]), pins, (None,),
+                      threshold=0.80, floor=0.75, margin=0.08, never_floor=0.65, never_margin=0.05)
+    question = np.array(_unit(0.70), dtype=np.float32)  # under the threshold and the answer pins' floor, over the never one's
+    seen: list[int | None] = []
+    def similarity(entry: int | None) -> float:
+        seen.append(entry)
+        return 0.64
+
+    match = curated.pin([question], similarity)
+    assert match is not None and match.pin.id == 2 and match.position is None and seen == [None]
+    assert curated.pin([question], lambda entry: 0.66) is None  # an entry's question is about as close: the margin is not there
+    assert replace(curated, never_floor=0.72).pin([question], lambda entry: 0.0) is None  # under its floor
+
+
+def test_asked_elsewhere_of_no_entry_is_the_closest_question_of_any_entry() -> None:
+    """What a never pin is weighed against: every entry's questions and phrasings (passages left out)."""
+    import numpy as np
+
+    from index.ranking.signals import DenseScores
+
+    empty = np.zeros(3, np.float32)
+    sims, rows = np.array([0.9, 0.8, 0.7], np.float32), np.array([2, 0, 1])  # row 2 (a passage) is the closest vector
+    layout = (np.array([0, 1, 1]), np.array([False, False, True]))  # row -> entry, row is a passage
+    scores = DenseScores(empty, empty, empty, similarity=empty, query=empty, scored=(sims, rows), layout=layout)
+    assert scores.asked_elsewhere(None) == pytest.approx(0.8)  # entry 0's question
+    assert scores.asked_elsewhere(0) == pytest.approx(0.7)  # but entry 0's: entry 1's question

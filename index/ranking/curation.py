@@ -9,7 +9,9 @@ as analysed term sequences per language, the pins' example questions embedded by
 - `hidden`: the entries no question may get;
 - `pin`: the pin whose examples the question is closest to, when close enough (`PIN_THRESHOLD`, measured), or, for
   an answer pin, when closer than `PIN_FLOOR` and by `PIN_MARGIN` more than to any other entry's own question or
-  phrasing (a pin's examples are phrasings the team adds to its entry: they win where they are the nearest).
+  phrasing (a pin's examples are phrasings the team adds to its entry: they win where they are the nearest); for a
+  "never" pin, at `NEVER_FLOOR` or more and by `NEVER_MARGIN` more than to any entry's question or phrasing (questions
+  the FAQ does not answer: they win where they are nearer than anything the FAQ answers).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 from faq.curation import Pin, Rules
 from index.ranking.lexical import Analyzer
 
-__all__ = ["PIN_FLOOR", "PIN_MARGIN", "PIN_THRESHOLD", "Curated", "PinMatch", "compile_rules"]
+__all__ = ["NEVER_FLOOR", "NEVER_MARGIN", "PIN_FLOOR", "PIN_MARGIN", "PIN_THRESHOLD", "Curated", "PinMatch", "compile_rules"]
 
 # mean cosine (over the dense models: e5 int8 + USE) between a question and a pin's closest example at or above which
 # the pin fires. Measured (benchmarks/curation.py, README "Curation"): the closest watch-faq dev question to a pin of
@@ -38,6 +40,10 @@ PIN_THRESHOLD = 0.80
 # gains nothing. 0.08, the safe end: taking a dev question from its entry is the worse error.
 PIN_FLOOR = 0.75
 PIN_MARGIN = 0.08
+# below the threshold, a "never" pin fires at NEVER_FLOOR or more when its closest example is NEVER_MARGIN closer to the
+# question than the closest question or phrasing of any entry (the FAQ's own questions: what it answers). MEASURED_NEVER
+NEVER_FLOOR = 0.65
+NEVER_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,8 @@ class Curated:
     dense: bool = False  # expand the question the dense models embed too
     floor: float = PIN_FLOOR
     margin: float = PIN_MARGIN
+    never_floor: float = NEVER_FLOOR
+    never_margin: float = NEVER_MARGIN
     _synonyms: dict[str, tuple[Analyzer, dict[str, list[_Variant]]]] = field(default_factory=dict, repr=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
     _sections: Sequence[str] = field(default=(), repr=False)
@@ -106,10 +114,11 @@ class Curated:
                      if (h.entry_id is not None and self._positions.get(h.entry_id) == position)
                      or (h.section is not None and self._sections[position] == h.section))
 
-    def pin(self, query_vectors: Sequence[np.ndarray], elsewhere: Callable[[int], float] | None = None) -> PinMatch | None:
+    def pin(self, query_vectors: Sequence[np.ndarray], elsewhere: Callable[[int | None], float] | None = None) -> PinMatch | None:
         """The pin with the example closest to the question (mean cosine over the dense models), if at the threshold;
-        else the answer pin with the closest example at the floor or above and by the margin closer than
-        `elsewhere(position)`, the question's cosine to the closest question or phrasing of any entry but the pin's."""
+        else the pin with the closest example at its kind's floor or above and by its kind's margin closer than
+        `elsewhere(position)`: for an answer pin, the question's cosine to the closest question or phrasing of any entry
+        but the pin's; for a never pin (`elsewhere(None)`), of any entry."""
         if not self.pins or not self.pin_vectors:
             return None
         # vectors are L2-normalised: the inner product is the cosine
@@ -118,25 +127,28 @@ class Curated:
         if similarity[best] >= self.threshold:
             p = int(self.pin_rows[best])
             return PinMatch(self.pins[p], float(similarity[best]), self.pin_positions[p])
-        if elsewhere is None or similarity[best] < self.floor:
+        lowest = min(self.floor, self.never_floor)
+        if elsewhere is None or similarity[best] < lowest:
             return None
         tried: set[int] = set()
-        for row in np.argsort(-similarity, kind="stable"):  # the examples at the floor or above, closest first
-            if similarity[row] < self.floor:
+        for row in np.argsort(-similarity, kind="stable"):  # the examples at a floor or above, closest first
+            if similarity[row] < lowest:
                 break
             p = int(self.pin_rows[row])
-            position = self.pin_positions[p]
-            if position is None or p in tried:
-                continue  # a "never" pin fires at the threshold only; a pin is weighed at its closest example
+            if p in tried:
+                continue  # a pin is weighed at its closest example
             tried.add(p)
-            if similarity[row] >= elsewhere(position) + self.margin:
+            position = self.pin_positions[p]
+            floor, margin = (self.never_floor, self.never_margin) if position is None else (self.floor, self.margin)
+            if similarity[row] >= floor and similarity[row] >= elsewhere(position) + margin:
                 return PinMatch(self.pins[p], float(similarity[row]), position)
         return None
 
 
 def compile_rules(rules: Rules, position: dict[str, int], sections: Sequence[str], analyzer_of: Callable[[str], Analyzer],
                   embedders: Sequence[Callable[[list[str]], np.ndarray]], threshold: float = PIN_THRESHOLD,
-                  dense: bool = False, floor: float = PIN_FLOOR, margin: float = PIN_MARGIN) -> Curated:
+                  dense: bool = False, floor: float = PIN_FLOOR, margin: float = PIN_MARGIN, never_floor: float = NEVER_FLOOR,
+                  never_margin: float = NEVER_MARGIN) -> Curated:
     """Compile `rules` for an index whose entries are at `position` (by id) with `sections` (by position).
 
     `analyzer_of(lang)`: the analyzer the index's BM25 cuts that language with; `embedders`: each dense model's
@@ -172,4 +184,4 @@ def compile_rules(rules: Rules, position: dict[str, int], sections: Sequence[str
     vectors = tuple(np.asarray(embed(examples), dtype=np.float32) for embed in embedders) if examples else ()
     positions = tuple(position[p.entry_id] if p.entry_id is not None else None for p in pins)
     return Curated(rules, hidden if hidden.any() else None, frozenset(stale), vectors, rows, pins, positions, threshold, dense,
-                   floor, margin, synonyms, position, sections)
+                   floor, margin, never_floor, never_margin, synonyms, position, sections)

@@ -29,7 +29,8 @@ from faq.text import normalize
 from index.disk.storage import LoadedIndex, require_embedder
 from index.embedders import Embedder
 from index.ranking.background import strip_terms
-from index.ranking.curation import PIN_FLOOR, PIN_MARGIN, PIN_THRESHOLD, Curated, PinMatch, compile_rules
+from index.ranking.curation import (NEVER_FLOOR, NEVER_MARGIN, PIN_FLOOR, PIN_MARGIN, PIN_THRESHOLD, Curated, PinMatch,
+                                    compile_rules)
 from index.ranking.entries import searchable
 from index.ranking.lexical import Analyzer, analyzer as analyzer_for
 from index.ranking.signals import DenseScores, DenseSignal, EntryScores, LexicalSignal, QueryBank, Signal, zscore_in_place
@@ -176,6 +177,7 @@ class Searcher:
         self._versions = table.versions
         self.pin_threshold = PIN_THRESHOLD  # index.ranking.curation; tests with fake models set their own
         self.pin_floor, self.pin_margin = PIN_FLOOR, PIN_MARGIN  # below the threshold: closer to the pin than to other entries
+        self.never_floor, self.never_margin = NEVER_FLOOR, NEVER_MARGIN  # a never pin's: closer to it than to any entry
         # synonyms expand the question the dense models embed too: on the cases of benchmarks.curation, BM25 alone fixed
         # 1 of 5 (a question's BM25 weighs 0.2 of the fusion), with the dense question too 4 of 5 (README "Curation")
         self.dense_synonyms = True
@@ -204,7 +206,8 @@ class Searcher:
         """`done` compiled these rules (the same version, or by hand the same content) with today's settings."""
         same = done.rules is rules or (rules.version and done.rules.version == rules.version) or done.rules == rules
         return (bool(same) and done.threshold == self.pin_threshold and done.dense == self.dense_synonyms
-                and (done.floor, done.margin) == (self.pin_floor, self.pin_margin))
+                and (done.floor, done.margin, done.never_floor, done.never_margin)
+                == (self.pin_floor, self.pin_margin, self.never_floor, self.never_margin))
 
     def _compile(self, rules: Rules) -> Curated:
         sections = [e.section for e in self.index.records.entries]
@@ -212,7 +215,7 @@ class Searcher:
                                                   else lambda lang: analyzer_for(lang, self.analyzer.version))
         embedders = [lambda texts, s=signal: s.embed([self._strip(t) for t in texts]) for signal in self._dense()]
         return compile_rules(rules, self._position, sections, analyzer_of, embedders, self.pin_threshold, self.dense_synonyms,
-                             self.pin_floor, self.pin_margin)
+                             self.pin_floor, self.pin_margin, self.never_floor, self.never_margin)
 
     def _known_vectors(self, signal: DenseSignal, questions: list[str]) -> np.ndarray:
         """The vectors of calibration's known questions: stored with the calibration (Learnt.vectors) where it has

@@ -58,14 +58,14 @@ class DenseScores(EntryScores):
     scored: tuple[np.ndarray, np.ndarray] | None = None
     layout: tuple[np.ndarray, np.ndarray] | None = None
 
-    def asked_elsewhere(self, entry: int) -> float:
-        """The plain cosine of the closest question-side vector (a question, a phrasing) of any entry but `entry`;
-        -inf when none was scored."""
+    def asked_elsewhere(self, entry: int | None) -> float:
+        """The plain cosine of the closest question-side vector (a question, a phrasing) of any entry but `entry` (None:
+        of any entry); -inf when none was scored."""
         if self.scored is None or self.layout is None:
             return float("-inf")
         sims, rows = self.scored
         vector_entry, is_passage = self.layout
-        keep = ~is_passage[rows] & (vector_entry[rows] != entry)
+        keep = ~is_passage[rows] if entry is None else ~is_passage[rows] & (vector_entry[rows] != entry)
         return float(sims[keep].max()) if keep.any() else float("-inf")
 
 
