@@ -175,7 +175,7 @@ def pins(answerer: Answerer) -> dict:
         similarity = np.mean([v @ q for v, q in zip(curated.pin_vectors, vectors)], axis=0)
         return np.array([similarity[curated.pin_rows == p].max() for p in range(len(PINS))])
 
-    own = [(float(per_pin(q)[p]), p) for p, (_, _, _, paraphrases) in enumerate(PINS) for q in paraphrases]
+    own = [(float(per_pin(q)[p]), q) for p, (_, _, _, paraphrases) in enumerate(PINS) for q in paraphrases]
     wrong = []
     for question, relevant in _questions(WATCH_QUESTIONS, ("dev",)):
         sims = per_pin(question)
@@ -188,7 +188,7 @@ def pins(answerer: Answerer) -> dict:
     return {"threshold": threshold, "paraphrases": len(own), "answered_at_threshold": answered_at(threshold),
             "answered_at": {str(t): answered_at(t) for t in (0.70, 0.75, 0.78, 0.80, 0.82, 0.85)},
             "closest_wrong_dev": {"similarity": worst[0], "question": worst[1], "pin": worst[2] + 1},
-            "missed": sorted((round(s, 3), PINS[p][3][0]) for s, p in own if s < threshold)[:10],
+            "missed": sorted((round(s, 3), q) for s, q in own if s < threshold)[:10],
             "paraphrase_similarity": {"min": min(s for s, _ in own), "median": statistics.median(s for s, _ in own)}}
 
 
