@@ -29,8 +29,16 @@ from faq.text import normalize
 from index.disk.storage import LoadedIndex, require_embedder
 from index.embedders import Embedder
 from index.ranking.background import strip_terms
-from index.ranking.curation import (NEVER_FLOOR, NEVER_MARGIN, PIN_FLOOR, PIN_MARGIN, PIN_THRESHOLD, Curated, PinMatch,
-                                    compile_rules)
+from index.ranking.curation import (
+    NEVER_FLOOR,
+    NEVER_MARGIN,
+    PIN_FLOOR,
+    PIN_MARGIN,
+    PIN_THRESHOLD,
+    Curated,
+    PinMatch,
+    compile_rules,
+)
 from index.ranking.entries import searchable
 from index.ranking.lexical import Analyzer, analyzer as analyzer_for
 from index.ranking.signals import DenseScores, DenseSignal, EntryScores, LexicalSignal, QueryBank, Signal, zscore_in_place
