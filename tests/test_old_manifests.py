@@ -1,0 +1,56 @@
+"""Index folders in users' hands open and decide as they did: manifests written before calibration was one type.
+
+tests/fixtures/manifests/ holds manifests of the bundled FAQ indexed with the fake models, as the code wrote them before
+(labelled.json, label-free.json: written by `store_calibration`; labelled-model.json: the labelled one answering by the
+model's probability, with its answer threshold and known-question weight; before-norms.json: the label-free one without
+the fields later versions added, as an index calibrated before the decision model has it), and decisions.json what
+each decided for the watch shop's questions (outcome, reason, confidence, score, first entry), recorded then."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from faq.retrieval import RetrievalConfig
+from index.disk.manifest import IndexManifest
+from index.pipeline import open_answerer
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "manifests"
+WRITTEN = ("labelled", "labelled-model", "label-free")  # as store_calibration wrote them
+DECISIONS = json.loads((FIXTURES / "decisions.json").read_text(encoding="utf-8"))
+
+
+def _raw(name: str) -> dict:
+    return json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("name", WRITTEN)
+def test_an_old_manifest_loads_and_is_written_back_the_same(name):
+    raw = _raw(name)
+    manifest = IndexManifest.model_validate_json(json.dumps(raw))
+    assert json.loads(manifest.model_dump_json()) == raw
+
+
+def test_a_manifest_from_before_the_decision_model_loads_with_its_defaults():
+    raw = _raw("before-norms")["calibration"]
+    calibration = IndexManifest.model_validate(_raw("before-norms")).calibration
+    assert calibration is not None and calibration.norms is None and calibration.method == "labelled"
+    written = json.loads(calibration.model_dump_json())
+    assert {k: written[k] for k in raw} == raw
+
+
+@pytest.mark.parametrize("name", [*WRITTEN, "before-norms"])
+def test_an_old_manifest_decides_as_it_did(name, fake_raw_index_dir, fake_models, tmp_path):
+    folder = tmp_path / name
+    shutil.copytree(fake_raw_index_dir, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["calibration"] = _raw(name)["calibration"]
+    (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    answerer = open_answerer(folder, RetrievalConfig(), fake_models)
+    decided = {}
+    for question in DECISIONS[name]:
+        a = answerer.answer_uncached(question, 5)
+        decided[question] = [a.outcome, a.decision.reason if a.decision else None, round(a.confidence, 6), round(a.score, 6),
+                             a.hits[0].entry_id if a.hits else None]
+    assert decided == DECISIONS[name]
