@@ -114,14 +114,15 @@ def say_calibration(result: CalibrationResult) -> None:
     """How the index was calibrated, in plain words, with the fix when it was label-free."""
     from index.deciding.decide import shipped_model  # loaded already: the index was just calibrated
 
-    info = result.info
-    if result.method == "labelled":
-        left_out = f"; left out of questions: {', '.join(info.background_terms)}" if info.background_terms else ""
-        refused = f"; {len(info.out_of_scope)} known out-of-scope questions" if info.out_of_scope else ""
-        rule = (f"answer when the similarity score ≥ {info.threshold:.4f} (it put more dev questions right than the decision model)"
-                if info.rule == "threshold" else
-                f"answer when the decision model's probability ≥ {info.answer_at if info.answer_at is not None else shipped_model().answer_at:.3f}")
-        console.print(f"calibrated on labelled questions: {rule} ({result.questions} dev questions){left_out}{refused}")
+    calibration = result.calibration
+    if calibration.method == "labelled":
+        learnt = calibration.learnt
+        left_out = f"; left out of questions: {', '.join(learnt.background_terms)}" if learnt.background_terms else ""
+        refused = f"; {len(learnt.known_out_of_scope)} known out-of-scope questions" if learnt.known_out_of_scope else ""
+        at = calibration.answer_at if calibration.answer_at is not None else shipped_model().answer_at
+        rule = (f"answer when the similarity score ≥ {calibration.threshold:.4f} (it put more dev questions right than the "
+                "decision model)" if calibration.rule == "threshold" else f"answer when the decision model's probability ≥ {at:.3f}")
+        console.print(f"calibrated on labelled questions: {rule} ({calibration.questions} dev questions){left_out}{refused}")
         return
     bank = f"{result.logged_questions} logged questions" if result.logged_questions else "them"
     console.print(
@@ -193,7 +194,7 @@ def ingest_json(corpus: Path | str, index_dir: Path, settings: Settings, check: 
         "entries_removed": c.removed if c else None,
         "texts_embedded": c.texts_embedded if c else None, "texts_reused": c.texts_reused if c else None,
         "reused_from": c.reused_from if c else None, "build_seconds": m.build_seconds,
-        "calibration": result.calibration.method, "phrasings": result.phrasings, "notes": list(result.notes),
+        "calibration": result.calibration.calibration.method, "phrasings": result.phrasings, "notes": list(result.notes),
         "removed_versions": list(result.removed), "leftovers": list(result.leftovers), "published": result.published,
         "pages_fetched": len(result.site.fetch.pages) if result.site else None,
         "pages_unchanged": sum(p.not_modified for p in result.site.fetch.pages) if result.site else None,

@@ -28,9 +28,10 @@ from eval.decision_data import WORK, DevCorpus, Example, all_corpora
 from faq.junk import junk_reason
 from faq.retrieval import RetrievalConfig
 from index.deciding.decide import MODEL_FILE, DecisionModel, Logistic
-from index.deciding.evidence import FEATURES, CorpusTerms, Norms, gather, is_terse
+from index.deciding.evidence import FEATURES, CorpusTerms, gather, is_terse
 from index.deciding.label_free import MARGIN, document_frequencies, off_topic_questions, terse_version
 from index.disk.build import MANIFEST
+from index.disk.calibration import Norms
 from index.embedders import Embedder, EmbeddingCache
 from index.pipeline import build_index, fit_label_free
 from index.ranking.entries import open_index  # ready to search: the decision reads its entry table

@@ -13,15 +13,15 @@ import numpy as np
 from faq.files import write_atomically
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
-from index.deciding.answer import Answerer, Calibration
+from index.deciding.answer import Answerer
 from index.deciding.calibrate import LabelledQuestion, calibrate
 from index.deciding.decide import shipped_model
-from index.deciding.evidence import Norms
 from index.deciding.label_free import LabelFreeFit, fit_threshold, off_topic_questions
 from index.deciding.short_answer import ShortAnswerer, sentence_model as sentence_model_of, sentence_texts, sentences
 from index.disk.build import MANIFEST, Progress, build_folder
+from index.disk.calibration import NOTHING_LEARNT, Calibration, Learnt
 from index.disk.known import CALIBRATION_QUERIES, Vectors as KnownVectors, load_known, save_known
-from index.disk.manifest import CalibrationInfo, CalibrationMethod, IndexManifest, QueryBankInfo
+from index.disk.manifest import IndexManifest
 from index.disk.reuse import VectorPool
 from index.disk.sentence_vectors import SentenceSplit
 from index.disk.storage import LoadedIndex, read_manifest
@@ -30,8 +30,8 @@ from index.embedders import Embedder, EmbeddingCache, load_embedders
 from index.ranking.background import learn as learn_background, learn_from_traffic
 from index.ranking.entries import SearchableIndex, open_index, searchable
 from index.ranking.lexical import analyzer
-from index.ranking.search import Learnt, Searcher
-from index.ranking.signals import EntryLayout, LexicalSignal, QueryBank
+from index.ranking.search import Searcher
+from index.ranking.signals import EntryLayout, LexicalSignal
 from ingest.chunk import DEFAULT_MAX_CHARS, DEFAULT_OVERLAP
 from ingest.corpus import Corpus
 
@@ -53,10 +53,12 @@ def build_index(corpus: Corpus, embedder: Embedder | Sequence[Embedder], out: st
                         lexical=lambda records: LexicalSignal(records, EntryLayout(records), records.lang), reuse=reuse)
 
 
-def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], learnt: Learnt = Learnt()) -> Searcher:
-    """A searcher for the config, with what calibration learnt for it (`fit` learns only what the config asks for)."""
+def open_searcher(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], learnt: Learnt = NOTHING_LEARNT,
+                  vectors: KnownVectors | None = None) -> Searcher:
+    """A searcher for the config, with what calibration learnt for it (`fit` learns only what the config asks for) and
+    the vectors of its known questions (index.disk.known)."""
     primary, *members = embedders
-    return Searcher(index, config, primary, members, learnt)
+    return Searcher(index, config, primary, members, learnt, vectors)
 
 
 def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
@@ -65,36 +67,37 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
 
     In order: background words; how much known phrasings count (when the index has any); the query
     bank (every question, labels unused); the known out-of-scope questions; then the threshold.
-    The searcher returned uses `embedders` themselves; fitting embeds each question once."""
+    The calibration holds what the ranking learnt (`Calibration.learnt`); the searcher returned ranks with it, with
+    `embedders` themselves and the known questions' vectors (`Searcher.vectors`). Fitting embeds each question once."""
     index = searchable(index)  # one entry table for every searcher opened while fitting
     final_embedders, embedders = embedders, [EmbeddingCache(e) for e in embedders]
     searcher = open_searcher(index, config, embedders)
-    learnt = Learnt()
+    learnt = NOTHING_LEARNT
     if config.background:
-        learnt = replace(learnt, background=learn_background(_top_entry(searcher), questions, searcher.analyzer))
+        background = learn_background(_top_entry(searcher), questions, searcher.analyzer)
+        learnt = learnt.model_copy(update={"background_terms": tuple(sorted(background))})
     in_scope = [q for q in questions if q.relevant]
     if len(config.phrasing_discounts) > 1 and "alt" in index.records.vector_kind and in_scope:
         # accepted phrasings help on some sets (Quebec French +0.12 hit@1) and hurt on others (crowd-written English)
         def right(discount: float) -> int:
-            top = _top_entry(open_searcher(index, config, embedders, replace(learnt, phrasing_discount=discount)))
+            top = _top_entry(open_searcher(index, config, embedders, learnt.model_copy(update={"phrasing_discount": discount})))
             return sum(top(q.text) in q.relevant for q in in_scope)
 
         scored = [(right(d), -d) for d in config.phrasing_discounts]
-        learnt = replace(learnt, phrasing_discount=-max(scored)[1])
+        learnt = learnt.model_copy(update={"phrasing_discount": -max(scored)[1]})
     searcher = open_searcher(index, config, embedders, learnt)
     if config.query_bank and len(questions) >= MIN_QUERY_BANK:
-        learnt = replace(learnt, query_bank=searcher.query_bank_of([q.text for q in questions]))
+        learnt = learnt.model_copy(update={"query_bank": searcher.query_bank_of([q.text for q in questions])})
     if config.known_out_of_scope:
-        learnt = replace(learnt, out_of_scope=tuple(q.text for q in questions if not q.relevant))
+        learnt = learnt.model_copy(update={"known_out_of_scope": tuple(q.text for q in questions if not q.relevant)})
     # the decision's per-corpus norms and the off-topic lines come as for a label-free index (its evidence is on that scale)
     found = fit_threshold(open_searcher(index, config, embedders, learnt), off_topic_questions("dev"))
-    learnt = replace(learnt, off_topic=found.off_topic)
-    fitted = open_searcher(index, config, embedders, learnt)
+    fitted = open_searcher(index, config, embedders, found.calibration.learnt)
     calibration = calibrate(fitted, list(questions), norms=found.calibration.norms)
     # the label-free margin rule is not added here: on the watch-faq dev split (background words left
     # out) it refused 3 more in-scope questions (0.034 -> 0.085) for 0.03 more out-of-scope recall
-    learnt = replace(learnt, vectors=fitted.known_question_vectors())  # embedded once, while fitting
-    return open_searcher(index, config, final_embedders, learnt), calibration
+    vectors = fitted.known_question_vectors()  # embedded once, while fitting
+    return open_searcher(index, config, final_embedders, calibration.learnt, vectors), calibration
 
 
 def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], off_topic: Sequence[str],
@@ -114,27 +117,28 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     caches = [EmbeddingCache(e, (earlier or {}).get(e.name)) for e in embedders]
     final_embedders, embedders = embedders, [*caches]
     _remember_own_questions(index, caches)
-    learnt = Learnt()
+    learnt = NOTHING_LEARNT
     questions = list(dict.fromkeys(traffic))
     if len(questions) < MIN_QUERY_BANK:
         questions = list(dict.fromkeys(off_topic))
     if config.query_bank and len(questions) >= MIN_QUERY_BANK:
-        learnt = replace(learnt, query_bank=open_searcher(index, config, embedders).query_bank_of(questions))
+        learnt = learnt.model_copy(update={"query_bank": open_searcher(index, config, embedders).query_bank_of(questions)})
     logged = list(dict.fromkeys(traffic))
     if config.background and len(logged) >= MIN_QUERY_BANK:
         searcher = open_searcher(index, config, embedders, learnt)
         titles = {e.id: searcher.analyzer.terms(e.question) for e in index.records.entries}
         background = learn_from_traffic(_top_entry(searcher), logged, titles, searcher.analyzer)
         if background:
-            learnt = replace(learnt, background=background)
+            learnt = learnt.model_copy(update={"background_terms": tuple(sorted(background))})
             if config.query_bank and learnt.query_bank:  # the bank as questions are scored: without the background words
-                learnt = replace(learnt, query_bank=open_searcher(index, config, embedders, learnt).query_bank_of(questions))
+                bank = open_searcher(index, config, embedders, learnt).query_bank_of(questions)
+                learnt = learnt.model_copy(update={"query_bank": bank})
     found = fit_threshold(open_searcher(index, config, embedders, learnt), off_topic)
-    learnt = replace(learnt, off_topic=found.off_topic)
+    learnt = found.calibration.learnt  # with the off-topic lines kept
     # the kept lines were embedded while fitting: their vectors come from the cache, not from the models again
-    learnt = replace(learnt, vectors=open_searcher(index, config, embedders, learnt).known_question_vectors())
+    vectors = open_searcher(index, config, embedders, learnt).known_question_vectors()
     found = replace(found, embedded={cache.name: dict(cache.embedded) for cache in caches})
-    return open_searcher(index, config, final_embedders, learnt), found
+    return open_searcher(index, config, final_embedders, learnt, vectors), found
 
 
 def _remember_own_questions(index: SearchableIndex, caches: Sequence[EmbeddingCache]) -> None:
@@ -156,45 +160,19 @@ def _top_entry(searcher: Searcher) -> Callable[[str], str | None]:
     return lambda question: next((h.entry_id for h in searcher.rank(question, limit=1).hits), None)
 
 
-def calibration_info(searcher: Searcher, calibration: Calibration, config: RetrievalConfig, source: str,
-                     questions: int, method: CalibrationMethod = "labelled") -> CalibrationInfo:
-    """What the manifest keeps of a fit: enough for `open_answerer` to rebuild the same searcher."""
-    learnt = searcher.learnt
-    return CalibrationInfo(threshold=round(calibration.threshold, 5), scale=round(calibration.scale, 5), method=method,
-                           retrieval=config.key(), source=source, questions=questions,
-                           background_terms=tuple(sorted(learnt.background)), out_of_scope=learnt.out_of_scope,
-                           query_bank={name: QueryBankInfo(mean=tuple(b.mean.tolist()), std=tuple(b.std.tolist()))
-                                       for name, b in learnt.query_bank.items()},
-                           phrasing_discount=learnt.phrasing_discount, off_topic=learnt.off_topic,
-                           off_topic_margin=calibration.off_topic_margin,
-                           norms=calibration.norms.to_dict() if calibration.norms is not None else None,
-                           answer_at=calibration.answer_at, known_weight=calibration.known_weight, rule=calibration.rule,
-                           decision_model=shipped_model().version if calibration.answer_at is not None else "")
-
-
-def learnt_from(info: CalibrationInfo, vectors: KnownVectors | None = None) -> Learnt:
-    """The inverse of `calibration_info`, for opening a calibrated index; `vectors`: its known questions' (index.disk.known)."""
-    return Learnt(
-        background=frozenset(info.background_terms), out_of_scope=info.out_of_scope,
-        query_bank={name: QueryBank(np.array(b.mean, np.float32), np.array(b.std, np.float32)) for name, b in info.query_bank.items()},
-        phrasing_discount=info.phrasing_discount, off_topic=info.off_topic, vectors=vectors or {},
-    )
-
-
-def calibration_from(info: CalibrationInfo) -> Calibration:
-    """The decision's calibration as the manifest keeps it (the inverse of `calibration_info`'s part)."""
-    norms = Norms.from_dict(info.norms) if info.norms is not None else None
-    answer_at = info.answer_at if answer_at_current(info) else None
-    if answer_at != info.answer_at:
-        log.warning("the index's answer threshold was chosen for another decision model (%r): the shipped model's own is used "
-                    "until faq calibrate (or faq serve) recalibrates it", info.decision_model or "before versions")
-    return Calibration(info.threshold, info.scale, info.off_topic_margin, method=info.method, norms=norms,
-                       answer_at=answer_at, known_weight=info.known_weight, rule=info.rule)
-
-
-def answer_at_current(info: CalibrationInfo) -> bool:
+def answer_at_current(calibration: Calibration) -> bool:
     """Whether a labelled answer threshold was chosen for the decision model that ships now (its probabilities moved)."""
-    return info.answer_at is None or info.decision_model == shipped_model().version
+    return calibration.answer_at is None or calibration.decision_model == shipped_model().version
+
+
+def for_shipped_model(calibration: Calibration) -> Calibration:
+    """The calibration as the shipped decision model applies it: an answer threshold chosen for another version is left
+    out (the shipped model's own is used) until the index is recalibrated."""
+    if answer_at_current(calibration):
+        return calibration
+    log.warning("the index's answer threshold was chosen for another decision model (%r): the shipped model's own is used "
+                "until faq calibrate (or faq serve) recalibrates it", calibration.decision_model or "before versions")
+    return calibration.model_copy(update={"answer_at": None})
 
 
 def short_answerer(index: LoadedIndex, embedders: list[Embedder]) -> ShortAnswerer:
@@ -225,21 +203,23 @@ def answerer_of(index: SearchableIndex, config: RetrievalConfig, embedders: list
     """`open_answerer` on an index loaded already (usecases.answering reads its languages first)."""
     for model in embedders:
         model.warm_up()
-    info = index.manifest.calibration
-    calibration, learnt = None, Learnt()
-    if info is not None and info.retrieval == config.key():
-        calibration, learnt = calibration_from(info), learnt_from(info, load_known(index.path))
-    elif info is not None:
+    calibration = index.manifest.calibration
+    if calibration is not None and calibration.retrieval != config.key():
         log.warning("index calibrated for %r, serving %r: answering without a 'no answer' threshold; rerun faq calibrate",
-                    info.retrieval, config.key())
-    return Answerer(open_searcher(index, config, embedders, learnt), calibration, short_answerer(index, embedders))
+                    calibration.retrieval, config.key())
+        calibration = None
+    if calibration is None:
+        return Answerer(open_searcher(index, config, embedders), None, short_answerer(index, embedders))
+    searcher = open_searcher(index, config, embedders, calibration.learnt, load_known(index.path))
+    return Answerer(searcher, for_shipped_model(calibration), short_answerer(index, embedders))
 
 
-def store_calibration(path: str | Path, info: CalibrationInfo, vectors: KnownVectors | None = None,
-                      embedded: KnownVectors | None = None) -> None:
-    """Write the calibration into the manifest; the old manifest stays whole until the rename.
+def store_calibration(path: str | Path, calibration: Calibration, vectors: KnownVectors | None = None,
+                      embedded: KnownVectors | None = None) -> Calibration:
+    """Write the calibration into the manifest; the old manifest stays whole until the rename. Returns it as the
+    manifest now holds it (its floats rounded as written).
 
-    `vectors`: the known questions' (Learnt.vectors), written first, so a reader of the new
+    `vectors`: the known questions' (Searcher.vectors), written first, so a reader of the new
     manifest finds them. `embedded`: every question a label-free fit embedded (LabelFreeFit.embedded), for the
     next one. Only the manifest is read: the caller fitted on the loaded index, so its vectors were checked then."""
     folder, _ = resolve(Path(path))
@@ -248,5 +228,8 @@ def store_calibration(path: str | Path, info: CalibrationInfo, vectors: KnownVec
     if embedded:
         save_known(folder, embedded, CALIBRATION_QUERIES)
     manifest_path = folder / MANIFEST
-    updated = read_manifest(folder).model_copy(update={"calibration": info})
-    write_atomically(manifest_path, updated.model_dump_json(indent=2))
+    written = read_manifest(folder).model_copy(update={"calibration": calibration}).model_dump_json(indent=2)
+    write_atomically(manifest_path, written)
+    stored = IndexManifest.model_validate_json(written).calibration
+    assert stored is not None
+    return stored

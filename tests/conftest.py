@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from feedback.store import FeedbackStore
     from index import Searcher
     from index.deciding.answer import Answerer
-    from index.disk.manifest import CalibrationInfo, IndexManifest
+    from index.disk.calibration import Calibration
+    from index.disk.manifest import IndexManifest
     from index.embedders import Embedder, UseEmbedder
     from ingest import Corpus
 
@@ -38,7 +39,7 @@ DOC = "enigme-ba793-faq"
 CALIBRATION_SET = ROOT / "eval" / "datasets" / "watch-faq" / "queries.jsonl"
 
 
-def calibration_of(manifest: IndexManifest) -> CalibrationInfo:
+def calibration_of(manifest: IndexManifest) -> Calibration:
     """A manifest's calibration; the test fails when the index was not calibrated."""
     assert manifest.calibration is not None, "the index is not calibrated"
     return manifest.calibration
@@ -79,13 +80,13 @@ def index_dir(tmp_path_factory: pytest.TempPathFactory, corpus: Corpus, embedder
     from faq.retrieval import RetrievalConfig
     from index import build_index, load_index
     from index.deciding.calibrate import read_labelled
-    from index.pipeline import calibration_info, fit, store_calibration
+    from index.pipeline import fit, store_calibration
 
     path = tmp_path_factory.mktemp("index") / "watch-faq"
     build_index(corpus, [embedder, use_embedder], path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
     fitted, found = fit(load_index(path), RetrievalConfig(), [embedder, use_embedder], dev)
-    store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)), fitted.learnt.vectors)
+    store_calibration(path, found.model_copy(update={"source": "watch-faq dev"}), fitted.vectors)
     return path
 
 
@@ -215,14 +216,14 @@ def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir:
     from faq.retrieval import RetrievalConfig
     from index import load_index
     from index.deciding.calibrate import read_labelled
-    from index.pipeline import calibration_info, fit, store_calibration
+    from index.pipeline import fit, store_calibration
 
     path = tmp_path_factory.mktemp("fake-calibrated") / "watch-faq"
     shutil.copytree(fake_raw_index_dir, path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
     models: list[Embedder] = [*fake_models]
     fitted, found = fit(load_index(path), RetrievalConfig(), models, dev)
-    store_calibration(path, calibration_info(fitted, found, RetrievalConfig(), "watch-faq dev", len(dev)), fitted.learnt.vectors)
+    store_calibration(path, found.model_copy(update={"source": "watch-faq dev"}), fitted.vectors)
     return path
 
 

@@ -99,10 +99,10 @@ def install(cache: FitCache, module: Any, set_attr: Callable[[Any, str, object],
         if kept is None:
             searcher, result = run()
             if key:
-                cache.put(key, (searcher.learnt, result))
+                cache.put(key, (searcher.learnt, searcher.vectors, result))
             return searcher, result
-        learnt, result = kept
-        return open_searcher(index, config, embedders, learnt), result
+        learnt, vectors, result = kept
+        return open_searcher(index, config, embedders, learnt, vectors), result
 
     def cached_fit_label_free(index, config, embedders, off_topic, traffic=(), earlier=None):
         key = digest("label-free", index, config, embedders, off_topic, traffic, earlier or {})

@@ -39,7 +39,7 @@ def test_the_watch_shop_dev_questions_teach_that_montre_is_background(index_dir,
 
 @pytest.mark.model
 def test_calibration_stores_the_words_it_learnt_in_the_manifest(index_dir):
-    assert "montr" in calibration_of(load_index(index_dir).manifest).background_terms
+    assert "montr" in calibration_of(load_index(index_dir).manifest).learnt.background_terms
 
 
 @pytest.mark.model

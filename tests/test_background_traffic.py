@@ -68,10 +68,10 @@ def test_label_free_calibration_learns_background_words_from_traffic_only(fake_r
     monkeypatch.setattr(index.pipeline, "learn_from_traffic", learnt)
     off_topic = off_topic_questions("dev")
     searcher, _ = fit_label_free(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models, off_topic)
-    assert not calls and not searcher.learnt.background  # day one: no traffic, nothing learnt
+    assert not calls and not searcher.learnt.background_terms  # day one: no traffic, nothing learnt
     traffic = [f"question {i} sur ma montre" for i in range(25)]
     searcher, _ = fit_label_free(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models, off_topic, traffic)
-    assert calls == [traffic] and searcher.learnt.background == frozenset({"montr"})
+    assert calls == [traffic] and searcher.learnt.background_terms == ("montr",)
     no_background = RetrievalConfig(background=False)
     searcher, _ = fit_label_free(load_index(fake_raw_index_dir), no_background, fake_models, off_topic, traffic)
-    assert len(calls) == 1 and not searcher.learnt.background
+    assert len(calls) == 1 and not searcher.learnt.background_terms

@@ -11,9 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from index.deciding.decide import MODEL_FILE, Calibration, Decider, DecisionModel, Logistic, grade, shipped_model
-from index.deciding.evidence import FEATURES, Norms, Spread, is_terse, latin_share, shape, word_count
+from index.deciding.decide import MODEL_FILE, Decider, DecisionModel, Logistic, grade, shipped_model
+from index.deciding.evidence import FEATURES, is_terse, latin_share, shape, word_count
 from index.deciding.label_free import terse_version
+from index.disk.calibration import Calibration, Norms, Spread
 from index.ranking.lexical import analyzer
 from index.ranking.search import Hit, Ranking
 from ingest.models import Chunk
@@ -39,7 +40,7 @@ def _model_on(feature: str, answer_weight: float, domain_weight: float, answer_a
 
 
 def _decider(model: DecisionModel, **calibration: Any) -> Decider:
-    return Decider(Calibration(0.5, 0.1, None, "label-free", NORMS, **calibration), None, frozenset({"fr"}), model)
+    return Decider(Calibration(threshold=0.5, scale=0.1, method="label-free", norms=NORMS, **calibration), None, frozenset({"fr"}), model)
 
 
 def test_a_question_scoring_like_the_faq_s_own_questions_is_answered():
@@ -59,7 +60,7 @@ def test_a_question_far_from_everything_here_is_none_even_when_an_entry_ranks_fi
 
 def test_a_question_mark_changes_no_evidence_and_no_decision():
     """The dev data's CLINC questions carry no punctuation and its off-topic lines do: a "?" must not say "off topic"."""
-    decider = Decider(Calibration(0.5, 0.1, None, "label-free", NORMS), None, frozenset({"fr"}), shipped_model())
+    decider = Decider(Calibration(threshold=0.5, scale=0.1, method="label-free", norms=NORMS), None, frozenset({"fr"}), shipped_model())
     ranking = _ranking(0.78, 0.7, 0.66)
     with_mark, without = (decider.decide(q, ranking) for q in ("Puis-je payer en bitcoin ?", "Puis-je payer en bitcoin"))
     assert with_mark.evidence == without.evidence
@@ -91,20 +92,20 @@ def test_a_terse_question_is_compared_with_terse_versions_of_the_faq_s_questions
 
 
 def test_an_index_calibrated_before_the_decision_model_is_decided_by_its_threshold():
-    old = Decider(Calibration(0.7, 0.05), None, frozenset({"fr"}), _model_on("z_own", 2.0, 1.0))
+    old = Decider(Calibration(threshold=0.7, scale=0.05), None, frozenset({"fr"}), _model_on("z_own", 2.0, 1.0))
     assert old.decide("garantie ?", _ranking(0.75, 0.5)).outcome == "answer"
     assert old.decide("garantie ?", _ranking(0.65, 0.5)).outcome == "none"
 
 
 def test_closeness_to_an_off_topic_line_is_evidence_for_the_model_not_a_veto():
     # "prices" in a bike shop comes closer (USE) to some generic off-topic line than to the FAQ; the model weighs that
-    decider = Decider(Calibration(0.5, 0.1, 0.1, "label-free", NORMS), None, frozenset({"fr"}), _model_on("z_own", 2.0, 1.0))
+    decider = Decider(Calibration(threshold=0.5, scale=0.1, off_topic_margin=0.1, method="label-free", norms=NORMS), None, frozenset({"fr"}), _model_on("z_own", 2.0, 1.0))
     ranking = replace(_ranking(0.75, 0.6), off_topic_margin=0.3)
     assert decider.decide("tarifs", ranking).outcome == "answer"
 
 
 def test_an_index_without_norms_keeps_its_off_topic_margin_rule():
-    old = Decider(Calibration(0.7, 0.05, 0.1), None, frozenset({"fr"}), _model_on("z_own", 2.0, 1.0))
+    old = Decider(Calibration(threshold=0.7, scale=0.05, off_topic_margin=0.1), None, frozenset({"fr"}), _model_on("z_own", 2.0, 1.0))
     ranking = replace(_ranking(0.75, 0.5), off_topic_margin=0.3)
     assert (old.decide("garantie ?", ranking).outcome, old.decide("garantie ?", ranking).reason) == ("none", "off-topic")
 
@@ -209,12 +210,11 @@ def test_labelled_calibration_keeps_the_answer_threshold_near_the_shipped_one(fa
                                              ("threshold", "similarity score ≥ 0.2500")])
 def test_faq_calibrate_says_which_rule_answers(rule, said, capsys):
     from cli.main import say_calibration
-    from index.disk.manifest import CalibrationInfo
     from usecases.calibrate import CalibrationResult
 
-    info = CalibrationInfo(threshold=0.25, scale=0.05, retrieval="r", source="s", questions=10, rule=rule,
-                           answer_at=0.4 if rule == "model" else None, norms=NORMS.to_dict())
-    say_calibration(CalibrationResult("labelled", info, 10))
+    calibration = Calibration(threshold=0.25, scale=0.05, retrieval="r", source="s", questions=10, rule=rule,
+                              answer_at=0.4 if rule == "model" else None, norms=NORMS)
+    say_calibration(CalibrationResult(calibration))
     assert said in " ".join(capsys.readouterr().out.split())
 
 

@@ -83,7 +83,7 @@ def test_faq_calibrate_resolves_question_titles_against_the_index(fake_index_dir
     assert result.exit_code == 0, result.output
     info = calibration_of(read_manifest(index))
     assert info.questions == 4 and info.source == f"{questions} (dev)"
-    assert info.out_of_scope == ("Vous vendez des cartes cadeaux ?",) and info.retrieval == settings.retrieval().key()
+    assert info.learnt.known_out_of_scope == ("Vous vendez des cartes cadeaux ?",) and info.retrieval == settings.retrieval().key()
 
 
 def test_faq_eval_on_all_splits_says_the_dev_questions_it_scores_are_the_ones_it_calibrated_on(questions, tmp_path, monkeypatch, fake_models):

@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from faq.junk import is_mash, junk_reason
-from index.deciding.answer import Answerer, Calibration
+from index.deciding.answer import Answerer
+from index.disk.calibration import Calibration
 
 from conftest import ROOT
 

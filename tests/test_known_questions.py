@@ -15,7 +15,7 @@ from index.deciding.label_free import off_topic_questions
 from index.disk.known import KNOWN, load_known
 from index.disk.storage import load_index
 from index.embedders import Embedder
-from index.pipeline import calibration_info, fit_label_free, open_answerer, store_calibration
+from index.pipeline import fit_label_free, open_answerer, store_calibration
 
 from conftest import calibration_of
 from fakes import RecordingEmbedder as Counting
@@ -34,28 +34,27 @@ def label_free_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir:
     shutil.copytree(fake_raw_index_dir, path)
     config = RetrievalConfig()
     searcher, found = fit_label_free(load_index(path), config, fake_models, off_topic_questions("dev"))
-    store_calibration(path, calibration_info(searcher, found.calibration, config, "label-free test", 0, method="label-free"),
-                      searcher.learnt.vectors)
+    store_calibration(path, found.calibration.model_copy(update={"source": "label-free test"}), searcher.vectors)
     return path
 
 
 def test_opening_a_labelled_calibration_embeds_none_of_its_known_questions(fake_index_dir: Path, fake_models: list) -> None:
     counting = [Counting(m) for m in fake_models]
     answerer = open_answerer(fake_index_dir, RetrievalConfig(), counting)
-    assert answerer.searcher.learnt.out_of_scope  # there are known out-of-scope questions to compare with
+    assert answerer.searcher.learnt.known_out_of_scope  # there are known out-of-scope questions to compare with
     assert [c.questions for c in counting] == [[], []]
 
 
 def test_opening_a_label_free_calibration_embeds_none_of_its_off_topic_lines(label_free_dir: Path, fake_models: list) -> None:
     counting = [Counting(m) for m in fake_models]
     answerer = open_answerer(label_free_dir, RetrievalConfig(), counting)
-    assert len(answerer.searcher.learnt.off_topic) > 100
+    assert len(answerer.searcher.learnt.off_topic_lines) > 100
     assert [c.questions for c in counting] == [[], []]
 
 
 def test_the_file_holds_each_models_vectors_of_the_known_questions(label_free_dir: Path, fake_models: list) -> None:
     known = load_known(label_free_dir)
-    off_topic = calibration_of(load_index(label_free_dir).manifest).off_topic
+    off_topic = calibration_of(load_index(label_free_dir).manifest).learnt.off_topic_lines
     use = fake_models[1]  # the off-topic margin is measured with USE (here its fake)
     assert set(known[use.name]) == set(off_topic)
     text = off_topic[0]

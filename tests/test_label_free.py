@@ -15,7 +15,7 @@ from faq.settings import Settings
 from feedback.factory import open_feedback_store
 from index.deciding.label_free import off_topic_questions, own_question_scores
 from index.disk.storage import load_index
-from index.pipeline import calibration_info, fit_label_free, open_answerer, open_searcher, store_calibration
+from index.pipeline import fit_label_free, open_answerer, open_searcher, store_calibration
 from service import create_app
 from usecases.calibrate import calibrate_index
 
@@ -36,7 +36,7 @@ def label_free_dir(index_dir, tmp_path_factory, embedder, use_embedder):
     shutil.copytree(index_dir, path)
     config = RetrievalConfig()
     searcher, found = fit_label_free(load_index(path), config, [embedder, use_embedder], off_topic_questions("dev"))
-    store_calibration(path, calibration_info(searcher, found.calibration, config, "label-free test", 0, method="label-free"))
+    store_calibration(path, found.calibration.model_copy(update={"source": "label-free test"}))
     return path
 
 
@@ -52,7 +52,7 @@ def fake_label_free_dir(fake_raw_index_dir, tmp_path_factory, fake_models):
     shutil.copytree(fake_raw_index_dir, path)
     config = RetrievalConfig()
     searcher, found = fit_label_free(load_index(path), config, fake_models, off_topic_questions("dev"))
-    store_calibration(path, calibration_info(searcher, found.calibration, config, "label-free test", 0, method="label-free"))
+    store_calibration(path, found.calibration.model_copy(update={"source": "label-free test"}))
     return path
 
 
@@ -88,7 +88,7 @@ def test_a_label_free_index_answers_what_its_faq_answers(answerer, question):
 def test_the_manifest_says_the_index_was_calibrated_label_free(fake_label_free_dir):
     info = calibration_of(load_index(fake_label_free_dir).manifest)
     assert info.method == "label-free"
-    assert not info.background_terms and not info.out_of_scope  # both need labels
+    assert not info.learnt.background_terms and not info.learnt.known_out_of_scope  # both need labels
 
 
 def test_leaving_an_entrys_own_question_out_lowers_its_score(fake_index_dir, fake_models):
@@ -144,7 +144,7 @@ def test_logged_questions_become_the_query_bank(fake_index_dir, fake_everywhere,
             store.log_query(f"question numéro {i} sur la livraison ?", "search", True, 0.9, None)
     calibrate_index(copy, None, settings)
     info = calibration_of(load_index(copy).manifest)
-    assert info.method == "label-free" and info.query_bank and "25 logged questions" in info.source
+    assert info.method == "label-free" and info.learnt.query_bank and "25 logged questions" in info.source
 
 
 def test_readyz_and_documents_say_how_the_index_was_calibrated(fake_label_free_dir, fake_models, tmp_path):

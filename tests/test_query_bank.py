@@ -1,15 +1,13 @@
 """Query bank: how the calibration questions score against each entry tempers entries that every question comes close to."""
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
 
 from faq.retrieval import RetrievalConfig
 from index.deciding.calibrate import read_labelled
+from index.disk.calibration import QueryBank
 from index.disk.storage import load_index
 from index.pipeline import MIN_QUERY_BANK, fit, open_searcher
-from index.ranking.signals import QueryBank
 
 from conftest import CALIBRATION_SET, calibration_of
 
@@ -17,7 +15,7 @@ WARRANTY = "enigme-ba793-faq:3.1"
 
 
 def test_calibration_stores_a_query_bank_for_each_dense_model(fake_index_dir, fake_embedder, fake_use_embedder):
-    bank = calibration_of(load_index(fake_index_dir).manifest).query_bank
+    bank = calibration_of(load_index(fake_index_dir).manifest).learnt.query_bank
     assert set(bank) == {fake_embedder.name, fake_use_embedder.name}
     assert all(len(b.mean) == len(b.std) == 12 for b in bank.values())
 
@@ -41,11 +39,11 @@ def test_an_entry_every_question_comes_close_to_loses_its_lead_but_not_its_simil
     position = [e.id for e in fake_searcher.index.records.entries].index(WARRANTY)
     crowded = {}
     for name, bank in fake_searcher.learnt.query_bank.items():
-        mean = bank.mean.copy()
+        mean = np.asarray(bank.mean, np.float32)
         mean[position] += 0.5  # as if every bank question had been half a cosine closer to the warranty entry
-        crowded[name] = QueryBank(mean, bank.std)
+        crowded[name] = QueryBank(mean=tuple(mean.tolist()), std=bank.std)
     tempered = open_searcher(load_index(fake_index_dir), RetrievalConfig(), [fake_embedder, fake_use_embedder],
-                             replace(fake_searcher.learnt, query_bank=crowded))
+                             fake_searcher.learnt.model_copy(update={"query_bank": crowded}))
     after = tempered.rank(question, limit=12).hits
     assert after[0].entry_id != WARRANTY
     assert {h.entry_id: h.similarity for h in after}[WARRANTY] == pytest.approx(before[0].similarity)

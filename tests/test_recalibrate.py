@@ -8,7 +8,7 @@ import pytest
 from faq.settings import Settings
 from index.deciding.decide import shipped_model
 from index.disk.storage import load_index
-from index.pipeline import calibration_from
+from index.pipeline import for_shipped_model
 from usecases.fit_to_serve import recalibrate_if_stale
 
 from conftest import CALIBRATION_SET, CORPUS, calibration_of
@@ -27,7 +27,7 @@ def test_an_index_calibrated_for_another_configuration_is_recalibrated(index_dir
 
     info = calibration_of(load_index(stale).manifest)
     assert info.retrieval == settings.retrieval().key()
-    assert info.query_bank and info.out_of_scope and "montr" in info.background_terms
+    assert info.learnt.query_bank and info.learnt.known_out_of_scope and "montr" in info.learnt.background_terms
 
 
 def test_an_index_calibrated_for_this_configuration_is_left_alone(fake_index_dir):
@@ -45,12 +45,12 @@ def _with_calibration(src, dst, **changes):
 
 def test_a_labelled_answer_threshold_chosen_for_another_decision_model_is_set_aside(fake_index_dir, tmp_path):
     info = _with_calibration(fake_index_dir, tmp_path / "index", answer_at=0.9, decision_model="1")
-    assert calibration_from(info).answer_at is None  # the shipped model's own threshold decides
+    assert for_shipped_model(info).answer_at is None  # the shipped model's own threshold decides
 
 
 def test_a_labelled_answer_threshold_chosen_for_the_shipped_decision_model_is_kept(fake_index_dir, tmp_path):
     info = _with_calibration(fake_index_dir, tmp_path / "index", answer_at=0.9, decision_model=shipped_model().version)
-    assert calibration_from(info).answer_at == 0.9
+    assert for_shipped_model(info).answer_at == 0.9
 
 
 @pytest.mark.model

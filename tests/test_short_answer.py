@@ -18,7 +18,7 @@ QUESTIONS = [QUESTION, "Combien coûte la livraison ?", "Que couvre la garantie 
 
 def test_ranking_carries_each_dense_models_question_vector(fake_searcher, fake_models):
     ranking = fake_searcher.rank(QUESTION, limit=3)
-    as_scored = normalize(strip_terms(QUESTION, fake_searcher.learnt.background, fake_searcher.analyzer))
+    as_scored = normalize(strip_terms(QUESTION, fake_searcher.background, fake_searcher.analyzer))
     assert set(ranking.query_vectors) == {m.name for m in fake_models}
     for model in fake_models:
         np.testing.assert_allclose(ranking.query_vectors[model.name], model.encode_queries([as_scored])[0], atol=1e-6)

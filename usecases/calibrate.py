@@ -9,28 +9,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from faq.errors import FaqError
 from faq.settings import Settings
 from feedback.factory import existing_feedback_store
 from index.deciding.calibrate import LabelledQuestion, read_labelled
 from index.deciding.label_free import QUANTILE, off_topic_questions
+from index.disk.calibration import Calibration
 from index.disk.known import CALIBRATION_QUERIES, Vectors as KnownVectors, load_known
-from index.disk.manifest import CalibrationInfo
 from index.disk.storage import LoadedIndex, load_index
 from index.embedders import Embedder, load_embedders
-from index.pipeline import MIN_QUERY_BANK, calibration_info, fit, fit_label_free, store_calibration
+from index.pipeline import MIN_QUERY_BANK, fit, fit_label_free, store_calibration
 from ingest.corpus import Corpus
 
 
 @dataclass(frozen=True)
 class CalibrationResult:
-    """What calibrating an index did: `info` is what its manifest now holds."""
+    """What calibrating an index did: `calibration` is what its manifest now holds (its method, the labelled dev questions
+    or off-topic lines it was chosen on); the rest is what the use case reports beyond it."""
 
-    method: Literal["labelled", "label-free"]
-    info: CalibrationInfo
-    questions: int  # labelled dev questions, or off-topic questions scored
+    calibration: Calibration
     reason: str = ""  # label-free: why no labelled set was used
     quantile: float = QUANTILE
     off_topic_used: int = 0
@@ -74,9 +72,7 @@ def _labelled(index: LoadedIndex, source: str, questions: list[LabelledQuestion]
               models: list[Embedder]) -> CalibrationResult:
     config = settings.retrieval()
     searcher, found = fit(index, config, models, questions)
-    info = calibration_info(searcher, found, config, source, len(questions))
-    store_calibration(index.path, info, searcher.learnt.vectors)
-    return CalibrationResult("labelled", info, len(questions))
+    return CalibrationResult(store_calibration(index.path, found.model_copy(update={"source": source}), searcher.vectors))
 
 
 def _label_free(index: LoadedIndex, settings: Settings, why: str, models: list[Embedder],
@@ -89,6 +85,5 @@ def _label_free(index: LoadedIndex, settings: Settings, why: str, models: list[E
     source = (f"label-free: {found.faq_questions} FAQ questions, {found.off_topic_used} bundled off-topic questions"
               + (f" ({found.off_topic_dropped} too close to this FAQ left out)" if found.off_topic_dropped else "")
               + (f", query bank from {logged} logged questions" if logged else ""))
-    info = calibration_info(searcher, found.calibration, config, source, len(off_topic), method="label-free")
-    store_calibration(index.path, info, searcher.learnt.vectors, found.embedded)
-    return CalibrationResult("label-free", info, len(off_topic), why, QUANTILE, found.off_topic_used, logged)
+    stored = store_calibration(index.path, found.calibration.model_copy(update={"source": source}), searcher.vectors, found.embedded)
+    return CalibrationResult(stored, why, QUANTILE, found.off_topic_used, logged)

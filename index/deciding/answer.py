@@ -15,16 +15,17 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from faq.curation import NO_RULES, Rules
-from index.deciding.decide import Calibration, Decider, Decision, Outcome, abstention_score
+from index.deciding.decide import Decider, Decision, Outcome, abstention_score
 from index.deciding.evidence import CorpusTerms
 from index.deciding.short_answer import Marks, ShortAnswer, ShortAnswerer
+from index.disk.calibration import Calibration
 from index.ranking.search import Filters, Hit, Ranking, Searcher, check_top_k
 
 # entries the decision sees, whatever top_k asks for: it weighs the models' agreement over them (as trained: eval.decision)
 DECISION_DEPTH = 20
 
 
-def off_topic(ranking: Ranking, leave_out: int | None = None) -> float:
+def nearest_known_out_of_scope(ranking: Ranking, leave_out: int | None = None) -> float:
     """The question's similarity to the nearest known out-of-scope question (0 when there are none).
 
     `leave_out` skips one of them: calibration scores each known question against the others."""
@@ -44,7 +45,7 @@ class Answer:
     filtered_out: int
     short_answer: ShortAnswer | None = None
     highlights: tuple[tuple[tuple[int, int], ...], ...] = ()  # per hit: spans of its passage matching the question
-    off_topic: float = 0.0  # similarity to the nearest known out-of-scope question
+    known_out_of_scope: float = 0.0  # similarity to the nearest known out-of-scope question
     question_lang: str = "unknown"  # detected (faq.language)
     outcome: Outcome = "none"  # answer (a confident short answer), related (plausible entries, no answer claimed), none
     decision: Decision | None = field(default=None, compare=False)
@@ -101,7 +102,7 @@ class Answerer:
         curated = self.searcher.curate(rules, remember)
         ranking = self.searcher.rank(question, filters, limit=max(top_k, DECISION_DEPTH), curated=curated)
         ranked = time.perf_counter()
-        nearest = off_topic(ranking)
+        nearest = nearest_known_out_of_scope(ranking)
         decision = self.decider.decide(question, ranking, nearest)
         hits = ranking.hits[:top_k]
         score = abstention_score(hits[0].similarity, nearest) if hits else -1.0

@@ -9,13 +9,13 @@ default). Without out-of-scope questions it keeps `answer_rate` of the in-scope 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from index.deciding.answer import DECISION_DEPTH, Calibration, abstention_score, decider_for, off_topic
-from index.deciding.evidence import Norms
+from index.deciding.answer import DECISION_DEPTH, abstention_score, decider_for, nearest_known_out_of_scope
+from index.disk.calibration import Calibration, Norms
 from index.ranking.search import Searcher
 from ingest.corpus import Corpus
 from ingest.questions import read_questions
@@ -42,14 +42,15 @@ def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precisi
               answer_rate: float = 0.97, norms: Norms | None = None) -> Calibration:
     """The old similarity threshold (kept for `Answer.score` and indexes without norms), and with `norms` the decision's
     refinement: the threshold on the answer probability and the weight of known out-of-scope questions that put the
-    most dev questions right end to end (index.deciding.decide)."""
+    most dev questions right end to end (index.deciding.decide). The calibration holds what the searcher learnt, for its
+    retrieval configuration."""
     scores, correct, in_scope, rankings, nearest = [], [], [], [], []
-    known = {text: j for j, text in enumerate(searcher.learnt.out_of_scope)}
+    known = {text: j for j, text in enumerate(searcher.learnt.known_out_of_scope)}
     for q in questions:
         ranking = searcher.rank(q.text, limit=DECISION_DEPTH)
         top = ranking.hits[0]
         # a known out-of-scope question is scored against the others, as an unseen one would be
-        near = off_topic(ranking, leave_out=known.get(q.text))
+        near = nearest_known_out_of_scope(ranking, leave_out=known.get(q.text))
         scores.append(abstention_score(top.similarity, near))
         correct.append(top.entry_id in q.relevant)
         in_scope.append(bool(q.relevant))
@@ -77,7 +78,8 @@ def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precisi
                 best = (float(e2e), float(t))
         threshold = best[1]
     old_e2e = e2e_of(s >= threshold)
-    calibration = Calibration(threshold=threshold, scale=spread, method="labelled", norms=norms)
+    calibration = Calibration(threshold=threshold, scale=spread, method="labelled", retrieval=searcher.config.key(),
+                              questions=len(questions), learnt=searcher.learnt, norms=norms)
     if norms is None:
         return calibration
     # the decision's answer threshold and known-question weight, on the same dev questions
@@ -85,7 +87,7 @@ def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precisi
     base = decider_for(searcher, calibration)
     shipped = base.model.answer_at
     for weight in KNOWN_WEIGHTS if known else (0.0,):
-        decider = base.with_calibration(replace(calibration, known_weight=weight))
+        decider = base.with_calibration(calibration.model_copy(update={"known_weight": weight}))
         decisions = [decider.decide(q.text, r, n) for q, r, n in zip(questions, rankings, nearest)]
         p = np.array([d.confidence for d in decisions])
         relevant = np.array([d.relevance >= decider.related_at and d.reason == "model" for d in decisions])
@@ -96,5 +98,6 @@ def calibrate(searcher: Searcher, questions: list[LabelledQuestion], min_precisi
             if e2e > choice[0] + 1e-9 or (abs(e2e - choice[0]) < 1e-9 and abs(t - shipped) < abs(choice[1] - shipped)):
                 choice = (e2e, float(t), weight)
     if old_e2e > choice[0] + 1e-9:  # the dev questions say this corpus's similarity threshold does better than the model
-        return replace(calibration, rule="threshold")
-    return replace(calibration, answer_at=round(choice[1], 5), known_weight=choice[2])
+        return calibration.model_copy(update={"rule": "threshold"})
+    # chosen for the shipped decision model: another version's probabilities differ (index.pipeline.answer_at_current)
+    return calibration.model_copy(update={"answer_at": round(choice[1], 5), "known_weight": choice[2], "decision_model": base.model.version})

@@ -28,20 +28,21 @@ from typing import Literal
 import numpy as np
 
 from faq.junk import junk_reason
-from index.deciding.evidence import FEATURES, CorpusTerms, Evidence, Norms, gather
+from index.deciding.evidence import FEATURES, CorpusTerms, Evidence, gather
+from index.disk.calibration import Calibration
 from index.ranking.search import Ranking
 
 MODEL_FILE = Path(__file__).resolve().parent / "data" / "decider.json"
 Outcome = Literal["answer", "related", "none"]
 # how much the nearest known out-of-scope question counts against answering; on the watch-shop dev
 # split 0.25 / 0.5 / 0.75 gave end-to-end accuracy 0.855 / 0.882 / 0.855 (0.803 without any)
-OFF_TOPIC_WEIGHT = 0.5
+KNOWN_OUT_OF_SCOPE_WEIGHT = 0.5
 
 
-def abstention_score(similarity: float, nearest_off_topic: float) -> float:
+def abstention_score(similarity: float, nearest_known_out_of_scope: float) -> float:
     """The similarity threshold's score: the top entry's mean dense similarity, less half the question's similarity
     to the nearest known out-of-scope question (an index calibrated before the decision model, or `rule: threshold`)."""
-    return similarity - OFF_TOPIC_WEIGHT * nearest_off_topic
+    return similarity - KNOWN_OUT_OF_SCOPE_WEIGHT * nearest_known_out_of_scope
 
 
 def grade(p_answer: float, p_domain: float, answer_at: float, related_at: float) -> Outcome:
@@ -108,30 +109,6 @@ def shipped_model(path: Path = MODEL_FILE) -> DecisionModel:
 
 
 @dataclass(frozen=True)
-class Calibration:
-    """What an index's calibration gives the decision: its norms, and the thresholds on the two probabilities.
-
-    `threshold`/`scale`: the similarity threshold of an index calibrated before the decision model (its
-    manifest has no norms); such an index is decided by that threshold alone until it is recalibrated.
-    `off_topic_margin`: for an index without norms, a question this much closer (USE cosine) to a generic
-    off-topic line than to any FAQ vector is `none`, whatever else it scores (with norms the model weighs it)."""
-
-    threshold: float
-    scale: float
-    off_topic_margin: float | None = None
-    method: Literal["labelled", "label-free"] = "labelled"
-    norms: Norms | None = None
-    answer_at: float | None = None  # None: the shipped model's
-    related_at: float | None = None
-    # labelled: the answer logit falls by this much per unit of (similarity to the nearest known out-of-scope
-    # question - the top entry's similarity) / the corpus's own spread, once the question is closer to it
-    known_weight: float = 0.0
-    # labelled: "threshold" when the old similarity threshold put more dev questions right than the model did; the
-    # model then still grades what is not answered (related or none)
-    rule: Literal["model", "threshold"] = "model"
-
-
-@dataclass(frozen=True)
 class Decision:
     outcome: Outcome
     confidence: float  # the probability that the first entry answers the question
@@ -145,7 +122,7 @@ class Decision:
 
 
 class Decider:
-    """Decides for one index: its calibration, its terms and languages, and the shipped model."""
+    """Decides for one index: its calibration (index.disk.calibration), its terms and languages, and the shipped model."""
 
     def __init__(self, calibration: Calibration | None, terms: CorpusTerms | None, faq_langs: frozenset[str],
                  model: DecisionModel | None = None) -> None:
@@ -154,9 +131,8 @@ class Decider:
         self.faq_langs = faq_langs
         self.model = model or shipped_model()
         at = calibration.answer_at if calibration is not None else None
-        related = calibration.related_at if calibration is not None else None
         self.answer_at = at if at is not None else self.model.answer_at
-        self.related_at = related if related is not None else self.model.related_at
+        self.related_at = self.model.related_at
 
     def with_calibration(self, calibration: Calibration) -> Decider:
         """The same index's decider under another calibration (labelled calibration tries several)."""

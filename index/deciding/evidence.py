@@ -8,7 +8,7 @@ scale that means the same in every help center:
 
 - the top entry's similarity standardised against this corpus's own unseen-paraphrase scores (each
   FAQ question ranked with its own vectors left out) and against the off-topic lines' scores
-  (`Norms`, fitted per corpus without labels), with terse questions compared to terse versions of
+  (`Norms`, index.disk.calibration, fitted per corpus without labels), with terse questions compared to terse versions of
   the FAQ's questions;
 - margins to the next entries and whether e5, USE and BM25 agree on the first one;
 - how much of the question the first entry covers, term by term, and how many of its words the
@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from index.disk.calibration import Norms
 from index.embedders.use import LANGUAGES as USE_LANGUAGES
 from index.ranking.entries import EntryTable
 
@@ -45,49 +46,6 @@ FEATURES: tuple[str, ...] = (
     "off_topic_margin", "known_out_of_scope", "terse_x_z_own", "mismatch_x_z_own", "mismatch_x_cover", "unknown_same_lang",
     "outside", "outside_x_z_primary", *SHAPE,
 )
-
-
-@dataclass(frozen=True)
-class Spread:
-    """Where a kind of question usually scores against this corpus: mean and standard deviation."""
-
-    mean: float
-    std: float
-
-    def z(self, value: float) -> float:
-        return (value - self.mean) / max(self.std, 1e-3)
-
-    @classmethod
-    def of(cls, values: Sequence[float] | np.ndarray) -> Spread:
-        v = np.asarray(values, dtype=np.float64)
-        return cls(float(v.mean()), float(max(v.std(), 0.01))) if len(v) else cls(0.0, 1.0)
-
-
-@dataclass(frozen=True)
-class Norms:
-    """Per corpus, fitted without labels: how its own questions (left out of the index), terse versions of them,
-    and the bundled off-topic lines score, on the dense models' mean similarity and on each model's own.
-
-    Keys of the per-model mappings are signal names as `Ranking.signal_names` gives them."""
-
-    own: Spread
-    own_terse: Spread
-    off_topic: Spread
-    own_by_model: Mapping[str, Spread] = field(default_factory=dict)
-    own_terse_by_model: Mapping[str, Spread] = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        pair = lambda s: [round(s.mean, 5), round(s.std, 5)]  # noqa: E731
-        return {"own": pair(self.own), "own_terse": pair(self.own_terse), "off_topic": pair(self.off_topic),
-                "own_by_model": {k: pair(v) for k, v in self.own_by_model.items()},
-                "own_terse_by_model": {k: pair(v) for k, v in self.own_terse_by_model.items()}}
-
-    @classmethod
-    def from_dict(cls, data: Mapping) -> Norms:
-        spread = lambda p: Spread(float(p[0]), float(p[1]))  # noqa: E731
-        return cls(spread(data["own"]), spread(data["own_terse"]), spread(data["off_topic"]),
-                   {k: spread(v) for k, v in data.get("own_by_model", {}).items()},
-                   {k: spread(v) for k, v in data.get("own_terse_by_model", {}).items()})
 
 
 LATIN_LANGS = frozenset({"fr", "en", "es", "de", "it", "pt", "nl", "ca", "ro", "pl", "cs", "sv", "da", "no", "fi", "tr", "id", "ms", "vi"})

@@ -27,8 +27,8 @@ from pathlib import Path
 import numpy as np
 
 from faq.errors import CorpusError
-from index.deciding.answer import Calibration
-from index.deciding.evidence import Norms, Spread, words
+from index.deciding.evidence import words
+from index.disk.calibration import Calibration, Norms, Spread
 from index.ranking.lexical import Analyzer
 from index.ranking.search import Searcher
 from ingest.models import Entry
@@ -86,10 +86,10 @@ def off_topic_questions(split: str = "dev", path: Path = OFF_TOPIC_FILE) -> tupl
 
 @dataclass(frozen=True)
 class LabelFreeFit:
-    """The threshold and what it was drawn from, for the manifest and for `faq ingest` to report."""
+    """The calibration (the manifest's; the off-topic lines kept for this corpus are its `learnt.off_topic_lines`) and what
+    it was drawn from, for `faq ingest` to report."""
 
     calibration: Calibration
-    off_topic: tuple[str, ...]  # the lines kept: off topic for this corpus
     off_topic_used: int
     off_topic_dropped: int
     faq_questions: int
@@ -158,8 +158,10 @@ def fit_threshold(searcher: Searcher, off_topic: Sequence[str]) -> LabelFreeFit:
     median = float(np.median(own)) if len(own) else threshold + 0.1
     # confidence 0.5 at the threshold, ~0.88 for a question scoring like the FAQ's own median one
     scale = max((median - threshold) / 2, 0.01)
-    calibration = Calibration(threshold, scale, MARGIN, method="label-free", norms=norms)
-    return LabelFreeFit(calibration, lines, len(kept), len(off_topic) - len(kept), len(own), median)
+    calibration = Calibration(threshold=threshold, scale=scale, off_topic_margin=MARGIN, method="label-free",
+                              retrieval=searcher.config.key(), questions=len(off_topic), norms=norms,
+                              learnt=searcher.learnt.model_copy(update={"off_topic_lines": lines}))
+    return LabelFreeFit(calibration, len(kept), len(off_topic) - len(kept), len(own), median)
 
 
 def document_frequencies(searcher: Searcher) -> dict[str, int]:

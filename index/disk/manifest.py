@@ -2,50 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
+
+from index.disk.calibration import Calibration
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"  # the file in an index folder: written last, so a folder with it is complete
-CalibrationMethod = Literal["labelled", "label-free"]
-
-
-class QueryBankInfo(BaseModel):
-    """How the calibration questions scored against each entry with one model (index.ranking.signals.QueryBank)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    mean: tuple[float, ...]
-    std: tuple[float, ...]
-
-
-class CalibrationInfo(BaseModel):
-    """The "no answer" threshold chosen for this index, and what it was chosen on."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    threshold: float
-    scale: float = Field(gt=0)
-    method: CalibrationMethod = Field(
-        "labelled", description="labelled: from a set of labelled questions; label-free: from the FAQ itself and generic off-topic questions")
-    retrieval: str = Field(description="the retrieval configuration the threshold applies to")
-    source: str
-    questions: int
-    background_terms: tuple[str, ...] = Field((), description="index terms left out of questions before scoring (index.ranking.background)")
-    out_of_scope: tuple[str, ...] = Field((), description="questions known not to be answered by this FAQ (index.deciding.answer)")
-    query_bank: dict[str, QueryBankInfo] = Field(default_factory=dict, description="per dense model (index.ranking.signals)")
-    phrasing_discount: float = Field(0.0, ge=0, description="how much less a known phrasing counts than the entry's question")
-    off_topic: tuple[str, ...] = Field((), description="label-free: the bundled off-topic questions kept for this FAQ (index.deciding.label_free)")
-    off_topic_margin: float | None = Field(None, description="label-free: refuse questions this much closer to an off-topic question than to the FAQ")
-    norms: dict | None = Field(None, description="the decision's per-corpus scale (index.deciding.evidence.Norms); None: calibrated before the "
-                                                 "decision model, decided by `threshold` alone")
-    answer_at: float | None = Field(None, description="labelled: the answer probability from which to answer (None: the shipped model's)")
-    decision_model: str = Field("", description="labelled: the version of the shipped decision model `answer_at` was chosen "
-                                                "for (index.deciding.decide.shipped_model); another version ignores it")
-    known_weight: float = Field(0.0, ge=0, description="labelled: how much closeness to a known out-of-scope question counts against answering")
-    rule: Literal["model", "threshold"] = Field("model", description="labelled: answer by the model's probability, or by `threshold` "
-                                                                     "when the dev questions said it does better")
 
 
 class IndexManifest(BaseModel):
@@ -68,4 +30,4 @@ class IndexManifest(BaseModel):
     vector_kinds: tuple[str, ...]
     built_at: str
     build_seconds: float = Field(ge=0)
-    calibration: CalibrationInfo | None = None
+    calibration: Calibration | None = None  # index.disk.calibration: the fit's own type, stored as it is

@@ -26,6 +26,8 @@ from faq.language import UNKNOWN, Detector
 from faq.limits import DEFAULT_TOP_K, MAX_TOP_K
 from faq.retrieval import RetrievalConfig
 from faq.text import normalize
+from index.disk.calibration import NOTHING_LEARNT, Learnt, QueryBank
+from index.disk.known import Vectors as KnownVectors
 from index.disk.storage import LoadedIndex, require_embedder
 from index.embedders import Embedder
 from index.ranking.background import strip_terms
@@ -41,7 +43,7 @@ from index.ranking.curation import (
 )
 from index.ranking.entries import searchable
 from index.ranking.lexical import Analyzer, analyzer as analyzer_for
-from index.ranking.signals import DenseScores, DenseSignal, EntryScores, LexicalSignal, QueryBank, Signal, zscore_in_place
+from index.ranking.signals import DenseScores, DenseSignal, EntryScores, LexicalSignal, Signal, zscore_in_place
 from ingest.models import Chunk
 
 _RRF_K = 60
@@ -87,7 +89,7 @@ class Ranking:
     hits: list[Hit]
     filtered_out: int
     known_out_of_scope: np.ndarray = field(default_factory=lambda: np.empty(0, np.float32))
-    off_topic_margin: float | None = None  # cosine to the nearest off-topic question less cosine to the nearest FAQ vector
+    off_topic_margin: float | None = None  # cosine to the nearest generic off-topic line less cosine to the nearest FAQ vector
     lang: str = "unknown"  # the question's language, as faq.language detected it
     # by dense model name, the question's vector as that model embedded it (without background words, as every
     # signal scores it): the short answer scores sentences with USE's rather than embedding the question again
@@ -103,35 +105,15 @@ class Ranking:
     rules_fired: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Learnt:
-    """What calibration learns about one index from labelled questions (kept in its manifest).
-
-    `background`: words left out of questions before scoring (index.ranking.background).
-    `out_of_scope`: questions the FAQ is known not to answer; a question close to one of them is
-    less likely answerable, whatever entry ranks first (index.deciding.answer).
-    `query_bank`: per dense model, how real questions score against each entry (index.ranking.signals).
-    `phrasing_discount`: how much less an entry's known phrasing counts than its own question.
-    `off_topic`: generic off-topic questions (label-free calibration's); a question much closer to
-    one of them than to anything in the FAQ is not the FAQ's to answer (index.deciding.answer).
-    """
-
-    background: frozenset[str] = frozenset()
-    out_of_scope: tuple[str, ...] = ()
-    query_bank: Mapping[str, QueryBank] = field(default_factory=dict)
-    phrasing_discount: float = 0.0
-    off_topic: tuple[str, ...] = ()
-    # by model name, the vectors of known out-of-scope and off-topic questions (by their text as embedded):
-    # stored beside the manifest, so opening an index embeds none of them
-    vectors: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict)
-
-
 class Searcher:
     """Embeds a question, scores every entry of one loaded index with each signal, and fuses."""
 
     def __init__(self, index: LoadedIndex, config: RetrievalConfig, embedder: Embedder, ensemble: Sequence[Embedder] = (),
-                 learnt: Learnt = Learnt()) -> None:
+                 learnt: Learnt = NOTHING_LEARNT, vectors: KnownVectors | None = None) -> None:
         """`ensemble`: the loaded models of `config.ensemble`, in its order (index.pipeline.open_searcher pairs them).
+        `learnt`: what calibration taught the ranking (index.disk.calibration: `Calibration.learnt`); `vectors`: by model name,
+        the vectors of its known out-of-scope questions and off-topic lines, by their text as embedded (stored beside the
+        manifest, index.disk.known), so opening an index embeds none of them.
         `index`: its entry table is built once per index (index.ranking.entries.searchable): pass the same searchable index to
         every searcher opened on it."""
         index = searchable(index)
@@ -154,6 +136,8 @@ class Searcher:
         table = self.table = index.table
         self.layout = table.layout
         self.learnt = learnt
+        self.vectors: KnownVectors = vectors or {}
+        self.background = frozenset(learnt.background_terms)
         banks = learnt.query_bank
         self.primary = DenseSignal(embedder, index.store, self.layout, aggregate, hubness, index.neighbourhoods.get(embedder.name),
                                    banks.get(embedder.name), bank_weight, learnt.phrasing_discount)
@@ -173,13 +157,13 @@ class Searcher:
         self.entry_ids = table.ids
         self._position = table.position
         self._embedded: dict[str, dict[str, np.ndarray]] = {}
-        stripped = [self._strip(q) for q in learnt.out_of_scope]
-        self._known = [self._known_vectors(signal, stripped) if stripped else None for signal in self._dense()]
-        # USE compares a question with the off-topic ones (batches of 300 in well under a second; the
+        stripped = [self._strip(q) for q in learnt.known_out_of_scope]
+        self._known_out_of_scope = [self._known_vectors(signal, stripped) if stripped else None for signal in self._dense()]
+        # USE compares a question with the generic off-topic lines (batches of 300 in well under a second; the
         # dev split put USE's margin ahead of e5's and of their mean); the primary model without it
         self._off_topic_model = next((i for i, s in enumerate(self._dense()) if "off_topic" in s.embedder.roles), 0)
-        self._off_topic = (self._known_vectors(self._dense()[self._off_topic_model], list(learnt.off_topic))
-                           if learnt.off_topic else None)
+        self._off_topic_lines = (self._known_vectors(self._dense()[self._off_topic_model], list(learnt.off_topic_lines))
+                                 if learnt.off_topic_lines else None)
         self.detect = Detector(table.langs)
         self._group = table.group
         self._versions = table.versions
@@ -226,9 +210,9 @@ class Searcher:
                              self.pin_floor, self.pin_margin, self.never_floor, self.never_margin)
 
     def _known_vectors(self, signal: DenseSignal, questions: list[str]) -> np.ndarray:
-        """The vectors of calibration's known questions: stored with the calibration (Learnt.vectors) where it has
+        """The vectors of calibration's known questions: stored with the calibration (`vectors`) where it has
         them, embedded otherwise. Remembered by text (as embedded) for `known_question_vectors`."""
-        saved = self.learnt.vectors.get(signal.name, {})
+        saved = self.vectors.get(signal.name, {})
         texts = [normalize(q) for q in questions]
         missing = [t for t in dict.fromkeys(texts) if t not in saved]
         vectors = dict(zip(missing, signal.embed(missing))) if missing else {}
@@ -237,7 +221,7 @@ class Searcher:
         return np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
 
     def known_question_vectors(self) -> dict[str, dict[str, np.ndarray]]:
-        """By model name, the vectors of the known out-of-scope and off-topic questions this searcher compares
+        """By model name, the vectors of the known out-of-scope questions and generic off-topic lines this searcher compares
         questions with: what `index.pipeline.store_calibration` keeps, so opening the index embeds none of them."""
         return {name: dict(vectors) for name, vectors in self._embedded.items()}
 
@@ -304,12 +288,12 @@ class Searcher:
         primary = results[0][0]
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope
         # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set)
-        known = (np.mean([k @ r.query for k, r in zip(self._known, dense)], axis=0) if self.learnt.out_of_scope
+        known = (np.mean([k @ r.query for k, r in zip(self._known_out_of_scope, dense)], axis=0) if self.learnt.known_out_of_scope
                  else np.empty(0, np.float32))
         margin = None
-        if self._off_topic is not None:
+        if self._off_topic_lines is not None:
             closest = dense[self._off_topic_model]
-            margin = float((self._off_topic @ closest.query).max()) - closest.nearest
+            margin = float((self._off_topic_lines @ closest.query).max()) - closest.nearest
         allowed = self._mask(filters)
         filtered_out = 0 if allowed is None else int((~allowed).sum())
         pin = None
@@ -449,7 +433,7 @@ class Searcher:
 
     def _strip(self, question: str) -> str:
         """The question without the index's background words, as every signal sees it."""
-        return strip_terms(question, self.learnt.background, self.analyzer)
+        return strip_terms(question, self.background, self.analyzer)
 
     def _dense(self) -> list[DenseSignal]:
         return [signal for signal, _ in self.signals if isinstance(signal, DenseSignal)]

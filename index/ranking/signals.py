@@ -20,6 +20,7 @@ import numpy as np
 
 from faq.retrieval import Aggregate
 from faq.text import normalize
+from index.disk.calibration import QueryBank
 from index.disk.hubness import EXACT_UP_TO, at_open as hubness_at_open
 from index.disk.records import Records
 from index.disk.store import VectorStore
@@ -67,20 +68,6 @@ class DenseScores(EntryScores):
         vector_entry, is_passage = self.layout
         keep = ~is_passage[rows] if entry is None else ~is_passage[rows] & (vector_entry[rows] != entry)
         return float(sims[keep].max()) if keep.any() else float("-inf")
-
-
-@dataclass(frozen=True)
-class QueryBank:
-    """Per entry, the mean and spread of one dense model's scores over a bank of real questions."""
-
-    mean: np.ndarray
-    std: np.ndarray
-
-    @classmethod
-    def of(cls, scores: np.ndarray) -> QueryBank:
-        """From a (questions, entries) matrix of scores; no entry's spread is taken as under half the median one."""
-        std = scores.std(axis=0)
-        return cls(scores.mean(axis=0).astype(np.float32), np.maximum(std, 0.5 * np.median(std)).astype(np.float32))
 
 
 def zscore(x: np.ndarray) -> np.ndarray:
@@ -195,8 +182,9 @@ class DenseSignal:
         # scores = (1 - w) z(similarity) + w z(similarity standardised per entry over the bank)
         self.bank = bank if bank is not None and bank_weight > 0 else None
         self.bank_weight = bank_weight
-        # the bank's spread + 1e-6, what score divides by, once (the bank is fixed with the signal)
-        self._bank_spread = self.bank.std + 1e-6 if self.bank is not None else None
+        # the bank's mean, and its spread + 1e-6 (what score divides by), as float32 arrays once (the bank is fixed with the signal)
+        self._bank_mean = np.asarray(self.bank.mean, np.float32) if self.bank is not None else None
+        self._bank_spread = np.asarray(self.bank.std, np.float32) + 1e-6 if self.bank is not None else None
 
     def embed(self, questions: list[str]) -> np.ndarray:
         """Question vectors, embedded as `score` embeds them."""
@@ -269,9 +257,9 @@ class DenseSignal:
         shown = first < len(at)
         chunks[present[shown]] = self.vector_chunk[rows[passage][first[shown]]]
         ranked = scores
-        bank, spread = self.bank, self._bank_spread
-        if bank is not None and spread is not None:
-            per_entry = scores - bank.mean
+        mean, spread = self._bank_mean, self._bank_spread
+        if mean is not None and spread is not None:
+            per_entry = scores - mean
             if np.result_type(per_entry, spread) == per_entry.dtype:
                 np.divide(per_entry, spread, out=per_entry)
             else:
