@@ -105,7 +105,7 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     """Calibrate without labelled questions (index.deciding.label_free): what a new FAQ gets on day one.
 
     `traffic`: real questions from the query log, labels unused; enough of them make the query bank.
-    Until then the off-topic questions do (dev hit@1: quebec-fr 0.741 -> 0.769, quebec-en 0.863 ->
+    Until then the generic off-topic lines do (dev hit@1: quebec-fr 0.741 -> 0.769, quebec-en 0.863 ->
     0.856, watch-faq 0.797 both; adding the FAQ's own questions to them: 0.752, 0.854, 0.797).
     Enough of them also teach background words (index.ranking.background.learn_from_traffic), the query bank then
     made again from the questions without them. Known out-of-scope questions need labels, so they stay empty.

@@ -1,4 +1,4 @@
-"""The vectors of calibration's known questions (out-of-scope and off-topic ones), kept beside the manifest.
+"""The vectors of calibration's known questions (known out-of-scope questions, generic off-topic lines), kept beside the manifest.
 
 A searcher compares every question with them; without this file it embeds all of them whenever an
 index is opened (about 300 off-topic lines for a label-free index: ~0.3 s at every start and
