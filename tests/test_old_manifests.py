@@ -4,7 +4,8 @@ tests/fixtures/manifests/ holds manifests of the bundled FAQ indexed with the fa
 (labelled.json, label-free.json: written by `store_calibration`; labelled-model.json: the labelled one answering by the
 model's probability, with its answer threshold and known-question weight; before-norms.json: the label-free one without
 the fields later versions added, as an index calibrated before the decision model has it), and decisions.json what
-each decided for the watch shop's questions (outcome, reason, confidence, score, first entry), recorded then."""
+each decided for the watch shop's questions (outcome, reason, confidence, score, first entry), recorded then, with the
+decision model shipped then (decider-5.json: these tests are about reading manifests, not about the model)."""
 
 import json
 import shutil
@@ -12,7 +13,10 @@ from pathlib import Path
 
 import pytest
 
+import index.deciding.decide
+import index.pipeline
 from faq.retrieval import RetrievalConfig
+from index.deciding.decide import DecisionModel
 from index.disk.manifest import IndexManifest
 from index.pipeline import open_answerer
 
@@ -41,7 +45,10 @@ def test_a_manifest_from_before_the_decision_model_loads_with_its_defaults():
 
 
 @pytest.mark.parametrize("name", [*WRITTEN, "before-norms"])
-def test_an_old_manifest_decides_as_it_did(name, fake_raw_index_dir, fake_models, tmp_path):
+def test_an_old_manifest_decides_as_it_did(name, fake_raw_index_dir, fake_models, tmp_path, monkeypatch):
+    recorded_with = DecisionModel.from_dict(json.loads((FIXTURES / "decider-5.json").read_text(encoding="utf-8")))
+    for module in (index.deciding.decide, index.pipeline):
+        monkeypatch.setattr(module, "shipped_model", lambda: recorded_with)
     folder = tmp_path / name
     shutil.copytree(fake_raw_index_dir, folder)
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
