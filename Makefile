@@ -53,9 +53,15 @@ test: $(BIN)/.installed-test chromium postgres nginx  ## install with the test, 
 # on it too). It also writes the bytecode caches even when PYTHONDONTWRITEBYTECODE is set: without them each pytest
 # process compiles the project and rewrites the tests' asserts again, ~3 s of CPU each.
 FAST_TMPDIR ?= $(firstword $(wildcard /dev/shm))
+# make test-fast's workers: one per core, at most 4, and 3 on a machine of 1 or 2 cores: there a third worker runs while
+# the other two wait (loopback servers, sync intervals, child processes), for ~2-3 s more CPU (its own collection and
+# session fixtures). On this 2-core machine, 2026-12-07, shared with two other jobs: the only runs under 30 s were with 3
+# workers (29.3 and 30.0 s, against 34.6 and 38.8 s with 2 in the runs beside them); under load neither wins (median of
+# nine alternate runs each: 48.7 s with 3, 49.6 s with 2). `make test-fast FAST_WORKERS=2` to compare.
+FAST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); echo $$(( n < 3 ? 3 : (n > 4 ? 4 : n) )))
 
 test-fast: $(BIN)/.installed-test  ## the quick run while developing: fake embedders only (no slow, browser, torch or real-model tests), on every core
-	$(if $(FAST_TMPDIR),TMPDIR=$(FAST_TMPDIR)) PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n auto --maxprocesses 4 --dist loadfile -m "not slow and not browser and not st and not model"
+	$(if $(FAST_TMPDIR),TMPDIR=$(FAST_TMPDIR)) PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(FAST_WORKERS) --dist loadfile -m "not slow and not browser and not st and not model"
 
 clean:
 	rm -rf $(VENV) var artifacts *.egg-info

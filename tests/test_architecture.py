@@ -10,6 +10,7 @@ in, ranked entries out) → deciding (answer, related or none; the short answer)
 others: the import graph has no cycle."""
 
 import ast
+import functools
 import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
@@ -36,7 +37,8 @@ def module_name(path: Path) -> str:
 KNOWN = {module_name(p) for p in MODULES}
 
 
-def imported_names(path: Path) -> set[str]:
+@functools.cache  # each module is read by up to three tests (its layer, its index part, the cycle check): parsed once
+def imported_names(path: Path) -> frozenset[str]:
     """Every dotted name a module imports, anywhere in it (in functions, under TYPE_CHECKING): `from a.b import c` gives a.b.c."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names = set()
@@ -45,7 +47,7 @@ def imported_names(path: Path) -> set[str]:
             names |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names |= {f"{node.module}.{alias.name}" for alias in node.names}
-    return names
+    return frozenset(names)
 
 
 def imported_packages(path: Path) -> set[str]:

@@ -254,23 +254,24 @@ def test_feedback_committed_before_kill_9_survives(fake_index_dir, fake_models, 
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        query_id = httpx.post(f"{base}/v1/query", json={"question": "garantie"}).json()["query_id"]
-
-        def send(i: int) -> int:
-            verdict = ["click", "not_relevant", "helpful", "not_helpful"][i % 4]
-            return http.post(f"{base}/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1",
-                                                          "verdict": verdict}).status_code
-
-        # one client for the 16 threads: a client per request spent ~50 ms loading CA certificates, 7 s in all
+        # one client for the polls, the question and the 16 threads: a client per request spent ~20-50 ms of CPU loading CA
+        # certificates (7 s in all for the feedback, and one more each 50 ms poll while the child process starts)
         with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=16)) as http, ThreadPoolExecutor(max_workers=16) as pool:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if http.get(f"{base}/readyz", timeout=5).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.05)
+            query_id = http.post(f"{base}/v1/query", json={"question": "garantie"}, timeout=5).json()["query_id"]
+
+            def send(i: int) -> int:
+                verdict = ["click", "not_relevant", "helpful", "not_helpful"][i % 4]
+                return http.post(f"{base}/v1/feedback", json={"query_id": query_id, "entry_id": "enigme-ba793-faq:3.1",
+                                                              "verdict": verdict}).status_code
+
             statuses = list(pool.map(send, range(200)))
         assert statuses == [201] * 200
     finally:
