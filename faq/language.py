@@ -13,6 +13,7 @@ import os
 import re
 import tempfile
 import threading
+import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -121,9 +122,19 @@ def detect(text: str, langs: tuple[str, ...] = COMMON) -> str:
     return _detect_question(text, langs) if len(text) <= MAX_QUESTION_CHARS else _detect_document(text, langs)
 
 
+def _words(text: str) -> int:
+    """How many words of 2+ letters `text` has, a letter's combining marks part of its word. Devanagari, Bengali, Tamil…
+    write most vowels as marks (Mn, Mc), which `\\w` does not match: counted by `_WORD` alone, "शिपिंग चार्ज" (shipping
+    charge) had no word of two letters and "क्या पेरिस में आपकी कोई दुकान है?" one, both "too short to tell"; a Hindi
+    question then kept the FAQ's own models' weights (index.ranking.search.Searcher._dense_weights), USE's among them."""
+    if not text.isascii():
+        text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
+    return len(_WORD.findall(text))
+
+
 def _detect(text: str, langs: tuple[str, ...]) -> str:
     unspaced = len(_UNSPACED.findall(text))
-    if (len(_WORD.findall(text)) if not unspaced else unspaced // 2) < MIN_WORDS:
+    if (_words(text) if not unspaced else unspaced // 2) < MIN_WORDS:
         return UNKNOWN
     with _LOCK:  # the identifier is not documented as thread-safe; a call takes ~0.06 ms
         lang, probability = _identifier(tuple(sorted(langs))).classify(text)

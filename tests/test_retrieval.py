@@ -198,6 +198,10 @@ def test_a_model_not_trained_on_the_questions_language_has_no_say_in_its_ranking
     assert with_use.rank(hindi).lang == "hi"
     assert ranked(with_use, hindi) == ranked(primary_only, hindi)
     assert ranked(with_use, french) != ranked(primary_only, french)
+    # two words written with vowel marks are a question in Hindi too (faq.language._words), not one too short to tell
+    short = "शिपिंग चार्ज"
+    assert with_use.rank(short).lang == "hi"
+    assert ranked(with_use, short) == ranked(primary_only, short)
 
 
 def test_a_question_in_another_of_the_members_languages_than_the_faqs_weighs_that_member_more(fake_raw_index_dir, fake_models):

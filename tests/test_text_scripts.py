@@ -179,3 +179,17 @@ def test_a_question_after_thanks_is_not_junk(question: str) -> None:
 ])
 def test_the_question_language_among_the_common_ones(lang: str, text: str) -> None:
     assert detect(text) == lang
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("शिपिंग चार्ज", "hi"), ("पार्सल ट्रैकिंग", "hi"), ("रिफ़ंड मूल कार्ड", "hi"), ("क्या पेरिस में आपकी कोई दुकान है?", "hi"),
+    ("বিনামূল্যে ডেলিভারি", "bn"), ("مرحبًا، أصلحت ساعتي", "ar"),
+])
+def test_a_short_question_in_a_script_that_writes_vowels_as_marks_is_long_enough_to_tell(text: str, lang: str) -> None:
+    # a letter's combining marks are part of its word: "शिपिंग" is one word of several letters, not letters between marks
+    assert detect(text, (lang, "fr", "en")) == lang
+
+
+@pytest.mark.parametrize("text", ["ok", "गया", "bjr 👍", "❤️ ❤️", "BA-793"])
+def test_under_two_words_of_two_letters_is_still_too_short_to_tell(text: str) -> None:
+    assert detect(text) == "unknown"
