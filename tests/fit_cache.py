@@ -11,6 +11,9 @@ questions, with two parts left out that the fit's result does not depend on (tes
   Only the others are part of the input (a vector of another width is not taken: it is left out as well).
 - logged questions (`traffic`) when there are fewer than index.pipeline.MIN_QUERY_BANK different ones: the fit uses
   none of them then.
+- the port of a loopback site's URLs in records.json (the tests' HTTP servers take any free port), and the manifest's
+  corpus checksum (of the files read, URLs included): the fits read neither (the searcher is opened on this index's
+  records), and the records and vectors the corpus made are part of the input.
 Only plain fakes (tests/fakes.py) are cached: their vectors are a function of their name and the text. A model that
 records or counts what it embeds, or a real model, always fits. Tests of the fits themselves call index.pipeline, which
 is not wrapped. FIT_CACHE_VERIFY=1 fits every input again even when a result is kept, and fails when the two differ.
@@ -22,6 +25,7 @@ import hashlib
 import json
 import os
 import pickle
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,8 @@ from index.pipeline import MIN_QUERY_BANK
 from fakes import FakeEmbedder
 
 VOLATILE = ("built_at", "build_seconds", "calibration")  # manifest fields that differ between two builds of one input
+LOOPBACK_PORT = re.compile(rb"(http://(?:127\.0\.0\.1|localhost)):\d+")  # in records.json: a test server's port
+UNREAD = ("corpus_checksum",)  # manifest fields the fits do not read (usecases.calibrate's title lookup is outside them)
 SKIPPED = (CALIBRATION_QUERIES,)  # index files the fits do not read (usecases.calibrate reads it as `earlier`, keyed apart)
 
 
@@ -78,8 +84,10 @@ def digest(kind: str, index: Any, config: object, models: Sequence[object], *par
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name not in SKIPPED):
         h.update(str(path.relative_to(folder)).encode() + b"\0")
         if path.name == "manifest.json":
-            manifest = {k: v for k, v in json.loads(path.read_bytes()).items() if k not in VOLATILE}
+            manifest = {k: v for k, v in json.loads(path.read_bytes()).items() if k not in VOLATILE + UNREAD}
             h.update(json.dumps(manifest, sort_keys=True).encode())
+        elif path.name == "records.json":
+            h.update(LOOPBACK_PORT.sub(rb"\1:PORT", path.read_bytes()))
         else:
             h.update(path.read_bytes())
     return h.hexdigest()

@@ -1,5 +1,6 @@
 """The test run's kept calibrations (tests/fit_cache.py) are the ones the fit makes, and only plain fakes' are kept."""
 
+import json
 import pickle
 import shutil
 from types import SimpleNamespace
@@ -7,10 +8,11 @@ from types import SimpleNamespace
 from fit_cache import FitCache, banked_traffic, digest, install, same_fit, unlike_fresh
 
 from faq.retrieval import RetrievalConfig
-from index import load_index
+from index import build_index, load_index
 from index.deciding.label_free import off_topic_questions
 from index.disk.known import CALIBRATION_QUERIES, load_known
 from index.pipeline import MIN_QUERY_BANK, fit, fit_label_free, store_calibration
+from ingest import load_corpus
 
 from fakes import FakeEmbedder, RecordingEmbedder
 
@@ -75,3 +77,27 @@ def test_earlier_vectors_the_models_give_and_too_few_logged_questions_are_not_pa
     assert unlike_fresh(narrow, fake_models) == {}
     enough = [f"question {i}" for i in range(MIN_QUERY_BANK)]
     assert banked_traffic(enough + enough) == tuple(enough)
+
+
+def test_the_port_of_a_loopback_site_is_not_part_of_the_input(fake_models, tmp_path):
+    """The same pages fetched from a test server on another port: the fit reads no URL, so it is the same fit."""
+    config, off_topic, fits = RetrievalConfig(), off_topic_questions("dev"), []
+    for port in (41234, 35678):
+        corpus = tmp_path / f"corpus-{port}" / "faq.jsonl"
+        corpus.parent.mkdir()
+        corpus.write_text("".join(json.dumps({"id": f"e{i}", "question": question, "answer": answer,
+                                              "url": f"http://127.0.0.1:{port}/help/en/articles/{i}"}) + "\n"
+                                  for i, (question, answer) in enumerate(PAGES)), encoding="utf-8")
+        build_index(load_corpus(corpus), fake_models, tmp_path / f"index-{port}")
+        index = load_index(tmp_path / f"index-{port}")
+        assert f"127.0.0.1:{port}" in (tmp_path / f"index-{port}" / "records.json").read_text(encoding="utf-8")
+        fitted, found = fit_label_free(index, config, fake_models, off_topic)
+        fits.append((digest("label-free", index, config, fake_models, off_topic, (), {}), (fitted.learnt, fitted.vectors, found)))
+    (key, made), (other_key, other_made) = fits
+    assert key == other_key and same_fit(made, other_made)
+
+
+PAGES = [("What payment methods do you accept?", "Cards, PayPal and bank transfers."),
+         ("How long does delivery take?", "Two to four working days in Europe."),
+         ("Can I return a watch?", "Within 30 days, unworn, in its box."),
+         ("Is my watch waterproof?", "Up to 50 metres: it survives rain and swimming, not diving.")]
