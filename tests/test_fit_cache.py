@@ -16,6 +16,7 @@ from ingest import load_corpus
 
 from fakes import FakeEmbedder, RecordingEmbedder
 
+SOME = 2 * MIN_QUERY_BANK  # off-topic lines, of the bundled ~300: enough for a query bank, and a fit of a fraction of the time
 QUESTIONS = ["Comment changer le bracelet ?", "bonjour", "Quelle est la durée de la garantie ?"]
 
 
@@ -54,7 +55,7 @@ def test_earlier_vectors_the_models_give_and_too_few_logged_questions_are_not_pa
     and fewer than MIN_QUERY_BANK logged questions are not used."""
     folder = tmp_path / "index"
     shutil.copytree(fake_raw_index_dir, folder)
-    config, off_topic = RetrievalConfig(), off_topic_questions("dev")
+    config, off_topic = RetrievalConfig(), off_topic_questions("dev")[:SOME]
     fitted, found = fit_label_free(load_index(folder), config, fake_models, off_topic)
     store_calibration(folder, found.calibration, fitted.vectors, found.embedded)  # writes calibration-queries.npz too
     earlier = load_known(folder, CALIBRATION_QUERIES)
@@ -81,7 +82,7 @@ def test_earlier_vectors_the_models_give_and_too_few_logged_questions_are_not_pa
 
 def test_the_port_of_a_loopback_site_is_not_part_of_the_input(fake_models, tmp_path):
     """The same pages fetched from a test server on another port: the fit reads no URL, so it is the same fit."""
-    config, off_topic, fits = RetrievalConfig(), off_topic_questions("dev"), []
+    config, off_topic, fits = RetrievalConfig(), off_topic_questions("dev")[:SOME], []
     for port in (41234, 35678):
         corpus = tmp_path / f"corpus-{port}" / "faq.jsonl"
         corpus.parent.mkdir()
