@@ -5,7 +5,7 @@ indexes of the fakes ~100 times a run, most of it ranking the same off-topic lin
 first call for an input is run as before and its result kept (pickled, in a folder the run's xdist workers share); a
 later call with the same input gets a copy of it, and the searcher is opened on it as the fit itself opens it. The input
 is every byte of the index folder but the manifest's build time and calibration, the configuration, the models and the
-questions, with two parts left out that the fit's result does not depend on (test_fit_cache.py shows each):
+questions, with three parts left out that the fit's result does not depend on (test_fit_cache.py shows each):
 - the vectors reused from an earlier fit (`earlier`, and the index's own calibration-queries.npz, read only as `earlier`)
   that are the ones the model gives their text: they save embedding it again, the fit takes the same vector either way.
   Only the others are part of the input (a vector of another width is not taken: it is left out as well).
@@ -16,17 +16,20 @@ questions, with two parts left out that the fit's result does not depend on (tes
   records), and the records and vectors the corpus made are part of the input.
 Only plain fakes (tests/fakes.py) are cached: their vectors are a function of their name and the text. A model that
 records or counts what it embeds, or a real model, always fits. Tests of the fits themselves call index.pipeline, which
-is not wrapped. FIT_CACHE_VERIFY=1 fits every input again even when a result is kept, and fails when the two differ.
+is not wrapped. Workers that miss the same input at once wait for the first one to fit it. FIT_CACHE_VERIFY=1 fits every
+input again even when a result is kept, and fails when the two differ.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import pickle
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +63,16 @@ class FitCache:
             except FileNotFoundError:
                 return None
         return pickle.loads(data)
+
+    @contextmanager
+    def making(self, key: str) -> Iterator[None]:
+        """Held while one worker fits `key`'s input: another worker that misses it too waits, and then gets the result."""
+        with open(self.folder / f"{key}.lock", "wb") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def put(self, key: str, value: object) -> None:
         data = self._memory[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
@@ -143,13 +156,16 @@ def install(cache: FitCache, module: Any, set_attr: Callable[[Any, str, object],
         """`run()`'s (searcher, result), kept under `key`; a kept one with its searcher opened as the fit opens it."""
         kept = cache.get(key) if key else None
         if kept is None or verify:
-            searcher, result = run()
-            made = (searcher.learnt, searcher.vectors, result)
-            if key and kept is None:
-                cache.put(key, made)
-            elif kept is not None:
-                assert same_fit(kept, made), f"the fit kept under {key} is not the one this input gets"
-            return searcher, result
+            with cache.making(key) if key and kept is None else nullcontext():
+                kept = cache.get(key) if key and kept is None else kept  # made meanwhile by a worker this one waited for
+                if kept is None or verify:
+                    searcher, result = run()
+                    made = (searcher.learnt, searcher.vectors, result)
+                    if key and kept is None:
+                        cache.put(key, made)
+                    elif kept is not None:
+                        assert same_fit(kept, made), f"the fit kept under {key} is not the one this input gets"
+                    return searcher, result
         learnt, vectors, result = kept
         return open_searcher(index, config, embedders, learnt, vectors), result
 
