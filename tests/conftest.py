@@ -225,16 +225,18 @@ def calibrate_label_free(path: Path, models: list[FakeEmbedder], data_dir: Path)
 @pytest.fixture(scope="session")
 def fake_index_dir(tmp_path_factory: pytest.TempPathFactory, fake_raw_index_dir: Path, fake_models: list[FakeEmbedder]) -> Path:
     """`fake_raw_index_dir` calibrated as `index_dir` is (watch-faq dev questions, default configuration)."""
+    import usecases.calibrate
     from faq.retrieval import RetrievalConfig
     from index import load_index
     from index.deciding.calibrate import read_labelled
-    from index.pipeline import fit, store_calibration
+    from index.pipeline import store_calibration
 
     path = tmp_path_factory.mktemp("fake-calibrated") / "watch-faq"
     shutil.copytree(fake_raw_index_dir, path)
     dev = read_labelled(CALIBRATION_SET, split="dev")
     models: list[Embedder] = [*fake_models]
-    fitted, found = fit(load_index(path), RetrievalConfig(), models, dev)
+    # index.pipeline.fit as usecases.calibrate calls it: through the run's fit cache, so one worker fits it, not each
+    fitted, found = usecases.calibrate.fit(load_index(path), RetrievalConfig(), models, dev)
     store_calibration(path, found.model_copy(update={"source": "watch-faq dev"}), fitted.vectors)
     return path
 
