@@ -120,6 +120,15 @@ def test_the_eval_grades_as_the_decider_does():
     assert list(graded) == ["none" if j else grade(a, d, 0.325, 0.675) for a, d, j in zip(pa, pd, junk)]
 
 
+def test_the_threshold_choice_counts_each_goal_a_corpus_misses():
+    from eval.decision import GOALS, goal_failures
+
+    within = dict.fromkeys(GOALS, 0.0)
+    assert goal_failures([within]) == 0
+    assert goal_failures([{**within, "wrong_answer": 0.11, "near_answered": 0.26}, {**within, "in_refused": 0.2}]) == 3
+    assert goal_failures([{**within, "cross_refused": float("nan")}]) == 0  # a corpus without such questions misses nothing
+
+
 def test_a_labelled_answer_threshold_overrides_the_shipped_one():
     model = _model_on("z_own", 2.0, 1.0)
     question, ranking = "Quelle est la durée de la garantie ?", _ranking(0.81, 0.7)  # p(answer) = sigmoid(0.4) = 0.6
