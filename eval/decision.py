@@ -393,23 +393,19 @@ def report(t: Table, out: np.ndarray, split: str) -> str:
     lines = ["| corpus | decision | in-scope refused | not answered | wrong answer | near answered | generic answered "
              "| generic shown | terse refused | cross-lingual refused | code-mixed refused | hit@1 | e2e |", "|" + "---|" * 13]
     sel_split = t.split == split
-    today = np.where(t.today, "answer", "none")
-    never = np.where(t.junk, "none", "answer")
+    corpora = list(dict.fromkeys(t.corpus[sel_split]))
+    outcomes_by_name = {"none": np.where(t.junk, "none", "answer"), "today": np.where(t.today, "answer", "none"), "new": out}
+    # each corpus's metrics once per decision: its rows, the mean row and the goals unmet read them
+    per = {name: {c: metrics(outcome, t, sel_split & (t.corpus == c)) for c in corpora} for name, outcome in outcomes_by_name.items()}
     fmt = lambda v: "–" if v != v else f"{v:.3f}"  # noqa: E731
-    for corpus in list(dict.fromkeys(t.corpus[sel_split])) + ["all (mean)"]:
-        for name, outcome in (("none", never), ("today", today), ("new", out)):
-            if corpus == "all (mean)":
-                ms = [metrics(outcome, t, sel_split & (t.corpus == c)) for c in dict.fromkeys(t.corpus[sel_split])]
-                m = mean_metrics(ms)
-            else:
-                m = metrics(outcome, t, sel_split & (t.corpus == corpus))
+    for corpus in [*corpora, "all (mean)"]:
+        for name in outcomes_by_name:
+            m = mean_metrics(list(per[name].values())) if corpus == "all (mean)" else per[name][corpus]
             lines.append(f"| {corpus} | {name} | {fmt(m['in_refused'])} | {fmt(m['in_not_answered'])} | {fmt(m['wrong_answer'])} | "
                          f"{fmt(m['near_answered'])} | {fmt(m['generic_answered'])} | {fmt(m['generic_shown'])} | {fmt(m['terse_refused'])} | "
                          f"{fmt(m['cross_refused'])} | {fmt(m['codemixed_refused'])} | {fmt(m['hit@1'])} | {fmt(m['e2e'])} |")
-    unmet = {name: goal_failures([metrics(outcome, t, sel_split & (t.corpus == c)) for c in dict.fromkeys(t.corpus[sel_split])])
-             for name, outcome in (("today", today), ("new", out))}
-    lines.append(f"\nGoals unmet (corpus × goal, of {len(GOALS) * len(dict.fromkeys(t.corpus[sel_split]))}): "
-                 f"today {unmet['today']}, new {unmet['new']}")
+    lines.append(f"\nGoals unmet (corpus × goal, of {len(GOALS) * len(corpora)}): "
+                 f"today {goal_failures(list(per['today'].values()))}, new {goal_failures(list(per['new'].values()))}")
     return "\n".join(lines)
 
 
