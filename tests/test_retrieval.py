@@ -227,3 +227,28 @@ def test_a_question_in_another_of_the_members_languages_than_the_faqs_weighs_tha
     assert boosted.rank(english).lang == "en" and default.cross_lingual > 1
     assert ranked(boosted, english) == ranked(heavier, english) != ranked(plain, english)
     assert ranked(boosted, french) == ranked(plain, french) != ranked(heavier, french)
+
+
+def test_a_model_that_knows_neither_the_question_nor_the_faq_language_has_no_weight(fake_raw_index_dir, fake_models):
+    # USE has no Hindi: over a Hindi FAQ it has no weight for a Hindi question (the FAQ's own language), for one too short
+    # to tell, nor for one in another language (its vectors of the Hindi entries are noise); over a French FAQ it keeps its
+    # weight on French, has none on Hindi, and `cross_lingual` times its weight on English. The sum stays the configured one.
+    from faq.retrieval import RetrievalConfig
+    from index.disk.storage import load_index
+    from index.pipeline import open_searcher
+
+    config = RetrievalConfig()
+    searcher = open_searcher(load_index(fake_raw_index_dir), config, fake_models)
+    total = 1.0 + config.ensemble[0][1]
+    assert searcher.table.langs == ["fr"]
+    assert searcher._dense_weights("fr") == [1.0, config.ensemble[0][1]]
+    assert searcher._dense_weights("unknown") == [1.0, config.ensemble[0][1]]
+    assert searcher._dense_weights("hi") == [total, 0.0]
+    english = searcher._dense_weights("en")
+    assert english[1] / english[0] == config.ensemble[0][1] * config.cross_lingual and sum(english) == total
+    searcher.table.langs = ["hi"]  # the same entries, as if the FAQ were in Hindi
+    try:
+        for lang in ("hi", "unknown", "en", "fr"):
+            assert searcher._dense_weights(lang) == [total, 0.0]
+    finally:
+        searcher.table.langs = ["fr"]
