@@ -70,6 +70,8 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("default-phrasing-discount", RetrievalConfig(phrasing_discounts=(0.0,))),
     SystemConfig("default", RetrievalConfig()),
     SystemConfig("default-no-use", RetrievalConfig(ensemble=())),
+    SystemConfig("default-no-bm25", RetrievalConfig(lexical_weight=0.0)),
+    SystemConfig("default-e5-alone", RetrievalConfig(ensemble=(), lexical_weight=0.0)),  # the primary model alone (eval.signals)
     SystemConfig("default-cross-lingual", RetrievalConfig(cross_lingual=1.0)),
     SystemConfig("default-label-free", RetrievalConfig(), calibration="label-free"),
     SystemConfig("default-label-free-traffic", RetrievalConfig(), calibration="label-free-traffic"),
