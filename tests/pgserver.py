@@ -20,6 +20,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from serving import free_port
+
 
 def postgres_bin() -> Path | None:
     """The folder with initdb and pg_ctl: Debian's /usr/lib/postgresql/N/bin (newest), else PATH."""
@@ -28,12 +30,6 @@ def postgres_bin() -> Path | None:
             return Path(folder)
     found = shutil.which("initdb")
     return Path(found).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -96,7 +92,7 @@ def start_postgres() -> PostgresServer:
     user = "postgres" if os.geteuid() == 0 else pwd.getpwuid(os.geteuid()).pw_name
     if os.geteuid() == 0:
         shutil.chown(root, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
     server = PostgresServer(root, port, folder, user, options)
     _run([str(folder / "initdb"), "-D", str(root / "data"), "-U", user, "--auth=trust", "-E", "UTF8",
