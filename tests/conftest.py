@@ -167,17 +167,21 @@ def _no_real_model_unless_marked(request: pytest.FixtureRequest, monkeypatch: py
 @pytest.fixture(scope="session", autouse=True)
 def _calibrations_made_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The calibrations usecases.calibrate runs on the fakes' indexes are made once a run and shared (tests/fit_cache.py)."""
-    import os
-
     from fit_cache import FitCache, install
 
     import usecases.calibrate
 
-    run = tmp_path_factory.getbasetemp()
-    run = run.parent if os.environ.get("PYTEST_XDIST_WORKER") else run  # the folder every worker of this run shares
     with pytest.MonkeyPatch.context() as patch:
-        install(FitCache(run / "fit-cache"), usecases.calibrate, patch.setattr)
+        install(FitCache(shared_folder(tmp_path_factory) / "fit-cache"), usecases.calibrate, patch.setattr)
         yield
+
+
+def shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's temporary folder that every xdist worker of it shares (the session's own without xdist)."""
+    import os
+
+    run = tmp_path_factory.getbasetemp()
+    return run.parent if os.environ.get("PYTEST_XDIST_WORKER") else run
 
 
 @pytest.fixture(scope="session")
@@ -297,21 +301,21 @@ def faq_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A throwaway PostgreSQL cluster for the session (tests/pgserver.py).
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A throwaway PostgreSQL cluster for the session (tests/pgserver.py), from the run's one initdb (cluster_template).
 
     Without Debian's postgresql package the tests that need it are skipped, unless FAQ_REQUIRE_POSTGRES
     is set (as `make test` does, after installing it): then its absence is an error, not a skip.
     """
     import os
 
-    from pgserver import postgres_bin, start_postgres
+    from pgserver import cluster_template, postgres_bin, start_postgres
 
     if postgres_bin() is None:
         if os.environ.get("FAQ_REQUIRE_POSTGRES"):
             pytest.fail("FAQ_REQUIRE_POSTGRES is set but PostgreSQL is not installed (apt-get install postgresql)")
         pytest.skip("PostgreSQL is not installed (apt-get install postgresql; make test does)")
-    server = start_postgres()
+    server = start_postgres(cluster_template(shared_folder(tmp_path_factory)))
     yield server
     server.stop()
 

@@ -5,45 +5,32 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from serving import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = ("import sys; sys.path.insert(0, 'tests'); from service.workers import serve_workers; "
          "serve_workers('fake_asgi:app', 2, host='127.0.0.1', port=int(sys.argv[1]))")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def two_fake_workers(settings: dict[str, str]) -> Iterator[str]:
     """Two workers configured by `settings` (FAQ_* variables beside the environment), both answering /readyz;
     yields the base URL and stops them after."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, **settings, "PYTHONPATH": str(ROOT)}
     log = tempfile.TemporaryFile()  # the supervisor's and workers' log, shown when the test fails (why a worker went)
     proc = subprocess.Popen([sys.executable, "-c", SERVE, str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        ready, deadline = 0, time.monotonic() + 90
-        while ready < 8 and time.monotonic() < deadline:  # both workers up: several ready answers on new connections
-            try:
-                ready = ready + 1 if httpx.get(f"{base}/readyz").status_code == 200 else 0
-            except httpx.TransportError:
-                time.sleep(0.2)
+        wait_ready(base, 90, proc, every=0.2, times=8)  # both workers up: several ready answers on new connections
         yield base
     except BaseException:
         log.seek(0)

@@ -1,6 +1,5 @@
 """`faq ask` asks a running service first (no models loaded in the CLI), and falls back to the index in process."""
 
-import socket
 
 import pytest
 from test_eval_http import serve
@@ -8,6 +7,8 @@ from typer.testing import CliRunner
 
 import usecases.answering
 from cli.main import app
+
+from serving import free_port
 
 QUESTION = "Combien de temps dure la garantie ?"
 
@@ -23,12 +24,6 @@ def no_local_models(monkeypatch):
         raise AssertionError("faq ask loaded the index in process")
 
     monkeypatch.setattr(usecases.answering, "open_answerer", refuse)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_ask_uses_the_running_service_and_prints_answer_and_passages(service_url, no_local_models, fake_answerer):

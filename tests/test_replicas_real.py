@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ from benchmarks.load import LoadResult
 
 from conftest import ADMIN_TOKEN, CORPUS
 from nginxserver import render, start_nginx
+from serving import free_port, wait_ready
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -41,12 +41,6 @@ EXTRA_FAQ = """# Extras
 
 Oui : la gravure du fond de boîtier est offerte pour toute montre neuve, jusqu'à vingt caractères.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def figure(line: str) -> None:
@@ -70,16 +64,7 @@ class Replica:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(self.port), "--index", str(self.index_dir)],
                                             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, f"{self.name} exited:\n{self.log.read_text(errors='replace')[-3000:]}"
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"{self.name} not ready in 180 s:\n{self.log.read_text(errors='replace')[-3000:]}")
+        wait_ready(self.url, 180, self.process, self.log, every=0.2)
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -3,7 +3,6 @@
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -27,6 +26,7 @@ from service import create_app
 
 from conftest import ADMIN_TOKEN, ROOT, calibrate_label_free
 from fakes import FakeEmbedder, fake_use
+from serving import free_port, wait_ready
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 OTHER_FAQ = """# Other shop
@@ -234,12 +234,6 @@ def test_kill_9_during_ingest_leaves_the_served_index_intact(two_versions, tmp_p
         shutil.rmtree(leftover)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # `uvicorn service.asgi:app` (the app configured from FAQ_*), with the fake models: a process of its own to kill
 FAKE_SERVICE = ("import sys, uvicorn; sys.path.insert(0, 'tests'); from fakes import FakeEmbedder, fake_use; "
                 "from service import create_app; "
@@ -248,7 +242,7 @@ FAKE_SERVICE = ("import sys, uvicorn; sys.path.insert(0, 'tests'); from fakes im
 
 def test_feedback_committed_before_kill_9_survives(fake_index_dir, fake_models, tmp_path):
     assert [m.name for m in fake_models] == [FakeEmbedder().name, fake_use().name]  # what the child process loads
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "FAQ_INDEX_DIR": str(fake_index_dir), "FAQ_DATA_DIR": str(tmp_path), "FAQ_RATE_LIMIT_PER_MINUTE": "0"}
     proc = subprocess.Popen([sys.executable, "-c", FAKE_SERVICE, str(port)],
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -257,14 +251,7 @@ def test_feedback_committed_before_kill_9_survives(fake_index_dir, fake_models, 
         # one client for the polls, the question and the 16 threads: a client per request spent ~20-50 ms of CPU loading CA
         # certificates (7 s in all for the feedback, and one more each 50 ms poll while the child process starts)
         with httpx.Client(timeout=30, limits=httpx.Limits(max_connections=16)) as http, ThreadPoolExecutor(max_workers=16) as pool:
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline:
-                try:
-                    if http.get(f"{base}/readyz", timeout=5).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.05)
+            wait_ready(base, 60, proc, client=http)
             query_id = http.post(f"{base}/v1/query", json={"question": "garantie"}, timeout=5).json()["query_id"]
 
             def send(i: int) -> int:

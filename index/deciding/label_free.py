@@ -30,7 +30,7 @@ from faq.errors import CorpusError
 from index.deciding.evidence import words
 from index.disk.calibration import Calibration, Norms, Spread
 from index.ranking.lexical import Analyzer
-from index.ranking.search import Searcher
+from index.ranking.search import Ranking, Searcher
 from ingest.models import Entry
 
 OFF_TOPIC_FILE = Path(__file__).resolve().parent / "data" / "off_topic.jsonl"
@@ -120,14 +120,16 @@ def own_question_scores(searcher: Searcher, most: int = OWN_SAMPLE) -> np.ndarra
 
     A FAQ of more than `most` entries has that many scored, evenly spread over it: its quantiles are
     then known well enough, and calibrating a 100,000-entry FAQ does not rank 100,000 questions."""
-    return np.array([_scored(searcher, e.question, e.id).similarity for e in own_questions(searcher, most)], dtype=np.float64)
+    entries = own_questions(searcher, most)
+    return np.array([r.similarity for r in _scored(searcher, [e.question for e in entries], [e.id for e in entries])],
+                    dtype=np.float64)
 
 
 def kept_off_topic(searcher: Searcher, off_topic: Sequence[str],
                    own: np.ndarray | None = None) -> tuple[tuple[str, ...], np.ndarray, np.ndarray]:
     """The off-topic lines that are off topic for this corpus, their scores, and the FAQ's own questions' scores."""
     own = own_question_scores(searcher) if own is None else own
-    scores = np.array([_score(searcher, q) for q in off_topic], dtype=np.float64)
+    scores = np.array([r.similarity for r in _scored(searcher, off_topic)], dtype=np.float64)
     ceiling = float(np.quantile(own, TOO_CLOSE)) if len(own) else float("inf")
     keep = scores < ceiling
     if keep.sum() < 20:  # a FAQ about everything: keep the least similar half rather than nothing
@@ -139,7 +141,7 @@ def fit_norms(searcher: Searcher, kept_scores: np.ndarray, entries: Sequence[Ent
     """Where this corpus's own questions (`full`: `entries` ranked with their own vectors left out), terse versions of
     them and the kept off-topic lines score: the scale every help center's evidence is put on (index.deciding.evidence)."""
     df = document_frequencies(searcher)
-    short = [_scored(searcher, terse_version(e.question, searcher.analyzer, df), e.id) for e in entries]
+    short = _scored(searcher, [terse_version(e.question, searcher.analyzer, df) for e in entries], [e.id for e in entries])
     models = list(full[0].by_model) if full else []
     spread = lambda rows, name: Spread.of([r.by_model.get(name, r.similarity) for r in rows])  # noqa: E731
     return Norms(own=Spread.of([r.similarity for r in full]), own_terse=Spread.of([r.similarity for r in short]),
@@ -150,7 +152,7 @@ def fit_norms(searcher: Searcher, kept_scores: np.ndarray, entries: Sequence[Ent
 def fit_threshold(searcher: Searcher, off_topic: Sequence[str]) -> LabelFreeFit:
     """The per-corpus part of the decision, from the FAQ itself and the off-topic lines that are off topic for it."""
     entries = own_questions(searcher)
-    full = [_scored(searcher, e.question, e.id) for e in entries]
+    full = _scored(searcher, [e.question for e in entries], [e.id for e in entries])
     own = np.array([r.similarity for r in full], dtype=np.float64)
     lines, kept, own = kept_off_topic(searcher, off_topic, own)
     norms = fit_norms(searcher, kept, entries, full)
@@ -186,14 +188,15 @@ def terse_version(question: str, analyze: Analyzer, df: dict[str, int], keep: in
     return " ".join(word for _, _, word in sorted(chosen, key=lambda c: c[1])).lower()
 
 
-def _scored(searcher: Searcher, question: str, leave_out: str | None = None) -> Scored:
-    ranking = searcher.rank(question, limit=1, leave_out=leave_out)
+def _scored(searcher: Searcher, questions: Sequence[str], leave_out: Sequence[str | None] | None = None) -> list[Scored]:
+    """Each question's top entry (`leave_out`: by question, the entry whose own question vectors are left out), ranked as
+    `Searcher.rank` ranks it, the questions embedded up front (Searcher.rank_many)."""
+    return [_top(ranking) for ranking in searcher.rank_many(questions, limit=1, leave_out=leave_out)]
+
+
+def _top(ranking: Ranking) -> Scored:
     if not ranking.hits:
         return Scored(-1.0, {})
     dense = len(ranking.query_vectors)  # the dense models come first in signal_names, each with its question vector
     return Scored(ranking.hits[0].similarity, {name: float(ranking.signal_values[0, j])
                                                for j, name in enumerate(ranking.signal_names[:dense])})
-
-
-def _score(searcher: Searcher, question: str, leave_out: str | None = None) -> float:
-    return _scored(searcher, question, leave_out).similarity

@@ -17,6 +17,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
@@ -47,6 +48,7 @@ from index.ranking.signals import DenseScores, DenseSignal, EntryScores, Lexical
 from ingest.models import Chunk
 
 _RRF_K = 60
+T = TypeVar("T")
 
 
 def check_top_k(top_k: int) -> None:
@@ -265,6 +267,39 @@ class Searcher:
         `leave_out` (an entry id): the dense models score that entry without its own question and
         phrasings (see DenseSignal.score), for label-free calibration. `curated`: the team's rules (`curate`): hidden
         entries left out, synonyms added to BM25's question, a pin's entry put first."""
+        return self._rank(question, filters, limit, leave_out, curated)
+
+    def rank_many(self, questions: Sequence[str], limit: int | None = None,
+                  leave_out: Sequence[str | None] | None = None) -> list[Ranking]:
+        """`rank(question, limit=limit, leave_out=...)` of each question (no filters, no rules): the same rankings, for
+        calibration's hundreds of questions. Each dense model embeds them all first (`_embedded_alone`: one hand-off to an
+        embedding thread per model, not one per question), then each question is scored and fused as `rank` does it."""
+        outs = [None] * len(questions) if leave_out is None else list(leave_out)
+        if len(outs) != len(questions):
+            raise ValueError(f"{len(questions)} questions, {len(outs)} leave_out ids")
+        vectors = self._embedded_alone([self._strip(q) for q in questions])
+        return [self._rank(q, None, limit, out, None, [v[i : i + 1] for v in vectors])
+                for i, (q, out) in enumerate(zip(questions, outs))]
+
+    def _embedded_alone(self, questions: Sequence[str]) -> list[np.ndarray]:
+        """Each dense model's vectors of `questions` (as `rank` embeds them: background words stripped), (len, dim) each,
+        primary first. Each question is embedded alone, as `rank` embeds it: onnx-e5 int8's vector of a text depends on the
+        batch it rides in (one activation scale per batch: 40 off-topic lines batched came out up to 0.018 apart from each
+        alone, and no faster), so a batch would rank them otherwise. The members embed on the searcher's threads (one
+        task each) while the primary embeds here, as `_dense_scores` shares the cores for one question."""
+        def alone(signal: DenseSignal) -> np.ndarray:
+            if not questions:
+                return np.empty((0, signal.embedder.dim), np.float32)
+            return np.concatenate([signal.embed([q]) for q in questions])
+
+        signals = self._dense()
+        pending = [_done(alone(s)) if _cheap(s.embedder) else self._embedding.submit(alone, s) for s in signals[1:]]
+        return [alone(signals[0]), *(future.result() for future in pending)]
+
+    def _rank(self, question: str, filters: Filters | None, limit: int | None, leave_out: str | None,
+              curated: Curated | None, queries: Sequence[np.ndarray] | None = None) -> Ranking:
+        """`rank`; `queries`: each dense model's vector of the question, (1, dim), primary first (`rank_many`), when
+        embedded already."""
         lang = self.detect(question)
         question = self._strip(question)
         position = self._position[leave_out] if leave_out is not None else None
@@ -276,7 +311,7 @@ class Searcher:
         later = self.signals[len(self._dense()):]
         aside = [self._embedding.submit(self._scored_aside, signal, weight, expanded) if _aside(signal) else None
                  for signal, weight in later]
-        dense = self._dense_scores(expanded if curated is not None and curated.dense else question, position, timings)
+        dense = self._dense_scores(expanded if curated is not None and curated.dense else question, position, timings, queries)
         results: list[tuple[EntryScores, float]] = list(zip(dense, self._dense_weights(lang)))
         ready: dict[int, np.ndarray | None] = {}
         for (signal, weight), future in zip(later, aside):
@@ -398,8 +433,8 @@ class Searcher:
         scores, took = _scored_by(signal, question)
         return scores, took, self._term(scores, weight)
 
-    def _dense_scores(self, question: str, position: int | None = None,
-                      timings: list[tuple[str, float]] | None = None) -> list[DenseScores]:
+    def _dense_scores(self, question: str, position: int | None = None, timings: list[tuple[str, float]] | None = None,
+                      queries: Sequence[np.ndarray] | None = None) -> list[DenseScores]:
         """Each dense signal's scores, the primary's first; past EXACT_LIMIT vectors the ensemble members score
         the entries the primary found (index.ranking.signals.DenseSignal.score). Each signal's time (its embedding and its
         scoring) is added to `timings`.
@@ -407,14 +442,18 @@ class Searcher:
         The members embed the question on the searcher's threads while the primary embeds it on this one: a lone
         question's int8 e5 runs no faster on two threads than on one (one 20-token row is too little work to
         share), so USE takes the other core instead of waiting its turn. A member whose model says it is cheap (`_cheap`)
-        embeds on this thread first."""
+        embeds on this thread first. `queries`: each model's vector of the question, (1, dim), when embedded already
+        (`_embedded_alone`): none is embedded then."""
         signals = self._dense()
         # a member whose model says it is cheap (a fake, a cache hit's wrapper of one) is embedded on this thread: handing
         # a few microseconds of work to another thread costs more than the work
-        pending = [_done(_embedded(signal, question)) if _cheap(signal.embedder)
-                   else self._embedding.submit(_embedded, signal, question) for signal in signals[1:]]
+        if queries is not None:
+            pending = [_done((query, 0.0)) for query in queries[1:]]
+        else:
+            pending = [_done(_embedded(signal, question)) if _cheap(signal.embedder)
+                       else self._embedding.submit(_embedded, signal, question) for signal in signals[1:]]
         started = time.perf_counter()
-        scores = [signals[0].score(question, position)]
+        scores = [signals[0].score(question, position, query=None if queries is None else queries[0])]
         stages = [time.perf_counter() - started]
         for signal, future in zip(signals[1:], pending):
             query, took = future.result()
@@ -428,8 +467,10 @@ class Searcher:
     def query_bank_of(self, questions: Sequence[str]) -> dict[str, QueryBank]:
         """Each dense model's query bank from these questions, scored as `rank` scores a question."""
         similarity: list[list[np.ndarray]] = [[] for _ in self._dense()]
-        for q in questions:
-            for column, scores in zip(similarity, self._dense_scores(self._strip(q))):
+        stripped = [self._strip(q) for q in questions]
+        vectors = self._embedded_alone(stripped)
+        for i, q in enumerate(stripped):
+            for column, scores in zip(similarity, self._dense_scores(q, queries=[v[i : i + 1] for v in vectors])):
                 column.append(scores.similarity)
         return {signal.name: QueryBank.of(np.stack(column)) for signal, column in zip(self._dense(), similarity)}
 
@@ -485,9 +526,9 @@ def _cheap(model: object) -> bool:
 ASIDE_FROM = 20_000
 
 
-def _done(value: tuple[np.ndarray, float]) -> Future[tuple[np.ndarray, float]]:
+def _done(value: T) -> Future[T]:
     """A future holding a result computed on this thread already."""
-    future: Future[tuple[np.ndarray, float]] = Future()
+    future: Future[T] = Future()
     future.set_result(value)
     return future
 
