@@ -6,6 +6,7 @@ import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pytest
 
 from faq.errors import InvalidRequestError
@@ -252,3 +253,19 @@ def test_a_model_that_knows_neither_the_question_nor_the_faq_language_has_no_wei
             assert searcher._dense_weights(lang) == [total, 0.0]
     finally:
         searcher.table.langs = ["fr"]
+
+
+def test_a_model_without_weight_for_the_questions_language_is_left_out_of_its_similarity(fake_raw_index_dir, fake_models):
+    # the hits' similarity (what "answer or not" reads) is the mean over the models that weigh in: USE's similarities for a
+    # Hindi question are noise, and averaging them in pulled Hindi questions under the threshold
+    from faq.retrieval import RetrievalConfig
+    from index.disk.storage import load_index
+    from index.pipeline import open_searcher
+
+    searcher = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models)
+    question = "Combien de temps dure la garantie ?"
+    for lang, expected in (("fr", lambda v: v[:, :2].mean(axis=1)), ("hi", lambda v: v[:, 0])):
+        searcher.detect = lambda _question, lang=lang: lang  # type: ignore[method-assign]
+        ranking = searcher.rank(question, limit=5)
+        assert ranking.signal_names[:2] == ("fake", "usem3-fake")  # the primary model, then USE's stand-in
+        np.testing.assert_allclose([h.similarity for h in ranking.hits], expected(ranking.signal_values), rtol=1e-5)
