@@ -75,6 +75,13 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("default-cross-lingual", RetrievalConfig(cross_lingual=1.0)),
     SystemConfig("default-label-free", RetrievalConfig(), calibration="label-free"),
     SystemConfig("default-label-free-traffic", RetrievalConfig(), calibration="label-free-traffic"),
+    # issue #30's ablations of the label-free ranking (README, "Day one against the peer"): one signal or correction left out
+    SystemConfig("default-label-free-no-bm25", RetrievalConfig(lexical_weight=0.0), calibration="label-free"),
+    SystemConfig("default-label-free-no-hubness", RetrievalConfig(hubness=0.0), calibration="label-free"),
+    SystemConfig("default-label-free-no-query-bank", RetrievalConfig(query_bank=0.0), calibration="label-free"),
+    SystemConfig("default-label-free-no-use", RetrievalConfig(ensemble=()), calibration="label-free"),
+    SystemConfig("default-label-free-e5-alone", RetrievalConfig(ensemble=(), lexical_weight=0.0, hubness=0.0, query_bank=0.0),
+                 calibration="label-free"),
     SystemConfig("default-uncalibrated", RetrievalConfig(), calibration="none"),
 ]}
 
