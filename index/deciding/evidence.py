@@ -24,18 +24,18 @@ scale that means the same in every help center:
 from __future__ import annotations
 
 import math
-import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from faq.text import UNSPACED, WORD
 from index.disk.calibration import Norms
 from index.embedders.use import LANGUAGES as USE_LANGUAGES
 from index.ranking.entries import EntryTable
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 TERSE_WORDS = 3  # a question of at most this many words is a search-box query: it scores lower everywhere
 
 # how the first entry stands out of the ranking (`shape`)
@@ -61,19 +61,24 @@ def latin_share(text: str) -> float:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    """The text's words, a letter's combining marks part of its word (faq.text.WORD): r"\\w+" cut Devanagari and Thai
+    at their vowel signs, so "क्या आप भारत में शिप करते हैं" was 10 words, not 7, and a terse Hindi query was no longer terse."""
+    return WORD.findall(text)
 
 
-# Chinese, Japanese and Southeast Asian scripts put no space between words: a run of them is one \w+ match
-_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
 CHARS_PER_WORD = 2  # about what a Chinese or Japanese word averages
 
 
+def _letters(run: str) -> int:
+    """A run's characters, a letter and its combining marks one (Thai คุ is one, not two)."""
+    return len(run) if run.isascii() else sum(1 for c in run if unicodedata.category(c)[0] != "M")
+
+
 def word_count(text: str) -> int:
-    """Words in the question, a run of unspaced script counted as its characters over CHARS_PER_WORD: 买满多少钱包邮 is a
-    sentence, not one terse word."""
-    unspaced = sum(-(-len(run) // CHARS_PER_WORD) for run in _UNSPACED.findall(text))
-    return len(words(_UNSPACED.sub(" ", text))) + unspaced
+    """Words in the question, a run of unspaced script (faq.text.UNSPACED) counted as its characters over CHARS_PER_WORD:
+    买满多少钱包邮 is a sentence, not one terse word."""
+    unspaced = sum(-(-_letters(run) // CHARS_PER_WORD) for run in UNSPACED.findall(text))
+    return len(words(UNSPACED.sub(" ", text))) + unspaced
 
 
 def is_terse(text: str) -> bool:
