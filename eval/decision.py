@@ -421,7 +421,9 @@ def main(argv: Sequence[str]) -> None:
         t = pickle.loads(cached.read_bytes())
     if command == "rank":
         return
-    C = 1.0
+    # the logistic models' inverse regularisation: leave-one-corpus-out on dev (model 7's evidence), goals unmet
+    # C = 10: 12, 1: 11, 0.1: 10, with wrong answers and near-domain answered a little lower on most watch FAQs
+    C = 0.1
     pa, pd = loco(t, "dev", C)
     e2e, a, r = choose_thresholds(t, pa, pd)
     print(f"thresholds chosen on dev (leave-one-corpus-out): answer >= {a:.3f}, related >= {r:.3f} (dev mean {OBJECTIVE} accuracy {e2e:.3f})")
