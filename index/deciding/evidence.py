@@ -157,7 +157,8 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
     `outside` says so, so the primary model's evidence can be weighed instead."""
     if not len(similarities):
         return Evidence(tuple(0.0 for _ in FEATURES))
-    terse = is_terse(question)
+    n_words = word_count(question)
+    terse = n_words <= TERSE_WORDS  # is_terse
     by_model = norms.own_terse_by_model if terse else norms.own_by_model
     columns = {name: j for j, name in enumerate(signal_names)}
     primary = signal_names[0] if signal_names else ""
@@ -196,7 +197,6 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
             known = len(in_corpus) / len(asked)
             known_not_top = len(in_corpus - top) / len(asked)
             unknown = 1.0 - known
-    n_words = word_count(question)
     mismatch = (question_lang not in faq_langs and question_lang not in ("unknown", "und", "")) or (
         latin_share(question) < 0.5 and bool(faq_langs & LATIN_LANGS))
     values.update({
