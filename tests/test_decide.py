@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from index.deciding.decide import MODEL_FILE, Decider, DecisionModel, Logistic, grade, shipped_model
-from index.deciding.evidence import FEATURES, is_terse, latin_share, shape, word_count
+from index.deciding.evidence import FEATURES, is_terse, latin_share, shape, word_count, words
 from index.deciding.label_free import terse_version
 from index.disk.calibration import Calibration, Norms, Spread
 from index.ranking.lexical import analyzer
@@ -236,6 +236,20 @@ def test_a_chinese_or_japanese_sentence_is_not_a_terse_query():
 def test_words_of_spaced_scripts_are_counted_as_before():
     assert word_count("Est-ce que la montre est étanche ?") == 7
     assert word_count("환불 가능한가요?") == 2  # Korean puts spaces between words
+
+
+def test_devanagari_and_thai_words_keep_their_combining_marks():
+    # r"\w+" cut क्या into क, य and ขอบคุณ into ขอบค, ณ: a Hindi question had half again its words, a terse one was not terse
+    assert words("क्या") == ["क्या"]
+    assert word_count("क्या आप भारत में शिप करते हैं?") == 7  # "do you ship to India?"
+    assert word_count("शिपिंग चार्ज") == 2 and is_terse("शिपिंग चार्ज")  # "shipping charge": 6 \w+ runs
+    assert words("ขอบคุณ") == ["ขอบคุณ"]
+    assert word_count("ขอบคุณ") == 3  # an unspaced run: five letters (the vowel mark ุ is part of ค), two a word
+
+
+def test_a_terse_version_of_a_hindi_question_keeps_whole_words():
+    terse = terse_version("क्या आप भारत में शिप करते हैं?", analyzer("hi"), {})
+    assert terse and all(w in "क्या आप भारत में शिप करते हैं" for w in terse.split()) and len(terse.split()) == 2
 
 
 def test_a_first_entry_ahead_of_the_field_leads_it_and_a_flat_field_does_not():

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import copy
 import math
-import re
+import unicodedata
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,11 +33,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from faq.text import UNSPACED, WORD
 from index.disk.calibration import Norms
 from index.embedders.use import LANGUAGES as USE_LANGUAGES
 from index.ranking.entries import EntryTable
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 TERSE_WORDS = 3  # a question of at most this many words is a search-box query: it scores lower everywhere
 
 # how the first entry stands out of the ranking (`shape`)
@@ -63,19 +63,24 @@ def latin_share(text: str) -> float:
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text)
+    """The text's words, a letter's combining marks part of its word (faq.text.WORD): r"\\w+" cut Devanagari and Thai
+    at their vowel signs, so "क्या आप भारत में शिप करते हैं" was 10 words, not 7, and a terse Hindi query was no longer terse."""
+    return WORD.findall(text)
 
 
-# Chinese, Japanese and Southeast Asian scripts put no space between words: a run of them is one \w+ match
-_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]+")
 CHARS_PER_WORD = 2  # about what a Chinese or Japanese word averages
 
 
+def _letters(run: str) -> int:
+    """A run's characters, a letter and its combining marks one (Thai คุ is one, not two)."""
+    return len(run) if run.isascii() else sum(1 for c in run if unicodedata.category(c)[0] != "M")
+
+
 def word_count(text: str) -> int:
-    """Words in the question, a run of unspaced script counted as its characters over CHARS_PER_WORD: 买满多少钱包邮 is a
-    sentence, not one terse word."""
-    unspaced = sum(-(-len(run) // CHARS_PER_WORD) for run in _UNSPACED.findall(text))
-    return len(words(_UNSPACED.sub(" ", text))) + unspaced
+    """Words in the question, a run of unspaced script (faq.text.UNSPACED) counted as its characters over CHARS_PER_WORD:
+    买满多少钱包邮 is a sentence, not one terse word."""
+    unspaced = sum(-(-_letters(run) // CHARS_PER_WORD) for run in UNSPACED.findall(text))
+    return len(words(UNSPACED.sub(" ", text))) + unspaced
 
 
 def is_terse(text: str) -> bool:
@@ -173,7 +178,8 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
     `outside` says so, so the primary model's evidence can be weighed instead."""
     if not len(similarities):
         return Evidence(tuple(0.0 for _ in FEATURES))
-    terse = is_terse(question)
+    n_words = word_count(question)
+    terse = n_words <= TERSE_WORDS  # is_terse
     by_model = norms.own_terse_by_model if terse else norms.own_by_model
     columns = {name: j for j, name in enumerate(signal_names)}
     primary = signal_names[0] if signal_names else ""
@@ -212,7 +218,6 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
             known = len(in_corpus) / len(asked)
             known_not_top = len(in_corpus - top) / len(asked)
             unknown = 1.0 - known
-    n_words = word_count(question)
     mismatch = (question_lang not in faq_langs and question_lang not in ("unknown", "und", "")) or (
         latin_share(question) < 0.5 and bool(faq_langs & LATIN_LANGS))
     values.update({

@@ -33,7 +33,7 @@ import numpy as np
 import Stemmer
 import stopwordsiso
 
-from faq.text import WORD, normalize, strip_accents, strip_all_marks
+from faq.text import INDEXED_UNSPACED as _UNSPACED, WORD, normalize, strip_accents, strip_all_marks
 
 ANALYZER = 2  # what a new index is built with
 ANALYZERS = (1, 2)
@@ -55,13 +55,7 @@ _ELISION = re.compile(r"(?<!\w)(?:[ldjmnstc]|qu|jusqu|lorsqu|puisqu|quoiqu|dell|
 _WORD_1 = re.compile(r"\w+", re.UNICODE)
 WORDS = 200_000  # distinct words remembered per language (a few tens of MB at most)
 
-# scripts written without spaces between words: runs of them are indexed as character bigrams.
-# Han, Kana and Hangul bigram together (Japanese mixes them in one word); Southeast Asian scripts each on their own.
-_CJK = ("\u1100-\u11ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3038-\u303c\u3040-\u30ff"
-        "\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff"
-        "\uff66-\uff9f\U00020000-\U0003134f")
-_SEA = "\u0e00-\u0e7f\u0e80-\u0eff\u1000-\u109f\u1780-\u17ff"
-_UNSPACED = re.compile(f"[{_CJK}]+|[{_SEA}]+")
+# scripts written without spaces between words: runs of them are indexed as character bigrams (faq.text)
 _ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, Quranic marks, tatweel
 _ARABIC_LETTERS = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",
