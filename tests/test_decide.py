@@ -264,23 +264,3 @@ def test_a_first_entry_ahead_of_the_field_leads_it_and_a_flat_field_does_not():
 
 def test_a_ranking_of_one_entry_has_no_shape():
     assert set(shape(np.array([0.5]), np.array([1.0]), np.zeros((1, 2)), 0.05).values()) == {0.0}
-
-
-def test_a_corpus_without_an_entry_no_longer_knows_the_words_only_that_entry_uses(fake_searcher) -> None:
-    """A question made near-domain by leaving its entry out (eval.decision) must meet unknown words where that entry's
-    own words were, as a real near-domain question does, while the words other entries share stay known."""
-    from collections import Counter
-
-    from index.deciding.evidence import CorpusTerms
-
-    terms = CorpusTerms(fake_searcher.index.table)
-    entries = [e.id for e in fake_searcher.index.records.entries]
-    used = Counter(t for e in entries for t in terms.of_entry(e))
-    left_out = next(e for e in entries if any(used[t] == 1 for t in terms.of_entry(e)))
-    own = {t for t in terms.of_entry(left_out) if used[t] == 1 and t in terms.vocabulary}
-    shared = {t for t in terms.of_entry(left_out) if used[t] > 1 and t in terms.vocabulary}
-    assert own and shared
-    without = terms.without(frozenset({left_out}))
-    assert not own & without.vocabulary and shared <= without.vocabulary
-    assert own <= terms.vocabulary  # the corpus itself is unchanged
-    assert terms.without(frozenset({"not-an-entry"})) is terms
