@@ -102,7 +102,6 @@ class Case:
     example: Example
     ranked: Ranked
     threshold_today: float  # the label-free similarity threshold of the old decision, for the "today" column
-    left_out: frozenset[str] = frozenset()  # entries taken out of the index to make this a near-domain question
 
     @property
     def right(self) -> bool:
@@ -162,11 +161,10 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
         if e.scope == "in" and _share(e.text, 0.33, salt="leave-out"):
             gone = frozenset(x for g in e.relevant for x in duplicates.get(g, {g}))
             cases.append(Case(dev.name, dev.group, Example(e.text, frozenset(), "near", "leave-entry-out", e.split, e.lang),
-                              ranked[e.text].without(gone), calibration.threshold, gone))
+                              ranked[e.text].without(gone), calibration.threshold))
     for entry in entries:
-        gone = frozenset(duplicates.get(entry.id, {entry.id}))
         cases.append(Case(dev.name, dev.group, Example(entry.question, frozenset(), "near", "faq-question-left-out", "dev", entry.lang),
-                          ranked[entry.question].without(gone), calibration.threshold, gone))
+                          ranked[entry.question].without(frozenset(duplicates.get(entry.id, {entry.id}))), calibration.threshold))
     table = index.table
     return CorpusRun(dev.name, dev.group, norms, calibration.threshold, frozenset(table.langs), tuple(cases),
                      CorpusTerms(table))
@@ -194,9 +192,7 @@ def features(run: CorpusRun, case: Case) -> np.ndarray:
     r = case.ranked
     if not r.entry_ids:
         return np.zeros(len(FEATURES))
-    # the corpus as the question meets it: without the entries left out to make it near-domain
-    terms = run.terms.without(case.left_out) if case.left_out else run.terms
-    ev = gather(case.example.text, r.similarity, r.fused, r.signal_names, r.signal_values, r.entry_ids, run.norms, terms,
+    ev = gather(case.example.text, r.similarity, r.fused, r.signal_names, r.signal_values, r.entry_ids, run.norms, run.terms,
                 r.lang, run.faq_langs, r.off_topic_margin, 0.0)
     return ev.vector()
 

@@ -23,10 +23,8 @@ scale that means the same in every help center:
 
 from __future__ import annotations
 
-import copy
 import math
 import unicodedata
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -99,25 +97,6 @@ class CorpusTerms:
         # an index saved before analyzer 2 (issue #31) keeps analyzer 1, whose Japanese or Hindi terms 2 does not make
         self.analyzer = table.analyzer_of(table.lang)
         self.of_entry = lru_cache(maxsize=cache_size)(self._of_entry)
-        self._entries_using_cache: Counter[str] | None = None
-
-    def without(self, entry_ids: frozenset[str]) -> CorpusTerms:
-        """The same corpus as if these entries were not in it: the terms only they use are unknown. A question whose
-        entry is left out to stand for a near-domain one (eval.decision) then asks about words the corpus never says,
-        as a real one does ("Parkplätze" asked of a library FAQ that never mentions parking)."""
-        gone = [self.of_entry(e) for e in entry_ids if e in self._table.position]
-        if not gone:
-            return self
-        used = Counter(t for terms in gone for t in terms)
-        entries_using = self._entries_using()
-        view = copy.copy(self)
-        view.vocabulary = self.vocabulary - {t for t, n in used.items() if entries_using[t] <= n}
-        return view
-
-    def _entries_using(self) -> Counter[str]:
-        if self._entries_using_cache is None:
-            self._entries_using_cache = Counter(t for e in self._table.records.entries for t in self.of_entry(e.id))
-        return self._entries_using_cache
 
     def question_terms(self, question: str) -> set[str]:
         return set(self.analyzer.terms(question))
