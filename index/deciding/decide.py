@@ -83,7 +83,7 @@ class DecisionModel:
 
     def standardise(self, evidence: Evidence) -> np.ndarray:
         if self.features != FEATURES:
-            by_name = evidence.as_dict()
+            by_name = dict(zip(FEATURES, evidence.values))  # not as_dict(): that one is rounded for display
             x = np.array([by_name.get(name, 0.0) for name in self.features], dtype=np.float64)
         else:
             x = evidence.vector()

@@ -44,7 +44,7 @@ FEATURES: tuple[str, ...] = (
     "z_own", "z_off", "z_own_primary", "z_own_usem3", "gap_sim", "gap_fused", "agree_primary", "agree_usem3",
     "agree_bm25", "bm25_matched", "cover_top", "known_terms", "known_not_top", "log_words", "terse", "lang_mismatch",
     "off_topic_margin", "known_out_of_scope", "terse_x_z_own", "mismatch_x_z_own", "mismatch_x_cover", "unknown_same_lang",
-    "outside", "outside_x_z_primary", *SHAPE,
+    *SHAPE,
 )
 
 
@@ -154,7 +154,9 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
 
     When the question's or the FAQ's language is not one the second dense model (USE) was trained on,
     its similarities and the off-topic margin it measures are noise (USE puts Hindi text anywhere):
-    `outside` says so, so the primary model's evidence can be weighed instead."""
+    the ranking gives it no weight (Searcher._dense_weights) and leaves it out of the similarity, and here its evidence
+    is the primary model's: a flag for such questions, learnt from the few of them the training data has, set every
+    question of a Hindi FAQ apart in leave-one-corpus-out (in-scope refused 0.74)."""
     if not len(similarities):
         return Evidence(tuple(0.0 for _ in FEATURES))
     n_words = word_count(question)
@@ -180,6 +182,9 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
         column = signal_values[:, j]
         values[f"z_own_{key}"] = by_model[name].z(float(column[0]))
         values[f"agree_{key}"] = float(column[0] >= column.max() - 1e-6)
+    if outside:  # the similarity is the primary model's alone: so is its scale, and USE's evidence is noise
+        z_own = values["z_own"] = values["z_own_usem3"] = values["z_own_primary"]
+        values["agree_usem3"] = values["agree_primary"]
     j = columns.get("bm25")
     if j is not None:
         column = signal_values[:, j]
@@ -202,13 +207,13 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
     values.update({
         "cover_top": cover, "known_terms": known, "known_not_top": known_not_top, "log_words": math.log1p(n_words),
         "terse": float(terse), "lang_mismatch": float(mismatch),
-        "off_topic_margin": float(off_topic_margin) if off_topic_margin is not None else -0.2,
+        # measured by USE (the off-topic model): noise where USE has no weight, then as if there were no off-topic lines
+        "off_topic_margin": float(off_topic_margin) if off_topic_margin is not None and not outside else -0.2,
         "known_out_of_scope": float(known_out_of_scope),
         "terse_x_z_own": float(terse) * z_own, "mismatch_x_z_own": float(mismatch) * z_own,
         "mismatch_x_cover": float(mismatch) * cover,
         # words the corpus never uses, in a question in its own language: "étanche" asked of a FAQ that never says it
         "unknown_same_lang": 0.0 if mismatch else unknown,
-        "outside": float(outside), "outside_x_z_primary": float(outside) * values["z_own_primary"],
         **shape(np.asarray(similarities, dtype=np.float64), np.asarray(fused, dtype=np.float64), signal_values, norms.own.std),
     })
     return Evidence(tuple(float(values[name]) for name in FEATURES))
