@@ -265,7 +265,7 @@ def test_a_model_without_weight_for_the_questions_language_is_left_out_of_its_si
     searcher = open_searcher(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models)
     question = "Combien de temps dure la garantie ?"
     for lang, expected in (("fr", lambda v: v[:, :2].mean(axis=1)), ("hi", lambda v: v[:, 0])):
-        searcher.detect = lambda _question, lang=lang: lang  # type: ignore[method-assign]
+        searcher.detect = lambda _question, lang=lang: lang  # type: ignore[assignment]
         ranking = searcher.rank(question, limit=5)
         assert ranking.signal_names[:2] == ("fake", "usem3-fake")  # the primary model, then USE's stand-in
         np.testing.assert_allclose([h.similarity for h in ranking.hits], expected(ranking.signal_values), rtol=1e-5)
