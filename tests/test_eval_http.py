@@ -3,7 +3,6 @@
 The scores come from the real models (`base_url`); the corpus check needs none (`fake_base_url`)."""
 
 import json
-import socket
 import threading
 import time
 
@@ -19,13 +18,12 @@ from faq.settings import Settings
 from service import create_app
 
 from conftest import CORPUS
+from serving import free_port
 
 
 def serve(index_dir, data_dir, models=None, **settings):
     """A uvicorn server in a thread over the index; yields its base URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(Settings(index_dir=index_dir, data_dir=data_dir, **settings), models=models), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -4,7 +4,6 @@ A real uvicorn server on 127.0.0.1 (in a thread): the questions' embedding block
 probe has answered, so a probe queued behind them on the thread pool would never come back in time.
 """
 
-import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -20,6 +19,7 @@ from service import create_app
 
 from conftest import CORPUS
 from fakes import FakeEmbedder, fake_use
+from serving import free_port
 
 POOL = 40  # anyio's default thread limiter: the threads run_in_threadpool (and sync handlers) share
 CLIENTS = 48  # as in the report: more questions in flight than the pool has threads
@@ -46,9 +46,7 @@ def busy_server(fake_index_dir, tmp_path) -> Iterator[tuple[str, GatedEmbedder]]
     """A server whose thread pool is full of questions blocked in the model; yields its URL and the model."""
     model = GatedEmbedder()
     settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path, rate_limit_per_minute=0, reload_poll_seconds=0)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, models=[model, fake_use()]), host="127.0.0.1", port=port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +21,8 @@ from fastapi import FastAPI
 
 from faq.settings import Settings
 from service import create_app
+
+from serving import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -55,9 +56,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @contextmanager
 def serving(app: Starlette) -> Iterator[str]:
     """`app` on a free port of 127.0.0.1 in a background thread, until the block ends."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
