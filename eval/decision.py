@@ -41,7 +41,6 @@ from ingest.corpus import load_corpus
 OBJECTIVE = "balanced"
 LIMIT = 20  # entries kept per ranking: leave-one-entry-out drops from these
 MODEL_VERSION = "7"  # bump when the shipped model changes: labelled thresholds chosen for another are set aside
-OFF_TOPIC_SIGNAL = "usem3"  # the model the off-topic margin is measured with (the one with the off_topic role)
 DUPLICATE = 0.93  # entries whose questions are this close (e5 cosine) are one entry for leave-one-out
 
 
@@ -69,13 +68,15 @@ class Ranked:
     signal_values: np.ndarray
     lang: str
     off_topic_margin: float | None
+    dense_weights: tuple[float, ...]
+    off_topic_signal: str
 
     @classmethod
     def of(cls, ranking: Ranking) -> Ranked:
         hits = ranking.hits
         return cls(tuple(h.entry_id for h in hits), np.array([h.similarity for h in hits], np.float32),
                    np.array([h.score for h in hits], np.float32), ranking.signal_names, ranking.signal_values, ranking.lang,
-                   ranking.off_topic_margin)
+                   ranking.off_topic_margin, ranking.dense_weights, ranking.off_topic_signal)
 
     def without(self, entries: frozenset[str]) -> Ranked:
         keep = np.array([e not in entries for e in self.entry_ids], dtype=bool)
@@ -86,9 +87,9 @@ class Ranked:
     def _margin_without(self, keep: np.ndarray) -> float | None:
         """The off-topic margin as if the left-out entries were not in the index: its FAQ side is the nearest entry
         that is left (a near-domain question has no entry of its own to be close to)."""
-        if self.off_topic_margin is None or OFF_TOPIC_SIGNAL not in self.signal_names or not len(keep):
+        if self.off_topic_margin is None or self.off_topic_signal not in self.signal_names or not len(keep):
             return self.off_topic_margin
-        column = self.signal_values[:, self.signal_names.index(OFF_TOPIC_SIGNAL)]
+        column = self.signal_values[:, self.signal_names.index(self.off_topic_signal)]
         after = float(column[keep].max()) if keep.any() else float(column.min())
         return self.off_topic_margin + float(column.max()) - after
 
@@ -193,7 +194,7 @@ def features(run: CorpusRun, case: Case) -> np.ndarray:
     if not r.entry_ids:
         return np.zeros(len(FEATURES))
     ev = gather(case.example.text, r.similarity, r.fused, r.signal_names, r.signal_values, r.entry_ids, run.norms, run.terms,
-                r.lang, run.faq_langs, r.off_topic_margin, 0.0)
+                r.lang, run.faq_langs, r.off_topic_margin, 0.0, r.dense_weights)
     return ev.vector()
 
 

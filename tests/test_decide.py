@@ -266,24 +266,25 @@ def test_a_ranking_of_one_entry_has_no_shape():
     assert set(shape(np.array([0.5]), np.array([1.0]), np.zeros((1, 2)), 0.05).values()) == {0.0}
 
 
-def test_where_use_has_no_weight_its_evidence_is_the_primary_models_and_its_off_topic_margin_unknown() -> None:
-    """USE has no Hindi: the ranking leaves it out of a Hindi question's similarity, so the decision reads the primary
-    model's scale and agreement in its place, and not the off-topic margin USE measured (noise for such a question)."""
+def test_where_the_ensemble_member_has_no_weight_its_evidence_is_the_primary_models() -> None:
+    """USE has no Hindi: the ranking gives it no weight for a Hindi question (Ranking.dense_weights) and leaves it out of
+    the similarity, so the decision reads the primary model's scale and agreement in its place; the ranking leaves the
+    off-topic margin USE measured out too (None), read as no off-topic lines."""
     from index.deciding.evidence import gather
 
-    norms = replace(NORMS, own_by_model={"e5": Spread(0.85, 0.04), "usem3": Spread(0.6, 0.1)},
-                    own_terse_by_model={"e5": Spread(0.8, 0.04), "usem3": Spread(0.5, 0.1)})
+    norms = replace(NORMS, own_by_model={"e5": Spread(0.85, 0.04), "use": Spread(0.6, 0.1)},
+                    own_terse_by_model={"e5": Spread(0.8, 0.04), "use": Spread(0.5, 0.1)})
     values = np.array([[0.83, 0.2], [0.80, 0.7], [0.75, 0.1]], np.float32)  # e5 puts entry 0 first, USE entry 1
 
-    def evidence(question: str, lang: str) -> dict[str, float]:
-        ev = gather(question, [0.83, 0.80, 0.75], [2.0, 1.0, 0.5], ("e5", "usem3"), values, ("a", "b", "c"), norms, None,
-                    lang, frozenset({"fr"}), 0.3, 0.0)
+    def evidence(question: str, lang: str, weights: tuple[float, float], margin: float | None) -> dict[str, float]:
+        ev = gather(question, [0.83, 0.80, 0.75], [2.0, 1.0, 0.5], ("e5", "use"), values, ("a", "b", "c"), norms, None,
+                    lang, frozenset({"fr"}), margin, 0.0, weights)
         return dict(zip(FEATURES, ev.values))
 
-    hindi = evidence("क्या मेरी घड़ी की वारंटी अभी भी चल रही है?", "hi")
-    assert hindi["z_own"] == hindi["z_own_usem3"] == hindi["z_own_primary"] == pytest.approx((0.83 - 0.85) / 0.04)
-    assert hindi["agree_usem3"] == hindi["agree_primary"] == 1.0
+    hindi = evidence("क्या मेरी घड़ी की वारंटी अभी भी चल रही है?", "hi", (1.5, 0.0), None)
+    assert hindi["z_own"] == hindi["z_own_member"] == hindi["z_own_primary"] == pytest.approx((0.83 - 0.85) / 0.04)
+    assert hindi["agree_member"] == hindi["agree_primary"] == 1.0
     assert hindi["off_topic_margin"] == -0.2
-    french = evidence("Est-ce que ma montre est encore sous garantie ?", "fr")
-    assert french["z_own_usem3"] == pytest.approx((0.2 - 0.6) / 0.1) and french["agree_usem3"] == 0.0
+    french = evidence("Est-ce que ma montre est encore sous garantie ?", "fr", (1.0, 0.5), 0.3)
+    assert french["z_own_member"] == pytest.approx((0.2 - 0.6) / 0.1) and french["agree_member"] == 0.0
     assert french["off_topic_margin"] == pytest.approx(0.3) and french["z_own"] == pytest.approx((0.83 - 0.8) / 0.05)

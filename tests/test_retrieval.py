@@ -269,3 +269,21 @@ def test_a_model_without_weight_for_the_questions_language_is_left_out_of_its_si
         ranking = searcher.rank(question, limit=5)
         assert ranking.signal_names[:2] == ("fake", "usem3-fake")  # the primary model, then USE's stand-in
         np.testing.assert_allclose([h.similarity for h in ranking.hits], expected(ranking.signal_values), rtol=1e-5)
+        assert ranking.dense_weights == tuple(searcher._dense_weights(lang))  # what the decision reads (evidence.gather)
+
+
+def test_the_off_topic_margin_is_left_out_where_its_model_has_no_weight(fake_searcher) -> None:  # noqa: ANN001
+    # USE (the off_topic role) measures how close a question is to the generic off-topic lines; for a Hindi question it
+    # weighs nothing, and its margin would be noise: the ranking says so (None) rather than the decision guessing
+    question = "Combien de temps dure la garantie ?"
+    assert fake_searcher.learnt.off_topic_lines
+    detect = fake_searcher.detect
+    try:
+        fake_searcher.detect = lambda _question: "fr"
+        french = fake_searcher.rank(question, limit=5)
+        fake_searcher.detect = lambda _question: "hi"
+        hindi = fake_searcher.rank(question, limit=5)
+    finally:
+        fake_searcher.detect = detect
+    assert french.off_topic_margin is not None and french.off_topic_signal == "usem3-fake" and french.dense_weights[1] > 0
+    assert hindi.off_topic_margin is None and hindi.off_topic_signal == "" and hindi.dense_weights[1] == 0.0

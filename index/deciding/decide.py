@@ -98,9 +98,13 @@ class DecisionModel:
     @classmethod
     def from_dict(cls, data: Mapping) -> DecisionModel:
         logistic = lambda d: Logistic(tuple(float(w) for w in d["weights"]), float(d["bias"]))  # noqa: E731
-        return cls(tuple(data["features"]), tuple(map(float, data["mean"])), tuple(map(float, data["scale"])),
+        return cls(tuple(RENAMED.get(name, name) for name in data["features"]), tuple(map(float, data["mean"])), tuple(map(float, data["scale"])),
                    logistic(data["answer"]), logistic(data["domain"]), float(data["answer_at"]), float(data["related_at"]),
                    str(data.get("version", "")))
+
+
+# evidence renamed since a model was written: the ensemble member's was named after USE's signal (models 4 to 7)
+RENAMED = {"z_own_usem3": "z_own_member", "agree_usem3": "agree_member"}
 
 
 @lru_cache(maxsize=4)
@@ -145,7 +149,7 @@ class Decider:
         hits = ranking.hits
         return gather(question, [h.similarity for h in hits], [h.score for h in hits], ranking.signal_names,
                       ranking.signal_values, [h.entry_id for h in hits], norms, self.terms, ranking.lang, self.faq_langs,
-                      ranking.off_topic_margin, known_out_of_scope)
+                      ranking.off_topic_margin, known_out_of_scope, ranking.dense_weights)
 
     def decide(self, question: str, ranking: Ranking, known_out_of_scope: float = 0.0) -> Decision:
         if junk_reason(question) is not None:  # "😀", "merci", "asdfgh": never answered, whatever the index scores

@@ -33,7 +33,6 @@ import numpy as np
 
 from faq.text import UNSPACED, WORD
 from index.disk.calibration import Norms
-from index.embedders.use import LANGUAGES as USE_LANGUAGES
 from index.ranking.entries import EntryTable
 
 TERSE_WORDS = 3  # a question of at most this many words is a search-box query: it scores lower everywhere
@@ -41,7 +40,7 @@ TERSE_WORDS = 3  # a question of at most this many words is a search-box query: 
 # how the first entry stands out of the ranking (`shape`)
 SHAPE: tuple[str, ...] = ("lead5", "lead10", "close_behind", "gap3_sim", "gap3_fused", "top3_signals", "sim_rank")
 FEATURES: tuple[str, ...] = (
-    "z_own", "z_off", "z_own_primary", "z_own_usem3", "gap_sim", "gap_fused", "agree_primary", "agree_usem3",
+    "z_own", "z_off", "z_own_primary", "z_own_member", "gap_sim", "gap_fused", "agree_primary", "agree_member",
     "agree_bm25", "bm25_matched", "cover_top", "known_terms", "known_not_top", "log_words", "terse", "lang_mismatch",
     "off_topic_margin", "known_out_of_scope", "terse_x_z_own", "mismatch_x_z_own", "mismatch_x_cover", "unknown_same_lang",
     *SHAPE,
@@ -120,11 +119,6 @@ class Evidence:
         return np.array(self.values, dtype=np.float64)
 
 
-def secondary_languages(signal_names: Sequence[str]) -> frozenset[str] | None:
-    """The languages of the second dense model when it covers only some (USE: 15 of them), else None."""
-    return USE_LANGUAGES if "usem3" in signal_names[1:] else None
-
-
 def shape(similarity: np.ndarray, fused: np.ndarray, signal_values: np.ndarray, spread: float) -> dict[str, float]:
     """How the first entry stands out of the ranking: a question whose entry was left out (near the domain) meets a flat
     field of neighbours, a paraphrase one entry ahead of the rest. On the 20 dev corpora, leave-one-corpus-out, these
@@ -149,14 +143,14 @@ def shape(similarity: np.ndarray, fused: np.ndarray, signal_values: np.ndarray, 
 def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Sequence[float] | np.ndarray, signal_names: Sequence[str],
            signal_values: np.ndarray, entry_ids: Sequence[str], norms: Norms, terms: CorpusTerms | None,
            question_lang: str, faq_langs: frozenset[str], off_topic_margin: float | None,
-           known_out_of_scope: float) -> Evidence:
+           known_out_of_scope: float, dense_weights: Sequence[float] = ()) -> Evidence:
     """Evidence from the ranked entries (best first: their mean dense similarity, fused score, each signal's value).
 
-    When the question's or the FAQ's language is not one the second dense model (USE) was trained on,
-    its similarities and the off-topic margin it measures are noise (USE puts Hindi text anywhere):
-    the ranking gives it no weight (Searcher._dense_weights) and leaves it out of the similarity, and here its evidence
-    is the primary model's: a flag for such questions, learnt from the few of them the training data has, set every
-    question of a Hindi FAQ apart in leave-one-corpus-out (in-scope refused 0.74)."""
+    `signal_names` lists the dense models first, the primary then the ensemble member (USE), as the ranking scored them;
+    `dense_weights`, the weight each had for this question (Ranking.dense_weights). A member the ranking gave no weight
+    (a question or FAQ in a language it was not trained on: USE puts Hindi text anywhere) is left out of the similarity
+    by the ranking, and here its evidence is the primary model's: set apart as its own evidence, it put every question of
+    a Hindi FAQ apart in leave-one-corpus-out (in-scope refused 0.74)."""
     if not len(similarities):
         return Evidence(tuple(0.0 for _ in FEATURES))
     n_words = word_count(question)
@@ -164,16 +158,15 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
     by_model = norms.own_terse_by_model if terse else norms.own_by_model
     columns = {name: j for j, name in enumerate(signal_names)}
     primary = signal_names[0] if signal_names else ""
-    secondary_langs = secondary_languages(signal_names)
-    outside = secondary_langs is not None and (
-        (question_lang not in secondary_langs and question_lang not in ("unknown", "und", "")) or bool(faq_langs - secondary_langs))
+    member = signal_names[1] if len(dense_weights) > 1 else ""
+    unheard = len(dense_weights) > 1 and dense_weights[1] == 0  # the member weighs nothing for this question
     s1 = float(similarities[0])
     s2 = float(similarities[1]) if len(similarities) > 1 else s1 - 0.1
     own = norms.own_terse if terse else norms.own
     z_own = own.z(s1)
     values: dict[str, float] = {"z_own": z_own, "z_off": norms.off_topic.z(s1), "gap_sim": (s1 - s2) / max(norms.own.std, 1e-3),
                                 "gap_fused": float(fused[0] - fused[1]) if len(fused) > 1 else 1.0}
-    for key, name in (("primary", primary), ("usem3", "usem3")):
+    for key, name in (("primary", primary), ("member", member)):
         j = columns.get(name)
         if j is None or name not in by_model:
             values[f"z_own_{key}"] = z_own
@@ -182,9 +175,9 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
         column = signal_values[:, j]
         values[f"z_own_{key}"] = by_model[name].z(float(column[0]))
         values[f"agree_{key}"] = float(column[0] >= column.max() - 1e-6)
-    if outside:  # the similarity is the primary model's alone: so is its scale, and USE's evidence is noise
-        z_own = values["z_own"] = values["z_own_usem3"] = values["z_own_primary"]
-        values["agree_usem3"] = values["agree_primary"]
+    if unheard:  # the similarity is the primary model's alone: so is its scale, and the member's evidence is noise
+        z_own = values["z_own"] = values["z_own_member"] = values["z_own_primary"]
+        values["agree_member"] = values["agree_primary"]
     j = columns.get("bm25")
     if j is not None:
         column = signal_values[:, j]
@@ -207,8 +200,8 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
     values.update({
         "cover_top": cover, "known_terms": known, "known_not_top": known_not_top, "log_words": math.log1p(n_words),
         "terse": float(terse), "lang_mismatch": float(mismatch),
-        # measured by USE (the off-topic model): noise where USE has no weight, then as if there were no off-topic lines
-        "off_topic_margin": float(off_topic_margin) if off_topic_margin is not None and not outside else -0.2,
+        # None where there are no off-topic lines, or their model (USE) weighs nothing for this question (Ranking)
+        "off_topic_margin": float(off_topic_margin) if off_topic_margin is not None else -0.2,
         "known_out_of_scope": float(known_out_of_scope),
         "terse_x_z_own": float(terse) * z_own, "mismatch_x_z_own": float(mismatch) * z_own,
         "mismatch_x_cover": float(mismatch) * cover,

@@ -126,15 +126,16 @@ class Curated:
                      if (h.entry_id is not None and self._positions.get(h.entry_id) == position)
                      or (h.section is not None and self._sections[position] == h.section))
 
-    def pin(self, query_vectors: Sequence[np.ndarray], elsewhere: Callable[[int | None], float] | None = None) -> PinMatch | None:
-        """The pin with the example closest to the question (mean cosine over the dense models), if at the threshold;
+    def pin(self, query_vectors: Sequence[np.ndarray | None], elsewhere: Callable[[int | None], float] | None = None) -> PinMatch | None:
+        """The pin with the example closest to the question (mean cosine over the dense models, each model's vector of the
+        question in `query_vectors`: None for a model that weighs nothing for it, Ranking.dense_weights), if at the threshold;
         else the pin with the closest example at its kind's floor or above and by its kind's margin closer than
         `elsewhere(position)`: for an answer pin, the question's cosine to the closest question or phrasing of any entry
         but the pin's; for a never pin (`elsewhere(None)`), of any entry."""
         if not self.pins or not self.pin_vectors:
             return None
         # vectors are L2-normalised: the inner product is the cosine
-        similarity = np.mean([vectors @ q for vectors, q in zip(self.pin_vectors, query_vectors)], axis=0)
+        similarity = np.mean([vectors @ q for vectors, q in zip(self.pin_vectors, query_vectors) if q is not None], axis=0)
         best = int(np.argmax(similarity))
         if similarity[best] >= self.threshold:
             p = int(self.pin_rows[best])

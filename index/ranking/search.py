@@ -102,6 +102,10 @@ class Ranking:
     # a dense model's cosine similarity, BM25's raw score (0: no shared term). The decision weighs their agreement.
     signal_names: tuple[str, ...] = ()
     signal_values: np.ndarray = field(default_factory=lambda: np.empty((0, 0), np.float32), compare=False)
+    # the weight each dense model had for this question, in `signal_names` order (Searcher._dense_weights): 0 for a model
+    # that knows not the question's language or none of the FAQ's, left out of the similarity and of the decision's evidence
+    dense_weights: tuple[float, ...] = ()
+    off_topic_signal: str = ""  # the signal (model, by its off_topic role) `off_topic_margin` was measured with
     # the team's rules (index.ranking.curation): the pin that put its entry first, or a "never" pin, and every rule that fired
     pin: PinMatch | None = None
     rules_fired: tuple[str, ...] = ()
@@ -331,8 +335,8 @@ class Searcher:
         heard = [w > 0 for w in weights] if any(w > 0 for w in weights) else [True] * len(dense)
         known = (np.mean([k @ r.query for k, r, h in zip(self._known_out_of_scope, dense, heard) if h], axis=0)
                  if self.learnt.known_out_of_scope else np.empty(0, np.float32))
-        margin = None
-        if self._off_topic_lines is not None:
+        margin = None  # also where the off-topic model weighs nothing for this question: its margin is noise then
+        if self._off_topic_lines is not None and heard[self._off_topic_model]:
             closest = dense[self._off_topic_model]
             margin = float((self._off_topic_lines @ closest.query).max()) - closest.nearest
         allowed = self._mask(filters)
@@ -344,8 +348,9 @@ class Searcher:
                     top = int(np.argmax(fused if allowed is None else np.where(allowed, fused, -np.inf)))
                     fired = (*fired, *curated.hiding(top))  # counted when a hidden entry would have come first
                 allowed = ~curated.hidden if allowed is None else allowed & ~curated.hidden
-            pin = curated.pin([r.query for r in dense],
-                              lambda entry: float(np.mean([r.asked_elsewhere(entry) for r in dense])))
+            # closeness over the models that weigh in for this question, as the hits' similarity is
+            pin = curated.pin([r.query if h else None for r, h in zip(dense, heard)],
+                              lambda entry: float(np.mean([r.asked_elsewhere(entry) for r, h in zip(dense, heard) if h])))
             if pin is not None and pin.position is not None and allowed is not None and not allowed[pin.position]:
                 # its entry hidden or excluded by the request's filters: the pin does not apply, the filters decide what may
                 # be shown (a "never" pin names no entry, so it holds under any filters)
@@ -369,6 +374,8 @@ class Searcher:
                               dtype=np.float32).T.reshape(len(ranked), len(results))
         return Ranking(hits=hits, filtered_out=filtered_out, known_out_of_scope=known, off_topic_margin=margin, lang=lang,
                        query_vectors=vectors, timings=tuple(timings), signal_names=self.signal_names, signal_values=per_signal,
+                       dense_weights=tuple(float(w) for w in weights),
+                       off_topic_signal=self.signal_names[self._off_topic_model] if margin is not None else "",
                        pin=pin, rules_fired=fired)
 
     def _ranked(self, fused: np.ndarray, allowed: np.ndarray | None, lang: str, limit: int | None) -> list[tuple[int, int]]:
