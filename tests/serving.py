@@ -1,15 +1,20 @@
-"""A service in a process of its own, as the tests start one: a free loopback port for it, and the wait until it answers
-/readyz (tests/test_robustness.py, tests/test_replicas_real.py, tests/fake_workers.py)."""
+"""A service as the tests start one: a free loopback port for it, in a process of its own and the wait until it answers
+/readyz (tests/test_robustness.py, tests/test_replicas_real.py, tests/fake_workers.py), or on a uvicorn server in a thread
+of the test's process (`in_thread`: tests/test_eval_http.py, tests/test_probes.py, tests/browser/conftest.py)."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
 
 
 def free_port() -> int:
@@ -44,3 +49,25 @@ def wait_ready(url: str, timeout: float, process: subprocess.Popen | None = None
         if not ready:
             time.sleep(every)
     raise AssertionError(f"{url} not ready in {timeout:g} s{tail()}")
+
+
+@contextmanager
+def in_thread(app: ASGIApp, timeout: float = 120) -> Iterator[str]:
+    """`app` served by uvicorn on a free port of 127.0.0.1 in a background thread until the block ends; yields its base
+    URL once uvicorn has started. Raises AssertionError when the thread dies or `timeout` seconds pass first."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if not thread.is_alive():
+            raise AssertionError("the uvicorn server thread died while starting")
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the service did not start within {timeout:g} s")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

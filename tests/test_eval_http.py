@@ -3,11 +3,8 @@
 The scores come from the real models (`base_url`); the corpus check needs none (`fake_base_url`)."""
 
 import json
-import threading
-import time
 
 import pytest
-import uvicorn
 from typer.testing import CliRunner
 
 from cli.main import app
@@ -18,21 +15,13 @@ from faq.settings import Settings
 from service import create_app
 
 from conftest import CORPUS
-from serving import free_port
+from serving import in_thread
 
 
 def serve(index_dir, data_dir, models=None, **settings):
     """A uvicorn server in a thread over the index; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(Settings(index_dir=index_dir, data_dir=data_dir, **settings), models=models), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with in_thread(create_app(Settings(index_dir=index_dir, data_dir=data_dir, **settings), models=models), 60) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -12,14 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import numpy as np
 import pytest
-import uvicorn
 
 from faq.settings import Settings
 from service import create_app
 
 from conftest import CORPUS
 from fakes import FakeEmbedder, fake_use
-from serving import free_port
+from serving import in_thread, wait_ready
 
 POOL = 40  # anyio's default thread limiter: the threads run_in_threadpool (and sync handlers) share
 CLIENTS = 48  # as in the report: more questions in flight than the pool has threads
@@ -46,29 +45,21 @@ def busy_server(fake_index_dir, tmp_path) -> Iterator[tuple[str, GatedEmbedder]]
     """A server whose thread pool is full of questions blocked in the model; yields its URL and the model."""
     model = GatedEmbedder()
     settings = Settings(index_dir=fake_index_dir, corpus=CORPUS, data_dir=tmp_path, rate_limit_per_minute=0, reload_poll_seconds=0)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, models=[model, fake_use()]), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (server.started and httpx.get(f"{base}/readyz").status_code == 200):
-        time.sleep(0.05)
-    model.armed = True
-    # one client for the 48 threads, a connection each: a client per request spent ~35 ms loading CA certificates
-    with httpx.Client(timeout=120, limits=httpx.Limits(max_connections=CLIENTS)) as http, ThreadPoolExecutor(CLIENTS) as clients:
-        asked = [clients.submit(http.post, f"{base}/v1/query", json={"question": f"garantie numéro {i}"})
-                 for i in range(CLIENTS)]
-        while model.blocked < POOL and time.monotonic() < deadline + 60:
-            time.sleep(0.01)
-        try:
-            yield base, model
-        finally:
-            model.gate.set()
-            assert [a.result().status_code for a in asked] == [200] * CLIENTS
-            server.should_exit = True
-            thread.join(timeout=10)
+    with in_thread(create_app(settings, models=[model, fake_use()]), 60) as base:
+        wait_ready(base, 60)
+        model.armed = True
+        # one client for the 48 threads, a connection each: a client per request spent ~35 ms loading CA certificates
+        with httpx.Client(timeout=120, limits=httpx.Limits(max_connections=CLIENTS)) as http, ThreadPoolExecutor(CLIENTS) as clients:
+            asked = [clients.submit(http.post, f"{base}/v1/query", json={"question": f"garantie numéro {i}"})
+                     for i in range(CLIENTS)]
+            deadline = time.monotonic() + 60
+            while model.blocked < POOL and time.monotonic() < deadline:
+                time.sleep(0.01)
+            try:
+                yield base, model
+            finally:
+                model.gate.set()
+                assert [a.result().status_code for a in asked] == [200] * CLIENTS
 
 
 @pytest.mark.parametrize("probe", ["/healthz", "/readyz"])

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,17 +14,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from faq.settings import Settings
 from service import create_app
 
-from serving import free_port
+from serving import in_thread as serving
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
-    from starlette.applications import Starlette
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -51,25 +47,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if here in Path(str(item.fspath)).resolve().parents:
             item.add_marker(pytest.mark.skip(reason=reason))
-
-
-@contextmanager
-def serving(app: Starlette) -> Iterator[str]:
-    """`app` on a free port of 127.0.0.1 in a background thread, until the block ends."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started and time.monotonic() < deadline:
-        if not thread.is_alive():
-            pytest.fail("the uvicorn server thread died while starting")
-        time.sleep(0.05)
-    if not server.started:
-        pytest.fail("the service did not start within 120 s")
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
 
 
 def app_for_corpus(corpus: Path, root: Path, models: list, **settings: Any) -> FastAPI:
