@@ -103,6 +103,7 @@ class Case:
     example: Example
     ranked: Ranked
     threshold_today: float  # the label-free similarity threshold of the old decision, for the "today" column
+    left_out: frozenset[str] = frozenset()  # the entries left out of the index for it (a near-domain question made so)
 
     @property
     def right(self) -> bool:
@@ -162,10 +163,11 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
         if e.scope == "in" and _share(e.text, 0.33, salt="leave-out"):
             gone = frozenset(x for g in e.relevant for x in duplicates.get(g, {g}))
             cases.append(Case(dev.name, dev.group, Example(e.text, frozenset(), "near", "leave-entry-out", e.split, e.lang),
-                              ranked[e.text].without(gone), calibration.threshold))
+                              ranked[e.text].without(gone), calibration.threshold, gone))
     for entry in entries:
+        gone = frozenset(duplicates.get(entry.id, {entry.id}))
         cases.append(Case(dev.name, dev.group, Example(entry.question, frozenset(), "near", "faq-question-left-out", "dev", entry.lang),
-                          ranked[entry.question].without(frozenset(duplicates.get(entry.id, {entry.id}))), calibration.threshold))
+                          ranked[entry.question].without(gone), calibration.threshold, gone))
     table = index.table
     return CorpusRun(dev.name, dev.group, norms, calibration.threshold, frozenset(table.langs), tuple(cases),
                      CorpusTerms(table))
@@ -189,11 +191,14 @@ def _duplicates(index) -> dict[str, set[str]]:
     return out
 
 
-def features(run: CorpusRun, case: Case) -> np.ndarray:
+def features(run: CorpusRun, case: Case, faithful: bool = True) -> np.ndarray:
+    """The case's evidence as the decider would gather it; `faithful`: with the left-out entries' own words unknown to the
+    corpus, as they are to a FAQ that never had the entry (False: known, as before model 8)."""
     r = case.ranked
     if not r.entry_ids:
         return np.zeros(len(FEATURES))
-    ev = gather(case.example.text, r.similarity, r.fused, r.signal_names, r.signal_values, r.entry_ids, run.norms, run.terms,
+    terms = run.terms.without(case.left_out) if faithful else run.terms
+    ev = gather(case.example.text, r.similarity, r.fused, r.signal_names, r.signal_values, r.entry_ids, run.norms, terms,
                 r.lang, run.faq_langs, r.off_topic_margin, 0.0, r.dense_weights)
     return ev.vector()
 
@@ -217,11 +222,11 @@ class Table:
     cross: np.ndarray
 
 
-def table(runs: Sequence[CorpusRun]) -> Table:
+def table(runs: Sequence[CorpusRun], faithful: bool = True) -> Table:
     rows = []
     for run in runs:
         for c in run.cases:
-            x = features(run, c)
+            x = features(run, c, faithful)
             e = c.example
             r = c.ranked
             junk = junk_reason(e.text) is not None

@@ -288,3 +288,23 @@ def test_where_the_ensemble_member_has_no_weight_its_evidence_is_the_primary_mod
     french = evidence("Est-ce que ma montre est encore sous garantie ?", "fr", (1.0, 0.5), 0.3)
     assert french["z_own_member"] == pytest.approx((0.2 - 0.6) / 0.1) and french["agree_member"] == 0.0
     assert french["off_topic_margin"] == pytest.approx(0.3) and french["z_own"] == pytest.approx((0.83 - 0.8) / 0.05)
+
+
+def test_a_faq_without_an_entry_no_longer_knows_the_words_only_that_entry_used(fake_raw_index_dir) -> None:  # noqa: ANN001
+    """A near-domain question made by leaving its entry out must meet the vocabulary of a FAQ that never had the entry:
+    the words only that entry used are unknown, the words other entries use too are still known."""
+    from index.deciding.evidence import CorpusTerms
+    from index.ranking.entries import open_index
+
+    table = open_index(fake_raw_index_dir).table
+    terms = CorpusTerms(table)
+    entries = [e.id for e in table.records.entries]
+    first = entries[0]
+    others = frozenset().union(*(terms.of_entry(e) for e in entries[1:]))
+    only_its = (terms.of_entry(first) - others) & terms.vocabulary
+    shared = terms.of_entry(first) & others & terms.vocabulary
+    assert only_its and shared
+    without = terms.without(frozenset({first}))
+    assert without.vocabulary == terms.vocabulary - only_its
+    assert shared <= without.vocabulary and only_its <= terms.vocabulary  # the corpus's own terms are left as they were
+    assert terms.without(frozenset()) is terms
