@@ -2,9 +2,9 @@
 
 The searcher is the `default` system's (labelled calibration on the set's dev split: background words, query bank,
 phrasing discount). Each in-scope question of the split is stripped of the background words as the searcher strips it,
-then ranked by each signal on its own (the primary model, each ensemble member, BM25: the entry with the highest score,
+then ranked by each signal on its own (`Searcher.explain`) (the primary model, each ensemble member, BM25: the entry with the highest score,
 none when BM25 matched nothing), and by the fused ranking (`Searcher.rank`). Also the weights the dense models got
-(`Searcher._dense_weights`, by the detected language) and the languages detected. Issue #31: why a language ranks below
+(`Ranking.dense_weights`, by the detected language) and the languages detected. Issue #31: why a language ranks below
 another (README, "Other languages and scripts"). `--rows FILE` writes every question's signals' first entries as JSON.
 """
 
@@ -33,21 +33,21 @@ def signals(name: str, split: str, embedders: list[Any]) -> tuple[dict[str, floa
     dev = [LabelledQuestion(q.text, q.relevant) for q in dataset.split("dev").queries if q.kind not in ("off-topic", "other-faq")]
     searcher, _ = fit(index, SYSTEMS["default"].retrieval, embedders, dev)
     ids = [e.id for e in index.records.entries]
-    names = [s.name.split(":")[0] for s in searcher._dense()]
+    names: tuple[str, ...] = ()
     rows = []
     for q in dataset.split(split).queries:
         if not q.relevant:
             continue
-        lang = searcher.detect(q.text)
-        stripped = searcher._strip(q.text)
-        dense = searcher._dense_scores(stripped)
-        lexical = searcher.table.lexical.score(stripped)
-        row: dict[str, Any] = {"id": q.id, "text": q.text, "lang": lang, "relevant": sorted(q.relevant),
-                               "weights": [round(w, 3) for w in searcher._dense_weights(lang)]}
-        for signal, scores in zip(names, dense):
-            row[signal] = ids[int(np.argmax(scores.scores))]
-        row["bm25"] = ids[int(np.argmax(np.where(lexical.matched, lexical.scores, -1)))] if lexical.matched.any() else None
-        row["fused"] = searcher.rank(q.text, limit=1).hits[0].entry_id
+        ranking, scored = searcher.explain(q.text, limit=1)
+        names = ranking.signal_names[: len(ranking.dense_weights)]  # the dense models, the primary first
+        row: dict[str, Any] = {"id": q.id, "text": q.text, "lang": ranking.lang, "relevant": sorted(q.relevant),
+                               "weights": [round(w, 3) for w in ranking.dense_weights]}
+        for signal in names:
+            row[signal] = ids[int(np.argmax(scored[signal].scores))]
+        lexical = scored.get("bm25")
+        row["bm25"] = (ids[int(np.argmax(np.where(lexical.matched, lexical.scores, -1)))]
+                       if lexical is not None and lexical.matched.any() else None)
+        row["fused"] = ranking.hits[0].entry_id
         rows.append(row)
     hit = {signal: sum(r[signal] in r["relevant"] for r in rows) / len(rows) for signal in (*names, "bm25", "fused")}
     seen = {"langs": dict(Counter(r["lang"] for r in rows).most_common()), "background": sorted(searcher.background),

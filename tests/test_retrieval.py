@@ -287,3 +287,17 @@ def test_the_off_topic_margin_is_left_out_where_its_model_has_no_weight(fake_sea
         fake_searcher.detect = detect
     assert french.off_topic_margin is not None and french.off_topic_signal == "usem3-fake" and french.dense_weights[1] > 0
     assert hindi.off_topic_margin is None and hindi.off_topic_signal == "" and hindi.dense_weights[1] == 0.0
+
+
+def test_explain_ranks_as_rank_and_gives_each_signals_own_scores(fake_searcher) -> None:  # noqa: ANN001
+    # eval.signals reads what each signal alone would put first from these, instead of the searcher's private methods
+    question = "Combien de temps dure la garantie ?"
+    ranking, scored = fake_searcher.explain(question, limit=5)
+    assert ranking.hits == fake_searcher.rank(question, limit=5).hits
+    assert tuple(scored) == ranking.signal_names and len(ranking.dense_weights) == 2
+    position = fake_searcher.table.position
+    assert all(len(s.scores) == len(position) for s in scored.values())
+    # the dense columns of the ranking's signal values are these scores' cosine similarities, hit by hit
+    rows = [position[h.entry_id] for h in ranking.hits]
+    for j, name in enumerate(ranking.signal_names[:2]):
+        np.testing.assert_allclose(ranking.signal_values[:, j], scored[name].similarity[rows], rtol=1e-6)

@@ -273,6 +273,13 @@ class Searcher:
         entries left out, synonyms added to BM25's question, a pin's entry put first."""
         return self._rank(question, filters, limit, leave_out, curated)
 
+    def explain(self, question: str, limit: int | None = None) -> tuple[Ranking, dict[str, EntryScores]]:
+        """`rank(question, limit=limit)` and, by signal name (`signal_names`), each signal's own scores of every entry as
+        fusion weighed them (a dense model's with its hubness correction and query bank): what each signal alone would
+        have put first (eval.signals)."""
+        scored: dict[str, EntryScores] = {}
+        return self._rank(question, None, limit, None, None, scored=scored), scored
+
     def rank_many(self, questions: Sequence[str], limit: int | None = None,
                   leave_out: Sequence[str | None] | None = None) -> list[Ranking]:
         """`rank(question, limit=limit, leave_out=...)` of each question (no filters, no rules): the same rankings, for
@@ -301,9 +308,10 @@ class Searcher:
         return [alone(signals[0]), *(future.result() for future in pending)]
 
     def _rank(self, question: str, filters: Filters | None, limit: int | None, leave_out: str | None,
-              curated: Curated | None, queries: Sequence[np.ndarray] | None = None) -> Ranking:
+              curated: Curated | None, queries: Sequence[np.ndarray] | None = None,
+              scored: dict[str, EntryScores] | None = None) -> Ranking:
         """`rank`; `queries`: each dense model's vector of the question, (1, dim), primary first (`rank_many`), when
-        embedded already."""
+        embedded already; `scored`: filled with each signal's scores by name (`explain`)."""
         lang = self.detect(question)
         question = self._strip(question)
         position = self._position[leave_out] if leave_out is not None else None
@@ -327,6 +335,8 @@ class Searcher:
             results.append((scores, weight))
             timings.append((_stage(signal), took))
         fused = self._fuse(results, ready)
+        if scored is not None:
+            scored.update(zip(self.signal_names, (scores for scores, _ in results)))
         primary = results[0][0]
         # the abstention score: mean similarity over the dense models (USE separates out-of-scope
         # questions far better than e5 alone: ROC AUC 0.93 vs 0.80 on the watch-shop set), those given no weight for this
