@@ -40,7 +40,7 @@ from ingest.corpus import load_corpus
 
 OBJECTIVE = "balanced"
 LIMIT = 20  # entries kept per ranking: leave-one-entry-out drops from these
-MODEL_VERSION = "7"  # bump when the shipped model changes: labelled thresholds chosen for another are set aside
+MODEL_VERSION = "8"  # bump when the shipped model changes: labelled thresholds chosen for another are set aside
 DUPLICATE = 0.93  # entries whose questions are this close (e5 cosine) are one entry for leave-one-out
 
 
@@ -244,14 +244,22 @@ def table(runs: Sequence[CorpusRun], faithful: bool = False) -> Table:
     return Table(np.stack(cols[0]), *(np.array(col) for col in cols[1:]))
 
 
+CODEMIXED_SHARE = 0.5  # in each corpus, the code-mixed in-scope questions weigh this share of its other in-scope ones
+
+
 def _weights(t: Table, mask: np.ndarray) -> np.ndarray:
-    """Every corpus weighs the same, and within one, each scope (in / near / generic) the same; mean weight 1."""
+    """Every corpus weighs the same, and within one, each scope (in / near / generic) the same, the code-mixed in-scope
+    questions CODEMIXED_SHARE of the other in-scope ones (`thresholds_on`); mean weight 1."""
     weights = np.ones(mask.sum())
+    codemixed = t.kind[mask] == "codemixed"
     for corpus in np.unique(t.corpus[mask]):
         for scope in ("in", "near", "generic"):
-            sel = (t.corpus[mask] == corpus) & (t.scope[mask] == scope)
+            sel = (t.corpus[mask] == corpus) & (t.scope[mask] == scope) & ~codemixed
             if sel.any():
                 weights[sel] = 1.0 / sel.sum()
+        mixed = codemixed & (t.corpus[mask] == corpus)
+        if mixed.any():
+            weights[mixed] = CODEMIXED_SHARE / mixed.sum()
     return weights * len(weights) / weights.sum()
 
 
@@ -327,19 +335,24 @@ def mean_metrics(ms: Sequence[dict[str, float]]) -> dict[str, float]:
     return {k: float(np.nanmean([m[k] for m in ms])) for k in ms[0]}
 
 
-def trained_on(t: Table) -> np.ndarray:
-    """The dev questions the models learn from and the thresholds are chosen on: all but the code-mixed ones, which are
-    measured only. Trained on them too (2026-12-07, leave-one-corpus-out), code-mixed in-scope questions refused fell
-    0.455 -> 0.375 in one run, but the chosen related threshold moved 0.600 -> 0.700 in the next, with in-scope refused
-    0.058 -> 0.077 and terse refused 0.036 -> 0.057: no stable gain."""
-    return ~((t.kind == "codemixed") & (t.split == "dev"))
+def thresholds_on(t: Table) -> np.ndarray:
+    """The questions the thresholds are chosen on: all but the code-mixed ones (Hinglish, Taglish, Arabizi), which the
+    models learn from (weighed CODEMIXED_SHARE of a corpus's in-scope questions, `_weights`) and the tables measure.
+
+    Model 8 (2026-12-07, leave-one-corpus-out, /work/exp8/cm4.py): learnt from them at a share of 0.5, dev goals unmet
+    12 -> 10 (balanced 0.722 -> 0.723), test 11 -> 10; test in-scope refused 0.040 -> 0.033, terse 0.040 -> 0.034,
+    cross-lingual 0.062 -> 0.050, code-mixed 0.372 -> 0.354; e2e 0.841 either way; generic off-topic shown related articles
+    0.265 -> 0.298 (the related threshold 0.525 -> 0.475). At a share of 1.0: dev 10 unmet too, test code-mixed refused
+    0.375. Learnt from at their natural weight (a few among a corpus's in-scope questions) with the thresholds chosen on
+    them too: code-mixed refused 0.455 -> 0.375 in one run, the related threshold 0.600 -> 0.700 in the next."""
+    return t.kind != "codemixed"
 
 
 def loco(t: Table, split: str, C: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Each corpus group's probabilities from models trained on the other groups' dev questions."""
     pa, pd = np.zeros(len(t.X)), np.zeros(len(t.X))
     for group in np.unique(t.group):
-        model = fit_models(t, (t.group != group) & (t.split == "dev") & trained_on(t), C)
+        model = fit_models(t, (t.group != group) & (t.split == "dev"), C)
         sel = (t.group == group) & (t.split == split)
         pa[sel], pd[sel] = probabilities(model, t.X[sel])
     return pa, pd
@@ -366,7 +379,7 @@ def choose_thresholds(t: Table, pa: np.ndarray, pd: np.ndarray) -> tuple[float, 
     The fewest unmet goals alone grade most questions `related` (answer >= 0.625: 2 goals unmet on test, but in-scope
     questions not answered 0.614 and mean e2e 0.834 -> 0.827); the best balanced accuracy alone (model 5's choice, under
     mean ceilings) leaves 20 goals unmet on dev and 25 on test (eval.decision loco, 2026-12-07)."""
-    dev = (t.split == "dev") & trained_on(t)
+    dev = (t.split == "dev") & thresholds_on(t)
     corpora = np.unique(t.corpus[dev])
     group_of = {c: t.group[dev & (t.corpus == c)][0] for c in corpora}
     size = {g: sum(1 for c in corpora if group_of[c] == g) for g in set(group_of.values())}
@@ -466,7 +479,7 @@ def main(argv: Sequence[str]) -> None:
             print(f"{name}: answer >= {best[1]:.2f}: balanced {m['balanced']:.3f}, not answered {m['in_not_answered']:.3f}, "
                   f"wrong {m['wrong_answer']:.3f}, near answered {m['near_answered']:.3f}, e2e {m['e2e']:.3f}")
     if command == "ship":
-        model = fit_models(t, (t.split == "dev") & trained_on(t), C)
+        model = fit_models(t, t.split == "dev", C)
         model = replace(model, answer_at=round(a, 4), related_at=round(r, 4), version=MODEL_VERSION)
         MODEL_FILE.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")
