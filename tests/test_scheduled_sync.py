@@ -394,7 +394,9 @@ def test_no_query_fails_on_either_replica_while_a_scheduled_sync_switches_versio
         served: dict[str, list[str]] = {"a": [], "b": []}
 
         def ask(name: str, c: TestClient) -> None:
-            while not stop.is_set():
+            # a question every few ms per thread (hundreds during each switch), not a busy loop: four threads asking
+            # back to back took both cores from the sync they wait for and from the other test workers
+            while not stop.wait(0.005):
                 r = c.post("/v1/query", json={"question": QUESTION})
                 if r.status_code != 200:
                     failures.append((name, r.status_code, r.text[:200]))
