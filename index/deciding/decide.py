@@ -21,7 +21,7 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -82,12 +82,23 @@ class DecisionModel:
     version: str = ""
 
     def standardise(self, evidence: Evidence) -> np.ndarray:
-        if self.features != FEATURES:
+        """The evidence this model weighs (its `features`, by name: some gathered evidence is not weighed, and an older
+        model may name evidence no longer gathered, read as 0), standardised."""
+        x = evidence.vector()
+        columns = self._columns
+        if columns is not None:
+            x = x[columns]
+        elif self.features != FEATURES:
             by_name = dict(zip(FEATURES, evidence.values))  # not as_dict(): that one is rounded for display
             x = np.array([by_name.get(name, 0.0) for name in self.features], dtype=np.float64)
-        else:
-            x = evidence.vector()
         return (x - np.asarray(self.mean)) / np.asarray(self.scale)
+
+    @cached_property
+    def _columns(self) -> np.ndarray | None:
+        """Where this model's features are among FEATURES; None when it reads them all in order, or names one not there."""
+        if self.features == FEATURES or not set(self.features) <= set(FEATURES):
+            return None
+        return np.array([FEATURES.index(name) for name in self.features], dtype=np.intp)
 
     def to_dict(self) -> dict:
         return {"version": self.version, "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
