@@ -257,9 +257,9 @@ def _weights(t: Table, mask: np.ndarray) -> np.ndarray:
 # Left out (model 8, 2026-12-07, leave-one-corpus-out, /work/exp8/drop.py): dev goals unmet 10 -> 9 (balanced accuracy
 # 0.722 -> 0.720), test 10 -> 10, test code-mixed refused 0.375 -> 0.323, wrong answers 0.060 -> 0.057, near-domain
 # answered 0.155 -> 0.158; unknown_same_lang alone left out: dev and test unchanged (10, 10). Its weight had come out
-# positive for "answer" (+0.62): a near-domain question with a word no entry uses ("¿Hay wifi en el gimnasio?", a gym's
-# FAQ without wifi) was answered with the opening-hours entry. What a corpus "knows" depends on how its entries are
-# written (CLINC's hand-written one-line entries against a help center's articles), which does not transfer.
+# positive for "answer" (+0.62), against its purpose (a question with a word no entry uses is less answerable). What a
+# corpus "knows" depends on how its entries are written (CLINC's hand-written one-line entries against a help center's
+# articles), which does not transfer.
 UNWEIGHED = frozenset({"known_terms", "known_not_top", "unknown_same_lang"})
 WEIGHED = tuple(f for f in FEATURES if f not in UNWEIGHED)
 _COLUMNS = [FEATURES.index(f) for f in WEIGHED]
