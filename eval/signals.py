@@ -2,8 +2,8 @@
 
 The searcher is the `default` system's (labelled calibration on the set's dev split: background words, query bank,
 phrasing discount). Each in-scope question of the split is stripped of the background words as the searcher strips it,
-then ranked by each signal on its own (`Searcher.explain`) (the primary model, each ensemble member, BM25: the entry with the highest score,
-none when BM25 matched nothing), and by the fused ranking (`Searcher.rank`). Also the weights the dense models got
+then ranked by each signal on its own (`Searcher.explain`: the primary model, each ensemble member, BM25; the entry
+with the highest score, none when BM25 matched nothing), and by the fused ranking (`Searcher.rank`). Also the weights the dense models got
 (`Ranking.dense_weights`, by the detected language) and the languages detected. Issue #31: why a language ranks below
 another (README, "Other languages and scripts"). `--rows FILE` writes every question's signals' first entries as JSON.
 """
