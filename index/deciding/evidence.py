@@ -149,8 +149,8 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
     `signal_names` lists the dense models first, the primary then the ensemble member (USE), as the ranking scored them;
     `dense_weights`, the weight each had for this question (Ranking.dense_weights). A member the ranking gave no weight
     (a question or FAQ in a language it was not trained on: USE puts Hindi text anywhere) is left out of the similarity
-    by the ranking, and here its evidence is the primary model's: set apart as its own evidence, it put every question of
-    a Hindi FAQ apart in leave-one-corpus-out (in-scope refused 0.74)."""
+    by the ranking, and here its evidence is the primary model's (model 6 had a flag for such questions instead, learnt from
+    the few of them in its training data: leave-one-corpus-out it refused 0.74 of a Hindi FAQ's in-scope questions)."""
     if not len(similarities):
         return Evidence(tuple(0.0 for _ in FEATURES))
     n_words = word_count(question)
