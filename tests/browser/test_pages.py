@@ -17,7 +17,11 @@ expect = sync_api.expect
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
 WARRANTY = "Que couvre précisément la politique de garantie ?"
-OUT_OF_SCOPE = "Quel temps fera-t-il demain à Montréal ?"
+# plainly off topic (the issue's own example). "Quel temps fera-t-il demain à Montréal ?" was this test's question until
+# decision model 8: its "temps" meets the FAQ's "combien de temps" titles, and its about-the-help-center probability on the
+# bundled index (0.489) is above model 8's related threshold (0.475, model 7's was 0.525): it is shown related articles
+# now, the trade for fewer in-scope questions refused (README, "Model 8")
+OUT_OF_SCOPE = "Quelle est la capitale de la France ?"
 TWO_QUESTIONS = ("Bonjour,\nJ'ai reçu ma montre hier mais le verre est rayé. Que dois-je faire ?\n"
                  "Et combien de temps faut-il pour être remboursé ?\nMerci d'avance,\nMarie D.")
 XSS = "<script>alert(1)</script>"
