@@ -84,7 +84,7 @@ def build_size(size: int, work: Path, settings: Settings, models: list[Embedder]
     row: dict[str, Any] = {
         "entries": size, "vectors": built.manifest.vector_count, "index_vectors": "pooled" if pooled else "real",
         "build_s": round(built.manifest.build_seconds, 2), "calibrate_s": round(build_s - built.manifest.build_seconds, 2),
-        "open_s": round(open_s, 3), "calibration": built.calibration.calibration.method,
+        "open_s": round(open_s, 3), "calibration": built.calibrated.calibration.method,
     }
     if pooled:
         row["pooled_vs_real_cosine"] = {m.name.split(":")[0]: composition_fidelity(m, synthetic, b) for m, b in zip(models, pooled_models)}

@@ -73,7 +73,7 @@ def build(corpus: Path | str, index_dir: Path, settings: Settings, check: CheckO
     if (c := result.changes) is not None and c.reused_from is not None:
         console.print(f"{c.added} entries added, {c.changed} changed, {c.removed} removed since {c.reused_from}: "
                       f"embedded {c.texts_embedded} texts, reused {c.texts_reused}")
-    say_calibration(result.calibration)
+    say_calibration(result.calibrated)
     if result.check is not None:
         say_check(result.check)
     removed = f" (removed {len(result.removed)} old)" if result.removed else ""
@@ -194,7 +194,7 @@ def ingest_json(corpus: Path | str, index_dir: Path, settings: Settings, check: 
         "entries_removed": c.removed if c else None,
         "texts_embedded": c.texts_embedded if c else None, "texts_reused": c.texts_reused if c else None,
         "reused_from": c.reused_from if c else None, "build_seconds": m.build_seconds,
-        "calibration": result.calibration.calibration.method, "phrasings": result.phrasings, "notes": list(result.notes),
+        "calibration": result.calibrated.calibration.method, "phrasings": result.phrasings, "notes": list(result.notes),
         "removed_versions": list(result.removed), "leftovers": list(result.leftovers), "published": result.published,
         "pages_fetched": len(result.site.fetch.pages) if result.site else None,
         "pages_unchanged": sum(p.not_modified for p in result.site.fetch.pages) if result.site else None,

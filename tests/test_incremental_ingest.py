@@ -153,8 +153,8 @@ def test_a_reingest_calibrates_as_a_full_build_and_embeds_only_new_calibration_q
     full_models = recording()
     full_dir = tmp_path / "full-index"
     full = build_loaded(after, full_dir, settings.model_copy(update={"index_dir": full_dir}), full_models)
-    assert second.calibration.calibration == full.calibration.calibration  # norms, threshold, scale, off-topic lines, query bank
-    assert second.calibration.calibration.norms is not None and second.calibration.calibration.method == "label-free"
+    assert second.calibrated.calibration == full.calibrated.calibration  # norms, threshold, scale, off-topic lines, query bank
+    assert second.calibrated.calibration.norms is not None and second.calibrated.calibration.method == "label-free"
 
     asked_again = [(m.name, t) for m in again for t in m.questions]
     asked_full = [(m.name, t) for m in full_models for t in m.questions]

@@ -65,7 +65,7 @@ class BuildResult:
     manifest: IndexManifest
     documents: int
     phrasings: int  # accepted phrasings from the feedback store added as known phrasings
-    calibration: CalibrationResult
+    calibrated: CalibrationResult  # the calibration step: `calibrated.calibration` is what the manifest holds
     removed: tuple[str, ...]  # old versions pruned past FAQ_KEEP_VERSIONS
     notes: tuple[str, ...] = ()  # what the parsers left out on purpose (drafts of a help-center export)
     published: bool = False  # uploaded to the database and served by every replica (FAQ_DATABASE_URL)
