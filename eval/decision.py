@@ -300,8 +300,7 @@ def loco_boosted(t: Table, split: str) -> np.ndarray:
 
 def probabilities(model: DecisionModel, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Both models' probabilities for rows of evidence in FEATURES order (the model reads its own features by name)."""
-    X = X[:, [FEATURES.index(f) for f in model.features]]
-    Z = (X - np.asarray(model.mean)) / np.asarray(model.scale)
+    Z = model.standardise_rows(X)
     sig = lambda w, b: 1 / (1 + np.exp(-(Z @ np.asarray(w) + b)))  # noqa: E731
     return sig(model.answer.weights, model.answer.bias), sig(model.domain.weights, model.domain.bias)
 

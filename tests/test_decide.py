@@ -290,7 +290,6 @@ def test_where_the_ensemble_member_has_no_weight_its_evidence_is_the_primary_mod
     assert french["off_topic_margin"] == pytest.approx(0.3) and french["z_own"] == pytest.approx((0.83 - 0.8) / 0.05)
 
 
-
 def test_a_model_weighs_only_the_evidence_it_names_and_reads_a_name_no_longer_gathered_as_zero() -> None:
     from index.deciding.evidence import Evidence
 

@@ -82,23 +82,23 @@ class DecisionModel:
     version: str = ""
 
     def standardise(self, evidence: Evidence) -> np.ndarray:
-        """The evidence this model weighs (its `features`, by name: some gathered evidence is not weighed, and an older
-        model may name evidence no longer gathered, read as 0), standardised."""
-        x = evidence.vector()
-        columns = self._columns
-        if columns is not None:
-            x = x[columns]
-        elif self.features != FEATURES:
-            by_name = dict(zip(FEATURES, evidence.values))  # not as_dict(): that one is rounded for display
-            x = np.array([by_name.get(name, 0.0) for name in self.features], dtype=np.float64)
+        return self.standardise_rows(evidence.vector())
+
+    def standardise_rows(self, rows: np.ndarray) -> np.ndarray:
+        """The evidence this model weighs, standardised, from evidence in FEATURES order (one row, or rows × FEATURES).
+        The model reads its `features` by name: some gathered evidence is not weighed, and an older model may name
+        evidence no longer gathered, read as 0."""
+        columns, gone = self._columns
+        x = rows[..., columns]  # a copy
+        x[..., gone] = 0.0
         return (x - np.asarray(self.mean)) / np.asarray(self.scale)
 
     @cached_property
-    def _columns(self) -> np.ndarray | None:
-        """Where this model's features are among FEATURES; None when it reads them all in order, or names one not there."""
-        if self.features == FEATURES or not set(self.features) <= set(FEATURES):
-            return None
-        return np.array([FEATURES.index(name) for name in self.features], dtype=np.intp)
+    def _columns(self) -> tuple[np.ndarray, np.ndarray]:
+        """Where each of this model's features is among FEATURES, and which it names that are no longer gathered."""
+        gone = np.array([name not in FEATURES for name in self.features], dtype=bool)
+        columns = np.array([FEATURES.index(name) if name in FEATURES else 0 for name in self.features], dtype=np.intp)
+        return columns, gone
 
     def to_dict(self) -> dict:
         return {"version": self.version, "features": list(self.features), "mean": list(self.mean), "scale": list(self.scale),
