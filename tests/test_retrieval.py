@@ -255,6 +255,30 @@ def test_a_model_that_knows_neither_the_question_nor_the_faq_language_has_no_wei
         searcher.table.langs = ["fr"]
 
 
+def test_a_question_in_another_script_than_the_faqs_weighs_the_member_cross_script_times(fake_raw_index_dir, fake_models):
+    # e5-small matches Arabic, Russian or Japanese to a French FAQ worse than English: USE's weight is times `cross_script`
+    # there, times `cross_lingual` for another language in the FAQ's script; the sum stays the configured one
+    from faq.retrieval import RetrievalConfig
+    from index.disk.storage import load_index
+    from index.pipeline import open_searcher
+
+    config = RetrievalConfig()
+    searcher = open_searcher(load_index(fake_raw_index_dir), config, fake_models)
+    member = config.ensemble[0][1]
+    assert config.cross_script > config.cross_lingual
+    for lang in ("ar", "ru", "ja", "zh", "ko"):
+        weights = searcher._dense_weights(lang)
+        assert weights[1] / weights[0] == member * config.cross_script and sum(weights) == 1.0 + member
+    english = searcher._dense_weights("en")
+    assert english[1] / english[0] == member * config.cross_lingual
+    searcher.table.langs = ["ja"]  # as if the FAQ were in Japanese: Chinese shares its script
+    try:
+        chinese = searcher._dense_weights("zh")
+        assert chinese[1] / chinese[0] == member * config.cross_lingual
+    finally:
+        searcher.table.langs = ["fr"]
+
+
 def test_a_model_without_weight_for_the_questions_language_is_left_out_of_its_similarity(fake_raw_index_dir, fake_models):
     # the hits' similarity (what "answer or not" reads) is the mean over the models that weigh in: USE's similarities for a
     # Hindi question are noise, and averaging them in pulled Hindi questions under the threshold

@@ -190,6 +190,22 @@ def test_a_short_question_in_a_script_that_writes_vowels_as_marks_is_long_enough
     assert detect(text, (lang, "fr", "en")) == lang
 
 
-@pytest.mark.parametrize("text", ["ok", "गया", "bjr 👍", "❤️ ❤️", "BA-793"])
+@pytest.mark.parametrize("text", ["ok", "bjr 👍", "❤️ ❤️", "BA-793", "é", "残高", "运费"])
 def test_under_two_words_of_two_letters_is_still_too_short_to_tell(text: str) -> None:
+    # in Latin script, or in Han alone (Chinese or Japanese), or without letters
     assert detect(text) == "unknown"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("الرصيد", "ar"), ("गया", "hi"), ("잔액", "ko"), ("Баланс", "ru"), ("ざんだか", "ja"),
+    ("送料 かかる", "ja"), ("Google Pay 支払い", "ja"), ("google pay 付款", "unknown"), ("รีฟันด์", "unknown"),
+])
+def test_a_word_too_short_to_identify_is_told_by_its_script_when_one_common_language_writes_it(text: str, lang: str) -> None:
+    # among the common languages (Thai is not one of them: found only when it is among the FAQ's, below)
+    assert detect(text) == lang
+
+
+def test_a_script_written_by_a_faq_language_alone_is_that_language() -> None:
+    assert detect("รีฟันด์", ("th", "fr", "en")) == "th"
+    assert detect("ελληνικά", ("el", "fr")) == "el"
+    assert detect("الرصيد", ("fa", "ar", "en")) == "unknown"  # Persian and Arabic share it
