@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from index.disk.known import CALIBRATION_QUERIES
-from index.pipeline import MIN_QUERY_BANK
+from index.pipeline import MIN_QUERY_BANK, rankable
 
 from fakes import FakeEmbedder
 
@@ -123,7 +123,7 @@ def unlike_fresh(earlier: Mapping[str, Mapping[str, np.ndarray]] | None, models:
 
 def banked_traffic(traffic: Sequence[str]) -> tuple[str, ...]:
     """The logged questions the fit uses: the different ones, in order, when there are enough for a query bank; none else."""
-    logged = tuple(dict.fromkeys(traffic))
+    logged = tuple(rankable(traffic))
     return logged if len(logged) >= MIN_QUERY_BANK else ()
 
 

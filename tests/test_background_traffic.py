@@ -75,3 +75,22 @@ def test_label_free_calibration_learns_background_words_from_traffic_only(fake_r
     no_background = RetrievalConfig(background=False)
     searcher, _ = fit_label_free(load_index(fake_raw_index_dir), no_background, fake_models, off_topic, traffic)
     assert len(calls) == 1 and not searcher.learnt.background_terms
+
+
+def test_junk_in_the_query_log_is_not_learnt_from(fake_raw_index_dir, fake_models, monkeypatch):
+    # greetings, thanks and emoji are refused before they are ranked: neither the query bank nor background words count them
+    calls = []
+
+    def learnt(top_entry, questions, titles, analyze):
+        calls.append(list(questions))
+        return frozenset()
+
+    monkeypatch.setattr(index.pipeline, "learn_from_traffic", learnt)
+    junk = ["bonjour", "merci beaucoup", "👍", "??", "asdfghjkl", "ok super merci", "hello?", "salut"] * 3
+    real = [f"question {i} sur ma montre" for i in range(25)]
+    off_topic = off_topic_questions("dev")
+    day_one, _ = fit_label_free(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models, off_topic)
+    few, _ = fit_label_free(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models, off_topic, junk + real[:19])
+    assert not calls and few.learnt.query_bank == day_one.learnt.query_bank  # 19 rankable questions: too few, as on day one
+    enough, _ = fit_label_free(load_index(fake_raw_index_dir), RetrievalConfig(), fake_models, off_topic, junk + real)
+    assert calls == [real] and enough.learnt.query_bank != day_one.learnt.query_bank
