@@ -31,6 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from faq.language import script_of
 from faq.text import UNSPACED, WORD
 from index.disk.calibration import Norms
 from index.ranking.entries import EntryTable
@@ -45,9 +46,6 @@ FEATURES: tuple[str, ...] = (
     "off_topic_margin", "known_out_of_scope", "terse_x_z_own", "mismatch_x_z_own", "mismatch_x_cover", "unknown_same_lang",
     *SHAPE,
 )
-
-
-LATIN_LANGS = frozenset({"fr", "en", "es", "de", "it", "pt", "nl", "ca", "ro", "pl", "cs", "sv", "da", "no", "fi", "tr", "id", "ms", "vi"})
 
 
 def latin_share(text: str) -> float:
@@ -196,7 +194,7 @@ def gather(question: str, similarities: Sequence[float] | np.ndarray, fused: Seq
             known_not_top = len(in_corpus - top) / len(asked)
             unknown = 1.0 - known
     mismatch = (question_lang not in faq_langs and question_lang not in ("unknown", "und", "")) or (
-        latin_share(question) < 0.5 and bool(faq_langs & LATIN_LANGS))
+        latin_share(question) < 0.5 and any(script_of(lang) == "LATIN" for lang in faq_langs))
     values.update({
         "cover_top": cover, "known_terms": known, "known_not_top": known_not_top, "log_words": math.log1p(n_words),
         "terse": float(terse), "lang_mismatch": float(mismatch),
