@@ -17,8 +17,8 @@ import hashlib
 import json
 import pickle
 import sys
-from collections import defaultdict
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -35,6 +35,7 @@ from index.disk.calibration import Norms
 from index.embedders import Embedder, EmbeddingCache
 from index.pipeline import build_index, fit_label_free
 from index.ranking.entries import open_index  # ready to search: the decision reads its entry table
+from index.ranking.lexical import Analyzer
 from index.ranking.search import Ranking
 from ingest.corpus import load_corpus
 
@@ -137,12 +138,12 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
     calibration = found.calibration
     norms = calibration.norms
     assert norms is not None, "a label-free fit always has its norms"
-    df = document_frequencies(searcher)
+    terse = _terse_versions(dev, searcher.analyzer, document_frequencies(searcher), frozenset(index.table.langs))
     examples = list(dev.examples)
     # synthetic terse versions of a third of the longer in-scope questions
     for e in dev.examples:
-        if e.scope == "in" and not is_terse(e.text) and _share(e.text, 0.33, salt="terse"):
-            examples.append(replace(e, text=terse_version(e.text, searcher.analyzer, df), kind="synthetic-terse"))
+        if e.scope == "in" and not is_terse(e.text) and _share(e.text, 0.33, salt="terse") and (t := terse(e)) is not None:
+            examples.append(replace(e, text=t, kind="synthetic-terse"))
     # rankings depend on the index, its label-free calibration (the off-topic lines kept, the query bank) and how the
     # searcher weighs its signals (every field of RetrievalConfig: a changed default ranks again, even one its key leaves out)
     norms_key = hashlib.sha256(f"{json.dumps(norms.to_dict())}|{RetrievalConfig()!r}".encode()).hexdigest()[:8]
@@ -170,6 +171,30 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
     table = index.table
     return CorpusRun(dev.name, dev.group, norms, calibration.threshold, frozenset(table.langs), tuple(cases),
                      CorpusTerms(table))
+
+
+def _terse_versions(dev: DevCorpus, faq_analyzer: Analyzer, faq_df: dict[str, int],
+                    faq_langs: frozenset[str]) -> Callable[[Example], str | None]:
+    """A question's terse version (label_free.terse_version) cut with its own language's stopwords and rarity: the FAQ's
+    analyzer and document frequencies for a question in a FAQ language, else that language's analyzer and its terms'
+    frequency over the corpus's questions in it. With the FAQ's, an English question asked of a French FAQ came out
+    "would like" or "what the" (no French stopword, no French frequency among its words), a Hindi one "मैं अपने" (I, my).
+    None for a code-mixed question (Hinglish, Taglish, Arabizi): no stopword list tells its content words."""
+    analyzers: dict[str, Analyzer] = {}
+    dfs: dict[str, Counter[str]] = defaultdict(Counter)
+    for e in dev.examples:
+        if e.lang and e.lang not in faq_langs and e.kind != "codemixed":
+            analyzer = analyzers.setdefault(e.lang, Analyzer(e.lang))
+            dfs[e.lang].update(set(analyzer.terms(e.text)))
+
+    def terse(e: Example) -> str | None:
+        if e.kind == "codemixed":
+            return None
+        if not e.lang or e.lang in faq_langs:
+            return terse_version(e.text, faq_analyzer, faq_df)
+        return terse_version(e.text, analyzers.setdefault(e.lang, Analyzer(e.lang)), dict(dfs[e.lang]))
+
+    return terse
 
 
 def _share(text: str, share: float, salt: str) -> bool:

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -161,6 +162,24 @@ def test_a_terse_version_keeps_a_question_s_rarest_content_words_in_order():
     df = {"dur": 1, "garant": 3, "montr": 12}
     assert terse_version("Quelle est la durée de la garantie de ma montre ?", analyzer("fr"), df) == "durée garantie"
     assert is_terse("durée garantie") and not is_terse("Quelle est la durée de la garantie ?")
+
+
+def test_the_dev_datas_terse_version_of_a_question_in_another_language_uses_that_languages_stopwords():
+    # eval.decision's synthetic terse questions: an English question asked of a French FAQ kept "would like" with the FAQ's
+    # analyzer; a code-mixed one has no stopword list, so no terse version
+    from eval.decision import _terse_versions
+    from eval.decision_data import DevCorpus, Example
+
+    english = Example("would you move 100 dollars from my checking to my savings account", frozenset({"t"}), "in", "crosslingual", "dev", "en")
+    french = Example("Quelle est la durée de la garantie de ma montre ?", frozenset({"g"}), "in", "paraphrase", "dev", "fr")
+    hinglish = Example("mera paisa checking se savings me daal do", frozenset({"t"}), "in", "codemixed", "dev", "hi-Latn")
+    others = [Example(f"would you tell me {w} from my {a} to my account", frozenset({"t"}), "in", "crosslingual", "dev", "en")
+              for w, a in (("the balance", "savings"), ("the fee", "checking"), ("a rate", "savings"))]
+    dev = DevCorpus("bank-fr", "bank", Path("faq.jsonl"), (english, french, hinglish, *others))
+    terse = _terse_versions(dev, analyzer("fr"), {"dur": 1, "garant": 3, "montr": 12}, frozenset({"fr"}))
+    assert terse(french) == "durée garantie"
+    assert terse(english) == "move dollars"  # the rarest words among the corpus's English questions
+    assert terse(hinglish) is None
 
 
 def test_a_question_in_another_script_is_cross_lingual_for_a_latin_faq():
