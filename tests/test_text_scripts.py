@@ -205,6 +205,14 @@ def test_a_word_too_short_to_identify_is_told_by_its_script_when_one_common_lang
     assert detect(text) == lang
 
 
+def test_a_word_or_two_of_han_alone_is_the_faqs_chinese_or_japanese_else_chinese() -> None:
+    from faq.language import Detector
+
+    assert Detector(["fr"])("返品") == "zh" and Detector(["fr"])("保修") == "zh"  # cross-script either way
+    assert Detector(["ja", "fr"])("返品") == "ja" and Detector(["zh"])("返品") == "zh"
+    assert Detector(["fr"])("ok") == "unknown" and Detector(["fr"])("BA-793") == "unknown"
+
+
 def test_a_script_written_by_a_faq_language_alone_is_that_language() -> None:
     assert detect("รีฟันด์", ("th", "fr", "en")) == "th"
     assert detect("ελληνικά", ("el", "fr")) == "el"
