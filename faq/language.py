@@ -171,7 +171,7 @@ def by_script(text: str, langs: tuple[str, ...]) -> str:
     Arabic for a help center whatever its length, and its models weigh as for an Arabic question
     (index.ranking.search.Searcher._dense_weights): asked of an English bank FAQ, the entry on the balance came first
     then, where configured weights put the fraud entry first. Kana beside Han make it Japanese; Han alone is Chinese or
-    Japanese, UNKNOWN."""
+    Japanese, UNKNOWN here (`Detector` decides it with the FAQ's languages)."""
     scripts = _scripts(text)
     if scripts & {"HIRAGANA", "KATAKANA"} and scripts <= {"HIRAGANA", "KATAKANA", "CJK"}:
         scripts = {"HIRAGANA"}
