@@ -101,20 +101,22 @@ def fit(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder],
     return open_searcher(index, config, final_embedders, calibration.learnt, vectors), calibration
 
 
-def rankable(logged: Sequence[str]) -> list[str]:
-    """The distinct logged questions label-free calibration learns from: junk (greetings, thanks, keyboard mashing, emoji)
-    is refused before it is ranked, and the query bank stands for the questions that are. Half-junk logs (each dev FAQ's
-    questions, 119 junk lines beside as many of its own) made leave-one-corpus-out test means level with it or without it
-    (hit@1 0.730 / 0.729, e2e 0.844, goals unmet 10 / 9; eval.decision's corpora, 2026-12-08)."""
-    return [q for q in dict.fromkeys(logged) if junk_reason(q) is None]
+def usable_traffic(logged: Sequence[str]) -> list[str]:
+    """The distinct logged questions label-free calibration learns from, none while fewer than MIN_QUERY_BANK: junk
+    (greetings, thanks, keyboard mashing, emoji) is refused before it is ranked, and the query bank stands for the
+    questions that are. Half-junk logs (each dev FAQ's questions, 119 junk lines beside as many of its own) made
+    leave-one-corpus-out test means level with it or without it (hit@1 0.730 / 0.729, e2e 0.844, goals unmet 10 / 9;
+    eval.decision's corpora, 2026-12-08)."""
+    rankable = [q for q in dict.fromkeys(logged) if junk_reason(q) is None]
+    return rankable if len(rankable) >= MIN_QUERY_BANK else []
 
 
 def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[Embedder], off_topic: Sequence[str],
                    traffic: Sequence[str] = (), earlier: KnownVectors | None = None) -> tuple[Searcher, LabelFreeFit]:
     """Calibrate without labelled questions (index.deciding.label_free): what a new FAQ gets on day one.
 
-    `traffic`: real questions from the query log, labels unused (junk left out: `rankable`); enough of them make the
-    query bank.
+    `traffic`: real questions from the query log, labels unused (junk left out: `usable_traffic`); enough of them make
+    the query bank.
     Until then the generic off-topic lines do (dev hit@1: quebec-fr 0.741 -> 0.769, quebec-en 0.863 ->
     0.856, watch-faq 0.797 both; adding the FAQ's own questions to them: 0.752, 0.854, 0.797).
     Enough of them also teach background words (index.ranking.background.learn_from_traffic), the query bank then
@@ -128,14 +130,11 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     final_embedders, embedders = embedders, [*caches]
     _remember_own_questions(index, caches)
     learnt = NOTHING_LEARNT
-    traffic = rankable(traffic)
-    questions = list(traffic)
-    if len(questions) < MIN_QUERY_BANK:
-        questions = list(dict.fromkeys(off_topic))
+    logged = usable_traffic(traffic)
+    questions = logged or list(dict.fromkeys(off_topic))
     if config.query_bank and len(questions) >= MIN_QUERY_BANK:
         learnt = learnt.model_copy(update={"query_bank": open_searcher(index, config, embedders).query_bank_of(questions)})
-    logged = list(dict.fromkeys(traffic))
-    if config.background and len(logged) >= MIN_QUERY_BANK:
+    if config.background and logged:
         searcher = open_searcher(index, config, embedders, learnt)
         titles = {e.id: searcher.analyzer.terms(e.question) for e in index.records.entries}
         background = learn_from_traffic(_top_entry(searcher), logged, titles, searcher.analyzer)
@@ -148,7 +147,7 @@ def fit_label_free(index: LoadedIndex, config: RetrievalConfig, embedders: list[
     learnt = found.calibration.learnt  # with the off-topic lines kept
     # the kept lines were embedded while fitting: their vectors come from the cache, not from the models again
     vectors = open_searcher(index, config, embedders, learnt).known_question_vectors()
-    found = replace(found, embedded={cache.name: dict(cache.embedded) for cache in caches})
+    found = replace(found, embedded={cache.name: dict(cache.embedded) for cache in caches}, logged_questions=len(logged))
     return open_searcher(index, config, final_embedders, learnt, vectors), found
 
 

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 
 from index.disk.known import CALIBRATION_QUERIES
-from index.pipeline import MIN_QUERY_BANK, rankable
+from index.pipeline import usable_traffic
 
 from fakes import FakeEmbedder
 
@@ -122,9 +122,9 @@ def unlike_fresh(earlier: Mapping[str, Mapping[str, np.ndarray]] | None, models:
 
 
 def banked_traffic(traffic: Sequence[str]) -> tuple[str, ...]:
-    """The logged questions the fit uses: the different ones, in order, when there are enough for a query bank; none else."""
-    logged = tuple(rankable(traffic))
-    return logged if len(logged) >= MIN_QUERY_BANK else ()
+    """The logged questions the fit uses (index.pipeline.usable_traffic): the different ones but junk, in order, when
+    there are enough for a query bank; none else."""
+    return tuple(usable_traffic(traffic))
 
 
 def _update(h: Any, part: object) -> None:

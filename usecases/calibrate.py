@@ -19,7 +19,7 @@ from index.disk.calibration import Calibration
 from index.disk.known import CALIBRATION_QUERIES, Vectors as KnownVectors, load_known
 from index.disk.storage import LoadedIndex, load_index
 from index.embedders import Embedder, load_embedders
-from index.pipeline import MIN_QUERY_BANK, fit, fit_label_free, rankable, store_calibration
+from index.pipeline import fit, fit_label_free, store_calibration
 from ingest.corpus import Corpus
 
 
@@ -81,8 +81,7 @@ def _label_free(index: LoadedIndex, settings: Settings, why: str, models: list[E
     traffic = logged_questions(settings)
     off_topic = off_topic_questions("dev")
     searcher, found = fit_label_free(index, config, models, off_topic, traffic, earlier)
-    usable = len(rankable(traffic))
-    logged = usable if usable >= MIN_QUERY_BANK else 0
+    logged = found.logged_questions
     source = (f"label-free: {found.faq_questions} FAQ questions, {found.off_topic_used} bundled off-topic questions"
               + (f" ({found.off_topic_dropped} too close to this FAQ left out)" if found.off_topic_dropped else "")
               + (f", query bank from {logged} logged questions" if logged else ""))

@@ -97,6 +97,7 @@ class LabelFreeFit:
     # the questions fitting embedded (or took from an earlier fit's `embedded`), by model and text: kept with the index
     # (index.disk.known.CALIBRATION_QUERIES) for the next ingest's calibration
     embedded: Mapping[str, Mapping[str, np.ndarray]] = field(default_factory=dict, compare=False, repr=False)
+    logged_questions: int = 0  # the query log's questions it learnt from (index.pipeline.usable_traffic; 0: none)
 
 
 @dataclass(frozen=True)
