@@ -192,7 +192,7 @@ def _terse_versions(dev: DevCorpus, faq_analyzer: Analyzer, faq_df: dict[str, in
             return None
         if not e.lang or e.lang in faq_langs:
             return terse_version(e.text, faq_analyzer, faq_df)
-        return terse_version(e.text, analyzers.setdefault(e.lang, Analyzer(e.lang)), dict(dfs[e.lang]))
+        return terse_version(e.text, analyzers.setdefault(e.lang, Analyzer(e.lang)), dfs[e.lang])
 
     return terse
 
@@ -327,8 +327,7 @@ def loco_boosted(t: Table, split: str) -> np.ndarray:
 def probabilities(model: DecisionModel, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Both models' probabilities for rows of evidence in FEATURES order (the model reads its own features by name)."""
     Z = model.standardise_rows(X)
-    sig = lambda w, b: 1 / (1 + np.exp(-(Z @ np.asarray(w) + b)))  # noqa: E731
-    return sig(model.answer.weights, model.answer.bias), sig(model.domain.weights, model.domain.bias)
+    return model.answer.probabilities(Z), model.domain.probabilities(Z)
 
 
 def outcomes(pa: np.ndarray, pd: np.ndarray, junk: np.ndarray, answer_at: float, related_at: float) -> np.ndarray:
