@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from eval.typos import misspelt
 from faq.errors import InvalidRequestError
 from index.deciding.label_free import off_topic_lines
 from ingest.corpus import load_corpus
@@ -169,6 +170,13 @@ def with_out_of_scope(evalset: EvalSet) -> EvalSet:
     return EvalSet(f"{evalset.name}+oos", evalset.corpus, evalset.queries + tuple(extra))
 
 
+def with_typos(evalset: EvalSet) -> EvalSet:
+    """The set with its in-scope questions misspelt (eval.typos); out-of-scope ones are left as written: the set measures
+    whether misspelt questions still find their entry, the decision's other side as it was."""
+    return EvalSet(f"{evalset.name}+typos", evalset.corpus,
+                   tuple(replace(q, text=misspelt(q.text, q.id)) if q.in_scope else q for q in evalset.queries))
+
+
 LOADERS: dict[str, Callable[[], EvalSet]] = {
     "watch-faq": _watch,
     "watch-faq-multi": _watch_multi,
@@ -181,11 +189,15 @@ LOADERS: dict[str, Callable[[], EvalSet]] = {
 
 def load_dataset(name: str) -> EvalSet:
     """A named set; `<name>+phrasings` has half its paraphrases accepted as known phrasings, `<name>+heldout` is the
-    other half alone, `<name>+oos` adds out-of-scope questions from elsewhere (`with_out_of_scope`)."""
+    other half alone, `<name>+oos` adds out-of-scope questions from elsewhere (`with_out_of_scope`), `<name>+typos` misspells
+    its in-scope questions (eval.typos)."""
     base, _, variant = name.partition("+")
-    if base not in LOADERS or variant not in ("", "phrasings", "heldout", "oos"):
-        raise InvalidRequestError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)} (or NAME+phrasings, NAME+heldout, NAME+oos)")
+    if base not in LOADERS or variant not in ("", "phrasings", "heldout", "oos", "typos"):
+        raise InvalidRequestError(f"unknown dataset {name!r}; choose one of {', '.join(LOADERS)} "
+                                  "(or NAME+phrasings, NAME+heldout, NAME+oos, NAME+typos)")
     evalset = LOADERS[base]()
+    if variant == "typos":
+        return with_typos(evalset)
     if variant == "oos":
         return with_out_of_scope(evalset)
     return with_phrasings(evalset, ROOT / "var" / "eval-corpus", accept=variant == "phrasings") if variant else evalset

@@ -74,7 +74,9 @@ SYSTEMS: dict[str, SystemConfig] = {s.name: s for s in [
     SystemConfig("default-e5-alone", RetrievalConfig(ensemble=(), lexical_weight=0.0)),  # the primary model alone (eval.signals)
     SystemConfig("default-cross-lingual", RetrievalConfig(cross_lingual=1.0, cross_script=1.0)),  # no member weighs more
     SystemConfig("default-cross-script", RetrievalConfig(cross_script=2.0)),  # another script weighed as another language
+    SystemConfig("default-as-typed", RetrievalConfig(spelling=False)),  # no spelling correction (index.ranking.spelling)
     SystemConfig("default-label-free", RetrievalConfig(), calibration="label-free"),
+    SystemConfig("default-label-free-as-typed", RetrievalConfig(spelling=False), calibration="label-free"),
     SystemConfig("default-label-free-traffic", RetrievalConfig(), calibration="label-free-traffic"),
     # issue #30's ablations of the label-free ranking (README, "Day one against the peer"): one signal or correction left out
     SystemConfig("default-label-free-no-bm25", RetrievalConfig(lexical_weight=0.0), calibration="label-free"),

@@ -39,6 +39,9 @@ class RetrievalConfig:
     # instead of cross_lingual, on a question written in another script than the FAQ's languages (Arabic asked of an
     # English FAQ): e5-small matches across scripts worse than across Latin languages
     cross_script: float = CROSS_SCRIPT
+    # a question's misspelt words put back as the FAQ spells them (index.ranking.spelling) before any signal scores it;
+    # left out of `key()` when on, as cross_script: the FAQ's own questions that calibration ranks are spelt right
+    spelling: bool = True
     lexical_weight: float = 0.2
     fusion: Fusion = "zscore"
     aggregate: Aggregate = "mean"
@@ -53,6 +56,7 @@ class RetrievalConfig:
         members = ",".join(f"{n}*{w}" for n, w in self.ensemble)
         return (f"{self.embedder}+[{members}]" + (f" cross-lingual*{self.cross_lingual}" if self.cross_lingual != 1 else "")
                 + (f" cross-script*{self.cross_script}" if self.cross_script != CROSS_SCRIPT else "")
+                + ("" if self.spelling else " as-typed")
                 + f" bm25*{self.lexical_weight} {self.fusion} "
                 f"{self.aggregate} hubness={self.hubness}" + (" background" if self.background else "")
                 + (" known-out-of-scope" if self.known_out_of_scope else "")

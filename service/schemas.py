@@ -89,6 +89,8 @@ class QueryResponse(BaseModel):
     filtered_out: int = Field(description="how many entries the filters excluded")
     took_ms: float
     question_lang: str = Field("unknown", description="the question's detected language (ISO 639-1), or 'unknown' for text too short to tell")
+    corrected: str | None = Field(None, description="the question as searched when misspelt words were corrected to the FAQ's "
+                                                    "(\"livraisn\" -> \"livraison\"): show it as \"results for …\"; null when searched as typed")
 
 
 class QuestionInfo(BaseModel):
@@ -154,6 +156,7 @@ class Suggestion(BaseModel):
     answer: ShortAnswerOut | None
     results: list[Result]
     question_lang: str = Field("unknown", description="this question's detected language (ISO 639-1), or 'unknown'")
+    corrected: str | None = Field(None, description="this question as searched when misspelt words were corrected, as in POST /v1/query")
 
 
 class SuggestResponse(BaseModel):

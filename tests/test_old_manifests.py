@@ -56,7 +56,10 @@ def test_an_old_manifest_decides_as_it_did(name, fake_raw_index_dir, fake_models
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     manifest["calibration"] = _raw(name)["calibration"]
     (folder / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    # the questions as typed, as they were ranked then: spelling correction (index.ranking.spelling, later) moves how the
+    # misspelt ones rank ("vous aceptez la mastercard pour paier ?"), not how a manifest is read
     answerer = open_answerer(folder, RetrievalConfig(), fake_models)
+    answerer.searcher.speller = None
     decided = {}
     for question in DECISIONS[name]:
         a = answerer.answer_uncached(question, 5)

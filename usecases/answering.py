@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from faq.blas import one_blas_thread
+from faq.dictionaries import preload as preload_words
 from faq.errors import IndexMismatchError
 from faq.heap import release_freed_memory
 from faq.language import preload as preload_language_identifier
@@ -43,12 +44,13 @@ def open_answerer(settings: Settings, index_dir: Path | None = None, models: Seq
 
 
 def load_in_parallel(models: Sequence[Embedder], langs: Sequence[str]) -> None:
-    """Each model warmed up, and the language identifier for the FAQ's languages `langs` loaded, each on its own thread.
+    """Each model warmed up, and the language identifier and the word lists (faq.dictionaries: spelling correction) for the
+    FAQ's languages `langs` loaded, each on its own thread.
 
     Models already loaded return at once. The first failure is raised, once all are done. What the loading freed is
     then given back to the system (faq.heap): 227 MB of heap resident after loading the default models, 195 after."""
     work: list[Callable[[], None]] = [model.warm_up for model in models]
-    work.append(lambda: preload_language_identifier(langs))
+    work += [lambda: preload_language_identifier(langs), lambda: preload_words(langs)]
     with ThreadPoolExecutor(len(work), thread_name_prefix="faq-load") as pool:
         futures = [pool.submit(job) for job in work]
     release_freed_memory()

@@ -53,6 +53,7 @@ class Answer:
     # seconds per stage when it was computed (the ranking's signals, "rank", "short answer", "answer"); a cached answer keeps them
     timings: tuple[tuple[str, float], ...] = field(default=(), compare=False)
     rules_fired: tuple[str, ...] = ()  # the team's rules that shaped this answer ("synonym:3", "pin:1"): analytics count them
+    corrected: str | None = None  # the question as searched when a misspelt word was corrected (index.ranking.spelling)
 
 
 class Answerer:
@@ -103,21 +104,23 @@ class Answerer:
         ranking = self.searcher.rank(question, filters, limit=max(top_k, DECISION_DEPTH), curated=curated)
         ranked = time.perf_counter()
         nearest = nearest_known_out_of_scope(ranking)
-        decision = self.decider.decide(question, ranking, nearest)
+        searched = ranking.corrected or question  # the words every signal scored: the decision weighs those
+        decision = self.decider.decide(searched, ranking, nearest)
         hits = ranking.hits[:top_k]
         score = abstention_score(hits[0].similarity, nearest) if hits else -1.0
         answerable, confidence = decision.answerable, decision.confidence
         short: ShortAnswer | None = None
         marks: tuple[Marks, ...] = ()
         if self.extractor is not None:
-            marks = self.extractor.highlights_of(question, [(h.chunk.text, h.chunk.lang) for h in hits])
+            marks = self.extractor.highlights_of(searched, [(h.chunk.text, h.chunk.lang) for h in hits])
             if answerable:
                 top = hits[0].chunk
-                short = self.extractor.extract(question, top.text, top.lang, ranking.query_vectors, marks[0])
+                short = self.extractor.extract(searched, top.text, top.lang, ranking.query_vectors, marks[0])
         done = time.perf_counter()
         timings = (*ranking.timings, ("rank", ranked - started), ("short answer", done - ranked), ("answer", done - started))
         return Answer(question, hits, answerable, round(confidence, 4), score, ranking.filtered_out, short, marks, nearest,
-                      ranking.lang, decision.outcome, decision, hits[0].chunk.lang if hits else "", timings, ranking.rules_fired)
+                      ranking.lang, decision.outcome, decision, hits[0].chunk.lang if hits else "", timings, ranking.rules_fired,
+                      ranking.corrected)
 
 
 def decider_for(searcher: Searcher, calibration: Calibration | None) -> Decider:

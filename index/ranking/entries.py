@@ -19,6 +19,7 @@ from index.disk.records import Records
 from index.disk.storage import LoadedIndex, load_index
 from index.ranking.lexical import Analyzer, analyzer
 from index.ranking.signals import EntryLayout, LexicalSignal, saved_analyzer
+from index.ranking.spelling import Speller
 
 
 class Column:
@@ -77,6 +78,11 @@ class EntryTable:
             if bm25.analyzer.lang == lang:
                 return bm25.analyzer
         return analyzer(lang, self.analyzer.version)
+
+    @cached_property
+    def speller(self) -> Speller:
+        """The FAQ's words, that a question's misspelt ones are corrected to (index.ranking.spelling)."""
+        return Speller((" ".join((e.section, e.question, *e.alt_questions, e.answer)) for e in self.records.entries), self.langs)
 
     @cached_property
     def vocabulary(self) -> frozenset[str]:

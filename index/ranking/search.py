@@ -45,6 +45,7 @@ from index.ranking.curation import (
 from index.ranking.entries import searchable
 from index.ranking.lexical import Analyzer, analyzer as analyzer_for
 from index.ranking.signals import DenseScores, DenseSignal, EntryScores, LexicalSignal, Signal, zscore_in_place
+from index.ranking.spelling import Spelt
 from ingest.models import Chunk
 
 _RRF_K = 60
@@ -109,6 +110,10 @@ class Ranking:
     # the team's rules (index.ranking.curation): the pin that put its entry first, or a "never" pin, and every rule that fired
     pin: PinMatch | None = None
     rules_fired: tuple[str, ...] = ()
+    # the question as the signals scored it when a misspelt word was put back as the FAQ spells it (index.ranking.spelling),
+    # and each word changed (typed, corrected): the decision reads the same words, the response says what was searched
+    corrected: str | None = None
+    corrections: tuple[tuple[str, str], ...] = ()
 
 
 class Searcher:
@@ -159,6 +164,7 @@ class Searcher:
         if lexical_weight > 0:
             self.signals.append((table.lexical, lexical_weight))
         self.analyzer = table.analyzer  # the index language's, as its BM25 has it: background words are its terms
+        self.speller = table.speller if config.spelling else None
         self.signal_names = tuple(signal.name.split(":")[0] for signal, _ in self.signals)
         self.entry_ids = table.ids
         self._position = table.position
@@ -293,7 +299,7 @@ class Searcher:
         outs = [None] * len(questions) if leave_out is None else list(leave_out)
         if len(outs) != len(questions):
             raise ValueError(f"{len(questions)} questions, {len(outs)} leave_out ids")
-        vectors = self._embedded_alone([self._strip(q) for q in questions])
+        vectors = self._embedded_alone([self._strip(self._spelt(q, self.detect(q)).text) for q in questions])
         return [self._rank(q, None, limit, out, None, [v[i : i + 1] for v in vectors])
                 for i, (q, out) in enumerate(zip(questions, outs))]
 
@@ -318,7 +324,8 @@ class Searcher:
         """`rank`; `queries`: each dense model's vector of the question, (1, dim), primary first (`rank_many`), when
         embedded already; `scored`: filled with each signal's scores by name (`explain`)."""
         lang = self.detect(question)
-        question = self._strip(question)
+        spelt = self._spelt(question, lang)
+        question = self._strip(spelt.text)
         position = self._position[leave_out] if leave_out is not None else None
         timings: list[tuple[str, float]] = []
         expanded, fired = curated.expand(question, (lang, self.table.lang)) if curated is not None else (question, ())
@@ -391,7 +398,7 @@ class Searcher:
                        query_vectors=vectors, timings=tuple(timings), signal_names=self.signal_names, signal_values=per_signal,
                        dense_weights=tuple(float(w) for w in weights),
                        off_topic_signal=self.signal_names[self._off_topic_model] if margin is not None else "",
-                       pin=pin, rules_fired=fired)
+                       pin=pin, rules_fired=fired, corrected=spelt.text if spelt.changes else None, corrections=spelt.changes)
 
     def _ranked(self, fused: np.ndarray, allowed: np.ndarray | None, lang: str, limit: int | None) -> list[tuple[int, int]]:
         """The first `limit` (ranked entry, entry shown) pairs, sorting only as many entries as they need: the best
@@ -499,6 +506,10 @@ class Searcher:
             for column, scores in zip(similarity, self._dense_scores(q, queries=[v[i : i + 1] for v in vectors])):
                 column.append(scores.similarity)
         return {signal.name: QueryBank.of(np.stack(column)) for signal, column in zip(self._dense(), similarity)}
+
+    def _spelt(self, question: str, lang: str) -> Spelt:
+        """The question with its misspelt words as the FAQ spells them (unchanged when the configuration says so)."""
+        return self.speller.spell(question, lang) if self.speller is not None else Spelt(question)
 
     def _strip(self, question: str) -> str:
         """The question without the index's background words, as every signal sees it."""

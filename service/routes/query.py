@@ -45,6 +45,7 @@ async def query(request: QueryRequest, serving: ServingDep, http: Request) -> Re
         answer=to_short_answer(answer), results=to_results(answer),
         below_threshold=below_threshold(answer, answerer), filtered_out=answer.filtered_out, took_ms=round(took, 2),
         question_lang=answer.question_lang,
+        corrected=answer.corrected,
     )
     # serialised here (FastAPI would validate the model it was just built from, then serialise it)
     return Response(body.model_dump_json(), media_type="application/json", background=background)

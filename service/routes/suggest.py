@@ -29,5 +29,6 @@ def suggest(request: SuggestRequest, answerer: AnswererDep, feedback: FeedbackDe
         suggestions.append(Suggestion(
             question=question, query_id=query_id, answerable=answer.answerable, outcome=answer.outcome, confidence=answer.confidence,
             answer=to_short_answer(answer), results=to_results(answer), question_lang=answer.question_lang,
+            corrected=answer.corrected,
         ))
     return SuggestResponse(suggestions=suggestions, no_question=not suggestions, index_version=answerer.searcher.index.version, took_ms=round((time.perf_counter() - started) * 1000, 2))
