@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     aggregate: Aggregate = Field(_DEFAULT.aggregate, description="per entry: best vector, or mean of best question-side and answer-side")
     hubness: float = Field(_DEFAULT.hubness, ge=0, le=2, description="CSLS hubness correction strength")
     background: bool = Field(_DEFAULT.background, description="learn, when calibrating, words nearly every question has (e.g. 'montre') and leave them out")
+    spelling: bool = Field(_DEFAULT.spelling, description="search a question's misspelt words as the FAQ spells them ('livraisn' -> 'livraison')")
     known_out_of_scope: bool = Field(_DEFAULT.known_out_of_scope, description="the calibration set's out-of-scope questions count against answering similar ones")
     query_bank: float = Field(_DEFAULT.query_bank, ge=0, le=1, description="weight of scores standardised per entry over the calibration questions (0: off)")
     embed_threads: int | None = Field(None, ge=1, le=64, description="threads embedding a question; default: the cores, shared out between `faq serve --workers`")
@@ -177,7 +178,7 @@ class Settings(BaseSettings):
     def retrieval(self) -> RetrievalConfig:
         return RetrievalConfig(
             embedder=self.embedder, ensemble=parse_ensemble(self.ensemble), lexical_weight=self.lexical_weight,
-            fusion=self.fusion, aggregate=self.aggregate, hubness=self.hubness, background=self.background,
+            fusion=self.fusion, aggregate=self.aggregate, hubness=self.hubness, background=self.background, spelling=self.spelling,
             known_out_of_scope=self.known_out_of_scope, query_bank=self.query_bank, threads=self.embed_threads,
         )
 

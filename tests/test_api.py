@@ -23,6 +23,22 @@ def test_query_returns_cited_passages(fake_client):
     assert top["chunk_id"] == "enigme-ba793-faq:3.1#0"
 
 
+def test_a_misspelt_question_says_what_was_searched(fake_client):
+    body = fake_client.post("/v1/query", json={"question": "Que couvre la garantei ?"}).json()
+    assert body["question"] == "Que couvre la garantei ?"
+    assert body["corrected"] == "Que couvre la garantie ?"
+    assert body["results"][0]["section"] == "Garantie et réparation"
+
+
+def test_a_question_searched_as_typed_has_no_correction(fake_client):
+    assert fake_client.post("/v1/query", json={"question": "Que couvre la garantie ?"}).json()["corrected"] is None
+
+
+def test_each_suggestion_says_what_was_searched(fake_client):
+    body = fake_client.post("/v1/suggest", json={"message": "Bonjour, que couvre la garantei ? Merci"}).json()
+    assert [s["corrected"] for s in body["suggestions"]] == ["Bonjour, que couvre la garantie ?"]
+
+
 def test_top_k_defaults_to_five(fake_client):
     response = fake_client.post("/v1/query", json={"question": "livraison"})
     assert response.status_code == 200

@@ -28,7 +28,18 @@ def test_the_words_changed_are_listed_as_typed_and_as_corrected(speller):
 
 
 def test_accents_left_out_are_put_back_as_the_faq_writes_them(speller):
-    assert speller.spell("numero de telephone", "fr").text == "numéro de téléphone"
+    assert speller.spell("quel numero ?", "fr").text == "quel numéro ?"
+
+
+def test_accents_are_put_back_on_short_words_and_on_words_of_other_languages(speller):
+    assert speller.spell("numero de telephone", "fr").text == "numéro de téléphone"  # "telephone" is English too
+    assert Speller(["Déjà fait"], ["fr"]).spell("deja", "fr").text == "déjà"
+
+
+def test_a_typo_is_looked_for_among_the_faqs_words_of_the_same_first_letter():
+    speller = Speller(["carte bancaire"], ["fr"])
+    assert speller.correction("karte", "fr") is None  # romanised Hindi "karte" (they do) is one edit from "carte"
+    assert speller.correction("cartr", "fr") == "carte"
 
 
 def test_a_long_word_may_be_two_edits_off(speller):
@@ -36,8 +47,10 @@ def test_a_long_word_may_be_two_edits_off(speller):
     assert speller.spell("garantieeee", "fr").text == "garantieeee"  # three edits: too far
 
 
-def test_a_short_word_is_left_as_typed_even_one_edit_from_the_faqs(speller):
-    assert speller.correction("mah", "fr") is None  # "ma" is one edit away
+def test_a_short_word_is_left_as_typed_even_one_edit_from_the_faqs():
+    speller = Speller(["live chat", "much more"], ["en"])
+    assert speller.correction("liye", "hi") is None  # romanised Hindi "for", one edit from "live"
+    assert speller.correction("mucch", "en") == "much"
 
 
 def test_a_real_word_the_faq_does_not_use_is_not_a_typo(speller):

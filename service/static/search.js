@@ -125,7 +125,7 @@ function render(data) {
   shown = data;
   browse.hidden = true;
   topics.hidden = true; // Tab from the question goes straight to the results
-  const q = data.question;
+  const q = data.corrected || data.question; // what was searched, misspelt words corrected to the FAQ's
   if (data.outcome === "related" && data.results.length) {
     status.set({ key: "related.status", params: { q } });
     results.replaceChildren(relatedArticles(data));

@@ -389,7 +389,7 @@
 
     #render(data) {
       this.#shown = data;
-      const q = data.question;
+      const q = data.corrected || data.question;  // what was searched, misspelt words corrected to the FAQ's
       this.status.classList.remove("is-error");
       if (data.outcome === "related" && data.results.length) {  // related articles, no answer claimed, then the contact card
         this.status.textContent = this.t("related.status", { q });

@@ -65,6 +65,12 @@ def test_typing_a_question_shows_the_warranty_entry_first(page, screenshots):
     page.screenshot(path=str(screenshots / "search.png"), full_page=True)
 
 
+def test_a_misspelt_question_says_the_words_it_searched(page):
+    search(page, "combien de temps dure la garantei")
+    expect(first_card(page).locator(".result-title")).to_have_text(WARRANTY)
+    expect(page.get_by_role("status")).to_have_text(re.compile(r"\d+ résultats? pour « combien de temps dure la garantie »"))
+
+
 def test_helpful_records_feedback(page):
     search(page, "combien de temps dure la garantie")
     card = first_card(page)
