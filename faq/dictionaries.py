@@ -1,7 +1,7 @@
 """The words a language has, so that spelling correction (index.ranking.spelling) leaves a real word alone.
 
 A customer's "mortgage" asked of a bank FAQ that never says it is a word the FAQ does not answer, not a typo of
-"montage"; "realised" is British, not a typo of "revised". The lists are pyspellchecker's (word frequency lists of
+"montage"; "commando" is no typo of "commande". The lists are pyspellchecker's (word frequency lists of
 OpenSubtitles and Wiktionary, shipped gzipped inside its wheel: offline), one per language it has. A language's
 list is read once per process (~0.2 s, 25-50 MB as a set) and only when a question or FAQ in it needs it.
 """

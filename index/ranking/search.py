@@ -110,10 +110,9 @@ class Ranking:
     # the team's rules (index.ranking.curation): the pin that put its entry first, or a "never" pin, and every rule that fired
     pin: PinMatch | None = None
     rules_fired: tuple[str, ...] = ()
-    # the question as the signals scored it when a misspelt word was put back as the FAQ spells it (index.ranking.spelling),
-    # and each word changed (typed, corrected): the decision reads the same words, the response says what was searched
+    # the question as the signals scored it when a misspelt word was put back as the FAQ spells it (index.ranking.spelling):
+    # the decision reads the same words, the response says what was searched
     corrected: str | None = None
-    corrections: tuple[tuple[str, str], ...] = ()
 
 
 class Searcher:
@@ -398,7 +397,7 @@ class Searcher:
                        query_vectors=vectors, timings=tuple(timings), signal_names=self.signal_names, signal_values=per_signal,
                        dense_weights=tuple(float(w) for w in weights),
                        off_topic_signal=self.signal_names[self._off_topic_model] if margin is not None else "",
-                       pin=pin, rules_fired=fired, corrected=spelt.text if spelt.changes else None, corrections=spelt.changes)
+                       pin=pin, rules_fired=fired, corrected=spelt.text if spelt.changes else None)
 
     def _ranked(self, fused: np.ndarray, allowed: np.ndarray | None, lang: str, limit: int | None) -> list[tuple[int, int]]:
         """The first `limit` (ranked entry, entry shown) pairs, sorting only as many entries as they need: the best
