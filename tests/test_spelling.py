@@ -70,8 +70,29 @@ def test_a_word_cut_by_an_apostrophe_is_left_as_typed():
     assert speller.spell("quelqu'un doesn't", "fr").changes == ()
 
 
-def test_words_in_other_scripts_and_with_digits_are_left_as_typed(speller):
+def test_words_with_digits_and_words_unlike_any_of_the_faqs_are_left_as_typed(speller):
     assert speller.spell("доставка BA-793 comande2", "ru").changes == ()
+
+
+def test_arabic_hamza_forms_left_out_are_put_back_as_the_faq_writes_them():
+    speller = Speller(["أريد إلغاء الطلب"], ["ar"])
+    assert speller.spell("اريد الغاء الطلب", "ar").text == "أريد إلغاء الطلب"
+
+
+def test_a_cyrillic_typo_is_corrected_where_a_russian_word_list_tells_words_from_typos():
+    speller = Speller(["Как отменить заказ? Сроки доставки"], ["ru"])
+    assert speller.spell("Как отменть заказ", "ru").text == "Как отменить заказ"
+
+
+def test_a_script_no_word_list_covers_gets_its_accents_back_but_no_typo_corrected():
+    speller = Speller(["Πώς ακυρώνω την παραγγελία"], ["el"])
+    assert speller.spell("πως", "el").text == "πώς"
+    assert speller.spell("παραγγελα", "el").changes == ()
+
+
+def test_devanagari_and_han_are_left_as_typed():
+    speller = Speller(["मेरा ऑर्डर कहाँ है", "退货政策"], ["hi", "zh"])
+    assert speller.spell("मेरा आर्डर कहां है 退货", "hi").changes == ()
 
 
 def test_the_case_of_the_typed_word_is_kept(speller):

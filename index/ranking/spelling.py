@@ -5,26 +5,29 @@ loses on them: BM25 matches no term, and the dense models cut an unknown spellin
 typo in a word or two of each dev question cost label-free hit@1 0.03-0.09 and end-to-end accuracy 0.13-0.17
 (README, "Misspelt questions"). Only the FAQ's own words are corrected to, the way a search engine's "did you mean"
 draws on its index: a word the FAQ does not use is never made up. A question's word is changed when
-- it has letters of the Latin script alone and the FAQ does not use it; and
-- the FAQ uses it with accents ("numero" -> "numéro", from ACCENTED_FROM letters); or else it has at least MIN_LENGTH
-  letters, a word of the FAQ that begins with the same letter is within one edit of it (a letter left out, added,
-  changed, or two swapped; two edits from LONG letters on), and it is no word of the FAQ's languages, the question's
-  or English (faq.dictionaries): a "mortgage" asked of a bank that never says it stays a mortgage.
+- it has letters of one script of FOLD alone (Latin, Greek, Cyrillic, Arabic) and the FAQ does not use it; and
+- the FAQ uses it with accents ("numero" -> "numéro", from ACCENTED_FROM letters; Arabic's hamza forms likewise); or
+  else it has at least MIN_LENGTH letters, a word of the FAQ that begins with the same letter is within one edit of it
+  (a letter left out, added, changed, or two swapped; two edits from LONG letters on), and it is no word of the FAQ's
+  languages, the question's or English (faq.dictionaries; a script no list of them writes is not corrected so): a
+  "mortgage" asked of a bank that never says it stays a mortgage.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from faq.dictionaries import checked_for, is_word
+from faq.dictionaries import LISTED, checked_for, is_word
+from faq.language import script_of
 from faq.text import WORD, strip_accents
+from index.ranking.lexical import normalize_arabic
 
 # shorter words are left as typed: they are one edit from too many words, and romanised Hindi's or Tagalog's are no
 # word of any list ("liye" -> "line", "kuch" -> "much", "yaar" -> "year": 784 words of the 540 code-mixed dev questions
@@ -33,6 +36,11 @@ from faq.text import WORD, strip_accents
 MIN_LENGTH = 5
 ACCENTED_FROM = 3  # the FAQ's accents are put back from this many letters: "deja" -> "déjà", "ete" -> "été"
 LONG = 8  # from this many letters a word may be two edits from the FAQ's
+# the scripts whose words are corrected, and how each is written without the marks people leave out: Latin and Greek
+# accents, Cyrillic ё (faq.text.strip_accents), Arabic harakat, alef forms, alef maqsura and ta marbuta (as BM25 folds
+# them: "اريد" is the FAQ's "أريد"). Others are left as typed: a Devanagari or Thai mark is part of its letter.
+FOLD: dict[str, Callable[[str], str]] = {"LATIN": strip_accents, "GREEK": strip_accents, "CYRILLIC": strip_accents,
+                                         "ARABIC": normalize_arabic}
 APOSTROPHES = "'’"  # a word cut by one ("quelqu'un", "doesn't") is left as typed
 
 
@@ -45,15 +53,16 @@ class Spelt:
 
 
 class Speller:
-    """The FAQ's words (its Latin-script ones, lower case, with their counts), and how a question's words map to them."""
+    """The FAQ's words (those of FOLD's scripts, lower case, with their counts), and how a question's words map to them."""
 
     def __init__(self, texts: Iterable[str], langs: Sequence[str], cache_size: int = 16384) -> None:
-        self.counts = Counter(w for text in texts for w in (m.group().casefold() for m in WORD.finditer(text)) if _latin(w))
+        self.counts = Counter(w for text in texts for w in (m.group().lower() for m in WORD.finditer(text))
+                              if _script(w) is not None)
         self.langs = checked_for(langs)
         folded: dict[str, str] = {}
         by_length: dict[int, list[str]] = {}
         for word, _ in sorted(self.counts.items(), key=lambda wc: (-wc[1], wc[0])):  # the most frequent first
-            folded.setdefault(strip_accents(word), word)
+            folded.setdefault(_folded(word, _script(word) or "LATIN"), word)
             by_length.setdefault(len(word), []).append(word)
         self._folded = folded
         self._by_length = by_length
@@ -70,7 +79,7 @@ class Speller:
             typed = m.group()
             if m.end() < len(text) and text[m.end()] in APOSTROPHES:
                 continue
-            word = self.correction(typed.casefold(), lang)
+            word = self.correction(typed.lower(), lang)
             if word is not None:
                 word = _cased_as(typed, word)
                 changes.append((typed, word))
@@ -85,13 +94,15 @@ class Speller:
         return self._remembered(word, lang)
 
     def _correction(self, word: str, lang: str = "") -> str | None:
-        if word in self.counts or len(word) < ACCENTED_FROM or not _latin(word):
+        script = _script(word)
+        if word in self.counts or len(word) < ACCENTED_FROM or script is None:
             return None
-        accented = self._folded.get(strip_accents(word))
+        accented = self._folded.get(_folded(word, script))
         if accented is not None:  # the same letters: "credit" in a French FAQ's question is its "crédit" either way
             return accented
-        if len(word) < MIN_LENGTH:
-            return None
+        checked = (*self.langs, lang) if lang and lang not in self.langs else self.langs
+        if len(word) < MIN_LENGTH or not any(script_of(la) == script and la in LISTED for la in checked):
+            return None  # no list tells a word of this script from a typo
         most = 2 if len(word) >= LONG else 1
         close = process.extract(word, self._within(len(word), most), scorer=OSA.distance, score_cutoff=most, limit=None)
         close = [c for c in close if c[0][0] == word[0]]  # a typo seldom hits the first letter: "karte" is no "carte"
@@ -111,11 +122,19 @@ class Speller:
         return window
 
 
-def _latin(word: str) -> bool:
-    """Letters of the Latin script alone (their combining marks allowed), no digit."""
+def _script(word: str) -> str | None:
+    """The script of a word written in one of FOLD's alone (letters and their marks, no digit), else None."""
     if word.isascii():
-        return word.isalpha()
-    return all(unicodedata.category(c)[0] == "M" or (c.isalpha() and unicodedata.name(c, "").startswith("LATIN")) for c in word)
+        return "LATIN" if word.isalpha() else None
+    scripts = {unicodedata.name(c, "").split(" ", 1)[0] for c in word if unicodedata.category(c)[0] != "M"}
+    if len(scripts) != 1 or not all(c.isalpha() or unicodedata.category(c)[0] == "M" for c in word):
+        return None
+    script = scripts.pop()
+    return script if script in FOLD else None
+
+
+def _folded(word: str, script: str) -> str:
+    return FOLD[script](word)
 
 
 def _cased_as(typed: str, word: str) -> str:
