@@ -37,6 +37,7 @@ class Metrics:
     cache: Counter
     questions: Counter
     outcomes: Counter
+    corrected: Counter
     index_info: Gauge
     index_load_seconds: Gauge
     reload_failures: Counter
@@ -62,6 +63,8 @@ class Metrics:
                               ["surface", "answerable"], registry=r),
             outcomes=Counter("faq_outcomes", "Questions per decision outcome (answer, related, none: index.deciding.decide), per surface",
                              ["surface", "outcome"], registry=r),
+            corrected=Counter("faq_questions_corrected", "Questions searched with misspelt words corrected to the FAQ's "
+                              "(index.ranking.spelling), per surface", ["surface"], registry=r),
             index_info=Gauge("faq_index_info", "1 for the index version served (0 for one served before)", ["version"],
                              multiprocess_mode="livemax", registry=r),
             index_load_seconds=Gauge("faq_index_load_seconds", "Seconds the served index took to load and warm up",
@@ -86,6 +89,8 @@ class Metrics:
         self.cache.labels("hit" if cached else "miss").inc()
         self.questions.labels(surface, "true" if answer.answerable else "false").inc()
         self.outcomes.labels(surface, answer.outcome).inc()
+        if answer.corrected is not None:
+            self.corrected.labels(surface).inc()
         if not cached:
             for stage, seconds in answer.timings:
                 self.stages.labels(stage).observe(seconds)

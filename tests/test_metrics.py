@@ -67,6 +67,15 @@ def test_each_decision_outcome_is_counted_per_surface(service):
         == value(before, "faq_outcomes_total", surface="search", outcome="none") + 1
 
 
+def test_a_question_searched_with_its_spelling_corrected_is_counted_per_surface(service):
+    before = scrape(service)
+    service.post("/v1/query", json={"question": "Que couvre la garantei ?", "surface": "search"})
+    service.post("/v1/query", json={"question": "Que couvre la garantie ?", "surface": "search"})
+    after = scrape(service)
+    assert value(after, "faq_questions_corrected_total", surface="search") \
+        == value(before, "faq_questions_corrected_total", surface="search") + 1
+
+
 def test_a_query_moves_the_request_latency_and_question_counters(service):
     before = scrape(service)
     answered = service.post("/v1/query", json={"question": "Quels moyens de paiement acceptez-vous ?", "surface": "search"}).json()
