@@ -117,6 +117,16 @@ def test_a_synonym_adds_its_group_to_the_lexical_question(fake_answerer: Answere
     assert [h.entry_id for h in with_rule.hits].index(WARRANTY) < without.index(WARRANTY)
 
 
+def test_a_misspelt_synonym_term_is_corrected_to_it_and_fires_the_rule(fake_answerer: Answerer) -> None:
+    """The team's synonym words join the FAQ's as what a misspelt question is corrected to (index.ranking.spelling)."""
+    searcher = fake_answerer.searcher
+    rules = Rules(0, synonyms=(Synonym(3, "fr", ("zorglubien", "garantie")),))
+    ranked = searcher.rank("combien de temps dure la zorglubein ?", limit=50, curated=searcher.curate(rules))
+    assert ranked.corrected == "combien de temps dure la zorglubien ?"
+    assert ranked.rules_fired == ("synonym:3",)
+    assert searcher.rank("combien de temps dure la zorglubein ?", limit=50).corrected is None  # without the rule
+
+
 def test_a_one_way_synonym_does_not_expand_backwards(fake_answerer: Answerer) -> None:
     curated = fake_answerer.searcher.curate(Rules(0, synonyms=(Synonym(4, "fr", ("BA-793",), ("montre",)),)))
     assert curated is not None

@@ -110,6 +110,13 @@ def test_the_faqs_own_questions_are_searched_as_written(speller):
         assert speller.spell(question, "fr").changes == ()
 
 
+def test_a_speller_with_more_words_corrects_to_them_and_leaves_the_first_as_it_was(speller):
+    more = speller.with_words(["zorglubien"])
+    assert more.correction("zorglubein", "fr") == "zorglubien"
+    assert speller.correction("zorglubein", "fr") is None
+    assert more.correction("comande", "fr") == "commande"
+
+
 def test_a_language_without_a_word_list_has_no_words():
     assert words_of("hi") == frozenset()
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from faq.curation import Pin, Rules
 from index.ranking.lexical import Analyzer
+from index.ranking.spelling import Speller
 
 __all__ = ["NEVER_FLOOR", "NEVER_MARGIN", "PIN_FLOOR", "PIN_MARGIN", "PIN_THRESHOLD", "Curated", "PinMatch", "compile_rules"]
 
@@ -89,6 +90,9 @@ class Curated:
     margin: float = PIN_MARGIN
     never_floor: float = NEVER_FLOOR
     never_margin: float = NEVER_MARGIN
+    # the team's synonyms (terms and targets), whose words a misspelt question is corrected to as to the FAQ's
+    words: tuple[str, ...] = ()
+    speller: Speller | None = field(default=None, repr=False, compare=False)  # the searcher's, with `words` (Searcher._compile)
     _synonyms: dict[str, tuple[Analyzer, dict[str, list[_Variant]]]] = field(default_factory=dict, repr=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
     _sections: Sequence[str] = field(default=(), repr=False)
@@ -196,5 +200,6 @@ def compile_rules(rules: Rules, position: dict[str, int], sections: Sequence[str
     rows = np.array([i for i, p in enumerate(pins) for _ in p.examples], dtype=np.int64)
     vectors = tuple(np.asarray(embed(examples), dtype=np.float32) for embed in embedders) if examples else ()
     positions = tuple(position[p.entry_id] if p.entry_id is not None else None for p in pins)
+    words = tuple(dict.fromkeys(t for s in rules.synonyms for t in (*s.terms, *s.targets)))
     return Curated(rules, hidden if hidden.any() else None, frozenset(stale), vectors, rows, pins, positions, threshold, dense,
-                   floor, margin, never_floor, never_margin, synonyms, position, sections)
+                   floor, margin, never_floor, never_margin, words, None, synonyms, position, sections)

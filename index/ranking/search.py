@@ -16,7 +16,7 @@ import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import numpy as np
@@ -217,8 +217,11 @@ class Searcher:
         analyzer_of: Callable[[str], Analyzer] = (self.table.analyzer_of if self.config.lexical_weight > 0
                                                   else lambda lang: analyzer_for(lang, self.analyzer.version))
         embedders = [lambda texts, s=signal: s.embed([self._strip(t) for t in texts]) for signal in self._dense()]
-        return compile_rules(rules, self._position, sections, analyzer_of, embedders, self.pin_threshold, self.dense_synonyms,
-                             self.pin_floor, self.pin_margin, self.never_floor, self.never_margin)
+        compiled = compile_rules(rules, self._position, sections, analyzer_of, embedders, self.pin_threshold, self.dense_synonyms,
+                                 self.pin_floor, self.pin_margin, self.never_floor, self.never_margin)
+        if self.speller is None or not compiled.words:
+            return compiled
+        return replace(compiled, speller=self.speller.with_words(compiled.words))
 
     def _known_vectors(self, signal: DenseSignal, questions: list[str]) -> np.ndarray:
         """The vectors of calibration's known questions: stored with the calibration (`vectors`) where it has
@@ -323,7 +326,7 @@ class Searcher:
         """`rank`; `queries`: each dense model's vector of the question, (1, dim), primary first (`rank_many`), when
         embedded already; `scored`: filled with each signal's scores by name (`explain`)."""
         lang = self.detect(question)
-        spelt = self._spelt(question, lang)
+        spelt = self._spelt(question, lang, curated)
         question = self._strip(spelt.text)
         position = self._position[leave_out] if leave_out is not None else None
         timings: list[tuple[str, float]] = []
@@ -506,9 +509,11 @@ class Searcher:
                 column.append(scores.similarity)
         return {signal.name: QueryBank.of(np.stack(column)) for signal, column in zip(self._dense(), similarity)}
 
-    def _spelt(self, question: str, lang: str) -> Spelt:
-        """The question with its misspelt words as the FAQ spells them (unchanged when the configuration says so)."""
-        return self.speller.spell(question, lang) if self.speller is not None else Spelt(question)
+    def _spelt(self, question: str, lang: str, curated: Curated | None = None) -> Spelt:
+        """The question with its misspelt words as the FAQ (and the team's synonyms) spell them (unchanged when the
+        configuration says so)."""
+        speller = curated.speller if curated is not None and curated.speller is not None else self.speller
+        return speller.spell(question, lang) if speller is not None else Spelt(question)
 
     def _strip(self, question: str) -> str:
         """The question without the index's background words, as every signal sees it."""

@@ -55,10 +55,12 @@ class Spelt:
 class Speller:
     """The FAQ's words (those of FOLD's scripts, lower case, with their counts), and how a question's words map to them."""
 
-    def __init__(self, texts: Iterable[str], langs: Sequence[str], cache_size: int = 16384) -> None:
-        self.counts = Counter(w for text in texts for w in (m.group().lower() for m in WORD.finditer(text))
-                              if _script(w) is not None)
+    def __init__(self, texts: Iterable[str], langs: Sequence[str], cache_size: int = 16384, counts: Counter[str] | None = None) -> None:
+        """`counts`: words already counted (`with_words`), added to those of `texts`."""
+        self.counts = Counter(counts or ())
+        self.counts.update(w for text in texts for w in (m.group().lower() for m in WORD.finditer(text)) if _script(w) is not None)
         self.langs = checked_for(langs)
+        self._cache_size = cache_size
         folded: dict[str, str] = {}
         by_length: dict[int, list[str]] = {}
         for word, _ in sorted(self.counts.items(), key=lambda wc: (-wc[1], wc[0])):  # the most frequent first
@@ -69,6 +71,11 @@ class Speller:
         self._windows: dict[tuple[int, int], list[str]] = {}
         # help-center questions repeat their words all day: each word is looked at once, then remembered
         self._remembered = lru_cache(maxsize=cache_size)(self._correction)
+
+    def with_words(self, texts: Iterable[str]) -> Speller:
+        """This FAQ's words and those of `texts` (the team's synonyms: a customer's "waterprof" then meets the synonym
+        rule for "waterproof"), as a new speller."""
+        return Speller(texts, self.langs, self._cache_size, self.counts)
 
     def spell(self, text: str, lang: str = "") -> Spelt:
         """`text` with each misspelt word replaced by the FAQ's (its case kept: "Comande" -> "Commande")."""
