@@ -173,6 +173,8 @@ function group(suggestion, index) {
           text: t("agent.confidence", { p: Math.round(suggestion.confidence * 100) }),
         }))),
     el("blockquote", { class: "detected", dir: "auto", text: suggestion.question }),
+    // misspelt words were searched as the FAQ spells them (index.ranking.spelling): the agent sees what was looked up
+    suggestion.corrected ? el("p", { class: "searched", dir: "auto", text: t("agent.searched", { q: suggestion.corrected }) }) : null,
   );
   if (!suggestion.answerable) {
     const none = suggestion.outcome === "none";

@@ -326,6 +326,17 @@ def test_agent_panel_weak_and_strong_suggestions_have_classes_and_labels(page):
     assert strong.evaluate("e => getComputedStyle(e).borderTopStyle") != "dashed"
 
 
+def test_agent_panel_says_what_a_misspelt_question_was_searched_as(page):
+    typed, spelt = _fake_suggestion("la garantei ?", 0.9, True, 1), _fake_suggestion("le remboursement ?", 0.9, True, 2)
+    typed["corrected"] = "la garantie ?"
+    body = {"suggestions": [typed, spelt], "no_question": False, "index_version": "v", "took_ms": 1.0}
+    page.route("**/v1/suggest", lambda route: route.fulfill(status=200, json=body))
+    suggest(page, "la garantei ? le remboursement ?")
+    groups = page.locator(".group")
+    expect(groups.nth(0).locator(".searched")).to_have_text("Recherché avec l'orthographe de la FAQ : « la garantie ? »")
+    expect(groups.nth(1).locator(".searched")).to_have_count(0)
+
+
 def test_agent_panel_labels_a_question_the_faq_does_not_cover(page):
     related, none = _fake_suggestion("Q liée ?", 0.2, False, 1), _fake_suggestion("Q hors sujet ?", 0.01, False, 2)
     related["outcome"], none["outcome"] = "related", "none"
