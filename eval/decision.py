@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.decision_data import WORK, DevCorpus, Example, all_corpora
+from eval.typos import misspelt
 from faq.junk import junk_reason
 from faq.retrieval import RetrievalConfig
 from index.deciding.decide import MODEL_FILE, DecisionModel, Logistic
@@ -144,6 +145,11 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
     for e in dev.examples:
         if e.scope == "in" and not is_terse(e.text) and _share(e.text, 0.33, salt="terse") and (t := terse(e)) is not None:
             examples.append(replace(e, text=t, kind="synthetic-terse"))
+    # misspelt versions (eval.typos) of a third of the in-scope questions: measured apart (`metrics`' misspelt_*), neither
+    # learnt from nor choosing the thresholds (`learnt_from`, `thresholds_on`), nor made near-domain below
+    for e in dev.examples:
+        if e.scope == "in" and e.kind != "codemixed" and _share(e.text, 0.33, salt="typo") and (typo := misspelt(e.text, e.text)) != e.text:
+            examples.append(replace(e, text=typo, kind=MISSPELT))
     # rankings depend on the index, its label-free calibration (the off-topic lines kept, the query bank) and how the
     # searcher weighs its signals (every field of RetrievalConfig: a changed default ranks again, even one its key leaves out)
     norms_key = hashlib.sha256(f"{json.dumps(norms.to_dict())}|{RetrievalConfig()!r}".encode()).hexdigest()[:8]
@@ -161,7 +167,7 @@ def rank_corpus(dev: DevCorpus, embedders: list[DiskCache], work: Path = WORK) -
     cases = [Case(dev.name, dev.group, e, ranked[e.text], calibration.threshold) for e in examples]
     # near-domain out of scope: a third of the in-scope questions, and every FAQ question (dev), with their entry left out
     for e in examples:
-        if e.scope == "in" and _share(e.text, 0.33, salt="leave-out"):
+        if e.scope == "in" and e.kind != MISSPELT and _share(e.text, 0.33, salt="leave-out"):
             gone = frozenset(x for g in e.relevant for x in duplicates.get(g, {g}))
             cases.append(Case(dev.name, dev.group, Example(e.text, frozenset(), "near", "leave-entry-out", e.split, e.lang),
                               ranked[e.text].without(gone), calibration.threshold))
@@ -339,6 +345,8 @@ def outcomes(pa: np.ndarray, pd: np.ndarray, junk: np.ndarray, answer_at: float,
 
 
 def metrics(outcome: np.ndarray, t: Table, sel: np.ndarray) -> dict[str, float]:
+    misspelt = sel & (t.kind == MISSPELT)
+    sel = sel & ~misspelt  # the misspelt versions are measured apart (`misspelt_*`)
     ins = sel & (t.scope == "in")
     near, generic = sel & (t.scope == "near"), sel & (t.scope == "generic")
     answered = outcome == "answer"
@@ -356,12 +364,22 @@ def metrics(outcome: np.ndarray, t: Table, sel: np.ndarray) -> dict[str, float]:
         "codemixed_refused": rate(ins & (t.kind == "codemixed") & (outcome == "none"), ins & (t.kind == "codemixed")),
         "codemixed_right": rate(ins & (t.kind == "codemixed") & answered & t.right, ins & (t.kind == "codemixed")),
         "hit@1": rate(ins & t.right, ins), "e2e": rate(sel & e2e_ok, sel),
+        "misspelt_refused": rate(misspelt & (outcome == "none"), misspelt),
+        "misspelt_right": rate(misspelt & answered & t.right, misspelt), "misspelt_hit@1": rate(misspelt & t.right, misspelt),
     }
 
 
 def mean_metrics(ms: Sequence[dict[str, float]]) -> dict[str, float]:
     """Each metric's mean over corpora (`metrics` of each), every corpus weighing the same."""
     return {k: float(np.nanmean([m[k] for m in ms])) for k in ms[0]}
+
+
+MISSPELT = "synthetic-misspelt"
+
+
+def learnt_from(t: Table) -> np.ndarray:
+    """The rows the models learn from: all but the misspelt versions, which measure what a customer's typos cost."""
+    return t.kind != MISSPELT
 
 
 def thresholds_on(t: Table) -> np.ndarray:
@@ -375,14 +393,14 @@ def thresholds_on(t: Table) -> np.ndarray:
     too, test code-mixed refused 0.375. Learnt from at their natural weight (a few among a corpus's in-scope questions)
     with the thresholds chosen on them too: code-mixed refused 0.455 -> 0.375 in one run, the related threshold
     0.600 -> 0.700 in the next."""
-    return t.kind != "codemixed"
+    return (t.kind != "codemixed") & learnt_from(t)
 
 
 def loco(t: Table, split: str, C: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
     """Each corpus group's probabilities from models trained on the other groups' dev questions."""
     pa, pd = np.zeros(len(t.X)), np.zeros(len(t.X))
     for group in np.unique(t.group):
-        model = fit_models(t, (t.group != group) & (t.split == "dev"), C)
+        model = fit_models(t, (t.group != group) & (t.split == "dev") & learnt_from(t), C)
         sel = (t.group == group) & (t.split == split)
         pa[sel], pd[sel] = probabilities(model, t.X[sel])
     return pa, pd
@@ -445,7 +463,8 @@ def run_all(work: Path = WORK, only: Sequence[str] = ()) -> list[CorpusRun]:
 def report(t: Table, out: np.ndarray, split: str) -> str:
     """The table per corpus: the old decision (`today`), the new one, and an index never calibrated (`none`)."""
     lines = ["| corpus | decision | in-scope refused | not answered | wrong answer | near answered | generic answered "
-             "| generic shown | terse refused | cross-lingual refused | code-mixed refused | hit@1 | e2e |", "|" + "---|" * 13]
+             "| generic shown | terse refused | cross-lingual refused | code-mixed refused | hit@1 | e2e "
+             "| misspelt refused | misspelt answered right | misspelt hit@1 |", "|" + "---|" * 16]
     sel_split = t.split == split
     corpora = list(dict.fromkeys(t.corpus[sel_split]))
     outcomes_by_name = {"none": np.where(t.junk, "none", "answer"), "today": np.where(t.today, "answer", "none"), "new": out}
@@ -457,7 +476,8 @@ def report(t: Table, out: np.ndarray, split: str) -> str:
             m = mean_metrics(list(per[name].values())) if corpus == "all (mean)" else per[name][corpus]
             lines.append(f"| {corpus} | {name} | {fmt(m['in_refused'])} | {fmt(m['in_not_answered'])} | {fmt(m['wrong_answer'])} | "
                          f"{fmt(m['near_answered'])} | {fmt(m['generic_answered'])} | {fmt(m['generic_shown'])} | {fmt(m['terse_refused'])} | "
-                         f"{fmt(m['cross_refused'])} | {fmt(m['codemixed_refused'])} | {fmt(m['hit@1'])} | {fmt(m['e2e'])} |")
+                         f"{fmt(m['cross_refused'])} | {fmt(m['codemixed_refused'])} | {fmt(m['hit@1'])} | {fmt(m['e2e'])} | "
+                         f"{fmt(m['misspelt_refused'])} | {fmt(m['misspelt_right'])} | {fmt(m['misspelt_hit@1'])} |")
     lines.append(f"\nGoals unmet (corpus × goal, of {len(GOALS) * len(corpora)}): "
                  f"today {goal_failures(list(per['today'].values()))}, new {goal_failures(list(per['new'].values()))}")
     return "\n".join(lines)
@@ -509,7 +529,7 @@ def main(argv: Sequence[str]) -> None:
             print(f"{name}: answer >= {best[1]:.2f}: balanced {m['balanced']:.3f}, not answered {m['in_not_answered']:.3f}, "
                   f"wrong {m['wrong_answer']:.3f}, near answered {m['near_answered']:.3f}, e2e {m['e2e']:.3f}")
     if command == "ship":
-        model = fit_models(t, t.split == "dev", C)
+        model = fit_models(t, (t.split == "dev") & learnt_from(t), C)
         model = replace(model, answer_at=round(a, 4), related_at=round(r, 4), version=MODEL_VERSION)
         MODEL_FILE.write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
         print(f"wrote {MODEL_FILE}")

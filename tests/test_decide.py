@@ -130,6 +130,22 @@ def test_the_threshold_choice_counts_each_goal_a_corpus_misses():
     assert goal_failures([{**within, "cross_refused": float("nan")}]) == 0  # a corpus without such questions misses nothing
 
 
+def test_the_eval_measures_misspelt_versions_apart_and_never_learns_from_them():
+    from eval.decision import MISSPELT, Table, learnt_from, metrics, thresholds_on
+
+    kinds = np.array(["paraphrase", MISSPELT, "codemixed", "paraphrase"])
+    n = len(kinds)
+    t = Table(X=np.zeros((n, 2)), y_answer=np.ones(n, bool), y_domain=np.ones(n, bool), scope=np.array(["in"] * n),
+              right=np.array([True, False, True, True]), kind=kinds, corpus=np.array(["c"] * n), group=np.array(["c"] * n),
+              split=np.array(["dev"] * n), today=np.ones(n, bool), junk=np.zeros(n, bool), terse=np.zeros(n, bool),
+              cross=np.zeros(n, bool))
+    m = metrics(np.array(["answer", "none", "answer", "related"]), t, np.ones(n, bool))
+    assert (m["in"], m["in_refused"], m["hit@1"]) == (3, 0.0, 1.0)  # the misspelt row is in none of the usual measures
+    assert (m["misspelt_refused"], m["misspelt_right"], m["misspelt_hit@1"]) == (1.0, 0.0, 0.0)
+    assert list(learnt_from(t)) == [True, False, True, True]
+    assert list(thresholds_on(t)) == [True, False, False, True]
+
+
 def test_a_labelled_answer_threshold_overrides_the_shipped_one():
     model = _model_on("z_own", 2.0, 1.0)
     question, ranking = "Quelle est la durée de la garantie ?", _ranking(0.81, 0.7)  # p(answer) = sigmoid(0.4) = 0.6
