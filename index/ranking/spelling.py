@@ -109,8 +109,7 @@ class Speller:
         accented = self._folded.get(_folded(word, script))
         if accented is not None:  # the same letters: "credit" in a French FAQ's question is its "crédit" either way
             return accented
-        checked = (*self.langs, lang) if lang and lang not in self.langs else self.langs
-        if len(word) < MIN_LENGTH or not any(script_of(la) == script and la in LISTED for la in checked):
+        if len(word) < MIN_LENGTH or not any(script_of(la) == script and la in LISTED for la in self._checked(lang)):
             return None  # no list tells a word of this script from a typo
         most = 2 if len(word) >= LONG else 1
         # a typo seldom hits the first letter: "karte" is no "carte"
@@ -121,7 +120,11 @@ class Speller:
         return min(close, key=lambda c: (c[1], -self.counts[c[0]], c[0]))[0]
 
     def _is_word(self, word: str, lang: str) -> bool:
-        return is_word(word, (*self.langs, lang) if lang and lang not in self.langs else self.langs)
+        return is_word(word, self._checked(lang))
+
+    def _checked(self, lang: str) -> tuple[str, ...]:
+        """The languages whose word lists say what is a word: the FAQ's, English and the question's."""
+        return (*self.langs, lang) if lang and lang not in self.langs else self.langs
 
     def _within(self, first: str, length: int, most: int) -> list[str]:
         """The FAQ's words beginning with `first`, `most` letters or fewer longer or shorter than `length`."""
