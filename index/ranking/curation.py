@@ -90,9 +90,9 @@ class Curated:
     margin: float = PIN_MARGIN
     never_floor: float = NEVER_FLOOR
     never_margin: float = NEVER_MARGIN
-    # the team's synonyms (terms and targets), whose words a misspelt question is corrected to as to the FAQ's
-    words: tuple[str, ...] = ()
-    speller: Speller | None = field(default=None, repr=False, compare=False)  # the searcher's, with `words` (Searcher._compile)
+    # the searcher's speller with the words of the team's synonyms (terms and targets) beside the FAQ's: a misspelt
+    # question is corrected to them too; None when the rules have no synonym, or the searcher corrects nothing
+    speller: Speller | None = field(default=None, repr=False, compare=False)
     _synonyms: dict[str, tuple[Analyzer, dict[str, list[_Variant]]]] = field(default_factory=dict, repr=False)
     _positions: dict[str, int] = field(default_factory=dict, repr=False)
     _sections: Sequence[str] = field(default=(), repr=False)
@@ -165,11 +165,12 @@ class Curated:
 def compile_rules(rules: Rules, position: dict[str, int], sections: Sequence[str], analyzer_of: Callable[[str], Analyzer],
                   embedders: Sequence[Callable[[list[str]], np.ndarray]], threshold: float = PIN_THRESHOLD,
                   dense: bool = False, floor: float = PIN_FLOOR, margin: float = PIN_MARGIN, never_floor: float = NEVER_FLOOR,
-                  never_margin: float = NEVER_MARGIN) -> Curated:
+                  never_margin: float = NEVER_MARGIN, speller: Speller | None = None) -> Curated:
     """Compile `rules` for an index whose entries are at `position` (by id) with `sections` (by position).
 
     `analyzer_of(lang)`: the analyzer the index's BM25 cuts that language with; `embedders`: each dense model's
-    question embedding (as the searcher embeds a question: background words already stripped by the caller)."""
+    question embedding (as the searcher embeds a question: background words already stripped by the caller);
+    `speller`: the searcher's (index.ranking.spelling), None when it corrects nothing."""
     n = len(sections)
     stale: set[str] = set()
     hidden = np.zeros(n, dtype=bool)
@@ -200,6 +201,7 @@ def compile_rules(rules: Rules, position: dict[str, int], sections: Sequence[str
     rows = np.array([i for i, p in enumerate(pins) for _ in p.examples], dtype=np.int64)
     vectors = tuple(np.asarray(embed(examples), dtype=np.float32) for embed in embedders) if examples else ()
     positions = tuple(position[p.entry_id] if p.entry_id is not None else None for p in pins)
-    words = tuple(dict.fromkeys(t for s in rules.synonyms for t in (*s.terms, *s.targets)))
+    words = list(dict.fromkeys(t for s in rules.synonyms for t in (*s.terms, *s.targets)))
     return Curated(rules, hidden if hidden.any() else None, frozenset(stale), vectors, rows, pins, positions, threshold, dense,
-                   floor, margin, never_floor, never_margin, words, None, synonyms, position, sections)
+                   floor, margin, never_floor, never_margin, speller.with_words(words) if speller is not None and words else None,
+                   synonyms, position, sections)

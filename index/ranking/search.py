@@ -16,7 +16,7 @@ import time
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import numpy as np
@@ -217,11 +217,8 @@ class Searcher:
         analyzer_of: Callable[[str], Analyzer] = (self.table.analyzer_of if self.config.lexical_weight > 0
                                                   else lambda lang: analyzer_for(lang, self.analyzer.version))
         embedders = [lambda texts, s=signal: s.embed([self._strip(t) for t in texts]) for signal in self._dense()]
-        compiled = compile_rules(rules, self._position, sections, analyzer_of, embedders, self.pin_threshold, self.dense_synonyms,
-                                 self.pin_floor, self.pin_margin, self.never_floor, self.never_margin)
-        if self.speller is None or not compiled.words:
-            return compiled
-        return replace(compiled, speller=self.speller.with_words(compiled.words))
+        return compile_rules(rules, self._position, sections, analyzer_of, embedders, self.pin_threshold, self.dense_synonyms,
+                             self.pin_floor, self.pin_margin, self.never_floor, self.never_margin, self.speller)
 
     def _known_vectors(self, signal: DenseSignal, questions: list[str]) -> np.ndarray:
         """The vectors of calibration's known questions: stored with the calibration (`vectors`) where it has
