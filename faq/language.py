@@ -160,9 +160,14 @@ def script_of(lang: str) -> str:
     return _SCRIPT_OF.get(lang, "LATIN")
 
 
+def letter_scripts(text: str) -> set[str]:
+    """The scripts of the text's letters, by their Unicode names' first word ("LATIN", "ARABIC", "CJK", "HIRAGANA"…)."""
+    return {"LATIN" if c.isascii() else unicodedata.name(c, "").split(" ", 1)[0] for c in text if c.isalpha()}
+
+
 def _scripts(text: str) -> set[str]:
-    """The scripts of the text's letters but Latin, by their Unicode names' first word."""
-    return {unicodedata.name(c, "").split(" ", 1)[0] for c in text if c.isalpha() and not c.isascii()} - {"LATIN"}
+    """The scripts of the text's letters but Latin."""
+    return letter_scripts(text) - {"LATIN"}
 
 
 def by_script(text: str, langs: tuple[str, ...]) -> str:

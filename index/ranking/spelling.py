@@ -25,7 +25,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from faq.dictionaries import LISTED, checked_for, is_word
-from faq.language import script_of
+from faq.language import letter_scripts, script_of
 from faq.text import WORD, strip_accents
 from index.ranking.lexical import normalize_arabic
 
@@ -139,8 +139,10 @@ def _script(word: str) -> str | None:
     """The script of a word written in one of FOLD's alone (letters and their marks, no digit), else None."""
     if word.isascii():
         return "LATIN" if word.isalpha() else None
-    scripts = {unicodedata.name(c, "").split(" ", 1)[0] for c in word if unicodedata.category(c)[0] != "M"}
-    if len(scripts) != 1 or not all(c.isalpha() or unicodedata.category(c)[0] == "M" for c in word):
+    if not all(c.isalpha() or unicodedata.category(c)[0] == "M" for c in word):
+        return None
+    scripts = letter_scripts(word)
+    if len(scripts) != 1:
         return None
     script = scripts.pop()
     return script if script in FOLD else None
